@@ -1,0 +1,39 @@
+# edgeprof: `make run` characterizes this machine, `make test` runs every test.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CTEST_ARGS ?=
+# Debian packages the build and the tests need (installed by `make deps` when run as root).
+DEB_PACKAGES := cmake make gcc libc6-dev libcjson-dev
+
+.PHONY: all deps build run test test-asan clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh $(DEB_PACKAGES)
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: deps build
+	$(BUILD)/edgeprof characterize
+
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	$(MAKE) test-asan
+
+# The unit and kernel tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-asan: $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) -L 'unit|kernels' $(CTEST_ARGS)
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEP_SANITIZE=ON -DCMAKE_C_FLAGS="-O1"
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

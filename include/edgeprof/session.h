@@ -1,0 +1,73 @@
+/* A session: one graph compiled for the CPU backend, a thread count and a CPU set.
+ *
+ * Lifecycle: ep_session_create (chooses kernels, packs weights once, plans one activation arena,
+ * starts the thread pool) -> set inputs -> ep_session_run or ep_session_run_range, any number of
+ * times -> read outputs -> ep_session_destroy.
+ *
+ * Thread-safety: one session is used by one thread at a time; distinct sessions are independent.
+ * The graph must outlive the session and stay unchanged. */
+#ifndef EDGEPROF_SESSION_H
+#define EDGEPROF_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edgeprof/graph.h"
+#include "edgeprof/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ep_session ep_session;
+
+typedef struct ep_session_options {
+  int threads;     /* >= 1; 0 means 1 */
+  const int* cpus; /* worker i (the calling thread is worker 0) is pinned to cpus[i % n_cpus] */
+  int n_cpus;      /* 0: no pinning */
+} ep_session_options;
+
+/* Called after each node when set; `seconds` is that node's wall time. */
+typedef void (*ep_node_callback)(void* user, int node_index, double seconds);
+
+ep_status ep_session_create(const ep_graph* graph, const ep_session_options* options,
+                            ep_session** session_out);
+/* Stops the workers and frees everything. NULL is a no-op. */
+void ep_session_destroy(ep_session* session);
+
+const ep_graph* ep_session_graph(const ep_session* session);
+int ep_session_threads(const ep_session* session);
+
+/* Buffer of any non-constant tensor (graph inputs, activations, outputs): write inputs of a
+ * run range there and read its results. Valid for the session's lifetime; numel floats. */
+float* ep_session_tensor_data(ep_session* session, int tensor);
+
+/* Copies `count` floats (must equal the tensor's numel) into the i-th graph input. */
+ep_status ep_session_set_input(ep_session* session, int input_index, const float* data,
+                               size_t count);
+/* Copies the i-th graph output into `data` (`count` must equal its numel). */
+ep_status ep_session_get_output(ep_session* session, int output_index, float* data,
+                                size_t count);
+
+/* Runs every node. */
+ep_status ep_session_run(ep_session* session);
+/* Runs nodes [first, end). Tensors crossing the cut at `first` (ep_graph_cut_tensors) must
+ * hold their values, either from an earlier range of this session or written by the caller. */
+ep_status ep_session_run_range(ep_session* session, int first, int end);
+
+/* Per-node timing hook; NULL turns it off (then the hot path has no timer calls). */
+void ep_session_set_node_callback(ep_session* session, ep_node_callback callback, void* user);
+
+typedef struct ep_session_memory {
+  size_t weight_bytes;  /* packed weights and other per-session constants */
+  size_t arena_bytes;   /* planned activation arena */
+  size_t scratch_bytes; /* per-thread kernel workspace */
+} ep_session_memory;
+
+void ep_session_memory_get(const ep_session* session, ep_session_memory* memory_out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EDGEPROF_SESSION_H */

@@ -1,0 +1,31 @@
+/* Status names and the per-thread last-error message. */
+#include "edgeprof/status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static _Thread_local char last_error[512];
+
+const char* ep_status_name(ep_status status) {
+  switch (status) {
+    case EP_OK: return "ok";
+    case EP_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case EP_ERR_OUT_OF_MEMORY: return "out of memory";
+    case EP_ERR_UNSUPPORTED: return "unsupported";
+    case EP_ERR_NOT_FOUND: return "not found";
+    case EP_ERR_IO: return "i/o error";
+    case EP_ERR_FORMAT: return "malformed data";
+    case EP_ERR_SYSTEM: return "system error";
+  }
+  return "unknown status";
+}
+
+const char* ep_last_error(void) { return last_error; }
+
+ep_status ep_error(ep_status status, const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  vsnprintf(last_error, sizeof last_error, format, args);
+  va_end(args);
+  return status;
+}

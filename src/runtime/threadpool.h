@@ -1,0 +1,36 @@
+/* Thread pool created once per session; workers optionally pinned to CPUs.
+ *
+ * The calling thread is worker 0 and takes part in every parallel_for, so a pool of N threads
+ * starts N-1 workers. Workers spin briefly after a job before sleeping on a condition variable,
+ * so back-to-back operators do not pay a wake-up. No thread is created per operator. */
+#ifndef EDGEPROF_RUNTIME_THREADPOOL_H
+#define EDGEPROF_RUNTIME_THREADPOOL_H
+
+#include <stddef.h>
+
+#include "edgeprof/status.h"
+
+typedef struct ep_threadpool ep_threadpool;
+
+/* fn handles items [begin, end); `worker` is in [0, threads) and identifies per-thread scratch. */
+typedef void (*ep_range_fn)(void* ctx, size_t begin, size_t end, int worker);
+
+/* `cpus` may be NULL (no pinning); worker i is pinned to cpus[i % n_cpus], the calling thread
+ * included (its previous affinity is restored by ep_threadpool_destroy). */
+ep_status ep_threadpool_create(int threads, const int* cpus, int n_cpus, ep_threadpool** out);
+void ep_threadpool_destroy(ep_threadpool* pool);
+
+/* 1 for a NULL pool. */
+int ep_threadpool_threads(const ep_threadpool* pool);
+
+/* Runs fn over [0, n) split into chunks of at least `grain` items (0 means 1), spread over the
+ * workers; returns when all chunks are done. A NULL pool or a single chunk runs inline. Must be
+ * called from the thread that created the pool, never from inside fn. */
+void ep_threadpool_parallel_for(ep_threadpool* pool, size_t n, size_t grain, ep_range_fn fn,
+                                void* ctx);
+
+/* The CPU each worker last ran on, as seen from inside the workers (sched_getcpu), for tests
+ * that check pinning. Writes `threads` ids. */
+void ep_threadpool_worker_cpus(ep_threadpool* pool, int* cpus_out);
+
+#endif /* EDGEPROF_RUNTIME_THREADPOOL_H */

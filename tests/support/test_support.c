@@ -1,0 +1,53 @@
+#include "test_support.h"
+
+#include <math.h>
+
+int ep_test_passed = 0;
+int ep_test_failed = 0;
+
+int ep_test_finish(void) {
+  printf("%d passed, %d failed\n", ep_test_passed, ep_test_failed);
+  return ep_test_failed == 0 ? 0 : 1;
+}
+
+uint64_t ep_test_rng_next(ep_test_rng* rng) {
+  uint64_t z = (rng->state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+int ep_test_rng_int(ep_test_rng* rng, int lo, int hi) {
+  return lo + (int)(ep_test_rng_next(rng) % (uint64_t)(hi - lo + 1));
+}
+
+void ep_test_fill(ep_test_rng* rng, float* x, size_t n, float lo, float hi) {
+  for (size_t i = 0; i < n; i++) {
+    double u = (double)(ep_test_rng_next(rng) >> 11) / 9007199254740992.0;
+    x[i] = (float)(lo + (hi - lo) * u);
+  }
+}
+
+double ep_test_max_abs_diff(const float* a, const float* b, size_t n) {
+  double m = 0;
+  for (size_t i = 0; i < n; i++) {
+    double d = fabs((double)a[i] - (double)b[i]);
+    if (d > m || isnan(d)) m = isnan(d) ? INFINITY : d;
+  }
+  return m;
+}
+
+double ep_test_max_rel_diff(const float* a, const float* b, size_t n) {
+  double scale = 1e-30;
+  for (size_t i = 0; i < n; i++) {
+    if (fabs((double)b[i]) > scale) scale = fabs((double)b[i]);
+  }
+  return ep_test_max_abs_diff(a, b, n) / scale;
+}
+
+int ep_test_all_finite(const float* x, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(x[i])) return 0;
+  }
+  return 1;
+}
