@@ -1,4 +1,5 @@
 /* CPU lists ("0-3,6") and the CPUs this process may use. */
+#define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <sched.h>

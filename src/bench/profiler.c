@@ -1,0 +1,140 @@
+/* Per-node profile through the session's node callback. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgeprof/platform.h"
+#include "edgeprof/profile.h"
+
+typedef struct accumulator {
+  double* seconds; /* [n_nodes] sums over the timed runs */
+  int n_nodes;
+} accumulator;
+
+static void on_node(void* user, int node_index, double seconds) {
+  accumulator* acc = user;
+  if (node_index >= 0 && node_index < acc->n_nodes) acc->seconds[node_index] += seconds;
+}
+
+static int cmp_op_time(const void* a, const void* b) {
+  const ep_op_type_profile* x = a;
+  const ep_op_type_profile* y = b;
+  if (x->ms != y->ms) return x->ms < y->ms ? 1 : -1;
+  return (int)x->op - (int)y->op;
+}
+
+static ep_status summarize_by_op(const ep_graph* graph, ep_profile* p) {
+  double ms_by_op[EP_OP_COUNT] = {0};
+  int count_by_op[EP_OP_COUNT] = {0};
+  for (int i = 0; i < p->n_nodes; i++) {
+    ep_op op = ep_graph_node(graph, i)->op;
+    if ((int)op < 0 || op >= EP_OP_COUNT) continue;
+    ms_by_op[op] += p->node_ms[i];
+    count_by_op[op]++;
+  }
+  p->by_op_type = calloc(EP_OP_COUNT, sizeof *p->by_op_type);
+  if (p->by_op_type == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for a profile");
+  for (int op = 0; op < EP_OP_COUNT; op++) {
+    if (count_by_op[op] == 0) continue;
+    ep_op_type_profile* row = &p->by_op_type[p->n_op_types++];
+    row->op = (ep_op)op;
+    row->count = count_by_op[op];
+    row->ms = ms_by_op[op];
+    row->percent = p->total_ms > 0.0 ? 100.0 * ms_by_op[op] / p->total_ms : 0.0;
+  }
+  qsort(p->by_op_type, (size_t)p->n_op_types, sizeof *p->by_op_type, cmp_op_time);
+  return EP_OK;
+}
+
+static int keep_running(const ep_bench_options* o, int done, double elapsed) {
+  if (o->max_runs > 0 && done >= o->max_runs) return 0;
+  return done < o->min_runs || elapsed < o->min_seconds;
+}
+
+ep_status ep_profile_run(ep_session* session, const ep_bench_options* options,
+                         ep_profile** profile_out) {
+  if (session == NULL || options == NULL || profile_out == NULL) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_profile_run: NULL argument");
+  }
+  const ep_graph* graph = ep_session_graph(session);
+  ep_status status = EP_OK;
+  int capacity = options->min_runs > 16 ? options->min_runs : 16;
+  double* samples = malloc((size_t)capacity * sizeof *samples);
+  int n_samples = 0;
+  accumulator acc = {NULL, ep_graph_node_count(graph)};
+  ep_profile* p = calloc(1, sizeof *p);
+  size_t n_alloc = acc.n_nodes > 0 ? (size_t)acc.n_nodes : 1;
+  acc.seconds = calloc(n_alloc, sizeof *acc.seconds);
+  if (p != NULL) p->node_ms = calloc(n_alloc, sizeof *p->node_ms);
+  if (samples == NULL || p == NULL || acc.seconds == NULL || p->node_ms == NULL) {
+    status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for a profile");
+    goto cleanup;
+  }
+  p->n_nodes = acc.n_nodes;
+
+  ep_session_set_node_callback(session, NULL, NULL);
+  for (int i = 0; i < options->warmup_runs && status == EP_OK; i++) {
+    status = ep_session_run(session);
+  }
+  /* Whole runs (no callback, as bench times them) alternate with per-node timed runs, so that
+   * both see the same machine: a busy spell on a shared machine then cannot skew one side. */
+  double start = ep_now();
+  double elapsed = 0.0;
+  while (status == EP_OK && (n_samples == 0 || keep_running(options, n_samples, elapsed))) {
+    if (n_samples == capacity) {
+      double* bigger = realloc(samples, (size_t)capacity * 2 * sizeof *samples);
+      if (bigger == NULL) {
+        status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for %d samples", capacity * 2);
+        break;
+      }
+      samples = bigger;
+      capacity *= 2;
+    }
+    double t0 = ep_now();
+    status = ep_session_run(session);
+    double t1 = ep_now();
+    if (status != EP_OK) break;
+    samples[n_samples++] = (t1 - t0) * 1e3;
+    ep_session_set_node_callback(session, on_node, &acc);
+    status = ep_session_run(session);
+    ep_session_set_node_callback(session, NULL, NULL);
+    elapsed = ep_now() - start;
+    if (options->progress != NULL) options->progress(options->user, n_samples, elapsed);
+  }
+  if (status != EP_OK) goto cleanup;
+
+  p->runs = n_samples;
+  ep_latency_stats_compute(samples, n_samples, &p->whole);
+  for (int i = 0; i < acc.n_nodes; i++) {
+    p->node_ms[i] = acc.seconds[i] * 1e3 / p->runs;
+    p->total_ms += p->node_ms[i];
+  }
+  status = summarize_by_op(graph, p);
+
+cleanup:
+  ep_session_set_node_callback(session, NULL, NULL);
+  free(samples);
+  free(acc.seconds);
+  if (status != EP_OK) {
+    ep_profile_destroy(p);
+    return status;
+  }
+  *profile_out = p;
+  return EP_OK;
+}
+
+void ep_profile_destroy(ep_profile* profile) {
+  if (profile == NULL) return;
+  free(profile->node_ms);
+  free(profile->by_op_type);
+  free(profile);
+}
+
+char* ep_node_op_label(const ep_node* node, char* buf, size_t size) {
+  if (node->attrs.act != EP_ACT_NONE) {
+    snprintf(buf, size, "%s+%s", ep_op_name(node->op), ep_activation_name(node->attrs.act));
+  } else {
+    snprintf(buf, size, "%s", ep_op_name(node->op));
+  }
+  return buf;
+}

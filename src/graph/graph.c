@@ -1,0 +1,466 @@
+/* The graph IR: building, storage, finalisation and read access. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/graph_internal.h"
+
+/* --- shapes ----------------------------------------------------------------------------- */
+
+int64_t ep_shape_numel(const ep_shape* shape) {
+  int64_t n = 1;
+  for (int i = 0; i < shape->rank; i++) n *= shape->dims[i];
+  return n;
+}
+
+ep_shape ep_shape_make(int rank, const int64_t* dims) {
+  ep_shape s;
+  memset(&s, 0, sizeof s);
+  if (rank < 0) rank = 0;
+  if (rank > EP_MAX_RANK) rank = EP_MAX_RANK;
+  s.rank = rank;
+  for (int i = 0; i < rank; i++) s.dims[i] = dims[i];
+  return s;
+}
+
+char* ep_shape_format(const ep_shape* shape, char* buf, size_t size) {
+  if (size == 0) return buf;
+  buf[0] = '\0';
+  if (shape->rank == 0) {
+    snprintf(buf, size, "scalar");
+    return buf;
+  }
+  size_t used = 0;
+  for (int i = 0; i < shape->rank && used < size; i++) {
+    int n = snprintf(buf + used, size - used, i == 0 ? "%" PRId64 : "x%" PRId64, shape->dims[i]);
+    if (n < 0) break;
+    used += (size_t)n;
+  }
+  return buf;
+}
+
+bool ep_shape_equal(const ep_shape* a, const ep_shape* b) {
+  if (a->rank != b->rank) return false;
+  for (int i = 0; i < a->rank; i++) {
+    if (a->dims[i] != b->dims[i]) return false;
+  }
+  return true;
+}
+
+/* --- names ------------------------------------------------------------------------------ */
+
+const char* ep_op_name(ep_op op) {
+  static const char* const names[EP_OP_COUNT] = {
+      [EP_OP_CONV] = "Conv",
+      [EP_OP_FULLY_CONNECTED] = "FullyConnected",
+      [EP_OP_LSTM] = "LSTM",
+      [EP_OP_MAX_POOL] = "MaxPool",
+      [EP_OP_AVG_POOL] = "AveragePool",
+      [EP_OP_GLOBAL_AVG_POOL] = "GlobalAveragePool",
+      [EP_OP_BATCH_NORM] = "BatchNormalization",
+      [EP_OP_CONCAT] = "Concat",
+      [EP_OP_ADD] = "Add",
+      [EP_OP_RELU] = "Relu",
+      [EP_OP_RELU6] = "Relu6",
+      [EP_OP_SIGMOID] = "Sigmoid",
+      [EP_OP_TANH] = "Tanh",
+      [EP_OP_SOFTMAX] = "Softmax",
+      [EP_OP_FLATTEN] = "Flatten",
+      [EP_OP_RESHAPE] = "Reshape",
+  };
+  if ((int)op < 0 || op >= EP_OP_COUNT) return "Unknown";
+  return names[op];
+}
+
+const char* ep_activation_name(ep_activation act) {
+  switch (act) {
+    case EP_ACT_NONE:
+      return "";
+    case EP_ACT_RELU:
+      return "Relu";
+    case EP_ACT_RELU6:
+      return "Relu6";
+    case EP_ACT_SIGMOID:
+      return "Sigmoid";
+    case EP_ACT_TANH:
+      return "Tanh";
+  }
+  return "Unknown";
+}
+
+bool ep_op_is_weight_layer(ep_op op) {
+  return op == EP_OP_CONV || op == EP_OP_FULLY_CONNECTED || op == EP_OP_LSTM;
+}
+
+/* --- storage ---------------------------------------------------------------------------- */
+
+static uint64_t hash_name(const char* s) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return h;
+}
+
+static int name_lookup(const ep_graph* g, const char* name) {
+  if (g->n_name_slots == 0) return -1;
+  size_t mask = (size_t)g->n_name_slots - 1;
+  for (size_t i = hash_name(name) & mask;; i = (i + 1) & mask) {
+    int id = g->name_slots[i];
+    if (id < 0) return -1;
+    if (strcmp(g->tensors[id].name, name) == 0) return id;
+  }
+}
+
+static void name_insert(ep_graph* g, int id) {
+  size_t mask = (size_t)g->n_name_slots - 1;
+  size_t i = hash_name(g->tensors[id].name) & mask;
+  while (g->name_slots[i] >= 0) i = (i + 1) & mask;
+  g->name_slots[i] = id;
+}
+
+/* Keeps the name table at most half full for one more tensor. */
+static ep_status name_reserve(ep_graph* g) {
+  if (2 * (g->n_tensors + 1) <= g->n_name_slots) return EP_OK;
+  int n = g->n_name_slots ? 2 * g->n_name_slots : 64;
+  int* slots = malloc(sizeof *slots * (size_t)n);
+  if (!slots) return ep_error(EP_ERR_OUT_OF_MEMORY, "graph: out of memory for the name table");
+  free(g->name_slots);
+  g->name_slots = slots;
+  g->n_name_slots = n;
+  for (int i = 0; i < n; i++) slots[i] = -1;
+  for (int id = 0; id < g->n_tensors; id++) name_insert(g, id);
+  return EP_OK;
+}
+
+static ep_status grow(void** items, int* cap, int need, size_t item_size) {
+  if (need <= *cap) return EP_OK;
+  int n = *cap ? *cap : 16;
+  while (n < need) n *= 2;
+  void* p = realloc(*items, item_size * (size_t)n);
+  if (!p) return ep_error(EP_ERR_OUT_OF_MEMORY, "graph: out of memory");
+  *items = p;
+  *cap = n;
+  return EP_OK;
+}
+
+static char* dup_string(const char* s) {
+  size_t n = strlen(s) + 1;
+  char* d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
+static ep_status check_building(const ep_graph* g, const char* what) {
+  if (!g) return ep_error(EP_ERR_INVALID_ARGUMENT, "%s: graph is NULL", what);
+  if (g->finalized) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "%s: graph %s is finalized and cannot change", what,
+                    g->name);
+  }
+  return EP_OK;
+}
+
+/* Appends a tensor (name copied); on failure nothing changes. */
+static ep_status add_tensor(ep_graph* g, const char* name, ep_shape shape, ep_tensor_kind kind,
+                            int* id_out) {
+  if (!name || !name[0]) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "graph %s: empty tensor name", g->name);
+  }
+  if (name_lookup(g, name) >= 0) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "graph %s: tensor name '%s' is already used", g->name,
+                    name);
+  }
+  ep_status st = grow((void**)&g->tensors, &g->cap_tensors, g->n_tensors + 1, sizeof(ep_tensor));
+  if (st != EP_OK) return st;
+  st = name_reserve(g);
+  if (st != EP_OK) return st;
+  char* copy = dup_string(name);
+  if (!copy) return ep_error(EP_ERR_OUT_OF_MEMORY, "graph: out of memory");
+  ep_tensor* t = &g->tensors[g->n_tensors];
+  memset(t, 0, sizeof *t);
+  t->name = copy;
+  t->shape = shape;
+  t->kind = kind;
+  t->producer = -1;
+  t->last_consumer = -1;
+  int id = g->n_tensors++;
+  name_insert(g, id);
+  *id_out = id;
+  return EP_OK;
+}
+
+static ep_status check_shape(const ep_graph* g, const char* name, const ep_shape* shape) {
+  if (shape->rank < 0 || shape->rank > EP_MAX_RANK) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "graph %s: tensor %s has rank %d (at most %d)",
+                    g->name, name, shape->rank, EP_MAX_RANK);
+  }
+  for (int i = 0; i < shape->rank; i++) {
+    if (shape->dims[i] <= 0 || shape->dims[i] > (INT64_C(1) << 40)) {
+      char buf[128];
+      return ep_error(EP_ERR_INVALID_ARGUMENT, "graph %s: tensor %s has invalid shape %s", g->name,
+                      name, ep_shape_format(shape, buf, sizeof buf));
+    }
+  }
+  return EP_OK;
+}
+
+/* --- building --------------------------------------------------------------------------- */
+
+ep_status ep_graph_create(const char* name, ep_graph** graph_out) {
+  if (!graph_out) return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_graph_create: graph_out is NULL");
+  ep_graph* g = calloc(1, sizeof *g);
+  if (!g) return ep_error(EP_ERR_OUT_OF_MEMORY, "ep_graph_create: out of memory");
+  g->name = dup_string(name && name[0] ? name : "graph");
+  if (!g->name) {
+    free(g);
+    return ep_error(EP_ERR_OUT_OF_MEMORY, "ep_graph_create: out of memory");
+  }
+  *graph_out = g;
+  return EP_OK;
+}
+
+void ep_graph_destroy(ep_graph* graph) {
+  if (!graph) return;
+  for (int i = 0; i < graph->n_tensors; i++) {
+    free(graph->tensors[i].name);
+    free(graph->tensors[i].data);
+  }
+  for (int i = 0; i < graph->n_nodes; i++) {
+    free(graph->nodes[i].name);
+    free(graph->nodes[i].inputs);
+    free(graph->nodes[i].outputs);
+  }
+  free(graph->tensors);
+  free(graph->nodes);
+  free(graph->inputs);
+  free(graph->outputs);
+  free(graph->name_slots);
+  free(graph->name);
+  free(graph);
+}
+
+ep_status ep_graph_add_input(ep_graph* graph, const char* name, ep_shape shape, int* tensor_out) {
+  ep_status st = check_building(graph, "ep_graph_add_input");
+  if (st != EP_OK) return st;
+  st = check_shape(graph, name ? name : "(null)", &shape);
+  if (st != EP_OK) return st;
+  st = grow((void**)&graph->inputs, &graph->cap_inputs, graph->n_inputs + 1, sizeof(int));
+  if (st != EP_OK) return st;
+  int id;
+  st = add_tensor(graph, name, shape, EP_TENSOR_INPUT, &id);
+  if (st != EP_OK) return st;
+  graph->inputs[graph->n_inputs++] = id;
+  if (tensor_out) *tensor_out = id;
+  return EP_OK;
+}
+
+ep_status ep_graph_add_constant(ep_graph* graph, const char* name, ep_shape shape,
+                                const float* data, int* tensor_out) {
+  ep_status st = check_building(graph, "ep_graph_add_constant");
+  if (st != EP_OK) return st;
+  st = check_shape(graph, name ? name : "(null)", &shape);
+  if (st != EP_OK) return st;
+  size_t n = (size_t)ep_shape_numel(&shape);
+  float* copy = calloc(n ? n : 1, sizeof(float));
+  if (!copy) {
+    return ep_error(EP_ERR_OUT_OF_MEMORY, "graph %s: out of memory for constant %s", graph->name,
+                    name ? name : "(null)");
+  }
+  if (data) memcpy(copy, data, n * sizeof(float));
+  int id;
+  st = add_tensor(graph, name, shape, EP_TENSOR_CONSTANT, &id);
+  if (st != EP_OK) {
+    free(copy);
+    return st;
+  }
+  graph->tensors[id].data = copy;
+  if (tensor_out) *tensor_out = id;
+  return EP_OK;
+}
+
+float* ep_graph_constant_data(ep_graph* graph, int tensor) {
+  if (!graph || graph->finalized || tensor < 0 || tensor >= graph->n_tensors) return NULL;
+  if (graph->tensors[tensor].kind != EP_TENSOR_CONSTANT) return NULL;
+  return graph->tensors[tensor].data;
+}
+
+ep_status ep_graph_add_node(ep_graph* graph, ep_op op, const char* name, const ep_attrs* attrs,
+                            const int* inputs, int n_inputs, int n_outputs,
+                            const char* const* output_names, int* outputs_out) {
+  ep_status st = check_building(graph, "ep_graph_add_node");
+  if (st != EP_OK) return st;
+  char auto_name[48];
+  if (!name || !name[0]) {
+    snprintf(auto_name, sizeof auto_name, "%s_%d", ep_op_name(op), graph->n_nodes);
+    name = auto_name;
+  }
+  if ((int)op < 0 || op >= EP_OP_COUNT) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "node %s: unknown op %d", name, (int)op);
+  }
+  if (n_inputs < 0 || (n_inputs > 0 && !inputs)) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "node %s: bad input list", name);
+  }
+  if (n_outputs < 1) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "node %s: needs at least one output", name);
+  }
+  for (int i = 0; i < n_inputs; i++) {
+    if (inputs[i] < 0 || inputs[i] >= graph->n_tensors) {
+      return ep_error(EP_ERR_INVALID_ARGUMENT, "node %s: input %d is unknown tensor id %d", name, i,
+                      inputs[i]);
+    }
+  }
+  st = grow((void**)&graph->nodes, &graph->cap_nodes, graph->n_nodes + 1, sizeof(ep_node));
+  if (st != EP_OK) return st;
+
+  ep_node node;
+  memset(&node, 0, sizeof node);
+  node.op = op;
+  if (attrs) node.attrs = *attrs;
+  node.n_inputs = n_inputs;
+  node.n_outputs = n_outputs;
+  node.name = dup_string(name);
+  node.inputs = malloc(sizeof(int) * (size_t)(n_inputs ? n_inputs : 1));
+  node.outputs = malloc(sizeof(int) * (size_t)n_outputs);
+  if (!node.name || !node.inputs || !node.outputs) {
+    st = ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", name);
+    goto fail;
+  }
+  if (n_inputs) memcpy(node.inputs, inputs, sizeof(int) * (size_t)n_inputs);
+
+  /* Names are checked first so that only running out of memory can fail half-way. */
+  char** out_names = calloc((size_t)n_outputs, sizeof(char*));
+  if (!out_names) {
+    st = ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", name);
+    goto fail;
+  }
+  for (int i = 0; i < n_outputs && st == EP_OK; i++) {
+    char buf[512];
+    const char* out_name = output_names && output_names[i] ? output_names[i] : NULL;
+    if (!out_name) {
+      if (n_outputs == 1) {
+        out_name = name;
+      } else {
+        snprintf(buf, sizeof buf, "%s:%d", name, i);
+        out_name = buf;
+      }
+    }
+    out_names[i] = dup_string(out_name);
+    if (!out_names[i]) {
+      st = ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", name);
+    } else if (!out_name[0] || name_lookup(graph, out_name) >= 0) {
+      st = ep_error(EP_ERR_INVALID_ARGUMENT, "node %s: output tensor name '%s' is %s", name,
+                    out_name, out_name[0] ? "already used" : "empty");
+    }
+    for (int j = 0; j < i && st == EP_OK; j++) {
+      if (strcmp(out_names[j], out_name) == 0) {
+        st = ep_error(EP_ERR_INVALID_ARGUMENT, "node %s: two outputs are named '%s'", name,
+                      out_name);
+      }
+    }
+  }
+  int first_new = graph->n_tensors;
+  for (int i = 0; i < n_outputs && st == EP_OK; i++) {
+    ep_shape empty;
+    memset(&empty, 0, sizeof empty);
+    st = add_tensor(graph, out_names[i], empty, EP_TENSOR_ACTIVATION, &node.outputs[i]);
+    if (st == EP_OK) graph->tensors[node.outputs[i]].producer = graph->n_nodes;
+  }
+  if (st != EP_OK && graph->n_tensors > first_new) {
+    /* Out of memory half-way: take the new outputs back so that the graph is unchanged. */
+    while (graph->n_tensors > first_new) free(graph->tensors[--graph->n_tensors].name);
+    for (int s = 0; s < graph->n_name_slots; s++) graph->name_slots[s] = -1;
+    for (int id = 0; id < graph->n_tensors; id++) name_insert(graph, id);
+  }
+  for (int i = 0; i < n_outputs; i++) free(out_names[i]);
+  free(out_names);
+  if (st != EP_OK) goto fail;
+  graph->nodes[graph->n_nodes] = node;
+  if (outputs_out) memcpy(outputs_out, node.outputs, sizeof(int) * (size_t)n_outputs);
+  graph->n_nodes++;
+  return EP_OK;
+
+fail:
+  free(node.name);
+  free(node.inputs);
+  free(node.outputs);
+  return st;
+}
+
+ep_status ep_graph_mark_output(ep_graph* graph, int tensor) {
+  ep_status st = check_building(graph, "ep_graph_mark_output");
+  if (st != EP_OK) return st;
+  if (tensor < 0 || tensor >= graph->n_tensors) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "graph %s: output is unknown tensor id %d",
+                    graph->name, tensor);
+  }
+  ep_tensor* t = &graph->tensors[tensor];
+  if (t->kind == EP_TENSOR_CONSTANT) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "graph %s: constant %s cannot be a graph output",
+                    graph->name, t->name);
+  }
+  if (t->is_output) return EP_OK;
+  st = grow((void**)&graph->outputs, &graph->cap_outputs, graph->n_outputs + 1, sizeof(int));
+  if (st != EP_OK) return st;
+  graph->outputs[graph->n_outputs++] = tensor;
+  t->is_output = true;
+  return EP_OK;
+}
+
+ep_status ep_graph_finalize(ep_graph* graph) {
+  ep_status st = check_building(graph, "ep_graph_finalize");
+  if (st != EP_OK) return st;
+  if (graph->n_outputs == 0) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "graph %s has no outputs (ep_graph_mark_output)",
+                    graph->name);
+  }
+  for (int i = 0; i < graph->n_tensors; i++) graph->tensors[i].last_consumer = -1;
+  for (int i = 0; i < graph->n_nodes; i++) {
+    const ep_node* node = &graph->nodes[i];
+    /* Nodes are added in order and read only existing tensors, so an input produced by a
+     * later node cannot happen; a node reading its own output can't either. */
+    st = ep_graph_infer_node(graph, i);
+    if (st != EP_OK) return st;
+    ep_graph_compute_node_cost(graph, i);
+    for (int k = 0; k < node->n_inputs; k++) graph->tensors[node->inputs[k]].last_consumer = i;
+  }
+  graph->finalized = true;
+  return EP_OK;
+}
+
+/* --- reading ---------------------------------------------------------------------------- */
+
+const char* ep_graph_name(const ep_graph* graph) { return graph ? graph->name : ""; }
+
+bool ep_graph_is_finalized(const ep_graph* graph) { return graph && graph->finalized; }
+
+int ep_graph_node_count(const ep_graph* graph) { return graph ? graph->n_nodes : 0; }
+
+const ep_node* ep_graph_node(const ep_graph* graph, int index) {
+  if (!graph || index < 0 || index >= graph->n_nodes) return NULL;
+  return &graph->nodes[index];
+}
+
+int ep_graph_tensor_count(const ep_graph* graph) { return graph ? graph->n_tensors : 0; }
+
+const ep_tensor* ep_graph_tensor(const ep_graph* graph, int id) {
+  if (!graph || id < 0 || id >= graph->n_tensors) return NULL;
+  return &graph->tensors[id];
+}
+
+int ep_graph_find_tensor(const ep_graph* graph, const char* name) {
+  if (!graph || !name) return -1;
+  return name_lookup(graph, name);
+}
+
+int ep_graph_input_count(const ep_graph* graph) { return graph ? graph->n_inputs : 0; }
+
+int ep_graph_input(const ep_graph* graph, int index) {
+  if (!graph || index < 0 || index >= graph->n_inputs) return -1;
+  return graph->inputs[index];
+}
+
+int ep_graph_output_count(const ep_graph* graph) { return graph ? graph->n_outputs : 0; }
+
+int ep_graph_output(const ep_graph* graph, int index) {
+  if (!graph || index < 0 || index >= graph->n_outputs) return -1;
+  return graph->outputs[index];
+}

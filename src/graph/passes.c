@@ -1,0 +1,253 @@
+/* Optimisation passes: batch norm folding and activation fusion, producing a new graph.
+ *
+ * A first walk plans which nodes are absorbed into an earlier one (a batch norm into the conv
+ * before it, an activation into its conv / fully connected / add producer); a second walk emits
+ * the surviving nodes into a new graph. An absorbing node's output takes the name of the last
+ * absorbed node's output, so graph outputs and the names users see keep working. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/graph_internal.h"
+
+typedef struct plan {
+  int* consumers;   /* per tensor: number of node inputs reading it */
+  int* absorbed_by; /* per node: the node it was merged into, -1 if it survives */
+  int* bn_of;       /* per node: the batch norm folded into it, -1 if none */
+  int* act_of;      /* per node: the activation fused into it, -1 if none */
+  int* tail;        /* per node: the tensor its emitted output stands for */
+} plan;
+
+static bool is_constant(const ep_graph* g, int id) {
+  return g->tensors[id].kind == EP_TENSOR_CONSTANT;
+}
+
+/* True when only node `reader` uses tensor `id` (and it is not a graph output). */
+static bool read_only_by_one(const ep_graph* g, const plan* p, int id) {
+  return p->consumers[id] == 1 && !g->tensors[id].is_output;
+}
+
+static ep_activation activation_of(ep_op op) {
+  switch (op) {
+    case EP_OP_RELU:
+      return EP_ACT_RELU;
+    case EP_OP_RELU6:
+      return EP_ACT_RELU6;
+    case EP_OP_SIGMOID:
+      return EP_ACT_SIGMOID;
+    case EP_OP_TANH:
+      return EP_ACT_TANH;
+    default:
+      return EP_ACT_NONE;
+  }
+}
+
+static void make_plan(const ep_graph* g, unsigned passes, plan* p) {
+  for (int i = 0; i < g->n_nodes; i++) {
+    const ep_node* n = &g->nodes[i];
+    p->absorbed_by[i] = p->bn_of[i] = p->act_of[i] = -1;
+    p->tail[i] = n->outputs[0];
+    for (int k = 0; k < n->n_inputs; k++) p->consumers[n->inputs[k]]++;
+  }
+  for (int i = 0; i < g->n_nodes; i++) {
+    const ep_node* n = &g->nodes[i];
+    if (n->n_inputs < 1) continue;
+    int x = n->inputs[0];
+    int producer = g->tensors[x].producer;
+    if (producer < 0 || !read_only_by_one(g, p, x)) continue;
+    /* The node that will emit x: the producer itself or the conv that absorbed it. */
+    int emitter = p->absorbed_by[producer] >= 0 ? p->absorbed_by[producer] : producer;
+    const ep_node* e = &g->nodes[emitter];
+    if (p->tail[emitter] != x) continue;
+
+    if (n->op == EP_OP_BATCH_NORM && (passes & EP_PASS_FOLD_BATCH_NORM)) {
+      bool constants = true;
+      for (int k = 1; k < 5; k++) constants = constants && is_constant(g, n->inputs[k]);
+      for (int k = 1; k < e->n_inputs; k++) constants = constants && is_constant(g, e->inputs[k]);
+      if (e->op == EP_OP_CONV && p->bn_of[emitter] < 0 && p->act_of[emitter] < 0 &&
+          e->attrs.act == EP_ACT_NONE && constants) {
+        p->absorbed_by[i] = emitter;
+        p->bn_of[emitter] = i;
+        p->tail[emitter] = n->outputs[0];
+      }
+    } else if (activation_of(n->op) != EP_ACT_NONE && (passes & EP_PASS_FUSE_ACTIVATIONS)) {
+      if ((e->op == EP_OP_CONV || e->op == EP_OP_FULLY_CONNECTED || e->op == EP_OP_ADD) &&
+          p->act_of[emitter] < 0 && e->attrs.act == EP_ACT_NONE) {
+        p->absorbed_by[i] = emitter;
+        p->act_of[emitter] = i;
+        p->tail[emitter] = n->outputs[0];
+      }
+    }
+  }
+}
+
+/* A tensor name not yet used in `g`: base, then base_1, base_2, ... */
+static void unique_name(const ep_graph* g, const char* base, char* buf, size_t size) {
+  snprintf(buf, size, "%s", base);
+  for (int i = 1; ep_graph_find_tensor(g, buf) >= 0; i++) snprintf(buf, size, "%s_%d", base, i);
+}
+
+/* Maps an old tensor to the new graph, copying constants on first use. */
+static ep_status map_tensor(const ep_graph* src, ep_graph* dst, int* map, int id, int* out) {
+  if (map[id] < 0) {
+    const ep_tensor* t = &src->tensors[id];
+    if (t->kind != EP_TENSOR_CONSTANT) {
+      return ep_error(EP_ERR_INVALID_ARGUMENT,
+                      "optimize: tensor %s has no producer in the new graph", t->name);
+    }
+    ep_status st = ep_graph_add_constant(dst, t->name, t->shape, t->data, &map[id]);
+    if (st != EP_OK) return st;
+  }
+  *out = map[id];
+  return EP_OK;
+}
+
+/* Conv weights and bias with the batch norm folded in: per output channel c,
+ * s = gamma / sqrt(var + eps), w' = w * s, b' = (b - mean) * s + beta. */
+static ep_status fold_batch_norm(const ep_graph* src, ep_graph* dst, const ep_node* conv,
+                                 const ep_node* bn, int* w_out, int* b_out) {
+  const ep_tensor* w = &src->tensors[conv->inputs[1]];
+  const float* bias = conv->n_inputs > 2 ? src->tensors[conv->inputs[2]].data : NULL;
+  const float* gamma = src->tensors[bn->inputs[1]].data;
+  const float* beta = src->tensors[bn->inputs[2]].data;
+  const float* mean = src->tensors[bn->inputs[3]].data;
+  const float* var = src->tensors[bn->inputs[4]].data;
+  int64_t cout = w->shape.dims[0];
+  int64_t per = ep_shape_numel(&w->shape) / cout;
+  char name[512], base[480];
+
+  snprintf(base, sizeof base, "%s/folded", w->name);
+  unique_name(dst, base, name, sizeof name);
+  ep_status st = ep_graph_add_constant(dst, name, w->shape, NULL, w_out);
+  if (st != EP_OK) return st;
+  float* wf = ep_graph_constant_data(dst, *w_out);
+  snprintf(base, sizeof base, "%s/bias_folded", conv->name);
+  unique_name(dst, base, name, sizeof name);
+  st = ep_graph_add_constant(dst, name, ep_shape_make(1, (int64_t[]){cout}), NULL, b_out);
+  if (st != EP_OK) return st;
+  float* bf = ep_graph_constant_data(dst, *b_out);
+
+  for (int64_t c = 0; c < cout; c++) {
+    double s = gamma[c] / sqrt((double)var[c] + (double)bn->attrs.epsilon);
+    for (int64_t k = 0; k < per; k++) wf[c * per + k] = (float)(w->data[c * per + k] * s);
+    bf[c] = (float)(((bias ? bias[c] : 0.0) - mean[c]) * s + beta[c]);
+  }
+  return EP_OK;
+}
+
+static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* map) {
+  ep_status st = EP_OK;
+  int* inputs = NULL;
+  int cap = 0;
+  for (int i = 0; i < src->n_inputs; i++) {
+    const ep_tensor* t = &src->tensors[src->inputs[i]];
+    st = ep_graph_add_input(dst, t->name, t->shape, &map[src->inputs[i]]);
+    if (st != EP_OK) goto cleanup;
+  }
+  for (int i = 0; i < src->n_nodes; i++) {
+    if (p->absorbed_by[i] >= 0) continue;
+    const ep_node* n = &src->nodes[i];
+    if (n->n_inputs + 1 > cap) {
+      cap = n->n_inputs + 1;
+      int* grown = realloc(inputs, sizeof *inputs * (size_t)cap);
+      if (!grown) {
+        st = ep_error(EP_ERR_OUT_OF_MEMORY, "optimize: out of memory");
+        goto cleanup;
+      }
+      inputs = grown;
+    }
+    ep_attrs attrs = n->attrs;
+    int n_inputs = n->n_inputs;
+    if (p->bn_of[i] >= 0) {
+      st = map_tensor(src, dst, map, n->inputs[0], &inputs[0]);
+      if (st != EP_OK) goto cleanup;
+      st = fold_batch_norm(src, dst, n, &src->nodes[p->bn_of[i]], &inputs[1], &inputs[2]);
+      if (st != EP_OK) goto cleanup;
+      n_inputs = 3;
+    } else {
+      for (int k = 0; k < n->n_inputs; k++) {
+        st = map_tensor(src, dst, map, n->inputs[k], &inputs[k]);
+        if (st != EP_OK) goto cleanup;
+      }
+    }
+    if (p->act_of[i] >= 0) attrs.act = activation_of(src->nodes[p->act_of[i]].op);
+
+    const char** names = malloc(sizeof *names * (size_t)n->n_outputs);
+    int* outs = malloc(sizeof *outs * (size_t)n->n_outputs);
+    if (!names || !outs) {
+      free(names);
+      free(outs);
+      st = ep_error(EP_ERR_OUT_OF_MEMORY, "optimize: out of memory");
+      goto cleanup;
+    }
+    for (int k = 0; k < n->n_outputs; k++) names[k] = src->tensors[n->outputs[k]].name;
+    names[0] = src->tensors[p->tail[i]].name;
+    st =
+        ep_graph_add_node(dst, n->op, n->name, &attrs, inputs, n_inputs, n->n_outputs, names, outs);
+    if (st == EP_OK) {
+      map[p->tail[i]] = outs[0];
+      for (int k = 1; k < n->n_outputs; k++) map[n->outputs[k]] = outs[k];
+    }
+    free(names);
+    free(outs);
+    if (st != EP_OK) goto cleanup;
+  }
+  for (int i = 0; i < src->n_outputs; i++) {
+    int id = map[src->outputs[i]];
+    if (id < 0) {
+      st = ep_error(EP_ERR_INVALID_ARGUMENT, "optimize: output %s was lost",
+                    src->tensors[src->outputs[i]].name);
+      goto cleanup;
+    }
+    st = ep_graph_mark_output(dst, id);
+    if (st != EP_OK) goto cleanup;
+  }
+  st = ep_graph_finalize(dst);
+
+cleanup:
+  free(inputs);
+  return st;
+}
+
+ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** optimized_out) {
+  if (!graph || !optimized_out) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_graph_optimize: graph or optimized_out is NULL");
+  }
+  if (!graph->finalized) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_graph_optimize: graph %s is not finalized",
+                    graph->name);
+  }
+  ep_status st = EP_OK;
+  ep_graph* dst = NULL;
+  plan p;
+  size_t nt = (size_t)graph->n_tensors + 1, nn = (size_t)graph->n_nodes + 1;
+  p.consumers = calloc(nt, sizeof(int));
+  p.absorbed_by = malloc(nn * sizeof(int));
+  p.bn_of = malloc(nn * sizeof(int));
+  p.act_of = malloc(nn * sizeof(int));
+  p.tail = malloc(nn * sizeof(int));
+  int* map = malloc(nt * sizeof(int));
+  if (!p.consumers || !p.absorbed_by || !p.bn_of || !p.act_of || !p.tail || !map) {
+    st = ep_error(EP_ERR_OUT_OF_MEMORY, "ep_graph_optimize: out of memory");
+    goto cleanup;
+  }
+  for (size_t i = 0; i < nt; i++) map[i] = -1;
+  make_plan(graph, passes, &p);
+  st = ep_graph_create(graph->name, &dst);
+  if (st != EP_OK) goto cleanup;
+  st = emit(graph, dst, &p, map);
+  if (st != EP_OK) goto cleanup;
+  *optimized_out = dst;
+  dst = NULL;
+
+cleanup:
+  ep_graph_destroy(dst);
+  free(p.consumers);
+  free(p.absorbed_by);
+  free(p.bn_of);
+  free(p.act_of);
+  free(p.tail);
+  free(map);
+  return st;
+}

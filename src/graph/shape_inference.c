@@ -1,0 +1,444 @@
+/* Shape inference and checks, one node at a time, in topological order. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "graph/graph_internal.h"
+
+#define SHAPE_BUF 96
+
+typedef struct infer {
+  ep_graph* g;
+  ep_node* node;
+} infer;
+
+static const ep_shape* in_shape(const infer* c, int i) {
+  return &c->g->tensors[c->node->inputs[i]].shape;
+}
+
+static const char* in_name(const infer* c, int i) { return c->g->tensors[c->node->inputs[i]].name; }
+
+static ep_status fail(const infer* c, const char* format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static ep_status fail(const infer* c, const char* format, ...) {
+  char msg[384];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(msg, sizeof msg, format, args);
+  va_end(args);
+  return ep_error(EP_ERR_INVALID_ARGUMENT, "node %s (%s): %s", c->node->name,
+                  ep_op_name(c->node->op), msg);
+}
+
+static ep_status fail_shape(const infer* c, int input, const char* what, const char* expected) {
+  char buf[SHAPE_BUF];
+  char msg[384];
+  snprintf(msg, sizeof msg, "input %d (%s, %s) has shape %s, expected %s", input, what,
+           in_name(c, input), ep_shape_format(in_shape(c, input), buf, sizeof buf), expected);
+  return ep_error(EP_ERR_INVALID_ARGUMENT, "node %s (%s): %s", c->node->name,
+                  ep_op_name(c->node->op), msg);
+}
+
+static ep_status check_counts(const infer* c, int min_in, int max_in) {
+  char msg[128];
+  if (c->node->n_inputs < min_in || c->node->n_inputs > max_in) {
+    if (min_in == max_in) {
+      snprintf(msg, sizeof msg, "has %d inputs, expected %d", c->node->n_inputs, min_in);
+    } else {
+      snprintf(msg, sizeof msg, "has %d inputs, expected %d to %d", c->node->n_inputs, min_in,
+               max_in);
+    }
+    return fail(c, "%s", msg);
+  }
+  if (c->node->n_outputs != 1) {
+    snprintf(msg, sizeof msg, "has %d outputs, expected 1", c->node->n_outputs);
+    return fail(c, "%s", msg);
+  }
+  return EP_OK;
+}
+
+static void set_output(infer* c, ep_shape shape) {
+  c->g->tensors[c->node->outputs[0]].shape = shape;
+}
+
+static bool is_vector(const ep_shape* s, int64_t n) { return s->rank == 1 && s->dims[0] == n; }
+
+/* The spatial output size of a sliding window, or -1 when the window does not fit. */
+static int64_t window_out(int64_t in, int pad_begin, int pad_end, int64_t eff_kernel, int stride,
+                          bool ceil_mode) {
+  int64_t span = in + pad_begin + pad_end - eff_kernel;
+  if (span < 0) return -1;
+  int64_t out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+  /* ceil_mode: the last window must start inside the input or its leading padding. */
+  if (ceil_mode && (out - 1) * stride >= in + pad_begin) out--;
+  return out;
+}
+
+static ep_status check_window_attrs(infer* c) {
+  ep_attrs* a = &c->node->attrs;
+  char msg[160];
+  for (int i = 0; i < 2; i++) {
+    if (a->stride[i] == 0) a->stride[i] = 1;
+    if (a->dilation[i] == 0) a->dilation[i] = 1;
+    if (a->stride[i] < 0 || a->dilation[i] < 0 || a->kernel[i] < 0) {
+      snprintf(msg, sizeof msg, "negative kernel %dx%d, stride %dx%d or dilation %dx%d",
+               a->kernel[0], a->kernel[1], a->stride[0], a->stride[1], a->dilation[0],
+               a->dilation[1]);
+      return fail(c, "%s", msg);
+    }
+  }
+  for (int i = 0; i < 4; i++) {
+    if (a->pad[i] < 0) {
+      snprintf(msg, sizeof msg, "negative padding %d,%d,%d,%d", a->pad[0], a->pad[1], a->pad[2],
+               a->pad[3]);
+      return fail(c, "%s", msg);
+    }
+  }
+  return EP_OK;
+}
+
+static ep_status infer_conv(infer* c) {
+  ep_status st = check_counts(c, 2, 3);
+  if (st != EP_OK) return st;
+  const ep_shape* x = in_shape(c, 0);
+  const ep_shape* w = in_shape(c, 1);
+  ep_attrs* a = &c->node->attrs;
+  char expect[160];
+  if (x->rank != 4) return fail_shape(c, 0, "x", "rank 4 (NCHW)");
+  if (a->group == 0) a->group = 1;
+  if (a->group < 0) return fail(c, "negative group");
+  st = check_window_attrs(c);
+  if (st != EP_OK) return st;
+  int64_t cin = x->dims[1], g = a->group;
+  if (cin % g != 0) {
+    snprintf(expect, sizeof expect, "channels divisible by group %d", a->group);
+    return fail_shape(c, 0, "x", expect);
+  }
+  if (w->rank != 4 || w->dims[1] != cin / g || w->dims[0] % g != 0 ||
+      (a->kernel[0] && a->kernel[0] != w->dims[2]) ||
+      (a->kernel[1] && a->kernel[1] != w->dims[3])) {
+    if (a->kernel[0] || a->kernel[1]) {
+      snprintf(expect, sizeof expect, "[Cout, %lld, %d, %d] (Cout divisible by group %d)",
+               (long long)(cin / g), a->kernel[0], a->kernel[1], a->group);
+    } else {
+      snprintf(expect, sizeof expect, "[Cout, %lld, kh, kw] (Cout divisible by group %d)",
+               (long long)(cin / g), a->group);
+    }
+    return fail_shape(c, 1, "weights", expect);
+  }
+  a->kernel[0] = (int)w->dims[2];
+  a->kernel[1] = (int)w->dims[3];
+  int64_t cout = w->dims[0];
+  if (c->node->n_inputs == 3 && !is_vector(in_shape(c, 2), cout)) {
+    snprintf(expect, sizeof expect, "[%lld]", (long long)cout);
+    return fail_shape(c, 2, "bias", expect);
+  }
+  int64_t out[2];
+  for (int i = 0; i < 2; i++) {
+    int64_t eff = (int64_t)a->dilation[i] * (a->kernel[i] - 1) + 1;
+    out[i] = window_out(x->dims[2 + i], a->pad[i], a->pad[i + 2], eff, a->stride[i], false);
+    if (out[i] < 1) {
+      snprintf(expect, sizeof expect, "spatial size of at least the kernel %dx%d", a->kernel[0],
+               a->kernel[1]);
+      return fail_shape(c, 0, "x", expect);
+    }
+  }
+  set_output(c, ep_shape_make(4, (int64_t[]){x->dims[0], cout, out[0], out[1]}));
+  return EP_OK;
+}
+
+static ep_status infer_fully_connected(infer* c) {
+  ep_status st = check_counts(c, 2, 3);
+  if (st != EP_OK) return st;
+  const ep_shape* x = in_shape(c, 0);
+  const ep_shape* w = in_shape(c, 1);
+  char expect[96];
+  if (x->rank != 2) return fail_shape(c, 0, "x", "rank 2 [N, K]");
+  if (w->rank != 2 || w->dims[1] != x->dims[1]) {
+    snprintf(expect, sizeof expect, "[M, %lld]", (long long)x->dims[1]);
+    return fail_shape(c, 1, "weights", expect);
+  }
+  if (c->node->n_inputs == 3 && !is_vector(in_shape(c, 2), w->dims[0])) {
+    snprintf(expect, sizeof expect, "[%lld]", (long long)w->dims[0]);
+    return fail_shape(c, 2, "bias", expect);
+  }
+  set_output(c, ep_shape_make(2, (int64_t[]){x->dims[0], w->dims[0]}));
+  return EP_OK;
+}
+
+static ep_status infer_lstm(infer* c) {
+  ep_status st = check_counts(c, 3, 4);
+  if (st != EP_OK) return st;
+  const ep_shape* x = in_shape(c, 0);
+  const ep_shape* w = in_shape(c, 1);
+  const ep_shape* r = in_shape(c, 2);
+  ep_attrs* a = &c->node->attrs;
+  char expect[96];
+  if (x->rank != 3) return fail_shape(c, 0, "x", "rank 3 [T, N, I]");
+  if (a->hidden_size < 0) return fail(c, "negative hidden_size");
+  if (a->hidden_size == 0) {
+    if (r->rank != 2) return fail_shape(c, 2, "R", "[4H, H]");
+    a->hidden_size = (int)r->dims[1];
+  }
+  int64_t h = a->hidden_size;
+  if (w->rank != 2 || w->dims[0] != 4 * h || w->dims[1] != x->dims[2]) {
+    snprintf(expect, sizeof expect, "[%lld, %lld] ([4H, I])", (long long)(4 * h),
+             (long long)x->dims[2]);
+    return fail_shape(c, 1, "W", expect);
+  }
+  if (r->rank != 2 || r->dims[0] != 4 * h || r->dims[1] != h) {
+    snprintf(expect, sizeof expect, "[%lld, %lld] ([4H, H])", (long long)(4 * h), (long long)h);
+    return fail_shape(c, 2, "R", expect);
+  }
+  if (c->node->n_inputs == 4 && !is_vector(in_shape(c, 3), 4 * h)) {
+    snprintf(expect, sizeof expect, "[%lld] ([4H])", (long long)(4 * h));
+    return fail_shape(c, 3, "B", expect);
+  }
+  set_output(c, ep_shape_make(3, (int64_t[]){x->dims[0], x->dims[1], h}));
+  return EP_OK;
+}
+
+static ep_status infer_pool(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  const ep_shape* x = in_shape(c, 0);
+  ep_attrs* a = &c->node->attrs;
+  char msg[160];
+  if (x->rank != 4) return fail_shape(c, 0, "x", "rank 4 (NCHW)");
+  st = check_window_attrs(c);
+  if (st != EP_OK) return st;
+  if (a->kernel[0] < 1 || a->kernel[1] < 1) {
+    snprintf(msg, sizeof msg, "kernel %dx%d must be positive", a->kernel[0], a->kernel[1]);
+    return fail(c, "%s", msg);
+  }
+  for (int i = 0; i < 4; i++) {
+    if (a->pad[i] >= a->kernel[i % 2]) {
+      snprintf(msg, sizeof msg, "padding %d,%d,%d,%d must be smaller than the kernel %dx%d",
+               a->pad[0], a->pad[1], a->pad[2], a->pad[3], a->kernel[0], a->kernel[1]);
+      return fail(c, "%s", msg);
+    }
+  }
+  int64_t out[2];
+  for (int i = 0; i < 2; i++) {
+    int64_t eff = (int64_t)a->dilation[i] * (a->kernel[i] - 1) + 1;
+    out[i] = window_out(x->dims[2 + i], a->pad[i], a->pad[i + 2], eff, a->stride[i], a->ceil_mode);
+    if (out[i] < 1) {
+      snprintf(msg, sizeof msg, "spatial size of at least the kernel %dx%d", a->kernel[0],
+               a->kernel[1]);
+      return fail_shape(c, 0, "x", msg);
+    }
+  }
+  set_output(c, ep_shape_make(4, (int64_t[]){x->dims[0], x->dims[1], out[0], out[1]}));
+  return EP_OK;
+}
+
+static ep_status infer_global_avg_pool(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  const ep_shape* x = in_shape(c, 0);
+  if (x->rank != 4) return fail_shape(c, 0, "x", "rank 4 (NCHW)");
+  set_output(c, ep_shape_make(4, (int64_t[]){x->dims[0], x->dims[1], 1, 1}));
+  return EP_OK;
+}
+
+static ep_status infer_batch_norm(infer* c) {
+  static const char* const names[] = {"x", "scale", "bias", "mean", "var"};
+  ep_status st = check_counts(c, 5, 5);
+  if (st != EP_OK) return st;
+  const ep_shape* x = in_shape(c, 0);
+  ep_attrs* a = &c->node->attrs;
+  char expect[64];
+  if (x->rank < 2) return fail_shape(c, 0, "x", "rank 2 or more (channels in dim 1)");
+  for (int i = 1; i < 5; i++) {
+    if (!is_vector(in_shape(c, i), x->dims[1])) {
+      snprintf(expect, sizeof expect, "[%lld]", (long long)x->dims[1]);
+      return fail_shape(c, i, names[i], expect);
+    }
+  }
+  if (a->epsilon == 0.0f) a->epsilon = 1e-5f;
+  if (!(a->epsilon > 0.0f)) return fail(c, "epsilon must be positive");
+  set_output(c, *x);
+  return EP_OK;
+}
+
+/* Makes a possibly negative axis positive; false when it is out of [-rank, rank + extra). */
+static bool normalize_axis(int* axis, int rank, int extra) {
+  int v = *axis < 0 ? *axis + rank : *axis;
+  if (v < 0 || v >= rank + extra) return false;
+  *axis = v;
+  return true;
+}
+
+static ep_status infer_concat(infer* c) {
+  ep_node* n = c->node;
+  char msg[160];
+  if (n->n_inputs < 1) return fail(c, "needs at least one input");
+  ep_status st = check_counts(c, n->n_inputs, n->n_inputs);
+  if (st != EP_OK) return st;
+  ep_shape out = *in_shape(c, 0);
+  if (out.rank < 1) return fail_shape(c, 0, "x0", "rank 1 or more");
+  int axis = n->attrs.axis;
+  if (!normalize_axis(&axis, out.rank, 0)) {
+    snprintf(msg, sizeof msg, "axis %d is out of range for rank %d", n->attrs.axis, out.rank);
+    return fail(c, "%s", msg);
+  }
+  n->attrs.axis = axis;
+  for (int i = 1; i < n->n_inputs; i++) {
+    const ep_shape* s = in_shape(c, i);
+    bool ok = s->rank == out.rank;
+    for (int d = 0; ok && d < out.rank; d++) ok = d == axis || s->dims[d] == out.dims[d];
+    if (!ok) {
+      /* The expected shape with the concatenation axis left open: "1x?x28x28". */
+      char expect[SHAPE_BUF + 32];
+      size_t used = 0;
+      for (int d = 0; d < out.rank && used < sizeof expect; d++) {
+        int k;
+        if (d == axis) {
+          k = snprintf(expect + used, sizeof expect - used, d ? "x?" : "?");
+        } else {
+          k = snprintf(expect + used, sizeof expect - used, d ? "x%lld" : "%lld",
+                       (long long)out.dims[d]);
+        }
+        if (k < 0) break;
+        used += (size_t)k;
+      }
+      char name[16];
+      snprintf(name, sizeof name, "x%d", i);
+      return fail_shape(c, i, name, expect);
+    }
+    out.dims[axis] += s->dims[axis];
+  }
+  set_output(c, out);
+  return EP_OK;
+}
+
+static ep_status infer_add(infer* c) {
+  ep_status st = check_counts(c, 2, 2);
+  if (st != EP_OK) return st;
+  const ep_shape* a = in_shape(c, 0);
+  if (!ep_shape_equal(a, in_shape(c, 1))) {
+    char buf[SHAPE_BUF];
+    return fail_shape(c, 1, "b", ep_shape_format(a, buf, sizeof buf));
+  }
+  set_output(c, *a);
+  return EP_OK;
+}
+
+static ep_status infer_unary(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  set_output(c, *in_shape(c, 0));
+  return EP_OK;
+}
+
+static ep_status infer_softmax(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  const ep_shape* x = in_shape(c, 0);
+  char msg[96];
+  if (x->rank < 1) return fail_shape(c, 0, "x", "rank 1 or more");
+  if (!normalize_axis(&c->node->attrs.axis, x->rank, 0)) {
+    snprintf(msg, sizeof msg, "axis %d is out of range for rank %d", c->node->attrs.axis, x->rank);
+    return fail(c, "%s", msg);
+  }
+  set_output(c, *x);
+  return EP_OK;
+}
+
+static ep_status infer_flatten(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  const ep_shape* x = in_shape(c, 0);
+  char msg[96];
+  if (!normalize_axis(&c->node->attrs.axis, x->rank, 1)) {
+    snprintf(msg, sizeof msg, "axis %d is out of range for rank %d", c->node->attrs.axis, x->rank);
+    return fail(c, "%s", msg);
+  }
+  int64_t outer = 1, inner = 1;
+  for (int d = 0; d < x->rank; d++) *(d < c->node->attrs.axis ? &outer : &inner) *= x->dims[d];
+  set_output(c, ep_shape_make(2, (int64_t[]){outer, inner}));
+  return EP_OK;
+}
+
+static ep_status infer_reshape(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  const ep_shape* x = in_shape(c, 0);
+  ep_shape target = c->node->attrs.shape;
+  char buf[SHAPE_BUF], msg[192];
+  if (target.rank < 1 || target.rank > EP_MAX_RANK) {
+    snprintf(msg, sizeof msg, "target rank %d is not in 1..%d", target.rank, EP_MAX_RANK);
+    return fail(c, "%s", msg);
+  }
+  int infer_at = -1;
+  int64_t known = 1;
+  for (int d = 0; d < target.rank; d++) {
+    int64_t v = target.dims[d];
+    if (v == 0) {
+      if (d >= x->rank) {
+        snprintf(msg, sizeof msg, "target dim %d is 0 (copy) but the input has rank %d", d,
+                 x->rank);
+        return fail(c, "%s", msg);
+      }
+      target.dims[d] = v = x->dims[d];
+    }
+    if (v == -1 && infer_at < 0) {
+      infer_at = d;
+    } else if (v < 1) {
+      snprintf(msg, sizeof msg, "invalid target dim %lld at %d", (long long)v, d);
+      return fail(c, "%s", msg);
+    } else {
+      known *= v;
+    }
+  }
+  int64_t numel = ep_shape_numel(x);
+  if (infer_at >= 0) {
+    if (numel % known != 0) return fail_shape(c, 0, "x", "a size divisible by the target");
+    target.dims[infer_at] = numel / known;
+  } else if (known != numel) {
+    char tb[SHAPE_BUF];
+    snprintf(msg, sizeof msg, "cannot reshape %s to %s", ep_shape_format(x, buf, sizeof buf),
+             ep_shape_format(&target, tb, sizeof tb));
+    return fail(c, "%s", msg);
+  }
+  set_output(c, target);
+  return EP_OK;
+}
+
+ep_status ep_graph_infer_node(ep_graph* graph, int index) {
+  infer c = {graph, &graph->nodes[index]};
+  switch (c.node->op) {
+    case EP_OP_CONV:
+      return infer_conv(&c);
+    case EP_OP_FULLY_CONNECTED:
+      return infer_fully_connected(&c);
+    case EP_OP_LSTM:
+      return infer_lstm(&c);
+    case EP_OP_MAX_POOL:
+    case EP_OP_AVG_POOL:
+      return infer_pool(&c);
+    case EP_OP_GLOBAL_AVG_POOL:
+      return infer_global_avg_pool(&c);
+    case EP_OP_BATCH_NORM:
+      return infer_batch_norm(&c);
+    case EP_OP_CONCAT:
+      return infer_concat(&c);
+    case EP_OP_ADD:
+      return infer_add(&c);
+    case EP_OP_RELU:
+    case EP_OP_RELU6:
+    case EP_OP_SIGMOID:
+    case EP_OP_TANH:
+      return infer_unary(&c);
+    case EP_OP_SOFTMAX:
+      return infer_softmax(&c);
+    case EP_OP_FLATTEN:
+      return infer_flatten(&c);
+    case EP_OP_RESHAPE:
+      return infer_reshape(&c);
+    case EP_OP_COUNT:
+      break;
+  }
+  return fail(&c, "unknown op");
+}

@@ -1,0 +1,82 @@
+/* GEMM configuration, packing and the cache-blocked loop around the microkernels. */
+#include "kernels/f32-gemm/gemm.h"
+
+#include <string.h>
+
+/* Rows of A per cache block: MC x kc floats of A (128 x 256 x 4 B = 128 KiB) stay in L2 while
+ * every B panel of the block streams past them. */
+enum { MC = 128 };
+
+static const ep_f32_gemm_config scalar_config = {
+    .mr = 4,
+    .nr = 8,
+    .gemm = ep_f32_gemm_ukernel_4x8__scalar,
+    .gemv = ep_f32_gemv_ukernel_1x8__scalar,
+};
+
+/* The ISA ladder (avx512f, avx2+fma, scalar) goes here once those variants exist. */
+const ep_f32_gemm_config* ep_f32_gemm_config_get(void) { return &scalar_config; }
+
+void ep_f32_gemm_pack_a(size_t m, size_t k, const float* a, size_t lda, size_t mr, float* out) {
+  for (size_t p = 0; p < m; p += mr) {
+    size_t rows = m - p < mr ? m - p : mr;
+    float* panel = out + p * k;
+    for (size_t kk = 0; kk < k; kk++) {
+      size_t r = 0;
+      for (; r < rows; r++) panel[kk * mr + r] = a[(p + r) * lda + kk];
+      for (; r < mr; r++) panel[kk * mr + r] = 0.0f;
+    }
+  }
+}
+
+void ep_f32_gemm_pack_b(size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride,
+                        size_t nr, float* out) {
+  for (size_t p = 0; p < n; p += nr) {
+    size_t cols = n - p < nr ? n - p : nr;
+    float* panel = out + p * k;
+    const float* src = b + p * n_stride;
+    if (n_stride == 1) {
+      for (size_t kk = 0; kk < k; kk++) {
+        memcpy(panel + kk * nr, src + kk * k_stride, cols * sizeof(float));
+        for (size_t j = cols; j < nr; j++) panel[kk * nr + j] = 0.0f;
+      }
+    } else {
+      for (size_t kk = 0; kk < k; kk++) {
+        size_t j = 0;
+        for (; j < cols; j++) panel[kk * nr + j] = src[kk * k_stride + j * n_stride];
+        for (; j < nr; j++) panel[kk * nr + j] = 0.0f;
+      }
+    }
+  }
+}
+
+void ep_f32_gemm_compute(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
+                         const float* a, size_t a_panel_stride, const float* b,
+                         size_t b_panel_stride, float* c, size_t ldc, bool accumulate,
+                         const ep_f32_gemm_epilogue* epilogue) {
+  const size_t mr = config->mr;
+  const size_t nr = config->nr;
+  const size_t mc = MC / mr * mr;
+  ep_f32_gemm_epilogue tile_epilogue;
+  if (epilogue != NULL) tile_epilogue = *epilogue;
+  for (size_t m0 = 0; m0 < m; m0 += mc) {
+    const size_t m1 = m - m0 < mc ? m : m0 + mc;
+    /* j outside i: the B panel (kc x nr) stays in L1 while the block's A panels stream from L2,
+     * which moves mr rather than nr floats per step. */
+    for (size_t j = 0; j < n; j += nr) {
+      const size_t cols = n - j < nr ? n - j : nr;
+      const float* bp = b + (j / nr) * b_panel_stride;
+      for (size_t i = m0; i < m1; i += mr) {
+        const size_t rows = m1 - i < mr ? m1 - i : mr;
+        const ep_f32_gemm_epilogue* ep = NULL;
+        if (epilogue != NULL) {
+          tile_epilogue.row_bias = epilogue->row_bias != NULL ? epilogue->row_bias + i : NULL;
+          tile_epilogue.col_bias = epilogue->col_bias != NULL ? epilogue->col_bias + j : NULL;
+          ep = &tile_epilogue;
+        }
+        config->gemm(rows, cols, kc, a + (i / mr) * a_panel_stride, bp, c + i * ldc + j, ldc,
+                     accumulate, ep);
+      }
+    }
+  }
+}

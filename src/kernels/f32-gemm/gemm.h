@@ -1,0 +1,86 @@
+/* Packed, blocked float32 GEMM shared by convolution, fully connected and LSTM (internal).
+ *
+ * C [m, n] = A [m, k] x B [k, n]. The work is cut into mr x nr tiles computed by a microkernel
+ * that keeps the tile in registers; the variant (and with it mr and nr) comes from
+ * ep_f32_gemm_config_get(), so that ISA-specific microkernels can be dropped in later. Packed
+ * data is only valid for the configuration that packed it.
+ *
+ * Packed layouts (both zero-padded to whole panels, so microkernels never test bounds):
+ *   A panels: mr rows, k-major: panel[k * mr + r]; panel p holds rows [p * mr, p * mr + mr).
+ *   B panels: nr columns, k-major: panel[k * nr + j]; panel p holds columns [p * nr, ...).
+ * Convolutions pack their weights as A (rows are output channels) and the pixels as B; fully
+ * connected and LSTM pack their weights as B (columns are output units) and, for more than one
+ * row, the activations as A. One row is a GEMV that reads x directly. */
+#ifndef EDGEPROF_KERNELS_F32_GEMM_H
+#define EDGEPROF_KERNELS_F32_GEMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "edgeprof/graph.h"
+
+/* Applied to a tile once its last k block is summed: bias, then the activation. */
+typedef struct ep_f32_gemm_epilogue {
+  const float* row_bias; /* one value per row of C, or NULL (convolution: per channel) */
+  const float* col_bias; /* one value per column of C, or NULL (fully connected: per unit) */
+  ep_activation act;
+} ep_f32_gemm_epilogue;
+
+/* Computes the mr x nr tile (mr <= MR, nr <= NR) of C from kc steps of k:
+ *   a: one packed A panel (from its k-th step on); b: one packed B panel, likewise;
+ *   c: row r at c + r * ldc; mr rows of nr values are read (accumulate) and written;
+ *   accumulate: add to what C holds (a later k block) instead of overwriting it;
+ *   epilogue: NULL for a partial sum, else its biases are offset to this tile's first row and
+ *   column. */
+typedef void (*ep_f32_gemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, const float* a,
+                                       const float* b, float* c, size_t ldc, bool accumulate,
+                                       const ep_f32_gemm_epilogue* epilogue);
+
+/* One row: y [nr] (+)= x [kc] x one packed B panel; the memory-bound batch-1 case. The
+ * epilogue's row_bias, if any, is a single value. */
+typedef void (*ep_f32_gemv_ukernel_fn)(size_t nr, size_t kc, const float* x, const float* b,
+                                       float* y, bool accumulate,
+                                       const ep_f32_gemm_epilogue* epilogue);
+
+/* The largest nr of any variant, for callers that keep a panel row on the stack. */
+#define EP_F32_GEMM_MAX_NR 64
+
+typedef struct ep_f32_gemm_config {
+  size_t mr, nr;
+  ep_f32_gemm_ukernel_fn gemm;
+  ep_f32_gemv_ukernel_fn gemv;
+} ep_f32_gemm_config;
+
+/* The best variant for this machine; never NULL. Thread-safe. */
+const ep_f32_gemm_config* ep_f32_gemm_config_get(void);
+
+static inline size_t ep_round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
+static inline size_t ep_divide_round_up(size_t x, size_t q) { return (x + q - 1) / q; }
+
+/* Packs A [m, k] (row r at a + r * lda) into ceil(m / mr) panels of mr x k. */
+void ep_f32_gemm_pack_a(size_t m, size_t k, const float* a, size_t lda, size_t mr, float* out);
+
+/* Packs B [k, n], element (kk, j) at b[kk * k_stride + j * n_stride], into ceil(n / nr) panels
+ * of k x nr. n_stride 1 is a row-major matrix (the fast path, used at run time); k_stride 1 is
+ * the transpose of a row-major [n, k] weight (used at pack time). */
+void ep_f32_gemm_pack_b(size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride,
+                        size_t nr, float* out);
+
+/* C [m, n] (+)= A [m, kc] x B [kc, n] over whole tiles, cache-blocked over the rows of A.
+ * a and b point at the first panel, at the k step where this block starts; a_panel_stride and
+ * b_panel_stride are the distances between consecutive panels (k * mr for A packed with k
+ * steps). Epilogue biases start at row 0 / column 0 of this C block. */
+void ep_f32_gemm_compute(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
+                         const float* a, size_t a_panel_stride, const float* b,
+                         size_t b_panel_stride, float* c, size_t ldc, bool accumulate,
+                         const ep_f32_gemm_epilogue* epilogue);
+
+/* Portable microkernels (plain C that compilers vectorize). */
+void ep_f32_gemm_ukernel_4x8__scalar(size_t mr, size_t nr, size_t kc, const float* a,
+                                     const float* b, float* c, size_t ldc, bool accumulate,
+                                     const ep_f32_gemm_epilogue* epilogue);
+void ep_f32_gemv_ukernel_1x8__scalar(size_t nr, size_t kc, const float* x, const float* b,
+                                     float* y, bool accumulate,
+                                     const ep_f32_gemm_epilogue* epilogue);
+
+#endif /* EDGEPROF_KERNELS_F32_GEMM_H */

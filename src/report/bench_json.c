@@ -1,0 +1,32 @@
+/* bench --json: latency statistics, throughput, memory and every sample. */
+#include <math.h>
+
+#include "edgeprof/report.h"
+#include "report/json_util.h"
+
+ep_status ep_report_bench_json(const ep_bench_report* r, FILE* out) {
+  cJSON* doc = ep_json_begin();
+  if (doc == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
+  cJSON_AddNumberToObject(doc, "schema_version", EP_RESULTS_SCHEMA_VERSION);
+  cJSON_AddStringToObject(doc, "model", r->model);
+  ep_json_add_int(doc, "threads", r->threads);
+  if (r->cpus != NULL && r->cpus[0] != '\0') {
+    cJSON_AddStringToObject(doc, "cpus", r->cpus);
+  } else {
+    cJSON_AddNullToObject(doc, "cpus");
+  }
+  ep_json_add_int(doc, "runs", r->n_samples);
+  cJSON_AddItemToObject(doc, "latency_ms", ep_json_latency(&r->stats));
+  cJSON_AddNumberToObject(doc, "throughput_per_s",
+                          r->stats.mean > 0.0 ? round(1e6 / r->stats.mean) / 1e3 : 0.0);
+  cJSON* memory = cJSON_AddObjectToObject(doc, "memory_bytes");
+  if (memory != NULL) {
+    ep_json_add_memory(memory, &r->memory);
+    ep_json_add_int(memory, "peak_rss", (int64_t)r->peak_rss_bytes);
+  }
+  cJSON* samples = cJSON_AddArrayToObject(doc, "samples_ms");
+  for (int i = 0; samples != NULL && i < r->n_samples; i++) {
+    cJSON_AddItemToArray(samples, cJSON_CreateNumber(ep_json_ms(r->samples_ms[i])));
+  }
+  return ep_json_finish(doc, out);
+}

@@ -1,0 +1,37 @@
+/* Helpers shared by the JSON writers (internal to src/report). */
+#ifndef EDGEPROF_REPORT_JSON_UTIL_H
+#define EDGEPROF_REPORT_JSON_UTIL_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "edgeprof/bench.h"
+#include "edgeprof/characterize.h"
+#include "edgeprof/graph.h"
+#include "edgeprof/session.h"
+#include "edgeprof/status.h"
+
+/* Starts a document: returns an empty object and clears the allocation-failure flag that the
+ * cJSON hooks set, so that ep_json_finish can tell a complete document from a truncated one. */
+cJSON* ep_json_begin(void);
+/* Prints `doc` (indented) and a newline to `out`, then deletes it. */
+ep_status ep_json_finish(cJSON* doc, FILE* out);
+
+/* Milliseconds rounded to 0.1 microsecond so that files stay readable. */
+double ep_json_ms(double ms);
+void ep_json_add_int(cJSON* obj, const char* key, int64_t value);
+void ep_json_add_ms(cJSON* obj, const char* key, double ms);
+/* A percentage rounded to 0.0001. */
+void ep_json_add_percent(cJSON* obj, const char* key, double percent);
+/* {"min","median","mean","p90","p99","max","stddev"} in ms. */
+cJSON* ep_json_latency(const ep_latency_stats* stats);
+/* {"params","macs","flops","weight_bytes","activation_bytes","nodes","layers"}. */
+cJSON* ep_json_totals(const ep_graph_totals* totals);
+/* {"weights_packed","activation_arena","scratch"} in bytes. */
+void ep_json_add_memory(cJSON* obj, const ep_session_memory* memory);
+/* One Table I row: {"name","description","input","output","layers","params","macs","flops",
+ * "paper":{...},"note"}. */
+cJSON* ep_json_table1_row(const ep_table1_row* row);
+
+#endif /* EDGEPROF_REPORT_JSON_UTIL_H */

@@ -1,0 +1,47 @@
+/* The CPU backend's op table and helpers shared by the op bindings. */
+#include <stdlib.h>
+
+#include "runtime/ops.h"
+
+extern const op_kernel ep_op_conv, ep_op_fully_connected, ep_op_lstm, ep_op_max_pool,
+    ep_op_avg_pool, ep_op_global_avg_pool, ep_op_batch_norm, ep_op_add, ep_op_activation,
+    ep_op_softmax, ep_op_concat, ep_op_view;
+
+static const op_kernel* const table[EP_OP_COUNT] = {
+    [EP_OP_CONV] = &ep_op_conv,
+    [EP_OP_FULLY_CONNECTED] = &ep_op_fully_connected,
+    [EP_OP_LSTM] = &ep_op_lstm,
+    [EP_OP_MAX_POOL] = &ep_op_max_pool,
+    [EP_OP_AVG_POOL] = &ep_op_avg_pool,
+    [EP_OP_GLOBAL_AVG_POOL] = &ep_op_global_avg_pool,
+    [EP_OP_BATCH_NORM] = &ep_op_batch_norm,
+    [EP_OP_CONCAT] = &ep_op_concat,
+    [EP_OP_ADD] = &ep_op_add,
+    [EP_OP_RELU] = &ep_op_activation,
+    [EP_OP_RELU6] = &ep_op_activation,
+    [EP_OP_SIGMOID] = &ep_op_activation,
+    [EP_OP_TANH] = &ep_op_activation,
+    [EP_OP_SOFTMAX] = &ep_op_softmax,
+    [EP_OP_FLATTEN] = &ep_op_view,
+    [EP_OP_RESHAPE] = &ep_op_view,
+};
+
+const op_kernel* ep_op_kernel(ep_op op) {
+  if ((unsigned)op >= EP_OP_COUNT) return NULL;
+  return table[op];
+}
+
+void* ep_aligned_alloc(size_t bytes) {
+  void* p = NULL;
+  if (bytes == 0) bytes = 64;
+  if (posix_memalign(&p, 64, bytes) != 0) return NULL;
+  return p;
+}
+
+const ep_shape* ep_node_input_shape(const ep_graph* graph, const ep_node* node, int i) {
+  return &ep_graph_tensor(graph, node->inputs[i])->shape;
+}
+
+const ep_shape* ep_node_output_shape(const ep_graph* graph, const ep_node* node, int i) {
+  return &ep_graph_tensor(graph, node->outputs[i])->shape;
+}

@@ -1,0 +1,46 @@
+/* Binding of graph nodes to kernels: one op_kernel per ep_op.
+ *
+ * prepare runs once per session: it validates what the kernel needs, packs weights and reports
+ * the per-thread scratch the node needs. run executes the node with the session's buffers and
+ * pool; it cannot fail. */
+#ifndef EDGEPROF_RUNTIME_OPS_H
+#define EDGEPROF_RUNTIME_OPS_H
+
+#include <stddef.h>
+
+#include "edgeprof/graph.h"
+#include "runtime/threadpool.h"
+
+typedef struct op_io {
+  const float* const* in; /* one pointer per node input (constants point into the graph) */
+  float* const* out;      /* one pointer per node output */
+  float* workspace;       /* worker w's scratch starts at workspace + w * workspace_stride */
+  size_t workspace_stride;
+  ep_threadpool* pool;
+} op_io;
+
+typedef struct op_prepared {
+  void* state;            /* owned; freed with free() unless the op says otherwise */
+  size_t packed_bytes;    /* for memory reports */
+  size_t workspace_floats; /* per thread */
+} op_prepared;
+
+typedef struct op_kernel {
+  ep_status (*prepare)(const ep_graph* graph, const ep_node* node, op_prepared* prepared);
+  void (*run)(const void* state, const ep_node* node, const ep_graph* graph, const op_io* io);
+  void (*destroy)(void* state); /* optional: NULL means free(state) */
+  /* True when the output is a view of input 0 (reshape, flatten): no copy, no run. */
+  int is_view;
+} op_kernel;
+
+/* The kernel for an op; NULL if the CPU backend has none. */
+const op_kernel* ep_op_kernel(ep_op op);
+
+/* 64-byte aligned allocation for packed weights (free with free()); NULL on failure. */
+void* ep_aligned_alloc(size_t bytes);
+
+/* Shape helpers shared by the op bindings. */
+const ep_shape* ep_node_input_shape(const ep_graph* graph, const ep_node* node, int i);
+const ep_shape* ep_node_output_shape(const ep_graph* graph, const ep_node* node, int i);
+
+#endif /* EDGEPROF_RUNTIME_OPS_H */

@@ -1,0 +1,165 @@
+/* Fast convolution (all three algorithms) against the reference: fixed corner cases and random
+ * shapes, every activation, with and without bias, batch 1 and 2, with a NULL pool and pools of
+ * 1, 2 and 3 threads. Workspaces are allocated at exactly the advertised size, so ASan catches a
+ * run that uses more; outputs start as NaN, so a pixel left unwritten fails the comparison. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+#include "test_support.h"
+
+enum { N_POOLS = 4 };
+static ep_threadpool* pools[N_POOLS]; /* NULL, 1, 2, 3 threads */
+
+static int out_size(int in, int pad_begin, int pad_end, int kernel, int stride, int dilation) {
+  return (in + pad_begin + pad_end - dilation * (kernel - 1) - 1) / stride + 1;
+}
+
+typedef struct shape {
+  int batch, cin, h, w, cout, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups;
+} shape;
+
+static void check_conv(ep_test_rng* rng, const shape* s, bool has_bias, ep_activation act,
+                       const char* what) {
+  ep_conv_desc d = {
+      .batch = s->batch,
+      .in_channels = s->cin,
+      .in_h = s->h,
+      .in_w = s->w,
+      .out_channels = s->cout,
+      .out_h = out_size(s->h, s->pt, s->pb, s->kh, s->sh, s->dh),
+      .out_w = out_size(s->w, s->pl, s->pr, s->kw, s->sw, s->dw),
+      .kernel_h = s->kh,
+      .kernel_w = s->kw,
+      .stride_h = s->sh,
+      .stride_w = s->sw,
+      .dilation_h = s->dh,
+      .dilation_w = s->dw,
+      .pad_top = s->pt,
+      .pad_left = s->pl,
+      .groups = s->groups,
+      .has_bias = has_bias,
+      .act = act,
+  };
+  if (d.out_h <= 0 || d.out_w <= 0) return;
+  const size_t nx = (size_t)d.batch * d.in_channels * d.in_h * d.in_w;
+  const size_t nw = (size_t)d.out_channels * (d.in_channels / d.groups) * d.kernel_h * d.kernel_w;
+  const size_t ny = (size_t)d.batch * d.out_channels * d.out_h * d.out_w;
+  float* x = malloc(nx * sizeof *x);
+  float* w = malloc(nw * sizeof *w);
+  float* bias = malloc((size_t)d.out_channels * sizeof *bias);
+  float* expect = malloc(ny * sizeof *expect);
+  float* got = malloc(ny * sizeof *got);
+  float* packed = malloc(ep_conv2d_packed_size(&d) * sizeof *packed + 1);
+  ep_test_fill(rng, x, nx, -1.0f, 1.0f);
+  ep_test_fill(rng, w, nw, -1.0f, 1.0f);
+  ep_test_fill(rng, bias, (size_t)d.out_channels, -1.0f, 1.0f);
+  ep_ref_conv2d(&d, x, w, has_bias ? bias : NULL, expect);
+  ep_conv2d_pack(&d, w, has_bias ? bias : NULL, packed);
+  const size_t ws = ep_conv2d_workspace_size(&d);
+  for (int p = 0; p < N_POOLS; p++) {
+    const int threads = ep_threadpool_threads(pools[p]);
+    float* workspace = malloc(ws * (size_t)threads * sizeof *workspace + 1);
+    for (size_t i = 0; i < ny; i++) got[i] = NAN;
+    ep_conv2d_run(&d, packed, x, got, workspace, ws, pools[p]);
+    const double diff = ep_test_max_rel_diff(got, expect, ny);
+    EP_CHECK_MSG(diff <= 1e-5,
+                 "%s: %dx%dx%dx%d -> %d, k %dx%d s %dx%d d %dx%d pad %d,%d,%d,%d g %d bias %d "
+                 "act %d, %d threads%s: rel diff %g",
+                 what, d.batch, d.in_channels, d.in_h, d.in_w, d.out_channels, d.kernel_h,
+                 d.kernel_w, d.stride_h, d.stride_w, d.dilation_h, d.dilation_w, s->pt, s->pl,
+                 s->pb, s->pr, d.groups, has_bias, (int)act, threads,
+                 pools[p] == NULL ? " (NULL pool)" : "", diff);
+    free(workspace);
+  }
+  free(x);
+  free(w);
+  free(bias);
+  free(expect);
+  free(got);
+  free(packed);
+}
+
+static const shape corner_cases[] = {
+    /* batch cin h w cout kh kw sh sw dh dw pt pl pb pr groups */
+    {1, 3, 9, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},       /* 3x3 same */
+    {1, 17, 8, 7, 5, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1},       /* valid */
+    {1, 7, 10, 9, 3, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 1},       /* asymmetric pads */
+    {1, 5, 13, 12, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},      /* stride 2 */
+    {1, 4, 14, 16, 5, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1},      /* stride 3 */
+    {1, 3, 12, 12, 4, 3, 3, 3, 2, 1, 1, 0, 1, 2, 0, 1},      /* mixed strides */
+    {1, 6, 11, 13, 5, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1},      /* dilation 2 */
+    {1, 3, 15, 10, 4, 3, 5, 2, 1, 2, 1, 1, 2, 0, 2, 1},      /* non-square everything */
+    {1, 16, 9, 9, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},      /* pointwise: GEMM on NCHW */
+    {1, 17, 24, 25, 9, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},     /* pointwise, > 1 pixel tile */
+    {1, 300, 5, 5, 10, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},     /* pointwise, k blocks */
+    {1, 8, 10, 10, 12, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},     /* 1x1 stride 2 (downsample) */
+    {1, 3, 10, 10, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},      /* 1x1 with padding */
+    {1, 3, 23, 23, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1},      /* 7x7 stride 2 stem */
+    {1, 32, 20, 20, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    /* k blocks and pixel tiles */
+    {1, 64, 7, 7, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},      /* small image: channel chunks */
+    {1, 8, 12, 12, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},      /* depthwise */
+    {1, 7, 11, 13, 7, 3, 3, 2, 2, 1, 1, 1, 1, 0, 1, 7},      /* depthwise stride 2 */
+    {1, 5, 12, 12, 5, 5, 5, 3, 3, 1, 1, 2, 1, 2, 2, 5},      /* depthwise 5x5 stride 3 */
+    {1, 6, 13, 11, 6, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 6},      /* depthwise dilated */
+    {1, 4, 9, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4},        /* depthwise, multiplier 2 */
+    {1, 1, 6, 6, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},        /* one channel */
+    {1, 3, 4, 4, 3, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 3},        /* pads larger than the image */
+    {1, 8, 10, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2},     /* grouped, 2 groups */
+    {1, 12, 9, 8, 20, 3, 3, 2, 1, 1, 1, 1, 0, 1, 1, 4},      /* grouped, 4 groups */
+    {1, 6, 7, 7, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 3},        /* grouped pointwise */
+    {2, 5, 9, 10, 7, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 1},       /* batch 2 */
+    {2, 6, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6},        /* batch 2 depthwise */
+    {2, 9, 6, 6, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},        /* batch 2 pointwise */
+    {1, 2, 1, 1, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},        /* one pixel */
+    {1, 3, 5, 40, 4, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1},       /* 1x3 */
+};
+
+int main(void) {
+  for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
+  ep_test_rng rng = {42};
+  const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
+                                EP_ACT_TANH};
+  for (size_t i = 0; i < sizeof corner_cases / sizeof corner_cases[0]; i++) {
+    check_conv(&rng, &corner_cases[i], true, EP_ACT_NONE, "corner");
+    check_conv(&rng, &corner_cases[i], false, acts[1 + i % 4], "corner");
+  }
+  for (int i = 0; i < 60; i++) {
+    shape s;
+    const int kind = i % 4; /* dense, depthwise, grouped, pointwise */
+    s.batch = ep_test_rng_int(&rng, 1, 2);
+    s.groups = 1;
+    s.kh = ep_test_rng_int(&rng, 1, 5);
+    s.kw = ep_test_rng_int(&rng, 1, 5);
+    s.sh = ep_test_rng_int(&rng, 1, 3);
+    s.sw = ep_test_rng_int(&rng, 1, 3);
+    s.dh = ep_test_rng_int(&rng, 1, 2);
+    s.dw = ep_test_rng_int(&rng, 1, 2);
+    s.pt = ep_test_rng_int(&rng, 0, s.kh - 1);
+    s.pl = ep_test_rng_int(&rng, 0, s.kw - 1);
+    s.pb = ep_test_rng_int(&rng, 0, s.kh - 1);
+    s.pr = ep_test_rng_int(&rng, 0, s.kw - 1);
+    s.h = ep_test_rng_int(&rng, 1, 20);
+    s.w = ep_test_rng_int(&rng, 1, 20);
+    s.cin = ep_test_rng_int(&rng, 1, 20);
+    s.cout = ep_test_rng_int(&rng, 1, 20);
+    if (kind == 1) {
+      s.groups = s.cin;
+      s.cout = s.cin * ep_test_rng_int(&rng, 1, 2);
+    } else if (kind == 2) {
+      s.groups = ep_test_rng_int(&rng, 2, 4);
+      s.cin = s.groups * ep_test_rng_int(&rng, 1, 6);
+      s.cout = s.groups * ep_test_rng_int(&rng, 1, 6);
+    } else if (kind == 3) {
+      s.kh = s.kw = s.sh = s.sw = 1;
+      s.pt = s.pl = s.pb = s.pr = 0;
+      s.h = ep_test_rng_int(&rng, 1, 30);
+      s.w = ep_test_rng_int(&rng, 1, 30);
+    }
+    check_conv(&rng, &s, ep_test_rng_int(&rng, 0, 1), acts[ep_test_rng_int(&rng, 0, 4)],
+               "random");
+  }
+  for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);
+  return ep_test_finish();
+}

@@ -1,0 +1,178 @@
+/* Activations (and the vector exp, sigmoid and tanh behind them), add, softmax and concat
+ * against the references, with a NULL pool and pools of 1, 2 and 3 threads; in-place use where
+ * the contract allows it; softmax on inputs far outside exp's range. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/activation.h"
+#include "kernels/kernels.h"
+#include "test_support.h"
+
+enum { N_POOLS = 4 };
+static ep_threadpool* pools[N_POOLS];
+
+static void test_vector_math(void) {
+  /* Dense sweep over the useful range plus the saturated ends. */
+  enum { N = 20001 };
+  float* x = malloc(N * sizeof *x);
+  float* y = malloc(N * sizeof *y);
+  for (int i = 0; i < N; i++) x[i] = -100.0f + 0.01f * (float)i;
+  ep_f32_vexp(N, x, y);
+  double worst = 0;
+  for (int i = 0; i < N; i++) {
+    if (x[i] < -87.0f || x[i] > 88.0f) continue;
+    const double e = exp((double)x[i]);
+    worst = fmax(worst, fabs(y[i] - e) / e);
+  }
+  EP_CHECK_MSG(worst < 1e-6, "exp relative error %g", worst);
+  EP_CHECK(ep_test_all_finite(y, N));
+  ep_f32_vsigmoid(N, x, y);
+  worst = 0;
+  for (int i = 0; i < N; i++) {
+    /* Below -87 the true value is denormal; only the absolute error (tiny) matters there. */
+    const double s = 1.0 / (1.0 + exp(-(double)x[i]));
+    worst = fmax(worst, x[i] < -87.0f ? fabs(y[i] - s) : fabs(y[i] - s) / s);
+  }
+  EP_CHECK_MSG(worst < 1e-6, "sigmoid relative error %g", worst);
+  ep_f32_vtanh(N, x, y);
+  worst = 0;
+  for (int i = 0; i < N; i++) worst = fmax(worst, fabs(y[i] - tanh((double)x[i])));
+  EP_CHECK_MSG(worst < 3e-7, "tanh absolute error %g", worst);
+  /* In place, odd lengths, and special values. */
+  float s[5] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN};
+  ep_f32_vtanh(5, s, s);
+  EP_CHECK(s[0] == 0.0f && s[2] == 1.0f && s[3] == -1.0f && isnan(s[4]));
+  float e[3] = {0.0f, -INFINITY, NAN};
+  ep_f32_vexp(3, e, e);
+  EP_CHECK(e[0] == 1.0f && e[1] >= 0.0f && e[1] < 1e-37f && isnan(e[2]));
+  free(x);
+  free(y);
+}
+
+static void test_activation(ep_test_rng* rng) {
+  const size_t sizes[] = {1, 7, 64, 65, 100003};
+  for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+    const size_t n = sizes[si];
+    float* x = malloc(n * sizeof *x);
+    float* expect = malloc(n * sizeof *expect);
+    float* got = malloc(n * sizeof *got);
+    ep_test_fill(rng, x, n, -10, 10);
+    for (int act = EP_ACT_NONE; act <= EP_ACT_TANH; act++) {
+      ep_ref_activation((ep_activation)act, n, x, expect);
+      for (int p = 0; p < N_POOLS; p++) {
+        ep_activation_run((ep_activation)act, n, x, got, pools[p]);
+        double diff = ep_test_max_rel_diff(got, expect, n);
+        /* And in place. */
+        memcpy(got, x, n * sizeof *got);
+        ep_activation_run((ep_activation)act, n, got, got, pools[p]);
+        diff = fmax(diff, ep_test_max_rel_diff(got, expect, n));
+        EP_CHECK_MSG(diff <= 1e-5, "activation %d n %zu, %d threads: rel diff %g", act, n,
+                     ep_threadpool_threads(pools[p]), diff);
+      }
+    }
+    free(x);
+    free(expect);
+    free(got);
+  }
+}
+
+static void test_add(ep_test_rng* rng) {
+  const size_t sizes[] = {1, 13, 16384, 70001};
+  for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+    const size_t n = sizes[si];
+    float* a = malloc(n * sizeof *a);
+    float* b = malloc(n * sizeof *b);
+    float* expect = malloc(n * sizeof *expect);
+    float* got = malloc(n * sizeof *got);
+    ep_test_fill(rng, a, n, -8, 8);
+    ep_test_fill(rng, b, n, -8, 8);
+    for (int act = EP_ACT_NONE; act <= EP_ACT_TANH; act++) {
+      ep_ref_add(n, a, b, (ep_activation)act, expect);
+      for (int p = 0; p < N_POOLS; p++) {
+        ep_add_run(n, a, b, (ep_activation)act, got, pools[p]);
+        double diff = ep_test_max_rel_diff(got, expect, n);
+        /* y aliasing a, then b. */
+        memcpy(got, a, n * sizeof *got);
+        ep_add_run(n, got, b, (ep_activation)act, got, pools[p]);
+        diff = fmax(diff, ep_test_max_rel_diff(got, expect, n));
+        memcpy(got, b, n * sizeof *got);
+        ep_add_run(n, a, got, (ep_activation)act, got, pools[p]);
+        diff = fmax(diff, ep_test_max_rel_diff(got, expect, n));
+        EP_CHECK_MSG(diff <= 1e-5, "add act %d n %zu, %d threads: rel diff %g", act, n,
+                     ep_threadpool_threads(pools[p]), diff);
+      }
+    }
+    free(a);
+    free(b);
+    free(expect);
+    free(got);
+  }
+}
+
+static void check_softmax(ep_test_rng* rng, size_t outer, size_t inner, float lo, float hi) {
+  const size_t n = outer * inner;
+  float* x = malloc(n * sizeof *x);
+  float* expect = malloc(n * sizeof *expect);
+  float* got = malloc(n * sizeof *got);
+  ep_test_fill(rng, x, n, lo, hi);
+  ep_ref_softmax(outer, inner, x, expect);
+  for (int p = 0; p < N_POOLS; p++) {
+    for (size_t i = 0; i < n; i++) got[i] = NAN;
+    ep_softmax_run(outer, inner, x, got, pools[p]);
+    const double diff = ep_test_max_rel_diff(got, expect, n);
+    EP_CHECK_MSG(diff <= 1e-5 && ep_test_all_finite(got, n),
+                 "softmax %zu x %zu in [%g, %g), %d threads: rel diff %g", outer, inner, lo, hi,
+                 ep_threadpool_threads(pools[p]), diff);
+  }
+  free(x);
+  free(expect);
+  free(got);
+}
+
+static void check_concat(ep_test_rng* rng, size_t outer, int n_inputs, const size_t* inner) {
+  size_t total = 0;
+  const float* xs[8];
+  float* owned[8];
+  for (int i = 0; i < n_inputs; i++) {
+    owned[i] = malloc((outer * inner[i] + 1) * sizeof(float));
+    ep_test_fill(rng, owned[i], outer * inner[i], -1, 1);
+    xs[i] = owned[i];
+    total += inner[i];
+  }
+  float* expect = malloc((outer * total + 1) * sizeof *expect);
+  float* got = malloc((outer * total + 1) * sizeof *got);
+  ep_ref_concat(outer, n_inputs, xs, inner, expect);
+  for (int p = 0; p < N_POOLS; p++) {
+    for (size_t i = 0; i < outer * total; i++) got[i] = NAN;
+    ep_concat_run(outer, n_inputs, xs, inner, got, pools[p]);
+    EP_CHECK_MSG(memcmp(got, expect, outer * total * sizeof *got) == 0,
+                 "concat outer %zu, %d inputs, %d threads", outer, n_inputs,
+                 ep_threadpool_threads(pools[p]));
+  }
+  for (int i = 0; i < n_inputs; i++) free(owned[i]);
+  free(expect);
+  free(got);
+}
+
+int main(void) {
+  for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
+  ep_test_rng rng = {9};
+  test_vector_math();
+  test_activation(&rng);
+  test_add(&rng);
+  check_softmax(&rng, 1, 1, -1, 1);
+  check_softmax(&rng, 3, 7, -5, 5);
+  check_softmax(&rng, 1, 1001, -10, 10);
+  check_softmax(&rng, 20, 10000, -10, 10);
+  check_softmax(&rng, 2, 100, 500, 600);    /* exp overflows without the max shift */
+  check_softmax(&rng, 2, 100, -600, -500);  /* and underflows */
+  check_softmax(&rng, 2, 100, -200, 200);   /* most terms underflow; the largest dominate */
+  check_concat(&rng, 1, 4, (const size_t[]){64 * 49, 128 * 49, 32 * 49, 32 * 49});
+  check_concat(&rng, 1, 2, (const size_t[]){200000, 70001});
+  check_concat(&rng, 5, 3, (const size_t[]){1, 17, 3});
+  check_concat(&rng, 2, 3, (const size_t[]){10, 0, 5});
+  check_concat(&rng, 3, 1, (const size_t[]){9});
+  for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);
+  return ep_test_finish();
+}

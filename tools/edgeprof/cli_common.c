@@ -1,0 +1,80 @@
+/* Steps shared by the commands: error lines, CPU lists, model loading, progress. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_args.h"
+#include "edgeprof/model.h"
+
+int cli_fail(int code, const char* format, ...) {
+  char line[1024];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(line, sizeof line, format, args);
+  va_end(args);
+  /* One line, whatever the message holds. */
+  for (char* p = line; *p; p++) {
+    if (*p == '\n' || *p == '\r') *p = ' ';
+  }
+  fflush(stdout);
+  fprintf(stderr, "edgeprof: %s\n", line);
+  return code;
+}
+
+int cli_parse_command(const char* command, int argc, char** argv, cli_args* args) {
+  const cli_command* c = cli_find_command(command);
+  cli_args_default(args);
+  int rc = cli_args_parse(command, c != NULL ? c->flags : 0, argc, argv, args);
+  if (rc != 0) return rc;
+  if (args->help) {
+    if (c != NULL) cli_print_command_help(c);
+    return -1;
+  }
+  return 0;
+}
+
+int cli_exit_code(ep_status status) {
+  switch (status) {
+    case EP_OK: return CLI_EXIT_OK;
+    case EP_ERR_INVALID_ARGUMENT:
+    case EP_ERR_NOT_FOUND: return CLI_EXIT_USAGE;
+    default: return CLI_EXIT_RUNTIME;
+  }
+}
+
+int cli_resolve_cpus(const char* command, const char* text, int* cpus, int* count_out) {
+  *count_out = 0;
+  if (text == NULL || *text == '\0') return CLI_EXIT_OK;
+  int count = 0;
+  ep_status status = ep_cpulist_parse(text, cpus, EP_MAX_CPUS, &count);
+  if (status == EP_OK) status = ep_cpus_check(cpus, count);
+  if (status != EP_OK) {
+    return cli_fail(CLI_EXIT_USAGE, "%s: --cpus: %s", command, ep_last_error());
+  }
+  *count_out = count;
+  return CLI_EXIT_OK;
+}
+
+int cli_load_model(const char* command, const char* model, uint64_t seed, ep_graph** defined_out,
+                   ep_graph** optimized_out) {
+  ep_status status = ep_model_load(model, seed, defined_out, optimized_out);
+  if (status != EP_OK) {
+    return cli_fail(cli_exit_code(status), "%s: %s", command, ep_last_error());
+  }
+  return CLI_EXIT_OK;
+}
+
+void cli_progress_init(cli_progress* progress, const char* label) {
+  progress->label = label;
+  progress->last = ep_now();
+}
+
+void cli_progress_on_run(void* user, int run, double elapsed_seconds) {
+  cli_progress* p = user;
+  double now = ep_now();
+  if (now - p->last < 1.0) return;
+  p->last = now;
+  fprintf(stderr, "[%s] %d run%s, %.1f s\n", p->label, run, run == 1 ? "" : "s",
+          elapsed_seconds);
+}

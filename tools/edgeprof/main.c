@@ -1,0 +1,135 @@
+/* edgeprof: characterize DNN inference on this machine. Dispatches to the command table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_args.h"
+
+static const cli_command commands[] = {
+    {"models", cmd_models, "list the model zoo: the five networks of the paper's Table I",
+     "models",
+     "One line per model: name, input -> output shape, parameters, MACs (multiply-accumulates;\n"
+     "FLOPs = 2 x MACs) of the graph as defined, and what the network is.\n",
+     CLI_OPT_SEED},
+    {"info", cmd_info, "show a model's nodes and cost, or the paper's Table I",
+     "info MODEL [--json FILE] [--seed N]\n       edgeprof info --table1 [--json FILE]",
+     "With MODEL: one row per node of the graph that runs (batch norm folded, activations\n"
+     "fused: an op reads Conv+Relu), in run order: name, op, output shape, parameters, MACs and\n"
+     "output bytes; then the totals of that graph and of the graph as defined.\n"
+     "With --table1: the paper's Table I beside the figures computed for every zoo model\n"
+     "(input, output, layers, parameters, MACs, FLOPs), and one line on each difference.\n",
+     CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_TABLE1},
+    {"bench", cmd_bench, "measure a model's latency, throughput and memory",
+     "bench MODEL [--threads N] [--cpus LIST] [--runs N] [--min-time S] [--warmup N]\n"
+     "             [--json FILE] [--seed N]",
+     "Runs the whole network at batch 1 like TFLite's benchmark tool: --warmup untimed runs,\n"
+     "then timed runs until at least --runs runs AND --min-time seconds. Prints count, min,\n"
+     "median, mean, p90, p99, max and standard deviation of the latency (ms), the throughput\n"
+     "(inferences/s, one at a time) and memory: packed weights, activation arena, per-thread\n"
+     "scratch and the process's peak resident set.\n",
+     CLI_OPT_THREADS | CLI_OPT_CPUS | CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP |
+         CLI_OPT_JSON | CLI_OPT_SEED},
+    {"profile", cmd_profile, "time every node of a model, and the time by op type",
+     "profile MODEL [--threads N] [--cpus LIST] [--runs N] [--min-time S] [--warmup N]\n"
+     "               [--json FILE] [--seed N]",
+     "Like TensorFlow's benchmark_model: first the whole network is timed as bench does, then\n"
+     "as many runs again with a timer around each node. Prints every node in run order (avg\n"
+     "ms, %, cumulative %, MACs, GFLOP/s, output KB), the time by op type (count, ms, %), and\n"
+     "the sum of the node times beside the whole-network median measured without the timers.\n",
+     CLI_OPT_THREADS | CLI_OPT_CPUS | CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP |
+         CLI_OPT_JSON | CLI_OPT_SEED},
+    {"characterize", cmd_characterize,
+     "the main job: Table I, latency at 1..N threads and time by op type",
+     "characterize [--quick] [--out DIR] [--models LIST] [--cpus LIST] [--seed N]",
+     "For each model: its Table I figures, its median latency at 1, 2, ... N threads (N: the\n"
+     "CPUs this process may use, or those of --cpus, then pinned) and, at N threads, its time\n"
+     "split by op type. Writes DIR/results.json and DIR/report.md (default results/<host>)\n"
+     "and prints the report. Progress goes to stderr. Each configuration runs at least 20\n"
+     "times and 0.5 s (--quick: 5 times, 0.1 s), fewer when a run is too slow for that.\n",
+     CLI_OPT_QUICK | CLI_OPT_OUT | CLI_OPT_MODELS | CLI_OPT_CPUS | CLI_OPT_SEED},
+};
+
+#define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
+
+const cli_command* cli_find_command(const char* name) {
+  for (int i = 0; i < N_COMMANDS; i++) {
+    if (strcmp(commands[i].name, name) == 0) return &commands[i];
+  }
+  return NULL;
+}
+
+void cli_print_command_help(const cli_command* c) {
+  printf("Usage: edgeprof %s\n\n%s\n%s\n\n", c->usage, c->summary, c->help);
+  cli_args_print_help(c->flags, stdout);
+  printf("\nExit status: 0 success, 1 a measurement or a write failed, 2 bad input.\n");
+}
+
+static void print_overview(FILE* out) {
+  fprintf(out,
+          "edgeprof %s: characterize DNN inference on this machine (batch 1, CPU)\n\n"
+          "Usage: edgeprof COMMAND [options]\n\nCommands:\n",
+          EP_CLI_VERSION);
+  for (int i = 0; i < N_COMMANDS; i++) {
+    fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
+  }
+  fprintf(out,
+          "  %-13s show a command's help (also: edgeprof COMMAND --help)\n\n"
+          "Examples:\n"
+          "  edgeprof models\n"
+          "  edgeprof bench resnet50 --threads 2 --json bench.json\n"
+          "  edgeprof profile mobilenet_v1\n"
+          "  edgeprof characterize --quick\n\n"
+          "Options: --help, --version. Exit status: 0 success, 1 runtime failure, 2 bad input.\n",
+          "help COMMAND");
+}
+
+typedef struct global_flag {
+  const char* name;
+  int (*run)(void);
+} global_flag;
+
+static int show_overview(void) {
+  print_overview(stdout);
+  return CLI_EXIT_OK;
+}
+
+static int show_version(void) {
+  printf("edgeprof %s\n", EP_CLI_VERSION);
+  return CLI_EXIT_OK;
+}
+
+static const global_flag global_flags[] = {
+    {"--help", show_overview}, {"-h", show_overview}, {"--version", show_version},
+};
+
+static int help(int argc, char** argv) {
+  if (argc < 2) return show_overview();
+  if (argc > 2) return cli_fail(CLI_EXIT_USAGE, "help: one command at a time");
+  const cli_command* c = cli_find_command(argv[1]);
+  if (c == NULL) {
+    return cli_fail(CLI_EXIT_USAGE, "help: unknown command '%s' (see 'edgeprof --help')",
+                    argv[1]);
+  }
+  cli_print_command_help(c);
+  return CLI_EXIT_OK;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) return cli_fail(CLI_EXIT_USAGE, "no command given (see 'edgeprof --help')");
+  const char* name = argv[1];
+  for (size_t i = 0; i < sizeof global_flags / sizeof global_flags[0]; i++) {
+    if (strcmp(global_flags[i].name, name) == 0) {
+      if (argc > 2) return cli_fail(CLI_EXIT_USAGE, "%s takes no arguments", name);
+      return global_flags[i].run();
+    }
+  }
+  if (strcmp(name, "help") == 0) return help(argc - 1, argv + 1);
+  const cli_command* c = cli_find_command(name);
+  if (c == NULL) {
+    if (name[0] == '-') {
+      return cli_fail(CLI_EXIT_USAGE, "unknown option '%s' (see 'edgeprof --help')", name);
+    }
+    return cli_fail(CLI_EXIT_USAGE, "unknown command '%s' (see 'edgeprof --help')", name);
+  }
+  return c->run(argc - 1, argv + 1);
+}
