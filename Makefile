@@ -4,7 +4,8 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?=
 # Debian packages the build and the tests need (installed by `make deps` when run as root).
-DEB_PACKAGES := cmake make gcc libc6-dev libcjson-dev
+# npm only where no npm is on the PATH: NodeSource's nodejs ships its own and conflicts with Debian's.
+DEB_PACKAGES := cmake make gcc libc6-dev libcjson-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata nodejs clang-14 libclang-rt-14-dev $(if $(shell command -v npm),,npm)
 
 .PHONY: all deps build run test test-asan clean
 

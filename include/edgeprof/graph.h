@@ -6,8 +6,9 @@
  * Passes (ep_graph_optimize) build a new finalized graph and leave their input untouched.
  *
  * Layout conventions: activations are NCHW float32; convolution weights [Cout, Cin/group, KH, KW];
- * fully connected weights [M, K] (y = x W^T + b); LSTM weights follow ONNX: W [4H, I], R [4H, H],
- * B [4H] (input and recurrent biases summed), gate order i, o, f, c. */
+ * fully connected weights [M, K] (y = x W^T + b); zoo LSTM weights follow ONNX for one direction:
+ * W [4H, I], R [4H, H], B [4H] (input and recurrent biases summed), gate order i, o, f, c; LSTM and
+ * GRU nodes imported from ONNX keep ONNX's own layout (see EP_OP_LSTM). */
 #ifndef EDGEPROF_GRAPH_H
 #define EDGEPROF_GRAPH_H
 
@@ -36,28 +37,105 @@ ep_shape ep_shape_make(int rank, const int64_t* dims);
 char* ep_shape_format(const ep_shape* shape, char* buf, size_t size);
 bool ep_shape_equal(const ep_shape* a, const ep_shape* b);
 
+/* Operators. Names (ep_op_name) are the ONNX op types. Unless a comment says otherwise an op has
+ * one output, float32 tensors and ONNX semantics for the listed inputs and attrs.
+ *
+ * Optional inputs: an absent optional input in the middle of the list is passed to
+ * ep_graph_add_node as tensor id -1 (EP_TENSOR_ABSENT); trailing absent inputs may simply be left
+ * out. Only the inputs marked [optional] below may be absent.
+ *
+ * Float attributes of the ONNX ops (alpha, beta, lrn_bias, clip_min/clip_max, pad_value,
+ * rnn_clip) have no "0 means default": start from ep_attrs_default(op), which holds the ONNX
+ * defaults, and override what the node sets.
+ *
+ * Broadcasting: "numpy" is ONNX multidirectional broadcasting (shapes aligned at the right, a dim
+ * of 1 stretches); "unidirectional" means only the second operand may stretch to the first. */
 typedef enum ep_op {
   EP_OP_CONV,            /* x, w[, b] -> y; attrs: kernel, stride, pad, dilation, group, act */
   EP_OP_FULLY_CONNECTED, /* x [N, K], w [M, K][, b [M]] -> y [N, M]; attrs: act */
-  EP_OP_LSTM,            /* x [T, N, I], W, R[, B] -> y [T, N, H]; attrs: hidden_size */
-  EP_OP_MAX_POOL,        /* x -> y; attrs: kernel, stride, pad, ceil_mode */
-  EP_OP_AVG_POOL,        /* x -> y; attrs: kernel, stride, pad, ceil_mode, count_include_pad */
-  EP_OP_GLOBAL_AVG_POOL, /* x [N, C, H, W] -> y [N, C, 1, 1] */
+  /* Two layouts, chosen by the rank of W:
+   * - zoo (W rank 2): x [T, N, I], W [4H, I], R [4H, H][, B [4H] (Wb + Rb summed)]
+   *   -> y [T, N, H]; forward, zero initial state; exactly one output.
+   * - ONNX (W rank 3): X [T, N, I], W [D, 4H, I], R [D, 4H, H], [optional] B [D, 8H] (Wb then
+   *   Rb), [optional] sequence_lens [N] (float holding whole numbers in 1..T; the importer
+   *   converts ONNX int32), [optional] initial_h [D, N, H], [optional] initial_c [D, N, H],
+   *   [optional] P [D, 3H] (peepholes i, o, f)
+   *   -> Y [T, D, N, H][, Y_h [D, N, H][, Y_c [D, N, H]]]: 1 to 3 outputs, always in that order
+   *   (ask for all three when only Y_c is used). D = 2 when direction is bidirectional (forward
+   *   is direction 0 of each weight), else 1. Gates i, o, f, c; default activations only
+   *   (sigmoid, tanh, tanh); input_forget 0. Steps past a sequence's length give zeros in Y.
+   *   rnn_layout 1 (ONNX layout = 1, batch first): X [N, T, I], Y [N, T, D, H], initial and
+   *   final states [N, D, H].
+   * attrs: hidden_size (0: from R), direction (EP_RNN_*), rnn_clip (0: none), rnn_layout. */
+  EP_OP_LSTM,
+  /* x [N, C, H, W] -> y; attrs: kernel, stride, pad (top, left, bottom, right), dilation,
+   * ceil_mode; count_include_pad (AveragePool only). A rank-3 x [N, C, W] is a 1-D pool: set
+   * kernel[0] = 1, stride[0] = 1, pad top and bottom 0 and the W values in index 1 / left, right.
+   * y has x's rank. Only the first output of ONNX MaxPool (no Indices). */
+  EP_OP_MAX_POOL,
+  EP_OP_AVG_POOL,
+  EP_OP_GLOBAL_AVG_POOL, /* x [N, C, d1, ...] (rank >= 3) -> y [N, C, 1, ...] */
   EP_OP_BATCH_NORM,      /* x, scale, bias, mean, var -> y; attrs: epsilon */
-  EP_OP_CONCAT,          /* x0, x1, ... -> y; attrs: axis */
-  EP_OP_ADD,             /* a, b (same shape) -> y; attrs: act */
+  EP_OP_CONCAT,          /* x0, x1, ... -> y; attrs: axis (any axis, negative from the end) */
+  EP_OP_ADD,             /* a, b (numpy broadcasting) -> y; attrs: act (fused activation) */
   EP_OP_RELU,
   EP_OP_RELU6,
   EP_OP_SIGMOID,
   EP_OP_TANH,
-  EP_OP_SOFTMAX,         /* attrs: axis (negative counts from the end) */
+  /* x -> y; attrs: axis (negative from the end), softmax_2d. softmax_2d false (opset >= 13):
+   * softmax along `axis` alone, any position. softmax_2d true (opset < 13): x is coerced to 2-D
+   * [d0 * ... * d(axis-1), d(axis) * ... * d(n-1)] and each row is normalized. */
+  EP_OP_SOFTMAX,
   EP_OP_FLATTEN,         /* attrs: axis: [d0..d(axis-1)] x [rest] */
-  EP_OP_RESHAPE,         /* attrs: shape (0 copies the input dim, -1 is inferred) */
+  EP_OP_RESHAPE,         /* attrs: shape (0 copies the input dim, -1 is inferred); also for
+                          * Squeeze / Unsqueeze */
+  /* --- added for ONNX import (appended: existing values keep their numbers) --- */
+  /* A, B[, C] -> Y [M, N] = alpha * A' B' + beta * C; A' = transA ? A^T : A ([M, K]),
+   * B' = transB ? B^T : B ([K, N]); A and B rank 2; [optional] C unidirectionally broadcastable
+   * to [M, N] (scalar, [N], [1, N], [M, 1], [M, N]). attrs: alpha, beta, trans_a, trans_b. */
+  EP_OP_GEMM,
+  /* a, b -> y: numpy matmul. Rank >= 2 operands are stacks of matrices whose batch dims
+   * broadcast; a 1-D a is [1, K] with the 1 removed from y, a 1-D b is [K, 1] likewise. */
+  EP_OP_MATMUL,
+  EP_OP_SUB,             /* a, b (numpy broadcasting) -> y = a - b; attrs: act */
+  EP_OP_MUL,             /* a, b (numpy broadcasting) -> y = a * b; attrs: act */
+  EP_OP_DIV,             /* a, b (numpy broadcasting) -> y = a / b; attrs: act */
+  EP_OP_LEAKY_RELU,      /* x -> y = x >= 0 ? x : alpha * x; attrs: alpha (ONNX default 0.01) */
+  /* x -> y = min(max(x, clip_min), clip_max); attrs: clip_min, clip_max (-inf / +inf when the
+   * ONNX input is absent; the importer turns constant min/max inputs into these attrs). */
+  EP_OP_CLIP,
+  EP_OP_LOG_SOFTMAX,     /* x -> y = log(softmax(x)); attrs: axis, softmax_2d as for Softmax */
+  EP_OP_GLOBAL_MAX_POOL, /* x [N, C, d1, ...] (rank >= 3) -> y [N, C, 1, ...] */
+  /* x [N, C, ...] -> y; across channels: y = x / (lrn_bias + alpha / size * sum x^2)^beta, the
+   * sum over channels c - floor((size-1)/2) .. c + ceil((size-1)/2). attrs: size, alpha, beta,
+   * lrn_bias. */
+  EP_OP_LRN,
+  /* x -> y; attrs: perm (y dim i is x dim perm[i]; all zeros means reversed dims). */
+  EP_OP_TRANSPOSE,
+  /* x -> y; attrs: pads (x rank r: pads[0..r) are the begins of dims 0..r-1, pads[r..2r) the
+   * ends; negative pads crop), pad_mode (EP_PAD_*), pad_value (constant mode). The importer
+   * expands ONNX `axes` into a full list. */
+  EP_OP_PAD,
+  /* X [T, N, I], W [D, 3H, I], R [D, 3H, H], [optional] B [D, 6H] (Wb then Rb), [optional]
+   * sequence_lens [N] (as for LSTM), [optional] initial_h [D, N, H]
+   * -> Y [T, D, N, H][, Y_h [D, N, H]]. Gates z, r, h; default activations (sigmoid, tanh).
+   * attrs: hidden_size (0: from R), direction (EP_RNN_*), linear_before_reset, rnn_clip
+   * (0: none), rnn_layout (as for LSTM). */
+  EP_OP_GRU,
   EP_OP_COUNT
 } ep_op;
 
 /* "Conv", "FullyConnected", ... : the op type names used in profiles and reports. */
 const char* ep_op_name(ep_op op);
+
+/* The tensor id that marks an absent optional input in ep_graph_add_node. */
+#define EP_TENSOR_ABSENT (-1)
+
+/* LSTM and GRU direction attribute. */
+enum { EP_RNN_FORWARD = 0, EP_RNN_REVERSE = 1, EP_RNN_BIDIRECTIONAL = 2 };
+
+/* Pad modes (ONNX "constant", "reflect", "edge", "wrap"). */
+enum { EP_PAD_CONSTANT = 0, EP_PAD_REFLECT = 1, EP_PAD_EDGE = 2, EP_PAD_WRAP = 3 };
 
 /* Activation fused into a producer (conv, fully connected, add) by ep_graph_optimize. */
 typedef enum ep_activation {
@@ -84,7 +162,27 @@ typedef struct ep_attrs {
   int hidden_size; /* LSTM */
   float epsilon;   /* batch norm; 0 means 1e-5 */
   ep_activation act;
+  /* Appended for the ONNX ops; see the op comments above for who reads what. */
+  float alpha;                /* Gemm (1), LeakyRelu (0.01), LRN (1e-4) */
+  float beta;                 /* Gemm (1), LRN (0.75) */
+  float lrn_bias;             /* LRN (1) */
+  int size;                   /* LRN: channels in the window */
+  bool trans_a, trans_b;      /* Gemm */
+  float clip_min, clip_max;   /* Clip (-inf, +inf) */
+  bool softmax_2d;            /* Softmax, LogSoftmax: opset < 13 semantics */
+  int perm[EP_MAX_RANK];      /* Transpose */
+  int pads[2 * EP_MAX_RANK];  /* Pad: begins then ends, one per input dim */
+  int pad_mode;               /* Pad: EP_PAD_* */
+  float pad_value;            /* Pad, constant mode (0) */
+  int direction;              /* LSTM, GRU: EP_RNN_* */
+  bool linear_before_reset;   /* GRU */
+  float rnn_clip;             /* LSTM, GRU: cell clip threshold; 0 means none */
+  int rnn_layout;             /* LSTM, GRU: ONNX layout, 0 or 1 */
 } ep_attrs;
+
+/* The attrs of an ONNX node with every attribute at its ONNX default (zeros for the fields the
+ * op does not read): start from this and set what the node gives. */
+ep_attrs ep_attrs_default(ep_op op);
 
 typedef enum ep_tensor_kind {
   EP_TENSOR_INPUT,      /* fed by the caller */
@@ -115,7 +213,7 @@ typedef struct ep_node {
   ep_op op;
   ep_attrs attrs;
   int n_inputs;
-  int* inputs; /* tensor ids */
+  int* inputs; /* tensor ids; EP_TENSOR_ABSENT (-1) for an absent optional input */
   int n_outputs;
   int* outputs; /* tensor ids */
   ep_node_cost cost;
@@ -136,7 +234,7 @@ ep_status ep_graph_add_constant(ep_graph* graph, const char* name, ep_shape shap
                                 const float* data, int* tensor_out);
 /* Writable data of a constant of an unfinalized graph (NULL otherwise). */
 float* ep_graph_constant_data(ep_graph* graph, int tensor);
-/* Adds a node reading `inputs` and creating `n_outputs` new tensors, named after the node
+/* Adds a node reading `inputs` (EP_TENSOR_ABSENT for an absent optional input) and creating `n_outputs` new tensors, named after the node
  * ("name" for one output, "name:i" for several) unless `output_names` is given. Output shapes
  * are inferred at finalize. `outputs_out` (may be NULL) receives the new tensor ids. */
 ep_status ep_graph_add_node(ep_graph* graph, ep_op op, const char* name, const ep_attrs* attrs,

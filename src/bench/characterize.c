@@ -99,6 +99,8 @@ static ep_status measure(const ep_graph* g, int threads, const int* cpus, int n_
   status = plan_runs(session, j, &bench);
   if (status != EP_OK) goto cleanup;
   if (profile) {
+    /* A profile run is a pair (whole run, timed run): half as many pairs fit the budget. */
+    if (bench.max_runs > 0) bench.max_runs = bench.max_runs / 2 > 3 ? bench.max_runs / 2 : 3;
     status = ep_profile_run(session, &bench, &m->profile);
     if (status != EP_OK) goto cleanup;
     m->latency[threads - 1] = m->profile->whole;

@@ -6,7 +6,7 @@
 #include "graph/graph_internal.h"
 
 static int64_t input_numel(const ep_graph* g, const ep_node* n, int i) {
-  if (i >= n->n_inputs) return 0;
+  if (i >= n->n_inputs || n->inputs[i] < 0) return 0;
   return ep_shape_numel(&g->tensors[n->inputs[i]].shape);
 }
 
@@ -30,11 +30,29 @@ void ep_graph_compute_node_cost(ep_graph* graph, int index) {
       cost.macs = x->dims[0] * x->dims[1] * y->dims[1];
       break;
     }
-    case EP_OP_LSTM: {
-      /* The bias is the summed input and recurrent bias: 4H, counted once. */
+    case EP_OP_LSTM:
+    case EP_OP_GRU: {
+      /* Zoo LSTM: the bias is the summed input and recurrent bias, 4H, counted once. ONNX
+       * layout: W, R, B (both biases, as stored) and peepholes, per direction. */
+      const ep_shape* w = &graph->tensors[n->inputs[1]].shape;
       cost.params = input_numel(graph, n, 1) + input_numel(graph, n, 2) + input_numel(graph, n, 3);
-      int64_t h = n->attrs.hidden_size;
-      cost.macs = x->dims[0] * x->dims[1] * 4 * h * (x->dims[2] + h);
+      if (n->op == EP_OP_LSTM) cost.params += input_numel(graph, n, 7);
+      int64_t h = n->attrs.hidden_size, gates = n->op == EP_OP_LSTM ? 4 : 3;
+      int64_t dirs = w->rank == 3 ? w->dims[0] : 1;
+      cost.macs = dirs * x->dims[0] * x->dims[1] * gates * h * (x->dims[2] + h);
+      break;
+    }
+    case EP_OP_GEMM:
+    case EP_OP_MATMUL: {
+      /* Weights are the constant operands; each output element is a K-long dot product. */
+      for (int i = 0; i < n->n_inputs; i++) {
+        if (n->inputs[i] >= 0 && graph->tensors[n->inputs[i]].kind == EP_TENSOR_CONSTANT) {
+          cost.params += input_numel(graph, n, i);
+        }
+      }
+      const ep_shape* a = x;
+      int64_t k = n->op == EP_OP_GEMM && n->attrs.trans_a ? a->dims[0] : a->dims[a->rank - 1];
+      cost.macs = ep_shape_numel(y) * k;
       break;
     }
     case EP_OP_BATCH_NORM:
@@ -46,6 +64,7 @@ void ep_graph_compute_node_cost(ep_graph* graph, int index) {
       break;
   }
   for (int i = 0; i < n->n_inputs; i++) {
+    if (n->inputs[i] < 0) continue;
     const ep_tensor* t = &graph->tensors[n->inputs[i]];
     if (t->kind == EP_TENSOR_CONSTANT) cost.weight_bytes += 4 * ep_shape_numel(&t->shape);
   }
@@ -74,7 +93,7 @@ void ep_graph_totals_compute(const ep_graph* graph, ep_graph_totals* totals_out)
     if (!depth) continue;
     int d = 0;
     for (int k = 0; k < n->n_inputs; k++) {
-      if (depth[n->inputs[k]] > d) d = depth[n->inputs[k]];
+      if (n->inputs[k] >= 0 && depth[n->inputs[k]] > d) d = depth[n->inputs[k]];
     }
     if (ep_op_is_weight_layer(n->op)) d++;
     for (int k = 0; k < n->n_outputs; k++) depth[n->outputs[k]] = d;

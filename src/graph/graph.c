@@ -1,5 +1,6 @@
 /* The graph IR: building, storage, finalisation and read access. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,9 +69,58 @@ const char* ep_op_name(ep_op op) {
       [EP_OP_SOFTMAX] = "Softmax",
       [EP_OP_FLATTEN] = "Flatten",
       [EP_OP_RESHAPE] = "Reshape",
+      [EP_OP_GEMM] = "Gemm",
+      [EP_OP_MATMUL] = "MatMul",
+      [EP_OP_SUB] = "Sub",
+      [EP_OP_MUL] = "Mul",
+      [EP_OP_DIV] = "Div",
+      [EP_OP_LEAKY_RELU] = "LeakyRelu",
+      [EP_OP_CLIP] = "Clip",
+      [EP_OP_LOG_SOFTMAX] = "LogSoftmax",
+      [EP_OP_GLOBAL_MAX_POOL] = "GlobalMaxPool",
+      [EP_OP_LRN] = "LRN",
+      [EP_OP_TRANSPOSE] = "Transpose",
+      [EP_OP_PAD] = "Pad",
+      [EP_OP_GRU] = "GRU",
   };
   if ((int)op < 0 || op >= EP_OP_COUNT) return "Unknown";
   return names[op];
+}
+
+ep_attrs ep_attrs_default(ep_op op) {
+  ep_attrs a;
+  memset(&a, 0, sizeof a);
+  switch (op) {
+    case EP_OP_GEMM:
+      a.alpha = 1.0f;
+      a.beta = 1.0f;
+      break;
+    case EP_OP_LEAKY_RELU:
+      a.alpha = 0.01f;
+      break;
+    case EP_OP_CLIP:
+      a.clip_min = -INFINITY;
+      a.clip_max = INFINITY;
+      break;
+    case EP_OP_LRN:
+      a.alpha = 1e-4f;
+      a.beta = 0.75f;
+      a.lrn_bias = 1.0f;
+      break;
+    case EP_OP_SOFTMAX:
+    case EP_OP_LOG_SOFTMAX:
+      a.axis = -1;
+      break;
+    case EP_OP_FLATTEN:
+      a.axis = 1;
+      break;
+    case EP_OP_BATCH_NORM:
+      a.epsilon = 1e-5f;
+      break;
+    default:
+      break;
+  }
+  return a;
 }
 
 const char* ep_activation_name(ep_activation act) {
@@ -90,7 +140,8 @@ const char* ep_activation_name(ep_activation act) {
 }
 
 bool ep_op_is_weight_layer(ep_op op) {
-  return op == EP_OP_CONV || op == EP_OP_FULLY_CONNECTED || op == EP_OP_LSTM;
+  return op == EP_OP_CONV || op == EP_OP_FULLY_CONNECTED || op == EP_OP_LSTM ||
+         op == EP_OP_GEMM || op == EP_OP_MATMUL || op == EP_OP_GRU;
 }
 
 /* --- storage ---------------------------------------------------------------------------- */
@@ -303,6 +354,7 @@ ep_status ep_graph_add_node(ep_graph* graph, ep_op op, const char* name, const e
     return ep_error(EP_ERR_INVALID_ARGUMENT, "node %s: needs at least one output", name);
   }
   for (int i = 0; i < n_inputs; i++) {
+    if (inputs[i] == EP_TENSOR_ABSENT && ep_op_input_optional(op, i)) continue;
     if (inputs[i] < 0 || inputs[i] >= graph->n_tensors) {
       return ep_error(EP_ERR_INVALID_ARGUMENT, "node %s: input %d is unknown tensor id %d", name, i,
                       inputs[i]);
@@ -420,7 +472,9 @@ ep_status ep_graph_finalize(ep_graph* graph) {
     st = ep_graph_infer_node(graph, i);
     if (st != EP_OK) return st;
     ep_graph_compute_node_cost(graph, i);
-    for (int k = 0; k < node->n_inputs; k++) graph->tensors[node->inputs[k]].last_consumer = i;
+    for (int k = 0; k < node->n_inputs; k++) {
+      if (node->inputs[k] >= 0) graph->tensors[node->inputs[k]].last_consumer = i;
+    }
   }
   graph->finalized = true;
   return EP_OK;

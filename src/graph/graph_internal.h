@@ -28,10 +28,14 @@ struct ep_graph {
  * negative axes made positive). Messages start with "node <name>: ". */
 ep_status ep_graph_infer_node(ep_graph* graph, int index);
 
+/* True when input i of an op may be EP_TENSOR_ABSENT: the optional inputs of Gemm (C), LSTM and
+ * GRU (from B on). */
+bool ep_op_input_optional(ep_op op, int i);
+
 /* Fills graph->nodes[index].cost; shapes must be inferred. */
 void ep_graph_compute_node_cost(ep_graph* graph, int index);
 
-/* True for the ops that carry trainable weights (conv, fully connected, lstm). */
+/* True for the ops that carry trainable weights (conv, fully connected, lstm, gru, gemm, matmul). */
 bool ep_op_is_weight_layer(ep_op op);
 
 #endif /* EDGEPROF_GRAPH_INTERNAL_H */

@@ -48,11 +48,13 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p) {
     const ep_node* n = &g->nodes[i];
     p->absorbed_by[i] = p->bn_of[i] = p->act_of[i] = -1;
     p->tail[i] = n->outputs[0];
-    for (int k = 0; k < n->n_inputs; k++) p->consumers[n->inputs[k]]++;
+    for (int k = 0; k < n->n_inputs; k++) {
+      if (n->inputs[k] >= 0) p->consumers[n->inputs[k]]++;
+    }
   }
   for (int i = 0; i < g->n_nodes; i++) {
     const ep_node* n = &g->nodes[i];
-    if (n->n_inputs < 1) continue;
+    if (n->n_inputs < 1 || n->inputs[0] < 0) continue;
     int x = n->inputs[0];
     int producer = g->tensors[x].producer;
     if (producer < 0 || !read_only_by_one(g, p, x)) continue;
@@ -90,6 +92,10 @@ static void unique_name(const ep_graph* g, const char* base, char* buf, size_t s
 
 /* Maps an old tensor to the new graph, copying constants on first use. */
 static ep_status map_tensor(const ep_graph* src, ep_graph* dst, int* map, int id, int* out) {
+  if (id == EP_TENSOR_ABSENT) {
+    *out = EP_TENSOR_ABSENT;
+    return EP_OK;
+  }
   if (map[id] < 0) {
     const ep_tensor* t = &src->tensors[id];
     if (t->kind != EP_TENSOR_CONSTANT) {

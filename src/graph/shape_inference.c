@@ -1,4 +1,5 @@
 /* Shape inference and checks, one node at a time, in topological order. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -167,7 +168,11 @@ static ep_status infer_fully_connected(infer* c) {
   return EP_OK;
 }
 
-static ep_status infer_lstm(infer* c) {
+static bool present(const infer* c, int i) {
+  return i < c->node->n_inputs && c->node->inputs[i] >= 0;
+}
+
+static ep_status infer_lstm_zoo(infer* c) {
   ep_status st = check_counts(c, 3, 4);
   if (st != EP_OK) return st;
   const ep_shape* x = in_shape(c, 0);
@@ -195,8 +200,102 @@ static ep_status infer_lstm(infer* c) {
     snprintf(expect, sizeof expect, "[%lld] ([4H])", (long long)(4 * h));
     return fail_shape(c, 3, "B", expect);
   }
+  if (a->direction != EP_RNN_FORWARD) return fail(c, "the zoo layout (W rank 2) is forward only");
   set_output(c, ep_shape_make(3, (int64_t[]){x->dims[0], x->dims[1], h}));
   return EP_OK;
+}
+
+/* ONNX LSTM and GRU (W [D, gates * H, I]); see EP_OP_LSTM and EP_OP_GRU in graph.h. */
+static ep_status infer_rnn_onnx(infer* c, int gates) {
+  static const char* const names[] = {"X",         "W",         "R",         "B",
+                                      "sequence_lens", "initial_h", "initial_c", "P"};
+  ep_node* n = c->node;
+  ep_attrs* a = &n->attrs;
+  const bool lstm = n->op == EP_OP_LSTM;
+  const int max_in = lstm ? 8 : 6, max_out = lstm ? 3 : 2;
+  char expect[128];
+  if (n->n_inputs < 3 || n->n_inputs > max_in) {
+    return fail(c, "has %d inputs, expected 3 to %d", n->n_inputs, max_in);
+  }
+  if (n->n_outputs < 1 || n->n_outputs > max_out) {
+    return fail(c, "has %d outputs, expected 1 to %d", n->n_outputs, max_out);
+  }
+  for (int i = 0; i < 3; i++) {
+    if (!present(c, i)) return fail(c, "input %d (%s) is required", i, names[i]);
+  }
+  if (a->direction < EP_RNN_FORWARD || a->direction > EP_RNN_BIDIRECTIONAL) {
+    return fail(c, "unknown direction %d", a->direction);
+  }
+  if (a->rnn_layout != 0 && a->rnn_layout != 1) return fail(c, "layout %d is not 0 or 1", a->rnn_layout);
+  if (a->rnn_clip < 0.0f) return fail(c, "negative clip %g", (double)a->rnn_clip);
+  const ep_shape* x = in_shape(c, 0);
+  const ep_shape* w = in_shape(c, 1);
+  const ep_shape* r = in_shape(c, 2);
+  if (x->rank != 3) {
+    return fail_shape(c, 0, "X", a->rnn_layout ? "rank 3 [N, T, I]" : "rank 3 [T, N, I]");
+  }
+  int64_t t_len = x->dims[a->rnn_layout ? 1 : 0], batch = x->dims[a->rnn_layout ? 0 : 1];
+  int64_t in = x->dims[2];
+  int64_t d = a->direction == EP_RNN_BIDIRECTIONAL ? 2 : 1;
+  if (a->hidden_size < 0) return fail(c, "negative hidden_size");
+  if (a->hidden_size == 0) {
+    if (r->rank != 3) return fail_shape(c, 2, "R", "[D, G*H, H]");
+    a->hidden_size = (int)r->dims[2];
+  }
+  int64_t h = a->hidden_size;
+  if (w->rank != 3 || w->dims[0] != d || w->dims[1] != gates * h || w->dims[2] != in) {
+    snprintf(expect, sizeof expect, "[%lld, %lld, %lld] ([D, %dH, I])", (long long)d,
+             (long long)(gates * h), (long long)in, gates);
+    return fail_shape(c, 1, "W", expect);
+  }
+  if (r->rank != 3 || r->dims[0] != d || r->dims[1] != gates * h || r->dims[2] != h) {
+    snprintf(expect, sizeof expect, "[%lld, %lld, %lld] ([D, %dH, H])", (long long)d,
+             (long long)(gates * h), (long long)h, gates);
+    return fail_shape(c, 2, "R", expect);
+  }
+  ep_shape b_shape = ep_shape_make(2, (int64_t[]){d, 2 * gates * h});
+  ep_shape state = a->rnn_layout ? ep_shape_make(3, (int64_t[]){batch, d, h})
+                                 : ep_shape_make(3, (int64_t[]){d, batch, h});
+  ep_shape p_shape = ep_shape_make(2, (int64_t[]){d, 3 * h});
+  char buf[SHAPE_BUF];
+  if (present(c, 3) && !ep_shape_equal(in_shape(c, 3), &b_shape)) {
+    return fail_shape(c, 3, "B", ep_shape_format(&b_shape, buf, sizeof buf));
+  }
+  if (present(c, 4)) {
+    if (!is_vector(in_shape(c, 4), batch)) {
+      snprintf(expect, sizeof expect, "[%lld] ([N])", (long long)batch);
+      return fail_shape(c, 4, "sequence_lens", expect);
+    }
+    if (c->g->tensors[n->inputs[4]].kind == EP_TENSOR_CONSTANT) {
+      const float* lens = c->g->tensors[n->inputs[4]].data;
+      for (int64_t i = 0; i < batch; i++) {
+        if (!(lens[i] >= 1.0f && lens[i] <= (float)t_len) || lens[i] != (float)(int64_t)lens[i]) {
+          return fail(c, "sequence_lens[%lld] = %g is not a whole number in 1..%lld",
+                      (long long)i, (double)lens[i], (long long)t_len);
+        }
+      }
+    }
+  }
+  for (int i = 5; i < (lstm ? 7 : 6); i++) {
+    if (present(c, i) && !ep_shape_equal(in_shape(c, i), &state)) {
+      return fail_shape(c, i, names[i], ep_shape_format(&state, buf, sizeof buf));
+    }
+  }
+  if (lstm && present(c, 7) && !ep_shape_equal(in_shape(c, 7), &p_shape)) {
+    return fail_shape(c, 7, "P", ep_shape_format(&p_shape, buf, sizeof buf));
+  }
+  ep_shape y = a->rnn_layout ? ep_shape_make(4, (int64_t[]){batch, t_len, d, h})
+                             : ep_shape_make(4, (int64_t[]){t_len, d, batch, h});
+  c->g->tensors[n->outputs[0]].shape = y;
+  for (int i = 1; i < n->n_outputs; i++) c->g->tensors[n->outputs[i]].shape = state;
+  return EP_OK;
+}
+
+static ep_status infer_lstm(infer* c) {
+  if (c->node->n_inputs >= 2 && present(c, 1) && in_shape(c, 1)->rank == 3) {
+    return infer_rnn_onnx(c, 4);
+  }
+  return infer_lstm_zoo(c);
 }
 
 static ep_status infer_pool(infer* c) {
@@ -205,7 +304,17 @@ static ep_status infer_pool(infer* c) {
   const ep_shape* x = in_shape(c, 0);
   ep_attrs* a = &c->node->attrs;
   char msg[160];
-  if (x->rank != 4) return fail_shape(c, 0, "x", "rank 4 (NCHW)");
+  if (x->rank != 4 && x->rank != 3) {
+    return fail_shape(c, 0, "x", "rank 4 (NCHW) or rank 3 (NCW)");
+  }
+  if (x->rank == 3) {
+    /* 1-D: the height is 1 and its window attributes are trivial. */
+    if (a->kernel[0] == 0) a->kernel[0] = 1;
+    if (a->kernel[0] != 1 || a->stride[0] > 1 || a->dilation[0] > 1 || a->pad[0] || a->pad[2]) {
+      return fail(c, "a 1-D pool (rank-3 input) needs kernel[0] = 1, stride[0] = 1 and no "
+                     "top or bottom padding");
+    }
+  }
   st = check_window_attrs(c);
   if (st != EP_OK) return st;
   if (a->kernel[0] < 1 || a->kernel[1] < 1) {
@@ -213,32 +322,39 @@ static ep_status infer_pool(infer* c) {
     return fail(c, "%s", msg);
   }
   for (int i = 0; i < 4; i++) {
-    if (a->pad[i] >= a->kernel[i % 2]) {
+    int64_t eff = (int64_t)a->dilation[i % 2] * (a->kernel[i % 2] - 1) + 1;
+    if (a->pad[i] >= eff) {
       snprintf(msg, sizeof msg, "padding %d,%d,%d,%d must be smaller than the kernel %dx%d",
                a->pad[0], a->pad[1], a->pad[2], a->pad[3], a->kernel[0], a->kernel[1]);
       return fail(c, "%s", msg);
     }
   }
+  int64_t in[2] = {x->rank == 4 ? x->dims[2] : 1, x->dims[x->rank - 1]};
   int64_t out[2];
   for (int i = 0; i < 2; i++) {
     int64_t eff = (int64_t)a->dilation[i] * (a->kernel[i] - 1) + 1;
-    out[i] = window_out(x->dims[2 + i], a->pad[i], a->pad[i + 2], eff, a->stride[i], a->ceil_mode);
+    out[i] = window_out(in[i], a->pad[i], a->pad[i + 2], eff, a->stride[i], a->ceil_mode);
     if (out[i] < 1) {
       snprintf(msg, sizeof msg, "spatial size of at least the kernel %dx%d", a->kernel[0],
                a->kernel[1]);
       return fail_shape(c, 0, "x", msg);
     }
   }
-  set_output(c, ep_shape_make(4, (int64_t[]){x->dims[0], x->dims[1], out[0], out[1]}));
+  if (x->rank == 3) {
+    set_output(c, ep_shape_make(3, (int64_t[]){x->dims[0], x->dims[1], out[1]}));
+  } else {
+    set_output(c, ep_shape_make(4, (int64_t[]){x->dims[0], x->dims[1], out[0], out[1]}));
+  }
   return EP_OK;
 }
 
-static ep_status infer_global_avg_pool(infer* c) {
+static ep_status infer_global_pool(infer* c) {
   ep_status st = check_counts(c, 1, 1);
   if (st != EP_OK) return st;
-  const ep_shape* x = in_shape(c, 0);
-  if (x->rank != 4) return fail_shape(c, 0, "x", "rank 4 (NCHW)");
-  set_output(c, ep_shape_make(4, (int64_t[]){x->dims[0], x->dims[1], 1, 1}));
+  ep_shape y = *in_shape(c, 0);
+  if (y.rank < 3) return fail_shape(c, 0, "x", "rank 3 or more [N, C, d1, ...]");
+  for (int d = 2; d < y.rank; d++) y.dims[d] = 1;
+  set_output(c, y);
   return EP_OK;
 }
 
@@ -313,15 +429,96 @@ static ep_status infer_concat(infer* c) {
   return EP_OK;
 }
 
-static ep_status infer_add(infer* c) {
+/* Numpy broadcasting of a and b into out; false when a dim pair is neither equal nor 1. */
+static bool broadcast_shapes(const ep_shape* a, const ep_shape* b, ep_shape* out) {
+  int rank = a->rank > b->rank ? a->rank : b->rank;
+  ep_shape y = ep_shape_make(rank, (int64_t[EP_MAX_RANK]){0});
+  for (int i = 0; i < rank; i++) {
+    int ia = a->rank - rank + i, ib = b->rank - rank + i;
+    int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+    if (da != db && da != 1 && db != 1) return false;
+    y.dims[i] = da == 1 ? db : da;
+  }
+  *out = y;
+  return true;
+}
+
+static ep_status infer_binary(infer* c) {
   ep_status st = check_counts(c, 2, 2);
   if (st != EP_OK) return st;
-  const ep_shape* a = in_shape(c, 0);
-  if (!ep_shape_equal(a, in_shape(c, 1))) {
-    char buf[SHAPE_BUF];
-    return fail_shape(c, 1, "b", ep_shape_format(a, buf, sizeof buf));
+  ep_shape y;
+  if (!broadcast_shapes(in_shape(c, 0), in_shape(c, 1), &y)) {
+    char buf[SHAPE_BUF], expect[SHAPE_BUF + 48];
+    snprintf(expect, sizeof expect, "a shape that broadcasts with %s",
+             ep_shape_format(in_shape(c, 0), buf, sizeof buf));
+    return fail_shape(c, 1, "b", expect);
   }
-  set_output(c, *a);
+  set_output(c, y);
+  return EP_OK;
+}
+
+static ep_status infer_gemm(infer* c) {
+  ep_node* n = c->node;
+  ep_attrs* a = &n->attrs;
+  char expect[96];
+  if (n->n_inputs < 2 || n->n_inputs > 3) return fail(c, "has %d inputs, expected 2 or 3", n->n_inputs);
+  if (n->n_outputs != 1) return fail(c, "has %d outputs, expected 1", n->n_outputs);
+  if (!present(c, 0) || !present(c, 1)) return fail(c, "inputs A and B are required");
+  const ep_shape* sa = in_shape(c, 0);
+  const ep_shape* sb = in_shape(c, 1);
+  if (sa->rank != 2) return fail_shape(c, 0, "A", "rank 2");
+  int64_t m = sa->dims[a->trans_a ? 1 : 0], k = sa->dims[a->trans_a ? 0 : 1];
+  if (sb->rank != 2 || sb->dims[a->trans_b ? 1 : 0] != k) {
+    snprintf(expect, sizeof expect, a->trans_b ? "[N, %lld] (transB)" : "[%lld, N]", (long long)k);
+    return fail_shape(c, 1, "B", expect);
+  }
+  int64_t nn = sb->dims[a->trans_b ? 0 : 1];
+  if (present(c, 2)) {
+    const ep_shape* sc = in_shape(c, 2);
+    bool ok = sc->rank <= 2;
+    for (int i = 0; ok && i < sc->rank; i++) {
+      int64_t target = i == sc->rank - 1 ? nn : m;
+      ok = sc->dims[i] == 1 || sc->dims[i] == target;
+    }
+    if (!ok) {
+      snprintf(expect, sizeof expect, "broadcastable to [%lld, %lld]", (long long)m,
+               (long long)nn);
+      return fail_shape(c, 2, "C", expect);
+    }
+  }
+  set_output(c, ep_shape_make(2, (int64_t[]){m, nn}));
+  return EP_OK;
+}
+
+static ep_status infer_matmul(infer* c) {
+  ep_status st = check_counts(c, 2, 2);
+  if (st != EP_OK) return st;
+  const ep_shape* sa = in_shape(c, 0);
+  const ep_shape* sb = in_shape(c, 1);
+  char buf[SHAPE_BUF], expect[SHAPE_BUF + 64];
+  if (sa->rank < 1) return fail_shape(c, 0, "a", "rank 1 or more");
+  if (sb->rank < 1) return fail_shape(c, 1, "b", "rank 1 or more");
+  int64_t k = sa->dims[sa->rank - 1];
+  int64_t kb = sb->rank == 1 ? sb->dims[0] : sb->dims[sb->rank - 2];
+  if (kb != k) {
+    snprintf(expect, sizeof expect, "%s with %lld in its %s dim to match a (%s)",
+             sb->rank == 1 ? "a vector" : "a matrix stack", (long long)k,
+             sb->rank == 1 ? "only" : "second-to-last", ep_shape_format(sa, buf, sizeof buf));
+    return fail_shape(c, 1, "b", expect);
+  }
+  /* Batch dims: everything before the last two dims of each rank >= 2 operand. */
+  ep_shape ba = ep_shape_make(sa->rank > 2 ? sa->rank - 2 : 0, sa->dims);
+  ep_shape bb = ep_shape_make(sb->rank > 2 ? sb->rank - 2 : 0, sb->dims);
+  ep_shape y;
+  if (!broadcast_shapes(&ba, &bb, &y)) {
+    snprintf(expect, sizeof expect, "batch dims that broadcast with a's (%s)",
+             ep_shape_format(sa, buf, sizeof buf));
+    return fail_shape(c, 1, "b", expect);
+  }
+  if (sa->rank >= 2) y.dims[y.rank++] = sa->dims[sa->rank - 2];
+  if (sb->rank >= 2) y.dims[y.rank++] = sb->dims[sb->rank - 1];
+  if (y.rank > EP_MAX_RANK) return fail(c, "output rank %d is above %d", y.rank, EP_MAX_RANK);
+  set_output(c, y);
   return EP_OK;
 }
 
@@ -345,6 +542,86 @@ static ep_status infer_softmax(infer* c) {
   set_output(c, *x);
   return EP_OK;
 }
+
+static ep_status infer_leaky_relu(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  if (!isfinite(c->node->attrs.alpha)) return fail(c, "alpha %g is not finite", (double)c->node->attrs.alpha);
+  set_output(c, *in_shape(c, 0));
+  return EP_OK;
+}
+
+static ep_status infer_clip(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  const ep_attrs* a = &c->node->attrs;
+  if (isnan(a->clip_min) || isnan(a->clip_max)) return fail(c, "min or max is NaN");
+  set_output(c, *in_shape(c, 0));
+  return EP_OK;
+}
+
+static ep_status infer_lrn(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  const ep_attrs* a = &c->node->attrs;
+  if (in_shape(c, 0)->rank < 2) return fail_shape(c, 0, "x", "rank 2 or more [N, C, ...]");
+  if (a->size < 1) return fail(c, "size %d must be at least 1", a->size);
+  set_output(c, *in_shape(c, 0));
+  return EP_OK;
+}
+
+static ep_status infer_transpose(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  const ep_shape* x = in_shape(c, 0);
+  int* perm = c->node->attrs.perm;
+  bool all_zero = true, seen[EP_MAX_RANK] = {false};
+  for (int i = 0; i < EP_MAX_RANK; i++) all_zero = all_zero && perm[i] == 0;
+  if (all_zero) {
+    for (int i = 0; i < x->rank; i++) perm[i] = x->rank - 1 - i;
+  }
+  ep_shape y = *x;
+  for (int i = 0; i < x->rank; i++) {
+    if (perm[i] < 0 || perm[i] >= x->rank || seen[perm[i]]) {
+      return fail(c, "perm is not a permutation of 0..%d (entry %d is %d)", x->rank - 1, i,
+                  perm[i]);
+    }
+    seen[perm[i]] = true;
+    y.dims[i] = x->dims[perm[i]];
+  }
+  set_output(c, y);
+  return EP_OK;
+}
+
+static ep_status infer_pad(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  const ep_shape* x = in_shape(c, 0);
+  const ep_attrs* a = &c->node->attrs;
+  if (a->pad_mode < EP_PAD_CONSTANT || a->pad_mode > EP_PAD_WRAP) {
+    return fail(c, "unknown pad mode %d", a->pad_mode);
+  }
+  ep_shape y = *x;
+  for (int d = 0; d < x->rank; d++) {
+    int begin = a->pads[d], end = a->pads[x->rank + d];
+    y.dims[d] = x->dims[d] + begin + end;
+    if (y.dims[d] < 1) {
+      return fail(c, "pads %d, %d leave nothing of dim %d (size %lld)", begin, end, d,
+                  (long long)x->dims[d]);
+    }
+    int64_t limit = a->pad_mode == EP_PAD_REFLECT ? x->dims[d] - 1
+                    : a->pad_mode == EP_PAD_WRAP  ? x->dims[d]
+                                                  : INT64_MAX;
+    if (begin > limit || end > limit) {
+      return fail(c, "pads %d, %d are too large for %s padding of dim %d (size %lld)", begin, end,
+                  a->pad_mode == EP_PAD_REFLECT ? "reflect" : "wrap", d, (long long)x->dims[d]);
+    }
+  }
+  set_output(c, y);
+  return EP_OK;
+}
+
+static ep_status infer_gru(infer* c) { return infer_rnn_onnx(c, 3); }
 
 static ep_status infer_flatten(infer* c) {
   ep_status st = check_counts(c, 1, 1);
@@ -406,8 +683,25 @@ static ep_status infer_reshape(infer* c) {
   return EP_OK;
 }
 
+bool ep_op_input_optional(ep_op op, int i) {
+  switch (op) {
+    case EP_OP_GEMM:
+      return i == 2;
+    case EP_OP_LSTM:
+    case EP_OP_GRU:
+      return i >= 3;
+    default:
+      return false;
+  }
+}
+
 ep_status ep_graph_infer_node(ep_graph* graph, int index) {
   infer c = {graph, &graph->nodes[index]};
+  for (int i = 0; i < c.node->n_inputs; i++) {
+    if (c.node->inputs[i] < 0 && !ep_op_input_optional(c.node->op, i)) {
+      return fail(&c, "input %d is absent but required", i);
+    }
+  }
   switch (c.node->op) {
     case EP_OP_CONV:
       return infer_conv(&c);
@@ -415,24 +709,45 @@ ep_status ep_graph_infer_node(ep_graph* graph, int index) {
       return infer_fully_connected(&c);
     case EP_OP_LSTM:
       return infer_lstm(&c);
+    case EP_OP_GRU:
+      return infer_gru(&c);
     case EP_OP_MAX_POOL:
     case EP_OP_AVG_POOL:
       return infer_pool(&c);
     case EP_OP_GLOBAL_AVG_POOL:
-      return infer_global_avg_pool(&c);
+    case EP_OP_GLOBAL_MAX_POOL:
+      return infer_global_pool(&c);
     case EP_OP_BATCH_NORM:
       return infer_batch_norm(&c);
     case EP_OP_CONCAT:
       return infer_concat(&c);
     case EP_OP_ADD:
-      return infer_add(&c);
+    case EP_OP_SUB:
+    case EP_OP_MUL:
+    case EP_OP_DIV:
+      return infer_binary(&c);
+    case EP_OP_GEMM:
+      return infer_gemm(&c);
+    case EP_OP_MATMUL:
+      return infer_matmul(&c);
     case EP_OP_RELU:
     case EP_OP_RELU6:
     case EP_OP_SIGMOID:
     case EP_OP_TANH:
       return infer_unary(&c);
+    case EP_OP_LEAKY_RELU:
+      return infer_leaky_relu(&c);
+    case EP_OP_CLIP:
+      return infer_clip(&c);
     case EP_OP_SOFTMAX:
+    case EP_OP_LOG_SOFTMAX:
       return infer_softmax(&c);
+    case EP_OP_LRN:
+      return infer_lrn(&c);
+    case EP_OP_TRANSPOSE:
+      return infer_transpose(&c);
+    case EP_OP_PAD:
+      return infer_pad(&c);
     case EP_OP_FLATTEN:
       return infer_flatten(&c);
     case EP_OP_RESHAPE:

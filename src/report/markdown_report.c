@@ -146,11 +146,16 @@ static void observations(const ep_characterize_result* r, FILE* out) {
       int t = m->n_threads;
       double speedup = m->latency[0].median / m->latency[t - 1].median;
       double efficiency = speedup / t;
-      fprintf(out, "; %.2f× faster on %d threads than on 1 (parallel efficiency %.0f%%): %s",
-              speedup, t, 100.0 * efficiency,
-              efficiency >= 0.75  ? "scales with threads"
-              : speedup >= 1.15   ? "scales partly"
-                                  : "benefits little from extra threads");
+      const char* verdict = efficiency >= 0.75 ? "scales with threads"
+                            : speedup >= 1.15  ? "scales partly"
+                            : speedup >= 0.95  ? "benefits little from extra threads"
+                                               : "is slower with extra threads";
+      if (speedup >= 1.0) {
+        fprintf(out, "; %.2f× faster on %d threads than on 1 (parallel efficiency %.0f%%): %s",
+                speedup, t, 100.0 * efficiency, verdict);
+      } else {
+        fprintf(out, "; %.2f× slower on %d threads than on 1: %s", 1.0 / speedup, t, verdict);
+      }
     }
     if (m->profile != NULL && m->profile->n_op_types > 0) {
       fprintf(out, "; %s takes %.0f%% of the time", ep_op_name(m->profile->by_op_type[0].op),

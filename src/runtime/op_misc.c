@@ -1,56 +1,12 @@
-/* Pooling, normalization, elementwise, softmax, concat and views. */
+/* Global average pooling, batch norm, activations, concat and views. (Pooling: op_pool.c; Add:
+ * op_binary.c; Softmax: op_norm.c.) */
 #include <math.h>
 #include <stdlib.h>
 
 #include "kernels/kernels.h"
 #include "runtime/ops.h"
 
-static int attr_or_one(int v) { return v > 0 ? v : 1; }
-
-/* --- pooling ------------------------------------------------------------------------------ */
-
-static ep_status pool_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
-  const ep_shape* x = ep_node_input_shape(g, node, 0);
-  const ep_shape* y = ep_node_output_shape(g, node, 0);
-  if (x->rank != 4) {
-    return ep_error(EP_ERR_UNSUPPORTED, "node %s: only 2-D pooling (4-D input) is supported",
-                    node->name);
-  }
-  ep_pool_desc* d = calloc(1, sizeof *d);
-  if (d == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
-  const ep_attrs* a = &node->attrs;
-  *d = (ep_pool_desc){
-      .batch = (int)x->dims[0],
-      .channels = (int)x->dims[1],
-      .in_h = (int)x->dims[2],
-      .in_w = (int)x->dims[3],
-      .out_h = (int)y->dims[2],
-      .out_w = (int)y->dims[3],
-      .kernel_h = a->kernel[0],
-      .kernel_w = a->kernel[1],
-      .stride_h = attr_or_one(a->stride[0]),
-      .stride_w = attr_or_one(a->stride[1]),
-      .pad_top = a->pad[0],
-      .pad_left = a->pad[1],
-      .count_include_pad = a->count_include_pad,
-  };
-  p->state = d;
-  return EP_OK;
-}
-
-static void max_pool_run(const void* state, const ep_node* node, const ep_graph* g,
-                         const op_io* io) {
-  (void)node;
-  (void)g;
-  ep_max_pool_run(state, io->in[0], io->out[0], io->pool);
-}
-
-static void avg_pool_run(const void* state, const ep_node* node, const ep_graph* g,
-                         const op_io* io) {
-  (void)node;
-  (void)g;
-  ep_avg_pool_run(state, io->in[0], io->out[0], io->pool);
-}
+/* --- global average pooling ---------------------------------------------------------------- */
 
 static ep_status no_state(const ep_graph* g, const ep_node* node, op_prepared* p) {
   (void)g;
@@ -141,12 +97,6 @@ static void batch_norm_destroy(void* state) {
 
 /* --- elementwise -------------------------------------------------------------------------- */
 
-static void add_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
-  (void)state;
-  size_t n = (size_t)ep_shape_numel(ep_node_output_shape(g, node, 0));
-  ep_add_run(n, io->in[0], io->in[1], node->attrs.act, io->out[0], io->pool);
-}
-
 static ep_activation activation_of(ep_op op) {
   switch (op) {
     case EP_OP_RELU: return EP_ACT_RELU;
@@ -162,33 +112,6 @@ static void activation_run(const void* state, const ep_node* node, const ep_grap
   (void)state;
   size_t n = (size_t)ep_shape_numel(ep_node_output_shape(g, node, 0));
   ep_activation_run(activation_of(node->op), n, io->in[0], io->out[0], io->pool);
-}
-
-/* --- softmax: over the last axis; earlier axes are rows ------------------------------------- */
-
-static ep_status softmax_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
-  const ep_shape* x = ep_node_input_shape(g, node, 0);
-  int axis = node->attrs.axis < 0 ? node->attrs.axis + x->rank : node->attrs.axis;
-  for (int i = axis + 1; i < x->rank; i++) {
-    if (x->dims[i] != 1) {
-      return ep_error(EP_ERR_UNSUPPORTED,
-                      "node %s: softmax over axis %d with larger trailing axes is not supported",
-                      node->name, node->attrs.axis);
-    }
-  }
-  p->state = NULL;
-  return EP_OK;
-}
-
-static void softmax_run(const void* state, const ep_node* node, const ep_graph* g,
-                        const op_io* io) {
-  (void)state;
-  const ep_shape* x = ep_node_input_shape(g, node, 0);
-  int axis = node->attrs.axis < 0 ? node->attrs.axis + x->rank : node->attrs.axis;
-  size_t outer = 1, inner = 1;
-  for (int i = 0; i < axis; i++) outer *= (size_t)x->dims[i];
-  for (int i = axis; i < x->rank; i++) inner *= (size_t)x->dims[i];
-  ep_softmax_run(outer, inner, io->in[0], io->out[0], io->pool);
 }
 
 /* --- concat --------------------------------------------------------------------------------- */
@@ -221,12 +144,8 @@ static void concat_run(const void* state, const ep_node* node, const ep_graph* g
   ep_concat_run(outer, node->n_inputs, io->in, inner, io->out[0], io->pool);
 }
 
-const op_kernel ep_op_max_pool = {pool_prepare, max_pool_run, NULL, 0};
-const op_kernel ep_op_avg_pool = {pool_prepare, avg_pool_run, NULL, 0};
 const op_kernel ep_op_global_avg_pool = {no_state, global_avg_pool_run, NULL, 0};
 const op_kernel ep_op_batch_norm = {batch_norm_prepare, batch_norm_run, batch_norm_destroy, 0};
-const op_kernel ep_op_add = {no_state, add_run, NULL, 0};
 const op_kernel ep_op_activation = {no_state, activation_run, NULL, 0};
-const op_kernel ep_op_softmax = {softmax_prepare, softmax_run, NULL, 0};
 const op_kernel ep_op_concat = {concat_prepare, concat_run, NULL, 0};
 const op_kernel ep_op_view = {no_state, NULL, NULL, 1};

@@ -3,27 +3,42 @@
 
 #include "runtime/ops.h"
 
-extern const op_kernel ep_op_conv, ep_op_fully_connected, ep_op_lstm, ep_op_max_pool,
-    ep_op_avg_pool, ep_op_global_avg_pool, ep_op_batch_norm, ep_op_add, ep_op_activation,
-    ep_op_softmax, ep_op_concat, ep_op_view;
+extern const op_kernel ep_op_conv, ep_op_fully_connected, ep_op_global_avg_pool,
+    ep_op_batch_norm, ep_op_activation, ep_op_concat, ep_op_view;
+extern const op_kernel ep_op_rnn, ep_op_window_pool, ep_op_global_max_pool, ep_op_binary,
+    ep_op_gemm, ep_op_matmul, ep_op_leaky_relu, ep_op_clip, ep_op_softmax_axis, ep_op_lrn,
+    ep_op_transpose, ep_op_pad;
 
 static const op_kernel* const table[EP_OP_COUNT] = {
     [EP_OP_CONV] = &ep_op_conv,
     [EP_OP_FULLY_CONNECTED] = &ep_op_fully_connected,
-    [EP_OP_LSTM] = &ep_op_lstm,
-    [EP_OP_MAX_POOL] = &ep_op_max_pool,
-    [EP_OP_AVG_POOL] = &ep_op_avg_pool,
+    [EP_OP_LSTM] = &ep_op_rnn,
+    [EP_OP_MAX_POOL] = &ep_op_window_pool,
+    [EP_OP_AVG_POOL] = &ep_op_window_pool,
     [EP_OP_GLOBAL_AVG_POOL] = &ep_op_global_avg_pool,
     [EP_OP_BATCH_NORM] = &ep_op_batch_norm,
     [EP_OP_CONCAT] = &ep_op_concat,
-    [EP_OP_ADD] = &ep_op_add,
+    [EP_OP_ADD] = &ep_op_binary,
     [EP_OP_RELU] = &ep_op_activation,
     [EP_OP_RELU6] = &ep_op_activation,
     [EP_OP_SIGMOID] = &ep_op_activation,
     [EP_OP_TANH] = &ep_op_activation,
-    [EP_OP_SOFTMAX] = &ep_op_softmax,
+    [EP_OP_SOFTMAX] = &ep_op_softmax_axis,
     [EP_OP_FLATTEN] = &ep_op_view,
     [EP_OP_RESHAPE] = &ep_op_view,
+    [EP_OP_GEMM] = &ep_op_gemm,
+    [EP_OP_MATMUL] = &ep_op_matmul,
+    [EP_OP_SUB] = &ep_op_binary,
+    [EP_OP_MUL] = &ep_op_binary,
+    [EP_OP_DIV] = &ep_op_binary,
+    [EP_OP_LEAKY_RELU] = &ep_op_leaky_relu,
+    [EP_OP_CLIP] = &ep_op_clip,
+    [EP_OP_LOG_SOFTMAX] = &ep_op_softmax_axis,
+    [EP_OP_GLOBAL_MAX_POOL] = &ep_op_global_max_pool,
+    [EP_OP_LRN] = &ep_op_lrn,
+    [EP_OP_TRANSPOSE] = &ep_op_transpose,
+    [EP_OP_PAD] = &ep_op_pad,
+    [EP_OP_GRU] = &ep_op_rnn,
 };
 
 const op_kernel* ep_op_kernel(ep_op op) {

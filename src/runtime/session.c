@@ -1,6 +1,7 @@
 /* Session: compile a graph once (kernels, packed weights, arena plan, pool), run it many times. */
 #include "edgeprof/session.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +99,10 @@ static ep_status plan_arena(ep_session* s) {
       requests[r].first = owner->kind == EP_TENSOR_INPUT ? -1 : owner->producer;
       requests[r].last = requests[r].first;
     }
-    int last = tensor->is_output ? n_nodes : tensor->last_consumer;
+    /* Graph inputs and outputs live through the whole run: inputs so that a session can run
+     * again on the same input (as benchmarks do), outputs so that they can be read after it. */
+    bool whole_run = tensor->is_output || owner->kind == EP_TENSOR_INPUT;
+    int last = whole_run ? n_nodes : tensor->last_consumer;
     if (last > requests[r].last) requests[r].last = last;
   }
   status = ep_memory_plan(requests, n_requests, offsets, &s->arena_bytes);
@@ -137,7 +141,9 @@ static ep_status prepare_nodes(ep_session* s) {
     if (e->in == NULL || e->out == NULL) {
       return ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory preparing node %s", node->name);
     }
-    for (int k = 0; k < node->n_inputs; k++) e->in[k] = s->tensor_ptr[node->inputs[k]];
+    for (int k = 0; k < node->n_inputs; k++) {
+      e->in[k] = node->inputs[k] >= 0 ? s->tensor_ptr[node->inputs[k]] : NULL; /* absent */
+    }
     for (int k = 0; k < node->n_outputs; k++) e->out[k] = s->tensor_ptr[node->outputs[k]];
     ep_status status = e->kernel->prepare(g, node, &e->prepared);
     if (status != EP_OK) return status;

@@ -165,9 +165,9 @@ int main(void) {
   check_softmax(&rng, 3, 7, -5, 5);
   check_softmax(&rng, 1, 1001, -10, 10);
   check_softmax(&rng, 20, 10000, -10, 10);
-  check_softmax(&rng, 2, 100, 500, 600);    /* exp overflows without the max shift */
-  check_softmax(&rng, 2, 100, -600, -500);  /* and underflows */
-  check_softmax(&rng, 2, 100, -200, 200);   /* most terms underflow; the largest dominate */
+  check_softmax(&rng, 2, 100, 500, 600);   /* exp overflows without the max shift */
+  check_softmax(&rng, 2, 100, -600, -500); /* and underflows */
+  check_softmax(&rng, 2, 100, -200, 200);  /* most terms underflow; the largest dominate */
   check_concat(&rng, 1, 4, (const size_t[]){64 * 49, 128 * 49, 32 * 49, 32 * 49});
   check_concat(&rng, 1, 2, (const size_t[]){200000, 70001});
   check_concat(&rng, 5, 3, (const size_t[]){1, 17, 3});

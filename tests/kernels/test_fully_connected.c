@@ -30,8 +30,8 @@ static void check_fc(ep_test_rng* rng, int n, int k, int m, bool has_bias, ep_ac
     for (size_t i = 0; i < (size_t)n * m; i++) got[i] = NAN;
     ep_fc_run(&d, packed, x, got, workspace, ws, pools[p]);
     const double diff = ep_test_max_rel_diff(got, expect, (size_t)n * m);
-    EP_CHECK_MSG(diff <= 1e-5, "fc n %d k %d m %d bias %d act %d, %d threads: rel diff %g", n, k,
-                 m, has_bias, (int)act, threads, diff);
+    EP_CHECK_MSG(diff <= 1e-5, "fc n %d k %d m %d bias %d act %d, %d threads: rel diff %g", n, k, m,
+                 has_bias, (int)act, threads, diff);
     free(workspace);
   }
   free(x);

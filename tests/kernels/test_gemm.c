@@ -141,8 +141,8 @@ static void check_gemv(ep_test_rng* rng, const ep_f32_gemm_config* cfg, size_t n
     cfg->gemv(n - j < cfg->nr ? n - j : cfg->nr, k, x, pb + j * k, y + j, accumulate, &epilogue);
   }
   const double diff = ep_test_max_rel_diff(y, expect, n);
-  EP_CHECK_MSG(diff <= 1e-5, "gemv n %zu k %zu accumulate %d act %d: rel diff %g", n, k,
-               accumulate, (int)act, diff);
+  EP_CHECK_MSG(diff <= 1e-5, "gemv n %zu k %zu accumulate %d act %d: rel diff %g", n, k, accumulate,
+               (int)act, diff);
   free(x);
   free(b);
   free(cb);

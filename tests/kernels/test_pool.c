@@ -51,8 +51,11 @@ static void check_pool(ep_test_rng* rng, int batch, int channels, int h, int w, 
       const double diff = ep_test_max_rel_diff(got, expect, ny);
       EP_CHECK_MSG(diff <= 1e-5,
                    "%s pool %dx%dx%dx%d k %dx%d s %dx%d pad %d,%d,%d,%d, %d threads: rel diff %g",
-                   kind == 0 ? "max" : kind == 1 ? "avg" : "avg (pad counted)", batch, channels,
-                   h, w, kh, kw, sh, sw, pt, pl, pb, pr, ep_threadpool_threads(pools[p]), diff);
+                   kind == 0   ? "max"
+                   : kind == 1 ? "avg"
+                               : "avg (pad counted)",
+                   batch, channels, h, w, kh, kw, sh, sw, pt, pl, pb, pr,
+                   ep_threadpool_threads(pools[p]), diff);
     }
   }
   free(x);
@@ -71,8 +74,8 @@ static void check_global(ep_test_rng* rng, int batch, int channels, int hw) {
     for (size_t i = 0; i < ny; i++) got[i] = NAN;
     ep_global_avg_pool_run(batch, channels, hw, x, got, pools[p]);
     const double diff = ep_test_max_rel_diff(got, expect, ny);
-    EP_CHECK_MSG(diff <= 1e-5, "global avg pool %dx%dx%d, %d threads: rel diff %g", batch,
-                 channels, hw, ep_threadpool_threads(pools[p]), diff);
+    EP_CHECK_MSG(diff <= 1e-5, "global avg pool %dx%dx%d, %d threads: rel diff %g", batch, channels,
+                 hw, ep_threadpool_threads(pools[p]), diff);
   }
   free(x);
   free(expect);
@@ -83,12 +86,12 @@ int main(void) {
   for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
   ep_test_rng rng = {5};
   check_pool(&rng, 1, 3, 8, 8, 2, 2, 2, 2, 0, 0, 0, 0);
-  check_pool(&rng, 1, 7, 15, 15, 3, 3, 2, 2, 1, 1, 1, 1);  /* ResNet stem, odd size */
-  check_pool(&rng, 1, 5, 14, 14, 3, 3, 2, 2, 0, 0, 1, 1);  /* TF "same": bottom/right only */
-  check_pool(&rng, 1, 17, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1);   /* Inception branch pool */
-  check_pool(&rng, 2, 3, 7, 7, 7, 7, 1, 1, 0, 0, 0, 0);    /* global-like */
-  check_pool(&rng, 1, 4, 10, 11, 3, 2, 3, 3, 2, 1, 0, 1);  /* stride 3, asymmetric */
-  check_pool(&rng, 1, 2, 3, 3, 3, 3, 1, 1, 2, 2, 2, 2);    /* windows entirely in padding */
+  check_pool(&rng, 1, 7, 15, 15, 3, 3, 2, 2, 1, 1, 1, 1); /* ResNet stem, odd size */
+  check_pool(&rng, 1, 5, 14, 14, 3, 3, 2, 2, 0, 0, 1, 1); /* TF "same": bottom/right only */
+  check_pool(&rng, 1, 17, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1);  /* Inception branch pool */
+  check_pool(&rng, 2, 3, 7, 7, 7, 7, 1, 1, 0, 0, 0, 0);   /* global-like */
+  check_pool(&rng, 1, 4, 10, 11, 3, 2, 3, 3, 2, 1, 0, 1); /* stride 3, asymmetric */
+  check_pool(&rng, 1, 2, 3, 3, 3, 3, 1, 1, 2, 2, 2, 2);   /* windows entirely in padding */
   check_pool(&rng, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0);
   check_pool(&rng, 1, 3, 5, 30, 1, 5, 1, 4, 0, 2, 0, 2);
   for (int i = 0; i < 40; i++) {

@@ -123,15 +123,32 @@ static void test_fully_connected(void) {
 static void test_pool(void) {
   const float x[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
   float y[9];
-  ep_pool_desc d = {.batch = 1, .channels = 1, .in_h = 4, .in_w = 4, .out_h = 2, .out_w = 2,
-                    .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2};
+  ep_pool_desc d = {.batch = 1,
+                    .channels = 1,
+                    .in_h = 4,
+                    .in_w = 4,
+                    .out_h = 2,
+                    .out_w = 2,
+                    .kernel_h = 2,
+                    .kernel_w = 2,
+                    .stride_h = 2,
+                    .stride_w = 2};
   ep_ref_max_pool(&d, x, y);
   EP_CHECK(near(y, (const float[]){6, 8, 14, 16}, 4, 0));
   ep_ref_avg_pool(&d, x, y);
   EP_CHECK(near(y, (const float[]){3.5f, 5.5f, 11.5f, 13.5f}, 4, 0));
   /* 3x3 stride 2 pad 1 over 4x4 -> 2x2: the top-left window holds 1, 2, 5, 6 (4 values). */
-  d = (ep_pool_desc){.batch = 1, .channels = 1, .in_h = 4, .in_w = 4, .out_h = 2, .out_w = 2,
-                     .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2, .pad_top = 1,
+  d = (ep_pool_desc){.batch = 1,
+                     .channels = 1,
+                     .in_h = 4,
+                     .in_w = 4,
+                     .out_h = 2,
+                     .out_w = 2,
+                     .kernel_h = 3,
+                     .kernel_w = 3,
+                     .stride_h = 2,
+                     .stride_w = 2,
+                     .pad_top = 1,
                      .pad_left = 1};
   ep_ref_avg_pool(&d, x, y);
   EP_CHECK(fabsf(y[0] - 3.5f) < 1e-6f);

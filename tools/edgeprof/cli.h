@@ -35,6 +35,9 @@ int cmd_info(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
 int cmd_profile(int argc, char** argv);
 int cmd_characterize(int argc, char** argv);
+int cmd_run(int argc, char** argv);
+int cmd_export(int argc, char** argv);
+int cmd_plan(int argc, char** argv);
 
 /* The command `name` (NULL if none) and its full help on stdout. */
 const cli_command* cli_find_command(const char* name);

@@ -11,7 +11,7 @@
 #include "edgeprof/platform.h"
 #include "edgeprof/zoo.h"
 
-typedef enum { KIND_INT, KIND_U64, KIND_DOUBLE, KIND_STRING, KIND_FLAG } kind;
+typedef enum { KIND_INT, KIND_U64, KIND_DOUBLE, KIND_STRING, KIND_FLAG, KIND_SHAPE } kind;
 
 typedef struct option_spec {
   unsigned mask;
@@ -49,6 +49,8 @@ static const option_spec specs[] = {
      "folder for results.json and report.md (default results/<host>)"},
     {CLI_OPT_MODELS, "--models", NULL, KIND_STRING, FIELD(models), 0, 0, "LIST",
      "comma-separated zoo models (default: all five)"},
+    {CLI_OPT_SHAPE, "--shape", NULL, KIND_SHAPE, FIELD(shapes), 0, 0, "NAME=DxD",
+     "shape of input NAME of a model file, e.g. input=1x3x224x224 (repeatable)"},
     {CLI_OPT_HELP, "--help", "-h", KIND_FLAG, FIELD(help), 0, 0, NULL, "show this help"},
 };
 
@@ -122,6 +124,17 @@ static int set_value(const char* command, const option_spec* s, const char* text
       return 0;
     case KIND_FLAG:
       *(bool*)field = true;
+      return 0;
+    case KIND_SHAPE:
+      if (strchr(text, '=') == NULL || text[0] == '=') {
+        return cli_fail(CLI_EXIT_USAGE, "%s: %s must be NAME=DxDx..., got '%s'", command, s->name,
+                        text);
+      }
+      if (args->n_shapes == CLI_MAX_SHAPES) {
+        return cli_fail(CLI_EXIT_USAGE, "%s: at most %d %s options", command, CLI_MAX_SHAPES,
+                        s->name);
+      }
+      args->shapes[args->n_shapes++] = text;
       return 0;
   }
   return 0;

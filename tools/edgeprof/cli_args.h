@@ -21,9 +21,11 @@ enum {
   CLI_OPT_OUT = 1u << 9,
   CLI_OPT_MODELS = 1u << 10,
   CLI_OPT_HELP = 1u << 11, /* every command takes --help / -h */
+  CLI_OPT_SHAPE = 1u << 12, /* --shape NAME=DxD..., repeatable: input shapes of a model file */
 };
 
 #define CLI_MAX_POSITIONAL 8
+#define CLI_MAX_SHAPES 16
 
 typedef struct cli_args {
   int threads;         /* --threads N: 1 */
@@ -38,6 +40,8 @@ typedef struct cli_args {
   const char* out;     /* --out DIR: NULL */
   const char* models;  /* --models a,b: NULL (all) */
   bool help;           /* --help, -h */
+  const char* shapes[CLI_MAX_SHAPES]; /* --shape NAME=DxD... (repeatable) */
+  int n_shapes;
   const char* positional[CLI_MAX_POSITIONAL];
   int n_positional;
 } cli_args;

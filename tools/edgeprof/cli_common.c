@@ -22,9 +22,13 @@ int cli_fail(int code, const char* format, ...) {
   return code;
 }
 
+/* The --shape options of this process's command, for cli_load_model (one command per process). */
+static const cli_args* command_args;
+
 int cli_parse_command(const char* command, int argc, char** argv, cli_args* args) {
   const cli_command* c = cli_find_command(command);
   cli_args_default(args);
+  command_args = args;
   int rc = cli_args_parse(command, c != NULL ? c->flags : 0, argc, argv, args);
   if (rc != 0) return rc;
   if (args->help) {
@@ -58,9 +62,19 @@ int cli_resolve_cpus(const char* command, const char* text, int* cpus, int* coun
 
 int cli_load_model(const char* command, const char* model, uint64_t seed, ep_graph** defined_out,
                    ep_graph** optimized_out) {
-  ep_status status = ep_model_load(model, seed, defined_out, optimized_out);
+  ep_onnx_shape shapes[CLI_MAX_SHAPES];
+  int n_shapes = command_args != NULL ? command_args->n_shapes : 0;
+  for (int i = 0; i < n_shapes; i++) {
+    if (ep_onnx_shape_parse(command_args->shapes[i], &shapes[i]) != EP_OK) {
+      return cli_fail(CLI_EXIT_USAGE, "%s: --shape: %s", command, ep_last_error());
+    }
+  }
+  ep_status status = ep_model_load_shapes(model, seed, shapes, n_shapes, defined_out, optimized_out);
   if (status != EP_OK) {
-    return cli_fail(cli_exit_code(status), "%s: %s", command, ep_last_error());
+    /* A model that does not load is bad input: a malformed or unsupported file too. */
+    int code = status == EP_ERR_OUT_OF_MEMORY || status == EP_ERR_SYSTEM ? CLI_EXIT_RUNTIME
+                                                                         : CLI_EXIT_USAGE;
+    return cli_fail(code, "%s: %s", command, ep_last_error());
   }
   return CLI_EXIT_OK;
 }

@@ -18,7 +18,7 @@ static const cli_command commands[] = {
      "output bytes; then the totals of that graph and of the graph as defined.\n"
      "With --table1: the paper's Table I beside the figures computed for every zoo model\n"
      "(input, output, layers, parameters, MACs, FLOPs), and one line on each difference.\n",
-     CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_TABLE1},
+     CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_TABLE1 | CLI_OPT_SHAPE},
     {"bench", cmd_bench, "measure a model's latency, throughput and memory",
      "bench MODEL [--threads N] [--cpus LIST] [--runs N] [--min-time S] [--warmup N]\n"
      "             [--json FILE] [--seed N]",
@@ -28,7 +28,7 @@ static const cli_command commands[] = {
      "(inferences/s, one at a time) and memory: packed weights, activation arena, per-thread\n"
      "scratch and the process's peak resident set.\n",
      CLI_OPT_THREADS | CLI_OPT_CPUS | CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP |
-         CLI_OPT_JSON | CLI_OPT_SEED},
+         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE},
     {"profile", cmd_profile, "time every node of a model, and the time by op type",
      "profile MODEL [--threads N] [--cpus LIST] [--runs N] [--min-time S] [--warmup N]\n"
      "               [--json FILE] [--seed N]",
@@ -37,7 +37,26 @@ static const cli_command commands[] = {
      "ms, %, cumulative %, MACs, GFLOP/s, output KB), the time by op type (count, ms, %), and\n"
      "the sum of the node times beside the whole-network median measured without the timers.\n",
      CLI_OPT_THREADS | CLI_OPT_CPUS | CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP |
-         CLI_OPT_JSON | CLI_OPT_SEED},
+         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE},
+    {"run", cmd_run, "one inference on given or random inputs; write the outputs",
+     "run MODEL [--input FILE ...] [--output FILE ...] [--shape NAME=DxD ...] [--threads N]\n"
+     "           [--seed N]",
+     "Runs the model once (the graph as optimized) and prints each output's shape, sum and max\n"
+     "|y|, and the top-5 classes of the first output when it looks like class scores ([.., C],\n"
+     "C >= 10). MODEL is a zoo name or an .onnx file.\n\n"
+     "  --input FILE   a graph input, in order (an ONNX .pb naming an input feeds that input):\n"
+     "                 NumPy .npy (float32; float64 and integers are converted) or ONNX\n"
+     "                 TensorProto .pb. Without --input: uniform random in [-1, 1) from --seed.\n"
+     "  --output FILE  where the i-th output goes: .pb gives an ONNX TensorProto, anything else\n"
+     "                 .npy (float32, C order).\n",
+     CLI_OPT_THREADS | CLI_OPT_SEED | CLI_OPT_SHAPE},
+    {"export", cmd_export, "write a model as an ONNX file with its weights",
+     "export MODEL -o FILE.onnx [--seed N] [--shape NAME=DxD ...]",
+     "Writes the graph as defined (batch norm not folded) as ONNX opset 13 with every weight\n"
+     "inline. ONNX Runtime and other runtimes load it; edgeprof loads it back to the same graph\n"
+     "(nodes, names, shapes, weights bit for bit). The zoo's LSTM is written as ONNX LSTM + Squeeze.\n\n"
+     "  -o, --output FILE  the .onnx file to write (atomically)\n",
+     CLI_OPT_SEED | CLI_OPT_SHAPE},
     {"characterize", cmd_characterize,
      "the main job: Table I, latency at 1..N threads and time by op type",
      "characterize [--quick] [--out DIR] [--models LIST] [--cpus LIST] [--seed N]",
@@ -47,6 +66,27 @@ static const cli_command commands[] = {
      "and prints the report. Progress goes to stderr. Each configuration runs at least 20\n"
      "times and 0.5 s (--quick: 5 times, 0.1 s), fewer when a run is too slow for that.\n",
      CLI_OPT_QUICK | CLI_OPT_OUT | CLI_OPT_MODELS | CLI_OPT_CPUS | CLI_OPT_SEED},
+    {"plan", cmd_plan, "the best edge/server split of a model for a network and an objective",
+     "plan MODEL --edge E.json --server S.json [--network wifi|lte|3g] [--bandwidth RATE]\n"
+     "            [--downlink RATE] [--rtt TIME] [--objective latency|energy]\n"
+     "            [--edge-power compute=W,idle=W,radio=W] [--sweep-bandwidth [--out SVG]]\n"
+     "            [--json FILE] [--seed N]",
+     "E.json and S.json are `edgeprof profile MODEL --json` files measured on the edge device\n"
+     "and on the server. For every cut k (nodes [0, k) on the edge, [k, n) on the server; k = 0\n"
+     "all on the server, k = n all on the edge) prints the edge time, the tensors and bytes\n"
+     "uploaded, upload, RTT, server and download times, the total latency and the edge energy,\n"
+     "and marks the best cut. Formulas and defaults: docs/plan.md.\n\n"
+     "  --edge FILE, --server FILE  the two profiles (same model, same node names)\n"
+     "  --network NAME     3g (1.1 Mbit/s, RTT 100 ms), lte (5.85 Mbit/s, 50 ms), wifi\n"
+     "                     (18.88 Mbit/s, 10 ms; the default): Neurosurgeon's measured uplinks\n"
+     "  --bandwidth RATE   uplink (and downlink) instead of the preset's: 5.85Mbit, 500kbit, 1Gbit\n"
+     "  --downlink RATE    a different downlink\n"
+     "  --rtt TIME         round-trip time instead of the preset's: 40ms, 0.1s\n"
+     "  --objective OBJ    latency (default) or energy (of the edge device)\n"
+     "  --edge-power LIST  compute=W,idle=W,radio=W (defaults 2.5, 0.3, 1.2: assumptions)\n"
+     "  --sweep-bandwidth  also the best cut from 0.1 Mbit/s to 1 Gbit/s, and split.svg\n"
+     "  --out FILE         where split.svg goes (default: beside --json, else ./split.svg)\n",
+     CLI_OPT_JSON | CLI_OPT_SEED},
 };
 
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])

@@ -18,8 +18,7 @@ static void activation_range(void* ctx, size_t begin, size_t end, int worker) {
   ep_activation_apply(job->act, job->y + begin, end - begin);
 }
 
-void ep_activation_run(ep_activation act, size_t n, const float* x, float* y,
-                       ep_threadpool* pool) {
+void ep_activation_run(ep_activation act, size_t n, const float* x, float* y, ep_threadpool* pool) {
   activation_job job = {.x = x, .y = y, .act = act};
   ep_threadpool_parallel_for(pool, n, CHUNK, activation_range, &job);
 }

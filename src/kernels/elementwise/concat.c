@@ -35,8 +35,8 @@ static void concat_items(void* ctx, size_t begin, size_t end, int worker) {
   }
 }
 
-void ep_concat_run(size_t outer, int n_inputs, const float* const* x, const size_t* inner,
-                   float* y, ep_threadpool* pool) {
+void ep_concat_run(size_t outer, int n_inputs, const float* const* x, const size_t* inner, float* y,
+                   ep_threadpool* pool) {
   size_t total = 0, largest = 0;
   for (int i = 0; i < n_inputs; i++) {
     total += inner[i];

@@ -15,10 +15,10 @@
 #include "kernels/kernels.h"
 
 enum {
-  KC_MAX = 256,              /* k steps per block: a 4 x 256 A panel is 4 KiB of L1 */
-  WORKSPACE_FLOATS = 32768,  /* 128 KiB of packed B per thread: a quarter of a typical L2 */
-  TILE_MAX = 512,            /* pixels per tile, so that small-K layers still make many tiles */
-  MIN_CHUNK_ROWS = 32,       /* below this, repeating im2col per chunk costs more than it gains */
+  KC_MAX = 256,             /* k steps per block: a 4 x 256 A panel is 4 KiB of L1 */
+  WORKSPACE_FLOATS = 32768, /* 128 KiB of packed B per thread: a quarter of a typical L2 */
+  TILE_MAX = 512,           /* pixels per tile, so that small-K layers still make many tiles */
+  MIN_CHUNK_ROWS = 32,      /* below this, repeating im2col per chunk costs more than it gains */
 };
 
 typedef enum conv_kind { CONV_DEPTHWISE, CONV_GEMM_1X1, CONV_GEMM_IM2COL } conv_kind;

@@ -9,7 +9,8 @@
 
 /* B [k, p] with k = (channel, ky, kx) of one group and p an output pixel: packs rows
  * [k0, k0 + kc) and pixels [p0, p0 + np) into ceil(np / nr) panels of kc x nr
- * (nr <= EP_F32_GEMM_MAX_NR; zero-padded; taps outside the input are zero). x points at the group's first input channel of one image. */
+ * (nr <= EP_F32_GEMM_MAX_NR; zero-padded; taps outside the input are zero). x points at the group's
+ * first input channel of one image. */
 void ep_f32_im2col_pack(const ep_conv_desc* d, const float* x, size_t k0, size_t kc, size_t p0,
                         size_t np, size_t nr, float* out);
 

@@ -14,8 +14,7 @@ size_t ep_f32_dwconv_packed_size(const ep_conv_desc* d) {
   return (size_t)d->out_channels * ((size_t)d->kernel_h * (size_t)d->kernel_w + 1);
 }
 
-void ep_f32_dwconv_pack(const ep_conv_desc* d, const float* w, const float* bias,
-                        float* packed) {
+void ep_f32_dwconv_pack(const ep_conv_desc* d, const float* w, const float* bias, float* packed) {
   const size_t taps = (size_t)d->out_channels * (size_t)d->kernel_h * (size_t)d->kernel_w;
   memcpy(packed, w, taps * sizeof *packed);
   for (int c = 0; c < d->out_channels; c++) {

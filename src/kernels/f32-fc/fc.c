@@ -44,16 +44,15 @@ static void fc_panels(void* ctx, size_t begin, size_t end, int worker) {
     for (size_t k0 = 0; k0 < job->k; k0 += kc_max) {
       const size_t kc = job->k - k0 < kc_max ? job->k - k0 : kc_max;
       const bool last = k0 + kc == job->k;
-      ep_f32_gemm_compute(job->config, job->n, cols, kc, job->x + k0 * mr, job->k * mr,
-                          b + k0 * nr, job->k * nr, job->y + j, job->ldy, k0 > 0,
-                          last ? &epilogue : NULL);
+      ep_f32_gemm_compute(job->config, job->n, cols, kc, job->x + k0 * mr, job->k * mr, b + k0 * nr,
+                          job->k * nr, job->y + j, job->ldy, k0 > 0, last ? &epilogue : NULL);
     }
   }
 }
 
 void ep_f32_fc_compute(const ep_f32_gemm_config* config, size_t n, size_t k, size_t m,
-                       const float* x, const float* b_packed, const float* bias,
-                       ep_activation act, float* y, size_t ldy, ep_threadpool* pool) {
+                       const float* x, const float* b_packed, const float* bias, ep_activation act,
+                       float* y, size_t ldy, ep_threadpool* pool) {
   fc_job job = {
       .config = config,
       .n = n,
@@ -74,8 +73,7 @@ void ep_f32_fc_compute(const ep_f32_gemm_config* config, size_t n, size_t k, siz
 
 size_t ep_fc_packed_size(const ep_fc_desc* d) {
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
-  return (size_t)d->k * ep_round_up((size_t)d->m, config->nr) +
-         (d->has_bias ? (size_t)d->m : 0);
+  return (size_t)d->k * ep_round_up((size_t)d->m, config->nr) + (d->has_bias ? (size_t)d->m : 0);
 }
 
 void ep_fc_pack(const ep_fc_desc* d, const float* w, const float* bias, float* packed) {
@@ -91,8 +89,8 @@ size_t ep_fc_workspace_size(const ep_fc_desc* d) {
   return ep_round_up((size_t)d->n, config->mr) * (size_t)d->k;
 }
 
-void ep_fc_run(const ep_fc_desc* d, const float* packed, const float* x, float* y,
-               float* workspace, size_t workspace_stride, ep_threadpool* pool) {
+void ep_fc_run(const ep_fc_desc* d, const float* packed, const float* x, float* y, float* workspace,
+               size_t workspace_stride, ep_threadpool* pool) {
   (void)workspace_stride; /* worker 0 packs x; the others only read it */
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
   const size_t n = (size_t)d->n, k = (size_t)d->k, m = (size_t)d->m;

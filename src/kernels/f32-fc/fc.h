@@ -12,7 +12,7 @@
  * panels. Split over the column panels of B, so each worker streams its own part of the
  * weights. */
 void ep_f32_fc_compute(const ep_f32_gemm_config* config, size_t n, size_t k, size_t m,
-                       const float* x, const float* b_packed, const float* bias,
-                       ep_activation act, float* y, size_t ldy, ep_threadpool* pool);
+                       const float* x, const float* b_packed, const float* bias, ep_activation act,
+                       float* y, size_t ldy, ep_threadpool* pool);
 
 #endif /* EDGEPROF_KERNELS_F32_FC_H */

@@ -2,7 +2,6 @@
  * are fully unrolled so that GCC keeps them in registers. A must be packed: with a run-time k
  * stride GCC turns the A loads into element-wise gathers and runs at a fifth of the speed. */
 #include "kernels/f32-gemm/gemm.h"
-
 #include "kernels/kernels.h"
 
 enum { MR = 4, NR = 8 };

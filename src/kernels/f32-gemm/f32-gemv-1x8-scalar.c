@@ -2,14 +2,12 @@
  * bound, so the point is to stream the panel (k x 8 contiguous floats) at full bandwidth: four
  * independent accumulator rows over k hide the add latency, and they vectorize over columns. */
 #include "kernels/f32-gemm/gemm.h"
-
 #include "kernels/kernels.h"
 
 enum { NR = 8, KU = 4 };
 
-void ep_f32_gemv_ukernel_1x8__scalar(size_t nr, size_t kc, const float* x, const float* b,
-                                     float* y, bool accumulate,
-                                     const ep_f32_gemm_epilogue* epilogue) {
+void ep_f32_gemv_ukernel_1x8__scalar(size_t nr, size_t kc, const float* x, const float* b, float* y,
+                                     bool accumulate, const ep_f32_gemm_epilogue* epilogue) {
   float acc[KU][NR];
   for (int u = 0; u < KU; u++) {
     for (int j = 0; j < NR; j++) acc[u][j] = 0.0f;

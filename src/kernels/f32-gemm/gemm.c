@@ -35,7 +35,9 @@ void ep_f32_gemm_pack_b(size_t k, size_t n, const float* b, size_t k_stride, siz
     size_t cols = n - p < nr ? n - p : nr;
     float* panel = out + p * k;
     const float* src = b + p * n_stride;
-    if (n_stride == 1) {
+    if (n_stride == 1 && cols == nr) {
+      for (size_t kk = 0; kk < k; kk++) ep_f32_copy_row(panel + kk * nr, src + kk * k_stride, nr);
+    } else if (n_stride == 1) {
       for (size_t kk = 0; kk < k; kk++) {
         memcpy(panel + kk * nr, src + kk * k_stride, cols * sizeof(float));
         for (size_t j = cols; j < nr; j++) panel[kk * nr + j] = 0.0f;

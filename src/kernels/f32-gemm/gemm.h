@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "edgeprof/graph.h"
 
@@ -57,6 +58,28 @@ const ep_f32_gemm_config* ep_f32_gemm_config_get(void);
 static inline size_t ep_round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
 static inline size_t ep_divide_round_up(size_t x, size_t q) { return (x + q - 1) / q; }
 
+/* Copies or clears one panel row of n floats. Rows are short, so a libc call per row costs as
+ * much as the copy; the common widths get a constant size that compilers expand inline. */
+static inline void ep_f32_copy_row(float* dst, const float* src, size_t n) {
+  if (n == 8) {
+    memcpy(dst, src, 8 * sizeof *dst);
+  } else if (n == 16) {
+    memcpy(dst, src, 16 * sizeof *dst);
+  } else {
+    memcpy(dst, src, n * sizeof *dst);
+  }
+}
+
+static inline void ep_f32_zero_row(float* dst, size_t n) {
+  if (n == 8) {
+    memset(dst, 0, 8 * sizeof *dst);
+  } else if (n == 16) {
+    memset(dst, 0, 16 * sizeof *dst);
+  } else {
+    memset(dst, 0, n * sizeof *dst);
+  }
+}
+
 /* Packs A [m, k] (row r at a + r * lda) into ceil(m / mr) panels of mr x k. */
 void ep_f32_gemm_pack_a(size_t m, size_t k, const float* a, size_t lda, size_t mr, float* out);
 
@@ -79,8 +102,7 @@ void ep_f32_gemm_compute(const ep_f32_gemm_config* config, size_t m, size_t n, s
 void ep_f32_gemm_ukernel_4x8__scalar(size_t mr, size_t nr, size_t kc, const float* a,
                                      const float* b, float* c, size_t ldc, bool accumulate,
                                      const ep_f32_gemm_epilogue* epilogue);
-void ep_f32_gemv_ukernel_1x8__scalar(size_t nr, size_t kc, const float* x, const float* b,
-                                     float* y, bool accumulate,
-                                     const ep_f32_gemm_epilogue* epilogue);
+void ep_f32_gemv_ukernel_1x8__scalar(size_t nr, size_t kc, const float* x, const float* b, float* y,
+                                     bool accumulate, const ep_f32_gemm_epilogue* epilogue);
 
 #endif /* EDGEPROF_KERNELS_F32_GEMM_H */

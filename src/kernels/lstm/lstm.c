@@ -4,8 +4,8 @@
  * nr units, so that the panels of gate g for units [j, j + nr) sit at the same offset in every
  * gate. The input projection of all T steps is one GEMM into the workspace (G = x W^T + b,
  * [T*N, 4*hp]); each step then adds h_{t-1} R^T and applies the cell, split over blocks of nr
- * units: a block needs all four gates of its units and nothing else, and h_{t-1} is simply the
- * previous step's output row, so no extra synchronization or state copy is needed. */
+ * units: a block needs all four gates of its units and nothing else, and h_{t-1} is read
+ * straight from the previous step's output rows, so no state is copied between steps. */
 #include <string.h>
 
 #include "kernels/activation.h"
@@ -16,10 +16,10 @@
 enum { GATES = 4, MAX_NR = EP_F32_GEMM_MAX_NR };
 
 typedef struct lstm_layout {
-  size_t hp;              /* hidden size rounded up to whole panels */
-  size_t w, r, bias;      /* offsets in the packed buffer */
+  size_t hp;         /* hidden size rounded up to whole panels */
+  size_t w, r, bias; /* offsets in the packed buffer */
   size_t total;
-  size_t g, c, x_packed;  /* offsets in the workspace */
+  size_t g, c, x_packed; /* offsets in the workspace */
   size_t workspace;
 } lstm_layout;
 
@@ -52,7 +52,8 @@ void ep_lstm_pack(const ep_lstm_desc* d, const float* w, const float* r, const f
     ep_f32_gemm_pack_b(in, h, w + g * h * in, 1, in, config->nr, packed + l.w + g * l.hp * in);
     ep_f32_gemm_pack_b(h, h, r + g * h * h, 1, h, config->nr, packed + l.r + g * l.hp * h);
     float* b = packed + l.bias + g * l.hp;
-    for (size_t j = 0; j < l.hp; j++) b[j] = d->has_bias && bias != NULL && j < h ? bias[g * h + j] : 0.0f;
+    for (size_t j = 0; j < l.hp; j++)
+      b[j] = d->has_bias && bias != NULL && j < h ? bias[g * h + j] : 0.0f;
   }
 }
 
@@ -122,8 +123,8 @@ void ep_lstm_run(const ep_lstm_desc* d, const float* packed, const float* x, flo
     ep_f32_gemm_pack_a(rows, in, x, in, config->mr, workspace + l.x_packed);
     a = workspace + l.x_packed;
   }
-  ep_f32_fc_compute(config, rows, in, GATES * l.hp, a, packed + l.w, packed + l.bias,
-                    EP_ACT_NONE, g, GATES * l.hp, pool);
+  ep_f32_fc_compute(config, rows, in, GATES * l.hp, a, packed + l.w, packed + l.bias, EP_ACT_NONE,
+                    g, GATES * l.hp, pool);
   memset(workspace + l.c, 0, (size_t)d->batch * l.hp * sizeof *workspace);
   lstm_step step = {
       .d = d,

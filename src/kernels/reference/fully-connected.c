@@ -2,8 +2,8 @@
 #include "kernels/kernels.h"
 #include "kernels/reference/reference.h"
 
-void ep_ref_fully_connected(const ep_fc_desc* d, const float* x, const float* w,
-                            const float* bias, float* y) {
+void ep_ref_fully_connected(const ep_fc_desc* d, const float* x, const float* w, const float* bias,
+                            float* y) {
   for (int i = 0; i < d->n; i++) {
     for (int j = 0; j < d->m; j++) {
       double sum = d->has_bias && bias != NULL ? bias[j] : 0.0;

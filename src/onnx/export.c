@@ -1,0 +1,561 @@
+/* Graph -> ONNX model (opset 13): nodes as standard ONNX ops, weights inline as raw_data, so that
+ * other runtimes run it and ep_onnx_load gives back the same graph.
+ *
+ * The message is built from protobuf-c structs allocated in one arena and packed once; weights
+ * are not copied (raw_data points into the graph). */
+#include <math.h>
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgeprof/onnx.h"
+#include "edgeprof/report.h"
+#include "onnx/onnx_internal.h"
+
+#define EXPORT_OPSET 13
+#define EXPORT_IR_VERSION 7
+
+typedef struct block {
+  struct block* next;
+  alignas(max_align_t) unsigned char data[];
+} block;
+
+typedef struct ex {
+  const ep_graph* graph;
+  block* blocks;
+  bool oom;
+  Onnx__NodeProto** nodes;
+  size_t n_nodes, cap_nodes;
+  Onnx__TensorProto** inits;
+  size_t n_inits, cap_inits;
+  int* consumers; /* per tensor: node inputs reading it */
+} ex;
+
+static void* arena(ex* e, size_t size) {
+  block* b = calloc(1, sizeof(block) + (size ? size : 1));
+  if (b == NULL) {
+    e->oom = true;
+    return NULL;
+  }
+  b->next = e->blocks;
+  e->blocks = b;
+  return b->data;
+}
+
+static char* str(ex* e, const char* s) {
+  size_t n = strlen(s);
+  char* d = arena(e, n + 1);
+  if (d != NULL) memcpy(d, s, n + 1);
+  return d;
+}
+
+static bool push(ex* e, void*** items, size_t* n, size_t* cap, void* item) {
+  if (item == NULL) return false;
+  if (*n == *cap) {
+    size_t nc = *cap ? *cap * 2 : 64;
+    void** p = realloc(*items, nc * sizeof(void*));
+    if (p == NULL) {
+      e->oom = true;
+      return false;
+    }
+    *items = p;
+    *cap = nc;
+  }
+  (*items)[(*n)++] = item;
+  return true;
+}
+
+/* A name not used by the graph: "base/suffix" (the exporter's own names are unique by base). */
+static char* fresh(ex* e, const char* base, const char* suffix) {
+  char buf[600];
+  snprintf(buf, sizeof buf, "%s/%s", base, suffix);
+  for (int k = 2; ep_graph_find_tensor(e->graph, buf) >= 0; k++) {
+    snprintf(buf, sizeof buf, "%s/%s_%d", base, suffix, k);
+  }
+  return str(e, buf);
+}
+
+static Onnx__NodeProto* node(ex* e, const char* op, const char* name, int n_in,
+                             const char* const* ins, int n_out, const char* const* outs) {
+  Onnx__NodeProto* n = arena(e, sizeof *n);
+  if (n == NULL) return NULL;
+  onnx__node_proto__init(n);
+  n->op_type = str(e, op);
+  n->name = str(e, name);
+  n->input = arena(e, sizeof(char*) * (size_t)(n_in ? n_in : 1));
+  n->output = arena(e, sizeof(char*) * (size_t)n_out);
+  if (n->input == NULL || n->output == NULL) return NULL;
+  for (int i = 0; i < n_in; i++) n->input[i] = str(e, ins[i] ? ins[i] : "");
+  for (int i = 0; i < n_out; i++) n->output[i] = str(e, outs[i]);
+  n->n_input = (size_t)n_in;
+  n->n_output = (size_t)n_out;
+  n->attribute = arena(e, sizeof(void*) * 8);
+  push(e, (void***)&e->nodes, &e->n_nodes, &e->cap_nodes, n);
+  return n;
+}
+
+static Onnx__AttributeProto* attr(ex* e, Onnx__NodeProto* n, const char* name,
+                                  Onnx__AttributeProto__AttributeType type) {
+  if (n == NULL || n->n_attribute >= 8) return NULL;
+  Onnx__AttributeProto* a = arena(e, sizeof *a);
+  if (a == NULL) return NULL;
+  onnx__attribute_proto__init(a);
+  a->name = str(e, name);
+  a->has_type = true;
+  a->type = type;
+  n->attribute[n->n_attribute++] = a;
+  return a;
+}
+
+static void put_i(ex* e, Onnx__NodeProto* n, const char* name, int64_t v) {
+  Onnx__AttributeProto* a = attr(e, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  if (a == NULL) return;
+  a->has_i = true;
+  a->i = v;
+}
+
+static void put_f(ex* e, Onnx__NodeProto* n, const char* name, float v) {
+  Onnx__AttributeProto* a = attr(e, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+  if (a == NULL) return;
+  a->has_f = true;
+  a->f = v;
+}
+
+static void put_ints(ex* e, Onnx__NodeProto* n, const char* name, const int* v, int k) {
+  Onnx__AttributeProto* a = attr(e, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+  if (a == NULL) return;
+  a->ints = arena(e, sizeof(int64_t) * (size_t)(k ? k : 1));
+  if (a->ints == NULL) return;
+  for (int i = 0; i < k; i++) a->ints[i] = v[i];
+  a->n_ints = (size_t)k;
+}
+
+static void put_s(ex* e, Onnx__NodeProto* n, const char* name, const char* s) {
+  Onnx__AttributeProto* a = attr(e, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+  if (a == NULL) return;
+  a->has_s = true;
+  a->s.data = (uint8_t*)str(e, s);
+  a->s.len = strlen(s);
+}
+
+/* An initializer; `data` (bytes of the type) is referenced, not copied, unless `copy`. */
+static Onnx__TensorProto* init(ex* e, const char* name, int32_t type, int rank,
+                               const int64_t* dims, const void* data, size_t bytes, bool copy) {
+  Onnx__TensorProto* t = arena(e, sizeof *t);
+  if (t == NULL) return NULL;
+  onnx__tensor_proto__init(t);
+  t->name = str(e, name);
+  t->has_data_type = true;
+  t->data_type = type;
+  t->dims = arena(e, sizeof(int64_t) * (size_t)(rank ? rank : 1));
+  if (t->dims == NULL) return NULL;
+  for (int i = 0; i < rank; i++) t->dims[i] = dims[i];
+  t->n_dims = (size_t)rank;
+  t->has_raw_data = true;
+  t->raw_data.len = bytes;
+  if (copy) {
+    void* d = arena(e, bytes);
+    if (d != NULL && bytes) memcpy(d, data, bytes);
+    t->raw_data.data = d;
+  } else {
+    t->raw_data.data = (uint8_t*)data;
+  }
+  push(e, (void***)&e->inits, &e->n_inits, &e->cap_inits, t);
+  return t;
+}
+
+static const char* init_i64(ex* e, const char* base, const char* suffix, const int64_t* v, int k) {
+  char* name = fresh(e, base, suffix);
+  if (name == NULL) return "";
+  int64_t dims[1] = {k};
+  init(e, name, ONNX_INT64, 1, dims, v, sizeof(int64_t) * (size_t)k, true);
+  return name;
+}
+
+static const char* init_scalar(ex* e, const char* base, const char* suffix, float v) {
+  char* name = fresh(e, base, suffix);
+  if (name == NULL) return "";
+  init(e, name, ONNX_FLOAT, 0, NULL, &v, sizeof v, true);
+  return name;
+}
+
+static const char* tname(ex* e, int id) {
+  return id < 0 ? "" : ep_graph_tensor(e->graph, id)->name;
+}
+
+static Onnx__ValueInfoProto* value_info(ex* e, const ep_tensor* t) {
+  Onnx__ValueInfoProto* v = arena(e, sizeof *v);
+  Onnx__TypeProto* tp = arena(e, sizeof *tp);
+  Onnx__TypeProto__Tensor* tt = arena(e, sizeof *tt);
+  Onnx__TensorShapeProto* sp = arena(e, sizeof *sp);
+  if (!v || !tp || !tt || !sp) return NULL;
+  onnx__value_info_proto__init(v);
+  onnx__type_proto__init(tp);
+  onnx__type_proto__tensor__init(tt);
+  onnx__tensor_shape_proto__init(sp);
+  v->name = str(e, t->name);
+  v->type = tp;
+  tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+  tp->tensor_type = tt;
+  tt->has_elem_type = true;
+  tt->elem_type = ONNX_FLOAT;
+  tt->shape = sp;
+  sp->dim = arena(e, sizeof(void*) * (size_t)(t->shape.rank ? t->shape.rank : 1));
+  if (sp->dim == NULL) return NULL;
+  for (int d = 0; d < t->shape.rank; d++) {
+    Onnx__TensorShapeProto__Dimension* dim = arena(e, sizeof *dim);
+    if (dim == NULL) return NULL;
+    onnx__tensor_shape_proto__dimension__init(dim);
+    dim->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+    dim->dim_value = t->shape.dims[d];
+    sp->dim[d] = dim;
+  }
+  sp->n_dim = (size_t)t->shape.rank;
+  return v;
+}
+
+/* --- nodes ----------------------------------------------------------------------------------- */
+
+static void window(ex* e, Onnx__NodeProto* o, const ep_node* n, int rank, bool kernel,
+                   bool dilation) {
+  const ep_attrs* a = &n->attrs;
+  int sp = rank - 2, off = 2 - sp;
+  int k[2], s[2], d[2], p[4];
+  for (int i = 0; i < sp; i++) {
+    k[i] = a->kernel[off + i];
+    s[i] = a->stride[off + i] ? a->stride[off + i] : 1;
+    d[i] = a->dilation[off + i] ? a->dilation[off + i] : 1;
+    p[i] = a->pad[off + i];
+    p[i + sp] = a->pad[off + i + 2];
+  }
+  if (kernel) put_ints(e, o, "kernel_shape", k, sp);
+  put_ints(e, o, "strides", s, sp);
+  put_ints(e, o, "pads", p, 2 * sp);
+  if (dilation) put_ints(e, o, "dilations", d, sp);
+}
+
+/* The ONNX op of an activation (RELU6: Clip 0..6). */
+static void activation(ex* e, ep_activation act, const char* name, const char* in, const char* out) {
+  const char* ins[3] = {in, NULL, NULL};
+  switch (act) {
+    case EP_ACT_RELU: node(e, "Relu", name, 1, ins, 1, &out); break;
+    case EP_ACT_SIGMOID: node(e, "Sigmoid", name, 1, ins, 1, &out); break;
+    case EP_ACT_TANH: node(e, "Tanh", name, 1, ins, 1, &out); break;
+    case EP_ACT_RELU6:
+      ins[1] = init_scalar(e, name, "min", 0.0f);
+      ins[2] = init_scalar(e, name, "max", 6.0f);
+      node(e, "Clip", name, 3, ins, 1, &out);
+      break;
+    case EP_ACT_NONE: break;
+  }
+}
+
+/* LSTM / GRU weights of the zoo layout as ONNX wants them: [1, 4H, I], [1, 4H, H], [1, 8H]. */
+static ep_status zoo_lstm(ex* e, const ep_node* n, const char* y) {
+  const ep_graph* g = e->graph;
+  const ep_tensor* w = ep_graph_tensor(g, n->inputs[1]);
+  const ep_tensor* r = ep_graph_tensor(g, n->inputs[2]);
+  int64_t h4 = w->shape.dims[0], in = w->shape.dims[1], h = h4 / 4;
+  const char* names[4] = {tname(e, n->inputs[0]), NULL, NULL, NULL};
+  /* The ONNX weights take the graph's names unless another node reads the same constant. */
+  for (int i = 1; i < n->n_inputs && i < 4; i++) {
+    const ep_tensor* t = ep_graph_tensor(g, n->inputs[i]);
+    names[i] = e->consumers[n->inputs[i]] == 1 ? str(e, t->name) : fresh(e, t->name, "onnx");
+  }
+  init(e, names[1], ONNX_FLOAT, 3, (int64_t[]){1, h4, in}, w->data, sizeof(float) * (size_t)(h4 * in), false);
+  init(e, names[2], ONNX_FLOAT, 3, (int64_t[]){1, h4, h}, r->data, sizeof(float) * (size_t)(h4 * h), false);
+  if (n->n_inputs > 3) {
+    const ep_tensor* b = ep_graph_tensor(g, n->inputs[3]);
+    float* bb = arena(e, sizeof(float) * (size_t)(8 * h));
+    if (bb == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "export: out of memory");
+    memcpy(bb, b->data, sizeof(float) * (size_t)h4); /* Wb; Rb stays 0 */
+    init(e, names[3], ONNX_FLOAT, 2, (int64_t[]){1, 8 * h}, bb, sizeof(float) * (size_t)(8 * h), false);
+  }
+  const char* y4 = fresh(e, y, "Y");
+  Onnx__NodeProto* o = node(e, "LSTM", n->name, n->n_inputs > 3 ? 4 : 3, names, 1, &y4);
+  put_i(e, o, "hidden_size", h);
+  const int64_t axis[1] = {1};
+  const char* sq_in[2] = {y4, init_i64(e, n->name, "squeeze_axes", axis, 1)};
+  node(e, "Squeeze", fresh(e, n->name, "squeeze"), 2, sq_in, 1, &y);
+  return EP_OK;
+}
+
+static ep_status onnx_rnn(ex* e, const ep_node* n) {
+  const ep_attrs* a = &n->attrs;
+  const char* ins[8];
+  for (int i = 0; i < n->n_inputs && i < 8; i++) ins[i] = tname(e, n->inputs[i]);
+  const char* outs[3];
+  for (int i = 0; i < n->n_outputs && i < 3; i++) outs[i] = tname(e, n->outputs[i]);
+  Onnx__NodeProto* o = node(e, n->op == EP_OP_LSTM ? "LSTM" : "GRU", n->name, n->n_inputs, ins,
+                            n->n_outputs, outs);
+  static const char* const dirs[] = {"forward", "reverse", "bidirectional"};
+  put_i(e, o, "hidden_size", a->hidden_size);
+  if (a->direction > 0 && a->direction < 3) put_s(e, o, "direction", dirs[a->direction]);
+  if (a->rnn_clip > 0.0f) put_f(e, o, "clip", a->rnn_clip);
+  if (a->rnn_layout) put_i(e, o, "layout", a->rnn_layout);
+  if (n->op == EP_OP_GRU && a->linear_before_reset) put_i(e, o, "linear_before_reset", 1);
+  return EP_OK;
+}
+
+static ep_status export_node(ex* e, const ep_node* n) {
+  const ep_graph* g = e->graph;
+  const ep_attrs* a = &n->attrs;
+  const char* ins[16];
+  int k = n->n_inputs < 16 ? n->n_inputs : 16;
+  for (int i = 0; i < k; i++) ins[i] = tname(e, n->inputs[i]);
+  const char* out = tname(e, n->outputs[0]);
+  /* A fused activation: the op writes a fresh tensor, the activation the graph's. */
+  const char* y = a->act != EP_ACT_NONE ? fresh(e, out, "pre_activation") : out;
+  const ep_shape* xs = k > 0 && n->inputs[0] >= 0 ? &ep_graph_tensor(g, n->inputs[0])->shape : NULL;
+  Onnx__NodeProto* o = NULL;
+  switch (n->op) {
+    case EP_OP_CONV:
+      o = node(e, "Conv", n->name, k, ins, 1, &y);
+      window(e, o, n, 4, true, true);
+      put_i(e, o, "group", a->group ? a->group : 1);
+      break;
+    case EP_OP_FULLY_CONNECTED:
+      o = node(e, "Gemm", n->name, k, ins, 1, &y);
+      put_i(e, o, "transB", 1);
+      break;
+    case EP_OP_GEMM:
+      o = node(e, "Gemm", n->name, k, ins, 1, &y);
+      put_f(e, o, "alpha", a->alpha);
+      put_f(e, o, "beta", a->beta);
+      if (a->trans_a) put_i(e, o, "transA", 1);
+      if (a->trans_b) put_i(e, o, "transB", 1);
+      break;
+    case EP_OP_MATMUL: o = node(e, "MatMul", n->name, k, ins, 1, &y); break;
+    case EP_OP_LSTM:
+      if (ep_graph_tensor(g, n->inputs[1])->shape.rank == 2) return zoo_lstm(e, n, out);
+      return onnx_rnn(e, n);
+    case EP_OP_GRU: return onnx_rnn(e, n);
+    case EP_OP_MAX_POOL:
+    case EP_OP_AVG_POOL: {
+      bool max = n->op == EP_OP_MAX_POOL;
+      int dil = (a->dilation[0] > 1 || a->dilation[1] > 1);
+      if (!max && dil) return ep_error(EP_ERR_UNSUPPORTED, "export: node %s: dilated AveragePool needs opset 19", n->name);
+      o = node(e, max ? "MaxPool" : "AveragePool", n->name, 1, ins, 1, &y);
+      window(e, o, n, xs->rank, true, max && dil);
+      if (a->ceil_mode) put_i(e, o, "ceil_mode", 1);
+      if (!max && a->count_include_pad) put_i(e, o, "count_include_pad", 1);
+      break;
+    }
+    case EP_OP_GLOBAL_AVG_POOL: o = node(e, "GlobalAveragePool", n->name, 1, ins, 1, &y); break;
+    case EP_OP_GLOBAL_MAX_POOL: o = node(e, "GlobalMaxPool", n->name, 1, ins, 1, &y); break;
+    case EP_OP_BATCH_NORM:
+      o = node(e, "BatchNormalization", n->name, k, ins, 1, &y);
+      put_f(e, o, "epsilon", a->epsilon > 0.0f ? a->epsilon : 1e-5f);
+      break;
+    case EP_OP_CONCAT:
+      o = node(e, "Concat", n->name, k, ins, 1, &y);
+      put_i(e, o, "axis", a->axis);
+      break;
+    case EP_OP_ADD: o = node(e, "Add", n->name, 2, ins, 1, &y); break;
+    case EP_OP_SUB: o = node(e, "Sub", n->name, 2, ins, 1, &y); break;
+    case EP_OP_MUL: o = node(e, "Mul", n->name, 2, ins, 1, &y); break;
+    case EP_OP_DIV: o = node(e, "Div", n->name, 2, ins, 1, &y); break;
+    case EP_OP_RELU: activation(e, EP_ACT_RELU, n->name, ins[0], y); break;
+    case EP_OP_RELU6: activation(e, EP_ACT_RELU6, n->name, ins[0], y); break;
+    case EP_OP_SIGMOID: activation(e, EP_ACT_SIGMOID, n->name, ins[0], y); break;
+    case EP_OP_TANH: activation(e, EP_ACT_TANH, n->name, ins[0], y); break;
+    case EP_OP_LEAKY_RELU:
+      o = node(e, "LeakyRelu", n->name, 1, ins, 1, &y);
+      put_f(e, o, "alpha", a->alpha);
+      break;
+    case EP_OP_CLIP: {
+      const char* cins[3] = {ins[0], "", ""};
+      if (isfinite(a->clip_min)) cins[1] = init_scalar(e, n->name, "min", a->clip_min);
+      if (isfinite(a->clip_max)) cins[2] = init_scalar(e, n->name, "max", a->clip_max);
+      o = node(e, "Clip", n->name, cins[2][0] ? 3 : cins[1][0] ? 2 : 1, cins, 1, &y);
+      break;
+    }
+    case EP_OP_SOFTMAX:
+    case EP_OP_LOG_SOFTMAX: {
+      const char* op = n->op == EP_OP_SOFTMAX ? "Softmax" : "LogSoftmax";
+      int axis = a->axis < 0 ? a->axis + xs->rank : a->axis;
+      if (a->softmax_2d && axis != xs->rank - 1) {
+        /* Opset 13 Softmax is one axis: flatten to 2-D, normalize rows, shape back. */
+        const char* flat = fresh(e, n->name, "flat");
+        const char* norm = fresh(e, n->name, "rows");
+        Onnx__NodeProto* f = node(e, "Flatten", fresh(e, n->name, "flatten"), 1, ins, 1, &flat);
+        put_i(e, f, "axis", axis);
+        o = node(e, op, fresh(e, n->name, "softmax"), 1, &flat, 1, &norm);
+        put_i(e, o, "axis", 1);
+        const char* rin[2] = {norm, init_i64(e, n->name, "shape", xs->dims, xs->rank)};
+        node(e, "Reshape", n->name, 2, rin, 1, &y);
+      } else {
+        o = node(e, op, n->name, 1, ins, 1, &y);
+        put_i(e, o, "axis", axis);
+      }
+      break;
+    }
+    case EP_OP_FLATTEN:
+      o = node(e, "Flatten", n->name, 1, ins, 1, &y);
+      put_i(e, o, "axis", a->axis);
+      break;
+    case EP_OP_RESHAPE: {
+      const char* rin[2] = {ins[0], init_i64(e, n->name, "shape", a->shape.dims, a->shape.rank)};
+      o = node(e, "Reshape", n->name, 2, rin, 1, &y);
+      break;
+    }
+    case EP_OP_TRANSPOSE:
+      o = node(e, "Transpose", n->name, 1, ins, 1, &y);
+      put_ints(e, o, "perm", a->perm, xs->rank);
+      break;
+    case EP_OP_PAD: {
+      static const char* const modes[] = {"constant", "reflect", "edge", "wrap"};
+      if (a->pad_mode == EP_PAD_WRAP) {
+        return ep_error(EP_ERR_UNSUPPORTED, "export: node %s: wrap padding needs opset 19", n->name);
+      }
+      int64_t pads[2 * EP_MAX_RANK];
+      for (int i = 0; i < 2 * xs->rank; i++) pads[i] = a->pads[i];
+      const char* pin[3] = {ins[0], init_i64(e, n->name, "pads", pads, 2 * xs->rank),
+                            init_scalar(e, n->name, "value", a->pad_value)};
+      o = node(e, "Pad", n->name, 3, pin, 1, &y);
+      if (a->pad_mode > 0 && a->pad_mode < 4) put_s(e, o, "mode", modes[a->pad_mode]);
+      break;
+    }
+    case EP_OP_LRN:
+      o = node(e, "LRN", n->name, 1, ins, 1, &y);
+      put_i(e, o, "size", a->size);
+      put_f(e, o, "alpha", a->alpha);
+      put_f(e, o, "beta", a->beta);
+      put_f(e, o, "bias", a->lrn_bias);
+      break;
+    default:
+      return ep_error(EP_ERR_UNSUPPORTED, "export: node %s: op %s has no ONNX form", n->name,
+                      ep_op_name(n->op));
+  }
+  if (a->act != EP_ACT_NONE) {
+    char name[600];
+    snprintf(name, sizeof name, "%s/%s", n->name, ep_activation_name(a->act));
+    activation(e, a->act, name, y, out);
+  }
+  return EP_OK;
+}
+
+ep_status ep_onnx_export(const ep_graph* graph, const char* path) {
+  if (graph == NULL || path == NULL || !ep_graph_is_finalized(graph)) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "export: needs a finalized graph and a path");
+  }
+  ex e;
+  memset(&e, 0, sizeof e);
+  e.graph = graph;
+  ep_status st = EP_OK;
+  uint8_t* buf = NULL;
+  ep_output* out = NULL;
+  int n_tensors = ep_graph_tensor_count(graph);
+  e.consumers = calloc((size_t)n_tensors + 1, sizeof(int));
+  if (e.consumers == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "export: out of memory");
+  bool* zoo_rnn_weight = calloc((size_t)n_tensors + 1, sizeof(bool));
+  if (zoo_rnn_weight == NULL) {
+    free(e.consumers);
+    return ep_error(EP_ERR_OUT_OF_MEMORY, "export: out of memory");
+  }
+  for (int i = 0; i < ep_graph_node_count(graph); i++) {
+    const ep_node* n = ep_graph_node(graph, i);
+    for (int k = 0; k < n->n_inputs; k++) {
+      if (n->inputs[k] >= 0) e.consumers[n->inputs[k]]++;
+    }
+    if (n->op == EP_OP_LSTM && ep_graph_tensor(graph, n->inputs[1])->shape.rank == 2) {
+      for (int k = 1; k < n->n_inputs; k++) zoo_rnn_weight[n->inputs[k]] = true;
+    }
+  }
+  /* Constants, except those a zoo LSTM alone reads (it writes them in ONNX's layout). */
+  for (int id = 0; id < n_tensors; id++) {
+    const ep_tensor* t = ep_graph_tensor(graph, id);
+    if (t->kind != EP_TENSOR_CONSTANT) continue;
+    if (zoo_rnn_weight[id] && e.consumers[id] == 1) continue;
+    if (e.consumers[id] == 0) continue;
+    bool is_seq_lens = false;
+    for (int i = 0; i < ep_graph_node_count(graph) && !is_seq_lens; i++) {
+      const ep_node* n = ep_graph_node(graph, i);
+      is_seq_lens = (n->op == EP_OP_LSTM || n->op == EP_OP_GRU) && n->n_inputs > 4 &&
+                    n->inputs[4] == id;
+    }
+    int64_t numel = ep_shape_numel(&t->shape);
+    if (is_seq_lens) { /* ONNX wants int32 */
+      int32_t* v = arena(&e, sizeof(int32_t) * (size_t)numel);
+      if (v == NULL) break;
+      for (int64_t i = 0; i < numel; i++) v[i] = (int32_t)t->data[i];
+      init(&e, t->name, ONNX_INT32, t->shape.rank, t->shape.dims, v, sizeof(int32_t) * (size_t)numel, false);
+    } else {
+      init(&e, t->name, ONNX_FLOAT, t->shape.rank, t->shape.dims, t->data,
+           sizeof(float) * (size_t)numel, false);
+    }
+  }
+  for (int i = 0; i < ep_graph_node_count(graph) && st == EP_OK; i++) {
+    st = export_node(&e, ep_graph_node(graph, i));
+  }
+  if (st != EP_OK) goto cleanup;
+
+  Onnx__GraphProto* g = arena(&e, sizeof *g);
+  Onnx__ModelProto* m = arena(&e, sizeof *m);
+  Onnx__OperatorSetIdProto* opset = arena(&e, sizeof *opset);
+  Onnx__OperatorSetIdProto** opsets = arena(&e, sizeof(void*));
+  int n_in = ep_graph_input_count(graph), n_out = ep_graph_output_count(graph);
+  Onnx__ValueInfoProto** ins = arena(&e, sizeof(void*) * (size_t)(n_in + 1));
+  Onnx__ValueInfoProto** outs = arena(&e, sizeof(void*) * (size_t)(n_out + 1));
+  if (e.oom || !g || !m || !opset || !opsets || !ins || !outs) goto oom;
+  onnx__graph_proto__init(g);
+  onnx__model_proto__init(m);
+  onnx__operator_set_id_proto__init(opset);
+  for (int i = 0; i < n_in; i++) {
+    if ((ins[i] = value_info(&e, ep_graph_tensor(graph, ep_graph_input(graph, i)))) == NULL) goto oom;
+  }
+  for (int i = 0; i < n_out; i++) {
+    if ((outs[i] = value_info(&e, ep_graph_tensor(graph, ep_graph_output(graph, i)))) == NULL) goto oom;
+  }
+  g->name = str(&e, ep_graph_name(graph));
+  g->node = e.nodes;
+  g->n_node = e.n_nodes;
+  g->initializer = e.inits;
+  g->n_initializer = e.n_inits;
+  g->input = ins;
+  g->n_input = (size_t)n_in;
+  g->output = outs;
+  g->n_output = (size_t)n_out;
+  opset->domain = str(&e, "");
+  opset->has_version = true;
+  opset->version = EXPORT_OPSET;
+  opsets[0] = opset;
+  m->has_ir_version = true;
+  m->ir_version = EXPORT_IR_VERSION;
+  m->producer_name = str(&e, "edgeprof");
+  m->producer_version = str(&e, "0.1.0");
+  m->opset_import = opsets;
+  m->n_opset_import = 1;
+  m->graph = g;
+  if (e.oom) goto oom;
+  size_t size = onnx__model_proto__get_packed_size(m);
+  buf = malloc(size ? size : 1);
+  if (buf == NULL) goto oom;
+  onnx__model_proto__pack(m, buf);
+  st = ep_output_open(path, &out);
+  if (st != EP_OK) goto cleanup;
+  if (fwrite(buf, 1, size, ep_output_stream(out)) != size) {
+    st = ep_error(EP_ERR_IO, "export: cannot write %s", path);
+    goto cleanup;
+  }
+  st = ep_output_commit(out);
+  out = NULL;
+  goto cleanup;
+
+oom:
+  st = ep_error(EP_ERR_OUT_OF_MEMORY, "export: out of memory");
+cleanup:
+  if (out != NULL) ep_output_discard(out);
+  free(buf);
+  free(e.nodes);
+  free(e.inits);
+  free(e.consumers);
+  free(zoo_rnn_weight);
+  while (e.blocks != NULL) {
+    block* next = e.blocks->next;
+    free(e.blocks);
+    e.blocks = next;
+  }
+  return st;
+}

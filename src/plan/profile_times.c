@@ -1,0 +1,131 @@
+/* Node times from `edgeprof profile --json` documents, matched to a graph's nodes by name. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgeprof/plan.h"
+
+ep_status ep_plan_times_parse(const char* text, size_t length, const char* source,
+                              const char* model, const ep_graph* graph, double* ms_out) {
+  ep_status status = EP_OK;
+  int n = ep_graph_node_count(graph);
+  bool* seen = NULL;
+  double* ms = NULL;
+  cJSON* doc = cJSON_ParseWithLength(text, length);
+  if (doc == NULL || !cJSON_IsObject(doc)) {
+    status = ep_error(EP_ERR_FORMAT, "%s: not a JSON object (expected `edgeprof profile --json` "
+                      "output)", source);
+    goto cleanup;
+  }
+  const cJSON* doc_model = cJSON_GetObjectItemCaseSensitive(doc, "model");
+  const cJSON* nodes = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
+  if (!cJSON_IsString(doc_model) || !cJSON_IsArray(nodes)) {
+    status = ep_error(EP_ERR_FORMAT, "%s: no \"model\" and \"nodes\": not a `edgeprof profile "
+                      "--json` file", source);
+    goto cleanup;
+  }
+  if (model != NULL && strcmp(doc_model->valuestring, model) != 0) {
+    status = ep_error(EP_ERR_FORMAT, "%s: a profile of model '%s', not of '%s'", source,
+                      doc_model->valuestring, model);
+    goto cleanup;
+  }
+  int count = cJSON_GetArraySize(nodes);
+  if (count != n) {
+    status = ep_error(EP_ERR_FORMAT, "%s: %d nodes, but %s has %d: a profile of another version "
+                      "of the model", source, count, model != NULL ? model : "the graph", n);
+    goto cleanup;
+  }
+  seen = calloc((size_t)n + 1, sizeof *seen);
+  ms = calloc((size_t)n + 1, sizeof *ms);
+  if (seen == NULL || ms == NULL) {
+    status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to read %s", source);
+    goto cleanup;
+  }
+  int position = 0;
+  const cJSON* item = NULL;
+  cJSON_ArrayForEach(item, nodes) {
+    const cJSON* name = cJSON_GetObjectItemCaseSensitive(item, "name");
+    const cJSON* avg = cJSON_GetObjectItemCaseSensitive(item, "avg_ms");
+    if (!cJSON_IsString(name) || !cJSON_IsNumber(avg) || !isfinite(avg->valuedouble) ||
+        avg->valuedouble < 0) {
+      status = ep_error(EP_ERR_FORMAT, "%s: node %d has no \"name\" or no non-negative "
+                        "\"avg_ms\"", source, position);
+      goto cleanup;
+    }
+    /* Profiles list nodes in run order: try the same position first. */
+    int index = -1;
+    if (strcmp(ep_graph_node(graph, position)->name, name->valuestring) == 0) {
+      index = position;
+    } else {
+      for (int i = 0; i < n; i++) {
+        if (strcmp(ep_graph_node(graph, i)->name, name->valuestring) == 0) {
+          index = i;
+          break;
+        }
+      }
+    }
+    if (index < 0) {
+      status = ep_error(EP_ERR_FORMAT, "%s: node '%s' is not in %s: a profile of another model",
+                        source, name->valuestring, model != NULL ? model : "the graph");
+      goto cleanup;
+    }
+    if (seen[index]) {
+      status = ep_error(EP_ERR_FORMAT, "%s: node '%s' is listed twice", source,
+                        name->valuestring);
+      goto cleanup;
+    }
+    seen[index] = true;
+    ms[index] = avg->valuedouble;
+    position++;
+  }
+  memcpy(ms_out, ms, (size_t)n * sizeof *ms);
+
+cleanup:
+  free(seen);
+  free(ms);
+  cJSON_Delete(doc);
+  return status;
+}
+
+ep_status ep_plan_times_load(const char* path, const char* model, const ep_graph* graph,
+                             double* ms_out) {
+  FILE* f = fopen(path, "rb");
+  if (f == NULL) return ep_error(EP_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+  enum { MAX_PROFILE_BYTES = 64 << 20 };
+  char* text = NULL;
+  size_t used = 0, cap = 0;
+  ep_status status = EP_OK;
+  for (;;) {
+    if (used == cap) {
+      if (cap >= MAX_PROFILE_BYTES) {
+        status = ep_error(EP_ERR_FORMAT, "%s: larger than %d MiB, not a profile", path,
+                          MAX_PROFILE_BYTES >> 20);
+        goto cleanup;
+      }
+      size_t next = cap == 0 ? 65536 : cap * 2;
+      char* grown = realloc(text, next + 1);
+      if (grown == NULL) {
+        status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to read %s", path);
+        goto cleanup;
+      }
+      text = grown;
+      cap = next;
+    }
+    size_t got = fread(text + used, 1, cap - used, f);
+    used += got;
+    if (got == 0) break;
+  }
+  if (ferror(f)) {
+    status = ep_error(EP_ERR_IO, "cannot read %s", path);
+    goto cleanup;
+  }
+  status = ep_plan_times_parse(text, used, path, model, graph, ms_out);
+
+cleanup:
+  free(text);
+  fclose(f);
+  return status;
+}

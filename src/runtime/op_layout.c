@@ -1,0 +1,27 @@
+/* Transpose and Pad. */
+#include "kernels/tensor_ops.h"
+#include "runtime/ops.h"
+
+static ep_status layout_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+  (void)g;
+  (void)node;
+  p->state = NULL;
+  return EP_OK;
+}
+
+static void transpose_run(const void* state, const ep_node* node, const ep_graph* g,
+                          const op_io* io) {
+  (void)state;
+  ep_transpose_run(ep_node_input_shape(g, node, 0), node->attrs.perm, io->in[0], io->out[0],
+                   io->pool);
+}
+
+static void pad_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
+  (void)state;
+  const ep_attrs* a = &node->attrs;
+  ep_pad_run(ep_node_input_shape(g, node, 0), a->pads, a->pad_mode, a->pad_value, io->in[0],
+             io->out[0], io->pool);
+}
+
+const op_kernel ep_op_transpose = {layout_prepare, transpose_run, NULL, 0};
+const op_kernel ep_op_pad = {layout_prepare, pad_run, NULL, 0};

@@ -1,0 +1,110 @@
+/* MaxPool and AveragePool with ONNX semantics, and GlobalMaxPool. The blocked pooling kernels
+ * (ep_max_pool_run, ep_avg_pool_run) take the common case; dilated windows, and average pooling
+ * that counts padding where a ceil-mode window runs past the end padding, take the general
+ * window kernel. A 1-D pool (x [N, C, W]) runs as a 2-D pool of height 1. */
+#include <stdlib.h>
+
+#include "kernels/kernels.h"
+#include "kernels/tensor_ops.h"
+#include "runtime/ops.h"
+
+typedef struct pool_state {
+  bool blocked; /* the blocked kernels apply */
+  ep_pool_desc blocked_desc;
+  ep_window_pool_desc desc;
+} pool_state;
+
+static int or_one(int v) { return v > 0 ? v : 1; }
+
+/* True when every window lies inside the padded input, so that counting the padding means
+ * dividing by the whole kernel. */
+static bool windows_inside(int in, int out, int kernel, int stride, int pad_begin, int pad_end) {
+  return (int64_t)(out - 1) * stride + kernel <= (int64_t)in + pad_begin + pad_end;
+}
+
+static ep_status pool_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+  const ep_shape* x = ep_node_input_shape(g, node, 0);
+  const ep_shape* y = ep_node_output_shape(g, node, 0);
+  const ep_attrs* a = &node->attrs;
+  pool_state* s = calloc(1, sizeof *s);
+  if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
+  const bool two_d = x->rank == 4;
+  ep_window_pool_desc* d = &s->desc;
+  *d = (ep_window_pool_desc){
+      .batch = (int)x->dims[0],
+      .channels = (int)x->dims[1],
+      .in_h = two_d ? (int)x->dims[2] : 1,
+      .in_w = (int)x->dims[x->rank - 1],
+      .out_h = two_d ? (int)y->dims[2] : 1,
+      .out_w = (int)y->dims[y->rank - 1],
+      .kernel_h = a->kernel[0],
+      .kernel_w = a->kernel[1],
+      .stride_h = or_one(a->stride[0]),
+      .stride_w = or_one(a->stride[1]),
+      .dilation_h = or_one(a->dilation[0]),
+      .dilation_w = or_one(a->dilation[1]),
+      .pad_top = a->pad[0],
+      .pad_left = a->pad[1],
+      .pad_bottom = a->pad[2],
+      .pad_right = a->pad[3],
+      .count_include_pad = node->op == EP_OP_AVG_POOL && a->count_include_pad,
+  };
+  s->blocked = d->dilation_h == 1 && d->dilation_w == 1;
+  if (d->count_include_pad) {
+    s->blocked = s->blocked &&
+                 windows_inside(d->in_h, d->out_h, d->kernel_h, d->stride_h, d->pad_top,
+                                d->pad_bottom) &&
+                 windows_inside(d->in_w, d->out_w, d->kernel_w, d->stride_w, d->pad_left,
+                                d->pad_right);
+  }
+  s->blocked_desc = (ep_pool_desc){
+      .batch = d->batch,
+      .channels = d->channels,
+      .in_h = d->in_h,
+      .in_w = d->in_w,
+      .out_h = d->out_h,
+      .out_w = d->out_w,
+      .kernel_h = d->kernel_h,
+      .kernel_w = d->kernel_w,
+      .stride_h = d->stride_h,
+      .stride_w = d->stride_w,
+      .pad_top = d->pad_top,
+      .pad_left = d->pad_left,
+      .count_include_pad = d->count_include_pad,
+  };
+  p->state = s;
+  return EP_OK;
+}
+
+static void pool_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
+  (void)g;
+  const pool_state* s = state;
+  const bool max = node->op == EP_OP_MAX_POOL;
+  if (!s->blocked) {
+    ep_window_pool_run(&s->desc, max, io->in[0], io->out[0], io->pool);
+  } else if (max) {
+    ep_max_pool_run(&s->blocked_desc, io->in[0], io->out[0], io->pool);
+  } else {
+    ep_avg_pool_run(&s->blocked_desc, io->in[0], io->out[0], io->pool);
+  }
+}
+
+static ep_status global_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+  (void)g;
+  (void)node;
+  p->state = NULL;
+  return EP_OK;
+}
+
+static void global_max_pool_run(const void* state, const ep_node* node, const ep_graph* g,
+                                const op_io* io) {
+  (void)state;
+  const ep_shape* x = ep_node_input_shape(g, node, 0);
+  size_t hw = 1;
+  for (int i = 2; i < x->rank; i++) hw *= (size_t)x->dims[i];
+  ep_global_max_pool_run((size_t)x->dims[0] * (size_t)x->dims[1], hw, io->in[0], io->out[0],
+                         io->pool);
+}
+
+const op_kernel ep_op_window_pool = {pool_prepare, pool_run, NULL, 0};
+const op_kernel ep_op_global_max_pool = {global_prepare, global_max_pool_run, NULL, 0};

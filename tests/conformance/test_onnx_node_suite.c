@@ -1,0 +1,352 @@
+/* The ONNX backend node tests shipped by Debian's libonnx-testdata: every
+ * data/node/test_<name>/ holds model.onnx and test_data_set_<k>/input_<i>.pb, output_<i>.pb.
+ *
+ * Each test is loaded with every input bound to its test value (ep_onnx_options.values: inputs
+ * that an operator needs as constants, such as Reshape's shape or Pad's pads, are taken from
+ * there; data inputs stay graph inputs), run once, and every output is compared with
+ * |got - want| <= 1e-5 + 1e-3 |want|. A test the importer refuses (EP_ERR_UNSUPPORTED: an
+ * operator, attribute or type edgeprof does not support) is skipped.
+ *
+ * The test fails when a test of an operator the ONNX issue lists fails, or is skipped for any
+ * reason but a non-float32 type, unless it is a known exception below. Other failures are
+ * printed and counted but do not fail the test.
+ *
+ * Usage: test_onnx_node_suite [DATA_DIR] [NAME_FILTER]; EP_NODE_VERBOSE=1 prints skips. */
+#include <dirent.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgeprof/onnx.h"
+#include "edgeprof/session.h"
+#include "onnx.pb-c.h"
+
+#define DEFAULT_DIR "/usr/share/libonnx-testdata/data/node"
+#define MAX_IO 16
+
+/* The operators of the ONNX issue (float32). */
+static const char* const issue_ops[] = {
+    "Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Clip", "Sigmoid",
+    "Tanh", "Softmax", "LogSoftmax", "MaxPool", "AveragePool", "GlobalAveragePool",
+    "GlobalMaxPool", "BatchNormalization", "LRN", "Concat", "Flatten", "Reshape", "Transpose",
+    "Squeeze", "Unsqueeze", "Pad", "LSTM", "GRU",
+    /* removed or folded at load */
+    "Identity", "Dropout", "Constant",
+};
+
+/* Tests of those operators that cannot pass, and why. */
+static const struct {
+  const char* test;
+  const char* reason;
+} known_exceptions[] = {
+    {"test_averagepool_3d_default", "3-D pooling (the runtime has 1-D and 2-D windows)"},
+    {"test_maxpool_3d_default", "3-D pooling (the runtime has 1-D and 2-D windows)"},
+    {"test_batchnorm_epsilon_training_mode", "training mode (running statistics outputs)"},
+    {"test_batchnorm_example_training_mode", "training mode (running statistics outputs)"},
+    {"test_constant", "the graph folds to a constant at load: nothing to run"},
+    {"test_globalaveragepool", "an opset 1 model (edgeprof imports opsets 7 to 21)"},
+    {"test_globalaveragepool_precomputed", "an opset 1 model (edgeprof imports opsets 7 to 21)"},
+    {"test_globalmaxpool", "an opset 1 model (edgeprof imports opsets 7 to 21)"},
+    {"test_globalmaxpool_precomputed", "an opset 1 model (edgeprof imports opsets 7 to 21)"},
+    {"test_reshape_allowzero_reordered", "an empty tensor (a dim of 0): graph tensors have dims >= 1"},
+    {"test_training_dropout", "training-mode Dropout is random; edgeprof removes Dropout"},
+    {"test_training_dropout_default", "training-mode Dropout is random; edgeprof removes Dropout"},
+};
+
+static const char* exception_reason(const char* test) {
+  for (size_t i = 0; i < sizeof known_exceptions / sizeof known_exceptions[0]; i++) {
+    if (strcmp(known_exceptions[i].test, test) == 0) return known_exceptions[i].reason;
+  }
+  return NULL;
+}
+
+static bool issue_op(const char* op) {
+  for (size_t i = 0; i < sizeof issue_ops / sizeof issue_ops[0]; i++) {
+    if (strcmp(issue_ops[i], op) == 0) return true;
+  }
+  return false;
+}
+
+static uint8_t* read_file(const char* path, size_t* size) {
+  FILE* f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t* d = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (d != NULL && fread(d, 1, (size_t)n, f) != (size_t)n) {
+    free(d);
+    d = NULL;
+  }
+  fclose(f);
+  *size = (size_t)n;
+  return d;
+}
+
+typedef struct model_info {
+  char inputs[MAX_IO][256]; /* graph inputs that are not initializers, in order */
+  int n_inputs;
+  int n_outputs;
+  bool in_scope; /* every op is one of the issue's */
+  char ops[256];
+} model_info;
+
+static bool read_model_info(const char* path, model_info* info) {
+  size_t size;
+  uint8_t* data = read_file(path, &size);
+  memset(info, 0, sizeof *info);
+  if (data == NULL) return false;
+  Onnx__ModelProto* m = onnx__model_proto__unpack(NULL, size, data);
+  free(data);
+  if (m == NULL || m->graph == NULL) {
+    if (m) onnx__model_proto__free_unpacked(m, NULL);
+    return false;
+  }
+  const Onnx__GraphProto* g = m->graph;
+  for (size_t i = 0; i < g->n_input && info->n_inputs < MAX_IO; i++) {
+    bool init = false;
+    for (size_t k = 0; k < g->n_initializer; k++) {
+      init = init || strcmp(g->initializer[k]->name, g->input[i]->name) == 0;
+    }
+    if (!init) snprintf(info->inputs[info->n_inputs++], 256, "%s", g->input[i]->name);
+  }
+  info->n_outputs = (int)g->n_output;
+  info->in_scope = g->n_node > 0;
+  for (size_t i = 0; i < g->n_node; i++) {
+    const char* op = g->node[i]->op_type;
+    if (!issue_op(op)) info->in_scope = false;
+    if (strstr(info->ops, op) == NULL && strlen(info->ops) + strlen(op) + 2 < sizeof info->ops) {
+      if (info->ops[0]) strcat(info->ops, ",");
+      strcat(info->ops, op);
+    }
+  }
+  onnx__model_proto__free_unpacked(m, NULL);
+  return true;
+}
+
+static bool close_enough(float got, float want) {
+  if (isnan(want)) return isnan(got);
+  if (isinf(want)) return got == want;
+  return fabsf(got - want) <= 1e-5f + 1e-3f * fabsf(want);
+}
+
+typedef enum { R_PASS, R_FAIL, R_SKIP } result;
+
+/* Runs one data set; writes the reason of a failure or skip into why. */
+static result run_set(const char* model, const char* set_dir, const model_info* info, char* why,
+                      size_t why_size) {
+  ep_host_tensor ins[MAX_IO], outs[MAX_IO];
+  memset(ins, 0, sizeof ins);
+  memset(outs, 0, sizeof outs);
+  int n_in = 0, n_out = 0;
+  result r = R_PASS;
+  ep_graph* g = NULL;
+  ep_session* s = NULL;
+  float* y = NULL;
+  char path[1200];
+  for (; n_in < MAX_IO; n_in++) {
+    snprintf(path, sizeof path, "%s/input_%d.pb", set_dir, n_in);
+    FILE* f = fopen(path, "rb");
+    if (f == NULL) break;
+    fclose(f);
+    if (ep_tensor_file_read(path, &ins[n_in]) != EP_OK) {
+      snprintf(why, why_size, "input %d is not a tensor edgeprof reads (sequence, optional, "
+               "string): %s", n_in, ep_last_error());
+      r = R_SKIP;
+      goto done;
+    }
+    if (n_in < info->n_inputs) {
+      free(ins[n_in].name);
+      ins[n_in].name = strdup(info->inputs[n_in]);
+    }
+  }
+  for (; n_out < MAX_IO; n_out++) {
+    snprintf(path, sizeof path, "%s/output_%d.pb", set_dir, n_out);
+    FILE* f = fopen(path, "rb");
+    if (f == NULL) break;
+    fclose(f);
+    size_t size;
+    uint8_t* d = read_file(path, &size);
+    Onnx__TensorProto* t = d ? onnx__tensor_proto__unpack(NULL, size, d) : NULL;
+    free(d);
+    bool is_float = t != NULL && t->data_type == 1;
+    if (t) onnx__tensor_proto__free_unpacked(t, NULL);
+    if (!is_float) {
+      snprintf(why, why_size, "output %d is not float32", n_out);
+      r = R_SKIP;
+      goto done;
+    }
+    if (ep_tensor_file_read(path, &outs[n_out]) != EP_OK) {
+      snprintf(why, why_size, "output %d: %s", n_out, ep_last_error());
+      r = R_SKIP;
+      goto done;
+    }
+  }
+  ep_onnx_options options = {NULL, 0, ins, n_in};
+  ep_status st = ep_onnx_load(model, &options, &g);
+  if (st != EP_OK) {
+    snprintf(why, why_size, "%s", ep_last_error());
+    r = st == EP_ERR_UNSUPPORTED ? R_SKIP : R_FAIL;
+    goto done;
+  }
+  ep_session_options so = {1, NULL, 0};
+  st = ep_session_create(g, &so, &s);
+  if (st != EP_OK) {
+    snprintf(why, why_size, "session: %s", ep_last_error());
+    r = R_FAIL;
+    goto done;
+  }
+  for (int i = 0; i < ep_graph_input_count(g); i++) {
+    const ep_tensor* t = ep_graph_tensor(g, ep_graph_input(g, i));
+    const ep_host_tensor* x = NULL;
+    for (int k = 0; k < n_in; k++) {
+      if (ins[k].name != NULL && strcmp(ins[k].name, t->name) == 0) x = &ins[k];
+    }
+    if (x == NULL || x->dtype != EP_DTYPE_FLOAT32 || ep_shape_numel(&x->shape) != ep_shape_numel(&t->shape)) {
+      snprintf(why, why_size, "no float32 data of the right size for input %s", t->name);
+      r = R_FAIL;
+      goto done;
+    }
+    ep_session_set_input(s, i, x->data, (size_t)ep_shape_numel(&t->shape));
+  }
+  st = ep_session_run(s);
+  if (st != EP_OK) {
+    snprintf(why, why_size, "run: %s", ep_last_error());
+    r = R_FAIL;
+    goto done;
+  }
+  if (ep_graph_output_count(g) != n_out) {
+    snprintf(why, why_size, "%d outputs, the test has %d", ep_graph_output_count(g), n_out);
+    r = R_FAIL;
+    goto done;
+  }
+  for (int i = 0; i < n_out; i++) {
+    const ep_tensor* t = ep_graph_tensor(g, ep_graph_output(g, i));
+    char a[96], b[96];
+    if (!ep_shape_equal(&t->shape, &outs[i].shape)) {
+      snprintf(why, why_size, "output %s: shape %s, expected %s", t->name,
+               ep_shape_format(&t->shape, a, sizeof a), ep_shape_format(&outs[i].shape, b, sizeof b));
+      r = R_FAIL;
+      goto done;
+    }
+    size_t n = (size_t)ep_shape_numel(&t->shape);
+    free(y);
+    y = malloc(sizeof(float) * (n ? n : 1));
+    ep_session_get_output(s, i, y, n);
+    const float* want = outs[i].data;
+    for (size_t k = 0; k < n; k++) {
+      if (!close_enough(y[k], want[k])) {
+        snprintf(why, why_size, "output %s[%zu] = %.7g, expected %.7g", t->name, k, (double)y[k],
+                 (double)want[k]);
+        r = R_FAIL;
+        goto done;
+      }
+    }
+  }
+
+done:
+  free(y);
+  ep_session_destroy(s);
+  ep_graph_destroy(g);
+  for (int i = 0; i < MAX_IO; i++) {
+    ep_host_tensor_free(&ins[i]);
+    ep_host_tensor_free(&outs[i]);
+  }
+  return r;
+}
+
+/* A skip caused by a type edgeprof does not run (it runs float32): the importer's and this
+ * runner's messages for those. */
+static bool type_skip(const char* why) {
+  static const char* const phrases[] = {
+      "float32 inputs only", "integer tensor used as data", "is not float32",
+      "(float and integer types only)", "is not a tensor", "int64 constant (nothing to run)"
+      };
+  for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++) {
+    if (strstr(why, phrases[i]) != NULL) return true;
+  }
+  return false;
+}
+
+static int cmp_names(const void* a, const void* b) {
+  return strcmp(*(char* const*)a, *(char* const*)b);
+}
+
+int main(int argc, char** argv) {
+  const char* dir = argc > 1 ? argv[1] : DEFAULT_DIR;
+  const char* filter = argc > 2 ? argv[2] : NULL;
+  bool verbose = getenv("EP_NODE_VERBOSE") != NULL;
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  DIR* d = opendir(dir);
+  if (d == NULL) {
+    printf("SKIP: %s not found (Debian package libonnx-testdata; make deps installs it)\n", dir);
+    return 77;
+  }
+  char** names = NULL;
+  size_t n_names = 0, cap = 0;
+  struct dirent* e;
+  while ((e = readdir(d)) != NULL) {
+    if (strncmp(e->d_name, "test_", 5) != 0) continue;
+    if (filter != NULL && strstr(e->d_name, filter) == NULL) continue;
+    if (n_names == cap) {
+      cap = cap ? cap * 2 : 256;
+      names = realloc(names, cap * sizeof(char*));
+    }
+    names[n_names++] = strdup(e->d_name);
+  }
+  closedir(d);
+  qsort(names, n_names, sizeof(char*), cmp_names);
+  int passed = 0, failed = 0, skipped = 0, scope_total = 0, scope_passed = 0, scope_bad = 0,
+      excepted = 0;
+  for (size_t t = 0; t < n_names; t++) {
+    char model[1024], set_dir[1100], why[1024] = "";
+    snprintf(model, sizeof model, "%s/%s/model.onnx", dir, names[t]);
+    model_info info;
+    if (!read_model_info(model, &info)) {
+      printf("FAIL %s: model.onnx does not parse\n", names[t]);
+      failed++;
+      continue;
+    }
+    result r = R_PASS;
+    int sets = 0;
+    for (int k = 0; k < 16 && r == R_PASS; k++) {
+      snprintf(set_dir, sizeof set_dir, "%s/%s/test_data_set_%d", dir, names[t], k);
+      DIR* sd = opendir(set_dir);
+      if (sd == NULL) break;
+      closedir(sd);
+      sets++;
+      r = run_set(model, set_dir, &info, why, sizeof why);
+    }
+    if (sets == 0) continue;
+    const char* exception = exception_reason(names[t]);
+    bool scope_problem = info.in_scope && (r == R_FAIL || (r == R_SKIP && !type_skip(why)));
+    if (info.in_scope) scope_total++;
+    if (r == R_PASS) {
+      passed++;
+      if (info.in_scope) scope_passed++;
+    } else if (r == R_FAIL) {
+      failed++;
+    } else {
+      skipped++;
+    }
+    if (scope_problem && exception != NULL) {
+      excepted++;
+      printf("known exception %s (%s): %s [%s]\n", names[t], info.ops, exception, why);
+    } else if (scope_problem) {
+      scope_bad++;
+      printf("FAIL %s (%s): %s%s\n", names[t], info.ops, r == R_SKIP ? "refused: " : "", why);
+    } else if (r == R_FAIL) {
+      printf("fail %s (%s, not an issue op): %s\n", names[t], info.ops, why);
+    } else if (r == R_SKIP && verbose) {
+      printf("skip %s (%s): %s\n", names[t], info.ops, why);
+    }
+    free(names[t]);
+  }
+  free(names);
+  printf("issue operators: %d of %d tests passed, %d known exceptions, %d failed or refused\n",
+         scope_passed, scope_total, excepted, scope_bad);
+  printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  return scope_bad == 0 ? 0 : 1;
+}

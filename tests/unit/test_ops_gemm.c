@@ -1,0 +1,220 @@
+/* Gemm (alpha, beta, transA, transB, every shape of C, constant or fed B) and MatMul (1-D operands,
+ * batched and broadcast stacks, constant weights), against values computed here. */
+#include "ops_harness.h"
+
+static ep_test_rng rng = {99};
+
+static float* random_values(size_t n) {
+  float* x = malloc(n * sizeof *x);
+  ep_test_fill(&rng, x, n, -1.0f, 1.0f);
+  return x;
+}
+
+static void test_gemm_hand(void) {
+  /* [[1, 2], [3, 4]] x [[5, 6], [7, 8]] = [[19, 22], [43, 50]]; alpha 2, C = [1, -1], beta 3. */
+  const float a[] = {1, 2, 3, 4}, b[] = {5, 6, 7, 8}, cv[] = {1, -1};
+  const float y[] = {2 * 19 + 3, 2 * 22 - 3, 2 * 43 + 3, 2 * 50 - 3};
+  for (int constant = 0; constant < 2; constant++) {
+    op_case c = {.op = EP_OP_GEMM, .attrs = ep_attrs_default(EP_OP_GEMM), .n_inputs = 3,
+                 .n_outputs = 1};
+    c.attrs.alpha = 2;
+    c.attrs.beta = 3;
+    c.shape[0] = c.shape[1] = shp(2, 2, 2, 0, 0);
+    c.shape[2] = shp(1, 2, 0, 0, 0);
+    c.data[0] = a;
+    c.data[1] = b;
+    c.data[2] = cv;
+    c.constant[1] = c.constant[2] = constant;
+    c.out_shape[0] = shp(2, 2, 2, 0, 0);
+    c.expected[0] = y;
+    check_case(constant ? "gemm hand, packed" : "gemm hand, fed", &c, 1e-6);
+  }
+}
+
+/* Gemm [m, k] x [k, n] with every option, against a direct sum. */
+static void check_gemm(int64_t m, int64_t k, int64_t n, bool ta, bool tb, ep_shape cs, bool b_const,
+                       bool c_const) {
+  float* a = random_values((size_t)(m * k));
+  float* b = random_values((size_t)(k * n));
+  float* cv = cs.rank >= 0 ? random_values((size_t)ep_shape_numel(&cs)) : NULL;
+  float* y = malloc((size_t)(m * n) * sizeof *y);
+  const float alpha = 0.75f, beta = -1.5f;
+  for (int64_t i = 0; i < m; i++) {
+    for (int64_t j = 0; j < n; j++) {
+      double sum = 0;
+      for (int64_t p = 0; p < k; p++) {
+        sum += (double)(ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+      }
+      double v = alpha * sum;
+      if (cv != NULL) {
+        int64_t ci = 0;
+        if (cs.rank == 2) {
+          ci = (cs.dims[0] == 1 ? 0 : i) * cs.dims[1] + (cs.dims[1] == 1 ? 0 : j);
+        } else if (cs.rank == 1) {
+          ci = cs.dims[0] == 1 ? 0 : j;
+        }
+        v += beta * cv[ci];
+      }
+      y[i * n + j] = (float)v;
+    }
+  }
+  op_case c = {.op = EP_OP_GEMM, .attrs = ep_attrs_default(EP_OP_GEMM), .n_inputs = cv ? 3 : 2,
+               .n_outputs = 1};
+  c.attrs.alpha = alpha;
+  c.attrs.beta = beta;
+  c.attrs.trans_a = ta;
+  c.attrs.trans_b = tb;
+  c.shape[0] = ta ? shp(2, k, m, 0, 0) : shp(2, m, k, 0, 0);
+  c.shape[1] = tb ? shp(2, n, k, 0, 0) : shp(2, k, n, 0, 0);
+  c.data[0] = a;
+  c.data[1] = b;
+  c.constant[1] = b_const;
+  if (cv) {
+    c.shape[2] = cs;
+    c.data[2] = cv;
+    c.constant[2] = c_const;
+  }
+  c.out_shape[0] = shp(2, m, n, 0, 0);
+  c.expected[0] = y;
+  char what[128];
+  snprintf(what, sizeof what, "gemm %lldx%lldx%lld ta %d tb %d C rank %d B %s C %s", (long long)m,
+           (long long)k, (long long)n, ta, tb, cv ? cs.rank : -1, b_const ? "const" : "fed",
+           c_const ? "const" : "fed");
+  check_case(what, &c, 1e-5);
+  free(a);
+  free(b);
+  free(cv);
+  free(y);
+}
+
+static void test_gemm_options(void) {
+  const ep_shape none = {.rank = -1};
+  for (int ta = 0; ta < 2; ta++) {
+    for (int tb = 0; tb < 2; tb++) {
+      for (int bc = 0; bc < 2; bc++) {
+        check_gemm(3, 5, 4, ta, tb, none, bc, false);
+        check_gemm(1, 7, 9, ta, tb, shp(1, 9, 0, 0, 0), bc, true);
+        check_gemm(6, 5, 11, ta, tb, shp(2, 6, 11, 0, 0), bc, bc);
+        check_gemm(6, 5, 11, ta, tb, shp(2, 6, 1, 0, 0), bc, true);
+        check_gemm(6, 5, 11, ta, tb, shp(2, 1, 11, 0, 0), bc, true);
+        check_gemm(6, 5, 11, ta, tb, shp(0, 0, 0, 0, 0), bc, true);
+        check_gemm(6, 5, 11, ta, tb, shp(1, 1, 0, 0, 0), bc, false);
+      }
+    }
+  }
+  check_gemm(37, 300, 70, false, true, shp(1, 70, 0, 0, 0), true, true); /* several k blocks */
+  check_gemm(37, 300, 70, true, false, shp(1, 70, 0, 0, 0), false, false);
+}
+
+/* MatMul of the given shapes, against numpy's definition computed here. */
+static void check_matmul(ep_shape sa, ep_shape sb, ep_shape sy, bool b_const) {
+  size_t na = (size_t)ep_shape_numel(&sa), nb = (size_t)ep_shape_numel(&sb);
+  size_t ny = (size_t)ep_shape_numel(&sy);
+  float* a = random_values(na);
+  float* b = random_values(nb);
+  float* y = malloc(ny * sizeof *y);
+  const int64_t k = sa.dims[sa.rank - 1];
+  const int64_t m = sa.rank >= 2 ? sa.dims[sa.rank - 2] : 1;
+  const int64_t n = sb.rank >= 2 ? sb.dims[sb.rank - 1] : 1;
+  const int batch_rank = sy.rank - (sa.rank >= 2) - (sb.rank >= 2);
+  size_t batches = ny / (size_t)(m * n);
+  for (size_t bi = 0; bi < batches; bi++) {
+    /* Batch coordinates, mapped into a's and b's batch dims (1 broadcasts). */
+    size_t rest = bi, oa = 0, ob = 0, st_a = 1, st_b = 1;
+    for (int d = batch_rank - 1; d >= 0; d--) {
+      size_t coord = rest % (size_t)sy.dims[d];
+      rest /= (size_t)sy.dims[d];
+      int da = d - (batch_rank - (sa.rank - 2)), db = d - (batch_rank - (sb.rank - 2));
+      if (sa.rank > 2 && da >= 0) {
+        oa += (sa.dims[da] == 1 ? 0 : coord) * st_a;
+        st_a *= (size_t)sa.dims[da];
+      }
+      if (sb.rank > 2 && db >= 0) {
+        ob += (sb.dims[db] == 1 ? 0 : coord) * st_b;
+        st_b *= (size_t)sb.dims[db];
+      }
+    }
+    for (int64_t i = 0; i < m; i++) {
+      for (int64_t j = 0; j < n; j++) {
+        double sum = 0;
+        for (int64_t p = 0; p < k; p++) {
+          sum += (double)a[oa * m * k + i * k + p] * b[ob * k * n + p * n + j];
+        }
+        y[bi * m * n + i * n + j] = (float)sum;
+      }
+    }
+  }
+  op_case c = {.op = EP_OP_MATMUL, .n_inputs = 2, .n_outputs = 1};
+  c.shape[0] = sa;
+  c.shape[1] = sb;
+  c.data[0] = a;
+  c.data[1] = b;
+  c.constant[1] = b_const;
+  c.out_shape[0] = sy;
+  c.expected[0] = y;
+  char what[160], s1[48], s2[48];
+  snprintf(what, sizeof what, "matmul %s x %s (%s)", ep_shape_format(&sa, s1, sizeof s1),
+           ep_shape_format(&sb, s2, sizeof s2), b_const ? "const" : "fed");
+  check_case(what, &c, 1e-5);
+  free(a);
+  free(b);
+  free(y);
+}
+
+static void test_matmul(void) {
+  /* Hand values: [1, 2, 3] . [4, 5, 6] = 32, a scalar. */
+  const float v1[] = {1, 2, 3}, v2[] = {4, 5, 6}, dot[] = {32};
+  op_case c = {.op = EP_OP_MATMUL, .n_inputs = 2, .n_outputs = 1};
+  c.shape[0] = c.shape[1] = shp(1, 3, 0, 0, 0);
+  c.data[0] = v1;
+  c.data[1] = v2;
+  c.out_shape[0] = shp(0, 0, 0, 0, 0);
+  c.expected[0] = dot;
+  check_case("matmul vector . vector", &c, 0);
+
+  for (int bc = 0; bc < 2; bc++) {
+    check_matmul(shp(2, 3, 4, 0, 0), shp(2, 4, 5, 0, 0), shp(2, 3, 5, 0, 0), bc);
+    check_matmul(shp(1, 4, 0, 0, 0), shp(2, 4, 5, 0, 0), shp(1, 5, 0, 0, 0), bc);
+    check_matmul(shp(2, 3, 4, 0, 0), shp(1, 4, 0, 0, 0), shp(1, 3, 0, 0, 0), bc);
+    check_matmul(shp(3, 2, 3, 4, 0), shp(2, 4, 5, 0, 0), shp(3, 2, 3, 5, 0), bc);
+    check_matmul(shp(3, 2, 3, 4, 0), shp(1, 4, 0, 0, 0), shp(2, 2, 3, 0, 0), bc);
+    check_matmul(shp(3, 2, 3, 4, 0), shp(3, 2, 4, 5, 0), shp(3, 2, 3, 5, 0), bc);
+    check_matmul(shp(1, 4, 0, 0, 0), shp(3, 2, 4, 5, 0), shp(2, 2, 5, 0, 0), bc);
+    check_matmul(shp(4, 2, 1, 3, 4), shp(3, 3, 4, 5, 0), shp(4, 2, 3, 3, 5), bc);
+    check_matmul(shp(3, 1, 60, 128, 0), shp(2, 128, 70, 0, 0), shp(3, 1, 60, 70, 0), bc);
+  }
+}
+
+static void test_errors(void) {
+  const float z[64] = {0};
+  op_case c = {.op = EP_OP_MATMUL, .n_inputs = 2, .n_outputs = 1};
+  c.shape[0] = shp(2, 3, 4, 0, 0);
+  c.shape[1] = shp(2, 5, 6, 0, 0);
+  c.data[0] = c.data[1] = z;
+  const char* msg = case_error(&c);
+  EP_CHECK_MSG(contains(msg, "node (MatMul)") && contains(msg, "5x6") && contains(msg, "4"), "%s",
+               msg);
+  c.op = EP_OP_GEMM;
+  c.attrs = ep_attrs_default(EP_OP_GEMM);
+  c.shape[1] = shp(2, 4, 6, 0, 0);
+  c.n_inputs = 3;
+  c.shape[2] = shp(2, 2, 6, 0, 0);
+  c.data[2] = z;
+  msg = case_error(&c);
+  EP_CHECK_MSG(contains(msg, "Gemm") && contains(msg, "C") && contains(msg, "[3, 6]"), "%s", msg);
+  /* An absent C is fine; an absent A is not. */
+  c.data[2] = NULL;
+  c.out_shape[0] = shp(2, 3, 6, 0, 0);
+  check_case("gemm with absent C", &c, 0);
+  c.data[0] = NULL;
+  msg = case_error(&c);
+  EP_CHECK_MSG(contains(msg, "input 0"), "%s", msg);
+}
+
+int main(void) {
+  test_gemm_hand();
+  test_gemm_options();
+  test_matmul();
+  test_errors();
+  return ep_test_finish();
+}

@@ -1,0 +1,214 @@
+/* edgeprof run MODEL: one inference on given (or seeded random) inputs; writes the outputs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_args.h"
+#include "edgeprof/onnx.h"
+
+#define MAX_FILES 16
+
+/* Takes every "--name FILE" / "--name=FILE" out of argv (up to "--"), keeping the rest in order. */
+static int take_repeated(const char* command, const char* name, const char** values, int* count,
+                         int* argc, char** argv) {
+  size_t len = strlen(name);
+  int out = 1, i = 1;
+  for (; i < *argc; i++) {
+    const char* arg = argv[i];
+    if (strcmp(arg, "--") == 0) break;
+    const char* value = NULL;
+    if (strcmp(arg, name) == 0) {
+      if (i + 1 >= *argc) return cli_fail(CLI_EXIT_USAGE, "%s: %s needs a value (FILE)", command, name);
+      value = argv[++i];
+    } else if (strncmp(arg, name, len) == 0 && arg[len] == '=') {
+      value = arg + len + 1;
+    } else {
+      argv[out++] = argv[i];
+      continue;
+    }
+    if (value[0] == '\0') return cli_fail(CLI_EXIT_USAGE, "%s: %s needs a non-empty FILE", command, name);
+    if (*count == MAX_FILES) return cli_fail(CLI_EXIT_USAGE, "%s: at most %d %s options", command, MAX_FILES, name);
+    values[(*count)++] = value;
+  }
+  for (; i < *argc; i++) argv[out++] = argv[i];
+  *argc = out;
+  return 0;
+}
+
+/* Uniform in [-1, 1) from splitmix64: the same inputs for the same seed on every machine. */
+static void fill_random(float* x, size_t n, uint64_t* state) {
+  for (size_t i = 0; i < n; i++) {
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    x[i] = (float)((double)(z >> 40) / (double)(1ull << 24) * 2.0 - 1.0);
+  }
+}
+
+/* Top-5 of the first row when the output looks like class scores: [.., C] with C >= 10 and at
+ * most 64 rows. */
+static void print_top5(const char* name, const ep_shape* s, const float* y) {
+  if (s->rank < 1) return;
+  int64_t classes = s->dims[s->rank - 1];
+  if (classes < 10 || ep_shape_numel(s) / classes > 64) return;
+  int best[5];
+  int k = 0;
+  for (int64_t c = 0; c < classes; c++) {
+    int pos = k < 5 ? k++ : 5;
+    if (pos == 5 && !(y[c] > y[best[4]])) continue;
+    if (pos == 5) pos = 4;
+    while (pos > 0 && y[c] > y[best[pos - 1]]) {
+      best[pos] = best[pos - 1];
+      pos--;
+    }
+    best[pos] = (int)c;
+  }
+  printf("top-5 of %s (row 0):", name);
+  for (int i = 0; i < k; i++) printf("%s %d (%.6g)", i ? "," : "", best[i], (double)y[best[i]]);
+  printf("\n");
+}
+
+static int run(const cli_args* a, const char** in_files, int n_in, const char** out_files,
+               int n_out) {
+  const char* model = a->positional[0];
+  ep_graph* graph = NULL;
+  ep_session* session = NULL;
+  ep_host_tensor inputs[MAX_FILES];
+  ep_output* outs[MAX_FILES] = {NULL};
+  float* buf = NULL;
+  int rc = CLI_EXIT_OK;
+  memset(inputs, 0, sizeof inputs);
+  for (int i = 0; i < n_out && rc == CLI_EXIT_OK; i++) rc = cli_output_open("run", out_files[i], &outs[i]);
+  for (int i = 0; i < n_in && rc == CLI_EXIT_OK; i++) {
+    ep_status st = ep_tensor_file_read(in_files[i], &inputs[i]);
+    if (st != EP_OK) rc = cli_fail(CLI_EXIT_USAGE, "run: --input: %s", ep_last_error());
+  }
+  if (rc != CLI_EXIT_OK) goto cleanup;
+  rc = cli_load_model("run", model, a->seed, NULL, &graph);
+  if (rc != CLI_EXIT_OK) goto cleanup;
+  int gin = ep_graph_input_count(graph), gout = ep_graph_output_count(graph);
+  if (n_in > 0 && n_in != gin) {
+    rc = cli_fail(CLI_EXIT_USAGE, "run: %s has %d input%s, %d --input given", model, gin,
+                  gin == 1 ? "" : "s", n_in);
+    goto cleanup;
+  }
+  if (n_out > gout) {
+    rc = cli_fail(CLI_EXIT_USAGE, "run: %s has %d output%s, %d --output given", model, gout,
+                  gout == 1 ? "" : "s", n_out);
+    goto cleanup;
+  }
+  ep_session_options options = {a->threads, NULL, 0};
+  ep_status st = ep_session_create(graph, &options, &session);
+  if (st != EP_OK) {
+    rc = cli_fail(CLI_EXIT_RUNTIME, "run: %s", ep_last_error());
+    goto cleanup;
+  }
+  uint64_t state = a->seed;
+  for (int i = 0; i < gin; i++) {
+    const ep_tensor* t = ep_graph_tensor(graph, ep_graph_input(graph, i));
+    size_t n = (size_t)ep_shape_numel(&t->shape);
+    char want[96], got[96];
+    if (n_in == 0) {
+      fill_random(ep_session_tensor_data(session, ep_graph_input(graph, i)), n, &state);
+      continue;
+    }
+    /* A file that names an input (ONNX .pb) feeds that input; others go in order. */
+    const ep_host_tensor* x = &inputs[i];
+    for (int k = 0; k < n_in; k++) {
+      if (inputs[k].name != NULL && strcmp(inputs[k].name, t->name) == 0) x = &inputs[k];
+    }
+    if (x->dtype != EP_DTYPE_FLOAT32 || !ep_shape_equal(&x->shape, &t->shape)) {
+      rc = cli_fail(CLI_EXIT_USAGE, "run: input %s needs float32 %s, the file holds %s %s", t->name,
+                    ep_shape_format(&t->shape, want, sizeof want),
+                    x->dtype == EP_DTYPE_FLOAT32 ? "float32" : "int64",
+                    ep_shape_format(&x->shape, got, sizeof got));
+      goto cleanup;
+    }
+    st = ep_session_set_input(session, i, x->data, n);
+    if (st != EP_OK) {
+      rc = cli_fail(CLI_EXIT_RUNTIME, "run: %s", ep_last_error());
+      goto cleanup;
+    }
+  }
+  double t0 = ep_now();
+  st = ep_session_run(session);
+  double ms = (ep_now() - t0) * 1e3;
+  if (st != EP_OK) {
+    rc = cli_fail(CLI_EXIT_RUNTIME, "run: %s", ep_last_error());
+    goto cleanup;
+  }
+  printf("%s: ran once in %.3f ms (%d thread%s, %s inputs)\n", model, ms, a->threads,
+         a->threads == 1 ? "" : "s", n_in ? "given" : "seeded random");
+  for (int i = 0; i < gout; i++) {
+    const ep_tensor* t = ep_graph_tensor(graph, ep_graph_output(graph, i));
+    size_t n = (size_t)ep_shape_numel(&t->shape);
+    free(buf);
+    buf = malloc(sizeof(float) * (n ? n : 1));
+    if (buf == NULL) {
+      rc = cli_fail(CLI_EXIT_RUNTIME, "run: out of memory");
+      goto cleanup;
+    }
+    st = ep_session_get_output(session, i, buf, n);
+    if (st != EP_OK) {
+      rc = cli_fail(CLI_EXIT_RUNTIME, "run: %s", ep_last_error());
+      goto cleanup;
+    }
+    char shape[96];
+    double sum = 0, amax = 0;
+    for (size_t k = 0; k < n; k++) {
+      sum += buf[k];
+      if (fabs(buf[k]) > amax) amax = fabs(buf[k]);
+    }
+    printf("output %s: %s, sum %.6g, max |y| %.6g\n", t->name,
+           ep_shape_format(&t->shape, shape, sizeof shape), sum, amax);
+    if (i == 0) print_top5(t->name, &t->shape, buf);
+    if (i < n_out) {
+      uint8_t* bytes;
+      size_t size;
+      st = ep_tensor_file_encode(out_files[i], t->name, &t->shape, buf, &bytes, &size);
+      if (st != EP_OK) {
+        rc = cli_fail(CLI_EXIT_RUNTIME, "run: %s", ep_last_error());
+        goto cleanup;
+      }
+      size_t written = fwrite(bytes, 1, size, ep_output_stream(outs[i]));
+      free(bytes);
+      if (written != size) {
+        rc = cli_fail(CLI_EXIT_RUNTIME, "run: cannot write %s", out_files[i]);
+        goto cleanup;
+      }
+      rc = cli_output_commit("run", outs[i]);
+      outs[i] = NULL;
+      if (rc != CLI_EXIT_OK) goto cleanup;
+    }
+  }
+
+cleanup:
+  for (int i = 0; i < MAX_FILES; i++) {
+    cli_output_discard(outs[i]);
+    ep_host_tensor_free(&inputs[i]);
+  }
+  free(buf);
+  ep_session_destroy(session);
+  ep_graph_destroy(graph);
+  return rc;
+}
+
+int cmd_run(int argc, char** argv) {
+  const char* in_files[MAX_FILES];
+  const char* out_files[MAX_FILES];
+  int n_in = 0, n_out = 0;
+  int rc = take_repeated("run", "--input", in_files, &n_in, &argc, argv);
+  if (rc == 0) rc = take_repeated("run", "--output", out_files, &n_out, &argc, argv);
+  if (rc != 0) return rc;
+  cli_args args;
+  rc = cli_parse_command("run", argc, argv, &args);
+  if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;
+  if (args.n_positional != 1) {
+    return cli_fail(CLI_EXIT_USAGE, "run: %s (usage: edgeprof run MODEL [--input FILE ...])",
+                    args.n_positional == 0 ? "missing MODEL" : "one MODEL at a time");
+  }
+  return run(&args, in_files, n_in, out_files, n_out);
+}
