@@ -1,21 +1,26 @@
-/* The characterization job (the paper's Table I, Fig. 1 and Fig. 2 on this machine): for each
- * model, its Table I figures computed from the graph as defined, its median latency at
- * 1..N threads, and at N threads its time split by op type.
+/* The characterization job: the paper's Table I, Fig. 1 and Fig. 2 on this machine. For each
+ * model: its Table I figures computed from the graph as defined; its latency on every
+ * configuration (backend x core set x thread count, see edgeprof/sweep.h); the best of them
+ * (Fig. 1's bar); and the per-node and per-op-type time at that best configuration.
  *
  * Library code: it never prints; progress goes through a callback. Results are plain data,
- * written out by the report writers (edgeprof/report.h). */
+ * written out by the report writers (edgeprof/report.h) as results.json. */
 #ifndef EDGEPROF_CHARACTERIZE_H
 #define EDGEPROF_CHARACTERIZE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "edgeprof/bench.h"
+#include "edgeprof/cpu.h"
 #include "edgeprof/graph.h"
 #include "edgeprof/platform.h"
 #include "edgeprof/profile.h"
 #include "edgeprof/session.h"
 #include "edgeprof/status.h"
+#include "edgeprof/sweep.h"
+#include "edgeprof/topology.h"
 #include "edgeprof/zoo.h"
 
 #ifdef __cplusplus
@@ -36,26 +41,37 @@ ep_status ep_table1_row_compute(const char* name, uint64_t seed, ep_table1_row* 
 void ep_table1_row_from_graph(const ep_zoo_entry* zoo, const ep_graph* defined,
                               ep_table1_row* row_out);
 
+/* "cnn" (has convolutions), "rnn" (LSTM or GRU), "mlp" (fully connected only) or "other". */
+const char* ep_graph_family(const ep_graph* graph);
+
+/* A name for this machine's result folder: host and CPU model, lower case, [a-z0-9-] only
+ * ("vm-amd-epyc"). Returns buf. */
+char* ep_platform_id(const char* host, const char* cpu_model, char* buf, size_t size);
+
 typedef struct ep_characterize_options {
   const char* const* models; /* zoo names; NULL: every zoo model in zoo order */
   int n_models;
   uint64_t seed;
-  const int* cpus; /* CPUs to run on, workers pinned; NULL: all allowed CPUs, no pinning */
-  int n_cpus;
-  int max_threads; /* thread counts 1..max_threads; 0: the number of CPUs */
-  int warmup_runs;
-  int min_runs;       /* per configuration ... */
-  double min_seconds; /* ... and at least this long ... */
-  double budget_seconds; /* ... but fewer runs (never under 3) when one run is so slow that
-                            min_runs would take longer than this; 0: no budget */
-  /* One line of progress ("[3/10] resnet50, 2 threads"), at least every second or so; may
-   * be NULL. */
+  /* The machine: its sets and the description results carry. Required. */
+  const ep_topology* topology;
+  const char* const* core_sets; /* names of sets of `topology` to measure; NULL: every set */
+  int n_core_sets;
+  /* Thread counts. NULL: ep_sweep_default_threads(allowed CPUs), each set running only the
+   * counts up to max(8, its size): the paper's 1, 2, 4, 8 everywhere, one thread per CPU on
+   * large sets. Given: every count on every set. */
+  const int* threads;
+  int n_threads;
+  bool profile;         /* per-node profile at each model's best configuration */
+  bool quick;           /* recorded in the results */
+  ep_measure_options measure; /* runs per configuration (on_run is set by the job) */
+  /* One line of progress ("[3/40] resnet50: big, 2 threads ..."), at least every second or so
+   * while measuring; may be NULL. */
   void (*progress)(void* user, const char* line);
   void* user;
 } ep_characterize_options;
 
-/* Defaults: warm-up 1, 20 runs, 0.5 s, 5 s budget; quick: warm-up 1, 5 runs, 0.1 s, 1 s
- * budget. Every model, default seed, all allowed CPUs unpinned. */
+/* Defaults: every model, default seed, profile on; warm-up 1, 20 runs, 0.5 s, 5 s budget;
+ * quick: warm-up 1, 3 runs, 0.05 s, 0.6 s budget. `topology` and the sets are left NULL. */
 void ep_characterize_options_default(ep_characterize_options* options, bool quick);
 
 /* A node of the graph that ran, copied out so that results outlive the graphs. */
@@ -67,31 +83,40 @@ typedef struct ep_characterize_node {
 
 typedef struct ep_characterize_model {
   ep_table1_row table1;
-  int n_threads;             /* configurations: 1..n_threads threads */
-  ep_latency_stats* latency; /* [n_threads]; latency[t - 1] at t threads */
-  int profile_threads;       /* = n_threads */
-  ep_profile* profile;       /* per node and by op type at profile_threads */
+  char family[8];               /* ep_graph_family of the optimized graph */
+  int n_measurements;
+  ep_measurement* measurements; /* set-major, threads ascending */
+  int best;                     /* index of the lowest median */
+  ep_profile* profile;          /* at measurements[best]'s configuration; NULL if off */
   int n_nodes;
-  ep_characterize_node* nodes; /* [n_nodes] the optimized graph's nodes, run order */
-  ep_session_memory memory;  /* at 1 thread */
+  ep_characterize_node* nodes;  /* [n_nodes] the optimized graph's nodes, run order */
+  ep_session_memory memory;     /* of the first configuration's session */
 } ep_characterize_model;
 
 typedef struct ep_characterize_result {
+  char platform_id[128];
   char host[256];
-  char date[32]; /* UTC, ISO 8601: "2024-05-01T12:00:00Z" */
+  char date[32];          /* UTC, ISO 8601: "2024-05-01T12:00:00Z" */
+  ep_cpu_info cpu;
+  char isa[16];           /* kernels' ISA level: "avx512" */
+  ep_topology* topology;  /* a copy, with the sets as measured */
+  int n_core_sets;
+  char core_sets[EP_TOPOLOGY_MAX_SETS][EP_CORE_SET_NAME_MAX]; /* measured, in order */
+  int n_threads;
+  int threads[EP_SWEEP_MAX_THREADS]; /* the thread list (before per-set limits) */
+  bool threads_given;
   uint64_t seed;
-  char cpus[256]; /* CPU list used ("0-1") */
-  bool pinned;
-  int warmup_runs, min_runs;
-  double min_seconds, budget_seconds;
+  bool quick;
+  ep_measure_options measure;
   double elapsed_seconds;
   size_t peak_rss_bytes;
   int n_models;
   ep_characterize_model* models;
 } ep_characterize_result;
 
-/* Runs the whole job. EP_ERR_NOT_FOUND for an unknown model name (checked before anything is
- * measured). Free the result with ep_characterize_result_destroy. */
+/* Runs the whole job. EP_ERR_NOT_FOUND for an unknown model, EP_ERR_INVALID_ARGUMENT for an
+ * unknown core set (both checked before anything is measured). Free the result with
+ * ep_characterize_result_destroy. */
 ep_status ep_characterize_run(const ep_characterize_options* options,
                               ep_characterize_result** result_out);
 /* NULL is a no-op. */

@@ -71,7 +71,9 @@ typedef enum ep_op {
   /* x [N, C, H, W] -> y; attrs: kernel, stride, pad (top, left, bottom, right), dilation,
    * ceil_mode; count_include_pad (AveragePool only). A rank-3 x [N, C, W] is a 1-D pool: set
    * kernel[0] = 1, stride[0] = 1, pad top and bottom 0 and the W values in index 1 / left, right.
-   * y has x's rank. Only the first output of ONNX MaxPool (no Indices). */
+   * A rank-5 x [N, C, D, H, W] is a 3-D pool: the depth window is in kernel_d, stride_d,
+   * dilation_d, pad_front, pad_back (H and W as for 2-D). y has x's rank. Only the first output
+   * of ONNX MaxPool (no Indices). */
   EP_OP_MAX_POOL,
   EP_OP_AVG_POOL,
   EP_OP_GLOBAL_AVG_POOL, /* x [N, C, d1, ...] (rank >= 3) -> y [N, C, 1, ...] */
@@ -178,6 +180,9 @@ typedef struct ep_attrs {
   bool linear_before_reset;   /* GRU */
   float rnn_clip;             /* LSTM, GRU: cell clip threshold; 0 means none */
   int rnn_layout;             /* LSTM, GRU: ONNX layout, 0 or 1 */
+  /* MaxPool, AveragePool of a rank-5 input: the depth (first spatial dim) window; for the
+   * others 0 and ignored. stride_d and dilation_d: 0 means 1. */
+  int kernel_d, stride_d, dilation_d, pad_front, pad_back;
 } ep_attrs;
 
 /* The attrs of an ONNX node with every attribute at its ONNX default (zeros for the fields the
@@ -234,9 +239,10 @@ ep_status ep_graph_add_constant(ep_graph* graph, const char* name, ep_shape shap
                                 const float* data, int* tensor_out);
 /* Writable data of a constant of an unfinalized graph (NULL otherwise). */
 float* ep_graph_constant_data(ep_graph* graph, int tensor);
-/* Adds a node reading `inputs` (EP_TENSOR_ABSENT for an absent optional input) and creating `n_outputs` new tensors, named after the node
+/* Adds a node reading `inputs` and creating `n_outputs` new tensors, named after the node
  * ("name" for one output, "name:i" for several) unless `output_names` is given. Output shapes
- * are inferred at finalize. `outputs_out` (may be NULL) receives the new tensor ids. */
+ * are inferred at finalize. `outputs_out` (may be NULL) receives the new tensor ids. An input
+ * may be EP_TENSOR_ABSENT only where the op marks it [optional] (see ep_op). */
 ep_status ep_graph_add_node(ep_graph* graph, ep_op op, const char* name, const ep_attrs* attrs,
                             const int* inputs, int n_inputs, int n_outputs,
                             const char* const* output_names, int* outputs_out);

@@ -204,7 +204,8 @@ bool ep_net_token_equal(const uint8_t* a, size_t a_length, const uint8_t* b, siz
 /* Reads a token file: its bytes without trailing newlines; 1 to EP_NET_MAX_TOKEN bytes. */
 ep_status ep_net_token_load(const char* path, uint8_t token[EP_NET_MAX_TOKEN],
                             size_t* length_out);
-/* Splits "HOST:PORT" (PORT 1..65535; "[::1]:7878" for IPv6). */
+/* Splits "HOST:PORT" (PORT 0..65535, 0 meaning "any free port" to a server; "[::1]:7878" for
+ * IPv6). */
 ep_status ep_net_parse_address(const char* text, char* host, size_t host_size, int* port_out);
 
 /* --- server -------------------------------------------------------------------------------- */
@@ -287,6 +288,9 @@ void ep_client_destroy(ep_client* client);
 /* The failure of the last failed call, and the server's ERROR code when it is REFUSED. */
 ep_net_failure ep_client_failure(const ep_client* client);
 uint32_t ep_client_server_error(const ep_client* client);
+/* False when the connection cannot carry another request: closed, or the server said something
+ * unasked (its idle timeout, a shutdown). A kept connection is checked before reuse. */
+bool ep_client_idle_ok(ep_client* client);
 
 /* HELLO (the token comes from the options) and its HELLO_OK. A new HELLO changes the model or
  * split of the connection. */

@@ -12,6 +12,7 @@
 
 #include "edgeprof/bench.h"
 #include "edgeprof/characterize.h"
+#include "edgeprof/cpu.h"
 #include "edgeprof/graph.h"
 #include "edgeprof/profile.h"
 #include "edgeprof/session.h"
@@ -89,6 +90,12 @@ ep_status ep_report_table1_json(const ep_table1_row* rows, int n_rows, FILE* out
 /* characterize: results.json and report.md. */
 ep_status ep_report_characterize_json(const ep_characterize_result* result, FILE* out);
 ep_status ep_report_characterize_markdown(const ep_characterize_result* result, FILE* out);
+
+/* `edgeprof platform --json`: {"schema_version", "cpu": {model, vendor, family, model_id,
+ * stepping, cpus_online, cpus_allowed, caches: [{level, type, size_bytes, shared_by}]},
+ * "isa": {best, active, available: [...], note}, "peak_gflops": {active level, by_isa: {...}},
+ * "read_bandwidth_gbps"}. */
+ep_status ep_report_platform_json(const ep_platform_summary* summary, FILE* out);
 
 #ifdef __cplusplus
 }

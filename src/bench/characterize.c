@@ -1,4 +1,6 @@
-/* The characterization job: Table I, latency at 1..N threads, time by op type at N threads. */
+/* The characterization job: Table I, every configuration's latency, the best one, and the
+ * per-node profile there. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,23 +13,71 @@
 void ep_characterize_options_default(ep_characterize_options* options, bool quick) {
   memset(options, 0, sizeof *options);
   options->seed = EP_ZOO_DEFAULT_SEED;
-  options->warmup_runs = 1;
-  options->min_runs = quick ? 5 : 20;
-  options->min_seconds = quick ? 0.1 : 0.5;
-  options->budget_seconds = quick ? 1.0 : 5.0;
+  options->profile = true;
+  options->quick = quick;
+  options->measure.warmup_runs = 1;
+  options->measure.min_runs = quick ? 3 : 20;
+  options->measure.min_seconds = quick ? 0.05 : 0.5;
+  options->measure.budget_seconds = quick ? 0.6 : 5.0;
+}
+
+const char* ep_graph_family(const ep_graph* g) {
+  bool conv = false, rnn = false, fc = false;
+  for (int i = 0; i < ep_graph_node_count(g); i++) {
+    switch (ep_graph_node(g, i)->op) {
+      case EP_OP_CONV: conv = true; break;
+      case EP_OP_LSTM:
+      case EP_OP_GRU: rnn = true; break;
+      case EP_OP_FULLY_CONNECTED:
+      case EP_OP_GEMM:
+      case EP_OP_MATMUL: fc = true; break;
+      default: break;
+    }
+  }
+  return conv ? "cnn" : rnn ? "rnn" : fc ? "mlp" : "other";
+}
+
+char* ep_platform_id(const char* host, const char* cpu_model, char* buf, size_t size) {
+  if (size == 0) return buf;
+  size_t n = 0;
+  bool dash = true; /* no leading dash, no double dashes */
+  const char* parts[2] = {host, cpu_model};
+  for (int k = 0; k < 2; k++) {
+    const char* s = parts[k];
+    if (s == NULL || *s == '\0' || strcmp(s, "unknown") == 0) continue;
+    if (!dash && n + 1 < size) {
+      buf[n++] = '-';
+      dash = true;
+    }
+    for (; *s && n + 1 < size && n < 64; s++) {
+      unsigned char ch = (unsigned char)tolower((unsigned char)*s);
+      /* Trademark noise in brand strings: "(R)", "(TM)", "CPU @ 2.10GHz" stays readable. */
+      if (isalnum(ch)) {
+        buf[n++] = (char)ch;
+        dash = false;
+      } else if (!dash) {
+        buf[n++] = '-';
+        dash = true;
+      }
+    }
+  }
+  while (n > 0 && buf[n - 1] == '-') n--;
+  buf[n] = '\0';
+  if (n == 0) snprintf(buf, size, "unknown");
+  return buf;
 }
 
 typedef struct job {
   const ep_characterize_options* options;
-  int step, steps;   /* configurations done / in all, for "[3/10]" */
-  char what[128];    /* "resnet50, 2 threads" */
-  double last_said;  /* ep_now() of the last progress line */
+  int step, steps;  /* configurations started / in all, for "[3/40]" */
+  char what[160];   /* "resnet50: big, 2 threads" */
+  double last_said; /* ep_now() of the last progress line */
 } job;
 
 static void say(job* j, const char* format, ...) __attribute__((format(printf, 2, 3)));
 static void say(job* j, const char* format, ...) {
   if (j->options->progress == NULL) return;
-  char line[256];
+  char line[320];
   va_list args;
   va_start(args, format);
   vsnprintf(line, sizeof line, format, args);
@@ -41,30 +91,6 @@ static void on_run(void* user, int run, double elapsed) {
   if (ep_now() - j->last_said >= 1.0) {
     say(j, "[%d/%d] %s: %d runs, %.1f s", j->step, j->steps, j->what, run, elapsed);
   }
-}
-
-/* Warms up, times one run and caps the run count so that slow models stay within budget. */
-static ep_status plan_runs(ep_session* session, job* j, ep_bench_options* bench) {
-  const ep_characterize_options* o = j->options;
-  double one_run = 0.0;
-  int warmups = o->warmup_runs > 0 ? o->warmup_runs : 1;
-  for (int i = 0; i < warmups; i++) {
-    double t0 = ep_now();
-    ep_status status = ep_session_run(session);
-    if (status != EP_OK) return status;
-    one_run = ep_now() - t0;
-  }
-  ep_bench_options_default(bench);
-  bench->warmup_runs = 0;
-  bench->min_runs = o->min_runs;
-  bench->min_seconds = o->min_seconds;
-  bench->progress = on_run;
-  bench->user = j;
-  if (o->budget_seconds > 0.0 && one_run > 0.0 && one_run * o->min_runs > o->budget_seconds) {
-    int cap = (int)(o->budget_seconds / one_run);
-    bench->max_runs = cap < 3 ? 3 : cap;
-  }
-  return EP_OK;
 }
 
 static ep_status copy_nodes(const ep_graph* g, ep_characterize_model* m) {
@@ -85,40 +111,47 @@ static ep_status copy_nodes(const ep_graph* g, ep_characterize_model* m) {
   return EP_OK;
 }
 
-/* One thread count: the whole-network latency, and at the last count the per-node profile. */
-static ep_status measure(const ep_graph* g, int threads, const int* cpus, int n_cpus,
-                         bool profile, job* j, ep_characterize_model* m) {
-  ep_session_options so = {threads, cpus, n_cpus};
-  ep_session* session = NULL;
-  double* samples = NULL;
-  int n_samples = 0;
-  ep_bench_options bench;
-  ep_status status = ep_session_create(g, &so, &session);
-  if (status != EP_OK) goto cleanup;
-  if (threads == 1) ep_session_memory_get(session, &m->memory);
-  status = plan_runs(session, j, &bench);
-  if (status != EP_OK) goto cleanup;
-  if (profile) {
-    /* A profile run is a pair (whole run, timed run): half as many pairs fit the budget. */
-    if (bench.max_runs > 0) bench.max_runs = bench.max_runs / 2 > 3 ? bench.max_runs / 2 : 3;
-    status = ep_profile_run(session, &bench, &m->profile);
-    if (status != EP_OK) goto cleanup;
-    m->latency[threads - 1] = m->profile->whole;
-    m->profile_threads = threads;
-  } else {
-    status = ep_bench_run(session, &bench, &samples, &n_samples);
-    if (status != EP_OK) goto cleanup;
-    ep_latency_stats_compute(samples, n_samples, &m->latency[threads - 1]);
+/* The thread counts measured on `set`. */
+static int set_threads(const ep_characterize_result* r, const ep_core_set* set, int* out) {
+  int n = 0;
+  int limit = set->n_cpus > 8 ? set->n_cpus : 8;
+  for (int i = 0; i < r->n_threads; i++) {
+    if (r->threads_given || r->threads[i] <= limit) out[n++] = r->threads[i];
   }
+  return n;
+}
 
-cleanup:
-  free(samples);
+/* The per-node profile at the best configuration. */
+static ep_status profile_best(const ep_graph* g, const ep_core_set* set, job* j,
+                              ep_characterize_model* m) {
+  const ep_measurement* best = &m->measurements[m->best];
+  const ep_measure_options* mo = &j->options->measure;
+  ep_session_options so = {best->threads, set->cpus, set->n_cpus};
+  ep_session* session = NULL;
+  ep_status status = ep_session_create(g, &so, &session);
+  if (status != EP_OK) return status;
+  ep_bench_options bench;
+  ep_bench_options_default(&bench);
+  bench.warmup_runs = mo->warmup_runs > 0 ? mo->warmup_runs : 1;
+  bench.min_runs = mo->min_runs > 0 ? mo->min_runs : 1;
+  bench.min_seconds = mo->min_seconds;
+  bench.progress = on_run;
+  bench.user = j;
+  /* A profile run is a pair (whole run, timed run): half the budget's runs, never under 3. */
+  double one_run = best->stats.median / 1e3;
+  if (mo->budget_seconds > 0.0 && one_run > 0.0 &&
+      2.0 * one_run * bench.min_runs > mo->budget_seconds) {
+    int cap = (int)(mo->budget_seconds / (2.0 * one_run));
+    bench.max_runs = cap < 3 ? 3 : cap;
+  }
+  status = ep_profile_run(session, &bench, &m->profile);
   ep_session_destroy(session);
   return status;
 }
 
-static ep_status characterize_model(const char* name, const int* cpus, int n_cpus,
-                                    int max_threads, job* j, ep_characterize_model* m) {
+static ep_status characterize_model(const char* name, const ep_core_set* const* sets,
+                                    int n_sets, job* j, ep_characterize_result* r,
+                                    ep_characterize_model* m) {
   const ep_characterize_options* o = j->options;
   ep_graph* defined = NULL;
   ep_graph* optimized = NULL;
@@ -128,21 +161,50 @@ static ep_status characterize_model(const char* name, const int* cpus, int n_cpu
   ep_table1_row_from_graph(ep_zoo_find(name), defined, &m->table1);
   ep_graph_destroy(defined);
   defined = NULL;
+  snprintf(m->family, sizeof m->family, "%s", ep_graph_family(optimized));
   status = copy_nodes(optimized, m);
   if (status != EP_OK) goto cleanup;
-  m->latency = calloc((size_t)max_threads, sizeof *m->latency);
-  if (m->latency == NULL) {
+
+  int total = 0;
+  int threads[EP_SWEEP_MAX_THREADS];
+  for (int s = 0; s < n_sets; s++) total += set_threads(r, sets[s], threads);
+  m->measurements = calloc((size_t)(total > 0 ? total : 1), sizeof *m->measurements);
+  if (m->measurements == NULL) {
     status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for results");
     goto cleanup;
   }
-  m->n_threads = max_threads;
-  for (int t = 1; t <= max_threads; t++) {
-    bool profile = t == max_threads;
-    j->step++;
-    snprintf(j->what, sizeof j->what, "%s, %d thread%s", name, t, t > 1 ? "s" : "");
-    say(j, "[%d/%d] %s%s ...", j->step, j->steps, j->what, profile ? " + per-node profile" : "");
-    status = measure(optimized, t, cpus, n_cpus, profile, j, m);
-    if (status != EP_OK) goto cleanup;
+  ep_measure_options mo = o->measure;
+  mo.on_run = on_run;
+  mo.user = j;
+  for (int s = 0; s < n_sets; s++) {
+    int n_threads = set_threads(r, sets[s], threads);
+    for (int k = 0; k < n_threads; k++) {
+      j->step++;
+      snprintf(j->what, sizeof j->what, "%s: %s, %d thread%s%s", name, sets[s]->name, threads[k],
+               threads[k] > 1 ? "s" : "",
+               threads[k] > sets[s]->n_cpus ? " (oversubscribed)" : "");
+      say(j, "[%d/%d] %s ...", j->step, j->steps, j->what);
+      ep_measurement* meas = &m->measurements[m->n_measurements];
+      status = ep_measure(optimized, sets[s], threads[k], &mo, meas,
+                          m->n_measurements == 0 ? &m->memory : NULL);
+      if (status != EP_OK) goto cleanup;
+      m->n_measurements++;
+    }
+  }
+  m->best = 0;
+  for (int i = 1; i < m->n_measurements; i++) {
+    if (m->measurements[i].stats.median < m->measurements[m->best].stats.median) m->best = i;
+  }
+  if (o->profile && m->n_measurements > 0) {
+    const ep_measurement* b = &m->measurements[m->best];
+    const ep_core_set* set = NULL;
+    for (int s = 0; s < n_sets && set == NULL; s++) {
+      if (strcmp(sets[s]->name, b->core_set) == 0) set = sets[s];
+    }
+    snprintf(j->what, sizeof j->what, "%s: per-node profile at the best configuration (%s, %d "
+             "thread%s)", name, b->core_set, b->threads, b->threads > 1 ? "s" : "");
+    say(j, "[%d/%d] %s ...", j->step, j->steps, j->what);
+    status = profile_best(optimized, set, j, m);
   }
 
 cleanup:
@@ -161,7 +223,7 @@ static void format_date(char* buf, size_t size) {
 
 ep_status ep_characterize_run(const ep_characterize_options* options,
                               ep_characterize_result** result_out) {
-  if (options == NULL || result_out == NULL) {
+  if (options == NULL || result_out == NULL || options->topology == NULL) {
     return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_characterize_run: NULL argument");
   }
   int n_models = options->models != NULL ? options->n_models : ep_zoo_count();
@@ -171,45 +233,70 @@ ep_status ep_characterize_run(const ep_characterize_options* options,
       return ep_model_load(options->models[i], options->seed, NULL, NULL); /* the message */
     }
   }
-  int allowed[EP_MAX_CPUS];
-  const int* cpus = options->cpus;
-  int n_cpus = options->n_cpus;
-  bool pinned = cpus != NULL && n_cpus > 0;
-  if (pinned) {
-    ep_status status = ep_cpus_check(cpus, n_cpus);
-    if (status != EP_OK) return status;
+  const ep_topology* topo = options->topology;
+  const ep_core_set* sets[EP_TOPOLOGY_MAX_SETS];
+  int n_sets = 0;
+  if (options->core_sets != NULL && options->n_core_sets > 0) {
+    for (int i = 0; i < options->n_core_sets && n_sets < EP_TOPOLOGY_MAX_SETS; i++) {
+      const ep_core_set* s = ep_topology_find(topo, options->core_sets[i]);
+      if (s == NULL) {
+        char known[512] = "";
+        for (int k = 0; k < topo->n_sets; k++) {
+          if (k) strncat(known, ", ", sizeof known - strlen(known) - 1);
+          strncat(known, topo->sets[k].name, sizeof known - strlen(known) - 1);
+        }
+        return ep_error(EP_ERR_INVALID_ARGUMENT, "unknown core set '%s' (this machine has: %s)",
+                        options->core_sets[i], known);
+      }
+      sets[n_sets++] = s;
+    }
   } else {
-    n_cpus = ep_cpus_allowed(allowed, EP_MAX_CPUS);
-    cpus = allowed;
+    for (int i = 0; i < topo->n_sets; i++) sets[n_sets++] = &topo->sets[i];
   }
-  int max_threads = options->max_threads > 0 ? options->max_threads : n_cpus;
+  if (n_sets == 0) return ep_error(EP_ERR_INVALID_ARGUMENT, "no core set to measure");
 
   ep_status status = EP_OK;
   ep_characterize_result* r = calloc(1, sizeof *r);
   if (r == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for results");
+  r->topology = malloc(sizeof *r->topology);
   r->models = calloc((size_t)n_models, sizeof *r->models);
-  if (r->models == NULL) {
+  if (r->topology == NULL || r->models == NULL) {
     status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for results");
     goto cleanup;
   }
+  memcpy(r->topology, topo, sizeof *topo);
   r->n_models = n_models;
   ep_host_name(r->host, sizeof r->host);
   format_date(r->date, sizeof r->date);
+  ep_cpu_info_get(&r->cpu);
+  snprintf(r->isa, sizeof r->isa, "%s", ep_cpu_isa_name(ep_cpu_isa_active()));
+  ep_platform_id(r->host, r->cpu.model, r->platform_id, sizeof r->platform_id);
+  r->n_core_sets = n_sets;
+  for (int i = 0; i < n_sets; i++) {
+    snprintf(r->core_sets[i], sizeof r->core_sets[i], "%s", sets[i]->name);
+  }
+  if (options->threads != NULL && options->n_threads > 0) {
+    r->threads_given = true;
+    r->n_threads = options->n_threads < EP_SWEEP_MAX_THREADS ? options->n_threads
+                                                             : EP_SWEEP_MAX_THREADS;
+    memcpy(r->threads, options->threads, (size_t)r->n_threads * sizeof *r->threads);
+  } else {
+    r->n_threads = ep_sweep_default_threads(topo->n_allowed, r->threads, EP_SWEEP_MAX_THREADS);
+  }
   r->seed = options->seed;
-  ep_cpulist_format(cpus, n_cpus, r->cpus, sizeof r->cpus);
-  r->pinned = pinned;
-  r->warmup_runs = options->warmup_runs;
-  r->min_runs = options->min_runs;
-  r->min_seconds = options->min_seconds;
-  r->budget_seconds = options->budget_seconds;
+  r->quick = options->quick;
+  r->measure = options->measure;
+  r->measure.on_run = NULL;
+  r->measure.user = NULL;
 
-  job j = {options, 0, n_models * max_threads, "", ep_now()};
+  job j = {options, 0, 0, "", ep_now()};
+  int threads[EP_SWEEP_MAX_THREADS];
+  for (int s = 0; s < n_sets; s++) j.steps += set_threads(r, sets[s], threads);
+  j.steps *= n_models;
   double start = ep_now();
   for (int i = 0; i < n_models; i++) {
-    const char* name =
-        options->models != NULL ? options->models[i] : ep_zoo_entry_at(i)->name;
-    status = characterize_model(name, pinned ? cpus : NULL, pinned ? n_cpus : 0, max_threads,
-                                &j, &r->models[i]);
+    const char* name = options->models != NULL ? options->models[i] : ep_zoo_entry_at(i)->name;
+    status = characterize_model(name, sets, n_sets, &j, r, &r->models[i]);
     if (status != EP_OK) goto cleanup;
   }
   r->elapsed_seconds = ep_now() - start;
@@ -230,9 +317,11 @@ void ep_characterize_result_destroy(ep_characterize_result* result) {
     ep_characterize_model* m = &result->models[i];
     for (int k = 0; m->nodes != NULL && k < m->n_nodes; k++) free(m->nodes[k].name);
     free(m->nodes);
-    free(m->latency);
+    ep_measurements_clear(m->measurements, m->n_measurements);
+    free(m->measurements);
     ep_profile_destroy(m->profile);
   }
   free(result->models);
+  free(result->topology);
   free(result);
 }

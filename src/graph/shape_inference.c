@@ -226,7 +226,9 @@ static ep_status infer_rnn_onnx(infer* c, int gates) {
   if (a->direction < EP_RNN_FORWARD || a->direction > EP_RNN_BIDIRECTIONAL) {
     return fail(c, "unknown direction %d", a->direction);
   }
-  if (a->rnn_layout != 0 && a->rnn_layout != 1) return fail(c, "layout %d is not 0 or 1", a->rnn_layout);
+  if (a->rnn_layout != 0 && a->rnn_layout != 1) {
+    return fail(c, "layout %d is not 0 or 1", a->rnn_layout);
+  }
   if (a->rnn_clip < 0.0f) return fail(c, "negative clip %g", (double)a->rnn_clip);
   const ep_shape* x = in_shape(c, 0);
   const ep_shape* w = in_shape(c, 1);
@@ -304,8 +306,8 @@ static ep_status infer_pool(infer* c) {
   const ep_shape* x = in_shape(c, 0);
   ep_attrs* a = &c->node->attrs;
   char msg[160];
-  if (x->rank != 4 && x->rank != 3) {
-    return fail_shape(c, 0, "x", "rank 4 (NCHW) or rank 3 (NCW)");
+  if (x->rank < 3 || x->rank > 5) {
+    return fail_shape(c, 0, "x", "rank 3 (NCW), 4 (NCHW) or 5 (NCDHW)");
   }
   if (x->rank == 3) {
     /* 1-D: the height is 1 and its window attributes are trivial. */
@@ -329,7 +331,21 @@ static ep_status infer_pool(infer* c) {
       return fail(c, "%s", msg);
     }
   }
-  int64_t in[2] = {x->rank == 4 ? x->dims[2] : 1, x->dims[x->rank - 1]};
+  int64_t out_d = 1;
+  if (x->rank == 5) {
+    if (a->stride_d == 0) a->stride_d = 1;
+    if (a->dilation_d == 0) a->dilation_d = 1;
+    int64_t eff = (int64_t)a->dilation_d * (a->kernel_d - 1) + 1;
+    if (a->kernel_d < 1 || a->stride_d < 1 || a->dilation_d < 1 || a->pad_front < 0 ||
+        a->pad_back < 0 || a->pad_front >= eff || a->pad_back >= eff) {
+      return fail(c, "depth window kernel %d, stride %d, dilation %d, pads %d, %d: the kernel "
+                     "must be positive and the pads smaller than it",
+                  a->kernel_d, a->stride_d, a->dilation_d, a->pad_front, a->pad_back);
+    }
+    out_d = window_out(x->dims[2], a->pad_front, a->pad_back, eff, a->stride_d, a->ceil_mode);
+    if (out_d < 1) return fail_shape(c, 0, "x", "a depth of at least the kernel");
+  }
+  int64_t in[2] = {x->rank >= 4 ? x->dims[x->rank - 2] : 1, x->dims[x->rank - 1]};
   int64_t out[2];
   for (int i = 0; i < 2; i++) {
     int64_t eff = (int64_t)a->dilation[i] * (a->kernel[i] - 1) + 1;
@@ -342,6 +358,8 @@ static ep_status infer_pool(infer* c) {
   }
   if (x->rank == 3) {
     set_output(c, ep_shape_make(3, (int64_t[]){x->dims[0], x->dims[1], out[1]}));
+  } else if (x->rank == 5) {
+    set_output(c, ep_shape_make(5, (int64_t[]){x->dims[0], x->dims[1], out_d, out[0], out[1]}));
   } else {
     set_output(c, ep_shape_make(4, (int64_t[]){x->dims[0], x->dims[1], out[0], out[1]}));
   }
@@ -461,7 +479,9 @@ static ep_status infer_gemm(infer* c) {
   ep_node* n = c->node;
   ep_attrs* a = &n->attrs;
   char expect[96];
-  if (n->n_inputs < 2 || n->n_inputs > 3) return fail(c, "has %d inputs, expected 2 or 3", n->n_inputs);
+  if (n->n_inputs < 2 || n->n_inputs > 3) {
+    return fail(c, "has %d inputs, expected 2 or 3", n->n_inputs);
+  }
   if (n->n_outputs != 1) return fail(c, "has %d outputs, expected 1", n->n_outputs);
   if (!present(c, 0) || !present(c, 1)) return fail(c, "inputs A and B are required");
   const ep_shape* sa = in_shape(c, 0);
@@ -546,7 +566,8 @@ static ep_status infer_softmax(infer* c) {
 static ep_status infer_leaky_relu(infer* c) {
   ep_status st = check_counts(c, 1, 1);
   if (st != EP_OK) return st;
-  if (!isfinite(c->node->attrs.alpha)) return fail(c, "alpha %g is not finite", (double)c->node->attrs.alpha);
+  const float alpha = c->node->attrs.alpha;
+  if (!isfinite(alpha)) return fail(c, "alpha %g is not finite", (double)alpha);
   set_output(c, *in_shape(c, 0));
   return EP_OK;
 }

@@ -17,7 +17,12 @@
 
 /* --- binary ops with numpy broadcasting ------------------------------------------------------ */
 
-typedef enum ep_binary_op { EP_BINARY_ADD, EP_BINARY_SUB, EP_BINARY_MUL, EP_BINARY_DIV } ep_binary_op;
+typedef enum ep_binary_op {
+  EP_BINARY_ADD,
+  EP_BINARY_SUB,
+  EP_BINARY_MUL,
+  EP_BINARY_DIV
+} ep_binary_op;
 
 /* The broadcast of a and b with adjacent dims merged where both operands allow it: y is
  * [dims[0], ..., dims[rank-1]] and element (i0, ...) reads a[sum i_d * a_stride[d]] and b
@@ -48,8 +53,8 @@ void ep_ref_gemm(int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b, fl
                  const ep_shape* c_shape, float* y);
 
 /* numpy matmul of a [..., m, k] (or [k]) and b [..., k, n] (or [k]); y as the graph infers. */
-void ep_ref_matmul(const ep_shape* a_shape, const float* a, const ep_shape* b_shape,
-                   const float* b, float* y);
+void ep_ref_matmul(const ep_shape* a_shape, const float* a, const ep_shape* b_shape, const float* b,
+                   float* y);
 
 /* --- unary -------------------------------------------------------------------------------- */
 
@@ -60,17 +65,19 @@ void ep_clip_run(size_t n, float lo, float hi, const float* x, float* y, ep_thre
 
 /* --- softmax and log-softmax along the middle dim of x viewed as [outer, n, inner] ------------ */
 
-void ep_ref_softmax_axis(size_t outer, size_t n, size_t inner, bool log, const float* x,
-                         float* y);
-void ep_softmax_axis_run(size_t outer, size_t n, size_t inner, bool log, const float* x,
-                         float* y, ep_threadpool* pool);
+void ep_ref_softmax_axis(size_t outer, size_t n, size_t inner, bool log, const float* x, float* y);
+void ep_softmax_axis_run(size_t outer, size_t n, size_t inner, bool log, const float* x, float* y,
+                         ep_threadpool* pool);
 
 /* --- pooling with ONNX semantics ------------------------------------------------------------ */
 
+/* 3-D windows; a 2-D pool has depth 1 (in_d = out_d = kernel_d = stride_d = dilation_d = 1,
+ * no depth padding). */
 typedef struct ep_window_pool_desc {
-  int batch, channels, in_h, in_w, out_h, out_w;
-  int kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w;
-  int pad_top, pad_left, pad_bottom, pad_right;
+  int batch, channels, in_d, in_h, in_w, out_d, out_h, out_w;
+  int kernel_d, kernel_h, kernel_w, stride_d, stride_h, stride_w;
+  int dilation_d, dilation_h, dilation_w;
+  int pad_front, pad_top, pad_left, pad_back, pad_bottom, pad_right;
   bool count_include_pad;
 } ep_window_pool_desc;
 
@@ -114,13 +121,13 @@ void ep_pad_run(const ep_shape* x_shape, const int* pads, int mode, float value,
 /* --- ONNX LSTM and GRU -------------------------------------------------------------------- */
 
 typedef struct ep_rnn_desc {
-  bool lstm;        /* else GRU */
+  bool lstm; /* else GRU */
   int seq_len, batch, input_size, hidden_size;
-  int directions;   /* 1 or 2 (bidirectional: direction 0 forward, 1 reverse) */
-  bool reverse;     /* one direction, run backwards */
-  int layout;       /* ONNX layout: 0 [T, N, .], 1 [N, T, .] */
+  int directions;           /* 1 or 2 (bidirectional: direction 0 forward, 1 reverse) */
+  bool reverse;             /* one direction, run backwards */
+  int layout;               /* ONNX layout: 0 [T, N, .], 1 [N, T, .] */
   bool linear_before_reset; /* GRU */
-  float clip;       /* > 0: gate pre-activations clipped to [-clip, clip] */
+  float clip;               /* > 0: gate pre-activations clipped to [-clip, clip] */
   bool has_bias, has_peepholes;
 } ep_rnn_desc;
 

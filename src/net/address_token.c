@@ -28,7 +28,7 @@ ep_status ep_net_parse_address(const char* text, char* host, size_t host_size, i
   char* end = NULL;
   errno = 0;
   long port = strtol(port_text, &end, 10);
-  if (*port_text < '0' || *port_text > '9' || *end != '\0' || errno != 0 || port < 1 ||
+  if (*port_text < '0' || *port_text > '9' || *end != '\0' || errno != 0 || port < 0 ||
       port > 65535) {
     goto bad;
   }
@@ -38,7 +38,7 @@ ep_status ep_net_parse_address(const char* text, char* host, size_t host_size, i
   return EP_OK;
 bad:
   return ep_error(EP_ERR_INVALID_ARGUMENT,
-                  "bad address '%s' (HOST:PORT with PORT 1-65535, e.g. 127.0.0.1:7878)", text);
+                  "bad address '%s' (HOST:PORT with PORT 0-65535, e.g. 127.0.0.1:7878)", text);
 }
 
 ep_status ep_net_token_load(const char* path, uint8_t token[EP_NET_MAX_TOKEN],

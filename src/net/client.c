@@ -1,4 +1,5 @@
 /* The edge side of the protocol: one connection, one request at a time. */
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,14 @@ void ep_client_destroy(ep_client* c) {
 }
 
 ep_net_failure ep_client_failure(const ep_client* c) { return c->failure; }
+
+bool ep_client_idle_ok(ep_client* c) {
+  if (c->fd < 0) return false;
+  /* Between requests the server sends nothing: anything readable is a close or an ERROR
+   * (an idle timeout, a shutdown). */
+  struct pollfd p = {c->fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 0;
+}
 uint32_t ep_client_server_error(const ep_client* c) { return c->server_error; }
 
 /* Records a failure; the connection is unusable afterwards. */

@@ -70,6 +70,7 @@ static void drop_connection(ep_offload* o) {
 /* A connection whose HELLO names split k. On failure *failure says why. */
 static ep_status connect_for(ep_offload* o, int k, ep_net_failure* failure) {
   *failure = EP_NET_FAIL_NONE;
+  if (o->client != NULL && !ep_client_idle_ok(o->client)) drop_connection(o);
   if (o->client != NULL && o->hello_split == k) return EP_OK;
   if (o->client == NULL) {
     ep_status st = ep_client_connect(&o->opt.client, &o->client, failure);

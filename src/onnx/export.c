@@ -221,8 +221,22 @@ static void window(ex* e, Onnx__NodeProto* o, const ep_node* n, int rank, bool k
                    bool dilation) {
   const ep_attrs* a = &n->attrs;
   int sp = rank - 2, off = 2 - sp;
-  int k[2], s[2], d[2], p[4];
-  for (int i = 0; i < sp; i++) {
+  int k[3], s[3], d[3], p[6];
+  if (sp == 3) { /* depth first */
+    k[0] = a->kernel_d;
+    s[0] = a->stride_d ? a->stride_d : 1;
+    d[0] = a->dilation_d ? a->dilation_d : 1;
+    p[0] = a->pad_front;
+    p[3] = a->pad_back;
+    for (int i = 0; i < 2; i++) {
+      k[i + 1] = a->kernel[i];
+      s[i + 1] = a->stride[i] ? a->stride[i] : 1;
+      d[i + 1] = a->dilation[i] ? a->dilation[i] : 1;
+      p[i + 1] = a->pad[i];
+      p[i + 4] = a->pad[i + 2];
+    }
+  }
+  for (int i = 0; sp < 3 && i < sp; i++) {
     k[i] = a->kernel[off + i];
     s[i] = a->stride[off + i] ? a->stride[off + i] : 1;
     d[i] = a->dilation[off + i] ? a->dilation[off + i] : 1;
@@ -334,7 +348,7 @@ static ep_status export_node(ex* e, const ep_node* n) {
     case EP_OP_MAX_POOL:
     case EP_OP_AVG_POOL: {
       bool max = n->op == EP_OP_MAX_POOL;
-      int dil = (a->dilation[0] > 1 || a->dilation[1] > 1);
+      int dil = (a->dilation[0] > 1 || a->dilation[1] > 1 || a->dilation_d > 1);
       if (!max && dil) return ep_error(EP_ERR_UNSUPPORTED, "export: node %s: dilated AveragePool needs opset 19", n->name);
       o = node(e, max ? "MaxPool" : "AveragePool", n->name, 1, ins, 1, &y);
       window(e, o, n, xs->rank, true, max && dil);

@@ -60,7 +60,10 @@ static int rank_of(onnx_imp* c, int tensor) { return imp_shape(c, tensor)->rank;
 static ep_status window_attrs(onnx_imp* c, const Onnx__NodeProto* n, const ep_shape* s,
                               const int64_t* kernel_from_w, ep_attrs* a) {
   int sp = s->rank - 2; /* spatial dims */
-  if (sp != 1 && sp != 2) return imp_unsupported(c, "%d-D windows (1-D and 2-D only)", sp);
+  bool pool = kernel_from_w == NULL;
+  if (sp != 1 && sp != 2 && !(sp == 3 && pool)) {
+    return imp_unsupported(c, "%d-D windows (1-D and 2-D; 3-D for pooling)", sp);
+  }
   int64_t k[4], st[4], pd[8], dl[4];
   int nk, ns, np, nd;
   ep_status e = attr_ints(c, n, "kernel_shape", k, 4, &nk);
@@ -76,7 +79,7 @@ static ep_status window_attrs(onnx_imp* c, const Onnx__NodeProto* n, const ep_sh
   if (nk != sp || (ns >= 0 && ns != sp) || (np >= 0 && np != 2 * sp) || (nd >= 0 && nd != sp)) {
     return imp_bad(c, "kernel_shape, strides, pads or dilations do not match %d spatial dims", sp);
   }
-  int64_t kk[2], ss[2], dd[2], pb[2], pe[2];
+  int64_t kk[3], ss[3], dd[3], pb[3], pe[3];
   for (int i = 0; i < sp; i++) {
     kk[i] = k[i];
     ss[i] = ns >= 0 ? st[i] : 1;
@@ -104,6 +107,21 @@ static ep_status window_attrs(onnx_imp* c, const Onnx__NodeProto* n, const ep_sh
     for (int i = 0; i < sp; i++) pb[i] = pe[i] = 0;
   } else if (pad_mode[0] != '\0' && strcmp(pad_mode, "NOTSET") != 0) {
     return imp_bad(c, "unknown auto_pad '%s'", pad_mode);
+  }
+  if (sp == 3) { /* depth first, then H and W as for 2-D */
+    a->kernel_d = (int)kk[0];
+    a->stride_d = (int)ss[0];
+    a->dilation_d = (int)dd[0];
+    a->pad_front = (int)pb[0];
+    a->pad_back = (int)pe[0];
+    for (int i = 0; i < 2; i++) {
+      a->kernel[i] = (int)kk[i + 1];
+      a->stride[i] = (int)ss[i + 1];
+      a->dilation[i] = (int)dd[i + 1];
+      a->pad[i] = (int)pb[i + 1];
+      a->pad[i + 2] = (int)pe[i + 1];
+    }
+    return EP_OK;
   }
   /* 1-D: height 1. */
   int o = 2 - sp;
@@ -147,7 +165,7 @@ static ep_status import_pool(onnx_imp* c, const Onnx__NodeProto* n) {
   ep_status st = imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
   const ep_shape* s = imp_shape(c, x);
-  if (s->rank != 3 && s->rank != 4) return imp_unsupported(c, "rank-%d input (1-D and 2-D only)", s->rank);
+  if (s->rank < 3 || s->rank > 5) return imp_unsupported(c, "rank-%d input (1-D to 3-D pooling)", s->rank);
   ep_attrs a = ep_attrs_default(max ? EP_OP_MAX_POOL : EP_OP_AVG_POOL);
   st = window_attrs(c, n, s, NULL, &a);
   if (st != EP_OK) return st;

@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static _Thread_local char last_error[512];
+static _Thread_local char last_error[8192]; /* long enough to list every unsupported node of a model */
 
 const char* ep_status_name(ep_status status) {
   switch (status) {

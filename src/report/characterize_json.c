@@ -1,31 +1,113 @@
-/* characterize: results.json (schema in docs/results.md). */
+/* characterize: results.json, and sweep --json (schemas in docs/results.md). */
 #include <math.h>
+#include <string.h>
 
 #include "edgeprof/report.h"
 #include "report/json_util.h"
 
-static cJSON* latency_rows(const ep_characterize_model* m) {
-  cJSON* rows = cJSON_CreateArray();
-  for (int t = 1; rows != NULL && t <= m->n_threads; t++) {
-    const ep_latency_stats* s = &m->latency[t - 1];
-    cJSON* row = ep_json_latency(s);
+static void add_cpulist(cJSON* o, const char* key, const int* cpus, int n) {
+  char list[4096];
+  cJSON_AddStringToObject(o, key, ep_cpulist_format(cpus, n, list, sizeof list));
+}
+
+static cJSON* topology_json(const ep_topology* t) {
+  cJSON* o = cJSON_CreateObject();
+  if (o == NULL) return NULL;
+  cJSON_AddStringToObject(o, "kind", t->kind);
+  cJSON_AddStringToObject(o, "source", t->source);
+  ep_json_add_int(o, "clusters", t->n_clusters);
+  ep_json_add_int(o, "threads_per_core", t->threads_per_core);
+  ep_json_add_int(o, "cpus_online", t->n_cpus);
+  add_cpulist(o, "cpus_allowed", t->allowed, t->n_allowed);
+  cJSON_AddStringToObject(o, "allowed_from", t->allowed_from);
+  cJSON* cpus = cJSON_AddArrayToObject(o, "cpus");
+  for (int i = 0; cpus != NULL && i < t->n_cpus; i++) {
+    const ep_topology_cpu* c = &t->cpus[i];
+    cJSON* row = cJSON_CreateObject();
     if (row == NULL) break;
-    ep_json_add_int(row, "threads", t);
-    ep_json_add_int(row, "runs", s->count);
-    cJSON_AddItemToArray(rows, row);
+    ep_json_add_int(row, "id", c->id);
+    cJSON_AddBoolToObject(row, "allowed", c->allowed);
+    ep_json_add_int(row, "cluster", c->cluster);
+    ep_json_add_int(row, "capacity", c->capacity);
+    ep_json_add_int(row, "max_freq_khz", c->max_freq_khz);
+    ep_json_add_int(row, "core", c->core);
+    cJSON_AddItemToArray(cpus, row);
   }
-  return rows;
+  cJSON* sets = cJSON_AddArrayToObject(o, "core_sets");
+  for (int i = 0; sets != NULL && i < t->n_sets; i++) {
+    const ep_core_set* s = &t->sets[i];
+    cJSON* row = cJSON_CreateObject();
+    if (row == NULL) break;
+    cJSON_AddStringToObject(row, "name", s->name);
+    add_cpulist(row, "cpus", s->cpus, s->n_cpus);
+    ep_json_add_int(row, "size", s->n_cpus);
+    cJSON_AddStringToObject(row, "description", s->description);
+    cJSON_AddBoolToObject(row, "user_defined", s->user_defined);
+    cJSON_AddItemToArray(sets, row);
+  }
+  cJSON* notes = cJSON_AddArrayToObject(o, "notes");
+  for (int i = 0; notes != NULL && i < t->n_notes; i++) {
+    cJSON_AddItemToArray(notes, cJSON_CreateString(t->notes[i]));
+  }
+  return o;
+}
+
+static cJSON* platform_json(const ep_characterize_result* r) {
+  cJSON* o = cJSON_CreateObject();
+  if (o == NULL) return NULL;
+  cJSON_AddStringToObject(o, "id", r->platform_id);
+  cJSON_AddStringToObject(o, "host", r->host);
+  cJSON_AddStringToObject(o, "cpu_model", r->cpu.model);
+  cJSON_AddStringToObject(o, "cpu_vendor", r->cpu.vendor);
+  cJSON_AddStringToObject(o, "isa", r->isa);
+  cJSON* caches = cJSON_AddArrayToObject(o, "caches");
+  for (int i = 0; caches != NULL && i < r->cpu.n_caches; i++) {
+    const ep_cpu_cache* c = &r->cpu.caches[i];
+    cJSON* row = cJSON_CreateObject();
+    if (row == NULL) break;
+    ep_json_add_int(row, "level", c->level);
+    cJSON_AddStringToObject(row, "type", c->type);
+    ep_json_add_int(row, "size_bytes", (int64_t)c->size_bytes);
+    ep_json_add_int(row, "shared_by", c->shared_by);
+    cJSON_AddItemToArray(caches, row);
+  }
+  cJSON_AddItemToObject(o, "topology", topology_json(r->topology));
+  return o;
+}
+
+static cJSON* measurement_json(const ep_measurement* m) {
+  cJSON* o = cJSON_CreateObject();
+  if (o == NULL) return NULL;
+  cJSON_AddStringToObject(o, "backend", m->backend);
+  cJSON_AddStringToObject(o, "core_set", m->core_set);
+  cJSON_AddStringToObject(o, "cpus", m->cpus);
+  ep_json_add_int(o, "set_size", m->set_size);
+  ep_json_add_int(o, "threads", m->threads);
+  cJSON_AddBoolToObject(o, "oversubscribed", m->oversubscribed);
+  ep_json_add_int(o, "warmup_runs", m->warmup_runs);
+  ep_json_add_int(o, "runs", m->n_samples);
+  cJSON_AddItemToObject(o, "latency_ms", ep_json_latency(&m->stats));
+  cJSON* samples = cJSON_AddArrayToObject(o, "samples_ms");
+  for (int i = 0; samples != NULL && i < m->n_samples; i++) {
+    cJSON_AddItemToArray(samples, cJSON_CreateNumber(ep_json_ms(m->samples_ms[i])));
+  }
+  cJSON_AddNumberToObject(o, "seconds", round(m->seconds * 1e3) / 1e3);
+  return o;
 }
 
 static cJSON* profile_json(const ep_characterize_model* m) {
   const ep_profile* p = m->profile;
+  if (p == NULL) return cJSON_CreateNull();
+  const ep_measurement* b = &m->measurements[m->best];
   cJSON* o = cJSON_CreateObject();
-  if (o == NULL || p == NULL) return o;
-  ep_json_add_int(o, "threads", m->profile_threads);
+  if (o == NULL) return NULL;
+  cJSON_AddStringToObject(o, "backend", b->backend);
+  cJSON_AddStringToObject(o, "core_set", b->core_set);
+  cJSON_AddStringToObject(o, "cpus", b->cpus);
+  ep_json_add_int(o, "threads", b->threads);
   ep_json_add_int(o, "runs", p->runs);
   ep_json_add_ms(o, "total_ms", p->total_ms);
-  ep_json_add_ms(o, "whole_run_median_ms", p->whole.median);
-  ep_json_add_ms(o, "whole_run_mean_ms", p->whole.mean);
+  cJSON_AddItemToObject(o, "whole_run_ms", ep_json_latency(&p->whole));
   cJSON* by_op = cJSON_AddArrayToObject(o, "by_op_type");
   for (int i = 0; by_op != NULL && i < p->n_op_types; i++) {
     cJSON* row = cJSON_CreateObject();
@@ -44,6 +126,8 @@ static cJSON* profile_json(const ep_characterize_model* m) {
     cJSON_AddStringToObject(n, "name", node->name);
     cJSON_AddStringToObject(n, "op", node->op);
     ep_json_add_ms(n, "avg_ms", p->node_ms[i]);
+    ep_json_add_percent(n, "percent", p->total_ms > 0.0 ? 100.0 * p->node_ms[i] / p->total_ms
+                                                        : 0.0);
     ep_json_add_int(n, "macs", node->macs);
     ep_json_add_int(n, "params", node->params);
     ep_json_add_int(n, "output_bytes", node->output_bytes);
@@ -56,14 +140,24 @@ static cJSON* model_json(const ep_characterize_model* m) {
   cJSON* o = cJSON_CreateObject();
   if (o == NULL) return NULL;
   cJSON_AddStringToObject(o, "name", m->table1.zoo->name);
-  cJSON_AddItemToObject(o, "latency_ms", latency_rows(m));
-  cJSON* median = cJSON_AddArrayToObject(o, "median_ms");
-  cJSON* speedup = cJSON_AddArrayToObject(o, "speedup");
-  double base = m->n_threads > 0 ? m->latency[0].median : 0.0;
-  for (int t = 1; median != NULL && speedup != NULL && t <= m->n_threads; t++) {
-    double med = m->latency[t - 1].median;
-    cJSON_AddItemToArray(median, cJSON_CreateNumber(ep_json_ms(med)));
-    cJSON_AddItemToArray(speedup, cJSON_CreateNumber(med > 0.0 ? round(1e4 * base / med) / 1e4 : 0.0));
+  cJSON_AddStringToObject(o, "family", m->family);
+  cJSON* list = cJSON_AddArrayToObject(o, "measurements");
+  for (int i = 0; list != NULL && i < m->n_measurements; i++) {
+    cJSON_AddItemToArray(list, measurement_json(&m->measurements[i]));
+  }
+  if (m->n_measurements > 0) {
+    const ep_measurement* b = &m->measurements[m->best];
+    cJSON* best = cJSON_AddObjectToObject(o, "best");
+    if (best != NULL) {
+      ep_json_add_int(best, "index", m->best);
+      cJSON_AddStringToObject(best, "backend", b->backend);
+      cJSON_AddStringToObject(best, "core_set", b->core_set);
+      ep_json_add_int(best, "threads", b->threads);
+      ep_json_add_ms(best, "median_ms", b->stats.median);
+      ep_json_add_ms(best, "p90_ms", b->stats.p90);
+    }
+  } else {
+    cJSON_AddNullToObject(o, "best");
   }
   cJSON_AddItemToObject(o, "profile", profile_json(m));
   cJSON* memory = cJSON_AddObjectToObject(o, "memory_bytes");
@@ -74,26 +168,32 @@ static cJSON* model_json(const ep_characterize_model* m) {
 ep_status ep_report_characterize_json(const ep_characterize_result* r, FILE* out) {
   cJSON* doc = ep_json_begin();
   if (doc == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
-  cJSON_AddNumberToObject(doc, "schema_version", EP_RESULTS_SCHEMA_VERSION);
+  cJSON_AddNumberToObject(doc, "schema_version", EP_CHARACTERIZE_SCHEMA_VERSION);
   cJSON_AddStringToObject(doc, "kind", "characterize");
-  cJSON_AddStringToObject(doc, "host", r->host);
+  cJSON_AddItemToObject(doc, "platform", platform_json(r));
   cJSON_AddStringToObject(doc, "date", r->date);
   cJSON_AddNumberToObject(doc, "seed", (double)r->seed);
-  cJSON_AddStringToObject(doc, "cpus", r->cpus);
-  cJSON_AddBoolToObject(doc, "pinned", r->pinned);
-  int max_threads = r->n_models > 0 ? r->models[0].n_threads : 0;
-  cJSON* threads = cJSON_AddArrayToObject(doc, "threads");
-  for (int t = 1; threads != NULL && t <= max_threads; t++) {
-    cJSON_AddItemToArray(threads, cJSON_CreateNumber(t));
-  }
+  cJSON_AddBoolToObject(doc, "quick", r->quick);
   cJSON* settings = cJSON_AddObjectToObject(doc, "settings");
   if (settings != NULL) {
-    ep_json_add_int(settings, "warmup_runs", r->warmup_runs);
-    ep_json_add_int(settings, "min_runs", r->min_runs);
-    cJSON_AddNumberToObject(settings, "min_seconds", r->min_seconds);
-    cJSON_AddNumberToObject(settings, "budget_seconds", r->budget_seconds);
+    cJSON* backends = cJSON_AddArrayToObject(settings, "backends");
+    if (backends != NULL) cJSON_AddItemToArray(backends, cJSON_CreateString(EP_BACKEND_CPU));
+    cJSON* sets = cJSON_AddArrayToObject(settings, "core_sets");
+    for (int i = 0; sets != NULL && i < r->n_core_sets; i++) {
+      cJSON_AddItemToArray(sets, cJSON_CreateString(r->core_sets[i]));
+    }
+    cJSON* threads = cJSON_AddArrayToObject(settings, "threads");
+    for (int i = 0; threads != NULL && i < r->n_threads; i++) {
+      cJSON_AddItemToArray(threads, cJSON_CreateNumber(r->threads[i]));
+    }
+    cJSON_AddStringToObject(settings, "threads_per_set",
+                            r->threads_given ? "all" : "up to max(8, set size)");
+    ep_json_add_int(settings, "warmup_runs", r->measure.warmup_runs);
+    ep_json_add_int(settings, "min_runs", r->measure.min_runs);
+    cJSON_AddNumberToObject(settings, "min_seconds", r->measure.min_seconds);
+    cJSON_AddNumberToObject(settings, "budget_seconds", r->measure.budget_seconds);
   }
-  cJSON_AddNumberToObject(doc, "elapsed_s", r->elapsed_seconds);
+  cJSON_AddNumberToObject(doc, "elapsed_s", round(r->elapsed_seconds * 1e3) / 1e3);
   ep_json_add_int(doc, "peak_rss_bytes", (int64_t)r->peak_rss_bytes);
   cJSON* table1 = cJSON_AddArrayToObject(doc, "table1");
   for (int i = 0; table1 != NULL && i < r->n_models; i++) {
@@ -102,6 +202,20 @@ ep_status ep_report_characterize_json(const ep_characterize_result* r, FILE* out
   cJSON* models = cJSON_AddArrayToObject(doc, "models");
   for (int i = 0; models != NULL && i < r->n_models; i++) {
     cJSON_AddItemToArray(models, model_json(&r->models[i]));
+  }
+  return ep_json_finish(doc, out);
+}
+
+ep_status ep_report_sweep_json(const ep_sweep_report* s, FILE* out) {
+  cJSON* doc = ep_json_begin();
+  if (doc == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
+  cJSON_AddNumberToObject(doc, "schema_version", EP_CHARACTERIZE_SCHEMA_VERSION);
+  cJSON_AddStringToObject(doc, "kind", "sweep");
+  cJSON_AddStringToObject(doc, "model", s->model);
+  cJSON_AddItemToObject(doc, "topology", topology_json(s->topology));
+  cJSON* list = cJSON_AddArrayToObject(doc, "measurements");
+  for (int i = 0; list != NULL && i < s->n_measurements; i++) {
+    cJSON_AddItemToArray(list, measurement_json(&s->measurements[i]));
   }
   return ep_json_finish(doc, out);
 }

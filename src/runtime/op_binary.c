@@ -37,8 +37,7 @@ static ep_status binary_prepare(const ep_graph* g, const ep_node* node, op_prepa
   return EP_OK;
 }
 
-static void binary_run(const void* state, const ep_node* node, const ep_graph* g,
-                       const op_io* io) {
+static void binary_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
   const binary_state* s = state;
   if (s->op == EP_BINARY_ADD && s->same_shape) {
     size_t n = (size_t)ep_shape_numel(ep_node_output_shape(g, node, 0));

@@ -2,15 +2,15 @@
  * panels, alpha folded in, and the product runs on the packed GEMM shared with fully connected
  * layers; a constant C that is one row broadcast down the output becomes the column bias of the
  * GEMM's epilogue. Products of two activations (attention, node tests) run a row-parallel loop. */
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kernels/f32-fc/fc.h"
 #include "kernels/f32-gemm/gemm.h"
 #include "runtime/ops.h"
 
 typedef struct gemm_state {
-  size_t m, n, k;  /* per matrix of the product; MatMul with packed B: m covers every row */
+  size_t m, n, k; /* per matrix of the product; MatMul with packed B: m covers every row */
   bool trans_a, trans_b;
   float alpha, beta;
   float* packed;   /* alpha * B' as B panels, or NULL for the row loop */
@@ -73,8 +73,8 @@ static ep_status gemm_prepare(const ep_graph* g, const ep_node* node, op_prepare
   if (has_c) s->c_shape = *ep_node_input_shape(g, node, 2);
   if (is_constant(g, node, 1)) {
     const float* b = ep_graph_tensor(g, node->inputs[1])->data;
-    status = s->trans_b ? pack_weights(s, node, b, 1, s->k, p)
-                        : pack_weights(s, node, b, s->n, 1, p);
+    status =
+        s->trans_b ? pack_weights(s, node, b, 1, s->k, p) : pack_weights(s, node, b, s->n, 1, p);
     if (status != EP_OK) goto fail;
   }
   /* C as a column bias: constant, and the same for every row. */
@@ -167,8 +167,8 @@ static void packed_product(const gemm_state* s, const float* a, bool trans_a, fl
     }
     a_rows = io->workspace;
   }
-  ep_f32_fc_compute(config, s->m, s->k, s->n, a_rows, s->packed, s->col_bias, EP_ACT_NONE, y,
-                    s->n, io->pool);
+  ep_f32_fc_compute(config, s->m, s->k, s->n, a_rows, s->packed, s->col_bias, EP_ACT_NONE, y, s->n,
+                    io->pool);
 }
 
 static size_t row_grain(size_t n, size_t k) {
@@ -202,8 +202,7 @@ static ep_status matmul_prepare(const ep_graph* g, const ep_node* node, op_prepa
   if (sb->rank <= 2 && is_constant(g, node, 1)) {
     /* Weights: every row of a (batch dims included) times the same B. */
     s->m = (size_t)ep_shape_numel(sa) / s->k;
-    ep_status status =
-        pack_weights(s, node, ep_graph_tensor(g, node->inputs[1])->data, s->n, 1, p);
+    ep_status status = pack_weights(s, node, ep_graph_tensor(g, node->inputs[1])->data, s->n, 1, p);
     if (status != EP_OK) {
       gemm_destroy(s);
       return status;
@@ -255,8 +254,7 @@ static void matmul_rows(void* ctx, size_t begin, size_t end, int worker) {
   }
 }
 
-static void matmul_run(const void* state, const ep_node* node, const ep_graph* g,
-                       const op_io* io) {
+static void matmul_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
   (void)node;
   (void)g;
   const gemm_state* s = state;
@@ -265,8 +263,7 @@ static void matmul_run(const void* state, const ep_node* node, const ep_graph* g
     return;
   }
   rows_job job = {s, io->in[0], io->in[1], io->out[0]};
-  ep_threadpool_parallel_for(io->pool, s->batches * s->m, row_grain(s->n, s->k), matmul_rows,
-                             &job);
+  ep_threadpool_parallel_for(io->pool, s->batches * s->m, row_grain(s->n, s->k), matmul_rows, &job);
 }
 
 const op_kernel ep_op_gemm = {gemm_prepare, gemm_run, gemm_destroy, 0};

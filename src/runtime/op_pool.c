@@ -1,7 +1,7 @@
 /* MaxPool and AveragePool with ONNX semantics, and GlobalMaxPool. The blocked pooling kernels
  * (ep_max_pool_run, ep_avg_pool_run) take the common case; dilated windows, and average pooling
  * that counts padding where a ceil-mode window runs past the end padding, take the general
- * window kernel. A 1-D pool (x [N, C, W]) runs as a 2-D pool of height 1. */
+ * window kernel, as do 3-D pools. A 1-D pool (x [N, C, W]) runs as a 2-D pool of height 1. */
 #include <stdlib.h>
 
 #include "kernels/kernels.h"
@@ -28,15 +28,22 @@ static ep_status pool_prepare(const ep_graph* g, const ep_node* node, op_prepare
   const ep_attrs* a = &node->attrs;
   pool_state* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
-  const bool two_d = x->rank == 4;
+  const bool has_h = x->rank >= 4, has_d = x->rank == 5;
   ep_window_pool_desc* d = &s->desc;
   *d = (ep_window_pool_desc){
       .batch = (int)x->dims[0],
       .channels = (int)x->dims[1],
-      .in_h = two_d ? (int)x->dims[2] : 1,
+      .in_d = has_d ? (int)x->dims[2] : 1,
+      .in_h = has_h ? (int)x->dims[x->rank - 2] : 1,
       .in_w = (int)x->dims[x->rank - 1],
-      .out_h = two_d ? (int)y->dims[2] : 1,
+      .out_d = has_d ? (int)y->dims[2] : 1,
+      .out_h = has_h ? (int)y->dims[y->rank - 2] : 1,
       .out_w = (int)y->dims[y->rank - 1],
+      .kernel_d = has_d ? a->kernel_d : 1,
+      .stride_d = has_d ? or_one(a->stride_d) : 1,
+      .dilation_d = has_d ? or_one(a->dilation_d) : 1,
+      .pad_front = has_d ? a->pad_front : 0,
+      .pad_back = has_d ? a->pad_back : 0,
       .kernel_h = a->kernel[0],
       .kernel_w = a->kernel[1],
       .stride_h = or_one(a->stride[0]),
@@ -49,13 +56,12 @@ static ep_status pool_prepare(const ep_graph* g, const ep_node* node, op_prepare
       .pad_right = a->pad[3],
       .count_include_pad = node->op == EP_OP_AVG_POOL && a->count_include_pad,
   };
-  s->blocked = d->dilation_h == 1 && d->dilation_w == 1;
+  s->blocked = !has_d && d->dilation_h == 1 && d->dilation_w == 1;
   if (d->count_include_pad) {
-    s->blocked = s->blocked &&
-                 windows_inside(d->in_h, d->out_h, d->kernel_h, d->stride_h, d->pad_top,
-                                d->pad_bottom) &&
-                 windows_inside(d->in_w, d->out_w, d->kernel_w, d->stride_w, d->pad_left,
-                                d->pad_right);
+    s->blocked =
+        s->blocked &&
+        windows_inside(d->in_h, d->out_h, d->kernel_h, d->stride_h, d->pad_top, d->pad_bottom) &&
+        windows_inside(d->in_w, d->out_w, d->kernel_w, d->stride_w, d->pad_left, d->pad_right);
   }
   s->blocked_desc = (ep_pool_desc){
       .batch = d->batch,

@@ -11,7 +11,7 @@ extern const op_kernel ep_op_lstm; /* the zoo layout */
 enum { IN_X, IN_W, IN_R, IN_B, IN_SEQ_LENS, IN_H0, IN_C0, IN_P };
 
 typedef struct rnn_state {
-  void* zoo;          /* the zoo LSTM's state, or NULL */
+  void* zoo; /* the zoo LSTM's state, or NULL */
   ep_rnn_desc desc;
   float* packed;      /* NULL: packed into the workspace by each run */
   size_t pack_offset; /* where in the workspace, when packed per run */
@@ -59,7 +59,8 @@ static ep_status rnn_prepare(const ep_graph* g, const ep_node* node, op_prepared
   bool constants = true;
   for (int i = 0; i < node->n_inputs && i < 8; i++) {
     present[i] = node->inputs[i] >= 0;
-    const bool weight = i == IN_W || i == IN_R || i == IN_B || (i == IN_P && node->op == EP_OP_LSTM);
+    const bool weight =
+        i == IN_W || i == IN_R || i == IN_B || (i == IN_P && node->op == EP_OP_LSTM);
     if (present[i] && weight) {
       constants = constants && ep_graph_tensor(g, node->inputs[i])->kind == EP_TENSOR_CONSTANT;
     }

@@ -41,8 +41,6 @@ static const struct {
   const char* test;
   const char* reason;
 } known_exceptions[] = {
-    {"test_averagepool_3d_default", "3-D pooling (the runtime has 1-D and 2-D windows)"},
-    {"test_maxpool_3d_default", "3-D pooling (the runtime has 1-D and 2-D windows)"},
     {"test_batchnorm_epsilon_training_mode", "training mode (running statistics outputs)"},
     {"test_batchnorm_example_training_mode", "training mode (running statistics outputs)"},
     {"test_constant", "the graph folds to a constant at load: nothing to run"},

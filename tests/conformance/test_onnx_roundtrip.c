@@ -18,7 +18,9 @@ static bool same_attrs(const ep_attrs* a, const ep_attrs* b) {
               SAME(epsilon) && SAME(act) && SAME(alpha) && SAME(beta) && SAME(lrn_bias) &&
               SAME(size) && SAME(trans_a) && SAME(trans_b) && SAME(clip_min) && SAME(clip_max) &&
               SAME(softmax_2d) && SAME(perm) && SAME(pads) && SAME(pad_mode) && SAME(pad_value) &&
-              SAME(direction) && SAME(linear_before_reset) && SAME(rnn_clip) && SAME(rnn_layout);
+              SAME(direction) && SAME(linear_before_reset) && SAME(rnn_clip) && SAME(rnn_layout) &&
+              SAME(kernel_d) && SAME(stride_d) && SAME(dilation_d) && SAME(pad_front) &&
+              SAME(pad_back);
   same = same && a->shape.rank == b->shape.rank;
   for (int i = 0; same && i < a->shape.rank; i++) same = a->shape.dims[i] == b->shape.dims[i];
   return same;

@@ -19,13 +19,13 @@ typedef struct test_server {
   int port;
 } test_server;
 
-static void* test_server_main(void* arg) {
+static inline void* test_server_main(void* arg) {
   ep_server_run(((test_server*)arg)->server);
   return NULL;
 }
 
 /* Starts a loopback server; `opt` may be NULL (defaults). Returns 0 on success. */
-static int test_server_start(test_server* ts, const ep_server_options* opt) {
+static inline int test_server_start(test_server* ts, const ep_server_options* opt) {
   ep_server_options o;
   if (opt != NULL) {
     o = *opt;
@@ -46,7 +46,7 @@ static int test_server_start(test_server* ts, const ep_server_options* opt) {
   return 0;
 }
 
-static void test_server_stop(test_server* ts) {
+static inline void test_server_stop(test_server* ts) {
   ep_server_stop(ts->server);
   pthread_join(ts->thread, NULL);
   ep_server_destroy(ts->server);
@@ -64,7 +64,7 @@ typedef struct test_model {
   size_t output_count;
 } test_model;
 
-static int test_model_open(test_model* m, const char* name, uint64_t input_seed) {
+static inline int test_model_open(test_model* m, const char* name, uint64_t input_seed) {
   memset(m, 0, sizeof *m);
   m->name = name;
   if (ep_model_load(name, EP_ZOO_DEFAULT_SEED, NULL, &m->graph) != EP_OK) return -1;
@@ -85,7 +85,7 @@ static int test_model_open(test_model* m, const char* name, uint64_t input_seed)
   return ep_session_get_output(m->session, 0, m->expected, m->output_count) == EP_OK ? 0 : -1;
 }
 
-static void test_model_close(test_model* m) {
+static inline void test_model_close(test_model* m) {
   ep_session_destroy(m->session);
   ep_graph_destroy(m->graph);
   free(m->input);
@@ -93,7 +93,7 @@ static void test_model_close(test_model* m) {
   free(m->got);
 }
 
-static void test_offload_options(ep_offload_options* o, const char* model, int port) {
+static inline void test_offload_options(ep_offload_options* o, const char* model, int port) {
   memset(o, 0, sizeof *o);
   ep_client_options_default(&o->client);
   o->client.host = "127.0.0.1";
@@ -105,7 +105,7 @@ static void test_offload_options(ep_offload_options* o, const char* model, int p
 }
 
 /* Runs split k; returns 1 when the output equals the local result bit for bit. */
-static int test_offload_once(test_model* m, ep_offload* off, int k, ep_offload_run_info* info) {
+static inline int test_offload_once(test_model* m, ep_offload* off, int k, ep_offload_run_info* info) {
   if (ep_session_set_input(m->session, 0, m->input, m->input_count) != EP_OK) return 0;
   if (ep_offload_run(off, k, info) != EP_OK) {
     fprintf(stderr, "%s k=%d: %s\n", m->name, k, ep_last_error());

@@ -50,8 +50,7 @@ static inline ep_graph* case_graph(const op_case* c, bool expect_ok) {
     }
   }
   if (st == EP_OK) {
-    st = ep_graph_add_node(g, c->op, "node", &c->attrs, ids, c->n_inputs, c->n_outputs, NULL,
-                           outs);
+    st = ep_graph_add_node(g, c->op, "node", &c->attrs, ids, c->n_inputs, c->n_outputs, NULL, outs);
   }
   for (int k = 0; k < c->n_outputs && st == EP_OK; k++) st = ep_graph_mark_output(g, outs[k]);
   if (st == EP_OK) st = ep_graph_finalize(g);
@@ -95,8 +94,8 @@ static inline void check_case(const char* what, const op_case* c, double tol) {
     int input = 0;
     for (int i = 0; i < c->n_inputs; i++) {
       if (c->data[i] == NULL || c->constant[i]) continue;
-      EP_CHECK_OK(ep_session_set_input(s, input++, c->data[i],
-                                       (size_t)ep_shape_numel(&c->shape[i])));
+      EP_CHECK_OK(
+          ep_session_set_input(s, input++, c->data[i], (size_t)ep_shape_numel(&c->shape[i])));
     }
     /* Twice: a run must not depend on what the previous one left behind. */
     EP_CHECK_OK(ep_session_run(s));

@@ -120,8 +120,8 @@ static void test_shapes(void) {
   /* Large enough to be split over both threads, in rows and in chunks. */
   check_broadcast(EP_OP_MUL, shp(3, 64, 33, 17, 0), shp(2, 33, 1, 0, 0), shp(3, 64, 33, 17, 0),
                   true);
-  check_broadcast(EP_OP_ADD, shp(1, 40000, 0, 0, 0), shp(1, 40000, 0, 0, 0),
-                  shp(1, 40000, 0, 0, 0), false);
+  check_broadcast(EP_OP_ADD, shp(1, 40000, 0, 0, 0), shp(1, 40000, 0, 0, 0), shp(1, 40000, 0, 0, 0),
+                  false);
   check_broadcast(EP_OP_SUB, shp(2, 50000, 1, 0, 0), shp(1, 1, 0, 0, 0), shp(2, 50000, 1, 0, 0),
                   false);
 }

@@ -15,8 +15,8 @@ static void test_gemm_hand(void) {
   const float a[] = {1, 2, 3, 4}, b[] = {5, 6, 7, 8}, cv[] = {1, -1};
   const float y[] = {2 * 19 + 3, 2 * 22 - 3, 2 * 43 + 3, 2 * 50 - 3};
   for (int constant = 0; constant < 2; constant++) {
-    op_case c = {.op = EP_OP_GEMM, .attrs = ep_attrs_default(EP_OP_GEMM), .n_inputs = 3,
-                 .n_outputs = 1};
+    op_case c = {
+        .op = EP_OP_GEMM, .attrs = ep_attrs_default(EP_OP_GEMM), .n_inputs = 3, .n_outputs = 1};
     c.attrs.alpha = 2;
     c.attrs.beta = 3;
     c.shape[0] = c.shape[1] = shp(2, 2, 2, 0, 0);
@@ -58,7 +58,9 @@ static void check_gemm(int64_t m, int64_t k, int64_t n, bool ta, bool tb, ep_sha
       y[i * n + j] = (float)v;
     }
   }
-  op_case c = {.op = EP_OP_GEMM, .attrs = ep_attrs_default(EP_OP_GEMM), .n_inputs = cv ? 3 : 2,
+  op_case c = {.op = EP_OP_GEMM,
+               .attrs = ep_attrs_default(EP_OP_GEMM),
+               .n_inputs = cv ? 3 : 2,
                .n_outputs = 1};
   c.attrs.alpha = alpha;
   c.attrs.beta = beta;
@@ -211,7 +213,40 @@ static void test_errors(void) {
   EP_CHECK_MSG(contains(msg, "input 0"), "%s", msg);
 }
 
+/* MACs and parameters: a Gemm with constant B and C, a MatMul of activations. */
+static void test_cost(void) {
+  const float z[64] = {0};
+  op_case c = {
+      .op = EP_OP_GEMM, .attrs = ep_attrs_default(EP_OP_GEMM), .n_inputs = 3, .n_outputs = 1};
+  c.shape[0] = shp(2, 3, 5, 0, 0);
+  c.shape[1] = shp(2, 5, 4, 0, 0);
+  c.shape[2] = shp(1, 4, 0, 0, 0);
+  c.data[0] = c.data[1] = c.data[2] = z;
+  c.constant[1] = c.constant[2] = true;
+  ep_graph* g = case_graph(&c, true);
+  if (g != NULL) {
+    const ep_node* n = ep_graph_node(g, 0);
+    EP_CHECK_MSG(n->cost.macs == 3 * 5 * 4 && n->cost.params == 20 + 4,
+                 "gemm cost: %lld MACs, %lld params", (long long)n->cost.macs,
+                 (long long)n->cost.params);
+    ep_graph_destroy(g);
+  }
+  op_case m = {.op = EP_OP_MATMUL, .n_inputs = 2, .n_outputs = 1};
+  m.shape[0] = shp(3, 2, 3, 4, 0);
+  m.shape[1] = shp(3, 2, 4, 5, 0);
+  m.data[0] = m.data[1] = z;
+  g = case_graph(&m, true);
+  if (g != NULL) {
+    const ep_node* n = ep_graph_node(g, 0);
+    EP_CHECK_MSG(n->cost.macs == 2 * 3 * 4 * 5 && n->cost.params == 0,
+                 "matmul cost: %lld MACs, %lld params", (long long)n->cost.macs,
+                 (long long)n->cost.params);
+    ep_graph_destroy(g);
+  }
+}
+
 int main(void) {
+  test_cost();
   test_gemm_hand();
   test_gemm_options();
   test_matmul();

@@ -322,7 +322,10 @@ static void test_pool(void) {
     float* y = malloc(9 * sizeof *y);
     ep_attrs a = pool_attrs(3, 1, 1, false, include);
     pool_expected(false, shp(4, 1, 1, 3, 3), shp(4, 1, 1, 3, 3), &a, x33, y);
-    if (include) corner_in = y[0]; else corner_ex = y[0];
+    if (include)
+      corner_in = y[0];
+    else
+      corner_ex = y[0];
     c = unary_case(EP_OP_AVG_POOL, shp(4, 1, 1, 3, 3), x33, shp(4, 1, 1, 3, 3), y);
     c.attrs = a;
     check_case(include ? "averagepool pads, count_include_pad" : "averagepool pads", &c, 1e-7);
@@ -360,6 +363,71 @@ static void test_pool(void) {
   }
 }
 
+/* A 3-D pool against the definition: x [1, 2, 5, 6, 7], kernel 2x3x2, strides 2x1x2, pads
+ * front 1, top/bottom 1, right 1, ceil mode, dilation 2 in depth. */
+static void test_pool_3d(void) {
+  const int D = 5, H = 6, W = 7, kd = 2, kh = 3, kw = 2, sd = 2, sh = 1, sw = 2, dd = 2;
+  const int pf = 1, pk = 0, pt = 1, pb = 1, pl = 0, pr = 1;
+  /* ceil((5 + 1 - 3) / 2) + 1 = 3; (6 + 2 - 3) / 1 + 1 = 6; ceil((7 + 1 - 2) / 2) + 1 = 4. */
+  const int OD = 3, OH = 6, OW = 4;
+  ep_shape xs = ep_shape_make(5, (int64_t[]){1, 2, D, H, W});
+  ep_shape ys = ep_shape_make(5, (int64_t[]){1, 2, OD, OH, OW});
+  float* x = random_values((size_t)ep_shape_numel(&xs), -1, 1);
+  float* y = malloc((size_t)ep_shape_numel(&ys) * sizeof *y);
+  for (int max = 0; max < 2; max++) {
+    for (int include = 0; include < 2; include++) {
+      for (int p = 0; p < 2; p++) {
+        for (int oz = 0; oz < OD; oz++) {
+          for (int oy = 0; oy < OH; oy++) {
+            for (int ox = 0; ox < OW; ox++) {
+              double acc = max ? -INFINITY : 0;
+              int inside = 0, padded = 0;
+              for (int a = 0; a < kd; a++) {
+                for (int b = 0; b < kh; b++) {
+                  for (int c = 0; c < kw; c++) {
+                    int iz = oz * sd - pf + a * dd, iy = oy * sh - pt + b, ix = ox * sw - pl + c;
+                    if (iz >= -pf && iz < D + pk && iy >= -pt && iy < H + pb && ix >= -pl &&
+                        ix < W + pr) {
+                      padded++;
+                    }
+                    if (iz < 0 || iz >= D || iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                    double v = x[((p * D + iz) * H + iy) * W + ix];
+                    acc = max ? fmax(acc, v) : acc + v;
+                    inside++;
+                  }
+                }
+              }
+              y[((p * OD + oz) * OH + oy) * OW + ox] =
+                  (float)(max ? acc : acc / (include ? padded : inside));
+            }
+          }
+        }
+      }
+      op_case c = unary_case(max ? EP_OP_MAX_POOL : EP_OP_AVG_POOL, xs, x, ys, y);
+      c.attrs = (ep_attrs){.kernel = {kh, kw}, .stride = {sh, sw}, .pad = {pt, pl, pb, pr}};
+      c.attrs.ceil_mode = true;
+      c.attrs.count_include_pad = include;
+      c.attrs.kernel_d = kd;
+      c.attrs.stride_d = sd;
+      c.attrs.dilation_d = dd;
+      c.attrs.pad_front = pf;
+      c.attrs.pad_back = pk;
+      check_case(max       ? "maxpool 3-D"
+                 : include ? "averagepool 3-D, count_include_pad"
+                           : "averagepool 3-D",
+                 &c, 1e-6);
+      if (max) break;
+    }
+  }
+  /* A rank-5 input without a depth kernel is refused. */
+  op_case c = unary_case(EP_OP_MAX_POOL, xs, x, ys, NULL);
+  c.attrs = (ep_attrs){.kernel = {2, 2}};
+  const char* msg = case_error(&c);
+  EP_CHECK_MSG(contains(msg, "MaxPool") && contains(msg, "depth"), "%s", msg);
+  free(x);
+  free(y);
+}
+
 static void test_global_pool(void) {
   const float x[] = {1, 5, 3, 2, -1, -2, -3, -4};
   const float gmax[] = {5, -1}, gavg[] = {2.75f, -2.5f};
@@ -381,6 +449,7 @@ int main(void) {
   test_lrn();
   test_clip_leaky();
   test_pool();
+  test_pool_3d();
   test_global_pool();
   return ep_test_finish();
 }

@@ -62,7 +62,8 @@ static void naive(const rnn_case* r, const float* x, const float* w, const float
           if (r->lstm) {
             const float* pd = p ? p + d * 3 * H : NULL;
             double i = sig(clipped(r, X[j] + Hh[j] + (pd ? pd[j] * cs[j] : 0)));
-            double f = sig(clipped(r, X[2 * H + j] + Hh[2 * H + j] + (pd ? pd[2 * H + j] * cs[j] : 0)));
+            double f =
+                sig(clipped(r, X[2 * H + j] + Hh[2 * H + j] + (pd ? pd[2 * H + j] * cs[j] : 0)));
             double g = tanh(clipped(r, X[3 * H + j] + Hh[3 * H + j]));
             cs[j] = f * cs[j] + i * g;
             double o = sig(clipped(r, X[H + j] + Hh[H + j] + (pd ? pd[H + j] * cs[j] : 0)));
@@ -122,10 +123,17 @@ static void check_rnn(const char* what, rnn_case r) {
   naive(&r, x, w, rw, b, lens, h0, c0, p, y, yh, r.lstm ? yc : NULL);
 
   /* The kernel library's reference agrees with the naive version. */
-  ep_rnn_desc desc = {.lstm = r.lstm, .seq_len = r.t, .batch = r.n, .input_size = r.in,
-                      .hidden_size = r.h, .directions = D,
-                      .reverse = r.direction == EP_RNN_REVERSE, .layout = r.layout,
-                      .linear_before_reset = r.lbr, .clip = r.clip, .has_bias = r.bias,
+  ep_rnn_desc desc = {.lstm = r.lstm,
+                      .seq_len = r.t,
+                      .batch = r.n,
+                      .input_size = r.in,
+                      .hidden_size = r.h,
+                      .directions = D,
+                      .reverse = r.direction == EP_RNN_REVERSE,
+                      .layout = r.layout,
+                      .linear_before_reset = r.lbr,
+                      .clip = r.clip,
+                      .has_bias = r.bias,
                       .has_peepholes = r.peep};
   float* ry = calloc(ny, sizeof *ry);
   float* ryh = calloc(ns, sizeof *ryh);
@@ -136,7 +144,8 @@ static void check_rnn(const char* what, rnn_case r) {
                "%s: the reference differs from the naive version", what);
 
   for (int constant = 0; constant < 2; constant++) {
-    op_case c = {.op = r.lstm ? EP_OP_LSTM : EP_OP_GRU, .n_inputs = r.lstm ? 8 : 6,
+    op_case c = {.op = r.lstm ? EP_OP_LSTM : EP_OP_GRU,
+                 .n_inputs = r.lstm ? 8 : 6,
                  .n_outputs = r.lstm ? 3 : 2};
     c.attrs.hidden_size = constant ? r.h : 0; /* 0: taken from R */
     c.attrs.direction = r.direction;
@@ -297,7 +306,34 @@ static void test_errors(void) {
   EP_CHECK_MSG(contains(msg, "sequence_lens[1] = 3"), "%s", msg);
 }
 
+/* MACs: directions x steps x batch x gates x H x (I + H); parameters: W, R, B (and P). */
+static void test_cost(void) {
+  static const float z[4096] = {0};
+  for (int lstm = 0; lstm < 2; lstm++) {
+    const int64_t G = lstm ? 4 : 3, D = 2, T = 5, N = 3, I = 7, H = 6;
+    op_case c = {.op = lstm ? EP_OP_LSTM : EP_OP_GRU, .n_inputs = 4, .n_outputs = 1};
+    c.attrs.direction = EP_RNN_BIDIRECTIONAL;
+    c.shape[0] = shp(3, T, N, I, 0);
+    c.shape[1] = shp(3, D, G * H, I, 0);
+    c.shape[2] = shp(3, D, G * H, H, 0);
+    c.shape[3] = shp(2, D, 2 * G * H, 0, 0);
+    for (int i = 0; i < 4; i++) {
+      c.data[i] = z;
+      c.constant[i] = i > 0;
+    }
+    ep_graph* g = case_graph(&c, true);
+    if (g == NULL) continue;
+    const ep_node* n = ep_graph_node(g, 0);
+    EP_CHECK_MSG(
+        n->cost.macs == D * T * N * G * H * (I + H) && n->cost.params == D * G * H * (I + H + 2),
+        "%s cost: %lld MACs, %lld params", lstm ? "lstm" : "gru", (long long)n->cost.macs,
+        (long long)n->cost.params);
+    ep_graph_destroy(g);
+  }
+}
+
 int main(void) {
+  test_cost();
   test_hand();
   test_cases();
   test_errors();

@@ -12,8 +12,8 @@
 #include "edgeprof/session.h"
 #include "edgeprof/status.h"
 
-/* Kept in step with project(VERSION) in CMakeLists.txt. */
-#define EP_CLI_VERSION "0.1.0"
+/* EP_VERSION comes from project(VERSION) in CMakeLists.txt. */
+#define EP_CLI_VERSION EP_VERSION
 
 enum {
   CLI_EXIT_OK = 0,
@@ -38,6 +38,9 @@ int cmd_characterize(int argc, char** argv);
 int cmd_run(int argc, char** argv);
 int cmd_export(int argc, char** argv);
 int cmd_plan(int argc, char** argv);
+int cmd_platform(int argc, char** argv);
+int cmd_serve(int argc, char** argv);
+int cmd_offload(int argc, char** argv);
 
 /* The command `name` (NULL if none) and its full help on stdout. */
 const cli_command* cli_find_command(const char* name);

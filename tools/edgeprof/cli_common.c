@@ -8,7 +8,7 @@
 #include "edgeprof/model.h"
 
 int cli_fail(int code, const char* format, ...) {
-  char line[1024];
+  char line[8192];
   va_list args;
   va_start(args, format);
   vsnprintf(line, sizeof line, format, args);

@@ -48,3 +48,33 @@ int cli_local_extract(const char* command, const cli_local_opt* opts, int n_opts
   *argc = out;
   return 0;
 }
+
+int cli_local_extract_list(const char* command, const char* name, const char** list, int* count,
+                           int max, int* argc, char** argv) {
+  const char* unused = NULL;
+  const cli_local_opt one = {name, &unused, NULL};
+  int out = 1, i = 1;
+  for (; i < *argc; i++) {
+    const char* arg = argv[i];
+    if (strcmp(arg, "--") == 0) break;
+    const char* value = NULL;
+    if (arg[0] != '-' || find(&one, 1, arg, &value) == NULL) {
+      argv[out++] = argv[i];
+      continue;
+    }
+    if (value == NULL) {
+      if (i + 1 >= *argc) return cli_fail(CLI_EXIT_USAGE, "%s: %s needs a value", command, name);
+      value = argv[++i];
+    }
+    if (*value == '\0') {
+      return cli_fail(CLI_EXIT_USAGE, "%s: %s needs a non-empty value", command, name);
+    }
+    if (*count >= max) {
+      return cli_fail(CLI_EXIT_USAGE, "%s: at most %d %s options", command, max, name);
+    }
+    list[(*count)++] = value;
+  }
+  for (; i < *argc; i++) argv[out++] = argv[i];
+  *argc = out;
+  return 0;
+}

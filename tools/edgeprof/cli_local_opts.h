@@ -17,5 +17,8 @@ typedef struct cli_local_opt {
  * given to a flag; 0 otherwise. */
 int cli_local_extract(const char* command, const cli_local_opt* opts, int n_opts, int* argc,
                       char** argv);
+/* The same for one repeatable option ("--input A --input B"): values appended to list[max]. */
+int cli_local_extract_list(const char* command, const char* name, const char** list, int* count,
+                           int max, int* argc, char** argv);
 
 #endif /* EDGEPROF_CLI_LOCAL_OPTS_H */

@@ -137,11 +137,16 @@ static int resolve_network(const plan_opts* o, ep_network* net, const char** nam
 int cmd_plan(int argc, char** argv) {
   plan_opts o = {0};
   const cli_local_opt local[] = {
-      {"--edge", &o.edge, NULL},           {"--server", &o.server, NULL},
-      {"--network", &o.network, NULL},     {"--bandwidth", &o.bandwidth, NULL},
-      {"--downlink", &o.downlink, NULL},   {"--rtt", &o.rtt, NULL},
-      {"--objective", &o.objective, NULL}, {"--edge-power", &o.edge_power, NULL},
-      {"--out", &o.out, NULL},             {"--sweep-bandwidth", NULL, &o.sweep},
+      {"--edge", &o.edge, NULL},
+      {"--server", &o.server, NULL},
+      {"--network", &o.network, NULL},
+      {"--bandwidth", &o.bandwidth, NULL},
+      {"--downlink", &o.downlink, NULL},
+      {"--rtt", &o.rtt, NULL},
+      {"--objective", &o.objective, NULL},
+      {"--edge-power", &o.edge_power, NULL},
+      {"--out", &o.out, NULL},
+      {"--sweep-bandwidth", NULL, &o.sweep},
   };
   int rc = cli_local_extract("plan", local, (int)(sizeof local / sizeof local[0]), &argc, argv);
   if (rc != 0) return rc;

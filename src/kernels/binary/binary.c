@@ -43,35 +43,35 @@ void ep_broadcast_desc_init(ep_broadcast_desc* d, const ep_shape* a, const ep_sh
 }
 
 /* One run of n outputs; sa and sb are 0 or 1. Written per case so that compilers vectorize. */
-#define BINARY_RUN(name, expr)                                                              \
+#define BINARY_RUN(name, expr)                                                                 \
   static void name(size_t n, const float* a, size_t sa, const float* b, size_t sb, float* y) { \
-    if (sa == 1 && sb == 1) {                                                               \
-      for (size_t i = 0; i < n; i++) {                                                      \
-        const float va = a[i], vb = b[i];                                                   \
-        y[i] = expr;                                                                        \
-      }                                                                                     \
-    } else if (sa == 1) {                                                                   \
-      const float vb = b[0];                                                                \
-      for (size_t i = 0; i < n; i++) {                                                      \
-        const float va = a[i];                                                              \
-        y[i] = expr;                                                                        \
-      }                                                                                     \
-    } else if (sb == 1) {                                                                   \
-      const float va = a[0];                                                                \
-      for (size_t i = 0; i < n; i++) {                                                      \
-        const float vb = b[i];                                                              \
-        y[i] = expr;                                                                        \
-      }                                                                                     \
-    } else {                                                                                \
-      const float va = a[0], vb = b[0];                                                     \
-      const float v = expr;                                                                 \
-      for (size_t i = 0; i < n; i++) y[i] = v;                                              \
-    }                                                                                       \
+    if (sa == 1 && sb == 1) {                                                                  \
+      for (size_t i = 0; i < n; i++) {                                                         \
+        const float va = a[i], vb = b[i];                                                      \
+        y[i] = expr;                                                                           \
+      }                                                                                        \
+    } else if (sa == 1) {                                                                      \
+      const float vb = b[0];                                                                   \
+      for (size_t i = 0; i < n; i++) {                                                         \
+        const float va = a[i];                                                                 \
+        y[i] = expr;                                                                           \
+      }                                                                                        \
+    } else if (sb == 1) {                                                                      \
+      const float va = a[0];                                                                   \
+      for (size_t i = 0; i < n; i++) {                                                         \
+        const float vb = b[i];                                                                 \
+        y[i] = expr;                                                                           \
+      }                                                                                        \
+    } else {                                                                                   \
+      const float va = a[0], vb = b[0];                                                        \
+      const float v = expr;                                                                    \
+      for (size_t i = 0; i < n; i++) y[i] = v;                                                 \
+    }                                                                                          \
   }
 
 BINARY_RUN(run_add, va + vb)
 BINARY_RUN(run_sub, va - vb)
-BINARY_RUN(run_mul, va * vb)
+BINARY_RUN(run_mul, va* vb)
 BINARY_RUN(run_div, va / vb)
 
 typedef void (*run_fn)(size_t n, const float* a, size_t sa, const float* b, size_t sb, float* y);
@@ -83,8 +83,8 @@ typedef struct binary_job {
   const float* b;
   ep_activation act;
   float* y;
-  size_t inner;  /* outputs per row */
-  size_t chunk;  /* rank 1: outputs per item */
+  size_t inner; /* outputs per row */
+  size_t chunk; /* rank 1: outputs per item */
 } binary_job;
 
 static void binary_rows(void* ctx, size_t begin, size_t end, int worker) {
@@ -132,8 +132,8 @@ void ep_binary_run(ep_binary_op op, const ep_broadcast_desc* d, const float* a, 
   };
   binary_job job = {fns[op], d, a, b, act, y, (size_t)d->dims[d->rank - 1], MIN_WORK};
   if (d->rank == 1) {
-    ep_threadpool_parallel_for(pool, (job.inner + job.chunk - 1) / job.chunk, 1,
-                               binary_chunks, &job);
+    ep_threadpool_parallel_for(pool, (job.inner + job.chunk - 1) / job.chunk, 1, binary_chunks,
+                               &job);
     return;
   }
   size_t rows = 1;

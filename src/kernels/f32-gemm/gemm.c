@@ -5,17 +5,43 @@
 
 /* Rows of A per cache block: MC x kc floats of A (128 x 256 x 4 B = 128 KiB) stay in L2 while
  * every B panel of the block streams past them. */
-enum { MC = 128 };
+enum { MC = 72 };
 
-static const ep_f32_gemm_config scalar_config = {
-    .mr = 4,
-    .nr = 8,
-    .gemm = ep_f32_gemm_ukernel_4x8__scalar,
-    .gemv = ep_f32_gemv_ukernel_1x8__scalar,
+#if defined(EP_HAVE_X86_KERNELS)
+void ep_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float* a,
+                                    const float* b, float* c, size_t ldc, bool accumulate,
+                                    const ep_f32_gemm_epilogue* epilogue);
+void ep_f32_gemv_ukernel_1x16__avx2(size_t nr, size_t kc, const float* x, const float* b, float* y,
+                                    bool accumulate, const ep_f32_gemm_epilogue* epilogue);
+void ep_f32_gemm_ukernel_8x32__avx512f(size_t mr, size_t nr, size_t kc, const float* a,
+                                       const float* b, float* c, size_t ldc, bool accumulate,
+                                       const ep_f32_gemm_epilogue* epilogue);
+void ep_f32_gemv_ukernel_1x32__avx512f(size_t nr, size_t kc, const float* x, const float* b,
+                                       float* y, bool accumulate,
+                                       const ep_f32_gemm_epilogue* epilogue);
+#endif
+
+/* One entry per ISA level; a level this build lacks has .gemm == NULL. */
+static const ep_f32_gemm_config configs[EP_ISA_COUNT] = {
+    [EP_ISA_SCALAR] = {.mr = 4, .nr = 8, .gemm = ep_f32_gemm_ukernel_4x8__scalar,
+                       .gemv = ep_f32_gemv_ukernel_1x8__scalar, .isa = EP_ISA_SCALAR},
+#if defined(EP_HAVE_X86_KERNELS)
+    [EP_ISA_AVX2] = {.mr = 6, .nr = 16, .gemm = ep_f32_gemm_ukernel_6x16__avx2,
+                     .gemv = ep_f32_gemv_ukernel_1x16__avx2, .isa = EP_ISA_AVX2},
+    [EP_ISA_AVX512] = {.mr = 8, .nr = 32, .gemm = ep_f32_gemm_ukernel_8x32__avx512f,
+                       .gemv = ep_f32_gemv_ukernel_1x32__avx512f, .isa = EP_ISA_AVX512},
+#endif
 };
 
-/* The ISA ladder (avx512f, avx2+fma, scalar) goes here once those variants exist. */
-const ep_f32_gemm_config* ep_f32_gemm_config_get(void) { return &scalar_config; }
+const ep_f32_gemm_config* ep_f32_gemm_config_for(ep_cpu_isa isa) {
+  int level = (int)isa < EP_ISA_COUNT ? (int)isa : EP_ISA_COUNT - 1;
+  while (level > 0 && configs[level].gemm == NULL) level--;
+  return &configs[level < 0 ? 0 : level];
+}
+
+const ep_f32_gemm_config* ep_f32_gemm_config_get(void) {
+  return ep_f32_gemm_config_for(ep_cpu_isa_active());
+}
 
 void ep_f32_gemm_pack_a(size_t m, size_t k, const float* a, size_t lda, size_t mr, float* out) {
   for (size_t p = 0; p < m; p += mr) {

@@ -2,8 +2,9 @@
  *
  * C [m, n] = A [m, k] x B [k, n]. The work is cut into mr x nr tiles computed by a microkernel
  * that keeps the tile in registers; the variant (and with it mr and nr) comes from
- * ep_f32_gemm_config_get(), so that ISA-specific microkernels can be dropped in later. Packed
- * data is only valid for the configuration that packed it.
+ * ep_f32_gemm_config_get(), which follows the active ISA level (edgeprof/cpu.h): 4x8 scalar,
+ * 6x16 AVX2+FMA, 8x32 AVX-512F. Packed data is only valid for the configuration that packed it,
+ * so pack and run under the same level.
  *
  * Packed layouts (both zero-padded to whole panels, so microkernels never test bounds):
  *   A panels: mr rows, k-major: panel[k * mr + r]; panel p holds rows [p * mr, p * mr + mr).
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "edgeprof/cpu.h"
 #include "edgeprof/graph.h"
 
 /* Applied to a tile once its last k block is summed: bias, then the activation. */
@@ -50,10 +52,14 @@ typedef struct ep_f32_gemm_config {
   size_t mr, nr;
   ep_f32_gemm_ukernel_fn gemm;
   ep_f32_gemv_ukernel_fn gemv;
+  ep_cpu_isa isa; /* the level these kernels need */
 } ep_f32_gemm_config;
 
-/* The best variant for this machine; never NULL. Thread-safe. */
+/* The variant of the active ISA level; never NULL. Thread-safe. */
 const ep_f32_gemm_config* ep_f32_gemm_config_get(void);
+/* The variant of a given level (the best one at or below it that this build has), whether or
+ * not the CPU can run it: check ep_cpu_isa_supported(config->isa) first. Never NULL. */
+const ep_f32_gemm_config* ep_f32_gemm_config_for(ep_cpu_isa isa);
 
 static inline size_t ep_round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
 static inline size_t ep_divide_round_up(size_t x, size_t q) { return (x + q - 1) / q; }
@@ -98,7 +104,8 @@ void ep_f32_gemm_compute(const ep_f32_gemm_config* config, size_t m, size_t n, s
                          size_t b_panel_stride, float* c, size_t ldc, bool accumulate,
                          const ep_f32_gemm_epilogue* epilogue);
 
-/* Portable microkernels (plain C that compilers vectorize). */
+/* Portable microkernels (plain C that compilers vectorize). The x86 variants are declared in
+ * gemm.c, the only caller (their files exist only in x86-64 builds). */
 void ep_f32_gemm_ukernel_4x8__scalar(size_t mr, size_t nr, size_t kc, const float* a,
                                      const float* b, float* c, size_t ldc, bool accumulate,
                                      const ep_f32_gemm_epilogue* epilogue);

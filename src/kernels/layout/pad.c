@@ -39,8 +39,8 @@ static void pad_rows(void* ctx, size_t begin, size_t end, int worker) {
     size_t rest = row, from = 0, stride = (size_t)n_in;
     bool constant = false;
     for (int i = last - 1; i >= 0; i--) {
-      const int64_t s = source((int64_t)(rest % (size_t)j->y_dims[i]), j->x_dims[i], j->begin[i],
-                               j->mode);
+      const int64_t s =
+          source((int64_t)(rest % (size_t)j->y_dims[i]), j->x_dims[i], j->begin[i], j->mode);
       rest /= (size_t)j->y_dims[i];
       if (s < 0) {
         constant = true;

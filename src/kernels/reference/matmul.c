@@ -28,8 +28,8 @@ void ep_ref_gemm(int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b, fl
   }
 }
 
-void ep_ref_matmul(const ep_shape* a_shape, const float* a, const ep_shape* b_shape,
-                   const float* b, float* y) {
+void ep_ref_matmul(const ep_shape* a_shape, const float* a, const ep_shape* b_shape, const float* b,
+                   float* y) {
   /* Promote 1-D operands to matrices, then give both the same batch rank (leading 1s). */
   const int ra = a_shape->rank, rb = b_shape->rank;
   const int64_t m = ra >= 2 ? a_shape->dims[ra - 2] : 1, k = a_shape->dims[ra - 1];

@@ -150,8 +150,8 @@ void ep_rnn_run(const ep_rnn_desc* d, const float* packed, const float* x, const
   for (size_t dir = 0; dir < D; dir++) {
     const float* pk = packed + pt.per_direction * dir;
     const bool backwards = D == 2 ? dir == 1 : d->reverse;
-    ep_f32_fc_compute(config, rows, I, G * H, xa, pk + pt.wt, pk + pt.bias, EP_ACT_NONE, xg,
-                      G * H, pool);
+    ep_f32_fc_compute(config, rows, I, G * H, xa, pk + pt.wt, pk + pt.bias, EP_ACT_NONE, xg, G * H,
+                      pool);
     for (size_t n = 0; n < N; n++) {
       const size_t at = (d->layout ? n * D + dir : dir * N + n) * H;
       for (size_t j = 0; j < H; j++) {
@@ -171,7 +171,8 @@ void ep_rnn_run(const ep_rnn_desc* d, const float* packed, const float* x, const
       for (size_t n = 0; n < N; n++) {
         const bool active = seq_lens == NULL || (float)t < seq_lens[n];
         const float* xr = xg + (d->layout ? n * T + t : t * N + n) * G * H;
-        float* yr = y ? y + ((d->layout ? (n * T + t) * D + dir : (t * D + dir) * N + n) * H) : NULL;
+        float* yr =
+            y ? y + ((d->layout ? (n * T + t) * D + dir : (t * D + dir) * N + n) * H) : NULL;
         float* h = hs + n * H;
         float* c = cs + n * H;
         float* gates = tmp;

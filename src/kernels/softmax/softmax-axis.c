@@ -56,8 +56,8 @@ static void softmax_tiles(void* ctx, size_t begin, size_t end, int worker) {
   }
 }
 
-void ep_softmax_axis_run(size_t outer, size_t n, size_t inner, bool log, const float* x,
-                         float* y, ep_threadpool* pool) {
+void ep_softmax_axis_run(size_t outer, size_t n, size_t inner, bool log, const float* x, float* y,
+                         ep_threadpool* pool) {
   if (inner == 1 && !log) {
     ep_softmax_run(outer, n, x, y, pool);
     return;

@@ -1,0 +1,114 @@
+/* Characterization results read back from results.json, one machine each: what the charts, the
+ * reports and `edgeprof report` are drawn from (never from live runs).
+ *
+ * ep_results_load reads schema version 2 (docs/results.md) and version 1 (the first
+ * characterize: thread counts 1..N on all CPUs, no core sets), which it maps onto version 2
+ * (one core set named "all"). A newer or unknown version is refused with a message naming the
+ * file and the versions this build reads.
+ *
+ * Thread-safety: plain data. */
+#ifndef EDGEPROF_RESULTS_H
+#define EDGEPROF_RESULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "edgeprof/bench.h"
+#include "edgeprof/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EP_RESULTS_OLDEST_VERSION 1 /* oldest characterize schema this build reads */
+
+typedef struct ep_results_measurement {
+  char backend[16];
+  char core_set[32];
+  char cpus[256];
+  int set_size;
+  int threads;
+  bool oversubscribed;
+  int runs;
+  ep_latency_stats stats;
+} ep_results_measurement;
+
+typedef struct ep_results_op {
+  char op[32];
+  int count;
+  double ms, percent;
+} ep_results_op;
+
+typedef struct ep_results_node {
+  char* name;
+  char op[32];
+  double avg_ms, percent;
+  int64_t macs, params, output_bytes;
+} ep_results_node;
+
+typedef struct ep_results_model {
+  char name[64];
+  char family[8]; /* "cnn", "rnn", "mlp", "other" */
+  /* Table I, as computed and as printed in the paper ("" where unknown). */
+  char description[256], input[64], output[64], note[256];
+  int layers;
+  int64_t params, macs, flops;
+  char paper_name[32], paper_input[32], paper_output[32], paper_layers[16], paper_params[16],
+      paper_flops[16];
+  int n_measurements;
+  ep_results_measurement* measurements;
+  int best; /* index of the lowest median; -1 when nothing was measured */
+  /* Per-node profile at the best configuration (has_profile false when absent). */
+  bool has_profile;
+  char profile_backend[16], profile_core_set[32];
+  int profile_threads, profile_runs;
+  double profile_total_ms;
+  int n_ops;
+  ep_results_op* ops; /* by time, largest first */
+  int n_nodes;
+  ep_results_node* nodes; /* run order */
+} ep_results_model;
+
+typedef struct ep_results_set {
+  char name[32];
+  char cpus[256];
+  int size;
+  char description[128];
+} ep_results_set;
+
+typedef struct ep_results {
+  char path[512];
+  int schema_version; /* as read from the file */
+  char platform_id[128], host[256], cpu_model[128], isa[16], date[32];
+  char topology_kind[48];
+  int cpus_online;
+  char cpus_allowed[256];
+  int n_sets;
+  ep_results_set* sets; /* core sets of the machine, listing order */
+  bool quick;
+  int warmup_runs, min_runs;
+  double min_seconds, budget_seconds, elapsed_seconds;
+  int n_models;
+  ep_results_model* models;
+} ep_results;
+
+/* Reads `path` (a results.json, or a folder holding one). EP_ERR_NOT_FOUND if missing,
+ * EP_ERR_FORMAT if it is not a characterize results file or a field has the wrong type,
+ * EP_ERR_UNSUPPORTED for a schema version this build does not read. */
+ep_status ep_results_load(const char* path, ep_results** results_out);
+/* NULL is a no-op. */
+void ep_results_destroy(ep_results* results);
+
+/* The model named `name`, NULL if absent. */
+const ep_results_model* ep_results_find_model(const ep_results* results, const char* name);
+/* Its best measurement on `backend` (NULL: any), NULL if none. */
+const ep_results_measurement* ep_results_best(const ep_results_model* model, const char* backend);
+/* Its measurement on (core_set, threads) on any backend, NULL if none. */
+const ep_results_measurement* ep_results_point(const ep_results_model* model,
+                                               const char* core_set, int threads);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EDGEPROF_RESULTS_H */

@@ -1,0 +1,104 @@
+/* GEMM microkernel template (internal): an MR x (NV * VF_LANES) tile of C in registers.
+ *
+ * Included once per ISA variant after a vector shim (kernels/simd/vec-*.h) and three macros:
+ *   EP_UK_MR    rows of the tile (packed A panel height);
+ *   EP_UK_NV    vectors per row (the B panel width is EP_UK_NV * VF_LANES);
+ *   EP_UK_NAME  the function to define (ep_f32_gemm_ukernel_fn).
+ * Per k step: EP_UK_NV loads of B, EP_UK_MR broadcasts of A, EP_UK_MR * EP_UK_NV FMAs into
+ * independent accumulators. A tile narrower than one vector less than the panel (the last pixels
+ * of a small image) runs with fewer vectors, so that it costs what it computes. */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernels/activation.h"
+#include "kernels/f32-gemm/gemm.h"
+#include "kernels/kernels.h"
+
+#define MR EP_UK_MR
+#define NV EP_UK_NV
+#define NR (EP_UK_NV * VF_LANES)
+
+#define EP_UK_ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* acc [MR][nv] = A panel x B panel over kc steps, nv <= NV vectors per row. */
+EP_UK_ALWAYS_INLINE void tile_product(const int nv, size_t kc, const float* restrict a,
+                                      const float* restrict b, vf acc[MR][NV]) {
+  _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+    _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] = vf_zero();
+  }
+  _Pragma("GCC unroll 2") for (size_t k = 0; k < kc; k++) {
+    vf bv[NV];
+    _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) bv[v] = vf_load(b + v * VF_LANES);
+    _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+      const vf ar = vf_bcast(a + r);
+      _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) {
+        acc[r][v] = vf_fmadd(ar, bv[v], acc[r][v]);
+      }
+    }
+    a += MR;
+    b += NR;
+  }
+}
+
+/* Adds what C holds and the biases, clamps, and stores rows [0, mr) and columns [0, nr) of the
+ * tile; nv vectors per row cover nr. */
+EP_UK_ALWAYS_INLINE void tile_store(const int nv, vf acc[MR][NV], size_t mr, size_t nr,
+                                    float* restrict c, size_t ldc, bool accumulate,
+                                    const ep_f32_gemm_epilogue* epilogue) {
+  const float* row_bias = epilogue != NULL ? epilogue->row_bias : NULL;
+  const float* col_bias = epilogue != NULL ? epilogue->col_bias : NULL;
+  const ep_activation act = epilogue != NULL ? epilogue->act : EP_ACT_NONE;
+  const bool clamp = act == EP_ACT_RELU || act == EP_ACT_RELU6;
+  const vf lo = vf_zero();
+  const vf hi = vf_set1(act == EP_ACT_RELU6 ? 6.0f : 3.4028235e38f);
+  size_t lanes[NV]; /* valid lanes of each vector */
+  vf cb[NV];
+  _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) {
+    const size_t first = (size_t)v * VF_LANES;
+    lanes[v] = nr <= first ? 0 : nr - first >= VF_LANES ? VF_LANES : nr - first;
+    cb[v] = vf_zero();
+    if (col_bias != NULL && lanes[v] == VF_LANES) cb[v] = vf_load(col_bias + first);
+    if (col_bias != NULL && lanes[v] > 0 && lanes[v] < VF_LANES) {
+      cb[v] = vf_load_tail(col_bias + first, lanes[v]);
+    }
+  }
+  _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+    if ((size_t)r >= mr) break;
+    float* cr = c + (size_t)r * ldc;
+    const vf rb = row_bias != NULL ? vf_bcast(row_bias + r) : vf_zero();
+    _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) {
+      vf x = acc[r][v];
+      if (lanes[v] == VF_LANES) {
+        if (accumulate) x = vf_add(x, vf_load(cr + v * VF_LANES));
+        x = vf_add(vf_add(x, rb), cb[v]);
+        if (clamp) x = vf_min(vf_max(x, lo), hi);
+        vf_store(cr + v * VF_LANES, x);
+      } else if (lanes[v] > 0) {
+        if (accumulate) x = vf_add(x, vf_load_tail(cr + v * VF_LANES, lanes[v]));
+        x = vf_add(vf_add(x, rb), cb[v]);
+        if (clamp) x = vf_min(vf_max(x, lo), hi);
+        vf_store_tail(cr + v * VF_LANES, lanes[v], x);
+      }
+    }
+    if (act == EP_ACT_SIGMOID || act == EP_ACT_TANH) ep_activation_apply(act, cr, nr);
+  }
+}
+
+void EP_UK_NAME(size_t mr, size_t nr, size_t kc, const float* restrict a, const float* restrict b,
+                float* restrict c, size_t ldc, bool accumulate,
+                const ep_f32_gemm_epilogue* epilogue) {
+  vf acc[MR][NV];
+  if (NV > 1 && nr <= (size_t)(NV - 1) * VF_LANES) {
+    /* One vector less per row, for narrow tails. */
+    tile_product(NV - 1, kc, a, b, acc);
+    tile_store(NV - 1, acc, mr, nr, c, ldc, accumulate, epilogue);
+  } else {
+    tile_product(NV, kc, a, b, acc);
+    tile_store(NV, acc, mr, nr, c, ldc, accumulate, epilogue);
+  }
+}
+
+#undef MR
+#undef NV
+#undef NR
+#undef EP_UK_ALWAYS_INLINE

@@ -1,0 +1,88 @@
+/* The vector shim for AVX2 + FMA (internal): 8 floats per vector. Included only by *-avx2.c
+ * files, which the build compiles with -mavx2 -mfma.
+ *
+ * The shims (vec-avx2.h, vec-avx512f.h) define the same names over their own vector width, and
+ * kernel templates (*-impl.h) are written once against them: each ISA variant is then a file
+ * that includes its shim and the template, and the AVX-512 variants, which cannot be run on
+ * every machine, share their logic with the AVX2 ones that can. Every function is static inline
+ * so that each ISA's translation unit has its own copy, compiled with its own flags. */
+#ifndef EDGEPROF_KERNELS_SIMD_VEC_AVX2_H
+#define EDGEPROF_KERNELS_SIMD_VEC_AVX2_H
+
+#if !defined(__AVX2__) || !defined(__FMA__)
+#error "vec-avx2.h needs -mavx2 -mfma (name the file *-avx2.c)"
+#endif
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef __m256 vf;
+#define VF_LANES 8
+
+static inline vf vf_zero(void) { return _mm256_setzero_ps(); }
+static inline vf vf_set1(float x) { return _mm256_set1_ps(x); }
+static inline vf vf_load(const float* p) { return _mm256_loadu_ps(p); }
+static inline void vf_store(float* p, vf v) { _mm256_storeu_ps(p, v); }
+static inline vf vf_bcast(const float* p) { return _mm256_broadcast_ss(p); }
+static inline vf vf_fmadd(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+static inline vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
+static inline vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
+static inline vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+static inline vf vf_div(vf a, vf b) { return _mm256_div_ps(a, b); }
+/* max/min return the second operand when either is NaN: with the data first and a bound second,
+ * a NaN becomes the bound, as the scalar `x > 0 ? x : 0` does. */
+static inline vf vf_max(vf a, vf b) { return _mm256_max_ps(a, b); }
+static inline vf vf_min(vf a, vf b) { return _mm256_min_ps(a, b); }
+static inline vf vf_abs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+/* The sign of `sign` on the magnitude of `mag`. */
+static inline vf vf_copysign(vf mag, vf sign) {
+  const vf s = _mm256_set1_ps(-0.0f);
+  return _mm256_or_ps(_mm256_andnot_ps(s, mag), _mm256_and_ps(s, sign));
+}
+/* x where x is NaN, else y. */
+static inline vf vf_keep_nan(vf x, vf y) {
+  return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+/* 2^n for integral n in [-126, 127], n given as a float. */
+static inline vf vf_pow2_int(vf n) {
+  const __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
+}
+static inline float vf_hsum(vf v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+static inline float vf_hmax(vf v) {
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+/* Loads and stores of the first n lanes (0 < n < VF_LANES); the other lanes are neither read
+ * (no fault past the end of an array) nor written. Loaded lanes past n are zero. */
+static inline __m256i vf_tail_mask(size_t n) {
+  static const int32_t table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+  return _mm256_loadu_si256((const __m256i*)(table + 8 - n));
+}
+static inline vf vf_load_tail(const float* p, size_t n) {
+  return _mm256_maskload_ps(p, vf_tail_mask(n));
+}
+static inline void vf_store_tail(float* p, size_t n, vf v) {
+  _mm256_maskstore_ps(p, vf_tail_mask(n), v);
+}
+
+/* Even and odd elements of the 2 * VF_LANES floats at p: stride-2 access. */
+static inline void vf_load_deinterleave(const float* p, vf* even, vf* odd) {
+  const vf lo = _mm256_loadu_ps(p), hi = _mm256_loadu_ps(p + 8);
+  /* [a0 a2 b0 b2 | a4 a6 b4 b6] with a = lo, b = hi, then the 64-bit lanes put in order. */
+  const vf e = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+  const vf o = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+  *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+  *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+#endif /* EDGEPROF_KERNELS_SIMD_VEC_AVX2_H */

@@ -1,0 +1,73 @@
+/* edgeprof platform: the CPU, its ISA levels, cores, caches, and one core's measured FP32 peak
+ * and memory bandwidth, the references for "% of peak" in reports. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "cli_args.h"
+#include "edgeprof/cpu.h"
+#include "edgeprof/report.h"
+
+/* About 0.2 s per ISA level and 0.3 s of streaming. */
+#define PEAK_SECONDS 0.2
+#define BANDWIDTH_SECONDS 0.3
+
+static void print_summary(const ep_platform_summary* s) {
+  const ep_cpu_info* c = &s->cpu;
+  printf("CPU         %s", c->model);
+  if (c->family >= 0) printf(" (%s family %d model %d stepping %d)", c->vendor, c->family,
+                             c->model_id, c->stepping);
+  printf("\ncores       %d online, %d allowed for this process\n", c->cpus_online, c->cpus_allowed);
+  printf("caches     ");
+  for (int i = 0; i < c->n_caches; i++) {
+    const ep_cpu_cache* k = &c->caches[i];
+    char size[32];
+    const char* type = k->type[0] == 'D' ? "d" : k->type[0] == 'I' ? "i" : "";
+    printf(" L%d%s %s", k->level, type, ep_format_bytes((int64_t)k->size_bytes, size, sizeof size));
+    if (k->shared_by > 1) printf(" (%d CPUs)", k->shared_by);
+    printf(i + 1 < c->n_caches ? "," : "");
+  }
+  printf("%s\n", c->n_caches == 0 ? " unknown" : "");
+  printf("features    FMA %s, AVX2 %s, AVX-512F %s; OS saves YMM %s, ZMM %s\n",
+         c->has_fma ? "yes" : "no", c->has_avx2 ? "yes" : "no", c->has_avx512f ? "yes" : "no",
+         c->os_ymm ? "yes" : "no", c->os_zmm ? "yes" : "no");
+  printf("ISA levels  available:");
+  for (int i = 0; i <= (int)s->best; i++) printf(" %s", ep_cpu_isa_name((ep_cpu_isa)i));
+  printf("; in use: %s\n", ep_cpu_isa_name(s->active));
+  if (s->isa_note != NULL) printf("            %s\n", s->isa_note);
+  printf("FP32 peak   %.1f GFLOP/s on one core (%s multiply-add loop)", s->peak_gflops,
+         ep_cpu_isa_name(s->active));
+  for (int i = 0; i <= (int)s->best; i++) {
+    if (i != (int)s->active) {
+      printf("; %s %.1f", ep_cpu_isa_name((ep_cpu_isa)i), s->peak_gflops_by_isa[i]);
+    }
+  }
+  printf("\nbandwidth   %.1f GB/s read by one core (256 MiB buffer)\n", s->read_bandwidth_gbps);
+}
+
+int cmd_platform(int argc, char** argv) {
+  cli_args args;
+  int rc = cli_parse_command("platform", argc, argv, &args);
+  if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;
+  if (args.n_positional > 0) {
+    return cli_fail(CLI_EXIT_USAGE, "platform: unexpected argument '%s'", args.positional[0]);
+  }
+  ep_output* json = NULL;
+  rc = cli_output_open("platform", args.json, &json);
+  if (rc != CLI_EXIT_OK) return rc;
+  ep_platform_summary summary;
+  ep_status status = ep_platform_summary_measure(PEAK_SECONDS, BANDWIDTH_SECONDS, &summary);
+  if (status != EP_OK) {
+    cli_output_discard(json);
+    return cli_fail(cli_exit_code(status), "platform: %s", ep_last_error());
+  }
+  if (!cli_is_stdout(args.json)) print_summary(&summary);
+  if (json != NULL) {
+    status = ep_report_platform_json(&summary, ep_output_stream(json));
+    if (status != EP_OK) {
+      cli_output_discard(json);
+      return cli_fail(CLI_EXIT_RUNTIME, "platform: %s", ep_last_error());
+    }
+    return cli_output_commit("platform", json);
+  }
+  return CLI_EXIT_OK;
+}
