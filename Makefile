@@ -3,12 +3,14 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+FUZZ_FRAME_SECONDS ?= 30
 FUZZ_CC    ?= $(shell command -v clang-14 || command -v clang)
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?=
 # Debian packages the build and the tests need (installed by `make deps` when run as root).
+# chromium renders report.html in tests/integration/test_report_browser.sh (a screenshot).
 # npm only where no npm is on the PATH: NodeSource's nodejs ships its own and conflicts with Debian's.
-DEB_PACKAGES := cmake make gcc libc6-dev libcjson-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata nodejs clang-14 libclang-rt-14-dev $(if $(shell command -v npm),,npm)
+DEB_PACKAGES := cmake make gcc libc6-dev libcjson-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata nodejs clang-14 libclang-rt-14-dev chromium $(if $(shell command -v npm),,npm)
 
 .PHONY: all deps build run test test-asan fuzz clean
 
@@ -40,15 +42,16 @@ test-asan: $(ASAN_BUILD)/CMakeCache.txt
 $(ASAN_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEP_SANITIZE=ON -DCMAKE_C_FLAGS="-O1"
 
-# The ONNX loader under libFuzzer (clang, ASan, UBSan) for FUZZ_SECONDS.
+# The ONNX loader and the frame parser under libFuzzer (clang, ASan, UBSan), each for a bounded time.
 fuzz:
 	@if [ -z "$(FUZZ_CC)" ]; then \
 	  echo "make fuzz: SKIP: clang is not installed (make deps installs clang-14)"; exit 0; fi; \
 	test -f $(FUZZ_BUILD)/CMakeCache.txt || CC=$(FUZZ_CC) cmake -S . -B $(FUZZ_BUILD) \
 	  -DCMAKE_BUILD_TYPE=Debug -DEP_FUZZ=ON -DEP_SANITIZE=ON \
 	  -DCMAKE_C_FLAGS="-O1 -fsanitize=fuzzer-no-link"; \
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_onnx_load && \
-	bash tests/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(BUILD)/edgeprof
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_onnx_load fuzz_frame && \
+	bash tests/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(BUILD)/edgeprof && \
+	bash tests/fuzz/run_fuzz_frame.sh $(FUZZ_BUILD) $(FUZZ_FRAME_SECONDS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

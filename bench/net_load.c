@@ -75,8 +75,9 @@ static void* server_main(void* arg) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: net_load [--clients N] [--requests R] [--model NAME] [--split K]\n"
-                  "                [--server HOST:PORT] [--server-threads N]\n");
+  fprintf(stderr,
+          "usage: net_load [--clients N] [--requests R] [--model NAME] [--split K]\n"
+          "                [--server HOST:PORT] [--server-threads N]\n");
   return 2;
 }
 

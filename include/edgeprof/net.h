@@ -114,7 +114,7 @@ typedef enum ep_net_model_kind {
 } ep_net_model_kind;
 
 typedef struct ep_net_hello {
-  uint8_t model_kind; /* ep_net_model_kind */
+  uint8_t model_kind;                       /* ep_net_model_kind */
   char zoo_name[EP_NET_MAX_MODEL_NAME + 1]; /* kind ZOO: [A-Za-z0-9_.-]+ */
   uint8_t sha256[32];                       /* kind SHA256 */
   uint64_t seed;
@@ -163,8 +163,7 @@ void ep_net_put_bytes(ep_net_buf* buf, const void* data, size_t length);
 /* Payload decoders: check every length and field, and that nothing trails. Return EP_NET_OK or
  * EP_NET_E_MALFORMED; outputs are written only on success. */
 ep_net_error_code ep_net_get_hello(const uint8_t* payload, size_t length, ep_net_hello* out);
-ep_net_error_code ep_net_get_hello_ok(const uint8_t* payload, size_t length,
-                                      ep_net_hello_ok* out);
+ep_net_error_code ep_net_get_hello_ok(const uint8_t* payload, size_t length, ep_net_hello_ok* out);
 /* Writes the node count and up to max_nodes times; a count above max_nodes is malformed. */
 ep_net_error_code ep_net_get_profile(const uint8_t* payload, size_t length, double* node_ms,
                                      uint32_t max_nodes, uint32_t* n_nodes_out);
@@ -202,8 +201,7 @@ void ep_sha256_hex(const uint8_t digest[32], char hex[65]);
 /* Constant-time equality of two byte strings (time depends on the lengths only). */
 bool ep_net_token_equal(const uint8_t* a, size_t a_length, const uint8_t* b, size_t b_length);
 /* Reads a token file: its bytes without trailing newlines; 1 to EP_NET_MAX_TOKEN bytes. */
-ep_status ep_net_token_load(const char* path, uint8_t token[EP_NET_MAX_TOKEN],
-                            size_t* length_out);
+ep_status ep_net_token_load(const char* path, uint8_t token[EP_NET_MAX_TOKEN], size_t* length_out);
 /* Splits "HOST:PORT" (PORT 0..65535, 0 meaning "any free port" to a server; "[::1]:7878" for
  * IPv6). */
 ep_status ep_net_parse_address(const char* text, char* host, size_t host_size, int* port_out);
@@ -213,18 +211,18 @@ ep_status ep_net_parse_address(const char* text, char* host, size_t host_size, i
 typedef struct ep_server ep_server;
 
 typedef struct ep_server_options {
-  const char* host;       /* address to listen on: "127.0.0.1" (loopback) by default */
-  int port;               /* 0: any free port (read it with ep_server_port) */
-  int threads;            /* per session (default 1) */
-  const int* cpus;        /* session workers pinned like ep_session_options; NULL: none */
+  const char* host; /* address to listen on: "127.0.0.1" (loopback) by default */
+  int port;         /* 0: any free port (read it with ep_server_port) */
+  int threads;      /* per session (default 1) */
+  const int* cpus;  /* session workers pinned like ep_session_options; NULL: none */
   int n_cpus;
   int max_clients;        /* connections served at once (default 8); beyond: BUSY and close */
   int sessions_per_model; /* sessions of one model running at once (default: CPUs / threads) */
   const uint8_t* token;   /* shared token, NULL for none */
   size_t token_length;
-  double idle_timeout_s;  /* wait for the first byte of the next frame (default 60) */
-  double io_timeout_s;    /* rest of a frame once it started, and each write (default 10) */
-  uint32_t max_payload;   /* default EP_NET_DEFAULT_MAX_PAYLOAD */
+  double idle_timeout_s;          /* wait for the first byte of the next frame (default 60) */
+  double io_timeout_s;            /* rest of a frame once it started, and each write (default 10) */
+  uint32_t max_payload;           /* default EP_NET_DEFAULT_MAX_PAYLOAD */
   const char* const* model_files; /* ONNX files served by SHA-256 (loaded on first use) */
   int n_model_files;
   /* One line per connection event and error; NULL: silent. Called from several threads. */
@@ -275,7 +273,7 @@ typedef struct ep_client_options {
   double pace_bps;          /* > 0: send no faster than this (emulates a slower uplink) */
   const uint8_t* token;     /* NULL: none */
   size_t token_length;
-  uint32_t max_payload;     /* largest answer accepted (default EP_NET_DEFAULT_MAX_PAYLOAD) */
+  uint32_t max_payload; /* largest answer accepted (default EP_NET_DEFAULT_MAX_PAYLOAD) */
 } ep_client_options;
 
 typedef struct ep_client ep_client;
@@ -302,9 +300,9 @@ ep_status ep_client_profile(ep_client* client, double* node_ms, uint32_t max_nod
 ep_status ep_client_ping(ep_client* client, size_t payload_bytes, double* seconds_out);
 
 typedef struct ep_client_timing {
-  double upload_s;   /* encoding and sending the INFER frame (paced) */
-  double wait_s;     /* from the last byte sent to the whole RESULT received */
-  double server_s;   /* the server's compute time, from the RESULT */
+  double upload_s;                      /* encoding and sending the INFER frame (paced) */
+  double wait_s;                        /* from the last byte sent to the whole RESULT received */
+  double server_s;                      /* the server's compute time, from the RESULT */
   int64_t upload_bytes, download_bytes; /* frame sizes, headers included */
 } ep_client_timing;
 
@@ -324,16 +322,16 @@ typedef struct ep_offload_options {
 } ep_offload_options;
 
 typedef struct ep_offload_run_info {
-  int k;                  /* the split that ran */
-  bool remote;            /* the server computed nodes [k, n) */
-  ep_net_failure failure; /* why not, when the server was asked and did not answer */
-  char reason[200];       /* the failure in words, "" if none */
+  int k;                                /* the split that ran */
+  bool remote;                          /* the server computed nodes [k, n) */
+  ep_net_failure failure;               /* why not, when the server was asked and did not answer */
+  char reason[200];                     /* the failure in words, "" if none */
   int64_t upload_bytes, download_bytes; /* frame bytes sent and received */
-  double edge_ms;         /* nodes [0, k) here */
-  double upload_ms;       /* sending the crossing tensors */
-  double server_ms;       /* the server's compute time */
-  double download_ms;     /* wait for the result minus the server's time: RTT and transfer */
-  double local_tail_ms;   /* nodes [k, n) here after a failure */
+  double edge_ms;                       /* nodes [0, k) here */
+  double upload_ms;                     /* sending the crossing tensors */
+  double server_ms;                     /* the server's compute time */
+  double download_ms;   /* wait for the result minus the server's time: RTT and transfer */
+  double local_tail_ms; /* nodes [k, n) here after a failure */
   double total_ms;
 } ep_offload_run_info;
 

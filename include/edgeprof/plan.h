@@ -130,9 +130,9 @@ void ep_plan_destroy(ep_plan* plan);
 
 typedef struct ep_plan_sweep_point {
   double uplink_bps;
-  int best;          /* best cut for the objective at this bandwidth */
-  double total_ms;   /* of that cut */
-  double energy_mj;  /* of that cut */
+  int best;         /* best cut for the objective at this bandwidth */
+  double total_ms;  /* of that cut */
+  double energy_mj; /* of that cut */
 } ep_plan_sweep_point;
 
 /* Best cut at `count` bandwidths spaced logarithmically from lo_bps to hi_bps (count >= 2). The

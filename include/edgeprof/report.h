@@ -15,14 +15,20 @@
 #include "edgeprof/cpu.h"
 #include "edgeprof/graph.h"
 #include "edgeprof/profile.h"
+#include "edgeprof/results.h"
 #include "edgeprof/session.h"
 #include "edgeprof/status.h"
+#include "edgeprof/sweep.h"
+#include "edgeprof/topology.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define EP_RESULTS_SCHEMA_VERSION 1
+/* characterize's results.json and sweep --json (version 1 was the first characterize, which
+ * ep_results_load still reads). */
+#define EP_CHARACTERIZE_SCHEMA_VERSION 2
 
 /* --- atomic output files ---------------------------------------------------------------- */
 
@@ -87,9 +93,68 @@ ep_status ep_report_info_json(const char* model, const ep_graph* optimized,
 /* info --table1. */
 ep_status ep_report_table1_json(const ep_table1_row* rows, int n_rows, FILE* out);
 
-/* characterize: results.json and report.md. */
+/* characterize: results.json (the measurements; everything else is drawn from it). */
 ep_status ep_report_characterize_json(const ep_characterize_result* result, FILE* out);
-ep_status ep_report_characterize_markdown(const ep_characterize_result* result, FILE* out);
+
+/* sweep --json. */
+typedef struct ep_sweep_report {
+  const char* model;
+  const ep_topology* topology;
+  const ep_measurement* measurements;
+  int n_measurements;
+} ep_sweep_report;
+
+ep_status ep_report_sweep_json(const ep_sweep_report* report, FILE* out);
+
+/* --- reports drawn from results files: one machine, or several side by side ------------- */
+
+/* Findings: the paper's statements recomputed from the numbers, one sentence (plain text, UTF-8)
+ * per line. */
+#define EP_FINDINGS_MAX 24
+#define EP_FINDING_MAX 1024
+typedef struct ep_findings {
+  int n;
+  char lines[EP_FINDINGS_MAX][EP_FINDING_MAX];
+} ep_findings;
+
+/* One machine: what fits (Fig. 1), thread scaling, big+little against big, oversubscription,
+ * backends, op types, best configurations; each only where measured. */
+void ep_findings_compute(const ep_results* machine, ep_findings* findings_out);
+/* Several machines: per network, the fastest against the slowest. Empty for one machine. */
+void ep_findings_compare(const ep_results* const* machines, int n, ep_findings* findings_out);
+
+/* Milliseconds with 3-4 significant digits ("0.512", "45.1", "210"). Returns buf. */
+char* ep_format_ms(double ms, char* buf, size_t size);
+
+/* Charts (hand-written SVG 1.1, no script). Fig. 1: grouped bars of every network's best
+ * median, one series per machine (and backend), log-scale axis; an absent network is a gap
+ * marked "n/a". Fig. 2: median against threads for one machine, one line per network and core
+ * set. Layers: 100% stacked bars of the time by op type, one row per network and machine. */
+ep_status ep_report_fig1_svg(const ep_results* const* machines, int n, FILE* out);
+ep_status ep_report_fig2_svg(const ep_results* machine, FILE* out);
+ep_status ep_report_layers_svg(const ep_results* const* machines, int n, FILE* out);
+
+/* The Fig. 2 file of machine i: "fig2.svg" for one machine, "fig2-<platform id>.svg" for
+ * several. Returns buf. */
+char* ep_report_fig2_name(const ep_results* const* machines, int n, int i, char* buf,
+                          size_t size);
+
+/* CSV files (RFC 4180, header row, one row per ...). */
+typedef enum ep_csv_kind {
+  EP_CSV_LATENCY,  /* latency.csv: measurement (every configuration) */
+  EP_CSV_BEST,     /* best.csv: network and machine (Fig. 1's data) */
+  EP_CSV_LAYERS,   /* layers.csv: node at the best configuration */
+  EP_CSV_OP_TYPES, /* op_types.csv: op type at the best configuration */
+  EP_CSV_TABLE1,   /* table1.csv: network (computed and paper figures) */
+} ep_csv_kind;
+ep_status ep_report_csv(const ep_results* const* machines, int n, ep_csv_kind kind, FILE* out);
+
+/* report.md and report.html: the platforms, the findings, Fig. 1 with its table (machines side
+ * by side), Fig. 2 and the sweep tables of each machine, the op-type shares, the slowest nodes,
+ * Table I. The Markdown links the SVG files beside it; the HTML holds the charts inline and
+ * needs no other file. */
+ep_status ep_report_markdown(const ep_results* const* machines, int n, FILE* out);
+ep_status ep_report_html(const ep_results* const* machines, int n, FILE* out);
 
 /* `edgeprof platform --json`: {"schema_version", "cpu": {model, vendor, family, model_id,
  * stepping, cpus_online, cpus_allowed, caches: [{level, type, size_bytes, shared_by}]},

@@ -77,7 +77,7 @@ typedef struct ep_results_set {
 } ep_results_set;
 
 typedef struct ep_results {
-  char path[512];
+  char path[640];
   int schema_version; /* as read from the file */
   char platform_id[128], host[256], cpu_model[128], isa[16], date[32];
   char topology_kind[48];

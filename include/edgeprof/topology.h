@@ -23,6 +23,8 @@
  *   physical      with SMT, one thread (the lowest allowed) per physical core;
  *   one           on a homogeneous machine, the first allowed CPU (so that thread scaling and
  *                 oversubscription can be measured everywhere).
+ * Worker i of a session runs on cpus[i % n]; a set lists its fastest cluster's CPUs first, so
+ * that 4 threads on "all" of a 4 big + 4 little phone run on the big cores.
  * A cluster none of whose CPUs is allowed has no set. ep_topology_define_set adds or replaces
  * a set ("--core-set name=cpulist").
  *
@@ -48,7 +50,7 @@ typedef struct ep_core_set {
   char name[EP_CORE_SET_NAME_MAX]; /* [a-z0-9_-], starts with a letter */
   char description[128];           /* "4 big cores (capacity 1024, 2.84 GHz)" */
   int n_cpus;
-  int cpus[EP_MAX_CPUS]; /* ascending */
+  int cpus[EP_MAX_CPUS]; /* pinning order: fastest cluster first, then ascending */
   bool user_defined;     /* from ep_topology_define_set */
 } ep_core_set;
 

@@ -41,11 +41,9 @@ bad:
                   "bad address '%s' (HOST:PORT with PORT 0-65535, e.g. 127.0.0.1:7878)", text);
 }
 
-ep_status ep_net_token_load(const char* path, uint8_t token[EP_NET_MAX_TOKEN],
-                            size_t* length_out) {
+ep_status ep_net_token_load(const char* path, uint8_t token[EP_NET_MAX_TOKEN], size_t* length_out) {
   FILE* f = fopen(path, "rb");
-  if (f == NULL) return ep_error(EP_ERR_IO, "cannot read token file %s: %s", path,
-                                 strerror(errno));
+  if (f == NULL) return ep_error(EP_ERR_IO, "cannot read token file %s: %s", path, strerror(errno));
   uint8_t buf[EP_NET_MAX_TOKEN + 3];
   size_t n = fread(buf, 1, sizeof buf, f);
   int failed = ferror(f);
@@ -53,8 +51,10 @@ ep_status ep_net_token_load(const char* path, uint8_t token[EP_NET_MAX_TOKEN],
   if (failed) return ep_error(EP_ERR_IO, "cannot read token file %s", path);
   while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
   if (n == 0 || n > EP_NET_MAX_TOKEN) {
-    return ep_error(EP_ERR_INVALID_ARGUMENT, "token file %s must hold 1 to %d bytes (a trailing "
-                    "newline is ignored)", path, EP_NET_MAX_TOKEN);
+    return ep_error(EP_ERR_INVALID_ARGUMENT,
+                    "token file %s must hold 1 to %d bytes (a trailing "
+                    "newline is ignored)",
+                    path, EP_NET_MAX_TOKEN);
   }
   memcpy(token, buf, n);
   *length_out = n;

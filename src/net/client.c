@@ -23,13 +23,20 @@ struct ep_client {
 
 const char* ep_net_failure_name(ep_net_failure f) {
   switch (f) {
-    case EP_NET_FAIL_NONE: return "none";
-    case EP_NET_FAIL_UNREACHABLE: return "server unreachable";
-    case EP_NET_FAIL_BUSY: return "server busy";
-    case EP_NET_FAIL_TIMEOUT: return "server timed out";
-    case EP_NET_FAIL_DISCONNECTED: return "connection lost";
-    case EP_NET_FAIL_REFUSED: return "server refused the request";
-    case EP_NET_FAIL_PROTOCOL: return "protocol error";
+    case EP_NET_FAIL_NONE:
+      return "none";
+    case EP_NET_FAIL_UNREACHABLE:
+      return "server unreachable";
+    case EP_NET_FAIL_BUSY:
+      return "server busy";
+    case EP_NET_FAIL_TIMEOUT:
+      return "server timed out";
+    case EP_NET_FAIL_DISCONNECTED:
+      return "connection lost";
+    case EP_NET_FAIL_REFUSED:
+      return "server refused the request";
+    case EP_NET_FAIL_PROTOCOL:
+      return "protocol error";
   }
   return "unknown failure";
 }
@@ -120,14 +127,15 @@ static ep_status send_out(ep_client* c, double* seconds_out) {
   ep_status st = ep_net_frame_end(&c->out);
   if (st != EP_OK) return st;
   double start = ep_now();
-  net_io r = net_write_all(c->fd, c->out.data, c->out.length, c->opt.io_timeout_s,
-                           c->opt.pace_bps);
+  net_io r = net_write_all(c->fd, c->out.data, c->out.length, c->opt.io_timeout_s, c->opt.pace_bps);
   if (seconds_out != NULL) *seconds_out = ep_now() - start;
   switch (r) {
-    case NET_IO_OK: return EP_OK;
-    case NET_IO_TIMEOUT: return fail(c, EP_NET_FAIL_TIMEOUT, "sending took over %g s",
-                                     c->opt.io_timeout_s);
-    default: return fail(c, EP_NET_FAIL_DISCONNECTED, "the server closed the connection");
+    case NET_IO_OK:
+      return EP_OK;
+    case NET_IO_TIMEOUT:
+      return fail(c, EP_NET_FAIL_TIMEOUT, "sending took over %g s", c->opt.io_timeout_s);
+    default:
+      return fail(c, EP_NET_FAIL_DISCONNECTED, "the server closed the connection");
   }
 }
 
@@ -136,10 +144,11 @@ static ep_status send_out(ep_client* c, double* seconds_out) {
 static ep_status expect(ep_client* c, uint64_t id, ep_net_type type) {
   ep_net_header h;
   ep_net_error_code code = EP_NET_OK;
-  net_io r = net_recv_frame(c->fd, c->opt.max_payload, c->opt.io_timeout_s, c->opt.io_timeout_s,
-                            &h, &c->in, &code);
+  net_io r = net_recv_frame(c->fd, c->opt.max_payload, c->opt.io_timeout_s, c->opt.io_timeout_s, &h,
+                            &c->in, &code);
   switch (r) {
-    case NET_IO_OK: break;
+    case NET_IO_OK:
+      break;
     case NET_IO_TIMEOUT:
       return fail(c, EP_NET_FAIL_TIMEOUT, "no %s within %g s", ep_net_type_name(type),
                   c->opt.io_timeout_s);
@@ -151,7 +160,8 @@ static ep_status expect(ep_client* c, uint64_t id, ep_net_type type) {
       }
       return fail(c, EP_NET_FAIL_PROTOCOL, "bad frame from the server: %s",
                   ep_net_error_name(code));
-    default: return fail(c, EP_NET_FAIL_DISCONNECTED, "the connection broke");
+    default:
+      return fail(c, EP_NET_FAIL_DISCONNECTED, "the connection broke");
   }
   if (h.type == EP_NET_BUSY) return fail(c, EP_NET_FAIL_BUSY, "too many clients");
   if (h.type == EP_NET_ERROR) {
@@ -196,8 +206,7 @@ ep_status ep_client_profile(ep_client* c, double* node_ms, uint32_t max_nodes,
   ep_status st = send_out(c, NULL);
   if (st == EP_OK) st = expect(c, id, EP_NET_PROFILE);
   if (st != EP_OK) return st;
-  if (ep_net_get_profile(c->in.data, c->in.length, node_ms, max_nodes, n_nodes_out) !=
-      EP_NET_OK) {
+  if (ep_net_get_profile(c->in.data, c->in.length, node_ms, max_nodes, n_nodes_out) != EP_NET_OK) {
     return fail(c, EP_NET_FAIL_PROTOCOL, "malformed PROFILE");
   }
   return EP_OK;
@@ -222,8 +231,7 @@ ep_status ep_client_ping(ep_client* c, size_t payload_bytes, double* seconds_out
   if (st == EP_OK) st = expect(c, id, EP_NET_PONG);
   if (st != EP_OK) return st;
   uint64_t echoed = 0;
-  if (ep_net_get_pong(c->in.data, c->in.length, &echoed) != EP_NET_OK ||
-      echoed != payload_bytes) {
+  if (ep_net_get_pong(c->in.data, c->in.length, &echoed) != EP_NET_OK || echoed != payload_bytes) {
     return fail(c, EP_NET_FAIL_PROTOCOL, "malformed PONG");
   }
   *seconds_out = ep_now() - start;
@@ -262,7 +270,8 @@ ep_status ep_client_infer(ep_client* c, const ep_net_tensor_out* inputs, uint32_
     }
   }
   /* Only now that everything is checked are the caller's buffers written. */
-  for (uint32_t i = 0; i < count; i++) ep_net_tensor_read_f32(&c->views[i], (float*)outputs[i].data);
+  for (uint32_t i = 0; i < count; i++)
+    ep_net_tensor_read_f32(&c->views[i], (float*)outputs[i].data);
   t.server_s = (double)ns * 1e-9;
   if (timing_out != NULL) *timing_out = t;
   return EP_OK;

@@ -35,8 +35,7 @@ ep_status ep_offload_create(ep_session* session, const ep_offload_options* optio
   if (options->client.token != NULL) {
     if (options->client.token_length > EP_NET_MAX_TOKEN) {
       free(o);
-      return ep_error(EP_ERR_INVALID_ARGUMENT, "a token holds at most %d bytes",
-                      EP_NET_MAX_TOKEN);
+      return ep_error(EP_ERR_INVALID_ARGUMENT, "a token holds at most %d bytes", EP_NET_MAX_TOKEN);
     }
     memcpy(o->token, options->client.token, options->client.token_length);
     o->opt.client.token = o->token;
@@ -91,7 +90,8 @@ static ep_status connect_for(ep_offload* o, int k, ep_net_failure* failure) {
       ok.download_tensors != (uint32_t)down) {
     *failure = EP_NET_FAIL_REFUSED;
     drop_connection(o);
-    return ep_error(EP_ERR_FORMAT, "the server's graph differs from ours (%u nodes, %u/%u "
+    return ep_error(EP_ERR_FORMAT,
+                    "the server's graph differs from ours (%u nodes, %u/%u "
                     "tensors at the cut; here %d nodes, %d/%d): another model version?",
                     ok.n_nodes, ok.upload_tensors, ok.download_tensors, o->n, up, down);
   }
@@ -177,8 +177,8 @@ ep_status ep_offload_server_profile(ep_offload* o, double* node_ms, int n_nodes)
   return EP_OK;
 }
 
-ep_status ep_offload_measure_link(ep_offload* o, int pings, size_t probe_bytes,
-                                  double* rtt_s_out, double* bps_out) {
+ep_status ep_offload_measure_link(ep_offload* o, int pings, size_t probe_bytes, double* rtt_s_out,
+                                  double* bps_out) {
   ep_net_failure failure;
   ep_status st = connect_for(o, o->hello_split >= 0 ? o->hello_split : o->n, &failure);
   if (st != EP_OK) return st;

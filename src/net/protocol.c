@@ -43,27 +43,40 @@ static uint32_t rd32(const uint8_t* p) {
 static uint64_t rd64(const uint8_t* p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
 const char* ep_net_type_name(uint16_t type) {
-  static const char* const names[] = {"?",     "HELLO",  "HELLO_OK", "PROFILE_REQUEST",
+  static const char* const names[] = {"?",       "HELLO", "HELLO_OK", "PROFILE_REQUEST",
                                       "PROFILE", "INFER", "RESULT",   "ERROR",
-                                      "BUSY",  "PING",   "PONG"};
+                                      "BUSY",    "PING",  "PONG"};
   return type <= EP_NET_TYPE_MAX ? names[type] : "?";
 }
 
 const char* ep_net_error_name(uint32_t code) {
   switch (code) {
-    case EP_NET_OK: return "ok";
-    case EP_NET_E_MALFORMED: return "malformed frame";
-    case EP_NET_E_TOO_LARGE: return "frame too large";
-    case EP_NET_E_VERSION: return "unsupported protocol version";
-    case EP_NET_E_UNAUTHORIZED: return "unauthorized";
-    case EP_NET_E_UNKNOWN_MODEL: return "unknown model";
-    case EP_NET_E_BAD_SPLIT: return "bad split";
-    case EP_NET_E_BAD_TENSORS: return "tensors do not match the cut";
-    case EP_NET_E_NOT_READY: return "no HELLO yet";
-    case EP_NET_E_UNEXPECTED: return "unexpected frame type";
-    case EP_NET_E_TIMEOUT: return "timeout";
-    case EP_NET_E_INTERNAL: return "server failure";
-    case EP_NET_E_SHUTDOWN: return "server shutting down";
+    case EP_NET_OK:
+      return "ok";
+    case EP_NET_E_MALFORMED:
+      return "malformed frame";
+    case EP_NET_E_TOO_LARGE:
+      return "frame too large";
+    case EP_NET_E_VERSION:
+      return "unsupported protocol version";
+    case EP_NET_E_UNAUTHORIZED:
+      return "unauthorized";
+    case EP_NET_E_UNKNOWN_MODEL:
+      return "unknown model";
+    case EP_NET_E_BAD_SPLIT:
+      return "bad split";
+    case EP_NET_E_BAD_TENSORS:
+      return "tensors do not match the cut";
+    case EP_NET_E_NOT_READY:
+      return "no HELLO yet";
+    case EP_NET_E_UNEXPECTED:
+      return "unexpected frame type";
+    case EP_NET_E_TIMEOUT:
+      return "timeout";
+    case EP_NET_E_INTERNAL:
+      return "server failure";
+    case EP_NET_E_SHUTDOWN:
+      return "server shutting down";
   }
   return "unknown error code";
 }
@@ -166,8 +179,7 @@ ep_status ep_net_frame_end(ep_net_buf* buf) {
   }
   size_t payload = buf->length - EP_NET_HEADER_SIZE;
   if (payload > UINT32_MAX) {
-    return ep_error(EP_ERR_INVALID_ARGUMENT, "a frame payload of %zu bytes is over 4 GiB",
-                    payload);
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "a frame payload of %zu bytes is over 4 GiB", payload);
   }
   le32(((header_wire*)buf->data)->payload_length, (uint32_t)payload);
   return EP_OK;
@@ -176,16 +188,17 @@ ep_status ep_net_frame_end(ep_net_buf* buf) {
 /* --- encoders ------------------------------------------------------------------------------ */
 
 void ep_net_put_hello(ep_net_buf* b, const ep_net_hello* h) {
-  size_t name_len = h->model_kind == EP_NET_MODEL_SHA256 ? 32 : strnlen(h->zoo_name,
-                                                                         EP_NET_MAX_MODEL_NAME);
+  size_t name_len =
+      h->model_kind == EP_NET_MODEL_SHA256 ? 32 : strnlen(h->zoo_name, EP_NET_MAX_MODEL_NAME);
   put_u8(b, h->model_kind);
   put_u8(b, 0);
   put_u16(b, h->token_length);
   put_u32(b, h->split);
   put_u64(b, h->seed);
   put_u16(b, (uint16_t)name_len);
-  ep_net_put_bytes(b, h->model_kind == EP_NET_MODEL_SHA256 ? (const void*)h->sha256
-                                                    : (const void*)h->zoo_name, name_len);
+  ep_net_put_bytes(
+      b, h->model_kind == EP_NET_MODEL_SHA256 ? (const void*)h->sha256 : (const void*)h->zoo_name,
+      name_len);
   ep_net_put_bytes(b, h->token, h->token_length <= EP_NET_MAX_TOKEN ? h->token_length : 0);
 }
 
@@ -278,8 +291,8 @@ static uint64_t get_u64(reader* r) {
 static bool done(const reader* r) { return !r->failed && r->pos == r->length; }
 
 static bool name_char_ok(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '-' || c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.';
 }
 
 ep_net_error_code ep_net_get_hello(const uint8_t* payload, size_t length, ep_net_hello* out) {
@@ -314,8 +327,7 @@ ep_net_error_code ep_net_get_hello(const uint8_t* payload, size_t length, ep_net
   return EP_NET_OK;
 }
 
-ep_net_error_code ep_net_get_hello_ok(const uint8_t* payload, size_t length,
-                                      ep_net_hello_ok* out) {
+ep_net_error_code ep_net_get_hello_ok(const uint8_t* payload, size_t length, ep_net_hello_ok* out) {
   reader r = {payload, length, 0, false};
   ep_net_hello_ok ok;
   ok.n_nodes = get_u32(&r);

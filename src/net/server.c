@@ -1,6 +1,7 @@
 /* The inference server: a thread per connection up to max_clients (beyond: BUSY), models
  * loaded once and their sessions pooled, every frame checked before it is used. */
 #define _GNU_SOURCE /* accept4, pipe2 */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -251,8 +252,7 @@ typedef struct conn {
 } conn;
 
 static bool send_frame(conn* c) {
-  return net_write_all(c->fd, c->out.data, c->out.length, c->s->opt.io_timeout_s, 0) ==
-         NET_IO_OK;
+  return net_write_all(c->fd, c->out.data, c->out.length, c->s->opt.io_timeout_s, 0) == NET_IO_OK;
 }
 
 /* ERROR frame (best effort: the connection closes after it whatever happens). */
@@ -294,8 +294,7 @@ static bool on_hello(conn* c, const ep_net_header* h) {
   }
   int n = ep_graph_node_count(m->graph);
   if (hello.split > (uint32_t)n) {
-    send_error(c, h->request_id, EP_NET_E_BAD_SPLIT, "split %u is outside [0, %d]", hello.split,
-               n);
+    send_error(c, h->request_id, EP_NET_E_BAD_SPLIT, "split %u is outside [0, %d]", hello.split, n);
     return false;
   }
   c->model = m;
@@ -317,9 +316,9 @@ static bool on_profile(conn* c, const ep_net_header* h) {
     return false;
   }
   pthread_mutex_lock(&m->lock);
-  bool have = m->profile_ms != NULL;
+  const double* profile = m->profile_ms; /* written once, under the lock, then never changed */
   pthread_mutex_unlock(&m->lock);
-  if (!have) {
+  if (profile == NULL) {
     char why[300];
     ep_session* session = session_acquire(c->s, m, why, sizeof why);
     if (session == NULL) {
@@ -347,15 +346,16 @@ static bool on_profile(conn* c, const ep_net_header* h) {
       m->profile_ms = ms;
       ms = NULL;
     }
+    profile = m->profile_ms;
     pthread_mutex_unlock(&m->lock);
     free(ms);
-    if (m->profile_ms == NULL) {
+    if (profile == NULL) {
       send_error(c, h->request_id, EP_NET_E_INTERNAL, "out of memory");
       return false;
     }
   }
   ep_net_frame_begin(&c->out, EP_NET_PROFILE, h->request_id);
-  ep_net_put_profile(&c->out, m->profile_ms, (uint32_t)n);
+  ep_net_put_profile(&c->out, profile, (uint32_t)n);
   return ep_net_frame_end(&c->out) == EP_OK && send_frame(c);
 }
 
@@ -385,6 +385,11 @@ static bool on_infer(conn* c, const ep_net_header* h) {
                  ep_shape_format(&c->views[i].shape, got, sizeof got));
       return false;
     }
+  }
+  if (ep_plan_download_tensors(g, c->split, NULL, 0) > EP_NET_MAX_TENSORS) {
+    send_error(c, h->request_id, EP_NET_E_INTERNAL, "the model has more than %d outputs",
+               EP_NET_MAX_TENSORS);
+    return false;
   }
   char why[300];
   ep_session* session = session_acquire(s, m, why, sizeof why);
@@ -431,8 +436,8 @@ static void serve_connection(conn* c) {
   for (;;) {
     ep_net_header h;
     ep_net_error_code code = EP_NET_OK;
-    net_io r = net_recv_frame(c->fd, s->opt.max_payload, s->opt.idle_timeout_s,
-                              s->opt.io_timeout_s, &h, &c->in, &code);
+    net_io r = net_recv_frame(c->fd, s->opt.max_payload, s->opt.idle_timeout_s, s->opt.io_timeout_s,
+                              &h, &c->in, &code);
     if (r == NET_IO_CLOSED) return;
     if (s->stopping) {
       send_error(c, 0, EP_NET_E_SHUTDOWN, "the server is stopping");
@@ -458,10 +463,18 @@ static void serve_connection(conn* c) {
     }
     bool ok;
     switch (h.type) {
-      case EP_NET_HELLO: ok = on_hello(c, &h); break;
-      case EP_NET_PROFILE_REQUEST: ok = on_profile(c, &h); break;
-      case EP_NET_INFER: ok = on_infer(c, &h); break;
-      case EP_NET_PING: ok = on_ping(c, &h); break;
+      case EP_NET_HELLO:
+        ok = on_hello(c, &h);
+        break;
+      case EP_NET_PROFILE_REQUEST:
+        ok = on_profile(c, &h);
+        break;
+      case EP_NET_INFER:
+        ok = on_infer(c, &h);
+        break;
+      case EP_NET_PING:
+        ok = on_ping(c, &h);
+        break;
       default:
         send_error(c, h.request_id, EP_NET_E_UNEXPECTED, "a client does not send %s",
                    ep_net_type_name(h.type));
@@ -471,6 +484,26 @@ static void serve_connection(conn* c) {
   }
 }
 
+/* "127.0.0.1:53412" for the log. */
+static void describe_peer(int fd, char* buf, size_t size) {
+  struct sockaddr_storage addr;
+  socklen_t len = sizeof addr;
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (getpeername(fd, (struct sockaddr*)&addr, &len) == 0) {
+    if (addr.ss_family == AF_INET) {
+      struct sockaddr_in* a = (struct sockaddr_in*)&addr;
+      inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+      port = ntohs(a->sin_port);
+    } else if (addr.ss_family == AF_INET6) {
+      struct sockaddr_in6* a = (struct sockaddr_in6*)&addr;
+      inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+      port = ntohs(a->sin6_port);
+    }
+  }
+  snprintf(buf, size, "client %s:%d", host, port);
+}
+
 static void* connection_main(void* arg) {
   slot* sl = arg;
   ep_server* s = sl->server;
@@ -478,14 +511,16 @@ static void* connection_main(void* arg) {
   memset(&c, 0, sizeof c);
   c.s = s;
   c.fd = sl->fd;
-  snprintf(c.peer, sizeof c.peer, "client fd %d", c.fd);
+  describe_peer(c.fd, c.peer, sizeof c.peer);
   ep_net_buf_init(&c.in);
   ep_net_buf_init(&c.out);
   c.views = calloc(EP_NET_MAX_TENSORS, sizeof *c.views);
   c.outs = calloc(EP_NET_MAX_TENSORS, sizeof *c.outs);
   c.ids = calloc(EP_NET_MAX_TENSORS, sizeof *c.ids);
   if (c.views != NULL && c.outs != NULL && c.ids != NULL) {
+    log_line(s, "%s connected", c.peer);
     serve_connection(&c);
+    log_line(s, "%s disconnected", c.peer);
   } else {
     send_error(&c, 0, EP_NET_E_INTERNAL, "out of memory");
   }

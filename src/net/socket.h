@@ -10,7 +10,7 @@
 
 typedef enum net_io {
   NET_IO_OK,
-  NET_IO_CLOSED,   /* orderly close (or reset) by the peer */
+  NET_IO_CLOSED, /* orderly close (or reset) by the peer */
   NET_IO_TIMEOUT,
   NET_IO_ERROR,    /* any other socket error */
   NET_IO_PROTOCOL, /* a header that fails ep_net_header_decode (code returned beside) */
@@ -20,8 +20,7 @@ ep_status net_listen(const char* host, int port, int backlog, int* fd_out, int* 
 /* Connects within timeout_s (TCP_NODELAY set). */
 ep_status net_connect(const char* host, int port, double timeout_s, int* fd_out);
 /* Writes everything before timeout_s elapses; pace_bps > 0 limits the rate (bit/s). */
-net_io net_write_all(int fd, const uint8_t* data, size_t length, double timeout_s,
-                     double pace_bps);
+net_io net_write_all(int fd, const uint8_t* data, size_t length, double timeout_s, double pace_bps);
 /* Reads exactly `length` bytes before timeout_s elapses. */
 net_io net_read_all(int fd, uint8_t* data, size_t length, double timeout_s);
 /* Receives one frame: its first byte within first_timeout_s, the rest within io_timeout_s.

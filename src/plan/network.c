@@ -87,7 +87,9 @@ ep_status ep_parse_bitrate(const char* text, double* bps_out) {
 }
 
 static const unit time_units[] = {
-    {"ms", 1e-3}, {"us", 1e-6}, {"s", 1},
+    {"ms", 1e-3},
+    {"us", 1e-6},
+    {"s", 1},
 };
 
 ep_status ep_parse_duration(const char* text, double* seconds_out) {
@@ -148,6 +150,5 @@ ep_status ep_power_model_parse(const char* text, ep_power_model* power) {
   return EP_OK;
 bad:
   return ep_error(EP_ERR_INVALID_ARGUMENT,
-                  "bad power model '%s' (compute=W,idle=W,radio=W with W >= 0, any subset)",
-                  text);
+                  "bad power model '%s' (compute=W,idle=W,radio=W with W >= 0, any subset)", text);
 }

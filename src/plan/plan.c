@@ -1,9 +1,9 @@
 /* The planner: latency and edge energy of every cut position, and the best one. */
+#include "edgeprof/plan.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "edgeprof/plan.h"
 
 int ep_plan_upload_tensors(const ep_graph* graph, int k, int* ids, int max) {
   if (graph == NULL || k < 0 || k > ep_graph_node_count(graph)) return 0;
@@ -77,13 +77,13 @@ ep_status ep_plan_objective_parse(const char* text, ep_plan_objective* objective
   return EP_OK;
 }
 
-static ep_status check_inputs(const ep_graph* graph, const double* edge_ms,
-                              const double* server_ms, const ep_network* net,
-                              const ep_power_model* power) {
+static ep_status check_inputs(const ep_graph* graph, const double* edge_ms, const double* server_ms,
+                              const ep_network* net, const ep_power_model* power) {
   if (graph == NULL || !ep_graph_is_finalized(graph) || edge_ms == NULL || server_ms == NULL ||
       net == NULL || power == NULL) {
-    return ep_error(EP_ERR_INVALID_ARGUMENT, "plan: a finalized graph, times, network and power "
-                                            "model are required");
+    return ep_error(EP_ERR_INVALID_ARGUMENT,
+                    "plan: a finalized graph, times, network and power "
+                    "model are required");
   }
   if (!(net->uplink_bps > 0) || !(net->downlink_bps > 0) || !(net->rtt_s >= 0) ||
       !isfinite(net->uplink_bps) || !isfinite(net->downlink_bps) || !isfinite(net->rtt_s)) {
@@ -96,8 +96,10 @@ static ep_status check_inputs(const ep_graph* graph, const double* edge_ms,
   for (int i = 0; i < ep_graph_node_count(graph); i++) {
     if (!(edge_ms[i] >= 0) || !(server_ms[i] >= 0) || !isfinite(edge_ms[i]) ||
         !isfinite(server_ms[i])) {
-      return ep_error(EP_ERR_INVALID_ARGUMENT, "plan: node %d (%s) has a negative or non-finite "
-                      "time", i, ep_graph_node(graph, i)->name);
+      return ep_error(EP_ERR_INVALID_ARGUMENT,
+                      "plan: node %d (%s) has a negative or non-finite "
+                      "time",
+                      i, ep_graph_node(graph, i)->name);
     }
   }
   return EP_OK;

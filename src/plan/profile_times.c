@@ -16,15 +16,19 @@ ep_status ep_plan_times_parse(const char* text, size_t length, const char* sourc
   double* ms = NULL;
   cJSON* doc = cJSON_ParseWithLength(text, length);
   if (doc == NULL || !cJSON_IsObject(doc)) {
-    status = ep_error(EP_ERR_FORMAT, "%s: not a JSON object (expected `edgeprof profile --json` "
-                      "output)", source);
+    status = ep_error(EP_ERR_FORMAT,
+                      "%s: not a JSON object (expected `edgeprof profile --json` "
+                      "output)",
+                      source);
     goto cleanup;
   }
   const cJSON* doc_model = cJSON_GetObjectItemCaseSensitive(doc, "model");
   const cJSON* nodes = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
   if (!cJSON_IsString(doc_model) || !cJSON_IsArray(nodes)) {
-    status = ep_error(EP_ERR_FORMAT, "%s: no \"model\" and \"nodes\": not a `edgeprof profile "
-                      "--json` file", source);
+    status = ep_error(EP_ERR_FORMAT,
+                      "%s: no \"model\" and \"nodes\": not a `edgeprof profile "
+                      "--json` file",
+                      source);
     goto cleanup;
   }
   if (model != NULL && strcmp(doc_model->valuestring, model) != 0) {
@@ -34,8 +38,10 @@ ep_status ep_plan_times_parse(const char* text, size_t length, const char* sourc
   }
   int count = cJSON_GetArraySize(nodes);
   if (count != n) {
-    status = ep_error(EP_ERR_FORMAT, "%s: %d nodes, but %s has %d: a profile of another version "
-                      "of the model", source, count, model != NULL ? model : "the graph", n);
+    status = ep_error(EP_ERR_FORMAT,
+                      "%s: %d nodes, but %s has %d: a profile of another version "
+                      "of the model",
+                      source, count, model != NULL ? model : "the graph", n);
     goto cleanup;
   }
   seen = calloc((size_t)n + 1, sizeof *seen);
@@ -51,8 +57,10 @@ ep_status ep_plan_times_parse(const char* text, size_t length, const char* sourc
     const cJSON* avg = cJSON_GetObjectItemCaseSensitive(item, "avg_ms");
     if (!cJSON_IsString(name) || !cJSON_IsNumber(avg) || !isfinite(avg->valuedouble) ||
         avg->valuedouble < 0) {
-      status = ep_error(EP_ERR_FORMAT, "%s: node %d has no \"name\" or no non-negative "
-                        "\"avg_ms\"", source, position);
+      status = ep_error(EP_ERR_FORMAT,
+                        "%s: node %d has no \"name\" or no non-negative "
+                        "\"avg_ms\"",
+                        source, position);
       goto cleanup;
     }
     /* Profiles list nodes in run order: try the same position first. */
@@ -73,8 +81,7 @@ ep_status ep_plan_times_parse(const char* text, size_t length, const char* sourc
       goto cleanup;
     }
     if (seen[index]) {
-      status = ep_error(EP_ERR_FORMAT, "%s: node '%s' is listed twice", source,
-                        name->valuestring);
+      status = ep_error(EP_ERR_FORMAT, "%s: node '%s' is listed twice", source, name->valuestring);
       goto cleanup;
     }
     seen[index] = true;

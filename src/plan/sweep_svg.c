@@ -10,11 +10,20 @@ enum { WIDTH = 760, HEIGHT = 420, LEFT = 70, RIGHT = 30, TOP = 50, BOTTOM = 60 }
 static void put_text(FILE* out, const char* s) {
   for (; *s != '\0'; s++) {
     switch (*s) {
-      case '<': fputs("&lt;", out); break;
-      case '>': fputs("&gt;", out); break;
-      case '&': fputs("&amp;", out); break;
-      case '"': fputs("&quot;", out); break;
-      default: fputc(*s, out);
+      case '<':
+        fputs("&lt;", out);
+        break;
+      case '>':
+        fputs("&gt;", out);
+        break;
+      case '&':
+        fputs("&amp;", out);
+        break;
+      case '"':
+        fputs("&quot;", out);
+        break;
+      default:
+        fputc(*s, out);
     }
   }
 }
@@ -48,16 +57,18 @@ ep_status ep_plan_sweep_svg(const char* model, const ep_graph* graph, ep_plan_ob
   fprintf(out, "</g>\n<g fill=\"#333\">\n");
   for (int d = (int)ceil(lo); d <= (int)floor(hi); d++) {
     double bps = pow(10, d);
-    const char* label = bps >= 1e9 ? "Gbit/s" : bps >= 1e6 ? "Mbit/s" : bps >= 1e3 ? "kbit/s"
-                                                                               : "bit/s";
+    const char* label = bps >= 1e9   ? "Gbit/s"
+                        : bps >= 1e6 ? "Mbit/s"
+                        : bps >= 1e3 ? "kbit/s"
+                                     : "bit/s";
     double scaled = bps >= 1e9 ? bps / 1e9 : bps >= 1e6 ? bps / 1e6 : bps >= 1e3 ? bps / 1e3 : bps;
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g %s</text>\n", X(bps),
             TOP + ph + 18, scaled, label);
   }
   for (int q = 0; q <= 4; q++) {
     int k = (int)lround((double)q * n / 4);
-    fprintf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d</text>\n", LEFT - 8,
-            Y(k) + 4, k);
+    fprintf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d</text>\n", LEFT - 8, Y(k) + 4,
+            k);
   }
   fprintf(out,
           "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">uplink bandwidth (log scale)</text>\n"
@@ -87,8 +98,10 @@ ep_status ep_plan_sweep_svg(const char* model, const ep_graph* graph, ep_plan_ob
   fprintf(out, "\"/>\n");
   for (int i = 0; i < count; i++) {
     const ep_plan_sweep_point* p = &points[i];
-    fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#1f77b4\"><title>%.4g Mbit/s: "
-            "k=%d%s", X(p->uplink_bps), Y(p->best), p->uplink_bps / 1e6, p->best,
+    fprintf(out,
+            "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#1f77b4\"><title>%.4g Mbit/s: "
+            "k=%d%s",
+            X(p->uplink_bps), Y(p->best), p->uplink_bps / 1e6, p->best,
             p->best < n ? " (server from " : "");
     if (p->best < n) {
       put_text(out, ep_graph_node(graph, p->best)->name);

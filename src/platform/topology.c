@@ -111,6 +111,27 @@ static int group_by(ep_topology* t, const int64_t* value, double tolerance) {
   return groups;
 }
 
+/* Pinning order: worker i runs on cpus[i % n], so a set that mixes clusters lists its fastest
+ * CPUs first (then by number): 4 threads on big+little use the big cores. */
+static void order_fastest_first(const ep_topology* t, int* ids, int n) {
+  for (int i = 1; i < n; i++) {
+    int v = ids[i], cv = 0;
+    for (int k = 0; k < t->n_cpus; k++) {
+      if (t->cpus[k].id == v) cv = t->cpus[k].cluster;
+    }
+    int j = i;
+    for (; j > 0; j--) {
+      int cu = 0;
+      for (int k = 0; k < t->n_cpus; k++) {
+        if (t->cpus[k].id == ids[j - 1]) cu = t->cpus[k].cluster;
+      }
+      if (cu < cv || (cu == cv && ids[j - 1] < v)) break;
+      ids[j] = ids[j - 1];
+    }
+    ids[j] = v;
+  }
+}
+
 static ep_core_set* new_set(ep_topology* t, const char* name) {
   if (t->n_sets == EP_TOPOLOGY_MAX_SETS) return NULL;
   ep_core_set* s = &t->sets[t->n_sets++];
@@ -159,6 +180,7 @@ static void add_cluster_set(ep_topology* t, const char* name, int first, int las
   if (s == NULL) return;
   memcpy(s->cpus, ids, (size_t)n * sizeof *ids);
   s->n_cpus = n;
+  order_fastest_first(t, s->cpus, n);
   char figures[64] = "";
   if (first == last) cluster_figures(t, first, figures, sizeof figures);
   snprintf(s->description, sizeof s->description, "%d %s%s%s", n, what, figures,
@@ -172,7 +194,7 @@ static void add_sets(ep_topology* t, bool hybrid) {
     add_cluster_set(t, "little", 1, 1, hybrid ? "E-cores" : "little cores");
   } else if (k > 2) {
     for (int c = 0; c < k; c++) {
-      char name[16], what[48];
+      char name[24], what[48];
       snprintf(name, sizeof name, "cluster%d", c);
       snprintf(what, sizeof what, "cores of cluster %d (%s)", c,
                c == 0 ? "fastest" : c == k - 1 ? "slowest" : "middle");
@@ -184,6 +206,7 @@ static void add_sets(ep_topology* t, bool hybrid) {
   ep_core_set* all = new_set(t, "all");
   memcpy(all->cpus, t->allowed, (size_t)t->n_allowed * sizeof *t->allowed);
   all->n_cpus = t->n_allowed;
+  order_fastest_first(t, all->cpus, all->n_cpus);
   snprintf(all->description, sizeof all->description, "every CPU this process may use (%d)",
            t->n_allowed);
 
@@ -201,6 +224,7 @@ static void add_sets(ep_topology* t, bool hybrid) {
     if (s != NULL) {
       memcpy(s->cpus, ids, (size_t)n * sizeof *ids);
       s->n_cpus = n;
+      order_fastest_first(t, s->cpus, n);
       snprintf(s->description, sizeof s->description,
                "one thread per physical core (%d cores, SMT siblings left idle)", n);
     }
@@ -423,6 +447,7 @@ ep_status ep_topology_define_set(ep_topology* t, const char* spec) {
   char list[96];
   snprintf(s->description, sizeof s->description, "given: CPUs %s",
            ep_cpulist_format(ids, n, list, sizeof list));
+  order_fastest_first(t, s->cpus, n);
   return EP_OK;
 }
 

@@ -105,7 +105,8 @@ static inline void test_offload_options(ep_offload_options* o, const char* model
 }
 
 /* Runs split k; returns 1 when the output equals the local result bit for bit. */
-static inline int test_offload_once(test_model* m, ep_offload* off, int k, ep_offload_run_info* info) {
+static inline int test_offload_once(test_model* m, ep_offload* off, int k,
+                                    ep_offload_run_info* info) {
   if (ep_session_set_input(m->session, 0, m->input, m->input_count) != EP_OK) return 0;
   if (ep_offload_run(off, k, info) != EP_OK) {
     fprintf(stderr, "%s k=%d: %s\n", m->name, k, ep_last_error());

@@ -37,7 +37,10 @@ check "plan needs --server" test $? -eq 2
 
 printf 'let-me-in\n' >"$TMP/token"
 printf 'wrong\n' >"$TMP/bad-token"
-$T "$CLI" serve --listen 127.0.0.1:0 --token-file "$TMP/token" --max-clients 4 \
+# An ONNX file is served by the SHA-256 of its bytes.
+files=()
+if "$CLI" export mlp -o "$TMP/mlp.onnx" >/dev/null 2>&1; then files=("$TMP/mlp.onnx"); fi
+$T "$CLI" serve "${files[@]}" --listen 127.0.0.1:0 --token-file "$TMP/token" --max-clients 4 \
   >"$TMP/serve.out" 2>"$TMP/serve.err" &
 SERVER=$!
 port=""
@@ -67,6 +70,11 @@ fi
 $T "$CLI" offload mlp --server "127.0.0.1:$port" --token-file "$TMP/token" --split remote \
   --runs 1 --output "$TMP/offload.npy" >/dev/null 2>&1
 check "offload --output equals run --output" cmp -s "$TMP/run.npy" "$TMP/offload.npy"
+if [[ ${#files[@]} -gt 0 ]]; then
+  out=$($T "$CLI" offload "$TMP/mlp.onnx" --server "127.0.0.1:$port" --token-file "$TMP/token" \
+    --split 1 --runs 2 --verify 2>&1)
+  check "an ONNX file by hash: split and equal" grep -q "2 split with the server.*2 of 2 equal" <<<"$out"
+fi
 out=$($T "$CLI" offload mlp --server "127.0.0.1:$port" --token-file "$TMP/bad-token" --split 1 \
   --runs 2 --verify 2>&1)
 check "a wrong token still gives the result (exit 0)" test $? -eq 0

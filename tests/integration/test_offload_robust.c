@@ -282,8 +282,8 @@ static void attacks(void) {
       {1, 0, 0, 0, 1, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0},
       {1, 0, 0, 0, 1, 7, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
       {1, 0, 0, 0, 2, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-      {1, 0, 0, 0, 1, 2, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-       255, 255, 255},
+      {1,   0,   0,   0,   1,   2,   0,   0,   255, 255, 255, 255,
+       255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255},
   };
   for (size_t i = 0; i < sizeof lies / sizeof lies[0]; i++) {
     int fd = raw_connect();
@@ -351,8 +351,8 @@ static void refusals(test_server* full) {
   off = NULL;
   EP_CHECK_OK(ep_offload_create(good.session, &oo, &off));
   EP_CHECK(test_offload_once(&good, off, 1, &info));
-  EP_CHECK_MSG(!info.remote && (info.failure == EP_NET_FAIL_BUSY ||
-                                info.failure == EP_NET_FAIL_DISCONNECTED),
+  EP_CHECK_MSG(!info.remote &&
+                   (info.failure == EP_NET_FAIL_BUSY || info.failure == EP_NET_FAIL_DISCONNECTED),
                "full server: %d (%s)", info.failure, info.reason);
   EP_CHECK_MSG(info.failure == EP_NET_FAIL_BUSY, "full server: %s", info.reason);
   close(holder);

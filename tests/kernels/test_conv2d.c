@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "test_isa.h"
 #include "test_support.h"
 
 enum { N_POOLS = 4 };
@@ -112,12 +113,30 @@ static const shape corner_cases[] = {
     {2, 5, 9, 10, 7, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 1},    /* batch 2 */
     {2, 6, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6},     /* batch 2 depthwise */
     {2, 9, 6, 6, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},     /* batch 2 pointwise */
+    /* Vector depthwise: rows of 1 to 2 vectors plus tails, both strides, odd heights. */
+    {1, 3, 5, 1, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},
+    {1, 3, 6, 8, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},
+    {1, 3, 7, 17, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},
+    {1, 2, 9, 33, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2},
+    {1, 3, 14, 15, 3, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 3}, /* TF "same" stride 2 */
+    {1, 3, 31, 33, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3},
+    {1, 2, 18, 40, 2, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 2}, /* stride 2 down, 1 across */
+    {1, 2, 17, 35, 2, 3, 3, 1, 2, 1, 1, 0, 1, 2, 1, 2}, /* stride 1 down, 2 across */
+    {1, 2, 12, 37, 2, 5, 5, 2, 2, 2, 2, 4, 4, 4, 4, 2}, /* 5x5 dilated stride 2 */
+    {1, 2, 9, 20, 6, 3, 1, 1, 1, 1, 1, 1, 0, 1, 0, 2},  /* 3x1, multiplier 3 */
+    {1, 4, 30, 30, 4, 3, 3, 1, 1, 1, 1, 3, 3, 3, 3, 4}, /* pads beyond the taps */
+    /* GEMM tiles: pixels that are not whole panels, channel counts that are not whole A panels,
+     * several pixel blocks and k blocks. */
+    {1, 33, 13, 13, 37, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {1, 290, 3, 3, 13, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},
+    {1, 5, 40, 41, 11, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},
     {1, 2, 1, 1, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},     /* one pixel */
     {1, 3, 5, 40, 4, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1},    /* 1x3 */
 };
 
-int main(void) {
-  for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
+static void run_all(ep_cpu_isa isa, void* ctx) {
+  (void)isa;
+  (void)ctx;
   ep_test_rng rng = {42};
   const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
                                 EP_ACT_TANH};
@@ -159,6 +178,11 @@ int main(void) {
     }
     check_conv(&rng, &s, ep_test_rng_int(&rng, 0, 1), acts[ep_test_rng_int(&rng, 0, 4)], "random");
   }
+}
+
+int main(void) {
+  for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
+  ep_test_for_each_isa("conv2d", run_all, NULL);
   for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);
   return ep_test_finish();
 }

@@ -7,6 +7,7 @@
 
 #include "kernels/activation.h"
 #include "kernels/kernels.h"
+#include "test_isa.h"
 #include "test_support.h"
 
 enum { N_POOLS = 4 };
@@ -155,8 +156,9 @@ static void check_concat(ep_test_rng* rng, size_t outer, int n_inputs, const siz
   free(got);
 }
 
-int main(void) {
-  for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
+static void run_all(ep_cpu_isa isa, void* ctx) {
+  (void)isa;
+  (void)ctx;
   ep_test_rng rng = {9};
   test_vector_math();
   test_activation(&rng);
@@ -173,6 +175,11 @@ int main(void) {
   check_concat(&rng, 5, 3, (const size_t[]){1, 17, 3});
   check_concat(&rng, 2, 3, (const size_t[]){10, 0, 5});
   check_concat(&rng, 3, 1, (const size_t[]){9});
+}
+
+int main(void) {
+  for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
+  ep_test_for_each_isa("elementwise", run_all, NULL);
   for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);
   return ep_test_finish();
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "kernels/kernels.h"
+#include "test_isa.h"
 #include "test_support.h"
 
 enum { N_POOLS = 4 };
@@ -42,8 +43,9 @@ static void check_fc(ep_test_rng* rng, int n, int k, int m, bool has_bias, ep_ac
   free(packed);
 }
 
-int main(void) {
-  for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
+static void run_all(ep_cpu_isa isa, void* ctx) {
+  (void)isa;
+  (void)ctx;
   ep_test_rng rng = {3};
   const int ns[] = {1, 2, 3, 5, 9};
   const int ks[] = {1, 3, 7, 17, 100, 300};
@@ -60,6 +62,11 @@ int main(void) {
   check_fc(&rng, 1, 784, 2048, true, EP_ACT_SIGMOID);
   check_fc(&rng, 1, 1024, 1001, true, EP_ACT_NONE);
   check_fc(&rng, 4, 600, 130, true, EP_ACT_RELU);
+}
+
+int main(void) {
+  for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
+  ep_test_for_each_isa("fully_connected", run_all, NULL);
   for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);
   return ep_test_finish();
 }

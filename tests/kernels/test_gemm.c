@@ -1,6 +1,7 @@
 /* The GEMM building blocks against a double-precision product: packing of A and B (both
  * layouts, partial panels), the microkernel on full and partial tiles with accumulation and
- * every epilogue, the blocked driver with k split in blocks, and the GEMV. */
+ * every epilogue, the blocked driver with k split in blocks, and the GEMV; for the variant of
+ * every ISA level this machine can run (the levels tested and skipped are printed). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/kernels.h"
 #include "kernels/reference/reference.h"
+#include "test_isa.h"
 #include "test_support.h"
 
 /* C = act(A B + row_bias + col_bias) with A [m, k], B [k, n] row-major. */
@@ -152,9 +154,14 @@ static void check_gemv(ep_test_rng* rng, const ep_f32_gemm_config* cfg, size_t n
   free(y);
 }
 
-int main(void) {
-  const ep_f32_gemm_config* cfg = ep_f32_gemm_config_get();
+static void test_config(ep_cpu_isa isa, void* ctx) {
+  (void)ctx;
+  const ep_f32_gemm_config* cfg = ep_f32_gemm_config_for(isa);
   EP_CHECK(cfg != NULL && cfg->mr >= 1 && cfg->nr >= 1 && cfg->nr <= EP_F32_GEMM_MAX_NR);
+  EP_CHECK_MSG(cfg->isa <= isa, "config for %s needs %s", ep_cpu_isa_name(isa),
+               ep_cpu_isa_name(cfg->isa));
+  /* The active level's config is the one the kernels use. */
+  EP_CHECK(ep_f32_gemm_config_get() == cfg);
   test_packing(cfg);
   ep_test_rng rng = {7};
   const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
@@ -165,14 +172,29 @@ int main(void) {
       check_compute(&rng, cfg, m, n, 1 + m + n, 1000, m % 2, n % 2, acts[(m + n) % 5]);
     }
   }
+  /* Every column count of one tile, narrow tails included, with every epilogue. */
+  for (size_t n = 1; n <= cfg->nr; n++) {
+    check_compute(&rng, cfg, cfg->mr, n, 9, 1000, true, true, acts[n % 5]);
+  }
   /* k blocks (accumulation through C), several row blocks of the driver, big k. */
   check_compute(&rng, cfg, 9, 19, 100, 33, true, false, EP_ACT_RELU);
   check_compute(&rng, cfg, 300, 20, 40, 16, true, true, EP_ACT_NONE);
   check_compute(&rng, cfg, 17, 33, 1500, 256, false, true, EP_ACT_TANH);
   check_compute(&rng, cfg, 3, 5, 7, 1, true, true, EP_ACT_SIGMOID);
+  check_compute(&rng, cfg, 64, 49, 300, 256, true, false, EP_ACT_RELU6);
   for (size_t n = 1; n <= 3 * cfg->nr; n += 3) {
     for (size_t k = 1; k <= 40; k += 13) check_gemv(&rng, cfg, n, k, n % 2, acts[(n + k) % 5]);
   }
   check_gemv(&rng, cfg, 100, 2000, false, EP_ACT_NONE);
+  check_gemv(&rng, cfg, 2 * cfg->nr - 1, 7, true, EP_ACT_RELU6);
+}
+
+int main(void) {
+  /* Every level resolves to a config, supported or not; the scalar one always exists. */
+  EP_CHECK(ep_f32_gemm_config_for(EP_ISA_SCALAR)->isa == EP_ISA_SCALAR);
+  for (int i = 0; i < EP_ISA_COUNT; i++) {
+    EP_CHECK(ep_f32_gemm_config_for((ep_cpu_isa)i)->isa <= (ep_cpu_isa)i);
+  }
+  EP_CHECK(ep_test_for_each_isa("gemm", test_config, NULL) >= 1);
   return ep_test_finish();
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "kernels/kernels.h"
+#include "test_isa.h"
 #include "test_support.h"
 
 enum { N_POOLS = 4 };
@@ -50,8 +51,9 @@ static void check_lstm(ep_test_rng* rng, int t, int n, int in, int h, bool has_b
   free(packed);
 }
 
-int main(void) {
-  for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
+static void run_all(ep_cpu_isa isa, void* ctx) {
+  (void)isa;
+  (void)ctx;
   ep_test_rng rng = {11};
   check_lstm(&rng, 1, 1, 1, 1, false);
   check_lstm(&rng, 1, 1, 3, 7, true);
@@ -66,6 +68,11 @@ int main(void) {
     check_lstm(&rng, ep_test_rng_int(&rng, 1, 6), ep_test_rng_int(&rng, 1, 3),
                ep_test_rng_int(&rng, 1, 40), ep_test_rng_int(&rng, 1, 40), i % 2);
   }
+}
+
+int main(void) {
+  for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
+  ep_test_for_each_isa("lstm", run_all, NULL);
   for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);
   return ep_test_finish();
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "kernels/kernels.h"
+#include "test_isa.h"
 #include "test_support.h"
 
 enum { N_POOLS = 4 };
@@ -82,8 +83,9 @@ static void check_global(ep_test_rng* rng, int batch, int channels, int hw) {
   free(got);
 }
 
-int main(void) {
-  for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
+static void run_all(ep_cpu_isa isa, void* ctx) {
+  (void)isa;
+  (void)ctx;
   ep_test_rng rng = {5};
   check_pool(&rng, 1, 3, 8, 8, 2, 2, 2, 2, 0, 0, 0, 0);
   check_pool(&rng, 1, 7, 15, 15, 3, 3, 2, 2, 1, 1, 1, 1); /* ResNet stem, odd size */
@@ -106,6 +108,11 @@ int main(void) {
   check_global(&rng, 2, 7, 1);
   check_global(&rng, 1, 3, 12345);
   check_global(&rng, 3, 17, 15);
+}
+
+int main(void) {
+  for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
+  ep_test_for_each_isa("pool", run_all, NULL);
   for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);
   return ep_test_finish();
 }

@@ -113,19 +113,21 @@ static void test_arithmetic(const ep_graph* g) {
   ep_network no_link = {0, 1, 0};
   p = NULL;
   EP_CHECK(ep_plan_compute(g, negative, server, &net, &power, EP_PLAN_LATENCY, &p) ==
-           EP_ERR_INVALID_ARGUMENT && p == NULL);
+               EP_ERR_INVALID_ARGUMENT &&
+           p == NULL);
   EP_CHECK(ep_plan_compute(g, edge, server, &no_link, &power, EP_PLAN_LATENCY, &p) ==
-           EP_ERR_INVALID_ARGUMENT && p == NULL);
+               EP_ERR_INVALID_ARGUMENT &&
+           p == NULL);
 
   /* The sweep: slow links keep everything on the edge, fast ones split after A. */
   ep_plan_sweep_point pts[9];
-  EP_CHECK_OK(ep_plan_sweep(g, edge2, server2, &fast, 0, &power, EP_PLAN_LATENCY, 1e3, 1e11, 9,
-                            pts));
+  EP_CHECK_OK(
+      ep_plan_sweep(g, edge2, server2, &fast, 0, &power, EP_PLAN_LATENCY, 1e3, 1e11, 9, pts));
   EP_CHECK(near(pts[0].uplink_bps, 1e3) && near(pts[8].uplink_bps, 1e11));
   EP_CHECK_MSG(pts[0].best == 4, "at 1 kbit/s: %d", pts[0].best);
   EP_CHECK_MSG(pts[8].best == 1, "at 100 Gbit/s: %d", pts[8].best);
-  EP_CHECK(ep_plan_sweep(g, edge2, server2, &fast, 0, &power, EP_PLAN_LATENCY, 1e3, 1e3, 9,
-                         pts) == EP_ERR_INVALID_ARGUMENT);
+  EP_CHECK(ep_plan_sweep(g, edge2, server2, &fast, 0, &power, EP_PLAN_LATENCY, 1e3, 1e3, 9, pts) ==
+           EP_ERR_INVALID_ARGUMENT);
 
   /* JSON and SVG writers produce complete documents. */
   EP_CHECK_OK(ep_plan_compute(g, edge2, server2, &fast, &power, EP_PLAN_LATENCY, &p));
@@ -236,8 +238,8 @@ static void test_parsing(void) {
            p.radio_w == EP_POWER_DEFAULT_RADIO_W);
   EP_CHECK_OK(ep_power_model_parse("radio=0.8,compute=3W", &p));
   EP_CHECK(p.compute_w == 3 && p.radio_w == 0.8 && p.idle_w == EP_POWER_DEFAULT_IDLE_W);
-  const char* bad_power[] = {"", "compute=-1", "foo=1", "compute=", "compute", "compute=1,,",
-                             "idle=nan"};
+  const char* bad_power[] = {
+      "", "compute=-1", "foo=1", "compute=", "compute", "compute=1,,", "idle=nan"};
   for (size_t i = 0; i < sizeof bad_power / sizeof bad_power[0]; i++) {
     ep_power_model q = p;
     EP_CHECK_MSG(ep_power_model_parse(bad_power[i], &q) == EP_ERR_INVALID_ARGUMENT, "'%s'",

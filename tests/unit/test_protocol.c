@@ -10,13 +10,13 @@
 #include "test_support.h"
 
 static void test_header(void) {
-  ep_net_header h = {EP_NET_MAGIC, EP_NET_VERSION, EP_NET_INFER, 0, 0x01020304u,
-                     0x1122334455667788ull};
+  ep_net_header h = {EP_NET_MAGIC, EP_NET_VERSION,       EP_NET_INFER, 0,
+                     0x01020304u,  0x1122334455667788ull};
   uint8_t b[EP_NET_HEADER_SIZE];
   ep_net_header_encode(&h, b);
-  const uint8_t want[EP_NET_HEADER_SIZE] = {'E', 'P', 'N', 'F', 1, 0, 5, 0, 0, 0, 0, 0,
-                                            4, 3, 2, 1, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33,
-                                            0x22, 0x11};
+  const uint8_t want[EP_NET_HEADER_SIZE] = {'E',  'P',  'N',  'F',  1,    0,    5,    0,
+                                            0,    0,    0,    0,    4,    3,    2,    1,
+                                            0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11};
   EP_CHECK(memcmp(b, want, sizeof want) == 0);
   ep_net_header d;
   EP_CHECK(ep_net_header_decode(b, 0x01020304u, &d) == EP_NET_OK);
@@ -67,8 +67,8 @@ static void check_prefixes_and_trailing(const char* what, const uint8_t* p, size
                                         decode_fn decode) {
   EP_CHECK_MSG(decode(p, n) == EP_NET_OK, "%s: the valid payload is refused", what);
   for (size_t cut = 0; cut < n; cut++) {
-    EP_CHECK_MSG(decode(p, cut) == EP_NET_E_MALFORMED, "%s: %zu of %zu bytes accepted", what,
-                 cut, n);
+    EP_CHECK_MSG(decode(p, cut) == EP_NET_E_MALFORMED, "%s: %zu of %zu bytes accepted", what, cut,
+                 n);
   }
   uint8_t* longer = malloc(n + 1);
   memcpy(longer, p, n);
@@ -292,8 +292,8 @@ static void test_random_input(void) {
   ep_test_rng rng = {2024};
   uint8_t buf[512];
   int accepted = 0;
-  decode_fn decoders[] = {decode_hello, decode_hello_ok, decode_profile,
-                          decode_tensors, decode_result, decode_error};
+  decode_fn decoders[] = {decode_hello,   decode_hello_ok, decode_profile,
+                          decode_tensors, decode_result,   decode_error};
   for (int i = 0; i < 20000; i++) {
     size_t n = (size_t)ep_test_rng_int(&rng, 0, (int)sizeof buf);
     for (size_t j = 0; j < n; j++) buf[j] = (uint8_t)ep_test_rng_next(&rng);
@@ -405,11 +405,10 @@ static void test_tokens_addresses(void) {
   EP_CHECK_OK(ep_net_parse_address("[::1]:80", host, sizeof host, &port));
   EP_CHECK(strcmp(host, "::1") == 0 && port == 80);
   EP_CHECK_OK(ep_net_parse_address("localhost:1", host, sizeof host, &port));
-  const char* bad[] = {"", "127.0.0.1", ":7878", "host:65536", "host:12x", "[::1:80",
-                       "host:-1"};
+  const char* bad[] = {"", "127.0.0.1", ":7878", "host:65536", "host:12x", "[::1:80", "host:-1"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    EP_CHECK_MSG(ep_net_parse_address(bad[i], host, sizeof host, &port) ==
-                 EP_ERR_INVALID_ARGUMENT, "'%s' accepted", bad[i]);
+    EP_CHECK_MSG(ep_net_parse_address(bad[i], host, sizeof host, &port) == EP_ERR_INVALID_ARGUMENT,
+                 "'%s' accepted", bad[i]);
   }
   char path[] = "/tmp/ep-token-XXXXXX";
   int fd = mkstemp(path);

@@ -35,6 +35,8 @@ int cmd_info(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
 int cmd_profile(int argc, char** argv);
 int cmd_characterize(int argc, char** argv);
+int cmd_sweep(int argc, char** argv);
+int cmd_report(int argc, char** argv);
 int cmd_run(int argc, char** argv);
 int cmd_export(int argc, char** argv);
 int cmd_plan(int argc, char** argv);

@@ -46,7 +46,7 @@ static const option_spec specs[] = {
     {CLI_OPT_QUICK, "--quick", NULL, KIND_FLAG, FIELD(quick), 0, 0, NULL,
      "fewer runs per configuration (5 runs, 0.1 s) for a first look"},
     {CLI_OPT_OUT, "--out", NULL, KIND_STRING, FIELD(out), 0, 0, "DIR",
-     "folder for results.json and report.md (default results/<host>)"},
+     "output folder (characterize: results/<platform id>; report: results/report)"},
     {CLI_OPT_MODELS, "--models", NULL, KIND_STRING, FIELD(models), 0, 0, "LIST",
      "comma-separated zoo models (default: all five)"},
     {CLI_OPT_SHAPE, "--shape", NULL, KIND_SHAPE, FIELD(shapes), 0, 0, "NAME=DxD",

@@ -40,8 +40,8 @@ int cli_local_extract(const char* command, const cli_local_opt* opts, int n_opts
       }
       value = argv[++i];
     }
-    if (*value == '\0') return cli_fail(CLI_EXIT_USAGE, "%s: %s needs a non-empty value", command,
-                                        o->name);
+    if (*value == '\0')
+      return cli_fail(CLI_EXIT_USAGE, "%s: %s needs a non-empty value", command, o->name);
     *o->value = value;
   }
   for (; i < *argc; i++) argv[out++] = argv[i];

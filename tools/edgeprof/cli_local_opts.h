@@ -7,9 +7,9 @@
 #include <stdbool.h>
 
 typedef struct cli_local_opt {
-  const char* name;    /* "--edge" */
-  const char** value;  /* set for an option with a value ("--edge F" or "--edge=F"), else NULL */
-  bool* flag;          /* set for a flag without value, else NULL */
+  const char* name;   /* "--edge" */
+  const char** value; /* set for an option with a value ("--edge F" or "--edge=F"), else NULL */
+  bool* flag;         /* set for a flag without value, else NULL */
 } cli_local_opt;
 
 /* Removes the listed options from argv[1..*argc) (up to a "--"), storing their values; the rest

@@ -1,9 +1,12 @@
-/* edgeprof characterize: the main job; writes results.json and report.md. */
+/* edgeprof characterize: the main job. Measures every zoo model on every core set and thread
+ * count, writes results.json, then draws every chart and report from that file. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_local_opts.h"
+#include "cli_results.h"
 #include "edgeprof/characterize.h"
 #include "edgeprof/zoo.h"
 
@@ -14,82 +17,112 @@ static void on_progress(void* user, const char* line) {
   fprintf(stderr, "%s\n", line);
 }
 
-/* Splits "a,b" in place into names, each a zoo model. */
-static int split_models(char* text, const char** names, int* count_out) {
-  int count = 0;
-  for (char* p = text;;) {
-    char* comma = strchr(p, ',');
-    if (comma != NULL) *comma = '\0';
-    if (*p == '\0') return cli_fail(CLI_EXIT_USAGE, "characterize: --models has an empty name");
-    if (ep_zoo_find(p) == NULL) {
-      char known[256] = "";
-      for (int i = 0; i < ep_zoo_count(); i++) {
-        if (i) strncat(known, ", ", sizeof known - strlen(known) - 1);
-        strncat(known, ep_zoo_entry_at(i)->name, sizeof known - strlen(known) - 1);
-      }
-      return cli_fail(CLI_EXIT_USAGE, "characterize: unknown model '%s' (known: %s)", p, known);
+static int check_models(const char** names, int n) {
+  for (int i = 0; i < n; i++) {
+    if (ep_zoo_find(names[i]) != NULL) continue;
+    char known[256] = "";
+    for (int k = 0; k < ep_zoo_count(); k++) {
+      if (k) strncat(known, ", ", sizeof known - strlen(known) - 1);
+      strncat(known, ep_zoo_entry_at(k)->name, sizeof known - strlen(known) - 1);
     }
-    if (count == MAX_MODELS) {
-      return cli_fail(CLI_EXIT_USAGE, "characterize: more than %d models", MAX_MODELS);
-    }
-    names[count++] = p;
-    if (comma == NULL) break;
-    p = comma + 1;
+    return cli_fail(CLI_EXIT_USAGE, "characterize: unknown model '%s' (known: %s)", names[i],
+                    known);
   }
-  *count_out = count;
   return CLI_EXIT_OK;
 }
 
-static int write_outputs(const ep_characterize_result* r, ep_output* json, ep_output* md) {
-  ep_status status = ep_report_characterize_json(r, ep_output_stream(json));
-  if (status == EP_OK) status = ep_report_characterize_markdown(r, ep_output_stream(md));
-  if (status != EP_OK) return cli_fail(CLI_EXIT_RUNTIME, "characterize: %s", ep_last_error());
-  return CLI_EXIT_OK;
+/* The Fig. 1 data as a table on stdout. */
+static void print_best(const ep_results* r) {
+  printf("Best configuration of each network on %s (median and p90 of the latency, batch 1):\n",
+         r->platform_id);
+  printf("  %-14s %10s %10s  %-8s %-10s %s\n", "network", "median ms", "p90 ms", "backend",
+         "core set", "threads");
+  for (int i = 0; i < r->n_models; i++) {
+    const ep_results_measurement* b = ep_results_best(&r->models[i], NULL);
+    if (b == NULL) continue;
+    printf("  %-14s %10.3f %10.3f  %-8s %-10s %d%s\n", r->models[i].name, b->stats.median,
+           b->stats.p90, b->backend, b->core_set, b->threads,
+           b->oversubscribed ? " (oversubscribed)" : "");
+  }
+  printf("\nFindings:\n");
 }
 
 int cmd_characterize(int argc, char** argv) {
+  const char* threads_text = NULL;
+  const char* sets_text = NULL;
+  const char* specs[CLI_MAX_CORE_SET_SPECS];
+  int n_specs = 0;
+  const cli_local_opt local[] = {{"--threads", &threads_text, NULL},
+                                 {"--core-sets", &sets_text, NULL}};
+  int rc = cli_local_extract_list("characterize", "--core-set", specs, &n_specs,
+                                  CLI_MAX_CORE_SET_SPECS, &argc, argv);
+  if (rc == 0) rc = cli_local_extract("characterize", local, 2, &argc, argv);
+  if (rc != 0) return rc;
   cli_args args;
-  int rc = cli_parse_command("characterize", argc, argv, &args);
+  rc = cli_parse_command("characterize", argc, argv, &args);
   if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;
   if (args.n_positional > 0) {
     return cli_fail(CLI_EXIT_USAGE, "characterize: unexpected argument '%s'", args.positional[0]);
   }
-  static int cpus[EP_MAX_CPUS];
-  int n_cpus = 0;
-  rc = cli_resolve_cpus("characterize", args.cpus, cpus, &n_cpus);
-  if (rc != CLI_EXIT_OK) return rc;
-  char models_text[1024];
+  char models_text[1024], sets_buf[1024];
   const char* names[MAX_MODELS];
-  int n_names = 0;
+  const char* set_names[EP_TOPOLOGY_MAX_SETS];
+  int n_names = 0, n_set_names = 0, n_threads = 0;
+  int threads[EP_SWEEP_MAX_THREADS];
   if (args.models != NULL) {
-    if (strlen(args.models) >= sizeof models_text) {
-      return cli_fail(CLI_EXIT_USAGE, "characterize: --models is too long");
-    }
-    strcpy(models_text, args.models);
-    rc = split_models(models_text, names, &n_names);
+    snprintf(models_text, sizeof models_text, "%s", args.models);
+    rc = cli_split_names("characterize", "--models", models_text, names, MAX_MODELS, &n_names);
+    if (rc == CLI_EXIT_OK) rc = check_models(names, n_names);
     if (rc != CLI_EXIT_OK) return rc;
   }
+  if (sets_text != NULL) {
+    snprintf(sets_buf, sizeof sets_buf, "%s", sets_text);
+    rc = cli_split_names("characterize", "--core-sets", sets_buf, set_names,
+                         EP_TOPOLOGY_MAX_SETS, &n_set_names);
+    if (rc != CLI_EXIT_OK) return rc;
+  }
+  if (threads_text != NULL && ep_thread_list_parse(threads_text, threads, &n_threads) != EP_OK) {
+    return cli_fail(CLI_EXIT_USAGE, "characterize: --threads: %s", ep_last_error());
+  }
+  ep_topology* topology = NULL;
+  rc = cli_topology("characterize", args.cpus, specs, n_specs, &topology);
+  if (rc != CLI_EXIT_OK) return rc;
+  for (int i = 0; i < n_set_names; i++) {
+    if (ep_topology_find(topology, set_names[i]) == NULL) {
+      char known[512] = "";
+      for (int k = 0; k < topology->n_sets; k++) {
+        if (k) strncat(known, ", ", sizeof known - strlen(known) - 1);
+        strncat(known, topology->sets[k].name, sizeof known - strlen(known) - 1);
+      }
+      ep_topology_destroy(topology);
+      return cli_fail(CLI_EXIT_USAGE,
+                      "characterize: --core-sets: unknown core set '%s' (this machine has: %s; "
+                      "--core-set NAME=LIST defines one)", set_names[i], known);
+    }
+  }
 
-  /* The folder and both files first, so that a bad path fails before minutes of measuring. */
-  char dir[1024], json_path[1100], md_path[1100], host[256];
+  /* The folder and results.json first, so that a bad path fails before minutes of work. */
+  char dir[1024], json_path[1100];
   if (args.out != NULL) {
     snprintf(dir, sizeof dir, "%s", args.out);
   } else {
+    char host[256], id[128];
+    ep_cpu_info cpu;
     ep_host_name(host, sizeof host);
-    snprintf(dir, sizeof dir, "results/%s", host);
+    ep_cpu_info_get(&cpu);
+    snprintf(dir, sizeof dir, "results/%s", ep_platform_id(host, cpu.model, id, sizeof id));
   }
   size_t len = strlen(dir);
   while (len > 1 && dir[len - 1] == '/') dir[--len] = '\0';
+  ep_output* json = NULL;
+  ep_characterize_result* result = NULL;
+  ep_results* loaded = NULL;
   if (ep_make_dirs(dir) != EP_OK) {
-    return cli_fail(CLI_EXIT_USAGE, "characterize: %s", ep_last_error());
+    rc = cli_fail(CLI_EXIT_USAGE, "characterize: %s", ep_last_error());
+    goto cleanup;
   }
   snprintf(json_path, sizeof json_path, "%s/results.json", dir);
-  snprintf(md_path, sizeof md_path, "%s/report.md", dir);
-  ep_output* json = NULL;
-  ep_output* md = NULL;
-  ep_characterize_result* result = NULL;
   rc = cli_output_open("characterize", json_path, &json);
-  if (rc == CLI_EXIT_OK) rc = cli_output_open("characterize", md_path, &md);
   if (rc != CLI_EXIT_OK) goto cleanup;
 
   ep_characterize_options options;
@@ -97,28 +130,53 @@ int cmd_characterize(int argc, char** argv) {
   options.models = args.models != NULL ? names : NULL;
   options.n_models = n_names;
   options.seed = args.seed;
-  options.cpus = n_cpus > 0 ? cpus : NULL;
-  options.n_cpus = n_cpus;
+  options.topology = topology;
+  options.core_sets = n_set_names > 0 ? set_names : NULL;
+  options.n_core_sets = n_set_names;
+  options.threads = n_threads > 0 ? threads : NULL;
+  options.n_threads = n_threads;
   options.progress = on_progress;
+  fprintf(stderr, "[characterize] %s: core sets", dir);
+  for (int i = 0; i < topology->n_sets; i++) {
+    char list[256];
+    fprintf(stderr, " %s=%s", topology->sets[i].name,
+            ep_cpulist_format(topology->sets[i].cpus, topology->sets[i].n_cpus, list,
+                              sizeof list));
+  }
+  fprintf(stderr, "%s\n", args.quick ? " (--quick)" : "");
   ep_status status = ep_characterize_run(&options, &result);
   if (status != EP_OK) {
     rc = cli_fail(cli_exit_code(status), "characterize: %s", ep_last_error());
     goto cleanup;
   }
-  rc = write_outputs(result, json, md);
-  if (rc != CLI_EXIT_OK) goto cleanup;
+  status = ep_report_characterize_json(result, ep_output_stream(json));
+  if (status != EP_OK) {
+    rc = cli_fail(CLI_EXIT_RUNTIME, "characterize: %s", ep_last_error());
+    goto cleanup;
+  }
   rc = cli_output_commit("characterize", json);
   json = NULL;
-  if (rc == CLI_EXIT_OK) rc = cli_output_commit("characterize", md);
-  md = NULL;
+  if (rc != CLI_EXIT_OK) goto cleanup;
+
+  /* Everything else is drawn from the file just written. */
+  status = ep_results_load(json_path, &loaded);
+  if (status != EP_OK) {
+    rc = cli_fail(CLI_EXIT_RUNTIME, "characterize: %s", ep_last_error());
+    goto cleanup;
+  }
+  const ep_results* machines[1] = {loaded};
+  rc = cli_write_reports("characterize", dir, machines, 1);
   if (rc != CLI_EXIT_OK) goto cleanup;
   fflush(stderr);
-  if (ep_report_characterize_markdown(result, stdout) != EP_OK) rc = CLI_EXIT_RUNTIME;
-  printf("Results: %s\nReport:  %s\n", json_path, md_path);
+  print_best(loaded);
+  cli_print_findings(machines, 1);
+  printf("\nResults: %s\nReport:  %s/report.html (and report.md, fig1.svg, fig2.svg, layers.svg, "
+         "*.csv)\nTime:    %.1f s\n", json_path, dir, result->elapsed_seconds);
 
 cleanup:
   cli_output_discard(json);
-  cli_output_discard(md);
+  ep_results_destroy(loaded);
   ep_characterize_result_destroy(result);
+  ep_topology_destroy(topology);
   return rc;
 }

@@ -76,8 +76,7 @@ static int set_inputs(state* s) {
 static int get_outputs(state* s, float** dst) {
   for (int i = 0; i < ep_graph_output_count(s->graph); i++) {
     const ep_tensor* t = ep_graph_tensor(s->graph, ep_graph_output(s->graph, i));
-    if (ep_session_get_output(s->session, i, dst[i], (size_t)ep_shape_numel(&t->shape)) !=
-        EP_OK) {
+    if (ep_session_get_output(s->session, i, dst[i], (size_t)ep_shape_numel(&t->shape)) != EP_OK) {
       return cli_fail(CLI_EXIT_RUNTIME, "offload: %s", ep_last_error());
     }
   }
@@ -216,9 +215,11 @@ static void gather_prediction(state* s) {
   s->net.rtt_s = rtt;
   s->have_prediction = replan(s) == CLI_EXIT_OK;
   if (s->have_prediction) {
-    printf("Link: RTT %.3f ms, %.4g Mbit/s (a %d KiB ping). Server profile: %.3f ms in all; "
-           "here: %.3f ms.\n", rtt * 1e3, bps / 1e6, PROBE_BYTES / 1024,
-           s->plan->cuts[0].server_ms, s->plan->cuts[s->n].edge_ms);
+    printf(
+        "Link: RTT %.3f ms, %.4g Mbit/s (a %d KiB ping). Server profile: %.3f ms in all; "
+        "here: %.3f ms.\n",
+        rtt * 1e3, bps / 1e6, PROBE_BYTES / 1024, s->plan->cuts[0].server_ms,
+        s->plan->cuts[s->n].edge_ms);
   }
 }
 
@@ -236,8 +237,10 @@ static int parse_split(const offload_opts* o, int n, int* k_out, bool* automatic
     char* end = NULL;
     long k = strtol(text, &end, 10);
     if (*text == '\0' || *end != '\0' || k < 0 || k > n) {
-      return cli_fail(CLI_EXIT_USAGE, "offload: --split must be auto, local, remote or a cut "
-                      "from 0 to %d, got '%s'", n, text);
+      return cli_fail(CLI_EXIT_USAGE,
+                      "offload: --split must be auto, local, remote or a cut "
+                      "from 0 to %d, got '%s'",
+                      n, text);
     }
     *k_out = (int)k;
   }
@@ -360,16 +363,13 @@ int cmd_offload(int argc, char** argv) {
   offload_opts o;
   memset(&o, 0, sizeof o);
   const cli_local_opt local[] = {
-      {"--server", &o.server, NULL},
-      {"--split", &o.split, NULL},
-      {"--bandwidth", &o.bandwidth, NULL},
-      {"--token-file", &o.token_file, NULL},
-      {"--objective", &o.objective, NULL},
-      {"--edge-power", &o.edge_power, NULL},
+      {"--server", &o.server, NULL},       {"--split", &o.split, NULL},
+      {"--bandwidth", &o.bandwidth, NULL}, {"--token-file", &o.token_file, NULL},
+      {"--objective", &o.objective, NULL}, {"--edge-power", &o.edge_power, NULL},
       {"--verify", NULL, &o.verify},
   };
-  int rc = cli_local_extract_list("offload", "--input", o.inputs, &o.n_inputs, MAX_FILES, &argc,
-                                  argv);
+  int rc =
+      cli_local_extract_list("offload", "--input", o.inputs, &o.n_inputs, MAX_FILES, &argc, argv);
   if (rc == 0) {
     rc = cli_local_extract_list("offload", "--output", o.outputs, &o.n_outputs, MAX_FILES, &argc,
                                 argv);
@@ -382,9 +382,10 @@ int cmd_offload(int argc, char** argv) {
   rc = cli_parse_command("offload", argc, argv, &args);
   if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;
   if (args.n_positional != 1) {
-    return cli_fail(CLI_EXIT_USAGE, "offload: %s (usage: edgeprof offload MODEL --server "
-                    "HOST:PORT [options])", args.n_positional == 0 ? "missing MODEL"
-                    : "one MODEL at a time");
+    return cli_fail(CLI_EXIT_USAGE,
+                    "offload: %s (usage: edgeprof offload MODEL --server "
+                    "HOST:PORT [options])",
+                    args.n_positional == 0 ? "missing MODEL" : "one MODEL at a time");
   }
   if (o.server == NULL) {
     return cli_fail(CLI_EXIT_USAGE, "offload: --server HOST:PORT is required");
@@ -395,8 +396,9 @@ int cmd_offload(int argc, char** argv) {
   char host[256];
   if (ep_net_parse_address(o.server, host, sizeof host, &oo.client.port) != EP_OK ||
       oo.client.port == 0) {
-    return cli_fail(CLI_EXIT_USAGE, "offload: --server: %s", oo.client.port == 0 ?
-                    "port 0 is for listening; give the server's port" : ep_last_error());
+    return cli_fail(
+        CLI_EXIT_USAGE, "offload: --server: %s",
+        oo.client.port == 0 ? "port 0 is for listening; give the server's port" : ep_last_error());
   }
   oo.client.host = host;
   if (o.bandwidth != NULL && ep_parse_bitrate(o.bandwidth, &oo.client.pace_bps) != EP_OK) {

@@ -48,16 +48,18 @@ static void print_plan(const char* model, const char* net_name, const ep_graph* 
   char up[32], down[32];
   format_rate(p->network.uplink_bps, up, sizeof up);
   format_rate(p->network.downlink_bps, down, sizeof down);
-  printf("%s: best cut for %s over %s (uplink %s, downlink %s, RTT %.3g ms); edge power: "
-         "compute %.3g W, idle %.3g W, radio %.3g W\n",
-         model, ep_plan_objective_name(p->objective), net_name, up, down, p->network.rtt_s * 1e3,
-         p->power.compute_w, p->power.idle_w, p->power.radio_w);
-  printf("k: nodes [0, k) run on the edge, [k, %d) on the server. L: lowest latency, E: lowest "
-         "edge energy, *: the objective's best.\n\n", p->n_nodes);
+  printf(
+      "%s: best cut for %s over %s (uplink %s, downlink %s, RTT %.3g ms); edge power: "
+      "compute %.3g W, idle %.3g W, radio %.3g W\n",
+      model, ep_plan_objective_name(p->objective), net_name, up, down, p->network.rtt_s * 1e3,
+      p->power.compute_w, p->power.idle_w, p->power.radio_w);
+  printf(
+      "k: nodes [0, k) run on the edge, [k, %d) on the server. L: lowest latency, E: lowest "
+      "edge energy, *: the objective's best.\n\n",
+      p->n_nodes);
   int w = name_width(g);
-  printf("%4s %-3s %-*s %4s %10s %9s %9s %8s %9s %9s %9s %10s\n", "k", "", w, "server from",
-         "up#", "up KB", "edge ms", "up ms", "rtt ms", "server ms", "down ms", "total ms",
-         "energy mJ");
+  printf("%4s %-3s %-*s %4s %10s %9s %9s %8s %9s %9s %9s %10s\n", "k", "", w, "server from", "up#",
+         "up KB", "edge ms", "up ms", "rtt ms", "server ms", "down ms", "total ms", "energy mJ");
   for (int k = 0; k < p->n_cuts; k++) {
     const ep_plan_cut* c = &p->cuts[k];
     char mark[4] = "";
@@ -67,14 +69,17 @@ static void print_plan(const char* model, const char* net_name, const ep_graph* 
     if (k == p->best_energy) mark[m++] = 'E';
     mark[m] = '\0';
     const char* name = k < p->n_nodes ? ep_graph_node(g, k)->name : "(all on the edge)";
-    printf("%4d %-3s %-*.*s %4d %10.1f %9.3f %9.3f %8.3f %9.3f %9.3f %9.3f %10.3f\n", k, mark, w,
-           w, name, c->upload_tensors, (double)c->upload_bytes / 1024.0, c->edge_ms, c->upload_ms,
+    printf("%4d %-3s %-*.*s %4d %10.1f %9.3f %9.3f %8.3f %9.3f %9.3f %9.3f %10.3f\n", k, mark, w, w,
+           name, c->upload_tensors, (double)c->upload_bytes / 1024.0, c->edge_ms, c->upload_ms,
            c->rtt_ms, c->server_ms, c->download_ms, c->total_ms, c->energy_mj);
   }
   const ep_plan_cut* b = &p->cuts[p->best];
-  printf("\nBest for %s: k = %d (%s): %.3f ms, %.3f mJ on the edge", ep_plan_objective_name(
-         p->objective), p->best, p->best == p->n_nodes ? "all on the edge" : p->best == 0
-         ? "all on the server" : "split", b->total_ms, b->energy_mj);
+  printf("\nBest for %s: k = %d (%s): %.3f ms, %.3f mJ on the edge",
+         ep_plan_objective_name(p->objective), p->best,
+         p->best == p->n_nodes ? "all on the edge"
+         : p->best == 0        ? "all on the server"
+                               : "split",
+         b->total_ms, b->energy_mj);
   if (p->best > 0 && p->best < p->n_nodes) {
     printf("; the server runs from %s on", ep_graph_node(g, p->best)->name);
   }
@@ -86,8 +91,10 @@ static void print_plan(const char* model, const char* net_name, const ep_graph* 
 static void print_sweep(const ep_graph* g, ep_plan_objective objective,
                         const ep_plan_sweep_point* pts, int count) {
   int n = ep_graph_node_count(g);
-  printf("\nBest cut for %s as the uplink bandwidth changes (downlink follows unless "
-         "--downlink):\n", ep_plan_objective_name(objective));
+  printf(
+      "\nBest cut for %s as the uplink bandwidth changes (downlink follows unless "
+      "--downlink):\n",
+      ep_plan_objective_name(objective));
   printf("%14s %5s  %-30s %10s %10s\n", "uplink", "k", "server from", "total ms", "energy mJ");
   for (int i = 0; i < count; i++) {
     char rate[32];
@@ -154,12 +161,14 @@ int cmd_plan(int argc, char** argv) {
   rc = cli_parse_command("plan", argc, argv, &args);
   if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;
   if (args.n_positional != 1) {
-    return cli_fail(CLI_EXIT_USAGE, "plan: %s (usage: edgeprof plan MODEL --edge E.json --server "
-                    "S.json [options])", args.n_positional == 0 ? "missing MODEL"
-                    : "one MODEL at a time");
+    return cli_fail(CLI_EXIT_USAGE,
+                    "plan: %s (usage: edgeprof plan MODEL --edge E.json --server "
+                    "S.json [options])",
+                    args.n_positional == 0 ? "missing MODEL" : "one MODEL at a time");
   }
   if (o.edge == NULL || o.server == NULL) {
-    return cli_fail(CLI_EXIT_USAGE, "plan: --edge and --server profiles are required (files "
+    return cli_fail(CLI_EXIT_USAGE,
+                    "plan: --edge and --server profiles are required (files "
                     "written by `edgeprof profile MODEL --json FILE` on each machine)");
   }
   ep_network net;
@@ -209,9 +218,9 @@ int cmd_plan(int argc, char** argv) {
   }
   status = ep_plan_compute(graph, edge_ms, server_ms, &net, &power, objective, &plan);
   if (status == EP_OK && o.sweep) {
-    status = ep_plan_sweep(graph, edge_ms, server_ms, &net, o.downlink != NULL ?
-                           net.downlink_bps : 0.0, &power, objective, 1e5, 1e9, SWEEP_POINTS,
-                           sweep);
+    status =
+        ep_plan_sweep(graph, edge_ms, server_ms, &net, o.downlink != NULL ? net.downlink_bps : 0.0,
+                      &power, objective, 1e5, 1e9, SWEEP_POINTS, sweep);
   }
   if (status != EP_OK) {
     rc = cli_fail(cli_exit_code(status), "plan: %s", ep_last_error());
@@ -222,8 +231,7 @@ int cmd_plan(int argc, char** argv) {
     if (o.sweep) print_sweep(graph, objective, sweep, SWEEP_POINTS);
   }
   if (svg != NULL) {
-    status = ep_plan_sweep_svg(model, graph, objective, sweep, SWEEP_POINTS,
-                               ep_output_stream(svg));
+    status = ep_plan_sweep_svg(model, graph, objective, sweep, SWEEP_POINTS, ep_output_stream(svg));
     if (status != EP_OK) {
       rc = cli_fail(CLI_EXIT_RUNTIME, "plan: %s", ep_last_error());
       goto cleanup;

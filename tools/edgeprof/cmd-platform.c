@@ -6,6 +6,7 @@
 #include "cli_args.h"
 #include "edgeprof/cpu.h"
 #include "edgeprof/report.h"
+#include "edgeprof/topology.h"
 
 /* About 0.2 s per ISA level and 0.3 s of streaming. */
 #define PEAK_SECONDS 0.2
@@ -60,7 +61,15 @@ int cmd_platform(int argc, char** argv) {
     cli_output_discard(json);
     return cli_fail(cli_exit_code(status), "platform: %s", ep_last_error());
   }
-  if (!cli_is_stdout(args.json)) print_summary(&summary);
+  if (!cli_is_stdout(args.json)) {
+    print_summary(&summary);
+    ep_topology* topology = NULL; /* the core sets of sweep and characterize */
+    if (ep_topology_detect(NULL, NULL, 0, &topology) == EP_OK) {
+      printf("\n");
+      ep_topology_format(topology, stdout);
+      ep_topology_destroy(topology);
+    }
+  }
   if (json != NULL) {
     status = ep_report_platform_json(&summary, ep_output_stream(json));
     if (status != EP_OK) {

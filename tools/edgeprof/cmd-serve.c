@@ -51,8 +51,10 @@ int cmd_serve(int argc, char** argv) {
     char* end = NULL;
     long v = strtol(max_clients, &end, 10);
     if (*end != '\0' || v < 1 || v > 4096) {
-      return cli_fail(CLI_EXIT_USAGE, "serve: --max-clients must be an integer from 1 to 4096, "
-                      "got '%s'", max_clients);
+      return cli_fail(CLI_EXIT_USAGE,
+                      "serve: --max-clients must be an integer from 1 to 4096, "
+                      "got '%s'",
+                      max_clients);
     }
     so.max_clients = (int)v;
   }
@@ -60,8 +62,10 @@ int cmd_serve(int argc, char** argv) {
     char* end = NULL;
     double v = strtod(idle_timeout, &end);
     if (*end != '\0' || !(v > 0) || v > 86400) {
-      return cli_fail(CLI_EXIT_USAGE, "serve: --idle-timeout must be seconds in (0, 86400], got "
-                      "'%s'", idle_timeout);
+      return cli_fail(CLI_EXIT_USAGE,
+                      "serve: --idle-timeout must be seconds in (0, 86400], got "
+                      "'%s'",
+                      idle_timeout);
     }
     so.idle_timeout_s = v;
   }
@@ -96,11 +100,13 @@ int cmd_serve(int argc, char** argv) {
   sigaction(SIGTERM, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
 
-  printf("edgeprof serve: listening on %s:%d (at most %d clients, %d thread%s per session%s%s)\n",
-         host, ep_server_port(server), so.max_clients, so.threads, so.threads == 1 ? "" : "s",
-         token_file != NULL ? ", token required" : ", no token",
-         strcmp(host, "127.0.0.1") == 0 || strcmp(host, "::1") == 0 || strcmp(host, "localhost")
-             == 0 ? ", loopback only" : "");
+  printf(
+      "edgeprof serve: listening on %s:%d (at most %d clients, %d thread%s per session%s%s)\n",
+      host, ep_server_port(server), so.max_clients, so.threads, so.threads == 1 ? "" : "s",
+      token_file != NULL ? ", token required" : ", no token",
+      strcmp(host, "127.0.0.1") == 0 || strcmp(host, "::1") == 0 || strcmp(host, "localhost") == 0
+          ? ", loopback only"
+          : "");
   for (int i = 0; i < args.n_positional; i++) printf("  serving %s\n", args.positional[i]);
   printf("Zoo models are served by name; stop with Ctrl-C (SIGINT) or SIGTERM.\n");
   fflush(stdout);
@@ -109,9 +115,10 @@ int cmd_serve(int argc, char** argv) {
   ep_server_stats_get(server, &stats);
   running = NULL;
   ep_server_destroy(server);
-  printf("edgeprof serve: stopped after %llu connections, %llu requests, %llu errors, %llu "
-         "turned away busy\n", (unsigned long long)stats.connections,
-         (unsigned long long)stats.requests, (unsigned long long)stats.errors,
-         (unsigned long long)stats.busy);
+  printf(
+      "edgeprof serve: stopped after %llu connections, %llu requests, %llu errors, %llu "
+      "turned away busy\n",
+      (unsigned long long)stats.connections, (unsigned long long)stats.requests,
+      (unsigned long long)stats.errors, (unsigned long long)stats.busy);
   return st == EP_OK ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
 }

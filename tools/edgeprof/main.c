@@ -58,14 +58,49 @@ static const cli_command commands[] = {
      "  -o, --output FILE  the .onnx file to write (atomically)\n",
      CLI_OPT_SEED | CLI_OPT_SHAPE},
     {"characterize", cmd_characterize,
-     "the main job: Table I, latency at 1..N threads and time by op type",
-     "characterize [--quick] [--out DIR] [--models LIST] [--cpus LIST] [--seed N]",
-     "For each model: its Table I figures, its median latency at 1, 2, ... N threads (N: the\n"
-     "CPUs this process may use, or those of --cpus, then pinned) and, at N threads, its time\n"
-     "split by op type. Writes DIR/results.json and DIR/report.md (default results/<host>)\n"
-     "and prints the report. Progress goes to stderr. Each configuration runs at least 20\n"
-     "times and 0.5 s (--quick: 5 times, 0.1 s), fewer when a run is too slow for that.\n",
+     "the main job: Table I, Fig. 1, Fig. 2, op types and findings on this machine",
+     "characterize [--quick] [--out DIR] [--models LIST] [--core-sets LIST]\n"
+     "                    [--core-set NAME=CPULIST ...] [--threads LIST] [--cpus LIST] [--seed N]",
+     "Measures every model (default all five) on every core set of this machine (see\n"
+     "`edgeprof platform`: big, little, all, ... or all and one) and thread count (default 1,\n"
+     "2, 4, 8 and powers of two up to the CPU count; each set up to max(8, its size)), workers\n"
+     "pinned round-robin over the set. Then, per model: the best configuration (Fig. 1), the\n"
+     "per-node and per-op-type time there, and the findings computed from the numbers.\n"
+     "Writes DIR/results.json, then draws from it fig1.svg, fig2.svg, layers.svg, report.html,\n"
+     "report.md and CSV files (default DIR: results/<platform id>). Progress on stderr.\n"
+     "Each configuration: 1 warm-up run, then at least 20 runs and 0.5 s, fewer (never under\n"
+     "3) when that would take over 5 s; --quick: 3 runs, 0.05 s, 0.6 s.\n\n"
+     "  --core-sets LIST       measure only these sets (default: every set)\n"
+     "  --core-set NAME=LIST   add or replace a set, e.g. fast=2-3 (repeatable)\n"
+     "  --threads LIST         thread counts, e.g. 1,2,4,8: every count on every set\n"
+     "  --cpus LIST            only these CPUs (the sets are formed within them)\n",
      CLI_OPT_QUICK | CLI_OPT_OUT | CLI_OPT_MODELS | CLI_OPT_CPUS | CLI_OPT_SEED},
+    {"sweep", cmd_sweep, "latency against thread count on named core sets (Fig. 2)",
+     "sweep MODEL [--threads LIST] [--core-sets LIST] [--core-set NAME=CPULIST ...]\n"
+     "             [--runs N] [--min-time S] [--warmup N] [--budget S] [--cpus LIST]\n"
+     "             [--json FILE] [--seed N] [--shape NAME=DxD ...]",
+     "For each core set (default: every set of this machine, see `edgeprof platform`) and thread\n"
+     "count (default 1, 2, 4, 8 and powers of two up to the CPU count), a fresh session whose\n"
+     "workers are pinned round-robin over the set's CPUs. Prints a table per set: threads,\n"
+     "median and p90 latency (ms), runs; a count above the set's size still runs and is marked\n"
+     "oversubscribed.\n\n"
+     "  --threads LIST         thread counts, e.g. 1,2,4,8\n"
+     "  --core-sets LIST       sets to measure, e.g. big,little,all\n"
+     "  --core-set NAME=LIST   add or replace a set, e.g. fast=2-3 (repeatable)\n"
+     "  --budget S             fewer runs (never under 3) when --runs would take longer than S\n"
+     "                         seconds in one configuration (default 5; 0: no limit)\n",
+     CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP | CLI_OPT_CPUS | CLI_OPT_JSON |
+         CLI_OPT_SEED | CLI_OPT_SHAPE},
+    {"report", cmd_report, "put machines side by side from their results.json files",
+     "report DIR... [--out DIR]",
+     "Reads the results.json of each DIR (folders written by `edgeprof characterize` on\n"
+     "different machines, or the files themselves; at most 8) and writes into --out (default\n"
+     "results/report): fig1.svg with every machine as a series, one fig2-<platform>.svg per\n"
+     "machine, layers.svg, the CSV files with a platform_id column, report.html and report.md\n"
+     "with the tables side by side and the findings across machines. A machine that lacks a\n"
+     "network shows a gap, not a zero. Results of an older schema version are read and\n"
+     "converted; a newer or unknown one is refused with a message.\n",
+     CLI_OPT_OUT},
     {"plan", cmd_plan, "the best edge/server split of a model for a network and an objective",
      "plan MODEL --edge E.json --server S.json [--network wifi|lte|3g] [--bandwidth RATE]\n"
      "            [--downlink RATE] [--rtt TIME] [--objective latency|energy]\n"

@@ -1,12 +1,20 @@
 /* Convolution: picks one of three algorithms from the descriptor.
- *   depthwise (groups == in_channels): the direct kernel in f32-dwconv;
+ *   depthwise (groups == in_channels): the direct kernels in f32-dwconv;
  *   1x1, stride 1, no padding: GEMM straight on NCHW, y[co, p] = W[co, ci] x[ci, p];
- *   anything else: im2col into the per-thread workspace, then GEMM.
- * The GEMM paths cut the output of each image and group into tiles of pixels and, when that
- * leaves too few tiles for the threads, into chunks of output channels too. Each tile walks K in
- * blocks of at most KC_MAX, packing kc x tile of B into the workspace, so the workspace stays
- * about WORKSPACE_FLOATS no matter how large the layer; partial sums go through y, and the last
- * block applies bias and activation in the microkernel's epilogue. */
+ *   anything else: im2col straight into packed GEMM panels, then GEMM.
+ *
+ * The GEMM paths work on blocks of B = (kc rows of K) x (a range of output pixels), packed once
+ * into a buffer all workers share, in two parallel steps: the workers pack the block's panels,
+ * then compute C += A x B over items that cut the block's output into chunks of output channels
+ * and groups of pixel panels. Nothing is packed twice, however the work is split: splitting the
+ * output channels of a small image (ResNet's 7x7 stage) only re-reads the shared block. A block
+ * holds `tile` pixels per worker (the workspace is kc x tile floats per worker), so one thread
+ * walks the image in L2-sized tiles and T threads in T-tile blocks. Partial sums over K go
+ * through y; the last k block applies bias and activation in the microkernel's epilogue.
+ *
+ * The packed weights start with a small header naming the GEMM variant (ISA level) that packed
+ * them; runs use that variant, so weights packed under one EDGEPROF_ISA level stay valid if the
+ * active level changes later (the workspace was sized for it at the same time). */
 #include <string.h>
 
 #include "kernels/f32-conv/im2col.h"
@@ -15,13 +23,22 @@
 #include "kernels/kernels.h"
 
 enum {
-  KC_MAX = 256,             /* k steps per block: a 4 x 256 A panel is 4 KiB of L1 */
-  WORKSPACE_FLOATS = 32768, /* 128 KiB of packed B per thread: a quarter of a typical L2 */
-  TILE_MAX = 512,           /* pixels per tile, so that small-K layers still make many tiles */
-  MIN_CHUNK_ROWS = 32,      /* below this, repeating im2col per chunk costs more than it gains */
+  KC_MAX = 256,             /* k steps per block: a 256 x 16 B panel is 16 KiB of L1 */
+  WORKSPACE_FLOATS = 32768, /* 128 KiB of packed B per worker: a quarter of a typical L2 */
+  TILE_MAX = 512,           /* pixels per worker and block, so small-K layers still cut up */
+  ITEMS_PER_THREAD = 4,     /* compute items per worker: enough to even out a slow core */
+  MIN_ITEM_PANELS = 4,      /* pixel panels per item: each A chunk is reused that often */
 };
 
 typedef enum conv_kind { CONV_DEPTHWISE, CONV_GEMM_1X1, CONV_GEMM_IM2COL } conv_kind;
+
+/* Floats before the weights: [0] holds the ISA level of the packing variant. 16 keeps the
+ * panels 64-byte aligned. */
+enum { HEADER = 16 };
+
+static const ep_f32_gemm_config* packed_config(const float* packed) {
+  return ep_f32_gemm_config_for((ep_cpu_isa)(int)packed[0]);
+}
 
 typedef struct conv_plan {
   conv_kind kind;
@@ -65,13 +82,17 @@ static conv_plan make_plan(const ep_conv_desc* d, const ep_f32_gemm_config* conf
 size_t ep_conv2d_packed_size(const ep_conv_desc* d) {
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
   const conv_plan plan = make_plan(d, config);
-  if (plan.kind == CONV_DEPTHWISE) return ep_f32_dwconv_packed_size(d);
-  return (size_t)d->groups * plan.m_padded * plan.k + (d->has_bias ? (size_t)d->out_channels : 0);
+  if (plan.kind == CONV_DEPTHWISE) return HEADER + ep_f32_dwconv_packed_size(d);
+  return HEADER + (size_t)d->groups * plan.m_padded * plan.k +
+         (d->has_bias ? (size_t)d->out_channels : 0);
 }
 
 void ep_conv2d_pack(const ep_conv_desc* d, const float* w, const float* bias, float* packed) {
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
   const conv_plan plan = make_plan(d, config);
+  memset(packed, 0, HEADER * sizeof *packed);
+  packed[0] = (float)config->isa;
+  packed += HEADER;
   if (plan.kind == CONV_DEPTHWISE) {
     ep_f32_dwconv_pack(d, w, bias, packed);
     return;
@@ -89,7 +110,7 @@ void ep_conv2d_pack(const ep_conv_desc* d, const float* w, const float* bias, fl
 
 size_t ep_conv2d_workspace_size(const ep_conv_desc* d) {
   const conv_plan plan = make_plan(d, ep_f32_gemm_config_get());
-  return plan.kind == CONV_DEPTHWISE ? 0 : plan.kc * plan.tile;
+  return plan.kind == CONV_DEPTHWISE ? ep_f32_dwconv_workspace_size(d) : plan.kc * plan.tile;
 }
 
 typedef struct conv_job {
@@ -98,89 +119,121 @@ typedef struct conv_job {
   conv_plan plan;
   const float* packed;
   const float* bias; /* NULL without bias */
+  float* shared_b;   /* the packed B block, seen by every worker */
+  /* The current block: image/group input and output, pixels [p0, p0 + np), k rows
+   * [k0, k0 + kc). */
   const float* x;
+  const float* a;
   float* y;
-  float* workspace;
-  size_t workspace_stride;
-  size_t chunk_rows, chunks; /* output channels per item, items per tile */
+  const float* block_bias;
+  size_t p0, np, k0, kc;
+  bool first, last;
+  /* Packing: panels per pack item. Compute: rows per chunk and panels per group. */
+  size_t pack_panels;
+  size_t chunk_rows, chunks, group_panels, groups;
 } conv_job;
 
-static void conv_items(void* ctx, size_t begin, size_t end, int worker) {
+static void pack_items(void* ctx, size_t begin, size_t end, int worker) {
+  (void)worker;
   const conv_job* job = ctx;
-  const ep_conv_desc* d = job->d;
+  const conv_plan* plan = &job->plan;
+  const size_t nr = job->config->nr;
+  const size_t panels = ep_divide_round_up(job->np, nr);
+  for (size_t item = begin; item < end; item++) {
+    const size_t first = item * job->pack_panels;
+    const size_t last = first + job->pack_panels < panels ? first + job->pack_panels : panels;
+    const size_t q0 = first * nr;
+    const size_t q1 = last * nr < job->np ? last * nr : job->np;
+    float* out = job->shared_b + q0 * job->kc;
+    if (plan->kind == CONV_GEMM_1X1) {
+      ep_f32_gemm_pack_b(job->kc, q1 - q0, job->x + job->k0 * plan->pixels + job->p0 + q0,
+                         plan->pixels, 1, nr, out);
+    } else {
+      ep_f32_im2col_pack(job->d, job->x, job->k0, job->kc, job->p0 + q0, q1 - q0, nr, out);
+    }
+  }
+}
+
+static void compute_items(void* ctx, size_t begin, size_t end, int worker) {
+  (void)worker;
+  const conv_job* job = ctx;
   const conv_plan* plan = &job->plan;
   const ep_f32_gemm_config* config = job->config;
-  const size_t mr = config->mr, nr = config->nr;
-  const size_t in_plane = (size_t)d->in_h * (size_t)d->in_w;
-  float* ws = job->workspace + (size_t)worker * job->workspace_stride;
+  const size_t nr = config->nr, mr = config->mr;
   for (size_t item = begin; item < end; item++) {
     const size_t chunk = item % job->chunks;
-    size_t rest = item / job->chunks;
-    const size_t tile = rest % plan->tiles;
-    rest /= plan->tiles;
-    const size_t g = rest % (size_t)d->groups;
-    const size_t b = rest / (size_t)d->groups;
-
-    const size_t p0 = tile * plan->tile;
-    const size_t np = plan->pixels - p0 < plan->tile ? plan->pixels - p0 : plan->tile;
+    const size_t group = item / job->chunks;
     const size_t m0 = chunk * job->chunk_rows;
     const size_t m = plan->cout_g - m0 < job->chunk_rows ? plan->cout_g - m0 : job->chunk_rows;
-    const float* x = job->x + (b * (size_t)d->in_channels + g * plan->cin_g) * in_plane;
-    const float* a = job->packed + g * plan->m_padded * plan->k + m0 * plan->k;
-    float* y = job->y + (b * (size_t)d->out_channels + g * plan->cout_g + m0) * plan->pixels + p0;
+    const size_t q0 = group * job->group_panels * nr;
+    const size_t n = job->np - q0 < job->group_panels * nr ? job->np - q0 : job->group_panels * nr;
     const ep_f32_gemm_epilogue epilogue = {
-        .row_bias = job->bias != NULL ? job->bias + g * plan->cout_g + m0 : NULL,
+        .row_bias = job->block_bias != NULL ? job->block_bias + m0 : NULL,
         .col_bias = NULL,
-        .act = d->act,
+        .act = job->d->act,
     };
-    for (size_t kb = 0; kb < plan->k_blocks; kb++) {
-      const size_t k0 = kb * plan->kc;
-      const size_t kc = plan->k - k0 < plan->kc ? plan->k - k0 : plan->kc;
-      if (plan->kind == CONV_GEMM_1X1) {
-        ep_f32_gemm_pack_b(kc, np, x + k0 * plan->pixels + p0, plan->pixels, 1, nr, ws);
-      } else {
-        ep_f32_im2col_pack(d, x, k0, kc, p0, np, nr, ws);
-      }
-      const bool last = kb + 1 == plan->k_blocks;
-      ep_f32_gemm_compute(config, m, np, kc, a + k0 * mr, plan->k * mr, ws, kc * nr, y,
-                          plan->pixels, kb > 0, last ? &epilogue : NULL);
-    }
+    ep_f32_gemm_compute(config, m, n, job->kc, job->a + m0 * plan->k + job->k0 * mr,
+                        plan->k * mr, job->shared_b + q0 * job->kc, job->kc * nr,
+                        job->y + m0 * plan->pixels + job->p0 + q0, plan->pixels, !job->first,
+                        job->last ? &epilogue : NULL);
   }
 }
 
 void ep_conv2d_run(const ep_conv_desc* d, const float* packed, const float* x, float* y,
                    float* workspace, size_t workspace_stride, ep_threadpool* pool) {
-  const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  const ep_f32_gemm_config* config = packed_config(packed);
+  packed += HEADER;
   conv_job job = {
       .d = d,
       .config = config,
       .plan = make_plan(d, config),
       .packed = packed,
-      .x = x,
-      .y = y,
-      .workspace = workspace,
-      .workspace_stride = workspace_stride,
+      .shared_b = workspace,
   };
   if (job.plan.kind == CONV_DEPTHWISE) {
-    ep_f32_dwconv_run(d, packed, x, y, pool);
+    ep_f32_dwconv_run(d, packed, x, y, workspace, workspace_stride, pool);
     return;
   }
   const conv_plan* plan = &job.plan;
+  const size_t nr = config->nr, mr = config->mr;
   job.bias = d->has_bias ? packed + (size_t)d->groups * plan->m_padded * plan->k : NULL;
-
-  /* Split output channels only when the tiles alone leave threads idle (small images). */
   const size_t threads = (size_t)ep_threadpool_threads(pool);
-  const size_t tiles = (size_t)d->batch * (size_t)d->groups * plan->tiles;
-  size_t chunk_rows = plan->cout_g;
-  if (threads > 1 && tiles < 4 * threads) {
-    const size_t want = ep_divide_round_up(4 * threads, tiles);
-    chunk_rows = ep_divide_round_up(plan->cout_g, want);
-    if (chunk_rows < MIN_CHUNK_ROWS) chunk_rows = MIN_CHUNK_ROWS;
-    /* Whole A panels per chunk. */
-    chunk_rows = ep_round_up(chunk_rows, config->mr);
-    if (chunk_rows > plan->cout_g) chunk_rows = plan->cout_g;
+  /* Every worker's scratch holds plan->kc x plan->tile floats, and they are contiguous. */
+  const size_t block_pixels = threads * plan->tile;
+  const size_t in_plane = (size_t)d->in_h * (size_t)d->in_w;
+  const size_t m_panels = ep_divide_round_up(plan->cout_g, mr);
+  for (size_t b = 0; b < (size_t)d->batch; b++) {
+    for (size_t g = 0; g < (size_t)d->groups; g++) {
+      job.x = x + (b * (size_t)d->in_channels + g * plan->cin_g) * in_plane;
+      job.a = packed + g * plan->m_padded * plan->k;
+      job.y = y + (b * (size_t)d->out_channels + g * plan->cout_g) * plan->pixels;
+      job.block_bias = job.bias != NULL ? job.bias + g * plan->cout_g : NULL;
+      for (job.p0 = 0; job.p0 < plan->pixels; job.p0 += block_pixels) {
+        job.np = plan->pixels - job.p0 < block_pixels ? plan->pixels - job.p0 : block_pixels;
+        const size_t panels = ep_divide_round_up(job.np, nr);
+        /* Packing: a few items per worker. Compute: chunks of whole A panels first (the B
+         * block is shared, so this costs no packing), then groups of pixel panels, but never
+         * fewer than MIN_ITEM_PANELS per group, so that each A chunk is reused. */
+        const size_t want = threads > 1 ? ITEMS_PER_THREAD * threads : 1;
+        job.pack_panels = ep_divide_round_up(panels, want);
+        size_t chunks = m_panels < want ? m_panels : want;
+        job.chunk_rows = ep_divide_round_up(m_panels, chunks) * mr;
+        job.chunks = ep_divide_round_up(plan->cout_g, job.chunk_rows);
+        size_t groups = ep_divide_round_up(want, job.chunks);
+        const size_t max_groups = panels / MIN_ITEM_PANELS > 0 ? panels / MIN_ITEM_PANELS : 1;
+        if (groups > max_groups) groups = max_groups;
+        job.group_panels = ep_divide_round_up(panels, groups);
+        job.groups = ep_divide_round_up(panels, job.group_panels);
+        for (size_t kb = 0; kb < plan->k_blocks; kb++) {
+          job.k0 = kb * plan->kc;
+          job.kc = plan->k - job.k0 < plan->kc ? plan->k - job.k0 : plan->kc;
+          job.first = kb == 0;
+          job.last = kb + 1 == plan->k_blocks;
+          ep_threadpool_parallel_for(pool, ep_divide_round_up(panels, job.pack_panels), 1,
+                                     pack_items, &job);
+          ep_threadpool_parallel_for(pool, job.chunks * job.groups, 1, compute_items, &job);
+        }
+      }
+    }
   }
-  job.chunk_rows = chunk_rows;
-  job.chunks = ep_divide_round_up(plan->cout_g, chunk_rows);
-  ep_threadpool_parallel_for(pool, tiles * job.chunks, 1, conv_items, &job);
 }

@@ -1,10 +1,58 @@
-/* Depthwise convolution, one output row at a time: every tap adds a scaled input row segment to
- * the output row, so the inner loop is a contiguous (stride 1) or strided axpy over the row that
- * compilers vectorize, and the valid range of each tap is computed once instead of testing
- * every pixel against the padding. */
+/* Depthwise convolution, one plane per work item.
+ *
+ * Vector variants (AVX2, AVX-512F; dwconv-impl.h) copy the input plane with its zero padding
+ * into the worker's scratch and then run without edge cases. The scalar variant works one output
+ * row at a time: every tap adds a scaled input row segment to the output row, so the inner loop
+ * is a contiguous (stride 1) or strided axpy over the row that compilers vectorize, and the
+ * valid range of each tap is computed once instead of testing every pixel against the padding.
+ * Strides above 2 take the scalar path at every level. */
 #include "kernels/f32-dwconv/dwconv.h"
 
 #include <string.h>
+
+#include "edgeprof/cpu.h"
+
+#if defined(EP_HAVE_X86_KERNELS)
+void ep_f32_dwconv_plane__avx2(const ep_f32_dwconv_plane* plane, const float* xp, const float* w,
+                               float bias, float* y);
+void ep_f32_dwconv_plane__avx512f(const ep_f32_dwconv_plane* plane, const float* xp,
+                                  const float* w, float bias, float* y);
+#endif
+
+/* The vector plane function of the active level, NULL for scalar. */
+static ep_f32_dwconv_plane_fn plane_fn(void) {
+#if defined(EP_HAVE_X86_KERNELS)
+  switch (ep_cpu_isa_active()) {
+    case EP_ISA_AVX512:
+      return ep_f32_dwconv_plane__avx512f;
+    case EP_ISA_AVX2:
+      return ep_f32_dwconv_plane__avx2;
+    default:
+      break;
+  }
+#endif
+  return NULL;
+}
+
+/* Rows and columns of the padded plane: the input with its padding, and at least what the taps
+ * of the last output row and column reach. */
+static void padded_dims(const ep_conv_desc* d, size_t* rows, size_t* cols) {
+  const size_t need_h = (size_t)(d->out_h - 1) * (size_t)d->stride_h +
+                        (size_t)(d->kernel_h - 1) * (size_t)d->dilation_h + 1;
+  const size_t need_w = (size_t)(d->out_w - 1) * (size_t)d->stride_w +
+                        (size_t)(d->kernel_w - 1) * (size_t)d->dilation_w + 1;
+  const size_t have_h = (size_t)d->pad_top + (size_t)d->in_h;
+  const size_t have_w = (size_t)d->pad_left + (size_t)d->in_w;
+  *rows = need_h > have_h ? need_h : have_h;
+  *cols = need_w > have_w ? need_w : have_w;
+}
+
+size_t ep_f32_dwconv_workspace_size(const ep_conv_desc* d) {
+  /* Reserved whatever the level, so that a plan made under one level runs under any. */
+  size_t rows, cols;
+  padded_dims(d, &rows, &cols);
+  return rows * cols + EP_F32_DWCONV_SLACK;
+}
 
 bool ep_f32_dwconv_supports(const ep_conv_desc* d) {
   return d->groups == d->in_channels && d->out_channels % d->in_channels == 0;
@@ -27,6 +75,11 @@ typedef struct dwconv_job {
   const float* packed;
   const float* x;
   float* y;
+  ep_f32_dwconv_plane_fn vector_plane; /* NULL: the scalar rows below */
+  ep_f32_dwconv_plane plane;
+  size_t padded_rows;
+  float* workspace;
+  size_t workspace_stride;
 } dwconv_job;
 
 /* First output column whose tap at input offset `offset` (ix = ox * stride + offset) lands at
@@ -86,9 +139,71 @@ static void dwconv_planes(void* ctx, size_t begin, size_t end, int worker) {
   }
 }
 
+/* Copies input plane x into xp with the padding of d around it, zeros up to rows x cols, then
+ * zero slack. */
+static void pad_plane(const ep_conv_desc* d, const float* x, size_t rows, size_t cols,
+                      float* restrict xp) {
+  const size_t in_w = (size_t)d->in_w, pad_left = (size_t)d->pad_left;
+  const size_t right = cols - pad_left - in_w;
+  const size_t top = (size_t)d->pad_top;
+  memset(xp, 0, top * cols * sizeof *xp);
+  float* row = xp + top * cols;
+  for (int iy = 0; iy < d->in_h; iy++, row += cols) {
+    memset(row, 0, pad_left * sizeof *row);
+    memcpy(row + pad_left, x + (size_t)iy * in_w, in_w * sizeof *row);
+    memset(row + pad_left + in_w, 0, right * sizeof *row);
+  }
+  memset(row, 0, ((rows - top - (size_t)d->in_h) * cols + EP_F32_DWCONV_SLACK) * sizeof *row);
+}
+
+static void dwconv_vector_planes(void* ctx, size_t begin, size_t end, int worker) {
+  const dwconv_job* job = ctx;
+  const ep_conv_desc* d = job->d;
+  const size_t multiplier = (size_t)(d->out_channels / d->in_channels);
+  const size_t taps = (size_t)d->kernel_h * (size_t)d->kernel_w;
+  const size_t in_plane = (size_t)d->in_h * (size_t)d->in_w;
+  const size_t out_plane = (size_t)d->out_h * (size_t)d->out_w;
+  const float* bias = job->packed + (size_t)d->out_channels * taps;
+  float* xp = job->workspace + (size_t)worker * job->workspace_stride;
+  size_t padded_input = (size_t)-1; /* the input plane now in xp */
+  for (size_t plane = begin; plane < end; plane++) {
+    const size_t b = plane / (size_t)d->out_channels;
+    const size_t co = plane % (size_t)d->out_channels;
+    const size_t input = b * (size_t)d->in_channels + co / multiplier;
+    if (input != padded_input) {
+      pad_plane(d, job->x + input * in_plane, job->padded_rows, job->plane.padded_w, xp);
+      padded_input = input;
+    }
+    job->vector_plane(&job->plane, xp, job->packed + co * taps, bias[co],
+                      job->y + plane * out_plane);
+  }
+}
+
 void ep_f32_dwconv_run(const ep_conv_desc* d, const float* packed, const float* x, float* y,
-                       ep_threadpool* pool) {
+                       float* workspace, size_t workspace_stride, ep_threadpool* pool) {
   dwconv_job job = {.d = d, .packed = packed, .x = x, .y = y};
+  if (d->stride_w <= 2 && workspace != NULL) job.vector_plane = plane_fn();
   const size_t planes = (size_t)d->batch * (size_t)d->out_channels;
-  ep_threadpool_parallel_for(pool, planes, 1, dwconv_planes, &job);
+  if (job.vector_plane == NULL) {
+    ep_threadpool_parallel_for(pool, planes, 1, dwconv_planes, &job);
+    return;
+  }
+  size_t rows, cols;
+  padded_dims(d, &rows, &cols);
+  job.padded_rows = rows;
+  job.plane = (ep_f32_dwconv_plane){
+      .out_h = d->out_h,
+      .out_w = d->out_w,
+      .kernel_h = d->kernel_h,
+      .kernel_w = d->kernel_w,
+      .stride_h = d->stride_h,
+      .stride_w = d->stride_w,
+      .dilation_h = d->dilation_h,
+      .dilation_w = d->dilation_w,
+      .padded_w = cols,
+      .act = d->act,
+  };
+  job.workspace = workspace;
+  job.workspace_stride = workspace_stride;
+  ep_threadpool_parallel_for(pool, planes, 1, dwconv_vector_planes, &job);
 }

@@ -15,8 +15,30 @@ bool ep_f32_dwconv_supports(const ep_conv_desc* d);
  * without bias). */
 size_t ep_f32_dwconv_packed_size(const ep_conv_desc* d);
 void ep_f32_dwconv_pack(const ep_conv_desc* d, const float* w, const float* bias, float* packed);
-/* Needs no workspace. */
+/* Per-thread scratch (floats): one zero-padded input plane for the vector variants. */
+size_t ep_f32_dwconv_workspace_size(const ep_conv_desc* d);
+/* Uses the variant of the active ISA level. */
 void ep_f32_dwconv_run(const ep_conv_desc* d, const float* packed, const float* x, float* y,
-                       ep_threadpool* pool);
+                       float* workspace, size_t workspace_stride, ep_threadpool* pool);
+
+/* --- vector variants (dwconv-impl.h) ------------------------------------------------------ */
+
+/* One output plane computed from a zero-padded copy of its input plane: output pixel (oy, ox)
+ * tap (ky, kx) reads xp[(oy * stride_h + ky * dilation_h) * padded_w + ox * stride_w +
+ * kx * dilation_w]. The copy is followed by EP_F32_DWCONV_SLACK readable floats. */
+typedef struct ep_f32_dwconv_plane {
+  int out_h, out_w;
+  int kernel_h, kernel_w;
+  int stride_h, stride_w; /* stride_w 1 or 2 */
+  int dilation_h, dilation_w;
+  size_t padded_w;
+  ep_activation act;
+} ep_f32_dwconv_plane;
+
+/* Vector loads may run this far past the last padded row (their extra lanes are discarded). */
+#define EP_F32_DWCONV_SLACK 128
+
+typedef void (*ep_f32_dwconv_plane_fn)(const ep_f32_dwconv_plane* plane, const float* xp,
+                                       const float* w, float bias, float* y);
 
 #endif /* EDGEPROF_KERNELS_F32_DWCONV_H */

@@ -3,9 +3,12 @@
 
 #include <string.h>
 
-/* Rows of A per cache block: MC x kc floats of A (128 x 256 x 4 B = 128 KiB) stay in L2 while
- * every B panel of the block streams past them. */
-enum { MC = 72 };
+enum {
+  /* Rows of A per cache block: MC x kc floats of A (72 x 256 x 4 B = 72 KiB) stay in L2, beside
+   * the packed B block and C, while every B panel of the block streams past them. */
+  MC = 72,
+  PREFETCH_ROWS = 4, /* rows ahead that pack_b prefetches */
+};
 
 #if defined(EP_HAVE_X86_KERNELS)
 void ep_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float* a,
@@ -57,6 +60,28 @@ void ep_f32_gemm_pack_a(size_t m, size_t k, const float* a, size_t lda, size_t m
 
 void ep_f32_gemm_pack_b(size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride,
                         size_t nr, float* out) {
+  if (n_stride == 1 && n > nr) {
+    /* Row by row: each source row segment is read once, front to back, and the next rows are
+     * prefetched. Walking panel by panel instead would touch one cache line per row before
+     * coming back for the next: hundreds of strided streams, no prefetcher follows that, and
+     * packing a convolution's input would take a third of the layer's time. */
+    const size_t full = n / nr * nr;
+    for (size_t kk = 0; kk < k; kk++) {
+      const float* src = b + kk * k_stride;
+      if (kk + PREFETCH_ROWS < k) {
+        const char* ahead = (const char*)(src + PREFETCH_ROWS * k_stride);
+        for (size_t off = 0; off < n * sizeof(float); off += 64) __builtin_prefetch(ahead + off);
+      }
+      float* dst = out + kk * nr;
+      size_t p = 0;
+      for (; p < full; p += nr) ep_f32_copy_row(dst + p * k, src + p, nr);
+      if (p < n) {
+        memcpy(dst + p * k, src + p, (n - p) * sizeof(float));
+        for (size_t j = n - p; j < nr; j++) dst[p * k + j] = 0.0f;
+      }
+    }
+    return;
+  }
   for (size_t p = 0; p < n; p += nr) {
     size_t cols = n - p < nr ? n - p : nr;
     float* panel = out + p * k;

@@ -1,16 +1,48 @@
-/* Max, average and global average pooling, one channel plane per work item. Like the depthwise
- * convolution, a window tap is applied to a whole output row over the range of columns where it
- * lands inside the input, so the padding costs no per-pixel test and the loops vectorize. */
+/* Max, average and global average pooling, one channel plane per work item.
+ *
+ * The vector variants (pool-impl.h) pool separably through a padded row buffer. The scalar
+ * variant, also the fallback for strides above 2 and very wide rows, applies each window tap to
+ * a whole output row over the range of columns where it lands inside the input, so the padding
+ * costs no per-pixel test and the loops vectorize. */
 #include <float.h>
 #include <string.h>
 
+#include "edgeprof/cpu.h"
 #include "kernels/kernels.h"
+#include "kernels/pool/pool.h"
+
+#if defined(EP_HAVE_X86_KERNELS)
+void ep_pool_plane__avx2(const ep_pool_plane* plane, bool max, const float* x, float* y,
+                         float* row);
+void ep_pool_plane__avx512f(const ep_pool_plane* plane, bool max, const float* x, float* y,
+                            float* row);
+#endif
+
+/* Lanes of the widest vector: the row buffer's slack covers two loads of that many past the
+ * last tap. */
+enum { MAX_LANES = 16, ROW_SLACK = 4 * MAX_LANES };
+
+static ep_pool_plane_fn plane_fn(void) {
+#if defined(EP_HAVE_X86_KERNELS)
+  switch (ep_cpu_isa_active()) {
+    case EP_ISA_AVX512:
+      return ep_pool_plane__avx512f;
+    case EP_ISA_AVX2:
+      return ep_pool_plane__avx2;
+    default:
+      break;
+  }
+#endif
+  return NULL;
+}
 
 typedef struct pool_job {
   const ep_pool_desc* d;
   const float* x;
   float* y;
   bool max;
+  ep_pool_plane_fn vector_plane; /* NULL: the scalar rows */
+  ep_pool_plane plane;
 } pool_job;
 
 /* Output columns [lo, hi) whose tap at ix = ox * stride + offset falls inside [0, in_w). */
@@ -85,10 +117,76 @@ static void pool_planes(void* ctx, size_t begin, size_t end, int worker) {
   }
 }
 
+static void vector_planes(void* ctx, size_t begin, size_t end, int worker) {
+  (void)worker;
+  const pool_job* job = ctx;
+  const ep_pool_desc* d = job->d;
+  const size_t in_plane = (size_t)d->in_h * (size_t)d->in_w;
+  const size_t out_plane = (size_t)d->out_h * (size_t)d->out_w;
+  float row[EP_POOL_MAX_ROW + ROW_SLACK];
+  for (size_t plane = begin; plane < end; plane++) {
+    job->vector_plane(&job->plane, job->max, job->x + plane * in_plane, job->y + plane * out_plane,
+                      row);
+  }
+}
+
 static void run_pool(const ep_pool_desc* d, const float* x, float* y, bool max,
                      ep_threadpool* pool) {
   pool_job job = {.d = d, .x = x, .y = y, .max = max};
-  ep_threadpool_parallel_for(pool, (size_t)d->batch * (size_t)d->channels, 1, pool_planes, &job);
+  const size_t planes = (size_t)d->batch * (size_t)d->channels;
+  const size_t need_w = (size_t)(d->out_w - 1) * (size_t)d->stride_w + (size_t)d->kernel_w;
+  const size_t have_w = (size_t)d->pad_left + (size_t)d->in_w;
+  const size_t row_floats = (need_w > have_w ? need_w : have_w) + ROW_SLACK;
+  if (d->stride_w <= 2 && row_floats <= EP_POOL_MAX_ROW + ROW_SLACK &&
+      d->kernel_h <= EP_POOL_MAX_KERNEL && d->out_w <= EP_POOL_MAX_ROW) {
+    job.vector_plane = plane_fn();
+  }
+  if (job.vector_plane == NULL) {
+    ep_threadpool_parallel_for(pool, planes, 1, pool_planes, &job);
+    return;
+  }
+  /* Shared by every plane: the average's divisors, and the max's columns with a value. */
+  float row_scale[EP_POOL_MAX_KERNEL + 1];
+  float col_scale[EP_POOL_MAX_ROW];
+  int first_col = d->out_w, end_col = 0;
+  for (int ox = 0; ox < d->out_w; ox++) {
+    const int ix = ox * d->stride_w - d->pad_left;
+    const int cx0 = ix < 0 ? 0 : ix;
+    const int cx1 = ix + d->kernel_w < d->in_w ? ix + d->kernel_w : d->in_w;
+    const int cols = cx1 > cx0 ? cx1 - cx0 : 0;
+    if (cols > 0 && ox < first_col) first_col = ox;
+    if (cols > 0) end_col = ox + 1;
+    if (d->count_include_pad) {
+      col_scale[ox] = 1.0f / (float)d->kernel_w;
+    } else {
+      col_scale[ox] = cols > 0 ? 1.0f / (float)cols : 0.0f;
+    }
+  }
+  for (int r = 0; r <= d->kernel_h; r++) {
+    if (d->count_include_pad) {
+      row_scale[r] = 1.0f / (float)d->kernel_h;
+    } else {
+      row_scale[r] = r > 0 ? 1.0f / (float)r : 0.0f;
+    }
+  }
+  job.plane = (ep_pool_plane){
+      .in_h = d->in_h,
+      .in_w = d->in_w,
+      .out_h = d->out_h,
+      .out_w = d->out_w,
+      .kernel_h = d->kernel_h,
+      .kernel_w = d->kernel_w,
+      .stride_h = d->stride_h,
+      .stride_w = d->stride_w,
+      .pad_top = d->pad_top,
+      .pad_left = d->pad_left,
+      .row_floats = row_floats,
+      .first_col = first_col,
+      .end_col = end_col,
+      .row_scale = row_scale,
+      .col_scale = col_scale,
+  };
+  ep_threadpool_parallel_for(pool, planes, 1, vector_planes, &job);
 }
 
 void ep_max_pool_run(const ep_pool_desc* d, const float* x, float* y, ep_threadpool* pool) {

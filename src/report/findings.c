@@ -1,0 +1,459 @@
+/* The paper's findings, recomputed as sentences from one machine's numbers (and compared across
+ * machines). Nothing here is written in advance: a statement appears only when the
+ * measurements it needs exist, and says what they show, agreeing with the paper or not. */
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "edgeprof/report.h"
+
+/* The latency budget of the "fits on this machine" finding: 10 inferences per second. */
+#define INTERACTIVE_BUDGET_MS 100.0
+
+typedef struct text {
+  char buf[EP_FINDING_MAX];
+  size_t len;
+} text;
+
+static void put(text* t, const char* format, ...) __attribute__((format(printf, 2, 3)));
+static void put(text* t, const char* format, ...) {
+  if (t->len >= sizeof t->buf - 1) return;
+  va_list args;
+  va_start(args, format);
+  int n = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, format, args);
+  va_end(args);
+  if (n > 0) t->len += (size_t)n;
+  if (t->len >= sizeof t->buf) t->len = sizeof t->buf - 1;
+}
+
+static void add(ep_findings* f, const text* t) {
+  if (f->n < EP_FINDINGS_MAX && t->len > 0) {
+    snprintf(f->lines[f->n++], sizeof f->lines[0], "%s", t->buf);
+  }
+}
+
+char* ep_format_ms(double ms, char* buf, size_t size) {
+  if (!isfinite(ms)) {
+    snprintf(buf, size, "?");
+  } else if (ms >= 100.0) {
+    snprintf(buf, size, "%.0f", ms);
+  } else if (ms >= 10.0) {
+    snprintf(buf, size, "%.1f", ms);
+  } else if (ms >= 1.0) {
+    snprintf(buf, size, "%.2f", ms);
+  } else {
+    snprintf(buf, size, "%.3f", ms);
+  }
+  return buf;
+}
+
+/* "a", "a and b", "a, b and c". */
+static void put_list(text* t, const char* const* names, int n) {
+  for (int i = 0; i < n; i++) {
+    put(t, "%s%s", i == 0 ? "" : i == n - 1 ? " and " : ", ", names[i]);
+  }
+}
+
+static const ep_results_set* find_set(const ep_results* r, const char* name) {
+  for (int i = 0; i < r->n_sets; i++) {
+    if (strcmp(r->sets[i].name, name) == 0) return &r->sets[i];
+  }
+  return NULL;
+}
+
+static bool set_measured(const ep_results* r, const char* set) {
+  for (int i = 0; i < r->n_models; i++) {
+    for (int k = 0; k < r->models[i].n_measurements; k++) {
+      if (strcmp(r->models[i].measurements[k].core_set, set) == 0) return true;
+    }
+  }
+  return false;
+}
+
+static const ep_results_measurement* best_on(const ep_results_model* m, const char* set,
+                                             int max_threads) {
+  const ep_results_measurement* best = NULL;
+  for (int k = 0; k < m->n_measurements; k++) {
+    const ep_results_measurement* x = &m->measurements[k];
+    if (strcmp(x->core_set, set) != 0 || (max_threads > 0 && x->threads > max_threads)) continue;
+    if (best == NULL || x->stats.median < best->stats.median) best = x;
+  }
+  return best;
+}
+
+static double geomean(const double* v, int n) {
+  double s = 0.0;
+  for (int i = 0; i < n; i++) s += log(v[i]);
+  return n > 0 ? exp(s / n) : 0.0;
+}
+
+/* Gains from 1 to `t` threads on `set`, CNNs against the rest. Returns false if unmeasured. */
+static bool scaling_sentence(const ep_results* r, const char* set, int threads, text* t,
+                             double* cnn_gain, double* other_gain, int* n_cnn, int* n_other) {
+  const char* cnn_names[64];
+  const char* other_names[64];
+  double cnn[64], other[64];
+  *n_cnn = *n_other = 0;
+  for (int i = 0; i < r->n_models && i < 64; i++) {
+    const ep_results_model* m = &r->models[i];
+    const ep_results_measurement* a = ep_results_point(m, set, 1);
+    const ep_results_measurement* b = ep_results_point(m, set, threads);
+    if (a == NULL || b == NULL) continue;
+    double gain = a->stats.median / b->stats.median;
+    if (strcmp(m->family, "cnn") == 0) {
+      cnn_names[*n_cnn] = m->name;
+      cnn[(*n_cnn)++] = gain;
+    } else {
+      other_names[*n_other] = m->name;
+      other[(*n_other)++] = gain;
+    }
+  }
+  if (*n_cnn + *n_other == 0) return false;
+  *cnn_gain = geomean(cnn, *n_cnn);
+  *other_gain = geomean(other, *n_other);
+  const ep_results_set* s = find_set(r, set);
+  put(t, "From 1 to %d threads on core set '%s'", threads, set);
+  if (s != NULL) {
+    put(t, " (%d CPU%s: %s%s)", s->size, s->size == 1 ? "" : "s", s->cpus,
+        threads > s->size ? "; oversubscribed" : "");
+  }
+  put(t, ", ");
+  for (int g = 0; g < 2; g++) {
+    int n = g == 0 ? *n_cnn : *n_other;
+    const char* const* names = g == 0 ? cnn_names : other_names;
+    const double* gains = g == 0 ? cnn : other;
+    if (n == 0) continue;
+    if (g == 1 && *n_cnn > 0) put(t, "; ");
+    if (n == 1) {
+      put(t, "%s %s %.2f×", names[0], gains[0] >= 1.0 ? "gains" : "changes by", gains[0]);
+      continue;
+    }
+    if (g == 0) {
+      put(t, "the CNNs gain %.2f× (", *cnn_gain);
+    } else {
+      put_list(t, names, n);
+      put(t, " gain %.2f× (", *other_gain);
+    }
+    for (int i = 0; i < n; i++) put(t, "%s%s %.2f×", i ? ", " : "", names[i], gains[i]);
+    put(t, ")");
+  }
+  put(t, " (geometric means; below 1× is slower).");
+  return true;
+}
+
+static void thread_scaling(const ep_results* r, ep_findings* f) {
+  const char* set = set_measured(r, "big") ? "big" : set_measured(r, "all") ? "all" : NULL;
+  if (set == NULL && r->n_models > 0 && r->models[0].n_measurements > 0) {
+    set = r->models[0].measurements[0].core_set;
+  }
+  if (set == NULL) return;
+  text t = {"", 0};
+  double cnn_gain = 0, other_gain = 0;
+  int n_cnn = 0, n_other = 0;
+  if (!scaling_sentence(r, set, 2, &t, &cnn_gain, &other_gain, &n_cnn, &n_other)) return;
+  if (n_cnn > 0 && n_other > 0) {
+    if (cnn_gain >= 1.3 && other_gain <= 1.2) {
+      put(&t, " As in the paper, the CNNs scale with threads while the others benefit little.");
+    } else if (cnn_gain >= 1.3 && other_gain > 1.2) {
+      put(&t, " Unlike the paper, the non-CNN networks scale with threads here too.");
+    } else if (cnn_gain < 1.3) {
+      put(&t, " Unlike the paper, the CNNs gain little from a second thread here.");
+    }
+  }
+  add(f, &t);
+  /* The largest thread count that still has one CPU per thread, when above 2. */
+  const ep_results_set* s = find_set(r, set);
+  int top = 0;
+  for (int i = 0; i < r->n_models; i++) {
+    for (int k = 0; k < r->models[i].n_measurements; k++) {
+      const ep_results_measurement* x = &r->models[i].measurements[k];
+      if (strcmp(x->core_set, set) == 0 && !x->oversubscribed && x->threads > top) top = x->threads;
+    }
+  }
+  if (s != NULL && top > 2) {
+    text u = {"", 0};
+    if (scaling_sentence(r, set, top, &u, &cnn_gain, &other_gain, &n_cnn, &n_other)) add(f, &u);
+  }
+}
+
+/* Faster / slower lists: "a (+12%), b (+3%)". Returns the count. */
+static int put_changes(text* t, const char* const* names, const double* change, int n) {
+  for (int i = 0; i < n; i++) {
+    put(t, "%s%s (%+.0f%%)", i == 0 ? "" : i == n - 1 ? " and " : ", ", names[i],
+        100.0 * change[i]);
+  }
+  return n;
+}
+
+/* Paper: big+little (8 threads on 4+4 cores) slower than big alone. Only where both exist. */
+static void big_little(const ep_results* r, ep_findings* f) {
+  const ep_results_set* big = find_set(r, "big");
+  const ep_results_set* all = find_set(r, "all");
+  if (big == NULL || all == NULL || all->size <= big->size || !set_measured(r, "big") ||
+      !set_measured(r, "all")) {
+    return;
+  }
+  const char* slower[64];
+  const char* faster[64];
+  double ds[64], df[64];
+  int ns = 0, nf = 0, same = 0;
+  for (int i = 0; i < r->n_models && i < 64; i++) {
+    const ep_results_measurement* b = best_on(&r->models[i], "big", 0);
+    const ep_results_measurement* a = best_on(&r->models[i], "all", 0);
+    if (a == NULL || b == NULL) continue;
+    double change = a->stats.median / b->stats.median - 1.0;
+    if (change > 0.02) {
+      slower[ns] = r->models[i].name;
+      ds[ns++] = change;
+    } else if (change < -0.02) {
+      faster[nf] = r->models[i].name;
+      df[nf++] = change;
+    } else {
+      same++;
+    }
+  }
+  if (ns + nf + same == 0) return;
+  text t = {"", 0};
+  put(&t, "Big and little cores together ('all', %d CPUs), at their best thread count, against "
+          "the big cores alone ('big', %d CPUs): ", all->size, big->size);
+  if (ns > 0) {
+    put(&t, "slower for ");
+    put_changes(&t, slower, ds, ns);
+  }
+  if (nf > 0) {
+    put(&t, "%sfaster for ", ns > 0 ? "; " : "");
+    put_changes(&t, faster, df, nf);
+  }
+  if (same > 0) put(&t, "%swithin 2%% for %d network%s", ns + nf > 0 ? "; " : "", same,
+                    same == 1 ? "" : "s");
+  put(&t, ".");
+  if (ns > 0 && nf == 0) {
+    put(&t, " As in the paper, more cores made every network measured slower or no faster.");
+  } else if (ns == 0) {
+    put(&t, " Unlike the paper, adding the little cores never made a network slower here.");
+  }
+  add(f, &t);
+}
+
+/* More threads than CPUs on the largest measured set: what oversubscription costs. */
+static void oversubscription(const ep_results* r, ep_findings* f) {
+  const char* set = set_measured(r, "all") ? "all" : NULL;
+  const ep_results_set* s = set != NULL ? find_set(r, set) : NULL;
+  if (s == NULL) return;
+  const char* slower[64];
+  const char* faster[64];
+  double ds[64], df[64];
+  int ns = 0, nf = 0;
+  for (int i = 0; i < r->n_models && i < 64; i++) {
+    const ep_results_model* m = &r->models[i];
+    const ep_results_measurement* fit = best_on(m, set, s->size);
+    const ep_results_measurement* over = NULL;
+    for (int k = 0; k < m->n_measurements; k++) {
+      const ep_results_measurement* x = &m->measurements[k];
+      if (strcmp(x->core_set, set) != 0 || x->threads <= s->size) continue;
+      if (over == NULL || x->stats.median < over->stats.median) over = x;
+    }
+    if (fit == NULL || over == NULL) continue;
+    double change = over->stats.median / fit->stats.median - 1.0;
+    if (change > 0.02) {
+      slower[ns] = m->name;
+      ds[ns++] = change;
+    } else if (change < -0.02) {
+      faster[nf] = m->name;
+      df[nf++] = change;
+    }
+  }
+  if (ns + nf == 0) return;
+  text t = {"", 0};
+  put(&t, "More threads than CPUs on '%s' (%d CPUs), at the best such count, against at most "
+          "one thread per CPU: ", set, s->size);
+  if (ns > 0) {
+    put(&t, "slower for ");
+    put_changes(&t, slower, ds, ns);
+  }
+  if (nf > 0) {
+    put(&t, "%sfaster for ", ns > 0 ? "; " : "");
+    put_changes(&t, faster, df, nf);
+  }
+  put(&t, ".");
+  add(f, &t);
+}
+
+/* Paper: edge CPUs run LSTM, MLP and MobileNet fast enough but not the large CNNs. */
+static void fits(const ep_results* r, ep_findings* f) {
+  const char* names[64];
+  double ms[64];
+  int n = 0;
+  for (int i = 0; i < r->n_models && n < 64; i++) {
+    const ep_results_measurement* b = ep_results_best(&r->models[i], NULL);
+    if (b == NULL) continue;
+    int k = n++;
+    for (; k > 0 && ms[k - 1] > b->stats.median; k--) {
+      ms[k] = ms[k - 1];
+      names[k] = names[k - 1];
+    }
+    ms[k] = b->stats.median;
+    names[k] = r->models[i].name;
+  }
+  if (n < 2) return;
+  int split = 0;
+  double ratio = 1.0;
+  for (int i = 1; i < n; i++) {
+    if (ms[i] / ms[i - 1] > ratio) {
+      ratio = ms[i] / ms[i - 1];
+      split = i;
+    }
+  }
+  text t = {"", 0};
+  char a[32], b[32];
+  if (ratio >= 3.0) {
+    /* A round limit above the fast group, below the slow one. */
+    double limit = 0.0;
+    for (double decade = 1e-3; decade < 1e7 && limit == 0.0; decade *= 10.0) {
+      static const double steps[3] = {1.0, 2.0, 5.0};
+      for (int s = 0; s < 3 && limit == 0.0; s++) {
+        if (decade * steps[s] > ms[split - 1]) limit = decade * steps[s];
+      }
+    }
+    if (limit >= ms[split]) limit = ms[split - 1];
+    put(&t, "This machine runs ");
+    for (int i = 0; i < split; i++) {
+      put(&t, "%s%s (%s ms)", i == 0 ? "" : i == split - 1 ? " and " : ", ", names[i],
+          ep_format_ms(ms[i], a, sizeof a));
+    }
+    put(&t, " in under %g ms, but ", limit);
+    for (int i = split; i < n; i++) {
+      put(&t, "%s%s takes %s ms", i == split ? "" : i == n - 1 ? " and " : ", ", names[i],
+          ep_format_ms(ms[i], a, sizeof a));
+    }
+    put(&t, " (best configurations; a %.0f× gap).", ratio);
+  } else {
+    put(&t, "Every network runs within %.1f× of the others here, from %s (%s ms) to %s (%s ms).",
+        ms[n - 1] / ms[0], names[0], ep_format_ms(ms[0], a, sizeof a), names[n - 1],
+        ep_format_ms(ms[n - 1], b, sizeof b));
+  }
+  int n_fit = 0;
+  for (int i = 0; i < n; i++) n_fit += ms[i] <= INTERACTIVE_BUDGET_MS;
+  put(&t, " Against a %.0f ms budget per inference (%.0f inferences/s): ", INTERACTIVE_BUDGET_MS,
+      1000.0 / INTERACTIVE_BUDGET_MS);
+  if (n_fit == n) {
+    put(&t, "all %d fit.", n);
+  } else if (n_fit == 0) {
+    put(&t, "none fits.");
+  } else {
+    put_list(&t, names, n_fit);
+    put(&t, " fit%s; ", n_fit == 1 ? "s" : "");
+    put_list(&t, names + n_fit, n - n_fit);
+    put(&t, " do%s not.", n - n_fit == 1 ? "es" : "");
+  }
+  add(f, &t);
+}
+
+static void best_configurations(const ep_results* r, ep_findings* f) {
+  text t = {"", 0};
+  int n = 0;
+  for (int i = 0; i < r->n_models; i++) {
+    const ep_results_measurement* b = ep_results_best(&r->models[i], NULL);
+    if (b == NULL) continue;
+    char ms[32];
+    put(&t, "%s%s %s ms with %d thread%s on '%s'%s", n++ == 0 ? "Best configurations: " : "; ",
+        r->models[i].name, ep_format_ms(b->stats.median, ms, sizeof ms), b->threads,
+        b->threads == 1 ? "" : "s", b->core_set, b->oversubscribed ? " (oversubscribed)" : "");
+  }
+  if (n == 0) return;
+  put(&t, ".");
+  add(f, &t);
+}
+
+static void op_types(const ep_results* r, ep_findings* f) {
+  text t = {"", 0};
+  int n = 0;
+  for (int i = 0; i < r->n_models; i++) {
+    const ep_results_model* m = &r->models[i];
+    if (!m->has_profile || m->n_ops == 0) continue;
+    put(&t, "%s%s %.0f%% of %s", n++ == 0 ? "Where the time goes at the best configuration: "
+                                          : "; ",
+        m->ops[0].op, m->ops[0].percent, m->name);
+    if (m->n_ops > 1 && m->ops[1].percent >= 5.0) {
+      put(&t, " (then %s %.0f%%)", m->ops[1].op, m->ops[1].percent);
+    }
+  }
+  if (n == 0) return;
+  put(&t, ".");
+  add(f, &t);
+}
+
+/* Other backends against the CPU, per network, when a machine has several. */
+static void backends(const ep_results* r, ep_findings* f) {
+  for (int i = 0; i < r->n_models; i++) {
+    const ep_results_model* m = &r->models[i];
+    const ep_results_measurement* cpu = ep_results_best(m, "cpu");
+    for (int k = 0; cpu != NULL && k < m->n_measurements; k++) {
+      const char* b = m->measurements[k].backend;
+      if (strcmp(b, "cpu") == 0) continue;
+      bool first = true;
+      for (int j = 0; j < k && first; j++) first = strcmp(m->measurements[j].backend, b) != 0;
+      if (!first) continue;
+      const ep_results_measurement* other = ep_results_best(m, b);
+      text t = {"", 0};
+      double ratio = cpu->stats.median / other->stats.median;
+      put(&t, "%s: backend '%s' is %.1f× %s than the CPU.", m->name, b,
+          ratio >= 1.0 ? ratio : 1.0 / ratio, ratio >= 1.0 ? "faster" : "slower");
+      add(f, &t);
+    }
+  }
+}
+
+void ep_findings_compute(const ep_results* r, ep_findings* f) {
+  memset(f, 0, sizeof *f);
+  fits(r, f);
+  thread_scaling(r, f);
+  big_little(r, f);
+  oversubscription(r, f);
+  backends(r, f);
+  op_types(r, f);
+  best_configurations(r, f);
+}
+
+void ep_findings_compare(const ep_results* const* machines, int n, ep_findings* f) {
+  memset(f, 0, sizeof *f);
+  if (n < 2) return;
+  const char* seen[64];
+  int n_seen = 0;
+  for (int k = 0; k < n; k++) {
+    for (int i = 0; i < machines[k]->n_models; i++) {
+      const char* name = machines[k]->models[i].name;
+      bool dup = false;
+      for (int j = 0; j < n_seen && !dup; j++) dup = strcmp(seen[j], name) == 0;
+      if (dup || n_seen == 64) continue;
+      seen[n_seen++] = name;
+      const ep_results_measurement *fast = NULL, *slow = NULL;
+      int fast_k = 0, slow_k = 0, count = 0;
+      for (int j = 0; j < n; j++) {
+        const ep_results_measurement* b =
+            ep_results_best(ep_results_find_model(machines[j], name), NULL);
+        if (b == NULL) continue;
+        count++;
+        if (fast == NULL || b->stats.median < fast->stats.median) {
+          fast = b;
+          fast_k = j;
+        }
+        if (slow == NULL || b->stats.median > slow->stats.median) {
+          slow = b;
+          slow_k = j;
+        }
+      }
+      if (count < 2) continue;
+      text t = {"", 0};
+      char a[32], b[32];
+      put(&t, "%s: fastest on %s (%s ms, %s, %d thread%s on '%s'), %.1f× faster than on %s "
+              "(%s ms)", name, machines[fast_k]->platform_id,
+          ep_format_ms(fast->stats.median, a, sizeof a), fast->backend, fast->threads,
+          fast->threads == 1 ? "" : "s", fast->core_set, slow->stats.median / fast->stats.median,
+          machines[slow_k]->platform_id, ep_format_ms(slow->stats.median, b, sizeof b));
+      if (count < n) put(&t, "; measured on %d of %d machines", count, n);
+      put(&t, ".");
+      add(f, &t);
+    }
+  }
+}
