@@ -110,6 +110,7 @@ typedef struct ep_characterize_result {
   ep_measure_options measure;
   double elapsed_seconds;
   size_t peak_rss_bytes;
+  double load_average; /* 1-minute load average before measuring (/proc/loadavg); -1: unknown */
   int n_models;
   ep_characterize_model* models;
 } ep_characterize_result;

@@ -79,7 +79,8 @@ typedef struct ep_results_set {
 typedef struct ep_results {
   char path[640];
   int schema_version; /* as read from the file */
-  char platform_id[128], host[256], cpu_model[128], isa[16], date[32];
+  char platform_id[128]; /* characters other than [A-Za-z0-9_-] become '-' (it names files) */
+  char host[256], cpu_model[128], isa[16], date[32];
   char topology_kind[48];
   int cpus_online;
   char cpus_allowed[256];
@@ -88,6 +89,7 @@ typedef struct ep_results {
   bool quick;
   int warmup_runs, min_runs;
   double min_seconds, budget_seconds, elapsed_seconds;
+  double load_average; /* before the run; -1 when unknown */
   int n_models;
   ep_results_model* models;
 } ep_results;

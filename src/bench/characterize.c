@@ -213,6 +213,18 @@ cleanup:
   return status;
 }
 
+/* Other work on the machine skews every number (thread scaling most): recorded so that reports
+ * can say so. */
+static double load_average(void) {
+  double load = -1.0;
+  FILE* f = fopen("/proc/loadavg", "r");
+  if (f != NULL) {
+    if (fscanf(f, "%lf", &load) != 1) load = -1.0;
+    fclose(f);
+  }
+  return load;
+}
+
 static void format_date(char* buf, size_t size) {
   time_t now = time(NULL);
   struct tm tm;
@@ -285,6 +297,7 @@ ep_status ep_characterize_run(const ep_characterize_options* options,
   }
   r->seed = options->seed;
   r->quick = options->quick;
+  r->load_average = load_average();
   r->measure = options->measure;
   r->measure.on_run = NULL;
   r->measure.user = NULL;

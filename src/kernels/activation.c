@@ -3,7 +3,8 @@
  * exp is Cephes' expf (x = n ln2 + r, |r| <= ln2 / 2, a degree-6 polynomial for exp(r) and 2^n
  * built in the exponent bits), written so that GCC vectorizes it without -ffast-math. Under the
  * default -ftrapping-math GCC will not if-convert a comparison feeding arithmetic, so the clamps
- * live in their own loops (pure selects, which it does vectorize) over a small stack block. */
+ * live in their own loops (pure selects, which it does vectorize) over a small stack block.
+ * These loops are the scalar ISA level; the AVX2 and AVX-512 levels run kernels/vmath. */
 #include "kernels/activation.h"
 
 #include <math.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "kernels/vmath/vmath.h"
 
 enum { BLOCK = 64 };
 
@@ -52,6 +54,11 @@ static void keep_nan(size_t n, const float* restrict x, float* restrict y) {
 }
 
 void ep_f32_vexp(size_t n, const float* x, float* y) {
+  const ep_vmath* vm = ep_vmath_get();
+  if (vm != NULL) {
+    vm->exp(n, x, y);
+    return;
+  }
   float t[BLOCK];
   for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
     size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
@@ -64,6 +71,11 @@ void ep_f32_vexp(size_t n, const float* x, float* y) {
 }
 
 void ep_f32_vsigmoid(size_t n, const float* x, float* y) {
+  const ep_vmath* vm = ep_vmath_get();
+  if (vm != NULL) {
+    vm->sigmoid(n, x, y);
+    return;
+  }
   float t[BLOCK];
   for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
     size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
@@ -77,6 +89,11 @@ void ep_f32_vsigmoid(size_t n, const float* x, float* y) {
 
 /* tanh|x| = (1 - e) / (1 + e) with e = exp(-2|x|): e <= 1, so nothing overflows. */
 void ep_f32_vtanh(size_t n, const float* x, float* y) {
+  const ep_vmath* vm = ep_vmath_get();
+  if (vm != NULL) {
+    vm->tanh(n, x, y);
+    return;
+  }
   float t[BLOCK];
   for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
     size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
@@ -92,6 +109,12 @@ void ep_f32_vtanh(size_t n, const float* x, float* y) {
 }
 
 void ep_activation_apply(ep_activation act, float* y, size_t n) {
+  if (act == EP_ACT_NONE) return;
+  const ep_vmath* vm = ep_vmath_get();
+  if (vm != NULL) {
+    vm->activation(act, y, n);
+    return;
+  }
   switch (act) {
     case EP_ACT_NONE:
       break;

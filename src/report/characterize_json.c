@@ -194,6 +194,11 @@ ep_status ep_report_characterize_json(const ep_characterize_result* r, FILE* out
     cJSON_AddNumberToObject(settings, "budget_seconds", r->measure.budget_seconds);
   }
   cJSON_AddNumberToObject(doc, "elapsed_s", round(r->elapsed_seconds * 1e3) / 1e3);
+  if (r->load_average >= 0.0) {
+    cJSON_AddNumberToObject(doc, "load_average_before", round(r->load_average * 100) / 100);
+  } else {
+    cJSON_AddNullToObject(doc, "load_average_before");
+  }
   ep_json_add_int(doc, "peak_rss_bytes", (int64_t)r->peak_rss_bytes);
   cJSON* table1 = cJSON_AddArrayToObject(doc, "table1");
   for (int i = 0; table1 != NULL && i < r->n_models; i++) {

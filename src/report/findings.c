@@ -156,6 +156,8 @@ static void thread_scaling(const ep_results* r, ep_findings* f) {
       put(&t, " As in the paper, the CNNs scale with threads while the others benefit little.");
     } else if (cnn_gain >= 1.3 && other_gain > 1.2) {
       put(&t, " Unlike the paper, the non-CNN networks scale with threads here too.");
+    } else if (cnn_gain < 1.0) {
+      put(&t, " Unlike the paper, a second thread makes the CNNs slower here.");
     } else if (cnn_gain < 1.3) {
       put(&t, " Unlike the paper, the CNNs gain little from a second thread here.");
     }
@@ -305,7 +307,7 @@ static void fits(const ep_results* r, ep_findings* f) {
     }
   }
   text t = {"", 0};
-  char a[32], b[32];
+  char a[32];
   if (ratio >= 3.0) {
     /* A round limit above the fast group, below the slow one. */
     double limit = 0.0;
@@ -328,9 +330,12 @@ static void fits(const ep_results* r, ep_findings* f) {
     }
     put(&t, " (best configurations; a %.0f× gap).", ratio);
   } else {
-    put(&t, "Every network runs within %.1f× of the others here, from %s (%s ms) to %s (%s ms).",
-        ms[n - 1] / ms[0], names[0], ep_format_ms(ms[0], a, sizeof a), names[n - 1],
-        ep_format_ms(ms[n - 1], b, sizeof b));
+    put(&t, "No large gap between the networks here (each within %.1f× of the next): ", ratio);
+    for (int i = 0; i < n; i++) {
+      put(&t, "%s%s %s ms", i == 0 ? "" : ", ", names[i], ep_format_ms(ms[i], a, sizeof a));
+    }
+    put(&t, " at their best configurations (%.0f× from the fastest to the slowest).",
+        ms[n - 1] / ms[0]);
   }
   int n_fit = 0;
   for (int i = 0; i < n; i++) n_fit += ms[i] <= INTERACTIVE_BUDGET_MS;
@@ -404,8 +409,22 @@ static void backends(const ep_results* r, ep_findings* f) {
   }
 }
 
+/* Numbers from a busy machine are not the network's alone: say so first. */
+static void busy(const ep_results* r, ep_findings* f) {
+  if (r->load_average < 0.0 || r->cpus_online <= 0 || r->load_average < 0.5 * r->cpus_online) {
+    return;
+  }
+  text t = {"", 0};
+  put(&t, "The machine was not idle: the load average was %.1f on %d CPU%s before the run, so "
+          "other work shared the CPUs and these numbers (thread scaling most of all) may not "
+          "be what the networks get alone.", r->load_average, r->cpus_online,
+      r->cpus_online == 1 ? "" : "s");
+  add(f, &t);
+}
+
 void ep_findings_compute(const ep_results* r, ep_findings* f) {
   memset(f, 0, sizeof *f);
+  busy(r, f);
   fits(r, f);
   thread_scaling(r, f);
   big_little(r, f);

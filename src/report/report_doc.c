@@ -382,7 +382,8 @@ static void slowest_nodes(doc* d, const ep_results* const* machines, int n) {
 static void table1(doc* d, const ep_results* const* machines, int n) {
   heading(d, 2, "Table I: the networks", "table1");
   para(d, "Computed by edgeprof from the graphs as defined (before folding batch norm); the "
-          "paper's figures in the row below each network. MACs are multiply-accumulates, FLOPs = 2 x MACs.");
+          "paper's figures in the row below each network. MACs are multiply-accumulates, "
+          "FLOPs = 2 x MACs.");
   static const char* headers[] = {"network", "source", "input", "output", "layers", "params",
                                   "MACs", "FLOPs"};
   table_begin(d, 8, headers, "llllrrrr");

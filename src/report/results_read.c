@@ -1,5 +1,6 @@
 /* results.json back into plain data (schema versions 1 and 2, docs/results.md). */
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -323,6 +324,14 @@ static void read_platform_v1(reader* r, const cJSON* doc, ep_results* res) {
   res->budget_seconds = get_number(r, settings, "budget_seconds", true);
 }
 
+/* The id names files (fig2-<id>.svg): only [A-Za-z0-9_-], so that no id can leave the folder. */
+static void sanitize_id(char* id) {
+  for (char* p = id; *p; p++) {
+    if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-') *p = '-';
+  }
+  if (id[0] == '\0') strcpy(id, "unknown");
+}
+
 static char* slurp(const char* path, ep_status* status) {
   FILE* f = fopen(path, "rb");
   if (f == NULL) {
@@ -418,8 +427,11 @@ ep_status ep_results_load(const char* path, ep_results** results_out) {
   } else {
     read_platform_v2(&r, doc, res);
   }
+  sanitize_id(res->platform_id);
   get_string(&r, doc, "date", res->date, sizeof res->date, true);
   res->elapsed_seconds = get_number(&r, doc, "elapsed_s", false);
+  const cJSON* load = cJSON_GetObjectItemCaseSensitive(doc, "load_average_before");
+  res->load_average = cJSON_IsNumber(load) ? load->valuedouble : -1.0;
   const cJSON* table1 = get_array(&r, doc, "table1", false);
   const cJSON* models = get_array(&r, doc, "models", true);
   if (r.status != EP_OK) goto cleanup;

@@ -119,7 +119,9 @@ ep_status ep_report_fig2_svg(const ep_results* r, FILE* out) {
     svg_escape_buf(m->name, model, sizeof model);
     for (int s = 0; s < n_sets; s++) {
       int n_points = 0;
-      for (int t = 0; t < n_threads; t++) n_points += ep_results_point(m, sets[s], threads[t]) != NULL;
+      for (int t = 0; t < n_threads; t++) {
+        n_points += ep_results_point(m, sets[s], threads[t]) != NULL;
+      }
       if (n_points == 0) continue;
       char set[96];
       svg_escape_buf(sets[s], set, sizeof set);

@@ -53,8 +53,8 @@ def type_ok(value, kind):
         return isinstance(value, dict)
     if kind == "array":
         return isinstance(value, list)
-    if kind == "object or null":
-        return value is None or isinstance(value, dict)
+    if kind.endswith(" or null"):
+        return value is None or type_ok(value, kind[:-len(" or null")])
     m = re.match(r"array of (strings|numbers|integers)", kind)
     if m:
         inner = {"strings": "string", "numbers": "number", "integers": "integer"}[m.group(1)]

@@ -117,7 +117,7 @@ def machine(pid, host, cpu_model, kind, sets, cpus, models, speed, threads):
         "settings": {"backends": ["cpu"], "core_sets": [s[0] for s in sets], "threads": threads,
                      "threads_per_set": "up to max(8, set size)", "warmup_runs": 1, "min_runs": 20,
                      "min_seconds": 0.5, "budget_seconds": 5},
-        "elapsed_s": 100.0, "peak_rss_bytes": 1,
+        "elapsed_s": 100.0, "load_average_before": 0.1, "peak_rss_bytes": 1,
         "table1": [table1_row(n) for n in models], "models": docs}
 
 

@@ -59,6 +59,18 @@ check "a machine twice: ids made unique" test -s "$OUT1/fig2-oneplus-5t-snapdrag
 "$CLI" report "$TMP/in/server" --out "$OUT1/single" >/dev/null 2>&1
 check "one machine: fig2.svg" test -s "$OUT1/single/fig2.svg"
 
+# A platform id that would leave the folder is made a plain name.
+python3 - "$TMP/in/phone/results.json" "$TMP/in/evil/results.json" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+d["platform"]["id"] = "../../escaped/x"
+os.makedirs(os.path.dirname(sys.argv[2]))
+json.dump(d, open(sys.argv[2], "w"))
+PY
+"$CLI" report "$TMP/in/evil" "$TMP/in/server" --out "$TMP/out/evil/inside" >/dev/null 2>&1
+check "platform id cannot name a path outside --out" test -s "$TMP/out/evil/inside/fig2-------escaped-x.svg"
+check "nothing written outside --out" test ! -e "$TMP/out/escaped"
+
 # Refused: a newer schema, not JSON, a wrong type, a missing folder; nothing written.
 refused() { # DESCRIPTION PATTERN DIR
   local what=$1 pattern=$2 rc=0

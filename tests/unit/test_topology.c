@@ -168,7 +168,7 @@ static void test_intel_hybrid(void) {
   put(root, "devices/cpu_core/cpus", "0-7");
   put(root, "devices/cpu_atom/cpus", "8-15");
   for (int c = 0; c < 8; c++) {
-    char siblings[16];
+    char siblings[32];
     snprintf(siblings, sizeof siblings, "%d-%d", c & ~1, (c & ~1) + 1);
     put_cpu(root, c, 0, 4700000, siblings);
   }

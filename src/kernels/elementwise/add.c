@@ -1,5 +1,6 @@
 /* y = act(a + b), split into cache-sized chunks over the pool. */
 #include "kernels/kernels.h"
+#include "kernels/vmath/vmath.h"
 
 enum { CHUNK = 16384 }; /* floats: 64 KiB per operand, enough to amortize claiming a chunk */
 
@@ -13,6 +14,11 @@ typedef struct add_job {
 static void add_range(void* ctx, size_t begin, size_t end, int worker) {
   (void)worker;
   const add_job* job = ctx;
+  const ep_vmath* vm = ep_vmath_get();
+  if (vm != NULL) {
+    vm->add(end - begin, job->a + begin, job->b + begin, job->act, job->y + begin);
+    return;
+  }
   /* No restrict: y may alias a or b, which is fine element by element. */
   const float* a = job->a;
   const float* b = job->b;

@@ -2,6 +2,7 @@
  * 10000 classes) so each is done in three passes that stay in cache. */
 #include "kernels/activation.h"
 #include "kernels/kernels.h"
+#include "kernels/vmath/vmath.h"
 
 enum { LANES = 8 };
 
@@ -15,6 +16,11 @@ static void softmax_rows(void* ctx, size_t begin, size_t end, int worker) {
   (void)worker;
   const softmax_job* job = ctx;
   const size_t n = job->inner;
+  const ep_vmath* vm = ep_vmath_get();
+  if (vm != NULL) {
+    for (size_t row = begin; row < end; row++) vm->softmax_row(n, job->x + row * n, job->y + row * n);
+    return;
+  }
   for (size_t row = begin; row < end; row++) {
     const float* x = job->x + row * n;
     float* y = job->y + row * n;

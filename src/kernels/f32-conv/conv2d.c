@@ -1,6 +1,7 @@
 /* Convolution: picks one of three algorithms from the descriptor.
  *   depthwise (groups == in_channels): the direct kernels in f32-dwconv;
  *   1x1, stride 1, no padding: GEMM straight on NCHW, y[co, p] = W[co, ci] x[ci, p];
+ *   3x3 stride 1 with enough pixels: Winograd F(4x4, 3x3) (winograd.h), at the vector levels;
  *   anything else: im2col straight into packed GEMM panels, then GEMM.
  *
  * The GEMM paths work on blocks of B = (kc rows of K) x (a range of output pixels), packed once
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "kernels/f32-conv/im2col.h"
+#include "kernels/f32-conv/winograd.h"
 #include "kernels/f32-dwconv/dwconv.h"
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/kernels.h"
@@ -30,7 +32,12 @@ enum {
   MIN_ITEM_PANELS = 4,      /* pixel panels per item: each A chunk is reused that often */
 };
 
-typedef enum conv_kind { CONV_DEPTHWISE, CONV_GEMM_1X1, CONV_GEMM_IM2COL } conv_kind;
+typedef enum conv_kind {
+  CONV_DEPTHWISE,
+  CONV_WINOGRAD,
+  CONV_GEMM_1X1,
+  CONV_GEMM_IM2COL
+} conv_kind;
 
 /* Floats before the weights: [0] holds the ISA level of the packing variant. 16 keeps the
  * panels 64-byte aligned. */
@@ -55,6 +62,10 @@ static conv_plan make_plan(const ep_conv_desc* d, const ep_f32_gemm_config* conf
   memset(&plan, 0, sizeof plan);
   if (ep_f32_dwconv_supports(d)) {
     plan.kind = CONV_DEPTHWISE;
+    return plan;
+  }
+  if (ep_f32_winograd_suitable(d, config)) {
+    plan.kind = CONV_WINOGRAD;
     return plan;
   }
   const bool pointwise = d->kernel_h == 1 && d->kernel_w == 1 && d->stride_h == 1 &&
@@ -83,6 +94,7 @@ size_t ep_conv2d_packed_size(const ep_conv_desc* d) {
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
   const conv_plan plan = make_plan(d, config);
   if (plan.kind == CONV_DEPTHWISE) return HEADER + ep_f32_dwconv_packed_size(d);
+  if (plan.kind == CONV_WINOGRAD) return HEADER + ep_f32_winograd_packed_size(d, config);
   return HEADER + (size_t)d->groups * plan.m_padded * plan.k +
          (d->has_bias ? (size_t)d->out_channels : 0);
 }
@@ -97,6 +109,10 @@ void ep_conv2d_pack(const ep_conv_desc* d, const float* w, const float* bias, fl
     ep_f32_dwconv_pack(d, w, bias, packed);
     return;
   }
+  if (plan.kind == CONV_WINOGRAD) {
+    ep_f32_winograd_pack(d, config, w, bias, packed);
+    return;
+  }
   /* Weights [cout, cin_g, kh, kw] are already [cout, k] row-major: pack each group as A. */
   for (size_t g = 0; g < (size_t)d->groups; g++) {
     ep_f32_gemm_pack_a(plan.cout_g, plan.k, w + g * plan.cout_g * plan.k, plan.k, config->mr,
@@ -109,8 +125,11 @@ void ep_conv2d_pack(const ep_conv_desc* d, const float* w, const float* bias, fl
 }
 
 size_t ep_conv2d_workspace_size(const ep_conv_desc* d) {
-  const conv_plan plan = make_plan(d, ep_f32_gemm_config_get());
-  return plan.kind == CONV_DEPTHWISE ? ep_f32_dwconv_workspace_size(d) : plan.kc * plan.tile;
+  const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  const conv_plan plan = make_plan(d, config);
+  if (plan.kind == CONV_DEPTHWISE) return ep_f32_dwconv_workspace_size(d);
+  if (plan.kind == CONV_WINOGRAD) return ep_f32_winograd_workspace_size(d, config);
+  return plan.kc * plan.tile;
 }
 
 typedef struct conv_job {
@@ -192,6 +211,10 @@ void ep_conv2d_run(const ep_conv_desc* d, const float* packed, const float* x, f
   };
   if (job.plan.kind == CONV_DEPTHWISE) {
     ep_f32_dwconv_run(d, packed, x, y, workspace, workspace_stride, pool);
+    return;
+  }
+  if (job.plan.kind == CONV_WINOGRAD) {
+    ep_f32_winograd_run(d, config, packed, x, y, workspace, pool);
     return;
   }
   const conv_plan* plan = &job.plan;

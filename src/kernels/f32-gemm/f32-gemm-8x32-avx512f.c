@@ -5,4 +5,5 @@
 #define EP_UK_MR 8
 #define EP_UK_NV 2
 #define EP_UK_NAME ep_f32_gemm_ukernel_8x32__avx512f
+#define EP_UK_STRIDED_NAME ep_f32_gemm_strided_ukernel_8x32__avx512f
 #include "kernels/f32-gemm/gemm-ukernel-impl.h"

@@ -3,7 +3,8 @@
  * Included once per ISA variant after a vector shim (kernels/simd/vec-*.h) and three macros:
  *   EP_UK_MR    rows of the tile (packed A panel height);
  *   EP_UK_NV    vectors per row (the B panel width is EP_UK_NV * VF_LANES);
- *   EP_UK_NAME  the function to define (ep_f32_gemm_ukernel_fn).
+ *   EP_UK_NAME  the function to define (ep_f32_gemm_ukernel_fn);
+ *   EP_UK_STRIDED_NAME  the same over a B that is not packed (ep_f32_gemm_strided_ukernel_fn).
  * Per k step: EP_UK_NV loads of B, EP_UK_MR broadcasts of A, EP_UK_MR * EP_UK_NV FMAs into
  * independent accumulators. A tile narrower than one vector less than the panel (the last pixels
  * of a small image) runs with fewer vectors, so that it costs what it computes. */
@@ -20,9 +21,10 @@
 
 #define EP_UK_ALWAYS_INLINE static inline __attribute__((always_inline))
 
-/* acc [MR][nv] = A panel x B panel over kc steps, nv <= NV vectors per row. */
+/* acc [MR][nv] = A panel x B over kc steps, nv <= NV vectors per row; B row k at b + k * ldb
+ * (NR for a packed panel). */
 EP_UK_ALWAYS_INLINE void tile_product(const int nv, size_t kc, const float* restrict a,
-                                      const float* restrict b, vf acc[MR][NV]) {
+                                      const float* restrict b, size_t ldb, vf acc[MR][NV]) {
   _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
     _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] = vf_zero();
   }
@@ -36,7 +38,7 @@ EP_UK_ALWAYS_INLINE void tile_product(const int nv, size_t kc, const float* rest
       }
     }
     a += MR;
-    b += NR;
+    b += ldb;
   }
 }
 
@@ -84,18 +86,30 @@ EP_UK_ALWAYS_INLINE void tile_store(const int nv, vf acc[MR][NV], size_t mr, siz
   }
 }
 
-void EP_UK_NAME(size_t mr, size_t nr, size_t kc, const float* restrict a, const float* restrict b,
-                float* restrict c, size_t ldc, bool accumulate,
-                const ep_f32_gemm_epilogue* epilogue) {
+EP_UK_ALWAYS_INLINE void tile(size_t mr, size_t nr, size_t kc, const float* restrict a,
+                              const float* restrict b, size_t ldb, float* restrict c, size_t ldc,
+                              bool accumulate, const ep_f32_gemm_epilogue* epilogue) {
   vf acc[MR][NV];
   if (NV > 1 && nr <= (size_t)(NV - 1) * VF_LANES) {
     /* One vector less per row, for narrow tails. */
-    tile_product(NV - 1, kc, a, b, acc);
+    tile_product(NV - 1, kc, a, b, ldb, acc);
     tile_store(NV - 1, acc, mr, nr, c, ldc, accumulate, epilogue);
   } else {
-    tile_product(NV, kc, a, b, acc);
+    tile_product(NV, kc, a, b, ldb, acc);
     tile_store(NV, acc, mr, nr, c, ldc, accumulate, epilogue);
   }
+}
+
+void EP_UK_NAME(size_t mr, size_t nr, size_t kc, const float* restrict a, const float* restrict b,
+                float* restrict c, size_t ldc, bool accumulate,
+                const ep_f32_gemm_epilogue* epilogue) {
+  tile(mr, nr, kc, a, b, NR, c, ldc, accumulate, epilogue);
+}
+
+void EP_UK_STRIDED_NAME(size_t mr, size_t nr, size_t kc, const float* restrict a,
+                        const float* restrict b, size_t ldb, float* restrict c, size_t ldc,
+                        bool accumulate, const ep_f32_gemm_epilogue* epilogue) {
+  tile(mr, nr, kc, a, b, ldb, c, ldc, accumulate, epilogue);
 }
 
 #undef MR

@@ -8,12 +8,21 @@ enum {
    * the packed B block and C, while every B panel of the block streams past them. */
   MC = 72,
   PREFETCH_ROWS = 4, /* rows ahead that pack_b prefetches */
+  PREFETCH_MAX_PANELS = 8, /* B panels up to which compute prefetches the next A block */
 };
 
 #if defined(EP_HAVE_X86_KERNELS)
 void ep_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float* a,
                                     const float* b, float* c, size_t ldc, bool accumulate,
                                     const ep_f32_gemm_epilogue* epilogue);
+void ep_f32_gemm_strided_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float* a,
+                                            const float* b, size_t ldb, float* c, size_t ldc,
+                                            bool accumulate,
+                                            const ep_f32_gemm_epilogue* epilogue);
+void ep_f32_gemm_strided_ukernel_8x32__avx512f(size_t mr, size_t nr, size_t kc, const float* a,
+                                               const float* b, size_t ldb, float* c, size_t ldc,
+                                               bool accumulate,
+                                               const ep_f32_gemm_epilogue* epilogue);
 void ep_f32_gemv_ukernel_1x16__avx2(size_t nr, size_t kc, const float* x, const float* b, float* y,
                                     bool accumulate, const ep_f32_gemm_epilogue* epilogue);
 void ep_f32_gemm_ukernel_8x32__avx512f(size_t mr, size_t nr, size_t kc, const float* a,
@@ -30,9 +39,11 @@ static const ep_f32_gemm_config configs[EP_ISA_COUNT] = {
                        .gemv = ep_f32_gemv_ukernel_1x8__scalar, .isa = EP_ISA_SCALAR},
 #if defined(EP_HAVE_X86_KERNELS)
     [EP_ISA_AVX2] = {.mr = 6, .nr = 16, .gemm = ep_f32_gemm_ukernel_6x16__avx2,
-                     .gemv = ep_f32_gemv_ukernel_1x16__avx2, .isa = EP_ISA_AVX2},
+                     .gemv = ep_f32_gemv_ukernel_1x16__avx2, .isa = EP_ISA_AVX2,
+                     .gemm_strided = ep_f32_gemm_strided_ukernel_6x16__avx2},
     [EP_ISA_AVX512] = {.mr = 8, .nr = 32, .gemm = ep_f32_gemm_ukernel_8x32__avx512f,
-                       .gemv = ep_f32_gemv_ukernel_1x32__avx512f, .isa = EP_ISA_AVX512},
+                       .gemv = ep_f32_gemv_ukernel_1x32__avx512f, .isa = EP_ISA_AVX512,
+                       .gemm_strided = ep_f32_gemm_strided_ukernel_8x32__avx512f},
 #endif
 };
 
@@ -103,17 +114,59 @@ void ep_f32_gemm_pack_b(size_t k, size_t n, const float* b, size_t k_stride, siz
   }
 }
 
-void ep_f32_gemm_compute(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
-                         const float* a, size_t a_panel_stride, const float* b,
-                         size_t b_panel_stride, float* c, size_t ldc, bool accumulate,
-                         const ep_f32_gemm_epilogue* epilogue) {
+/* Walks the cache lines of the A panels of rows [m0, m1) (kc steps each), a few per call, so
+ * that the next row block is on its way to L2 while the current one is being used: with few
+ * pixel panels (small images) each A block is used only a few times, and without this its
+ * first pass would wait on memory. */
+typedef struct a_prefetch {
+  const char* panel; /* current panel's first byte */
+  size_t panel_bytes, panel_stride_bytes;
+  size_t offset, panels_left;
+} a_prefetch;
+
+static void a_prefetch_init(a_prefetch* p, const float* a, size_t a_panel_stride, size_t mr,
+                            size_t kc, size_t m0, size_t m1) {
+  p->panel = (const char*)(a + (m0 / mr) * a_panel_stride);
+  p->panel_bytes = kc * mr * sizeof(float);
+  p->panel_stride_bytes = a_panel_stride * sizeof(float);
+  p->offset = 0;
+  p->panels_left = m1 > m0 ? ep_divide_round_up(m1 - m0, mr) : 0;
+}
+
+static inline void a_prefetch_lines(a_prefetch* p, size_t lines) {
+  for (; lines > 0 && p->panels_left > 0; lines--) {
+    __builtin_prefetch(p->panel + p->offset, 0, 2);
+    p->offset += 64;
+    if (p->offset >= p->panel_bytes) {
+      p->offset = 0;
+      p->panel += p->panel_stride_bytes;
+      p->panels_left--;
+    }
+  }
+}
+
+/* The blocked loop; B panel j starts at b + j * b_panel_stride and its rows are ldb apart, with
+ * ldb == 0 for packed panels (the plain microkernel). */
+static inline void compute(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
+                           const float* a, size_t a_panel_stride, const float* b,
+                           size_t b_panel_stride, size_t ldb, float* c, size_t ldc,
+                           bool accumulate, const ep_f32_gemm_epilogue* epilogue) {
   const size_t mr = config->mr;
   const size_t nr = config->nr;
   const size_t mc = MC / mr * mr;
   ep_f32_gemm_epilogue tile_epilogue;
   if (epilogue != NULL) tile_epilogue = *epilogue;
+  const size_t col_panels = ep_divide_round_up(n, nr);
   for (size_t m0 = 0; m0 < m; m0 += mc) {
     const size_t m1 = m - m0 < mc ? m : m0 + mc;
+    /* The next block's A lines, spread over this block's microkernel calls; only where each A
+     * block serves few B panels (with many, its first pass is a small share of its use). */
+    a_prefetch next;
+    const size_t m2 = m - m1 < mc ? m : m1 + mc;
+    a_prefetch_init(&next, a, a_panel_stride, mr, kc, m1, col_panels <= PREFETCH_MAX_PANELS ? m2 : m1);
+    const size_t calls = col_panels * ep_divide_round_up(m1 - m0, mr);
+    const size_t lines = ep_divide_round_up(next.panels_left * ep_divide_round_up(next.panel_bytes, 64),
+                                            calls);
     /* j outside i: the B panel (kc x nr) stays in L1 while the block's A panels stream from L2,
      * which moves mr rather than nr floats per step. */
     for (size_t j = 0; j < n; j += nr) {
@@ -127,9 +180,32 @@ void ep_f32_gemm_compute(const ep_f32_gemm_config* config, size_t m, size_t n, s
           tile_epilogue.col_bias = epilogue->col_bias != NULL ? epilogue->col_bias + j : NULL;
           ep = &tile_epilogue;
         }
-        config->gemm(rows, cols, kc, a + (i / mr) * a_panel_stride, bp, c + i * ldc + j, ldc,
-                     accumulate, ep);
+        a_prefetch_lines(&next, lines);
+        if (ldb == 0) {
+          config->gemm(rows, cols, kc, a + (i / mr) * a_panel_stride, bp, c + i * ldc + j, ldc,
+                       accumulate, ep);
+        } else {
+          config->gemm_strided(rows, cols, kc, a + (i / mr) * a_panel_stride, bp, ldb,
+                               c + i * ldc + j, ldc, accumulate, ep);
+        }
       }
     }
   }
+}
+
+void ep_f32_gemm_compute(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
+                         const float* a, size_t a_panel_stride, const float* b,
+                         size_t b_panel_stride, float* c, size_t ldc, bool accumulate,
+                         const ep_f32_gemm_epilogue* epilogue) {
+  compute(config, m, n, kc, a, a_panel_stride, b, b_panel_stride, 0, c, ldc, accumulate,
+          epilogue);
+}
+
+void ep_f32_gemm_compute_strided(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
+                                 const float* a, size_t a_panel_stride, const float* b,
+                                 size_t ldb, float* c, size_t ldc, bool accumulate,
+                                 const ep_f32_gemm_epilogue* epilogue) {
+  /* Panel j of an unpacked B is its columns [j * nr, ...): nr floats further along a row. */
+  compute(config, m, n, kc, a, a_panel_stride, b, config->nr, ldb, c, ldc, accumulate,
+          epilogue);
 }

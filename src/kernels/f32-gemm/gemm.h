@@ -39,6 +39,14 @@ typedef void (*ep_f32_gemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, const fl
                                        const float* b, float* c, size_t ldc, bool accumulate,
                                        const ep_f32_gemm_epilogue* epilogue);
 
+/* The same over a B that is not packed: row k of the tile's B at b + k * ldb, of which nr values
+ * are used but NR (the variant's panel width) are read: rows need NR - nr readable floats of
+ * slack past the matrix's last column. */
+typedef void (*ep_f32_gemm_strided_ukernel_fn)(size_t mr, size_t nr, size_t kc, const float* a,
+                                               const float* b, size_t ldb, float* c, size_t ldc,
+                                               bool accumulate,
+                                               const ep_f32_gemm_epilogue* epilogue);
+
 /* One row: y [nr] (+)= x [kc] x one packed B panel; the memory-bound batch-1 case. The
  * epilogue's row_bias, if any, is a single value. */
 typedef void (*ep_f32_gemv_ukernel_fn)(size_t nr, size_t kc, const float* x, const float* b,
@@ -53,6 +61,7 @@ typedef struct ep_f32_gemm_config {
   ep_f32_gemm_ukernel_fn gemm;
   ep_f32_gemv_ukernel_fn gemv;
   ep_cpu_isa isa; /* the level these kernels need */
+  ep_f32_gemm_strided_ukernel_fn gemm_strided; /* NULL at the scalar level */
 } ep_f32_gemm_config;
 
 /* The variant of the active ISA level; never NULL. Thread-safe. */
@@ -103,6 +112,13 @@ void ep_f32_gemm_compute(const ep_f32_gemm_config* config, size_t m, size_t n, s
                          const float* a, size_t a_panel_stride, const float* b,
                          size_t b_panel_stride, float* c, size_t ldc, bool accumulate,
                          const ep_f32_gemm_epilogue* epilogue);
+
+/* ep_f32_gemm_compute over a row-major B [kc, n] (row stride ldb, with slack as
+ * ep_f32_gemm_strided_ukernel_fn says) that is not packed; config->gemm_strided must exist. */
+void ep_f32_gemm_compute_strided(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
+                                 const float* a, size_t a_panel_stride, const float* b,
+                                 size_t ldb, float* c, size_t ldc, bool accumulate,
+                                 const ep_f32_gemm_epilogue* epilogue);
 
 /* Portable microkernels (plain C that compilers vectorize). The x86 variants are declared in
  * gemm.c, the only caller (their files exist only in x86-64 builds). */

@@ -10,6 +10,7 @@
 #include "edgeprof/cpu.h"
 #include "kernels/kernels.h"
 #include "kernels/pool/pool.h"
+#include "kernels/vmath/vmath.h"
 
 #if defined(EP_HAVE_X86_KERNELS)
 void ep_pool_plane__avx2(const ep_pool_plane* plane, bool max, const float* x, float* y,
@@ -209,6 +210,13 @@ static void global_planes(void* ctx, size_t begin, size_t end, int worker) {
   (void)worker;
   const global_job* job = ctx;
   const size_t hw = job->hw;
+  const ep_vmath* vm = ep_vmath_get();
+  if (vm != NULL) {
+    for (size_t plane = begin; plane < end; plane++) {
+      job->y[plane] = vm->sum(hw, job->x + plane * hw) / (float)hw;
+    }
+    return;
+  }
   for (size_t plane = begin; plane < end; plane++) {
     const float* x = job->x + plane * hw;
     /* Separate lanes so the sum vectorizes without reassociation by the compiler. */

@@ -75,14 +75,26 @@ static inline void vf_store_tail(float* p, size_t n, vf v) {
   _mm256_maskstore_ps(p, vf_tail_mask(n), v);
 }
 
-/* Even and odd elements of the 2 * VF_LANES floats at p: stride-2 access. */
-static inline void vf_load_deinterleave(const float* p, vf* even, vf* odd) {
-  const vf lo = _mm256_loadu_ps(p), hi = _mm256_loadu_ps(p + 8);
+/* Even and odd elements of the 2 * VF_LANES floats in lo, hi (lo first). */
+static inline void vf_deinterleave2(vf lo, vf hi, vf* even, vf* odd) {
   /* [a0 a2 b0 b2 | a4 a6 b4 b6] with a = lo, b = hi, then the 64-bit lanes put in order. */
   const vf e = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
   const vf o = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
   *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
   *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+/* The inverse: lo = a0 b0 a1 b1 ..., hi = the second half of the same sequence. */
+static inline void vf_interleave2(vf a, vf b, vf* lo, vf* hi) {
+  const vf l = _mm256_unpacklo_ps(a, b); /* a0 b0 a1 b1 | a4 b4 a5 b5 */
+  const vf h = _mm256_unpackhi_ps(a, b); /* a2 b2 a3 b3 | a6 b6 a7 b7 */
+  *lo = _mm256_permute2f128_ps(l, h, 0x20);
+  *hi = _mm256_permute2f128_ps(l, h, 0x31);
+}
+
+/* Even and odd elements of the 2 * VF_LANES floats at p: stride-2 access. */
+static inline void vf_load_deinterleave(const float* p, vf* even, vf* odd) {
+  vf_deinterleave2(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), even, odd);
 }
 
 #endif /* EDGEPROF_KERNELS_SIMD_VEC_AVX2_H */

@@ -55,12 +55,22 @@ static inline void vf_store_tail(float* p, size_t n, vf v) {
   _mm512_mask_storeu_ps(p, vf_tail_mask(n), v);
 }
 
-static inline void vf_load_deinterleave(const float* p, vf* even, vf* odd) {
-  const vf lo = _mm512_loadu_ps(p), hi = _mm512_loadu_ps(p + 16);
+static inline void vf_deinterleave2(vf lo, vf hi, vf* even, vf* odd) {
   const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
   *even = _mm512_permutex2var_ps(lo, ie, hi);
   *odd = _mm512_permutex2var_ps(lo, io, hi);
+}
+
+static inline void vf_interleave2(vf a, vf b, vf* lo, vf* hi) {
+  const __m512i il = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i ih = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  *lo = _mm512_permutex2var_ps(a, il, b);
+  *hi = _mm512_permutex2var_ps(a, ih, b);
+}
+
+static inline void vf_load_deinterleave(const float* p, vf* even, vf* odd) {
+  vf_deinterleave2(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16), even, odd);
 }
 
 #endif /* EDGEPROF_KERNELS_SIMD_VEC_AVX512F_H */

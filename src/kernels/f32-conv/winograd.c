@@ -1,0 +1,246 @@
+/* Winograd F(4x4, 3x3): planning, the weight transform, and the three parallel steps of a run
+ * (see winograd.h). */
+#include "kernels/f32-conv/winograd.h"
+
+#include <string.h>
+
+#include "edgeprof/cpu.h"
+
+#if defined(EP_HAVE_X86_KERNELS)
+void ep_wg_input__avx2(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
+void ep_wg_output__avx2(const ep_wg_geometry* g, const float* m, size_t co, float bias,
+                        ep_activation act, float* y);
+void ep_wg_input__avx512f(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
+void ep_wg_output__avx512f(const ep_wg_geometry* g, const float* m, size_t co, float bias,
+                           ep_activation act, float* y);
+#endif
+
+enum {
+  MAX_LANES = 16, /* the widest vector: padding and slack cover its reads */
+  SLACK = 64,     /* floats readable past M and past each padded plane */
+  KC_MAX = 256,   /* input channels per GEMM k block */
+  /* Below this many tiles per image the 4x larger transformed weights, streamed on every run,
+   * cost more than the multiplications they save (ResNet-50's 7x7 stage has 4). */
+  MIN_TILES = 16,
+  MIN_CHANNELS = 8,
+};
+
+static bool transforms_for(ep_cpu_isa isa, ep_wg_input_fn* in, ep_wg_output_fn* out) {
+#if defined(EP_HAVE_X86_KERNELS)
+  if (isa == EP_ISA_AVX512) {
+    *in = ep_wg_input__avx512f;
+    *out = ep_wg_output__avx512f;
+    return true;
+  }
+  if (isa == EP_ISA_AVX2) {
+    *in = ep_wg_input__avx2;
+    *out = ep_wg_output__avx2;
+    return true;
+  }
+#endif
+  (void)isa;
+  (void)in;
+  (void)out;
+  return false;
+}
+
+bool ep_f32_winograd_suitable(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
+  ep_wg_input_fn in;
+  ep_wg_output_fn out;
+  if (!transforms_for(config->isa, &in, &out) || config->gemm_strided == NULL) return false;
+  if (d->kernel_h != 3 || d->kernel_w != 3 || d->stride_h != 1 || d->stride_w != 1 ||
+      d->dilation_h != 1 || d->dilation_w != 1 || d->groups != 1) {
+    return false;
+  }
+  if (d->in_channels < MIN_CHANNELS || d->out_channels < MIN_CHANNELS) return false;
+  /* The padded planes assume the usual "same" or "valid" padding. */
+  if (d->pad_top > 2 || d->pad_left > 2) return false;
+  const size_t tiles = ep_divide_round_up((size_t)d->out_h, EP_WG_M) *
+                       ep_divide_round_up((size_t)d->out_w, EP_WG_M);
+  return tiles >= MIN_TILES;
+}
+
+typedef struct wg_layout {
+  ep_wg_geometry g;
+  size_t m_padded;       /* cout rounded up to whole A panels */
+  size_t padded_rows;    /* rows of a padded input plane */
+  size_t v_floats, m_floats, plane_floats;
+} wg_layout;
+
+static wg_layout make_layout(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
+  wg_layout l;
+  memset(&l, 0, sizeof l);
+  ep_wg_geometry* g = &l.g;
+  g->out_h = (size_t)d->out_h;
+  g->out_w = (size_t)d->out_w;
+  g->tiles_h = ep_divide_round_up(g->out_h, EP_WG_M);
+  g->tiles_w = ep_divide_round_up(g->out_w, EP_WG_M);
+  g->tiles = g->tiles_h * g->tiles_w;
+  g->cin = (size_t)d->in_channels;
+  g->cout = (size_t)d->out_channels;
+  /* Vectors of tiles read 4 columns past their last tile's patch (the split that starts one
+   * tile later), up to a whole vector of tiles past the last tile column. */
+  g->padded_w = ep_round_up(g->tiles_w, MAX_LANES) * EP_WG_M + EP_WG_M + 4;
+  l.padded_rows = g->tiles_h * EP_WG_M + 2;
+  /* Room for a whole vector past the last tile, and for the microkernel's reads of a whole
+   * panel; a row length that is a multiple of 1 KiB would map every row to the same cache
+   * sets. */
+  g->v_ld = ep_round_up(g->tiles + 2 * MAX_LANES, 16);
+  if (g->v_ld % 256 == 0) g->v_ld += 16;
+  g->v_stride = g->cin * g->v_ld;
+  g->m_ld = g->tiles;
+  g->m_stride = g->cout * g->m_ld;
+  l.m_padded = ep_round_up(g->cout, config->mr);
+  l.v_floats = ep_round_up(EP_WG_POSITIONS * g->v_stride, 16);
+  l.m_floats = ep_round_up(EP_WG_POSITIONS * g->m_stride + SLACK, 16);
+  l.plane_floats = ep_round_up(l.padded_rows * g->padded_w + SLACK, 16);
+  return l;
+}
+
+size_t ep_f32_winograd_packed_size(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
+  const wg_layout l = make_layout(d, config);
+  return EP_WG_POSITIONS * l.m_padded * l.g.cin + l.g.cout;
+}
+
+/* G, with the weight transform U = G g G^T done in double precision. */
+static const double G[6][3] = {
+    {1.0 / 4, 0, 0},
+    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6},
+    {1.0 / 24, -1.0 / 12, 1.0 / 6},
+    {0, 0, 1},
+};
+
+void ep_f32_winograd_pack(const ep_conv_desc* d, const ep_f32_gemm_config* config, const float* w,
+                          const float* bias, float* packed) {
+  const wg_layout l = make_layout(d, config);
+  const size_t cin = l.g.cin, cout = l.g.cout, mr = config->mr;
+  const size_t u_floats = l.m_padded * cin; /* one U_k as A panels */
+  memset(packed, 0, EP_WG_POSITIONS * u_floats * sizeof *packed);
+  for (size_t co = 0; co < cout; co++) {
+    for (size_t ci = 0; ci < cin; ci++) {
+      const float* g = w + (co * cin + ci) * 9;
+      double gg[6][3]; /* G g */
+      for (int i = 0; i < 6; i++) {
+        for (int j = 0; j < 3; j++) {
+          gg[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
+        }
+      }
+      /* Element (co, ci) of A panel layout: panel co / mr, k step ci, row co % mr. */
+      const size_t at = (co / mr) * mr * cin + ci * mr + co % mr;
+      for (int xi = 0; xi < 6; xi++) {
+        for (int nu = 0; nu < 6; nu++) {
+          const double u = gg[xi][0] * G[nu][0] + gg[xi][1] * G[nu][1] + gg[xi][2] * G[nu][2];
+          packed[(size_t)(xi * 6 + nu) * u_floats + at] = (float)u;
+        }
+      }
+    }
+  }
+  float* b = packed + EP_WG_POSITIONS * u_floats;
+  for (size_t co = 0; co < cout; co++) b[co] = d->has_bias && bias != NULL ? bias[co] : 0.0f;
+}
+
+size_t ep_f32_winograd_workspace_size(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
+  const wg_layout l = make_layout(d, config);
+  /* Per worker: V and M (shared: only the first worker's share holds them) and its own plane. */
+  return l.v_floats + l.m_floats + l.plane_floats;
+}
+
+typedef struct wg_job {
+  const ep_conv_desc* d;
+  const ep_f32_gemm_config* config;
+  wg_layout l;
+  ep_wg_input_fn input;
+  ep_wg_output_fn output;
+  const float* u;
+  const float* bias;
+  const float* x; /* this image */
+  float* y;
+  float* v;
+  float* m;
+  float* planes;
+} wg_job;
+
+/* Copies input plane x into xp with the padding of d around it; zeros up to rows x cols. */
+static void pad_plane(const ep_conv_desc* d, const float* x, size_t rows, size_t cols,
+                      float* restrict xp) {
+  const size_t in_w = (size_t)d->in_w, top = (size_t)d->pad_top;
+  const size_t left = (size_t)d->pad_left;
+  /* Input rows and columns past what the tiles reach are not needed (and would not fit). */
+  const size_t h = (size_t)d->in_h < rows - top ? (size_t)d->in_h : rows - top;
+  const size_t w = in_w < cols - left ? in_w : cols - left;
+  memset(xp, 0, top * cols * sizeof *xp);
+  float* row = xp + top * cols;
+  for (size_t iy = 0; iy < h; iy++, row += cols) {
+    memset(row, 0, left * sizeof *row);
+    memcpy(row + left, x + iy * in_w, w * sizeof *row);
+    memset(row + left + w, 0, (cols - left - w) * sizeof *row);
+  }
+  memset(row, 0, ((rows - top - h) * cols + SLACK) * sizeof *row);
+}
+
+static void input_items(void* ctx, size_t begin, size_t end, int worker) {
+  const wg_job* job = ctx;
+  const ep_wg_geometry* g = &job->l.g;
+  const size_t in_plane = (size_t)job->d->in_h * (size_t)job->d->in_w;
+  float* xp = job->planes + (size_t)worker * job->l.plane_floats;
+  for (size_t ci = begin; ci < end; ci++) {
+    pad_plane(job->d, job->x + ci * in_plane, job->l.padded_rows, g->padded_w, xp);
+    job->input(g, xp, ci, job->v);
+  }
+}
+
+static void gemm_items(void* ctx, size_t begin, size_t end, int worker) {
+  (void)worker;
+  const wg_job* job = ctx;
+  const ep_wg_geometry* g = &job->l.g;
+  const size_t mr = job->config->mr;
+  const size_t u_floats = job->l.m_padded * g->cin;
+  for (size_t k = begin; k < end; k++) {
+    const float* a = job->u + k * u_floats;
+    const float* b = job->v + k * g->v_stride;
+    float* c = job->m + k * g->m_stride;
+    for (size_t k0 = 0; k0 < g->cin; k0 += KC_MAX) {
+      const size_t kc = g->cin - k0 < KC_MAX ? g->cin - k0 : KC_MAX;
+      ep_f32_gemm_compute_strided(job->config, g->cout, g->tiles, kc, a + k0 * mr, g->cin * mr,
+                                  b + k0 * g->v_ld, g->v_ld, c, g->m_ld, k0 > 0, NULL);
+    }
+  }
+}
+
+static void output_items(void* ctx, size_t begin, size_t end, int worker) {
+  (void)worker;
+  const wg_job* job = ctx;
+  const ep_wg_geometry* g = &job->l.g;
+  const size_t out_plane = g->out_h * g->out_w;
+  for (size_t co = begin; co < end; co++) {
+    float* y = job->y + co * out_plane;
+    job->output(g, job->m, co, job->bias[co], job->d->act, y);
+    if (job->d->act == EP_ACT_SIGMOID || job->d->act == EP_ACT_TANH) {
+      ep_activation_apply(job->d->act, y, out_plane);
+    }
+  }
+}
+
+void ep_f32_winograd_run(const ep_conv_desc* d, const ep_f32_gemm_config* config,
+                         const float* packed, const float* x, float* y, float* workspace,
+                         ep_threadpool* pool) {
+  wg_job job = {.d = d, .config = config, .l = make_layout(d, config)};
+  if (!transforms_for(config->isa, &job.input, &job.output)) return; /* planned otherwise */
+  const ep_wg_geometry* g = &job.l.g;
+  job.u = packed;
+  job.bias = packed + EP_WG_POSITIONS * job.l.m_padded * g->cin;
+  job.v = workspace;
+  job.m = workspace + job.l.v_floats;
+  job.planes = job.m + job.l.m_floats;
+  const size_t in_image = g->cin * (size_t)d->in_h * (size_t)d->in_w;
+  const size_t out_image = g->cout * g->out_h * g->out_w;
+  for (size_t b = 0; b < (size_t)d->batch; b++) {
+    job.x = x + b * in_image;
+    job.y = y + b * out_image;
+    ep_threadpool_parallel_for(pool, g->cin, 1, input_items, &job);
+    ep_threadpool_parallel_for(pool, EP_WG_POSITIONS, 1, gemm_items, &job);
+    ep_threadpool_parallel_for(pool, g->cout, 1, output_items, &job);
+  }
+}

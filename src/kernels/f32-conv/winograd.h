@@ -1,0 +1,61 @@
+/* Winograd F(4x4, 3x3) convolution (internal): 3x3, stride 1, dilation 1, one group.
+ *
+ * Each 4x4 block of output pixels (a tile) comes from a 6x6 input patch: with the transforms of
+ * Lavin and Gray (2016), Y = A^T [(G g G^T) . (B^T d B)] A, which takes 36 multiplications per
+ * tile and channel pair instead of 144. Over all channels the 36 elementwise products become 36
+ * independent GEMMs, M_k [cout x tiles] = U_k [cout x cin] x V_k [cin x tiles], which run on the
+ * same packed microkernels as the other convolutions. A run has three parallel steps:
+ *   1. input transform: V_k = B^T d B for every tile, one input channel per item (the channel is
+ *      first copied with its zero padding into the worker's scratch, so no tap is out of bounds);
+ *   2. the 36 GEMMs, one per item, reading V_k in place (row-major, not packed);
+ *   3. output transform: Y = A^T M A, bias and activation, one output channel per item.
+ * The transforms work on a vector of horizontally adjacent tiles at once (winograd-impl.h,
+ * one variant per ISA level with vectors; the scalar level never takes this path).
+ *
+ * U (weights transformed at pack time) is 36/9 = 4 times the size of the weights, and every
+ * run streams all of it, so for few tiles (small images with many channels) the direct GEMM
+ * wins: ep_f32_winograd_suitable decides. */
+#ifndef EDGEPROF_KERNELS_F32_CONV_WINOGRAD_H
+#define EDGEPROF_KERNELS_F32_CONV_WINOGRAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernels/f32-gemm/gemm.h"
+#include "kernels/kernels.h"
+
+enum { EP_WG_ALPHA = 6, EP_WG_M = 4, EP_WG_POSITIONS = EP_WG_ALPHA * EP_WG_ALPHA };
+
+/* Whether this descriptor runs faster as Winograd with `config`'s microkernels. */
+bool ep_f32_winograd_suitable(const ep_conv_desc* d, const ep_f32_gemm_config* config);
+/* Packed: 36 U matrices as A panels, then the bias (cout floats, zeros without bias). */
+size_t ep_f32_winograd_packed_size(const ep_conv_desc* d, const ep_f32_gemm_config* config);
+void ep_f32_winograd_pack(const ep_conv_desc* d, const ep_f32_gemm_config* config, const float* w,
+                          const float* bias, float* packed);
+/* Floats per worker; the workers' scratch must be contiguous (V and M are shared). */
+size_t ep_f32_winograd_workspace_size(const ep_conv_desc* d, const ep_f32_gemm_config* config);
+void ep_f32_winograd_run(const ep_conv_desc* d, const ep_f32_gemm_config* config,
+                         const float* packed, const float* x, float* y, float* workspace,
+                         ep_threadpool* pool);
+
+/* --- the per-ISA transforms (winograd-impl.h) ------------------------------------------- */
+
+typedef struct ep_wg_geometry {
+  size_t tiles_h, tiles_w, tiles;
+  size_t out_h, out_w;
+  size_t padded_w;  /* row length of a padded input plane; row 0 is input row -pad_top */
+  size_t cin, cout;
+  size_t v_ld;      /* row length of V_k [cin, tiles]: tiles and slack for whole vectors */
+  size_t v_stride;  /* floats between consecutive V_k (cin x v_ld) */
+  size_t m_ld;      /* row length of M_k (>= tiles) */
+  size_t m_stride;  /* floats between consecutive M_k (cout x m_ld) */
+} ep_wg_geometry;
+
+/* V_k[ci, t] for every tile t of input channel ci, from its padded plane xp. */
+typedef void (*ep_wg_input_fn)(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
+/* Output channel co from M: Y = A^T M A + bias, clamped for ReLU/ReLU6 (other activations are
+ * the caller's), written to its plane y [out_h, out_w]. */
+typedef void (*ep_wg_output_fn)(const ep_wg_geometry* g, const float* m, size_t co, float bias,
+                                ep_activation act, float* y);
+
+#endif /* EDGEPROF_KERNELS_F32_CONV_WINOGRAD_H */

@@ -1,0 +1,183 @@
+/* Vector math template (internal): exp, sigmoid, tanh, fused activations, add, softmax rows and
+ * sums over arrays, a vector at a time with masked tails.
+ *
+ * exp is the same Cephes expf as activation.c (x = n ln2 + r, a degree-6 polynomial for exp(r),
+ * 2^n built in the exponent bits, arguments clamped to [-87.34, 88] so that 2^n stays a normal
+ * float), with FMAs: results agree with the scalar loops to about 1 ulp. NaN inputs give NaN.
+ *
+ * Included once per ISA variant after a vector shim and EP_VM_NAME(name), which makes the
+ * variant's function names; defines EP_VM_NAME(table), an ep_vmath. */
+#include <stddef.h>
+
+#include "kernels/vmath/vmath.h"
+
+#define EP_VM_INLINE static inline __attribute__((always_inline))
+
+EP_VM_INLINE vf v_exp(vf x) {
+  const vf t = vf_max(vf_min(x, vf_set1(88.0f)), vf_set1(-87.33654f));
+  const vf magic = vf_set1(12582912.0f);
+  const vf n = vf_sub(vf_fmadd(t, vf_set1(1.44269504088896341f), magic), magic);
+  vf r = vf_fmadd(n, vf_set1(-0.693359375f), t);
+  r = vf_fmadd(n, vf_set1(2.12194440e-4f), r);
+  vf p = vf_set1(1.9875691500e-4f);
+  p = vf_fmadd(p, r, vf_set1(1.3981999507e-3f));
+  p = vf_fmadd(p, r, vf_set1(8.3334519073e-3f));
+  p = vf_fmadd(p, r, vf_set1(4.1665795894e-2f));
+  p = vf_fmadd(p, r, vf_set1(1.6666665459e-1f));
+  p = vf_fmadd(p, r, vf_set1(5.0000001201e-1f));
+  p = vf_add(vf_fmadd(p, vf_mul(r, r), r), vf_set1(1.0f));
+  return vf_keep_nan(x, vf_mul(p, vf_pow2_int(n)));
+}
+
+EP_VM_INLINE vf v_sigmoid(vf x) {
+  const vf one = vf_set1(1.0f);
+  return vf_keep_nan(x, vf_div(one, vf_add(one, v_exp(vf_sub(vf_zero(), x)))));
+}
+
+/* tanh|x| = (1 - e) / (1 + e) with e = exp(-2|x|) <= 1: nothing overflows. */
+EP_VM_INLINE vf v_tanh(vf x) {
+  const vf one = vf_set1(1.0f);
+  const vf e = v_exp(vf_mul(vf_set1(-2.0f), vf_abs(x)));
+  return vf_keep_nan(x, vf_copysign(vf_div(vf_sub(one, e), vf_add(one, e)), x));
+}
+
+EP_VM_INLINE vf v_act(ep_activation act, vf x) {
+  switch (act) {
+    case EP_ACT_RELU:
+      return vf_max(x, vf_zero());
+    case EP_ACT_RELU6:
+      return vf_min(vf_max(x, vf_zero()), vf_set1(6.0f));
+    case EP_ACT_SIGMOID:
+      return v_sigmoid(x);
+    case EP_ACT_TANH:
+      return v_tanh(x);
+    case EP_ACT_NONE:
+      break;
+  }
+  return x;
+}
+
+/* y[i] = f(x[i]) for a vector function f, whole vectors then a masked tail. */
+#define EP_VM_MAP(n, x, y, f)                                                          \
+  do {                                                                                 \
+    size_t i_ = 0;                                                                     \
+    for (; i_ + VF_LANES <= (n); i_ += VF_LANES) vf_store((y) + i_, f(vf_load((x) + i_))); \
+    if (i_ < (n)) {                                                                    \
+      const size_t t_ = (n) - i_;                                                      \
+      vf_store_tail((y) + i_, t_, f(vf_load_tail((x) + i_, t_)));                      \
+    }                                                                                  \
+  } while (0)
+
+static void EP_VM_NAME(exp)(size_t n, const float* x, float* y) { EP_VM_MAP(n, x, y, v_exp); }
+static void EP_VM_NAME(sigmoid)(size_t n, const float* x, float* y) {
+  EP_VM_MAP(n, x, y, v_sigmoid);
+}
+static void EP_VM_NAME(tanh)(size_t n, const float* x, float* y) { EP_VM_MAP(n, x, y, v_tanh); }
+
+EP_VM_INLINE vf v_relu(vf x) { return vf_max(x, vf_zero()); }
+EP_VM_INLINE vf v_relu6(vf x) { return vf_min(vf_max(x, vf_zero()), vf_set1(6.0f)); }
+
+static void EP_VM_NAME(activation)(ep_activation act, float* y, size_t n) {
+  switch (act) {
+    case EP_ACT_RELU:
+      EP_VM_MAP(n, y, y, v_relu);
+      break;
+    case EP_ACT_RELU6:
+      EP_VM_MAP(n, y, y, v_relu6);
+      break;
+    case EP_ACT_SIGMOID:
+      EP_VM_MAP(n, y, y, v_sigmoid);
+      break;
+    case EP_ACT_TANH:
+      EP_VM_MAP(n, y, y, v_tanh);
+      break;
+    case EP_ACT_NONE:
+      break;
+  }
+}
+
+EP_VM_INLINE void add_act(size_t n, const float* a, const float* b, float* y, ep_activation act) {
+  size_t i = 0;
+  for (; i + VF_LANES <= n; i += VF_LANES) {
+    vf_store(y + i, v_act(act, vf_add(vf_load(a + i), vf_load(b + i))));
+  }
+  if (i < n) {
+    const size_t t = n - i;
+    vf_store_tail(y + i, t, v_act(act, vf_add(vf_load_tail(a + i, t), vf_load_tail(b + i, t))));
+  }
+}
+
+static void EP_VM_NAME(add)(size_t n, const float* a, const float* b, ep_activation act,
+                            float* y) {
+  /* One copy of the loop per activation, so that the switch is not in it. */
+  switch (act) {
+    case EP_ACT_RELU:
+      add_act(n, a, b, y, EP_ACT_RELU);
+      break;
+    case EP_ACT_RELU6:
+      add_act(n, a, b, y, EP_ACT_RELU6);
+      break;
+    case EP_ACT_SIGMOID:
+      add_act(n, a, b, y, EP_ACT_SIGMOID);
+      break;
+    case EP_ACT_TANH:
+      add_act(n, a, b, y, EP_ACT_TANH);
+      break;
+    case EP_ACT_NONE:
+      add_act(n, a, b, y, EP_ACT_NONE);
+      break;
+  }
+}
+
+static float EP_VM_NAME(sum)(size_t n, const float* x) {
+  vf s0 = vf_zero(), s1 = vf_zero(), s2 = vf_zero(), s3 = vf_zero();
+  size_t i = 0;
+  for (; i + 4 * VF_LANES <= n; i += 4 * VF_LANES) {
+    s0 = vf_add(s0, vf_load(x + i));
+    s1 = vf_add(s1, vf_load(x + i + VF_LANES));
+    s2 = vf_add(s2, vf_load(x + i + 2 * VF_LANES));
+    s3 = vf_add(s3, vf_load(x + i + 3 * VF_LANES));
+  }
+  for (; i + VF_LANES <= n; i += VF_LANES) s0 = vf_add(s0, vf_load(x + i));
+  if (i < n) s1 = vf_add(s1, vf_load_tail(x + i, n - i));
+  return vf_hsum(vf_add(vf_add(s0, s1), vf_add(s2, s3)));
+}
+
+/* Stable softmax: max, then exp(x - max) and its sum in one pass, then one scaling pass. */
+static void EP_VM_NAME(softmax_row)(size_t n, const float* x, float* y) {
+  vf m = vf_set1(-__builtin_inff());
+  size_t i = 0;
+  for (; i + VF_LANES <= n; i += VF_LANES) m = vf_max(vf_load(x + i), m);
+  float max = vf_hmax(m);
+  for (; i < n; i++) max = x[i] > max ? x[i] : max;
+  const vf vmax = vf_set1(max);
+  vf s = vf_zero();
+  for (i = 0; i + VF_LANES <= n; i += VF_LANES) {
+    const vf e = v_exp(vf_sub(vf_load(x + i), vmax));
+    vf_store(y + i, e);
+    s = vf_add(s, e);
+  }
+  if (i < n) {
+    const size_t t = n - i;
+    /* Masked-off lanes load 0, whose exp is not 0: keep them out of the sum. */
+    const vf e = v_exp(vf_sub(vf_load_tail(x + i, t), vmax));
+    vf_store_tail(y + i, t, e);
+    s = vf_add(s, vf_load_tail(y + i, t));
+  }
+  const vf scale = vf_set1(1.0f / vf_hsum(s));
+  for (i = 0; i + VF_LANES <= n; i += VF_LANES) vf_store(y + i, vf_mul(vf_load(y + i), scale));
+  if (i < n) vf_store_tail(y + i, n - i, vf_mul(vf_load_tail(y + i, n - i), scale));
+}
+
+const ep_vmath EP_VM_NAME(table) = {
+    .exp = EP_VM_NAME(exp),
+    .sigmoid = EP_VM_NAME(sigmoid),
+    .tanh = EP_VM_NAME(tanh),
+    .activation = EP_VM_NAME(activation),
+    .add = EP_VM_NAME(add),
+    .softmax_row = EP_VM_NAME(softmax_row),
+    .sum = EP_VM_NAME(sum),
+};
+
+#undef EP_VM_MAP
+#undef EP_VM_INLINE
