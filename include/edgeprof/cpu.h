@@ -52,20 +52,21 @@ const char* ep_cpu_isa_env_note(void);
 /* --- the machine ------------------------------------------------------------------------- */
 
 typedef struct ep_cpu_cache {
-  int level;           /* 1, 2, 3 */
-  char type[16];       /* "Data", "Instruction", "Unified" */
+  int level;     /* 1, 2, 3 */
+  char type[16]; /* "Data", "Instruction", "Unified" */
   size_t size_bytes;
-  int shared_by;       /* logical CPUs sharing one instance (0 if unknown) */
+  int shared_by; /* logical CPUs sharing one instance (0 if unknown) */
 } ep_cpu_cache;
 
 #define EP_CPU_MAX_CACHES 8
 
 typedef struct ep_cpu_info {
-  char model[128];    /* brand string, e.g. "AMD EPYC 7B13"; "unknown" if unreadable */
-  char vendor[16];    /* "GenuineIntel", "AuthenticAMD", ... or "" */
-  int family, model_id, stepping; /* x86 family/model/stepping as Linux reports them; -1 elsewhere */
-  int cpus_online;    /* logical CPUs online */
-  int cpus_allowed;   /* logical CPUs this process may run on */
+  char model[128]; /* brand string, e.g. "AMD EPYC 7B13"; "unknown" if unreadable */
+  char vendor[16]; /* "GenuineIntel", "AuthenticAMD", ... or "" */
+  int family, model_id,
+      stepping;     /* x86 family/model/stepping as Linux reports them; -1 elsewhere */
+  int cpus_online;  /* logical CPUs online */
+  int cpus_allowed; /* logical CPUs this process may run on */
   int n_caches;
   ep_cpu_cache caches[EP_CPU_MAX_CACHES]; /* of CPU 0, in sysfs order */
   /* Feature flags (x86; false elsewhere). */
@@ -89,8 +90,8 @@ ep_status ep_cpu_measure_read_bandwidth(size_t bytes, double seconds, double* gb
 
 typedef struct ep_platform_summary {
   ep_cpu_info cpu;
-  ep_cpu_isa best;   /* best level supported here */
-  ep_cpu_isa active; /* level the kernels use (EDGEPROF_ISA may lower it) */
+  ep_cpu_isa best;      /* best level supported here */
+  ep_cpu_isa active;    /* level the kernels use (EDGEPROF_ISA may lower it) */
   const char* isa_note; /* ep_cpu_isa_env_note(), or NULL */
   /* Measured on the calling thread: GFLOP/s per level (0 for unsupported levels), the
    * active level's value (what "% of peak" compares with), and read bandwidth in GB/s. */

@@ -38,8 +38,7 @@ int main(void) {
       continue;
     }
     const size_t n_in = (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_input(g, 0))->shape);
-    const size_t n_out =
-        (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_output(g, 0))->shape);
+    const size_t n_out = (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_output(g, 0))->shape);
     float* input = malloc(n_in * sizeof *input);
     ep_test_rng rng = {99};
     ep_test_fill(&rng, input, n_in, -1.0f, 1.0f);
@@ -52,8 +51,8 @@ int main(void) {
       for (int threads = 1; threads <= (level == (int)best ? 2 : 1); threads++) {
         float* got = run_model(g, threads, input, n_in, n_out);
         const double diff = ep_test_max_rel_diff(got, scalar, n_out);
-        EP_CHECK_MSG(diff <= 1e-4, "%s: %s at %d thread(s) differs from scalar by %g",
-                     entry->name, ep_cpu_isa_name((ep_cpu_isa)level), threads, diff);
+        EP_CHECK_MSG(diff <= 1e-4, "%s: %s at %d thread(s) differs from scalar by %g", entry->name,
+                     ep_cpu_isa_name((ep_cpu_isa)level), threads, diff);
         printf("%-13s %-7s %d thread(s): max rel diff vs scalar %.2e\n", entry->name,
                ep_cpu_isa_name((ep_cpu_isa)level), threads, diff);
         free(got);

@@ -15,8 +15,8 @@
 static void print_summary(const ep_platform_summary* s) {
   const ep_cpu_info* c = &s->cpu;
   printf("CPU         %s", c->model);
-  if (c->family >= 0) printf(" (%s family %d model %d stepping %d)", c->vendor, c->family,
-                             c->model_id, c->stepping);
+  if (c->family >= 0)
+    printf(" (%s family %d model %d stepping %d)", c->vendor, c->family, c->model_id, c->stepping);
   printf("\ncores       %d online, %d allowed for this process\n", c->cpus_online, c->cpus_allowed);
   printf("caches     ");
   for (int i = 0; i < c->n_caches; i++) {

@@ -18,7 +18,8 @@ static void softmax_rows(void* ctx, size_t begin, size_t end, int worker) {
   const size_t n = job->inner;
   const ep_vmath* vm = ep_vmath_get();
   if (vm != NULL) {
-    for (size_t row = begin; row < end; row++) vm->softmax_row(n, job->x + row * n, job->y + row * n);
+    for (size_t row = begin; row < end; row++)
+      vm->softmax_row(n, job->x + row * n, job->y + row * n);
     return;
   }
   for (size_t row = begin; row < end; row++) {

@@ -32,12 +32,7 @@ enum {
   MIN_ITEM_PANELS = 4,      /* pixel panels per item: each A chunk is reused that often */
 };
 
-typedef enum conv_kind {
-  CONV_DEPTHWISE,
-  CONV_WINOGRAD,
-  CONV_GEMM_1X1,
-  CONV_GEMM_IM2COL
-} conv_kind;
+typedef enum conv_kind { CONV_DEPTHWISE, CONV_WINOGRAD, CONV_GEMM_1X1, CONV_GEMM_IM2COL } conv_kind;
 
 /* Floats before the weights: [0] holds the ISA level of the packing variant. 16 keeps the
  * panels 64-byte aligned. */
@@ -191,8 +186,8 @@ static void compute_items(void* ctx, size_t begin, size_t end, int worker) {
         .col_bias = NULL,
         .act = job->d->act,
     };
-    ep_f32_gemm_compute(config, m, n, job->kc, job->a + m0 * plan->k + job->k0 * mr,
-                        plan->k * mr, job->shared_b + q0 * job->kc, job->kc * nr,
+    ep_f32_gemm_compute(config, m, n, job->kc, job->a + m0 * plan->k + job->k0 * mr, plan->k * mr,
+                        job->shared_b + q0 * job->kc, job->kc * nr,
                         job->y + m0 * plan->pixels + job->p0 + q0, plan->pixels, !job->first,
                         job->last ? &epilogue : NULL);
   }
@@ -234,11 +229,13 @@ void ep_conv2d_run(const ep_conv_desc* d, const float* packed, const float* x, f
       for (job.p0 = 0; job.p0 < plan->pixels; job.p0 += block_pixels) {
         job.np = plan->pixels - job.p0 < block_pixels ? plan->pixels - job.p0 : block_pixels;
         const size_t panels = ep_divide_round_up(job.np, nr);
-        /* Packing: a few items per worker. Compute: chunks of whole A panels first (the B
-         * block is shared, so this costs no packing), then groups of pixel panels, but never
-         * fewer than MIN_ITEM_PANELS per group, so that each A chunk is reused. */
+        /* Compute: chunks of whole A panels first (the B block is shared, so this costs no
+         * packing), then groups of pixel panels, but never fewer than MIN_ITEM_PANELS per
+         * group, so that each A chunk is reused. */
         const size_t want = threads > 1 ? ITEMS_PER_THREAD * threads : 1;
-        job.pack_panels = ep_divide_round_up(panels, want);
+        /* Packing is bound by reading the input: one item per worker, each a long run of
+         * panels that the row-by-row copy can prefetch ahead of. */
+        job.pack_panels = ep_divide_round_up(panels, threads);
         size_t chunks = m_panels < want ? m_panels : want;
         job.chunk_rows = ep_divide_round_up(m_panels, chunks) * mr;
         job.chunks = ep_divide_round_up(plan->cout_g, job.chunk_rows);

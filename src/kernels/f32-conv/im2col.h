@@ -14,4 +14,7 @@
 void ep_f32_im2col_pack(const ep_conv_desc* d, const float* x, size_t k0, size_t kc, size_t p0,
                         size_t np, size_t nr, float* out);
 
+/* The vector variants (im2col-impl.h) take blocks of at most this many pixels. */
+#define EP_IM2COL_MAX_PIXELS 1024
+
 #endif /* EDGEPROF_KERNELS_F32_CONV_IM2COL_H */

@@ -31,9 +31,11 @@ EP_WG_INLINE vf combine6(const float c[6], const vf x[6]) {
   _Pragma("GCC unroll 6") for (int i = 0; i < 6; i++) {
     if (c[i] == 0.0f) continue;
     if (first) {
-      acc = c[i] == 1.0f ? x[i] : c[i] == -1.0f ? vf_sub(vf_zero(), x[i]) : vf_mul(vf_set1(c[i]), x[i]);
+      acc = c[i] == 1.0f    ? x[i]
+            : c[i] == -1.0f ? vf_sub(vf_zero(), x[i])
+                            : vf_mul(vf_set1(c[i]), x[i]);
     } else {
-      acc = c[i] == 1.0f ? vf_add(acc, x[i])
+      acc = c[i] == 1.0f    ? vf_add(acc, x[i])
             : c[i] == -1.0f ? vf_sub(acc, x[i])
                             : vf_fmadd(vf_set1(c[i]), x[i], acc);
     }

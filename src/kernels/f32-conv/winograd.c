@@ -25,20 +25,26 @@ enum {
   MIN_CHANNELS = 8,
 };
 
-static bool transforms_for(ep_cpu_isa isa, ep_wg_input_fn* in, ep_wg_output_fn* out) {
+/* The transforms of `isa` for a row of `tiles_w` tiles. A vector covers adjacent tiles of one
+ * row, so 16 lanes on a row of 7 tiles (a 28x28 image) would compute 9 for nothing: the AVX-512
+ * level takes the 8-lane AVX2 transforms unless its rows fill 16 lanes at least as well. */
+static bool transforms_for(ep_cpu_isa isa, size_t tiles_w, ep_wg_input_fn* in,
+                           ep_wg_output_fn* out) {
 #if defined(EP_HAVE_X86_KERNELS)
-  if (isa == EP_ISA_AVX512) {
+  if (isa == EP_ISA_AVX512 &&
+      ep_divide_round_up(tiles_w, 16) * 16 <= ep_divide_round_up(tiles_w, 8) * 8) {
     *in = ep_wg_input__avx512f;
     *out = ep_wg_output__avx512f;
     return true;
   }
-  if (isa == EP_ISA_AVX2) {
+  if (isa == EP_ISA_AVX2 || isa == EP_ISA_AVX512) {
     *in = ep_wg_input__avx2;
     *out = ep_wg_output__avx2;
     return true;
   }
 #endif
   (void)isa;
+  (void)tiles_w;
   (void)in;
   (void)out;
   return false;
@@ -47,7 +53,7 @@ static bool transforms_for(ep_cpu_isa isa, ep_wg_input_fn* in, ep_wg_output_fn* 
 bool ep_f32_winograd_suitable(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
   ep_wg_input_fn in;
   ep_wg_output_fn out;
-  if (!transforms_for(config->isa, &in, &out) || config->gemm_strided == NULL) return false;
+  if (!transforms_for(config->isa, 1, &in, &out) || config->gemm_strided == NULL) return false;
   if (d->kernel_h != 3 || d->kernel_w != 3 || d->stride_h != 1 || d->stride_w != 1 ||
       d->dilation_h != 1 || d->dilation_w != 1 || d->groups != 1) {
     return false;
@@ -55,15 +61,15 @@ bool ep_f32_winograd_suitable(const ep_conv_desc* d, const ep_f32_gemm_config* c
   if (d->in_channels < MIN_CHANNELS || d->out_channels < MIN_CHANNELS) return false;
   /* The padded planes assume the usual "same" or "valid" padding. */
   if (d->pad_top > 2 || d->pad_left > 2) return false;
-  const size_t tiles = ep_divide_round_up((size_t)d->out_h, EP_WG_M) *
-                       ep_divide_round_up((size_t)d->out_w, EP_WG_M);
+  const size_t tiles =
+      ep_divide_round_up((size_t)d->out_h, EP_WG_M) * ep_divide_round_up((size_t)d->out_w, EP_WG_M);
   return tiles >= MIN_TILES;
 }
 
 typedef struct wg_layout {
   ep_wg_geometry g;
-  size_t m_padded;       /* cout rounded up to whole A panels */
-  size_t padded_rows;    /* rows of a padded input plane */
+  size_t m_padded;    /* cout rounded up to whole A panels */
+  size_t padded_rows; /* rows of a padded input plane */
   size_t v_floats, m_floats, plane_floats;
 } wg_layout;
 
@@ -227,7 +233,9 @@ void ep_f32_winograd_run(const ep_conv_desc* d, const ep_f32_gemm_config* config
                          const float* packed, const float* x, float* y, float* workspace,
                          ep_threadpool* pool) {
   wg_job job = {.d = d, .config = config, .l = make_layout(d, config)};
-  if (!transforms_for(config->isa, &job.input, &job.output)) return; /* planned otherwise */
+  if (!transforms_for(config->isa, job.l.g.tiles_w, &job.input, &job.output)) {
+    return; /* planned otherwise */
+  }
   const ep_wg_geometry* g = &job.l.g;
   job.u = packed;
   job.bias = packed + EP_WG_POSITIONS * job.l.m_padded * g->cin;

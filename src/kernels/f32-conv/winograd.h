@@ -43,12 +43,12 @@ void ep_f32_winograd_run(const ep_conv_desc* d, const ep_f32_gemm_config* config
 typedef struct ep_wg_geometry {
   size_t tiles_h, tiles_w, tiles;
   size_t out_h, out_w;
-  size_t padded_w;  /* row length of a padded input plane; row 0 is input row -pad_top */
+  size_t padded_w; /* row length of a padded input plane; row 0 is input row -pad_top */
   size_t cin, cout;
-  size_t v_ld;      /* row length of V_k [cin, tiles]: tiles and slack for whole vectors */
-  size_t v_stride;  /* floats between consecutive V_k (cin x v_ld) */
-  size_t m_ld;      /* row length of M_k (>= tiles) */
-  size_t m_stride;  /* floats between consecutive M_k (cout x m_ld) */
+  size_t v_ld;     /* row length of V_k [cin, tiles]: tiles and slack for whole vectors */
+  size_t v_stride; /* floats between consecutive V_k (cin x v_ld) */
+  size_t m_ld;     /* row length of M_k (>= tiles) */
+  size_t m_stride; /* floats between consecutive M_k (cout x m_ld) */
 } ep_wg_geometry;
 
 /* V_k[ci, t] for every tile t of input channel ci, from its padded plane xp. */

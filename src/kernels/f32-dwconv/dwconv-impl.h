@@ -1,8 +1,9 @@
 /* Depthwise convolution template (internal): one output plane from a zero-padded input plane.
  *
  * Included once per ISA variant after a vector shim and EP_DW_NAME (an ep_f32_dwconv_plane_fn).
- * The input plane was copied with its padding into the workspace (dwconv.c), so every tap of
- * every output pixel is in bounds and the loops have no edge cases: an output row is computed a
+ * The input plane is first copied with its padding into the worker's scratch (only the interior:
+ * the zero borders stay from the worker's first plane), so every tap of every output pixel is in
+ * bounds and the loops have no edge cases: an output row is computed a
  * vector of pixels at a time with all taps accumulated in a register, then biased, clamped and
  * stored once. Stride 2 loads two vectors and splits even and odd columns. 3x3 filters with
  * dilation 1, the MobileNet case, keep their nine weights in registers and compute two output
@@ -121,11 +122,35 @@ EP_DW_INLINE void plane_any(const ep_f32_dwconv_plane* p, const float* xp, const
   }
 }
 
+/* Copies input plane x into the interior of xp (zeroing all of xp first when asked). Rows are
+ * short (7 to 112 pixels): vector copies, the last vector ending at the row's end (overlapping
+ * the one before), masked when the row is narrower than a vector. */
+static void pad_copy(const ep_f32_dwconv_plane* p, const float* x, float* xp, bool zero) {
+  const size_t pw = p->padded_w, in_w = (size_t)p->in_w;
+  if (zero) {
+    const size_t n = p->padded_rows * pw + EP_F32_DWCONV_SLACK;
+    size_t i = 0;
+    for (; i + VF_LANES <= n; i += VF_LANES) vf_store(xp + i, vf_zero());
+    for (; i < n; i++) xp[i] = 0.0f;
+  }
+  float* row = xp + (size_t)p->pad_top * pw + (size_t)p->pad_left;
+  for (int iy = 0; iy < p->in_h; iy++, row += pw, x += in_w) {
+    if (in_w < VF_LANES) {
+      vf_store_tail(row, in_w, vf_load_tail(x, in_w));
+      continue;
+    }
+    size_t i = 0;
+    for (; i + VF_LANES <= in_w; i += VF_LANES) vf_store(row + i, vf_load(x + i));
+    if (i < in_w) vf_store(row + in_w - VF_LANES, vf_load(x + in_w - VF_LANES));
+  }
+}
+
 /* stride_w must be 1 or 2 (ep_f32_dwconv_plane_fn). */
-void EP_DW_NAME(const ep_f32_dwconv_plane* p, const float* xp, const float* w, float bias,
-                float* y) {
-  const bool is_3x3 = p->kernel_h == 3 && p->kernel_w == 3 && p->dilation_h == 1 &&
-                      p->dilation_w == 1;
+void EP_DW_NAME(const ep_f32_dwconv_plane* p, const float* x, float* xp, bool zero, const float* w,
+                float bias, float* y) {
+  if (x != NULL) pad_copy(p, x, xp, zero);
+  const bool is_3x3 =
+      p->kernel_h == 3 && p->kernel_w == 3 && p->dilation_h == 1 && p->dilation_w == 1;
   if (p->stride_w == 1) {
     if (is_3x3) {
       plane_3x3(p, xp, w, bias, y, 1);

@@ -13,24 +13,28 @@
 #include "edgeprof/cpu.h"
 
 #if defined(EP_HAVE_X86_KERNELS)
-void ep_f32_dwconv_plane__avx2(const ep_f32_dwconv_plane* plane, const float* xp, const float* w,
-                               float bias, float* y);
-void ep_f32_dwconv_plane__avx512f(const ep_f32_dwconv_plane* plane, const float* xp,
-                                  const float* w, float bias, float* y);
+void ep_f32_dwconv_plane__avx2(const ep_f32_dwconv_plane* plane, const float* x, float* xp,
+                               bool zero, const float* w, float bias, float* y);
+void ep_f32_dwconv_plane__avx512f(const ep_f32_dwconv_plane* plane, const float* x, float* xp,
+                                  bool zero, const float* w, float bias, float* y);
 #endif
 
-/* The vector plane function of the active level, NULL for scalar. */
-static ep_f32_dwconv_plane_fn plane_fn(void) {
+/* The vector plane function of the active level for rows of out_w pixels, NULL for scalar. A
+ * vector covers pixels of one row, so on narrow rows (7 pixels) 16 lanes do more for nothing
+ * than 8: the AVX-512 level takes the AVX2 planes unless its rows fill 16 lanes as well. */
+static ep_f32_dwconv_plane_fn plane_fn(size_t out_w) {
 #if defined(EP_HAVE_X86_KERNELS)
   switch (ep_cpu_isa_active()) {
     case EP_ISA_AVX512:
-      return ep_f32_dwconv_plane__avx512f;
+      if ((out_w + 15) / 16 * 16 <= (out_w + 7) / 8 * 8) return ep_f32_dwconv_plane__avx512f;
+      return ep_f32_dwconv_plane__avx2;
     case EP_ISA_AVX2:
       return ep_f32_dwconv_plane__avx2;
     default:
       break;
   }
 #endif
+  (void)out_w;
   return NULL;
 }
 
@@ -77,7 +81,6 @@ typedef struct dwconv_job {
   float* y;
   ep_f32_dwconv_plane_fn vector_plane; /* NULL: the scalar rows below */
   ep_f32_dwconv_plane plane;
-  size_t padded_rows;
   float* workspace;
   size_t workspace_stride;
 } dwconv_job;
@@ -139,23 +142,6 @@ static void dwconv_planes(void* ctx, size_t begin, size_t end, int worker) {
   }
 }
 
-/* Copies input plane x into xp with the padding of d around it, zeros up to rows x cols, then
- * zero slack. */
-static void pad_plane(const ep_conv_desc* d, const float* x, size_t rows, size_t cols,
-                      float* restrict xp) {
-  const size_t in_w = (size_t)d->in_w, pad_left = (size_t)d->pad_left;
-  const size_t right = cols - pad_left - in_w;
-  const size_t top = (size_t)d->pad_top;
-  memset(xp, 0, top * cols * sizeof *xp);
-  float* row = xp + top * cols;
-  for (int iy = 0; iy < d->in_h; iy++, row += cols) {
-    memset(row, 0, pad_left * sizeof *row);
-    memcpy(row + pad_left, x + (size_t)iy * in_w, in_w * sizeof *row);
-    memset(row + pad_left + in_w, 0, right * sizeof *row);
-  }
-  memset(row, 0, ((rows - top - (size_t)d->in_h) * cols + EP_F32_DWCONV_SLACK) * sizeof *row);
-}
-
 static void dwconv_vector_planes(void* ctx, size_t begin, size_t end, int worker) {
   const dwconv_job* job = ctx;
   const ep_conv_desc* d = job->d;
@@ -170,19 +156,19 @@ static void dwconv_vector_planes(void* ctx, size_t begin, size_t end, int worker
     const size_t b = plane / (size_t)d->out_channels;
     const size_t co = plane % (size_t)d->out_channels;
     const size_t input = b * (size_t)d->in_channels + co / multiplier;
-    if (input != padded_input) {
-      pad_plane(d, job->x + input * in_plane, job->padded_rows, job->plane.padded_w, xp);
-      padded_input = input;
-    }
-    job->vector_plane(&job->plane, xp, job->packed + co * taps, bias[co],
+    /* Another op may have used the scratch since this worker's last chunk: zero it once per
+     * chunk, then rewrite only the interior. */
+    const float* x = input != padded_input ? job->x + input * in_plane : NULL;
+    job->vector_plane(&job->plane, x, xp, plane == begin, job->packed + co * taps, bias[co],
                       job->y + plane * out_plane);
+    padded_input = input;
   }
 }
 
 void ep_f32_dwconv_run(const ep_conv_desc* d, const float* packed, const float* x, float* y,
                        float* workspace, size_t workspace_stride, ep_threadpool* pool) {
   dwconv_job job = {.d = d, .packed = packed, .x = x, .y = y};
-  if (d->stride_w <= 2 && workspace != NULL) job.vector_plane = plane_fn();
+  if (d->stride_w <= 2 && workspace != NULL) job.vector_plane = plane_fn((size_t)d->out_w);
   const size_t planes = (size_t)d->batch * (size_t)d->out_channels;
   if (job.vector_plane == NULL) {
     ep_threadpool_parallel_for(pool, planes, 1, dwconv_planes, &job);
@@ -190,8 +176,12 @@ void ep_f32_dwconv_run(const ep_conv_desc* d, const float* packed, const float* 
   }
   size_t rows, cols;
   padded_dims(d, &rows, &cols);
-  job.padded_rows = rows;
   job.plane = (ep_f32_dwconv_plane){
+      .in_h = d->in_h,
+      .in_w = d->in_w,
+      .pad_top = d->pad_top,
+      .pad_left = d->pad_left,
+      .padded_rows = rows,
       .out_h = d->out_h,
       .out_w = d->out_w,
       .kernel_h = d->kernel_h,

@@ -7,43 +7,51 @@ enum {
   /* Rows of A per cache block: MC x kc floats of A (72 x 256 x 4 B = 72 KiB) stay in L2, beside
    * the packed B block and C, while every B panel of the block streams past them. */
   MC = 72,
-  PREFETCH_ROWS = 4, /* rows ahead that pack_b prefetches */
+  PREFETCH_ROWS = 4,       /* rows ahead that pack_b prefetches */
   PREFETCH_MAX_PANELS = 8, /* B panels up to which compute prefetches the next A block */
 };
 
 #if defined(EP_HAVE_X86_KERNELS)
-void ep_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float* a,
-                                    const float* b, float* c, size_t ldc, bool accumulate,
+void ep_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float* a, const float* b,
+                                    float* c, size_t ldc, bool accumulate,
                                     const ep_f32_gemm_epilogue* epilogue);
 void ep_f32_gemm_strided_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float* a,
                                             const float* b, size_t ldb, float* c, size_t ldc,
-                                            bool accumulate,
-                                            const ep_f32_gemm_epilogue* epilogue);
-void ep_f32_gemm_strided_ukernel_8x32__avx512f(size_t mr, size_t nr, size_t kc, const float* a,
-                                               const float* b, size_t ldb, float* c, size_t ldc,
-                                               bool accumulate,
-                                               const ep_f32_gemm_epilogue* epilogue);
+                                            bool accumulate, const ep_f32_gemm_epilogue* epilogue);
+void ep_f32_gemm_strided_ukernel_16x16__avx512f(size_t mr, size_t nr, size_t kc, const float* a,
+                                                const float* b, size_t ldb, float* c, size_t ldc,
+                                                bool accumulate,
+                                                const ep_f32_gemm_epilogue* epilogue);
 void ep_f32_gemv_ukernel_1x16__avx2(size_t nr, size_t kc, const float* x, const float* b, float* y,
                                     bool accumulate, const ep_f32_gemm_epilogue* epilogue);
-void ep_f32_gemm_ukernel_8x32__avx512f(size_t mr, size_t nr, size_t kc, const float* a,
-                                       const float* b, float* c, size_t ldc, bool accumulate,
-                                       const ep_f32_gemm_epilogue* epilogue);
-void ep_f32_gemv_ukernel_1x32__avx512f(size_t nr, size_t kc, const float* x, const float* b,
+void ep_f32_gemm_ukernel_16x16__avx512f(size_t mr, size_t nr, size_t kc, const float* a,
+                                        const float* b, float* c, size_t ldc, bool accumulate,
+                                        const ep_f32_gemm_epilogue* epilogue);
+void ep_f32_gemv_ukernel_1x16__avx512f(size_t nr, size_t kc, const float* x, const float* b,
                                        float* y, bool accumulate,
                                        const ep_f32_gemm_epilogue* epilogue);
 #endif
 
 /* One entry per ISA level; a level this build lacks has .gemm == NULL. */
 static const ep_f32_gemm_config configs[EP_ISA_COUNT] = {
-    [EP_ISA_SCALAR] = {.mr = 4, .nr = 8, .gemm = ep_f32_gemm_ukernel_4x8__scalar,
-                       .gemv = ep_f32_gemv_ukernel_1x8__scalar, .isa = EP_ISA_SCALAR},
+    [EP_ISA_SCALAR] = {.mr = 4,
+                       .nr = 8,
+                       .gemm = ep_f32_gemm_ukernel_4x8__scalar,
+                       .gemv = ep_f32_gemv_ukernel_1x8__scalar,
+                       .isa = EP_ISA_SCALAR},
 #if defined(EP_HAVE_X86_KERNELS)
-    [EP_ISA_AVX2] = {.mr = 6, .nr = 16, .gemm = ep_f32_gemm_ukernel_6x16__avx2,
-                     .gemv = ep_f32_gemv_ukernel_1x16__avx2, .isa = EP_ISA_AVX2,
+    [EP_ISA_AVX2] = {.mr = 6,
+                     .nr = 16,
+                     .gemm = ep_f32_gemm_ukernel_6x16__avx2,
+                     .gemv = ep_f32_gemv_ukernel_1x16__avx2,
+                     .isa = EP_ISA_AVX2,
                      .gemm_strided = ep_f32_gemm_strided_ukernel_6x16__avx2},
-    [EP_ISA_AVX512] = {.mr = 8, .nr = 32, .gemm = ep_f32_gemm_ukernel_8x32__avx512f,
-                       .gemv = ep_f32_gemv_ukernel_1x32__avx512f, .isa = EP_ISA_AVX512,
-                       .gemm_strided = ep_f32_gemm_strided_ukernel_8x32__avx512f},
+    [EP_ISA_AVX512] = {.mr = 16,
+                       .nr = 16,
+                       .gemm = ep_f32_gemm_ukernel_16x16__avx512f,
+                       .gemv = ep_f32_gemv_ukernel_1x16__avx512f,
+                       .isa = EP_ISA_AVX512,
+                       .gemm_strided = ep_f32_gemm_strided_ukernel_16x16__avx512f},
 #endif
 };
 
@@ -71,7 +79,7 @@ void ep_f32_gemm_pack_a(size_t m, size_t k, const float* a, size_t lda, size_t m
 
 void ep_f32_gemm_pack_b(size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride,
                         size_t nr, float* out) {
-  if (n_stride == 1 && n > nr) {
+  if (n_stride == 1 && n >= nr) {
     /* Row by row: each source row segment is read once, front to back, and the next rows are
      * prefetched. Walking panel by panel instead would touch one cache line per row before
      * coming back for the next: hundreds of strided streams, no prefetcher follows that, and
@@ -149,8 +157,8 @@ static inline void a_prefetch_lines(a_prefetch* p, size_t lines) {
  * ldb == 0 for packed panels (the plain microkernel). */
 static inline void compute(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
                            const float* a, size_t a_panel_stride, const float* b,
-                           size_t b_panel_stride, size_t ldb, float* c, size_t ldc,
-                           bool accumulate, const ep_f32_gemm_epilogue* epilogue) {
+                           size_t b_panel_stride, size_t ldb, float* c, size_t ldc, bool accumulate,
+                           const ep_f32_gemm_epilogue* epilogue) {
   const size_t mr = config->mr;
   const size_t nr = config->nr;
   const size_t mc = MC / mr * mr;
@@ -163,10 +171,11 @@ static inline void compute(const ep_f32_gemm_config* config, size_t m, size_t n,
      * block serves few B panels (with many, its first pass is a small share of its use). */
     a_prefetch next;
     const size_t m2 = m - m1 < mc ? m : m1 + mc;
-    a_prefetch_init(&next, a, a_panel_stride, mr, kc, m1, col_panels <= PREFETCH_MAX_PANELS ? m2 : m1);
+    a_prefetch_init(&next, a, a_panel_stride, mr, kc, m1,
+                    col_panels <= PREFETCH_MAX_PANELS ? m2 : m1);
     const size_t calls = col_panels * ep_divide_round_up(m1 - m0, mr);
-    const size_t lines = ep_divide_round_up(next.panels_left * ep_divide_round_up(next.panel_bytes, 64),
-                                            calls);
+    const size_t lines =
+        ep_divide_round_up(next.panels_left * ep_divide_round_up(next.panel_bytes, 64), calls);
     /* j outside i: the B panel (kc x nr) stays in L1 while the block's A panels stream from L2,
      * which moves mr rather than nr floats per step. */
     for (size_t j = 0; j < n; j += nr) {
@@ -197,15 +206,13 @@ void ep_f32_gemm_compute(const ep_f32_gemm_config* config, size_t m, size_t n, s
                          const float* a, size_t a_panel_stride, const float* b,
                          size_t b_panel_stride, float* c, size_t ldc, bool accumulate,
                          const ep_f32_gemm_epilogue* epilogue) {
-  compute(config, m, n, kc, a, a_panel_stride, b, b_panel_stride, 0, c, ldc, accumulate,
-          epilogue);
+  compute(config, m, n, kc, a, a_panel_stride, b, b_panel_stride, 0, c, ldc, accumulate, epilogue);
 }
 
 void ep_f32_gemm_compute_strided(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
-                                 const float* a, size_t a_panel_stride, const float* b,
-                                 size_t ldb, float* c, size_t ldc, bool accumulate,
+                                 const float* a, size_t a_panel_stride, const float* b, size_t ldb,
+                                 float* c, size_t ldc, bool accumulate,
                                  const ep_f32_gemm_epilogue* epilogue) {
   /* Panel j of an unpacked B is its columns [j * nr, ...): nr floats further along a row. */
-  compute(config, m, n, kc, a, a_panel_stride, b, config->nr, ldb, c, ldc, accumulate,
-          epilogue);
+  compute(config, m, n, kc, a, a_panel_stride, b, config->nr, ldb, c, ldc, accumulate, epilogue);
 }

@@ -3,7 +3,7 @@
  * C [m, n] = A [m, k] x B [k, n]. The work is cut into mr x nr tiles computed by a microkernel
  * that keeps the tile in registers; the variant (and with it mr and nr) comes from
  * ep_f32_gemm_config_get(), which follows the active ISA level (edgeprof/cpu.h): 4x8 scalar,
- * 6x16 AVX2+FMA, 8x32 AVX-512F. Packed data is only valid for the configuration that packed it,
+ * 6x16 AVX2+FMA, 16x16 AVX-512F. Packed data is only valid for the configuration that packed it,
  * so pack and run under the same level.
  *
  * Packed layouts (both zero-padded to whole panels, so microkernels never test bounds):
@@ -60,7 +60,7 @@ typedef struct ep_f32_gemm_config {
   size_t mr, nr;
   ep_f32_gemm_ukernel_fn gemm;
   ep_f32_gemv_ukernel_fn gemv;
-  ep_cpu_isa isa; /* the level these kernels need */
+  ep_cpu_isa isa;                              /* the level these kernels need */
   ep_f32_gemm_strided_ukernel_fn gemm_strided; /* NULL at the scalar level */
 } ep_f32_gemm_config;
 
@@ -116,8 +116,8 @@ void ep_f32_gemm_compute(const ep_f32_gemm_config* config, size_t m, size_t n, s
 /* ep_f32_gemm_compute over a row-major B [kc, n] (row stride ldb, with slack as
  * ep_f32_gemm_strided_ukernel_fn says) that is not packed; config->gemm_strided must exist. */
 void ep_f32_gemm_compute_strided(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
-                                 const float* a, size_t a_panel_stride, const float* b,
-                                 size_t ldb, float* c, size_t ldc, bool accumulate,
+                                 const float* a, size_t a_panel_stride, const float* b, size_t ldb,
+                                 float* c, size_t ldc, bool accumulate,
                                  const ep_f32_gemm_epilogue* epilogue);
 
 /* Portable microkernels (plain C that compilers vectorize). The x86 variants are declared in

@@ -64,7 +64,8 @@ EP_POOL_INLINE void plane(const ep_pool_plane* p, const float* x, float* y, floa
       vf acc = tap_load(r, 0, sw);
       for (int kx = 1; kx < p->kernel_w; kx++) acc = combine(acc, tap_load(r, kx, sw), max);
       if (!max) {
-        const vf col = n == VF_LANES ? vf_load(p->col_scale + ox) : vf_load_tail(p->col_scale + ox, n);
+        const vf col =
+            n == VF_LANES ? vf_load(p->col_scale + ox) : vf_load_tail(p->col_scale + ox, n);
         acc = vf_mul(vf_mul(acc, row_scale), col);
       }
       if (n == VF_LANES) {

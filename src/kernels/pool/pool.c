@@ -4,12 +4,13 @@
  * variant, also the fallback for strides above 2 and very wide rows, applies each window tap to
  * a whole output row over the range of columns where it lands inside the input, so the padding
  * costs no per-pixel test and the loops vectorize. */
+#include "kernels/pool/pool.h"
+
 #include <float.h>
 #include <string.h>
 
 #include "edgeprof/cpu.h"
 #include "kernels/kernels.h"
-#include "kernels/pool/pool.h"
 #include "kernels/vmath/vmath.h"
 
 #if defined(EP_HAVE_X86_KERNELS)

@@ -64,7 +64,8 @@ static inline void vf_deinterleave2(vf lo, vf hi, vf* even, vf* odd) {
 
 static inline void vf_interleave2(vf a, vf b, vf* lo, vf* hi) {
   const __m512i il = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const __m512i ih = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const __m512i ih =
+      _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
   *lo = _mm512_permutex2var_ps(a, il, b);
   *hi = _mm512_permutex2var_ps(a, ih, b);
 }

@@ -58,14 +58,14 @@ EP_VM_INLINE vf v_act(ep_activation act, vf x) {
 }
 
 /* y[i] = f(x[i]) for a vector function f, whole vectors then a masked tail. */
-#define EP_VM_MAP(n, x, y, f)                                                          \
-  do {                                                                                 \
-    size_t i_ = 0;                                                                     \
+#define EP_VM_MAP(n, x, y, f)                                                              \
+  do {                                                                                     \
+    size_t i_ = 0;                                                                         \
     for (; i_ + VF_LANES <= (n); i_ += VF_LANES) vf_store((y) + i_, f(vf_load((x) + i_))); \
-    if (i_ < (n)) {                                                                    \
-      const size_t t_ = (n) - i_;                                                      \
-      vf_store_tail((y) + i_, t_, f(vf_load_tail((x) + i_, t_)));                      \
-    }                                                                                  \
+    if (i_ < (n)) {                                                                        \
+      const size_t t_ = (n)-i_;                                                            \
+      vf_store_tail((y) + i_, t_, f(vf_load_tail((x) + i_, t_)));                          \
+    }                                                                                      \
   } while (0)
 
 static void EP_VM_NAME(exp)(size_t n, const float* x, float* y) { EP_VM_MAP(n, x, y, v_exp); }
@@ -107,8 +107,7 @@ EP_VM_INLINE void add_act(size_t n, const float* a, const float* b, float* y, ep
   }
 }
 
-static void EP_VM_NAME(add)(size_t n, const float* a, const float* b, ep_activation act,
-                            float* y) {
+static void EP_VM_NAME(add)(size_t n, const float* a, const float* b, ep_activation act, float* y) {
   /* One copy of the loop per activation, so that the switch is not in it. */
   switch (act) {
     case EP_ACT_RELU:

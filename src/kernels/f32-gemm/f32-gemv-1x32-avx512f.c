@@ -1,6 +1,0 @@
-/* One-row GEMM against a 32-wide packed B panel, AVX-512F (pairs with the 8x32 GEMM). */
-#include "kernels/simd/vec-avx512f.h"
-
-#define EP_GV_NV 2
-#define EP_GV_NAME ep_f32_gemv_ukernel_1x32__avx512f
-#include "kernels/f32-gemm/gemv-ukernel-impl.h"
