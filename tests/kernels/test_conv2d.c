@@ -150,6 +150,18 @@ static const shape corner_cases[] = {
     {1, 3, 5, 40, 4, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1},    /* 1x3 */
 };
 
+/* Checked after the others, so that their random draws stay as they were. Stride 2 3x3 depthwise
+ * rows split into even and odd columns: whole and partial 2-vector blocks, even and odd left
+ * padding, multiplier 2; and MobileNet's 14 -> 7 shape (rows narrower than a vector). */
+static const shape split_cases[] = {
+    /* batch cin h w cout kh kw sh sw dh dw pt pl pb pr groups */
+    {1, 3, 20, 48, 3, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 3},
+    {1, 2, 9, 37, 4, 3, 3, 2, 2, 1, 1, 1, 2, 1, 1, 2},
+    {1, 2, 7, 70, 2, 3, 3, 2, 2, 1, 1, 2, 3, 2, 1, 2},
+    {1, 5, 14, 14, 5, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 5},
+    {2, 4, 7, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4},
+};
+
 static void run_all(ep_cpu_isa isa, void* ctx) {
   (void)isa;
   (void)ctx;
@@ -193,6 +205,10 @@ static void run_all(ep_cpu_isa isa, void* ctx) {
       s.w = ep_test_rng_int(&rng, 1, 30);
     }
     check_conv(&rng, &s, ep_test_rng_int(&rng, 0, 1), acts[ep_test_rng_int(&rng, 0, 4)], "random");
+  }
+  for (size_t i = 0; i < sizeof split_cases / sizeof split_cases[0]; i++) {
+    check_conv(&rng, &split_cases[i], true, EP_ACT_RELU6, "split");
+    check_conv(&rng, &split_cases[i], false, acts[i % 5], "split");
   }
 }
 

@@ -5,9 +5,13 @@
  * the zero borders stay from the worker's first plane), so every tap of every output pixel is in
  * bounds and the loops have no edge cases: an output row is computed a
  * vector of pixels at a time with all taps accumulated in a register, then biased, clamped and
- * stored once. Stride 2 loads two vectors and splits even and odd columns. 3x3 filters with
- * dilation 1, the MobileNet case, keep their nine weights in registers and compute two output
- * rows per pass, which share two of their four input rows. */
+ * stored once. Stride 2 loads two vectors and splits even and odd columns; 3x3 stride 2 planes
+ * are instead copied with each row already split (pad_copy_split), so that their taps are plain
+ * loads. 3x3 filters with dilation 1, the MobileNet case, keep their nine weights in registers
+ * and compute two output rows per pass, which share two of their four input rows. Rows narrower
+ * than a vector (7 or 14 pixels) are stored as whole vectors where that stays inside the plane,
+ * and a row's last partial vector overlaps the one before: no masked stores but the plane's last
+ * row's. */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -33,22 +37,50 @@ EP_DW_INLINE vf finish(vf acc, ep_activation act) {
   return acc;
 }
 
-EP_DW_INLINE void store(float* y, size_t n, vf v) {
-  if (n == VF_LANES) {
+/* Stores the n pixels of v at y. A row narrower than a vector (n < VF_LANES only then) stores the
+ * whole vector when that stays inside the plane (y + VF_LANES <= end): the extra lanes land in
+ * later rows, which are computed and stored after this one. Masked stores are slow on some
+ * cores (AMD Zen), so only the plane's last row takes one. */
+EP_DW_INLINE void store(float* y, size_t n, vf v, const float* end) {
+  if (n == VF_LANES || y + VF_LANES <= end) {
     vf_store(y, v);
   } else {
     vf_store_tail(y, n, v);
   }
 }
 
-/* 3x3, dilation 1; sw (1 or 2) is a constant after inlining, the row stride is not. */
+/* The first output column of the vector at ox: a row's last, partial vector is moved back to end
+ * at the row's end (overlapping the one before) when the row holds a whole vector. */
+EP_DW_INLINE size_t vector_start(size_t ox, size_t out_w) {
+  return ox + VF_LANES > out_w && out_w >= VF_LANES ? out_w - VF_LANES : ox;
+}
+
+/* The three taps of a 3x3 filter for the vector of pixels whose row data starts at rr. Stride 1:
+ * plain rows. Stride 2: rows split by pad_copy_split into their even columns (first he floats)
+ * and odd columns, where taps 0, 1 and 2 of output ox are even[ox], odd[ox] and even[ox + 1]. */
+EP_DW_INLINE void taps3(const float* rr, int sw, size_t he, vf* x0, vf* x1, vf* x2) {
+  if (sw == 1) {
+    *x0 = vf_load(rr);
+    *x1 = vf_load(rr + 1);
+    *x2 = vf_load(rr + 2);
+  } else {
+    *x0 = vf_load(rr);
+    *x1 = vf_load(rr + he);
+    *x2 = vf_load(rr + 1);
+  }
+}
+
+/* 3x3, dilation 1; sw (1 or 2) is a constant after inlining, the row stride is not. With sw 2,
+ * xp holds split rows (pad_copy_split). */
 EP_DW_INLINE void plane_3x3(const ep_f32_dwconv_plane* p, const float* xp, const float* w,
                             float bias, float* y, const int sw) {
   const size_t pw = p->padded_w, out_w = (size_t)p->out_w;
+  const size_t he = (pw + 1) / 2;
   const int sh = p->stride_h;
   vf k[9];
   for (int t = 0; t < 9; t++) k[t] = vf_set1(w[t]);
   const vf b = vf_set1(bias);
+  const float* end = y + (size_t)p->out_h * out_w;
   int oy = 0;
   /* Two output rows at a time: row oy reads input rows sh*oy + 0..2 and row oy + 1 reads
    * sh*oy + sh + 0..2; with sh = 1 they share two rows, with sh = 2 one. */
@@ -58,12 +90,13 @@ EP_DW_INLINE void plane_3x3(const ep_f32_dwconv_plane* p, const float* xp, const
       float* y0 = y + (size_t)oy * out_w;
       float* y1 = y0 + out_w;
       for (size_t ox = 0; ox < out_w; ox += VF_LANES) {
+        ox = vector_start(ox, out_w);
         const size_t n = out_w - ox < VF_LANES ? out_w - ox : VF_LANES;
-        const float* r = r0 + ox * (size_t)sw;
+        const float* r = r0 + ox;
         vf a0 = b, a1 = b;
         for (int row = 0; row < 3 + sh; row++) {
-          const float* rr = r + (size_t)row * pw;
-          const vf x0 = tap_load(rr, 0, sw), x1 = tap_load(rr, 1, sw), x2 = tap_load(rr, 2, sw);
+          vf x0, x1, x2;
+          taps3(r + (size_t)row * pw, sw, he, &x0, &x1, &x2);
           if (row < 3) {
             a0 = vf_fmadd(k[3 * row], x0, a0);
             a0 = vf_fmadd(k[3 * row + 1], x1, a0);
@@ -76,8 +109,8 @@ EP_DW_INLINE void plane_3x3(const ep_f32_dwconv_plane* p, const float* xp, const
             a1 = vf_fmadd(k[3 * ky + 2], x2, a1);
           }
         }
-        store(y0 + ox, n, finish(a0, p->act));
-        store(y1 + ox, n, finish(a1, p->act));
+        store(y0 + ox, n, finish(a0, p->act), end);
+        store(y1 + ox, n, finish(a1, p->act), end);
       }
     }
   }
@@ -85,16 +118,18 @@ EP_DW_INLINE void plane_3x3(const ep_f32_dwconv_plane* p, const float* xp, const
     const float* r0 = xp + (size_t)oy * (size_t)sh * pw;
     float* y0 = y + (size_t)oy * out_w;
     for (size_t ox = 0; ox < out_w; ox += VF_LANES) {
+      ox = vector_start(ox, out_w);
       const size_t n = out_w - ox < VF_LANES ? out_w - ox : VF_LANES;
-      const float* r = r0 + ox * (size_t)sw;
+      const float* r = r0 + ox;
       vf a0 = b;
       for (int ky = 0; ky < 3; ky++) {
-        const float* rr = r + (size_t)ky * pw;
-        a0 = vf_fmadd(k[3 * ky], tap_load(rr, 0, sw), a0);
-        a0 = vf_fmadd(k[3 * ky + 1], tap_load(rr, 1, sw), a0);
-        a0 = vf_fmadd(k[3 * ky + 2], tap_load(rr, 2, sw), a0);
+        vf x0, x1, x2;
+        taps3(r + (size_t)ky * pw, sw, he, &x0, &x1, &x2);
+        a0 = vf_fmadd(k[3 * ky], x0, a0);
+        a0 = vf_fmadd(k[3 * ky + 1], x1, a0);
+        a0 = vf_fmadd(k[3 * ky + 2], x2, a0);
       }
-      store(y0 + ox, n, finish(a0, p->act));
+      store(y0 + ox, n, finish(a0, p->act), end);
     }
   }
 }
@@ -103,10 +138,12 @@ EP_DW_INLINE void plane_3x3(const ep_f32_dwconv_plane* p, const float* xp, const
 EP_DW_INLINE void plane_any(const ep_f32_dwconv_plane* p, const float* xp, const float* w,
                             float bias, float* y, const int sw) {
   const size_t pw = p->padded_w, out_w = (size_t)p->out_w;
+  const float* end = y + (size_t)p->out_h * out_w;
   for (int oy = 0; oy < p->out_h; oy++) {
     const float* r0 = xp + (size_t)oy * (size_t)p->stride_h * pw;
     float* y0 = y + (size_t)oy * out_w;
     for (size_t ox = 0; ox < out_w; ox += VF_LANES) {
+      ox = vector_start(ox, out_w);
       const size_t n = out_w - ox < VF_LANES ? out_w - ox : VF_LANES;
       const float* r = r0 + ox * (size_t)sw;
       vf acc = vf_set1(bias);
@@ -117,7 +154,7 @@ EP_DW_INLINE void plane_any(const ep_f32_dwconv_plane* p, const float* xp, const
           acc = vf_fmadd(vf_bcast(w + ky * p->kernel_w + kx), xv, acc);
         }
       }
-      store(y0 + ox, n, finish(acc, p->act));
+      store(y0 + ox, n, finish(acc, p->act), end);
     }
   }
 }
@@ -136,7 +173,10 @@ static void pad_copy(const ep_f32_dwconv_plane* p, const float* x, float* xp, bo
   float* row = xp + (size_t)p->pad_top * pw + (size_t)p->pad_left;
   for (int iy = 0; iy < p->in_h; iy++, row += pw, x += in_w) {
     if (in_w < VF_LANES) {
-      vf_store_tail(row, in_w, vf_load_tail(x, in_w));
+      /* A whole vector, its extra lanes zero: they land in the right padding, the next row
+       * (copied after this one) or the bottom padding and slack, all of which end up as they
+       * should. Masked stores are slow on some cores (AMD Zen); masked loads are not. */
+      vf_store(row, vf_load_tail(x, in_w));
       continue;
     }
     size_t i = 0;
@@ -145,12 +185,78 @@ static void pad_copy(const ep_f32_dwconv_plane* p, const float* x, float* xp, bo
   }
 }
 
+/* As pad_copy, but each padded row is stored split: its even columns (padded column c at c / 2),
+ * then from he = (padded_w + 1) / 2 on its odd columns, for stride 2 3x3 planes: the even/odd
+ * split is done once per input float instead of once per tap row read. */
+static void pad_copy_split(const ep_f32_dwconv_plane* p, const float* x, float* xp, bool zero) {
+  const size_t pw = p->padded_w, in_w = (size_t)p->in_w, pl = (size_t)p->pad_left;
+  const size_t he = (pw + 1) / 2;
+  if (zero) {
+    const size_t n = p->padded_rows * pw + EP_F32_DWCONV_SLACK;
+    size_t i = 0;
+    for (; i + VF_LANES <= n; i += VF_LANES) vf_store(xp + i, vf_zero());
+    for (; i < n; i++) xp[i] = 0.0f;
+  }
+  float* row = xp + (size_t)p->pad_top * pw;
+  for (int iy = 0; iy < p->in_h; iy++, row += pw, x += in_w) {
+    /* Input column ix is padded column pl + ix: the even input columns go to a and the odd
+     * ones to b, both at ix / 2. */
+    float* a = pl % 2 == 0 ? row + pl / 2 : row + he + (pl - 1) / 2;
+    float* b = pl % 2 == 0 ? row + he + pl / 2 : row + (pl + 1) / 2;
+    if (in_w < 2 * VF_LANES) {
+      /* One split of a row loaded with zeros past its end, stored as whole vectors: the even
+       * half first, whose zeros land in the right padding and the odd half's left padding, then
+       * the odd half, whose zeros land in its right padding and the next row (copied after this
+       * one) or the bottom padding and slack. No scalar copies, no masked stores. */
+      const vf lo = in_w < VF_LANES ? vf_load_tail(x, in_w) : vf_load(x);
+      const vf hi = in_w > VF_LANES ? vf_load_tail(x + VF_LANES, in_w - VF_LANES) : vf_zero();
+      vf even, odd;
+      vf_deinterleave2(lo, hi, &even, &odd);
+      if (pl % 2 == 0) {
+        vf_store(a, even);
+        vf_store(b, odd);
+      } else {
+        vf_store(b, odd);
+        vf_store(a, even);
+      }
+      continue;
+    }
+    size_t ix = 0;
+    for (; ix + 2 * VF_LANES <= in_w; ix += 2 * VF_LANES) {
+      vf even, odd;
+      vf_load_deinterleave(x + ix, &even, &odd);
+      vf_store(a + ix / 2, even);
+      vf_store(b + ix / 2, odd);
+    }
+    if (ix < in_w && in_w % 2 == 0) {
+      /* The last whole split, overlapping the one before: ix stays even. */
+      ix = in_w - 2 * VF_LANES;
+      vf even, odd;
+      vf_load_deinterleave(x + ix, &even, &odd);
+      vf_store(a + ix / 2, even);
+      vf_store(b + ix / 2, odd);
+      ix = in_w;
+    }
+    for (; ix + 1 < in_w; ix += 2) {
+      a[ix / 2] = x[ix];
+      b[ix / 2] = x[ix + 1];
+    }
+    if (ix < in_w) a[ix / 2] = x[ix];
+  }
+}
+
 /* stride_w must be 1 or 2 (ep_f32_dwconv_plane_fn). */
 void EP_DW_NAME(const ep_f32_dwconv_plane* p, const float* x, float* xp, bool zero, const float* w,
                 float bias, float* y) {
-  if (x != NULL) pad_copy(p, x, xp, zero);
   const bool is_3x3 =
       p->kernel_h == 3 && p->kernel_w == 3 && p->dilation_h == 1 && p->dilation_w == 1;
+  if (x != NULL) {
+    if (p->stride_w == 2 && is_3x3) {
+      pad_copy_split(p, x, xp, zero);
+    } else {
+      pad_copy(p, x, xp, zero);
+    }
+  }
   if (p->stride_w == 1) {
     if (is_3x3) {
       plane_3x3(p, xp, w, bias, y, 1);
