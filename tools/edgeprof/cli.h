@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "edgeprof/bench.h"
 #include "edgeprof/graph.h"
 #include "edgeprof/platform.h"
 #include "edgeprof/report.h"
@@ -84,5 +85,10 @@ typedef struct cli_progress {
 } cli_progress;
 void cli_progress_init(cli_progress* progress, const char* label);
 void cli_progress_on_run(void* user, int run, double elapsed_seconds);
+
+struct cli_args;
+/* Benchmark options from --warmup, --runs and --min-time, reporting progress to `progress`. */
+void cli_bench_options(const struct cli_args* args, cli_progress* progress,
+                       ep_bench_options* options_out);
 
 #endif /* EDGEPROF_CLI_H */

@@ -92,3 +92,13 @@ void cli_progress_on_run(void* user, int run, double elapsed_seconds) {
   fprintf(stderr, "[%s] %d run%s, %.1f s\n", p->label, run, run == 1 ? "" : "s",
           elapsed_seconds);
 }
+
+void cli_bench_options(const cli_args* args, cli_progress* progress,
+                       ep_bench_options* options_out) {
+  ep_bench_options_default(options_out);
+  options_out->warmup_runs = args->warmup;
+  options_out->min_runs = args->runs;
+  options_out->min_seconds = args->min_time;
+  options_out->progress = cli_progress_on_run;
+  options_out->user = progress;
+}

@@ -95,12 +95,7 @@ int cmd_profile(int argc, char** argv) {
   }
   snprintf(label, sizeof label, "profile %s", model);
   cli_progress_init(&progress, label);
-  ep_bench_options_default(&bo);
-  bo.warmup_runs = args.warmup;
-  bo.min_runs = args.runs;
-  bo.min_seconds = args.min_time;
-  bo.progress = cli_progress_on_run;
-  bo.user = &progress;
+  cli_bench_options(&args, &progress, &bo);
   status = ep_profile_run(session, &bo, &profile);
   if (status != EP_OK) {
     rc = cli_fail(CLI_EXIT_RUNTIME, "profile: %s", ep_last_error());
