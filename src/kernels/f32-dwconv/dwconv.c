@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "edgeprof/cpu.h"
+#include "kernels/window.h"
 
 #if defined(EP_HAVE_X86_KERNELS)
 void ep_f32_dwconv_plane__avx2(const ep_f32_dwconv_plane* plane, const float* x, float* xp,
@@ -85,16 +86,6 @@ typedef struct dwconv_job {
   size_t workspace_stride;
 } dwconv_job;
 
-/* First output column whose tap at input offset `offset` (ix = ox * stride + offset) lands at
- * or after column 0, and one past the last that lands before `in_w`; clamped to [0, out_w]. */
-static void valid_columns(int offset, int stride, int in_w, int out_w, int* lo, int* hi) {
-  int first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  int last = in_w - 1 - offset < 0 ? -1 : (in_w - 1 - offset) / stride;
-  *lo = first < out_w ? first : out_w;
-  *hi = last + 1 < out_w ? last + 1 : out_w;
-  if (*hi < *lo) *hi = *lo;
-}
-
 static void dwconv_planes(void* ctx, size_t begin, size_t end, int worker) {
   (void)worker;
   const dwconv_job* job = ctx;
@@ -122,7 +113,7 @@ static void dwconv_planes(void* ctx, size_t begin, size_t end, int worker) {
           const float wv = w[ky * kw + kx];
           const int offset = kx * d->dilation_w - d->pad_left;
           int lo, hi;
-          valid_columns(offset, sw, in_w, out_w, &lo, &hi);
+          ep_window_valid_columns(offset, sw, in_w, out_w, &lo, &hi);
           /* x + offset may point before the row; index from the first valid column instead. */
           if (lo == hi) continue;
           const float* restrict src = xrow + (lo * sw + offset);

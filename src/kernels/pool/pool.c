@@ -12,6 +12,7 @@
 #include "edgeprof/cpu.h"
 #include "kernels/kernels.h"
 #include "kernels/vmath/vmath.h"
+#include "kernels/window.h"
 
 #if defined(EP_HAVE_X86_KERNELS)
 void ep_pool_plane__avx2(const ep_pool_plane* plane, bool max, const float* x, float* y,
@@ -47,15 +48,6 @@ typedef struct pool_job {
   ep_pool_plane plane;
 } pool_job;
 
-/* Output columns [lo, hi) whose tap at ix = ox * stride + offset falls inside [0, in_w). */
-static void valid_columns(int offset, int stride, int in_w, int out_w, int* lo, int* hi) {
-  int first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  int last = in_w - 1 - offset < 0 ? -1 : (in_w - 1 - offset) / stride;
-  *lo = first < out_w ? first : out_w;
-  *hi = last + 1 < out_w ? last + 1 : out_w;
-  if (*hi < *lo) *hi = *lo;
-}
-
 static void pool_planes(void* ctx, size_t begin, size_t end, int worker) {
   (void)worker;
   const pool_job* job = ctx;
@@ -78,7 +70,7 @@ static void pool_planes(void* ctx, size_t begin, size_t end, int worker) {
         for (int kx = 0; kx < d->kernel_w; kx++) {
           const int offset = kx - d->pad_left;
           int lo, hi;
-          valid_columns(offset, sw, in_w, out_w, &lo, &hi);
+          ep_window_valid_columns(offset, sw, in_w, out_w, &lo, &hi);
           if (lo == hi) continue;
           const float* restrict src = xrow + (lo * sw + offset);
           float* restrict dst = yrow + lo;
