@@ -43,8 +43,12 @@ void ep_ref_conv2d(const ep_conv_desc* d, const float* x, const float* w, const 
 size_t ep_conv2d_packed_size(const ep_conv_desc* d); /* floats */
 void ep_conv2d_pack(const ep_conv_desc* d, const float* w, const float* bias, float* packed);
 size_t ep_conv2d_workspace_size(const ep_conv_desc* d); /* floats per thread */
-void ep_conv2d_run(const ep_conv_desc* d, const float* packed, const float* x, float* y,
-                   float* workspace, size_t workspace_stride, ep_threadpool* pool);
+/* y = act(conv(x) + bias + residual); residual is NULL or shaped like y, and must not overlap
+ * it (y holds partial sums while residual is still to be read). Worker i's scratch starts at
+ * workspace + i * workspace_stride. */
+void ep_conv2d_run(const ep_conv_desc* d, const float* packed, const float* x,
+                   const float* residual, float* y, float* workspace, size_t workspace_stride,
+                   ep_threadpool* pool);
 
 /* --- fully connected: y [n, m] = act(x [n, k] * w^T + bias), w [m, k] ------------------ */
 
@@ -54,13 +58,13 @@ typedef struct ep_fc_desc {
   ep_activation act;
 } ep_fc_desc;
 
-void ep_ref_fully_connected(const ep_fc_desc* d, const float* x, const float* w,
-                            const float* bias, float* y);
+void ep_ref_fully_connected(const ep_fc_desc* d, const float* x, const float* w, const float* bias,
+                            float* y);
 size_t ep_fc_packed_size(const ep_fc_desc* d);
 void ep_fc_pack(const ep_fc_desc* d, const float* w, const float* bias, float* packed);
 size_t ep_fc_workspace_size(const ep_fc_desc* d);
-void ep_fc_run(const ep_fc_desc* d, const float* packed, const float* x, float* y,
-               float* workspace, size_t workspace_stride, ep_threadpool* pool);
+void ep_fc_run(const ep_fc_desc* d, const float* packed, const float* x, float* y, float* workspace,
+               size_t workspace_stride, ep_threadpool* pool);
 
 /* --- LSTM, one direction, zero initial state --------------------------------------------- */
 
@@ -85,7 +89,7 @@ void ep_lstm_run(const ep_lstm_desc* d, const float* packed, const float* x, flo
 typedef struct ep_pool_desc {
   int batch, channels, in_h, in_w, out_h, out_w;
   int kernel_h, kernel_w, stride_h, stride_w;
-  int pad_top, pad_left; /* bottom and right padding follow from out_h / out_w */
+  int pad_top, pad_left;  /* bottom and right padding follow from out_h / out_w */
   bool count_include_pad; /* average only: divide by the full window, padding included */
 } ep_pool_desc;
 
@@ -109,8 +113,7 @@ void ep_add_run(size_t n, const float* a, const float* b, ep_activation act, flo
 
 /* y = act(x); y may alias x. */
 void ep_ref_activation(ep_activation act, size_t n, const float* x, float* y);
-void ep_activation_run(ep_activation act, size_t n, const float* x, float* y,
-                       ep_threadpool* pool);
+void ep_activation_run(ep_activation act, size_t n, const float* x, float* y, ep_threadpool* pool);
 
 /* Softmax over the inner dimension of x viewed as [outer, inner]. */
 void ep_ref_softmax(size_t outer, size_t inner, const float* x, float* y);
@@ -125,7 +128,7 @@ void ep_ref_batch_norm(int batch, int channels, size_t inner, const float* x, co
 /* Concatenation: x viewed as [outer, inner_i] for each input, y as [outer, sum inner_i]. */
 void ep_ref_concat(size_t outer, int n_inputs, const float* const* x, const size_t* inner,
                    float* y);
-void ep_concat_run(size_t outer, int n_inputs, const float* const* x, const size_t* inner,
-                   float* y, ep_threadpool* pool);
+void ep_concat_run(size_t outer, int n_inputs, const float* const* x, const size_t* inner, float* y,
+                   ep_threadpool* pool);
 
 #endif /* EDGEPROF_KERNELS_H */

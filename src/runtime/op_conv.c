@@ -66,8 +66,8 @@ static void conv_run(const void* state, const ep_node* node, const ep_graph* g, 
   (void)node;
   (void)g;
   const conv_state* s = state;
-  ep_conv2d_run(&s->desc, s->packed, io->in[0], io->out[0], io->workspace, io->workspace_stride,
-                io->pool);
+  ep_conv2d_run(&s->desc, s->packed, io->in[0], NULL, io->out[0], io->workspace,
+                io->workspace_stride, io->pool);
 }
 
 typedef struct fc_state {
@@ -151,11 +151,11 @@ static void lstm_run(const void* state, const ep_node* node, const ep_graph* g, 
 }
 
 /* Every state above starts with its descriptor followed by the packed weights pointer. */
-#define DEFINE_DESTROY(type)                  \
-  static void type##_destroy(void* state) {   \
-    type* s = state;                          \
-    if (s != NULL) free(s->packed);           \
-    free(s);                                  \
+#define DEFINE_DESTROY(type)                \
+  static void type##_destroy(void* state) { \
+    type* s = state;                        \
+    if (s != NULL) free(s->packed);         \
+    free(s);                                \
   }
 DEFINE_DESTROY(conv_state)
 DEFINE_DESTROY(fc_state)

@@ -4,14 +4,11 @@
  *   3x3 stride 1 with enough pixels: Winograd F(4x4, 3x3) (winograd.h), at the vector levels;
  *   anything else: im2col straight into packed GEMM panels, then GEMM.
  *
- * The GEMM paths work on blocks of B = (kc rows of K) x (a range of output pixels), packed once
- * into a buffer all workers share, in two parallel steps: the workers pack the block's panels,
- * then compute C += A x B over items that cut the block's output into chunks of output channels
- * and groups of pixel panels. Nothing is packed twice, however the work is split: splitting the
- * output channels of a small image (ResNet's 7x7 stage) only re-reads the shared block. A block
- * holds `tile` pixels per worker (the workspace is kc x tile floats per worker), so one thread
- * walks the image in L2-sized tiles and T threads in T-tile blocks. Partial sums over K go
- * through y; the last k block applies bias and activation in the microkernel's epilogue.
+ * The GEMM paths give each worker a cell of the output (a range of output channels times a
+ * range of pixels, see choose_grid below): it walks its pixels in tiles of whole panels, packs
+ * each tile's B (kc rows of K at a time) into its own scratch of kc x tile floats, sized to stay
+ * in L2, and multiplies it by its channels' weights. Partial sums over K go through y; the last
+ * k block applies bias, residual and activation in the microkernel's epilogue.
  *
  * The packed weights start with a small header naming the GEMM variant (ISA level) that packed
  * them; runs use that variant, so weights packed under one EDGEPROF_ISA level stay valid if the
@@ -23,13 +20,13 @@
 #include "kernels/f32-dwconv/dwconv.h"
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/kernels.h"
+#include "runtime/threadpool.h"
 
 enum {
   KC_MAX = 256,             /* k steps per block: a 256 x 16 B panel is 16 KiB of L1 */
   WORKSPACE_FLOATS = 32768, /* 128 KiB of packed B per worker: a quarter of a typical L2 */
   TILE_MAX = 512,           /* pixels per worker and block, so small-K layers still cut up */
-  ITEMS_PER_THREAD = 4,     /* compute items per worker: enough to even out a slow core */
-  MIN_ITEM_PANELS = 4,      /* pixel panels per item: each A chunk is reused that often */
+  ITEMS_PER_THREAD = 4,     /* images x groups per worker above which each is one item */
 };
 
 typedef enum conv_kind { CONV_DEPTHWISE, CONV_WINOGRAD, CONV_GEMM_1X1, CONV_GEMM_IM2COL } conv_kind;
@@ -127,133 +124,158 @@ size_t ep_conv2d_workspace_size(const ep_conv_desc* d) {
   return plan.kc * plan.tile;
 }
 
+/* The GEMM paths split each image and group into a grid of tm x tn cells, one per worker:
+ * tm ranges of output channels times tn ranges of pixels. A worker packs the B panels of its own
+ * pixels, tile by tile, into its own scratch and computes its channels over them, every k block
+ * included, so a layer needs no barrier but the one that ends it. Cells of the same pixels pack
+ * the same B (duplicated work, cheap beside the GEMM); cells of the same channels read the same
+ * weights. The grid minimizes the largest cell's cost, rounded to whole panels. */
+typedef struct conv_grid {
+  size_t tm, tn;     /* cells along output channels and along pixels */
+  size_t rows, cols; /* per cell: output channels (whole A panels), pixels (whole panels) */
+} conv_grid;
+
+enum {
+  PACK_COST_1X1 = 2,    /* MAC-equivalents to pack one B element by copying */
+  PACK_COST_IM2COL = 4, /* ... by gathering it from the input (im2col) */
+};
+
+static conv_grid choose_grid(const conv_plan* plan, const ep_f32_gemm_config* config,
+                             size_t cells) {
+  const size_t m_panels = ep_divide_round_up(plan->cout_g, config->mr);
+  const size_t n_panels = ep_divide_round_up(plan->pixels, config->nr);
+  const double pack = plan->kind == CONV_GEMM_1X1 ? PACK_COST_1X1 : PACK_COST_IM2COL;
+  conv_grid best = {0, 0, 0, 0};
+  double best_cost = 0.0;
+  for (size_t tn = 1; tn <= cells; tn++) {
+    if (cells % tn != 0) continue;
+    const size_t tm = cells / tn;
+    const size_t rows = ep_divide_round_up(m_panels, tm) * config->mr;
+    const size_t cols = ep_divide_round_up(n_panels, tn) * config->nr;
+    /* The largest cell's multiply-adds, its packing, and one read of its weights. */
+    const double cost =
+        ((double)rows * (double)cols + pack * (double)cols + (double)rows) * (double)plan->k;
+    if (best.tm == 0 || cost < best_cost) {
+      best = (conv_grid){tm, tn, rows, cols};
+      best_cost = cost;
+    }
+  }
+  return best;
+}
+
 typedef struct conv_job {
   const ep_conv_desc* d;
   const ep_f32_gemm_config* config;
   conv_plan plan;
-  const float* packed;
-  const float* bias; /* NULL without bias */
-  float* shared_b;   /* the packed B block, seen by every worker */
-  /* The current block: image/group input and output, pixels [p0, p0 + np), k rows
-   * [k0, k0 + kc). */
+  conv_grid grid;
+  const float* packed; /* A panels of every group */
+  const float* bias;   /* NULL without bias */
   const float* x;
-  const float* a;
+  const float* residual; /* NULL, or shaped like y */
   float* y;
-  const float* block_bias;
-  size_t p0, np, k0, kc;
-  bool first, last;
-  /* Packing: panels per pack item. Compute: rows per chunk and panels per group. */
-  size_t pack_panels;
-  size_t chunk_rows, chunks, group_panels, groups;
+  float* workspace;
+  size_t workspace_stride;
 } conv_job;
 
-static void pack_items(void* ctx, size_t begin, size_t end, int worker) {
-  (void)worker;
-  const conv_job* job = ctx;
-  const conv_plan* plan = &job->plan;
-  const size_t nr = job->config->nr;
-  const size_t panels = ep_divide_round_up(job->np, nr);
-  for (size_t item = begin; item < end; item++) {
-    const size_t first = item * job->pack_panels;
-    const size_t last = first + job->pack_panels < panels ? first + job->pack_panels : panels;
-    const size_t q0 = first * nr;
-    const size_t q1 = last * nr < job->np ? last * nr : job->np;
-    float* out = job->shared_b + q0 * job->kc;
-    if (plan->kind == CONV_GEMM_1X1) {
-      ep_f32_gemm_pack_b(job->kc, q1 - q0, job->x + job->k0 * plan->pixels + job->p0 + q0,
-                         plan->pixels, 1, nr, out);
-    } else {
-      ep_f32_im2col_pack(job->d, job->x, job->k0, job->kc, job->p0 + q0, q1 - q0, nr, out);
-    }
-  }
-}
-
-static void compute_items(void* ctx, size_t begin, size_t end, int worker) {
-  (void)worker;
-  const conv_job* job = ctx;
+/* C [rows, np] of pixels [p, p + np) of one image and group over every k block, the B panels
+ * packed into `b` one k block at a time. */
+static void compute_tile(const conv_job* job, const float* x, const float* a, float* y,
+                         const float* residual, const float* bias, size_t m0, size_t rows, size_t p,
+                         size_t np, float* b) {
   const conv_plan* plan = &job->plan;
   const ep_f32_gemm_config* config = job->config;
   const size_t nr = config->nr, mr = config->mr;
-  for (size_t item = begin; item < end; item++) {
-    const size_t chunk = item % job->chunks;
-    const size_t group = item / job->chunks;
-    const size_t m0 = chunk * job->chunk_rows;
-    const size_t m = plan->cout_g - m0 < job->chunk_rows ? plan->cout_g - m0 : job->chunk_rows;
-    const size_t q0 = group * job->group_panels * nr;
-    const size_t n = job->np - q0 < job->group_panels * nr ? job->np - q0 : job->group_panels * nr;
-    const ep_f32_gemm_epilogue epilogue = {
-        .row_bias = job->block_bias != NULL ? job->block_bias + m0 : NULL,
-        .col_bias = NULL,
-        .act = job->d->act,
-    };
-    ep_f32_gemm_compute(config, m, n, job->kc, job->a + m0 * plan->k + job->k0 * mr, plan->k * mr,
-                        job->shared_b + q0 * job->kc, job->kc * nr,
-                        job->y + m0 * plan->pixels + job->p0 + q0, plan->pixels, !job->first,
-                        job->last ? &epilogue : NULL);
+  const ep_f32_gemm_epilogue epilogue = {
+      .row_bias = bias != NULL ? bias + m0 : NULL,
+      .col_bias = NULL,
+      .act = job->d->act,
+      .residual = residual != NULL ? residual + m0 * plan->pixels + p : NULL,
+      .residual_ld = plan->pixels,
+  };
+  for (size_t kb = 0; kb < plan->k_blocks; kb++) {
+    const size_t k0 = kb * plan->kc;
+    const size_t kc = plan->k - k0 < plan->kc ? plan->k - k0 : plan->kc;
+    if (plan->kind == CONV_GEMM_1X1) {
+      ep_f32_gemm_pack_b(kc, np, x + k0 * plan->pixels + p, plan->pixels, 1, nr, b);
+    } else {
+      ep_f32_im2col_pack(job->d, x, k0, kc, p, np, nr, b);
+    }
+    ep_f32_gemm_compute(config, rows, np, kc, a + m0 * plan->k + k0 * mr, plan->k * mr, b, kc * nr,
+                        y + m0 * plan->pixels + p, plan->pixels, kb > 0,
+                        kb + 1 == plan->k_blocks ? &epilogue : NULL);
   }
 }
 
-void ep_conv2d_run(const ep_conv_desc* d, const float* packed, const float* x, float* y,
-                   float* workspace, size_t workspace_stride, ep_threadpool* pool) {
+static void cell_items(void* ctx, size_t begin, size_t end, int worker) {
+  const conv_job* job = ctx;
+  const conv_plan* plan = &job->plan;
+  const conv_grid* grid = &job->grid;
+  const ep_conv_desc* d = job->d;
+  const size_t nr = job->config->nr;
+  const size_t cells = grid->tm * grid->tn;
+  const size_t groups = (size_t)d->groups;
+  const size_t in_plane = (size_t)d->in_h * (size_t)d->in_w;
+  float* b = job->workspace + (size_t)worker * job->workspace_stride;
+  for (size_t item = begin; item < end; item++) {
+    const size_t image_group = item / cells, cell = item % cells;
+    const size_t image = image_group / groups, g = image_group % groups;
+    const size_t m0 = cell / grid->tn * grid->rows;
+    const size_t q0 = cell % grid->tn * grid->cols;
+    if (m0 >= plan->cout_g || q0 >= plan->pixels) continue;
+    const size_t rows = plan->cout_g - m0 < grid->rows ? plan->cout_g - m0 : grid->rows;
+    const size_t q1 = plan->pixels - q0 < grid->cols ? plan->pixels : q0 + grid->cols;
+    /* Equal tiles of whole panels, none larger than the scratch holds. */
+    const size_t tiles = ep_divide_round_up(q1 - q0, plan->tile);
+    const size_t tile = ep_round_up(ep_divide_round_up(q1 - q0, tiles), nr);
+    const size_t out_offset = (image * (size_t)d->out_channels + g * plan->cout_g) * plan->pixels;
+    const float* x = job->x + (image * (size_t)d->in_channels + g * plan->cin_g) * in_plane;
+    const float* a = job->packed + g * plan->m_padded * plan->k;
+    const float* residual = job->residual != NULL ? job->residual + out_offset : NULL;
+    const float* bias = job->bias != NULL ? job->bias + g * plan->cout_g : NULL;
+    for (size_t p = q0; p < q1; p += tile) {
+      const size_t np = q1 - p < tile ? q1 - p : tile;
+      compute_tile(job, x, a, job->y + out_offset, residual, bias, m0, rows, p, np, b);
+    }
+  }
+}
+
+void ep_conv2d_run(const ep_conv_desc* d, const float* packed, const float* x,
+                   const float* residual, float* y, float* workspace, size_t workspace_stride,
+                   ep_threadpool* pool) {
   const ep_f32_gemm_config* config = packed_config(packed);
   packed += HEADER;
+  const conv_plan plan = make_plan(d, config);
+  const size_t y_size =
+      (size_t)d->batch * (size_t)d->out_channels * (size_t)d->out_h * (size_t)d->out_w;
+  if (plan.kind == CONV_DEPTHWISE || plan.kind == CONV_WINOGRAD) {
+    /* These kernels have no residual input: they run without the activation, and one pass
+     * over y adds the residual and applies it. */
+    ep_conv_desc plain = *d;
+    if (residual != NULL) plain.act = EP_ACT_NONE;
+    if (plan.kind == CONV_DEPTHWISE) {
+      ep_f32_dwconv_run(&plain, packed, x, y, workspace, workspace_stride, pool);
+    } else {
+      ep_f32_winograd_run(&plain, config, packed, x, y, workspace, pool);
+    }
+    if (residual != NULL) ep_add_run(y_size, y, residual, d->act, y, pool);
+    return;
+  }
+  const size_t threads = (size_t)ep_threadpool_threads(pool);
+  const size_t image_groups = (size_t)d->batch * (size_t)d->groups;
+  /* Enough images and groups to keep every worker busy: one cell each. */
+  const size_t cells = image_groups >= ITEMS_PER_THREAD * threads ? 1 : threads;
   conv_job job = {
       .d = d,
       .config = config,
-      .plan = make_plan(d, config),
+      .plan = plan,
+      .grid = choose_grid(&plan, config, cells),
       .packed = packed,
-      .shared_b = workspace,
+      .bias = d->has_bias ? packed + (size_t)d->groups * plan.m_padded * plan.k : NULL,
+      .x = x,
+      .residual = residual,
+      .y = y,
+      .workspace = workspace,
+      .workspace_stride = workspace_stride,
   };
-  if (job.plan.kind == CONV_DEPTHWISE) {
-    ep_f32_dwconv_run(d, packed, x, y, workspace, workspace_stride, pool);
-    return;
-  }
-  if (job.plan.kind == CONV_WINOGRAD) {
-    ep_f32_winograd_run(d, config, packed, x, y, workspace, pool);
-    return;
-  }
-  const conv_plan* plan = &job.plan;
-  const size_t nr = config->nr, mr = config->mr;
-  job.bias = d->has_bias ? packed + (size_t)d->groups * plan->m_padded * plan->k : NULL;
-  const size_t threads = (size_t)ep_threadpool_threads(pool);
-  /* Every worker's scratch holds plan->kc x plan->tile floats, and they are contiguous. */
-  const size_t block_pixels = threads * plan->tile;
-  const size_t in_plane = (size_t)d->in_h * (size_t)d->in_w;
-  const size_t m_panels = ep_divide_round_up(plan->cout_g, mr);
-  for (size_t b = 0; b < (size_t)d->batch; b++) {
-    for (size_t g = 0; g < (size_t)d->groups; g++) {
-      job.x = x + (b * (size_t)d->in_channels + g * plan->cin_g) * in_plane;
-      job.a = packed + g * plan->m_padded * plan->k;
-      job.y = y + (b * (size_t)d->out_channels + g * plan->cout_g) * plan->pixels;
-      job.block_bias = job.bias != NULL ? job.bias + g * plan->cout_g : NULL;
-      for (job.p0 = 0; job.p0 < plan->pixels; job.p0 += block_pixels) {
-        job.np = plan->pixels - job.p0 < block_pixels ? plan->pixels - job.p0 : block_pixels;
-        const size_t panels = ep_divide_round_up(job.np, nr);
-        /* Compute: chunks of whole A panels first (the B block is shared, so this costs no
-         * packing), then groups of pixel panels, but never fewer than MIN_ITEM_PANELS per
-         * group, so that each A chunk is reused. */
-        const size_t want = threads > 1 ? ITEMS_PER_THREAD * threads : 1;
-        /* Packing is bound by reading the input: one item per worker, each a long run of
-         * panels that the row-by-row copy can prefetch ahead of. */
-        job.pack_panels = ep_divide_round_up(panels, threads);
-        size_t chunks = m_panels < want ? m_panels : want;
-        job.chunk_rows = ep_divide_round_up(m_panels, chunks) * mr;
-        job.chunks = ep_divide_round_up(plan->cout_g, job.chunk_rows);
-        size_t groups = ep_divide_round_up(want, job.chunks);
-        const size_t max_groups = panels / MIN_ITEM_PANELS > 0 ? panels / MIN_ITEM_PANELS : 1;
-        if (groups > max_groups) groups = max_groups;
-        job.group_panels = ep_divide_round_up(panels, groups);
-        job.groups = ep_divide_round_up(panels, job.group_panels);
-        for (size_t kb = 0; kb < plan->k_blocks; kb++) {
-          job.k0 = kb * plan->kc;
-          job.kc = plan->k - job.k0 < plan->kc ? plan->k - job.k0 : plan->kc;
-          job.first = kb == 0;
-          job.last = kb + 1 == plan->k_blocks;
-          ep_threadpool_parallel_for(pool, ep_divide_round_up(panels, job.pack_panels), 1,
-                                     pack_items, &job);
-          ep_threadpool_parallel_for(pool, job.chunks * job.groups, 1, compute_items, &job);
-        }
-      }
-    }
-  }
+  ep_threadpool_parallel_for(pool, image_groups * cells, 1, cell_items, &job);
 }

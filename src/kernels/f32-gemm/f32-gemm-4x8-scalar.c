@@ -26,6 +26,12 @@ static inline void finish(float acc[MR][NR], size_t mr, size_t nr, float* c, siz
         for (size_t j = 0; j < nr; j++) acc[r][j] += epilogue->col_bias[j];
       }
     }
+    if (epilogue->residual != NULL) {
+      for (size_t r = 0; r < mr; r++) {
+        for (size_t j = 0; j < nr; j++)
+          acc[r][j] += epilogue->residual[r * epilogue->residual_ld + j];
+      }
+    }
     if (epilogue->act == EP_ACT_RELU || epilogue->act == EP_ACT_RELU6) {
       const float hi = epilogue->act == EP_ACT_RELU6 ? 6.0f : 3.4e38f;
       for (size_t r = 0; r < MR; r++) {

@@ -50,6 +50,7 @@ EP_UK_ALWAYS_INLINE void tile_store(const int nv, vf acc[MR][NV], size_t mr, siz
   const float* row_bias = epilogue != NULL ? epilogue->row_bias : NULL;
   const float* col_bias = epilogue != NULL ? epilogue->col_bias : NULL;
   const ep_activation act = epilogue != NULL ? epilogue->act : EP_ACT_NONE;
+  const float* residual = epilogue != NULL ? epilogue->residual : NULL;
   const bool clamp = act == EP_ACT_RELU || act == EP_ACT_RELU6;
   const vf lo = vf_zero();
   const vf hi = vf_set1(act == EP_ACT_RELU6 ? 6.0f : 3.4028235e38f);
@@ -67,17 +68,20 @@ EP_UK_ALWAYS_INLINE void tile_store(const int nv, vf acc[MR][NV], size_t mr, siz
   _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
     if ((size_t)r >= mr) break;
     float* cr = c + (size_t)r * ldc;
+    const float* rr = residual != NULL ? residual + (size_t)r * epilogue->residual_ld : NULL;
     const vf rb = row_bias != NULL ? vf_bcast(row_bias + r) : vf_zero();
     _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) {
       vf x = acc[r][v];
       if (lanes[v] == VF_LANES) {
         if (accumulate) x = vf_add(x, vf_load(cr + v * VF_LANES));
         x = vf_add(vf_add(x, rb), cb[v]);
+        if (rr != NULL) x = vf_add(x, vf_load(rr + v * VF_LANES));
         if (clamp) x = vf_min(vf_max(x, lo), hi);
         vf_store(cr + v * VF_LANES, x);
       } else if (lanes[v] > 0) {
         if (accumulate) x = vf_add(x, vf_load_tail(cr + v * VF_LANES, lanes[v]));
         x = vf_add(vf_add(x, rb), cb[v]);
+        if (rr != NULL) x = vf_add(x, vf_load_tail(rr + v * VF_LANES, lanes[v]));
         if (clamp) x = vf_min(vf_max(x, lo), hi);
         vf_store_tail(cr + v * VF_LANES, lanes[v], x);
       }

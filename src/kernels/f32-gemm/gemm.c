@@ -187,6 +187,9 @@ static inline void compute(const ep_f32_gemm_config* config, size_t m, size_t n,
         if (epilogue != NULL) {
           tile_epilogue.row_bias = epilogue->row_bias != NULL ? epilogue->row_bias + i : NULL;
           tile_epilogue.col_bias = epilogue->col_bias != NULL ? epilogue->col_bias + j : NULL;
+          tile_epilogue.residual = epilogue->residual != NULL
+                                       ? epilogue->residual + i * epilogue->residual_ld + j
+                                       : NULL;
           ep = &tile_epilogue;
         }
         a_prefetch_lines(&next, lines);

@@ -22,19 +22,25 @@
 #include "edgeprof/cpu.h"
 #include "edgeprof/graph.h"
 
-/* Applied to a tile once its last k block is summed: bias, then the activation. */
+/* Applied to a tile once its last k block is summed: biases and the residual, then the
+ * activation. */
 typedef struct ep_f32_gemm_epilogue {
   const float* row_bias; /* one value per row of C, or NULL (convolution: per channel) */
   const float* col_bias; /* one value per column of C, or NULL (fully connected: per unit) */
   ep_activation act;
+  /* A matrix shaped like C (row r at residual + r * residual_ld) added before the activation,
+   * or NULL: a residual connection's Add fused into the convolution before it. It must not
+   * overlap C, which holds partial sums until the last k block. */
+  const float* residual;
+  size_t residual_ld;
 } ep_f32_gemm_epilogue;
 
 /* Computes the mr x nr tile (mr <= MR, nr <= NR) of C from kc steps of k:
  *   a: one packed A panel (from its k-th step on); b: one packed B panel, likewise;
  *   c: row r at c + r * ldc; mr rows of nr values are read (accumulate) and written;
  *   accumulate: add to what C holds (a later k block) instead of overwriting it;
- *   epilogue: NULL for a partial sum, else its biases are offset to this tile's first row and
- *   column. */
+ *   epilogue: NULL for a partial sum, else its biases and residual are offset to this tile's
+ *   first row and column. */
 typedef void (*ep_f32_gemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, const float* a,
                                        const float* b, float* c, size_t ldc, bool accumulate,
                                        const ep_f32_gemm_epilogue* epilogue);
