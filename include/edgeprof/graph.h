@@ -51,7 +51,10 @@ bool ep_shape_equal(const ep_shape* a, const ep_shape* b);
  * Broadcasting: "numpy" is ONNX multidirectional broadcasting (shapes aligned at the right, a dim
  * of 1 stretches); "unidirectional" means only the second operand may stretch to the first. */
 typedef enum ep_op {
-  EP_OP_CONV,            /* x, w[, b] -> y; attrs: kernel, stride, pad, dilation, group, act */
+  /* x, w[, b][, residual] -> y = act(conv(x, w) + b + residual); attrs: kernel, stride, pad,
+   * dilation, group, act. [optional] b [Cout]; residual has y's exact shape (a fused Add: see
+   * EP_PASS_FUSE_RESIDUAL). With a residual and no bias, input 2 is EP_TENSOR_ABSENT. */
+  EP_OP_CONV,
   EP_OP_FULLY_CONNECTED, /* x [N, K], w [M, K][, b [M]] -> y [N, M]; attrs: act */
   /* Two layouts, chosen by the rank of W:
    * - zoo (W rank 2): x [T, N, I], W [4H, I], R [4H, H][, B [4H] (Wb + Rb summed)]
@@ -88,9 +91,9 @@ typedef enum ep_op {
    * softmax along `axis` alone, any position. softmax_2d true (opset < 13): x is coerced to 2-D
    * [d0 * ... * d(axis-1), d(axis) * ... * d(n-1)] and each row is normalized. */
   EP_OP_SOFTMAX,
-  EP_OP_FLATTEN,         /* attrs: axis: [d0..d(axis-1)] x [rest] */
-  EP_OP_RESHAPE,         /* attrs: shape (0 copies the input dim, -1 is inferred); also for
-                          * Squeeze / Unsqueeze */
+  EP_OP_FLATTEN, /* attrs: axis: [d0..d(axis-1)] x [rest] */
+  EP_OP_RESHAPE, /* attrs: shape (0 copies the input dim, -1 is inferred); also for
+                  * Squeeze / Unsqueeze */
   /* --- added for ONNX import (appended: existing values keep their numbers) --- */
   /* A, B[, C] -> Y [M, N] = alpha * A' B' + beta * C; A' = transA ? A^T : A ([M, K]),
    * B' = transB ? B^T : B ([K, N]); A and B rank 2; [optional] C unidirectionally broadcastable
@@ -99,10 +102,10 @@ typedef enum ep_op {
   /* a, b -> y: numpy matmul. Rank >= 2 operands are stacks of matrices whose batch dims
    * broadcast; a 1-D a is [1, K] with the 1 removed from y, a 1-D b is [K, 1] likewise. */
   EP_OP_MATMUL,
-  EP_OP_SUB,             /* a, b (numpy broadcasting) -> y = a - b; attrs: act */
-  EP_OP_MUL,             /* a, b (numpy broadcasting) -> y = a * b; attrs: act */
-  EP_OP_DIV,             /* a, b (numpy broadcasting) -> y = a / b; attrs: act */
-  EP_OP_LEAKY_RELU,      /* x -> y = x >= 0 ? x : alpha * x; attrs: alpha (ONNX default 0.01) */
+  EP_OP_SUB,        /* a, b (numpy broadcasting) -> y = a - b; attrs: act */
+  EP_OP_MUL,        /* a, b (numpy broadcasting) -> y = a * b; attrs: act */
+  EP_OP_DIV,        /* a, b (numpy broadcasting) -> y = a / b; attrs: act */
+  EP_OP_LEAKY_RELU, /* x -> y = x >= 0 ? x : alpha * x; attrs: alpha (ONNX default 0.01) */
   /* x -> y = min(max(x, clip_min), clip_max); attrs: clip_min, clip_max (-inf / +inf when the
    * ONNX input is absent; the importer turns constant min/max inputs into these attrs). */
   EP_OP_CLIP,
@@ -256,6 +259,9 @@ ep_status ep_graph_finalize(ep_graph* graph);
 enum {
   EP_PASS_FOLD_BATCH_NORM = 1u << 0,  /* conv followed only by batch norm: fold into the conv */
   EP_PASS_FUSE_ACTIVATIONS = 1u << 1, /* relu/relu6/sigmoid/tanh after conv, fc or add */
+  /* An add of two same-shaped tensors, one the output of a conv read by nothing else: the conv
+   * takes the other as its residual input (and the add's activation with it). */
+  EP_PASS_FUSE_RESIDUAL = 1u << 2,
   EP_PASS_ALL = 0xffffffffu,
 };
 

@@ -73,7 +73,9 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
 /* Writes a finalized graph as an ONNX model (opset 13, IR version 7) with its weights inline,
  * written atomically (a temporary file renamed over `path`). Every node maps to standard ONNX
  * ops; ep_onnx_load gives back the same graph: nodes, names, attributes, shapes and weights
- * bit for bit. A fused activation becomes a separate node. */
+ * bit for bit. Fused ops of an optimized graph come back unfused: a fused activation becomes a
+ * separate node, a conv with a residual a Conv then an Add (then the activation); optimizing
+ * the loaded graph fuses them again. */
 ep_status ep_onnx_export(const ep_graph* graph, const char* path);
 
 /* Reads a tensor file: NumPy .npy (format 1.0, 2.0 or 3.0; '<f4', '<f8', '<i8', '<i4' in C

@@ -45,7 +45,8 @@ ep_status ep_profile_run(ep_session* session, const ep_bench_options* options,
 /* NULL is a no-op. */
 void ep_profile_destroy(ep_profile* profile);
 
-/* The op as shown in profiles: "Conv", or "Conv+Relu" with a fused activation. Returns buf. */
+/* The op as shown in profiles: "Conv", "Conv+Relu" with a fused activation, "Conv+Add+Relu"
+ * with a fused residual add as well. Returns buf. */
 char* ep_node_op_label(const ep_node* node, char* buf, size_t size);
 
 #ifdef __cplusplus

@@ -131,10 +131,8 @@ void ep_profile_destroy(ep_profile* profile) {
 }
 
 char* ep_node_op_label(const ep_node* node, char* buf, size_t size) {
-  if (node->attrs.act != EP_ACT_NONE) {
-    snprintf(buf, size, "%s+%s", ep_op_name(node->op), ep_activation_name(node->attrs.act));
-  } else {
-    snprintf(buf, size, "%s", ep_op_name(node->op));
-  }
+  bool residual = node->op == EP_OP_CONV && node->n_inputs > 3 && node->inputs[3] >= 0;
+  snprintf(buf, size, "%s%s%s%s", ep_op_name(node->op), residual ? "+Add" : "",
+           node->attrs.act != EP_ACT_NONE ? "+" : "", ep_activation_name(node->attrs.act));
   return buf;
 }

@@ -28,8 +28,8 @@ struct ep_graph {
  * negative axes made positive). Messages start with "node <name>: ". */
 ep_status ep_graph_infer_node(ep_graph* graph, int index);
 
-/* True when input i of an op may be EP_TENSOR_ABSENT: the optional inputs of Gemm (C), LSTM and
- * GRU (from B on). */
+/* True when input i of an op may be EP_TENSOR_ABSENT: the optional inputs of Conv (b), Gemm (C),
+ * LSTM and GRU (from B on). */
 bool ep_op_input_optional(ep_op op, int i);
 
 /* Fills graph->nodes[index].cost; shapes must be inferred. */

@@ -1,9 +1,14 @@
-/* Optimisation passes: batch norm folding and activation fusion, producing a new graph.
+/* Optimisation passes: batch norm folding, residual add fusion and activation fusion, producing
+ * a new graph.
  *
- * A first walk plans which nodes are absorbed into an earlier one (a batch norm into the conv
- * before it, an activation into its conv / fully connected / add producer); a second walk emits
- * the surviving nodes into a new graph. An absorbing node's output takes the name of the last
- * absorbed node's output, so graph outputs and the names users see keep working. */
+ * A first walk, in node order, plans which nodes are absorbed into an earlier one: a batch norm
+ * into the conv before it; an add into a conv that produces one of its operands, the other operand
+ * becoming the conv's residual input; an activation into its conv / fully connected / add
+ * producer. Each absorption extends the absorbing node's "tail" (the tensor its emitted output
+ * stands for), so chains compose: conv -> batch norm -> add -> relu becomes one conv. A second
+ * walk emits the surviving nodes into a new graph, each at its own position. An absorbing node's
+ * output takes the name of the last absorbed node's output, so graph outputs and the names users
+ * see keep working. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +21,8 @@ typedef struct plan {
   int* absorbed_by; /* per node: the node it was merged into, -1 if it survives */
   int* bn_of;       /* per node: the batch norm folded into it, -1 if none */
   int* act_of;      /* per node: the activation fused into it, -1 if none */
+  int* add_of;      /* per node (a conv): the add fused into it, -1 if none */
+  int* residual_of; /* per node (a conv): the add's other operand, -1 if none */
   int* tail;        /* per node: the tensor its emitted output stands for */
 } plan;
 
@@ -43,10 +50,71 @@ static ep_activation activation_of(ep_op op) {
   }
 }
 
+/* The surviving node that will emit tensor `id`, or -1 for graph inputs and constants. */
+static int emitter_of(const ep_graph* g, const plan* p, int id) {
+  int producer = g->tensors[id].producer;
+  if (producer < 0) return -1;
+  return p->absorbed_by[producer] >= 0 ? p->absorbed_by[producer] : producer;
+}
+
+/* The activation the emitter applies so far: its own or that of an add fused into it. */
+static ep_activation planned_act(const ep_graph* g, const plan* p, int emitter) {
+  if (p->act_of[emitter] >= 0) return activation_of(g->nodes[p->act_of[emitter]].op);
+  if (p->add_of[emitter] >= 0) return g->nodes[p->add_of[emitter]].attrs.act;
+  return g->nodes[emitter].attrs.act;
+}
+
+/* The conv that add node `i` can be fused into through operand `k`, or -1: operand k is the
+ * tail of a conv emitter, read by nothing else, and the conv has no activation or residual yet;
+ * the other operand is available when the conv runs (a graph input, a constant, or emitted by an
+ * earlier node, and not the conv's own output in the making). */
+static int residual_target(const ep_graph* g, const plan* p, int i, int k) {
+  const ep_node* add = &g->nodes[i];
+  int x = add->inputs[k], other = add->inputs[1 - k];
+  int e = emitter_of(g, p, x);
+  if (e < 0 || p->tail[e] != x || !read_only_by_one(g, p, x)) return -1;
+  const ep_node* conv = &g->nodes[e];
+  if (conv->op != EP_OP_CONV || conv->n_inputs > 3 || planned_act(g, p, e) != EP_ACT_NONE ||
+      p->add_of[e] >= 0) {
+    return -1;
+  }
+  int oe = emitter_of(g, p, other);
+  if (oe < 0) return e;
+  if (oe >= e) return -1;
+  /* Of an emitter's chain only the tail is emitted (and a survivor's extra outputs). */
+  int producer = g->tensors[other].producer;
+  bool emitted = p->tail[oe] == other || (producer == oe && g->nodes[producer].outputs[0] != other);
+  return emitted ? e : -1;
+}
+
+/* Plans the fusion of add node `i` into a conv producing one of its operands. When both operands
+ * come from eligible convs (a projection shortcut and the residual branch), the conv emitted
+ * later takes the add, so that the other's output is ready by then. */
+static void plan_residual(const ep_graph* g, plan* p, int i) {
+  const ep_node* add = &g->nodes[i];
+  if (add->n_inputs != 2 || add->inputs[0] < 0 || add->inputs[1] < 0) return;
+  const ep_shape* a = &g->tensors[add->inputs[0]].shape;
+  const ep_shape* b = &g->tensors[add->inputs[1]].shape;
+  if (!ep_shape_equal(a, b) || !ep_shape_equal(a, &g->tensors[add->outputs[0]].shape)) return;
+  int best = -1, best_k = -1;
+  for (int k = 0; k < 2; k++) {
+    int e = residual_target(g, p, i, k);
+    if (e > best) {
+      best = e;
+      best_k = k;
+    }
+  }
+  if (best < 0) return;
+  p->absorbed_by[i] = best;
+  p->add_of[best] = i;
+  p->residual_of[best] = add->inputs[1 - best_k];
+  p->tail[best] = add->outputs[0];
+}
+
 static void make_plan(const ep_graph* g, unsigned passes, plan* p) {
   for (int i = 0; i < g->n_nodes; i++) {
     const ep_node* n = &g->nodes[i];
-    p->absorbed_by[i] = p->bn_of[i] = p->act_of[i] = -1;
+    p->absorbed_by[i] = p->bn_of[i] = p->act_of[i] = p->add_of[i] = p->residual_of[i] = -1;
     p->tail[i] = n->outputs[0];
     for (int k = 0; k < n->n_inputs; k++) {
       if (n->inputs[k] >= 0) p->consumers[n->inputs[k]]++;
@@ -54,28 +122,35 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p) {
   }
   for (int i = 0; i < g->n_nodes; i++) {
     const ep_node* n = &g->nodes[i];
+    if (n->op == EP_OP_ADD && (passes & EP_PASS_FUSE_RESIDUAL)) {
+      plan_residual(g, p, i);
+      continue;
+    }
     if (n->n_inputs < 1 || n->inputs[0] < 0) continue;
     int x = n->inputs[0];
-    int producer = g->tensors[x].producer;
-    if (producer < 0 || !read_only_by_one(g, p, x)) continue;
-    /* The node that will emit x: the producer itself or the conv that absorbed it. */
-    int emitter = p->absorbed_by[producer] >= 0 ? p->absorbed_by[producer] : producer;
+    /* The node that will emit x: the producer itself or the node that absorbed it. */
+    int emitter = emitter_of(g, p, x);
+    if (emitter < 0 || !read_only_by_one(g, p, x)) continue;
     const ep_node* e = &g->nodes[emitter];
     if (p->tail[emitter] != x) continue;
 
     if (n->op == EP_OP_BATCH_NORM && (passes & EP_PASS_FOLD_BATCH_NORM)) {
       bool constants = true;
       for (int k = 1; k < 5; k++) constants = constants && is_constant(g, n->inputs[k]);
-      for (int k = 1; k < e->n_inputs; k++) constants = constants && is_constant(g, e->inputs[k]);
-      if (e->op == EP_OP_CONV && p->bn_of[emitter] < 0 && p->act_of[emitter] < 0 &&
-          e->attrs.act == EP_ACT_NONE && constants) {
+      for (int k = 1; k < e->n_inputs && k < 3; k++) {
+        constants = constants && (e->inputs[k] < 0 || is_constant(g, e->inputs[k]));
+      }
+      /* Not after a fused add: the batch norm would scale the residual too. */
+      if (e->op == EP_OP_CONV && e->n_inputs <= 3 && p->bn_of[emitter] < 0 &&
+          p->add_of[emitter] < 0 && planned_act(g, p, emitter) == EP_ACT_NONE && constants) {
         p->absorbed_by[i] = emitter;
         p->bn_of[emitter] = i;
         p->tail[emitter] = n->outputs[0];
       }
     } else if (activation_of(n->op) != EP_ACT_NONE && (passes & EP_PASS_FUSE_ACTIVATIONS)) {
+      /* After a fused add the tail is the add's output: the activation follows the sum. */
       if ((e->op == EP_OP_CONV || e->op == EP_OP_FULLY_CONNECTED || e->op == EP_OP_ADD) &&
-          p->act_of[emitter] < 0 && e->attrs.act == EP_ACT_NONE) {
+          planned_act(g, p, emitter) == EP_ACT_NONE) {
         p->absorbed_by[i] = emitter;
         p->act_of[emitter] = i;
         p->tail[emitter] = n->outputs[0];
@@ -114,7 +189,8 @@ static ep_status map_tensor(const ep_graph* src, ep_graph* dst, int* map, int id
 static ep_status fold_batch_norm(const ep_graph* src, ep_graph* dst, const ep_node* conv,
                                  const ep_node* bn, int* w_out, int* b_out) {
   const ep_tensor* w = &src->tensors[conv->inputs[1]];
-  const float* bias = conv->n_inputs > 2 ? src->tensors[conv->inputs[2]].data : NULL;
+  const float* bias =
+      conv->n_inputs > 2 && conv->inputs[2] >= 0 ? src->tensors[conv->inputs[2]].data : NULL;
   const float* gamma = src->tensors[bn->inputs[1]].data;
   const float* beta = src->tensors[bn->inputs[2]].data;
   const float* mean = src->tensors[bn->inputs[3]].data;
@@ -154,8 +230,8 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
   for (int i = 0; i < src->n_nodes; i++) {
     if (p->absorbed_by[i] >= 0) continue;
     const ep_node* n = &src->nodes[i];
-    if (n->n_inputs + 1 > cap) {
-      cap = n->n_inputs + 1;
+    if (n->n_inputs + 4 > cap) {
+      cap = n->n_inputs + 4;
       int* grown = realloc(inputs, sizeof *inputs * (size_t)cap);
       if (!grown) {
         st = ep_error(EP_ERR_OUT_OF_MEMORY, "optimize: out of memory");
@@ -176,6 +252,14 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
         st = map_tensor(src, dst, map, n->inputs[k], &inputs[k]);
         if (st != EP_OK) goto cleanup;
       }
+    }
+    if (p->add_of[i] >= 0) {
+      /* x, w, b (or absent), residual; the add's own fused activation, if any, comes along. */
+      if (n_inputs < 3) inputs[2] = EP_TENSOR_ABSENT;
+      st = map_tensor(src, dst, map, p->residual_of[i], &inputs[3]);
+      if (st != EP_OK) goto cleanup;
+      n_inputs = 4;
+      attrs.act = src->nodes[p->add_of[i]].attrs.act;
     }
     if (p->act_of[i] >= 0) attrs.act = activation_of(src->nodes[p->act_of[i]].op);
 
@@ -232,9 +316,12 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
   p.absorbed_by = malloc(nn * sizeof(int));
   p.bn_of = malloc(nn * sizeof(int));
   p.act_of = malloc(nn * sizeof(int));
+  p.add_of = malloc(nn * sizeof(int));
+  p.residual_of = malloc(nn * sizeof(int));
   p.tail = malloc(nn * sizeof(int));
   int* map = malloc(nt * sizeof(int));
-  if (!p.consumers || !p.absorbed_by || !p.bn_of || !p.act_of || !p.tail || !map) {
+  if (!p.consumers || !p.absorbed_by || !p.bn_of || !p.act_of || !p.add_of || !p.residual_of ||
+      !p.tail || !map) {
     st = ep_error(EP_ERR_OUT_OF_MEMORY, "ep_graph_optimize: out of memory");
     goto cleanup;
   }
@@ -253,6 +340,8 @@ cleanup:
   free(p.absorbed_by);
   free(p.bn_of);
   free(p.act_of);
+  free(p.add_of);
+  free(p.residual_of);
   free(p.tail);
   free(map);
   return st;

@@ -99,8 +99,12 @@ static ep_status check_window_attrs(infer* c) {
   return EP_OK;
 }
 
+static bool present(const infer* c, int i) {
+  return i < c->node->n_inputs && c->node->inputs[i] >= 0;
+}
+
 static ep_status infer_conv(infer* c) {
-  ep_status st = check_counts(c, 2, 3);
+  ep_status st = check_counts(c, 2, 4);
   if (st != EP_OK) return st;
   const ep_shape* x = in_shape(c, 0);
   const ep_shape* w = in_shape(c, 1);
@@ -131,7 +135,7 @@ static ep_status infer_conv(infer* c) {
   a->kernel[0] = (int)w->dims[2];
   a->kernel[1] = (int)w->dims[3];
   int64_t cout = w->dims[0];
-  if (c->node->n_inputs == 3 && !is_vector(in_shape(c, 2), cout)) {
+  if (present(c, 2) && !is_vector(in_shape(c, 2), cout)) {
     snprintf(expect, sizeof expect, "[%lld]", (long long)cout);
     return fail_shape(c, 2, "bias", expect);
   }
@@ -145,7 +149,14 @@ static ep_status infer_conv(infer* c) {
       return fail_shape(c, 0, "x", expect);
     }
   }
-  set_output(c, ep_shape_make(4, (int64_t[]){x->dims[0], cout, out[0], out[1]}));
+  ep_shape y = ep_shape_make(4, (int64_t[]){x->dims[0], cout, out[0], out[1]});
+  /* The residual is added element by element: no broadcasting. */
+  if (present(c, 3) && !ep_shape_equal(in_shape(c, 3), &y)) {
+    ep_shape_format(&y, expect, sizeof expect);
+    strncat(expect, " (the output's shape)", sizeof expect - strlen(expect) - 1);
+    return fail_shape(c, 3, "residual", expect);
+  }
+  set_output(c, y);
   return EP_OK;
 }
 
@@ -166,10 +177,6 @@ static ep_status infer_fully_connected(infer* c) {
   }
   set_output(c, ep_shape_make(2, (int64_t[]){x->dims[0], w->dims[0]}));
   return EP_OK;
-}
-
-static bool present(const infer* c, int i) {
-  return i < c->node->n_inputs && c->node->inputs[i] >= 0;
 }
 
 static ep_status infer_lstm_zoo(infer* c) {
@@ -706,6 +713,8 @@ static ep_status infer_reshape(infer* c) {
 
 bool ep_op_input_optional(ep_op op, int i) {
   switch (op) {
+    case EP_OP_CONV:
+      return i == 2; /* the bias, when a residual follows */
     case EP_OP_GEMM:
       return i == 2;
     case EP_OP_LSTM:

@@ -324,11 +324,23 @@ static ep_status export_node(ex* e, const ep_node* n) {
   const ep_shape* xs = k > 0 && n->inputs[0] >= 0 ? &ep_graph_tensor(g, n->inputs[0])->shape : NULL;
   Onnx__NodeProto* o = NULL;
   switch (n->op) {
-    case EP_OP_CONV:
-      o = node(e, "Conv", n->name, k, ins, 1, &y);
+    case EP_OP_CONV: {
+      /* A fused residual (input 3): ONNX Conv then Add, then the activation below. */
+      bool residual = k > 3 && n->inputs[3] >= 0;
+      const char* cy = residual ? fresh(e, out, "pre_add") : y;
+      int n_conv = k > 3 ? 3 : k;
+      if (n_conv == 3 && n->inputs[2] < 0) n_conv = 2; /* no bias */
+      o = node(e, "Conv", n->name, n_conv, ins, 1, &cy);
       window(e, o, n, 4, true, true);
       put_i(e, o, "group", a->group ? a->group : 1);
+      if (residual) {
+        char name[600];
+        snprintf(name, sizeof name, "%s/Add", n->name);
+        const char* add_in[2] = {cy, ins[3]};
+        node(e, "Add", name, 2, add_in, 1, &y);
+      }
       break;
+    }
     case EP_OP_FULLY_CONNECTED:
       o = node(e, "Gemm", n->name, k, ins, 1, &y);
       put_i(e, o, "transB", 1);

@@ -6,6 +6,11 @@
 
 static int attr_or_one(int v) { return v > 0 ? v : 1; }
 
+/* Input 2 is the bias; it may be absent (EP_TENSOR_ABSENT) when a residual follows it. */
+static bool has_input(const ep_node* node, int i) {
+  return node->n_inputs > i && node->inputs[i] != EP_TENSOR_ABSENT;
+}
+
 static ep_conv_desc conv_desc(const ep_graph* g, const ep_node* node) {
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   const ep_shape* y = ep_node_output_shape(g, node, 0);
@@ -27,7 +32,7 @@ static ep_conv_desc conv_desc(const ep_graph* g, const ep_node* node) {
       .pad_top = a->pad[0],
       .pad_left = a->pad[1],
       .groups = attr_or_one(a->group),
-      .has_bias = node->n_inputs > 2,
+      .has_bias = has_input(node, 2),
       .act = a->act,
   };
   return d;
@@ -54,7 +59,7 @@ static ep_status conv_prepare(const ep_graph* g, const ep_node* node, op_prepare
     return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory packing weights", node->name);
   }
   const float* w = ep_graph_tensor(g, node->inputs[1])->data;
-  const float* b = node->n_inputs > 2 ? ep_graph_tensor(g, node->inputs[2])->data : NULL;
+  const float* b = has_input(node, 2) ? ep_graph_tensor(g, node->inputs[2])->data : NULL;
   ep_conv2d_pack(&s->desc, w, b, s->packed);
   p->state = s;
   p->packed_bytes = floats * sizeof(float);
@@ -62,11 +67,14 @@ static ep_status conv_prepare(const ep_graph* g, const ep_node* node, op_prepare
   return EP_OK;
 }
 
+/* The residual (input 3, a fused Add) never shares memory with y, as the kernel requires: it is
+ * an input of this node, so its buffer is live at this step, and the session's arena gives
+ * buffers live at the same step disjoint ranges (views share their root's range and lifetime). */
 static void conv_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
-  (void)node;
   (void)g;
   const conv_state* s = state;
-  ep_conv2d_run(&s->desc, s->packed, io->in[0], NULL, io->out[0], io->workspace,
+  const float* residual = node->n_inputs > 3 ? io->in[3] : NULL;
+  ep_conv2d_run(&s->desc, s->packed, io->in[0], residual, io->out[0], io->workspace,
                 io->workspace_stride, io->pool);
 }
 

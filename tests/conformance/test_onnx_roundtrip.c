@@ -1,6 +1,7 @@
 /* Export every zoo model to ONNX and load it back: the same graph, node for node (names, ops,
  * attributes, inputs and outputs), tensor for tensor (names, kinds, shapes) and weights bit for
- * bit. Also: ep_onnx_shape_parse, and --shape overrides reaching the importer. */
+ * bit; an optimized zoo graph, loaded back and optimized again, likewise. Also:
+ * ep_onnx_shape_parse, and --shape overrides reaching the importer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,20 +43,8 @@ static void compare_tensor(const char* model, const ep_graph* a, int ia, const e
   }
 }
 
-static void roundtrip(const char* model, const char* dir) {
-  ep_graph* a = NULL;
-  ep_graph* b = NULL;
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s.onnx", dir, model);
-  EP_CHECK_OK(ep_zoo_build(model, EP_ZOO_DEFAULT_SEED, &a));
-  if (a == NULL) return;
-  EP_CHECK_OK(ep_onnx_export(a, path));
-  EP_CHECK_OK(ep_onnx_load(path, NULL, &b));
-  unlink(path);
-  if (b == NULL) {
-    ep_graph_destroy(a);
-    return;
-  }
+/* a and b are the same graph: nodes, attributes, tensors, weights, inputs and outputs. */
+static void compare_graphs(const char* model, const ep_graph* a, const ep_graph* b) {
   EP_CHECK_MSG(ep_graph_node_count(a) == ep_graph_node_count(b), "%s: %d nodes came back as %d",
                model, ep_graph_node_count(a), ep_graph_node_count(b));
   int n = ep_graph_node_count(a) < ep_graph_node_count(b) ? ep_graph_node_count(a) : ep_graph_node_count(b);
@@ -91,9 +80,64 @@ static void roundtrip(const char* model, const char* dir) {
     EP_CHECK_MSG(strcmp(name_of(a, ep_graph_output(a, i)), name_of(b, ep_graph_output(b, i))) == 0,
                  "%s: output %d is %s", model, i, name_of(b, ep_graph_output(b, i)));
   }
-  printf("%s: %d nodes, %d tensors round-trip\n", model, ep_graph_node_count(a), ep_graph_tensor_count(a));
+}
+
+static void roundtrip(const char* model, const char* dir) {
+  ep_graph* a = NULL;
+  ep_graph* b = NULL;
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s.onnx", dir, model);
+  EP_CHECK_OK(ep_zoo_build(model, EP_ZOO_DEFAULT_SEED, &a));
+  if (a == NULL) return;
+  EP_CHECK_OK(ep_onnx_export(a, path));
+  EP_CHECK_OK(ep_onnx_load(path, NULL, &b));
+  unlink(path);
+  if (b != NULL) {
+    compare_graphs(model, a, b);
+    printf("%s: %d nodes, %d tensors round-trip\n", model, ep_graph_node_count(a),
+           ep_graph_tensor_count(a));
+  }
   ep_graph_destroy(a);
   ep_graph_destroy(b);
+}
+
+static int count_op(const ep_graph* g, ep_op op) {
+  int n = 0;
+  for (int i = 0; i < ep_graph_node_count(g); i++) n += ep_graph_node(g, i)->op == op;
+  return n;
+}
+
+/* An optimized graph (folded weights, fused activations and residual adds) exported comes back
+ * unfused (Conv, Add, Relu) and optimizing it again gives the same graph. */
+static void roundtrip_optimized(const char* model, const char* dir) {
+  ep_graph* defined = NULL;
+  ep_graph* a = NULL;
+  ep_graph* loaded = NULL;
+  ep_graph* b = NULL;
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s_optimized.onnx", dir, model);
+  EP_CHECK_OK(ep_zoo_build(model, EP_ZOO_DEFAULT_SEED, &defined));
+  if (defined != NULL) EP_CHECK_OK(ep_graph_optimize(defined, EP_PASS_ALL, &a));
+  if (a != NULL) {
+    EP_CHECK_OK(ep_onnx_export(a, path));
+    EP_CHECK_OK(ep_onnx_load(path, NULL, &loaded));
+    unlink(path);
+  }
+  if (loaded != NULL) {
+    EP_CHECK_OK(ep_graph_optimize(loaded, EP_PASS_ALL, &b));
+    EP_CHECK_MSG(count_op(loaded, EP_OP_ADD) == count_op(defined, EP_OP_ADD),
+                 "%s: %d adds exported, %d defined", model, count_op(loaded, EP_OP_ADD),
+                 count_op(defined, EP_OP_ADD));
+  }
+  if (b != NULL) {
+    compare_graphs(model, a, b);
+    printf("%s: optimized, %d nodes exported as %d, optimized again to %d\n", model,
+           ep_graph_node_count(a), ep_graph_node_count(loaded), ep_graph_node_count(b));
+  }
+  ep_graph_destroy(b);
+  ep_graph_destroy(loaded);
+  ep_graph_destroy(a);
+  ep_graph_destroy(defined);
 }
 
 static void shapes(const char* dir) {
@@ -139,7 +183,10 @@ int main(void) {
     perror("mkdtemp");
     return 1;
   }
-  for (int i = 0; i < ep_zoo_count(); i++) roundtrip(ep_zoo_entry_at(i)->name, dir);
+  for (int i = 0; i < ep_zoo_count(); i++) {
+    roundtrip(ep_zoo_entry_at(i)->name, dir);
+    roundtrip_optimized(ep_zoo_entry_at(i)->name, dir);
+  }
   shapes(dir);
   rmdir(dir);
   return ep_test_finish();

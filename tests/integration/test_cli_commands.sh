@@ -69,6 +69,10 @@ if run_ok "info mobilenet_v1" info mobilenet_v1; then
   check "info shows a fused op" contains "$TMP/stdout" "Conv+Relu6"
   check "info shows the totals as defined" contains "$TMP/stdout" "totals (as defined)"
 fi
+if run_ok "info resnet50" info resnet50; then
+  check "info shows a fused residual add" contains "$TMP/stdout" "Conv+Add+Relu"
+  check "info: resnet50 runs 58 nodes (16 adds fused)" contains "$TMP/stdout" "58 nodes as run"
+fi
 if run_ok "info lstm --json -" info lstm --json -; then
   check "info JSON on stdout" json_check "$TMP/stdout" '
 assert d["model"] == "lstm"

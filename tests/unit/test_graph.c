@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "edgeprof/graph.h"
+#include "edgeprof/profile.h"
 #include "test_support.h"
 
 static ep_attrs no_attrs(void) {
@@ -261,6 +262,289 @@ static void test_no_fusion_with_two_readers(void) {
   ep_graph_destroy(g);
 }
 
+/* --- residual fusion -------------------------------------------------------------------- */
+
+/* Adds a 3x3, pad-1 conv with C in and out channels (bias when `bias`) reading x; returns y. */
+static int add_conv(ep_graph* g, const char* name, int x, int64_t c, bool bias) {
+  char wname[64], bname[64];
+  int w, b, y = -1;
+  snprintf(wname, sizeof wname, "%s/w", name);
+  snprintf(bname, sizeof bname, "%s/b", name);
+  EP_CHECK_OK(ep_graph_add_constant(g, wname, shape4(c, c, 3, 3), NULL, &w));
+  ep_attrs a = no_attrs();
+  a.pad[0] = a.pad[1] = a.pad[2] = a.pad[3] = 1;
+  if (bias) {
+    EP_CHECK_OK(ep_graph_add_constant(g, bname, shape1(c), NULL, &b));
+    EP_CHECK_OK(ep_graph_add_node(g, EP_OP_CONV, name, &a, (int[]){x, w, b}, 3, 1, NULL, &y));
+  } else {
+    EP_CHECK_OK(ep_graph_add_node(g, EP_OP_CONV, name, &a, (int[]){x, w}, 2, 1, NULL, &y));
+  }
+  return y;
+}
+
+static int add_binary(ep_graph* g, const char* name, int a, int b, ep_activation act) {
+  ep_attrs attrs = no_attrs();
+  attrs.act = act;
+  int y = -1;
+  EP_CHECK_OK(ep_graph_add_node(g, EP_OP_ADD, name, &attrs, (int[]){a, b}, 2, 1, NULL, &y));
+  return y;
+}
+
+static int add_unary(ep_graph* g, ep_op op, const char* name, int x) {
+  int y = -1;
+  EP_CHECK_OK(ep_graph_add_node(g, op, name, NULL, &x, 1, 1, NULL, &y));
+  return y;
+}
+
+/* Optimizes g (destroyed) with `passes`; NULL on failure. */
+static ep_graph* optimized(ep_graph* g, unsigned passes) {
+  ep_graph* o = NULL;
+  EP_CHECK_OK(ep_graph_finalize(g));
+  if (ep_graph_is_finalized(g)) EP_CHECK_OK(ep_graph_optimize(g, passes, &o));
+  ep_graph_destroy(g);
+  return o;
+}
+
+static int count_op(const ep_graph* g, ep_op op) {
+  int n = 0;
+  for (int i = 0; i < ep_graph_node_count(g); i++) n += ep_graph_node(g, i)->op == op;
+  return n;
+}
+
+static const char* tensor_name(const ep_graph* g, int id) {
+  return id < 0 ? "(absent)" : ep_graph_tensor(g, id)->name;
+}
+
+/* conv [-> batch norm] -> add(x, .) -> relu: one conv with x as its residual and the relu. */
+static void test_fuse_residual(void) {
+  for (int with_bn = 0; with_bn < 2; with_bn++) {
+    ep_graph* g = NULL;
+    int x, c, bp[4];
+    EP_CHECK_OK(ep_graph_create("residual", &g));
+    EP_CHECK_OK(ep_graph_add_input(g, "x", shape4(1, 4, 6, 6), &x));
+    c = add_conv(g, "conv", x, 4, false);
+    if (with_bn) {
+      const char* names[4] = {"gamma", "beta", "mean", "var"};
+      for (int i = 0; i < 4; i++) {
+        EP_CHECK_OK(ep_graph_add_constant(g, names[i], shape1(4), NULL, &bp[i]));
+      }
+      ep_graph_constant_data(g, bp[3])[0] = 1.0f;
+      EP_CHECK_OK(ep_graph_add_node(g, EP_OP_BATCH_NORM, "bn", NULL,
+                                    (int[]){c, bp[0], bp[1], bp[2], bp[3]}, 5, 1, NULL, &c));
+    }
+    int y = add_unary(g, EP_OP_RELU, "relu", add_binary(g, "add", x, c, EP_ACT_NONE));
+    EP_CHECK_OK(ep_graph_mark_output(g, y));
+    ep_graph* o = optimized(g, EP_PASS_ALL);
+    if (!o) continue;
+    EP_CHECK(ep_graph_node_count(o) == 1);
+    const ep_node* n = ep_graph_node(o, 0);
+    EP_CHECK(n->op == EP_OP_CONV && n->n_inputs == 4 && n->attrs.act == EP_ACT_RELU);
+    /* Folded batch norm: a bias; no batch norm and no bias: input 2 absent. */
+    EP_CHECK_MSG(with_bn ? n->inputs[2] >= 0 : n->inputs[2] == EP_TENSOR_ABSENT, "bias %s",
+                 tensor_name(o, n->inputs[2]));
+    EP_CHECK(n->inputs[3] == ep_graph_input(o, 0));
+    EP_CHECK(strcmp(tensor_name(o, n->outputs[0]), "relu") == 0);
+    EP_CHECK(ep_graph_output(o, 0) == n->outputs[0]);
+    char label[32];
+    EP_CHECK(strcmp(ep_node_op_label(n, label, sizeof label), "Conv+Add+Relu") == 0);
+    /* The add counts nothing: same parameters and MACs, one node. */
+    ep_graph_totals t;
+    ep_graph_totals_compute(o, &t);
+    EP_CHECK(t.nodes == 1 && t.layers == 1 && t.macs == 4 * 6 * 6 * 4 * 9);
+    /* Optimizing again changes nothing: a conv with a residual takes no second add. */
+    ep_graph* o2 = NULL;
+    EP_CHECK_OK(ep_graph_optimize(o, EP_PASS_ALL, &o2));
+    EP_CHECK(o2 && ep_graph_node_count(o2) == 1 && ep_graph_node(o2, 0)->n_inputs == 4);
+    ep_graph_destroy(o2);
+    ep_graph_destroy(o);
+  }
+
+  /* Residual fusion alone: the relu stays, the conv's output takes the add's name. Without it:
+   * the add stays and takes the relu. */
+  for (int only = 0; only < 2; only++) {
+    ep_graph* g = NULL;
+    int x;
+    EP_CHECK_OK(ep_graph_create("residual", &g));
+    EP_CHECK_OK(ep_graph_add_input(g, "x", shape4(1, 4, 6, 6), &x));
+    int c = add_conv(g, "conv", x, 4, true);
+    int y = add_unary(g, EP_OP_RELU, "relu", add_binary(g, "add", c, x, EP_ACT_NONE));
+    EP_CHECK_OK(ep_graph_mark_output(g, y));
+    unsigned passes = only ? EP_PASS_FUSE_RESIDUAL : EP_PASS_ALL & ~(unsigned)EP_PASS_FUSE_RESIDUAL;
+    ep_graph* o = optimized(g, passes);
+    if (!o) continue;
+    EP_CHECK(ep_graph_node_count(o) == 2);
+    const ep_node* n = ep_graph_node(o, only ? 0 : 1);
+    if (only) {
+      EP_CHECK(n->op == EP_OP_CONV && n->n_inputs == 4 && n->attrs.act == EP_ACT_NONE);
+      EP_CHECK(n->inputs[2] >= 0 && n->inputs[3] == ep_graph_input(o, 0));
+      EP_CHECK(strcmp(tensor_name(o, n->outputs[0]), "add") == 0);
+      EP_CHECK(ep_graph_node(o, 1)->op == EP_OP_RELU);
+    } else {
+      EP_CHECK(n->op == EP_OP_ADD && n->attrs.act == EP_ACT_RELU);
+      EP_CHECK(ep_graph_node(o, 0)->n_inputs == 3);
+    }
+    ep_graph_destroy(o);
+  }
+}
+
+/* An add that already carries an activation gives it to the conv; an activation after it then
+ * stays (one activation per node), and so does a batch norm after the fused add. */
+static void test_fuse_residual_activation(void) {
+  ep_graph* g = NULL;
+  int x;
+  EP_CHECK_OK(ep_graph_create("act", &g));
+  EP_CHECK_OK(ep_graph_add_input(g, "x", shape4(1, 4, 6, 6), &x));
+  int c = add_conv(g, "conv", x, 4, true);
+  int y = add_unary(g, EP_OP_SIGMOID, "sigmoid", add_binary(g, "add", x, c, EP_ACT_RELU6));
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  ep_graph* o = optimized(g, EP_PASS_ALL);
+  if (o) {
+    EP_CHECK(ep_graph_node_count(o) == 2);
+    const ep_node* n = ep_graph_node(o, 0);
+    EP_CHECK(n->op == EP_OP_CONV && n->n_inputs == 4 && n->attrs.act == EP_ACT_RELU6);
+    EP_CHECK(strcmp(tensor_name(o, n->outputs[0]), "add") == 0);
+    EP_CHECK(ep_graph_node(o, 1)->op == EP_OP_SIGMOID);
+  }
+  ep_graph_destroy(o);
+
+  int bp[4];
+  EP_CHECK_OK(ep_graph_create("bn_after", &g));
+  EP_CHECK_OK(ep_graph_add_input(g, "x", shape4(1, 4, 6, 6), &x));
+  c = add_conv(g, "conv", x, 4, true);
+  int s = add_binary(g, "add", c, x, EP_ACT_NONE);
+  const char* names[4] = {"gamma", "beta", "mean", "var"};
+  for (int i = 0; i < 4; i++)
+    EP_CHECK_OK(ep_graph_add_constant(g, names[i], shape1(4), NULL, &bp[i]));
+  EP_CHECK_OK(ep_graph_add_node(g, EP_OP_BATCH_NORM, "bn", NULL,
+                                (int[]){s, bp[0], bp[1], bp[2], bp[3]}, 5, 1, NULL, &y));
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  o = optimized(g, EP_PASS_ALL);
+  EP_CHECK(o && ep_graph_node_count(o) == 2 && count_op(o, EP_OP_BATCH_NORM) == 1);
+  ep_graph_destroy(o);
+}
+
+/* Cases that must not fuse. */
+static void test_no_residual_fusion(void) {
+  /* Broadcasting: the other operand is [1, 4, 1, 1]. */
+  ep_graph* g = NULL;
+  int x, b, y;
+  EP_CHECK_OK(ep_graph_create("broadcast", &g));
+  EP_CHECK_OK(ep_graph_add_input(g, "x", shape4(1, 4, 6, 6), &x));
+  EP_CHECK_OK(ep_graph_add_input(g, "b", shape4(1, 4, 1, 1), &b));
+  y = add_binary(g, "add", add_conv(g, "conv", x, 4, true), b, EP_ACT_NONE);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  ep_graph* o = optimized(g, EP_PASS_ALL);
+  EP_CHECK(o && ep_graph_node_count(o) == 2 && count_op(o, EP_OP_ADD) == 1);
+  ep_graph_destroy(o);
+
+  /* The conv's output has another reader. */
+  EP_CHECK_OK(ep_graph_create("two_readers", &g));
+  EP_CHECK_OK(ep_graph_add_input(g, "x", shape4(1, 4, 6, 6), &x));
+  int c = add_conv(g, "conv", x, 4, true);
+  int r = add_unary(g, EP_OP_TANH, "tanh", c);
+  y = add_binary(g, "add", add_binary(g, "add0", c, x, EP_ACT_NONE), r, EP_ACT_NONE);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  o = optimized(g, EP_PASS_ALL);
+  EP_CHECK(o && ep_graph_node_count(o) == 4 && count_op(o, EP_OP_ADD) == 2);
+  ep_graph_destroy(o);
+
+  /* The conv's output is a graph output. */
+  EP_CHECK_OK(ep_graph_create("output", &g));
+  EP_CHECK_OK(ep_graph_add_input(g, "x", shape4(1, 4, 6, 6), &x));
+  c = add_conv(g, "conv", x, 4, true);
+  y = add_binary(g, "add", c, x, EP_ACT_NONE);
+  EP_CHECK_OK(ep_graph_mark_output(g, c));
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  o = optimized(g, EP_PASS_ALL);
+  EP_CHECK(o && ep_graph_node_count(o) == 2 && count_op(o, EP_OP_ADD) == 1);
+  ep_graph_destroy(o);
+
+  /* The other operand is computed after the conv (a node added later). */
+  EP_CHECK_OK(ep_graph_create("late", &g));
+  EP_CHECK_OK(ep_graph_add_input(g, "x", shape4(1, 4, 6, 6), &x));
+  c = add_conv(g, "conv", x, 4, true);
+  r = add_unary(g, EP_OP_TANH, "tanh", x);
+  y = add_binary(g, "add", c, r, EP_ACT_NONE);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  o = optimized(g, EP_PASS_ALL);
+  EP_CHECK(o && ep_graph_node_count(o) == 3 && count_op(o, EP_OP_ADD) == 1);
+  ep_graph_destroy(o);
+
+  /* The conv already has an activation: the add follows it, not the sum. */
+  EP_CHECK_OK(ep_graph_create("activated", &g));
+  EP_CHECK_OK(ep_graph_add_input(g, "x", shape4(1, 4, 6, 6), &x));
+  c = add_unary(g, EP_OP_RELU, "relu", add_conv(g, "conv", x, 4, true));
+  y = add_binary(g, "add", c, x, EP_ACT_NONE);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  o = optimized(g, EP_PASS_ALL);
+  EP_CHECK(o && ep_graph_node_count(o) == 2 && count_op(o, EP_OP_ADD) == 1);
+  if (o) EP_CHECK(ep_graph_node(o, 0)->attrs.act == EP_ACT_RELU);
+  ep_graph_destroy(o);
+
+  /* A residual of the wrong shape is refused, naming the node. */
+  int w, big;
+  EP_CHECK_OK(ep_graph_create("bad_residual", &g));
+  EP_CHECK_OK(ep_graph_add_input(g, "x", shape4(1, 4, 6, 6), &x));
+  EP_CHECK_OK(ep_graph_add_input(g, "r", shape4(1, 4, 6, 7), &big));
+  EP_CHECK_OK(ep_graph_add_constant(g, "w", shape4(4, 4, 1, 1), NULL, &w));
+  EP_CHECK_OK(ep_graph_add_node(g, EP_OP_CONV, "fused_conv", NULL,
+                                (int[]){x, w, EP_TENSOR_ABSENT, big}, 4, 1, NULL, &y));
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  EP_CHECK(ep_graph_finalize(g) == EP_ERR_INVALID_ARGUMENT);
+  EP_CHECK_MSG(contains(ep_last_error(), "fused_conv") && contains(ep_last_error(), "residual") &&
+                   contains(ep_last_error(), "1x4x6x7") && contains(ep_last_error(), "1x4x6x6"),
+               "%s", ep_last_error());
+  ep_graph_destroy(g);
+}
+
+/* ResNet's projection unit: add(shortcut conv, branch conv). The branch conv runs later and
+ * takes the add, whichever operand it is; the shortcut's output crosses a cut before it. */
+static void test_residual_choice(void) {
+  for (int order = 0; order < 2; order++) {
+    ep_graph* g = NULL;
+    int x;
+    EP_CHECK_OK(ep_graph_create("projection", &g));
+    EP_CHECK_OK(ep_graph_add_input(g, "x", shape4(1, 4, 6, 6), &x));
+    int s = add_conv(g, "shortcut", x, 4, true);
+    int c = add_conv(g, "conv1", x, 4, true);
+    c = add_conv(g, "conv2", add_unary(g, EP_OP_RELU, "relu1", c), 4, false);
+    int sum =
+        order ? add_binary(g, "add", c, s, EP_ACT_NONE) : add_binary(g, "add", s, c, EP_ACT_NONE);
+    int y = add_unary(g, EP_OP_RELU, "relu", sum);
+    EP_CHECK_OK(ep_graph_mark_output(g, y));
+    ep_graph* o = optimized(g, EP_PASS_ALL);
+    if (!o) continue;
+    EP_CHECK(ep_graph_node_count(o) == 3);
+    const ep_node* n = ep_graph_node(o, 2);
+    EP_CHECK_MSG(strcmp(n->name, "conv2") == 0 && n->n_inputs == 4 && n->inputs[2] < 0 &&
+                     strcmp(tensor_name(o, n->inputs[3]), "shortcut") == 0 &&
+                     n->attrs.act == EP_ACT_RELU,
+                 "order %d: %s takes the add", order, n->name);
+    EP_CHECK(ep_graph_node(o, 0)->n_inputs == 3 && ep_graph_node(o, 0)->attrs.act == EP_ACT_NONE);
+    /* Cut before conv2: relu1's output and the shortcut both cross. */
+    int ids[4];
+    EP_CHECK(ep_graph_cut_tensors(o, 2, ids, 4) == 2);
+    bool shortcut = false;
+    for (int i = 0; i < 2; i++) shortcut |= strcmp(tensor_name(o, ids[i]), "shortcut") == 0;
+    EP_CHECK(shortcut);
+    ep_graph_destroy(o);
+  }
+
+  /* The later conv is not eligible (activation before the add) and the earlier one would need
+   * its output: neither fuses. */
+  ep_graph* g = NULL;
+  int x;
+  EP_CHECK_OK(ep_graph_create("neither", &g));
+  EP_CHECK_OK(ep_graph_add_input(g, "x", shape4(1, 4, 6, 6), &x));
+  int s = add_conv(g, "shortcut", x, 4, true);
+  int c = add_unary(g, EP_OP_RELU, "relu1", add_conv(g, "conv1", x, 4, true));
+  int y = add_binary(g, "add", s, c, EP_ACT_NONE);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  ep_graph* o = optimized(g, EP_PASS_ALL);
+  EP_CHECK(o && ep_graph_node_count(o) == 3 && count_op(o, EP_OP_ADD) == 1);
+  ep_graph_destroy(o);
+}
+
 /* Builds input -> one node and finalizes; returns the finalize status. */
 static ep_status finalize_one(ep_op op, const ep_attrs* attrs, ep_shape in_shape, int n_consts,
                               const ep_shape* consts, ep_shape* out_shape) {
@@ -402,6 +686,10 @@ int main(void) {
   test_small_network();
   test_fold_batch_norm_numerics();
   test_no_fusion_with_two_readers();
+  test_fuse_residual();
+  test_fuse_residual_activation();
+  test_no_residual_fusion();
+  test_residual_choice();
   test_shape_inference();
   test_errors();
   return ep_test_finish();

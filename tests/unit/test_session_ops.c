@@ -1,6 +1,7 @@
 /* The session runs each op of a one-node graph like the op's reference kernel, on 1 and 2
  * threads, and reports bad calls clearly. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +99,99 @@ static void test_conv_bn_relu(void) {
     compare(opt, &input, expected, "conv+bn+relu folded");
     ep_graph_destroy(opt);
   }
+  free(input);
+  free(expected);
+  ep_graph_destroy(g);
+}
+
+/* Adds a conv node; `bias` adds a random bias. Returns the output tensor. */
+static int add_conv(ep_graph* g, const char* name, int x, int cin, int cout, int k, int stride,
+                    int group, bool bias) {
+  char wname[64], bname[64];
+  snprintf(wname, sizeof wname, "%s/w", name);
+  snprintf(bname, sizeof bname, "%s/b", name);
+  int in[3] = {x,
+               add_random_constant(g, wname, ep_shape_make(4, (int64_t[]){cout, cin / group, k, k}),
+                                   -0.3f, 0.3f),
+               -1};
+  if (bias) in[2] = add_random_constant(g, bname, ep_shape_make(1, (int64_t[]){cout}), -0.2f, 0.2f);
+  int p = k / 2;
+  ep_attrs a = {.stride = {stride, stride}, .pad = {p, p, p, p}, .group = group};
+  int y = -1;
+  EP_CHECK_OK(ep_graph_add_node(g, EP_OP_CONV, name, &a, in, bias ? 3 : 2, 1, NULL, &y));
+  return y;
+}
+
+static int add_node1(ep_graph* g, ep_op op, const char* name, const ep_attrs* a, const int* in,
+                     int n_in) {
+  int y = -1;
+  EP_CHECK_OK(ep_graph_add_node(g, op, name, a, in, n_in, 1, NULL, &y));
+  return y;
+}
+
+/* ResNet-style blocks: a projection unit (1x1/2 shortcut conv + batch norm, 3x3/2 conv + relu,
+ * 3x3 conv without bias, add, relu), an identity unit with a depthwise conv and an add that
+ * carries its own relu6, and a unit whose residual is a reshape (a view) of its input. Fused
+ * (three convs with a residual) and unfused, on 1 and 2 threads, the outputs agree; a residual
+ * never shares memory with the conv's output. */
+static void test_residual_blocks(void) {
+  ep_shape xs = ep_shape_make(4, (int64_t[]){1, 8, 10, 10});
+  ep_graph* g = NULL;
+  EP_CHECK_OK(ep_graph_create("residual_blocks", &g));
+  int x;
+  EP_CHECK_OK(ep_graph_add_input(g, "x", xs, &x));
+  int s = add_conv(g, "shortcut", x, 8, 16, 1, 2, 1, false);
+  int bn_in[5] = {s};
+  const char* bn_names[4] = {"scale", "bias", "mean", "var"};
+  for (int i = 0; i < 4; i++) {
+    bn_in[1 + i] = add_random_constant(g, bn_names[i], ep_shape_make(1, (int64_t[]){16}),
+                                       i == 3 ? 0.5f : -0.5f, i == 3 ? 2.0f : 1.0f);
+  }
+  ep_attrs none = {0};
+  s = add_node1(g, EP_OP_BATCH_NORM, "shortcut_bn", &(ep_attrs){.epsilon = 1e-3f}, bn_in, 5);
+  int a = add_conv(g, "conv_a", x, 8, 16, 3, 2, 1, true);
+  a = add_node1(g, EP_OP_RELU, "relu_a", &none, &a, 1);
+  int b = add_conv(g, "conv_b", a, 16, 16, 3, 1, 1, false);
+  int y1 = add_node1(g, EP_OP_ADD, "add1", &none, (int[]){s, b}, 2);
+  y1 = add_node1(g, EP_OP_RELU, "relu1", &none, &y1, 1);
+  int d = add_conv(g, "conv_dw", y1, 16, 16, 3, 1, 16, true);
+  ep_attrs relu6 = {.act = EP_ACT_RELU6};
+  int y2 = add_node1(g, EP_OP_ADD, "add2", &relu6, (int[]){d, y1}, 2);
+  ep_attrs same = {.shape = ep_shape_make(4, (int64_t[]){0, 0, 0, 0})};
+  int v = add_node1(g, EP_OP_RESHAPE, "view", &same, &y2, 1);
+  int e = add_conv(g, "conv_e", y2, 16, 16, 1, 1, 1, true);
+  int y3 = add_node1(g, EP_OP_ADD, "add3", &none, (int[]){e, v}, 2);
+  y3 = add_node1(g, EP_OP_SIGMOID, "sigmoid", &none, &y3, 1);
+  EP_CHECK_OK(ep_graph_mark_output(g, y3));
+  EP_CHECK_OK(ep_graph_finalize(g));
+
+  float* input = random_input(xs);
+  float* expected = run(g, 1, &input);
+  ep_graph* opt = NULL;
+  EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &opt));
+  if (opt != NULL && expected != NULL) {
+    int fused = 0;
+    for (int i = 0; i < ep_graph_node_count(opt); i++) {
+      const ep_node* n = ep_graph_node(opt, i);
+      fused += n->op == EP_OP_CONV && n->n_inputs == 4;
+    }
+    EP_CHECK_MSG(ep_graph_node_count(opt) == 6 && fused == 3, "%d nodes, %d fused",
+                 ep_graph_node_count(opt), fused);
+    compare(opt, &input, expected, "residual blocks fused");
+    ep_session* session = NULL;
+    EP_CHECK_OK(ep_session_create(opt, NULL, &session));
+    for (int i = 0; session != NULL && i < ep_graph_node_count(opt); i++) {
+      const ep_node* n = ep_graph_node(opt, i);
+      if (n->op != EP_OP_CONV || n->n_inputs < 4) continue;
+      size_t len = (size_t)ep_shape_numel(&ep_graph_tensor(opt, n->outputs[0])->shape);
+      const float* r = ep_session_tensor_data(session, n->inputs[3]);
+      const float* y = ep_session_tensor_data(session, n->outputs[0]);
+      EP_CHECK_MSG(r != NULL && y != NULL && (r + len <= y || y + len <= r),
+                   "node %s: residual and output overlap", n->name);
+    }
+    ep_session_destroy(session);
+  }
+  ep_graph_destroy(opt);
   free(input);
   free(expected);
   ep_graph_destroy(g);
@@ -207,6 +301,7 @@ static void test_errors(void) {
 int main(void) {
   test_conv_bn_relu();
   test_dag();
+  test_residual_blocks();
   test_lstm();
   test_errors();
   return ep_test_finish();

@@ -31,8 +31,10 @@ static void print_nodes(const char* model, const ep_graph* g, const ep_graph* de
     if (len > width) width = len;
     if (op_len > op_width) op_width = op_len;
   }
-  printf("%s: %d nodes as run (batch norm folded, activations fused), in run order\n\n", model,
-         n);
+  printf(
+      "%s: %d nodes as run (batch norm folded, residual adds and activations fused), in run "
+      "order\n\n",
+      model, n);
   printf("%4s  %-*s  %-*s  %-16s %10s %10s %12s\n", "#", width, "node", op_width, "op",
          "output shape", "params", "MACs", "output bytes");
   for (int i = 0; i < n; i++) {

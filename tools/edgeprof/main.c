@@ -6,16 +6,16 @@
 #include "cli_args.h"
 
 static const cli_command commands[] = {
-    {"models", cmd_models, "list the model zoo: the five networks of the paper's Table I",
-     "models",
+    {"models", cmd_models, "list the model zoo: the five networks of the paper's Table I", "models",
      "One line per model: name, input -> output shape, parameters, MACs (multiply-accumulates;\n"
      "FLOPs = 2 x MACs) of the graph as defined, and what the network is.\n",
      CLI_OPT_SEED},
     {"info", cmd_info, "show a model's nodes and cost, or the paper's Table I",
      "info MODEL [--json FILE] [--seed N]\n       edgeprof info --table1 [--json FILE]",
-     "With MODEL: one row per node of the graph that runs (batch norm folded, activations\n"
-     "fused: an op reads Conv+Relu), in run order: name, op, output shape, parameters, MACs and\n"
-     "output bytes; then the totals of that graph and of the graph as defined.\n"
+     "With MODEL: one row per node of the graph that runs (batch norm folded, residual adds and\n"
+     "activations fused: an op reads Conv+Relu or Conv+Add+Relu), in run order: name, op, output\n"
+     "shape, parameters, MACs and output bytes; then the totals of that graph and of the graph as\n"
+     "defined.\n"
      "With --table1: the paper's Table I beside the figures computed for every zoo model\n"
      "(input, output, layers, parameters, MACs, FLOPs), and one line on each difference.\n",
      CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_TABLE1 | CLI_OPT_SHAPE},
@@ -54,7 +54,8 @@ static const cli_command commands[] = {
      "export MODEL -o FILE.onnx [--seed N] [--shape NAME=DxD ...]",
      "Writes the graph as defined (batch norm not folded) as ONNX opset 13 with every weight\n"
      "inline. ONNX Runtime and other runtimes load it; edgeprof loads it back to the same graph\n"
-     "(nodes, names, shapes, weights bit for bit). The zoo's LSTM is written as ONNX LSTM + Squeeze.\n\n"
+     "(nodes, names, shapes, weights bit for bit). The zoo's LSTM is written as ONNX LSTM + "
+     "Squeeze.\n\n"
      "  -o, --output FILE  the .onnx file to write (atomically)\n",
      CLI_OPT_SEED | CLI_OPT_SHAPE},
     {"characterize", cmd_characterize,
@@ -89,8 +90,8 @@ static const cli_command commands[] = {
      "  --core-set NAME=LIST   add or replace a set, e.g. fast=2-3 (repeatable)\n"
      "  --budget S             fewer runs (never under 3) when --runs would take longer than S\n"
      "                         seconds in one configuration (default 5; 0: no limit)\n",
-     CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP | CLI_OPT_CPUS | CLI_OPT_JSON |
-         CLI_OPT_SEED | CLI_OPT_SHAPE},
+     CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP | CLI_OPT_CPUS | CLI_OPT_JSON | CLI_OPT_SEED |
+         CLI_OPT_SHAPE},
     {"report", cmd_report, "put machines side by side from their results.json files",
      "report DIR... [--out DIR]",
      "Reads the results.json of each DIR (folders written by `edgeprof characterize` on\n"
@@ -114,7 +115,8 @@ static const cli_command commands[] = {
      "  --edge FILE, --server FILE  the two profiles (same model, same node names)\n"
      "  --network NAME     3g (1.1 Mbit/s, RTT 100 ms), lte (5.85 Mbit/s, 50 ms), wifi\n"
      "                     (18.88 Mbit/s, 10 ms; the default): Neurosurgeon's measured uplinks\n"
-     "  --bandwidth RATE   uplink (and downlink) instead of the preset's: 5.85Mbit, 500kbit, 1Gbit\n"
+     "  --bandwidth RATE   uplink (and downlink) instead of the preset's: 5.85Mbit, 500kbit, "
+     "1Gbit\n"
      "  --downlink RATE    a different downlink\n"
      "  --rtt TIME         round-trip time instead of the preset's: 40ms, 0.1s\n"
      "  --objective OBJ    latency (default) or energy (of the edge device)\n"
