@@ -24,7 +24,7 @@
 
 enum {
   KC_MAX = 256,             /* k steps per block: a 256 x 16 B panel is 16 KiB of L1 */
-  WORKSPACE_FLOATS = 32768, /* 128 KiB of packed B per worker: a quarter of a typical L2 */
+  WORKSPACE_FLOATS = 65536, /* 256 KiB of packed B per worker: half of a small L2 */
   TILE_MAX = 512,           /* pixels per worker and block, so small-K layers still cut up */
   ITEMS_PER_THREAD = 4,     /* images x groups per worker above which each is one item */
 };
