@@ -23,7 +23,7 @@
 #include "runtime/threadpool.h"
 
 enum {
-  KC_MAX = 256,             /* k steps per block: a 256 x 16 B panel is 16 KiB of L1 */
+  KC_MAX = 512,             /* k steps per block: fewer passes of partial sums through y */
   WORKSPACE_FLOATS = 65536, /* 256 KiB of packed B per worker: half of a small L2 */
   TILE_MAX = 512,           /* pixels per worker and block, so small-K layers still cut up */
   ITEMS_PER_THREAD = 4,     /* images x groups per worker above which each is one item */
