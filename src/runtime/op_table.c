@@ -46,13 +46,6 @@ const op_kernel* ep_op_kernel(ep_op op) {
   return table[op];
 }
 
-void* ep_aligned_alloc(size_t bytes) {
-  void* p = NULL;
-  if (bytes == 0) bytes = 64;
-  if (posix_memalign(&p, 64, bytes) != 0) return NULL;
-  return p;
-}
-
 const ep_shape* ep_node_input_shape(const ep_graph* graph, const ep_node* node, int i) {
   return &ep_graph_tensor(graph, node->inputs[i])->shape;
 }

@@ -36,7 +36,9 @@ typedef struct op_kernel {
 /* The kernel for an op; NULL if the CPU backend has none. */
 const op_kernel* ep_op_kernel(ep_op op);
 
-/* 64-byte aligned allocation for packed weights (free with free()); NULL on failure. */
+/* 64-byte aligned allocation for packed weights, the arena and scratch (free with free());
+ * NULL on failure. Buffers of 2 MiB or more are backed by transparent huge pages where the
+ * kernel offers them (see aligned_alloc.c). */
 void* ep_aligned_alloc(size_t bytes);
 
 /* Shape helpers shared by the op bindings. */
