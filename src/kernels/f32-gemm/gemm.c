@@ -4,8 +4,8 @@
 #include <string.h>
 
 enum {
-  /* Rows of A per cache block: MC x kc floats of A (72 x 256 x 4 B = 72 KiB) stay in L2, beside
-   * the packed B block and C, while every B panel of the block streams past them. */
+  /* Rows of A per block: while one block's panels are used, the next block's lines are
+   * prefetched (72 x 512 x 4 B = 144 KiB, well inside L2). */
   MC = 72,
   PREFETCH_ROWS = 4,       /* rows ahead that pack_b prefetches */
   PREFETCH_MAX_PANELS = 8, /* B panels up to which compute prefetches the next A block */
@@ -176,13 +176,15 @@ static inline void compute(const ep_f32_gemm_config* config, size_t m, size_t n,
     const size_t calls = col_panels * ep_divide_round_up(m1 - m0, mr);
     const size_t lines =
         ep_divide_round_up(next.panels_left * ep_divide_round_up(next.panel_bytes, 64), calls);
-    /* j outside i: the B panel (kc x nr) stays in L1 while the block's A panels stream from L2,
-     * which moves mr rather than nr floats per step. */
-    for (size_t j = 0; j < n; j += nr) {
-      const size_t cols = n - j < nr ? n - j : nr;
-      const float* bp = b + (j / nr) * b_panel_stride;
-      for (size_t i = m0; i < m1; i += mr) {
-        const size_t rows = m1 - i < mr ? m1 - i : mr;
+    /* i outside j: the A panel (mr x kc) stays in L1 while the B panels stream from L2, and
+     * each pass writes mr rows of C front to back. The other order (B panel in L1, A panels
+     * streaming) writes up to MC rows at once: on large planes those are as many scattered
+     * output streams, and it measured 5-30% slower on 1x1 layers with cold outputs. */
+    for (size_t i = m0; i < m1; i += mr) {
+      const size_t rows = m1 - i < mr ? m1 - i : mr;
+      for (size_t j = 0; j < n; j += nr) {
+        const size_t cols = n - j < nr ? n - j : nr;
+        const float* bp = b + (j / nr) * b_panel_stride;
         const ep_f32_gemm_epilogue* ep = NULL;
         if (epilogue != NULL) {
           tile_epilogue.row_bias = epilogue->row_bias != NULL ? epilogue->row_bias + i : NULL;
