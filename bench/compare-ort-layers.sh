@@ -6,11 +6,12 @@
 # Runs `edgeprof profile MODEL` and ONNX Runtime's profiler (bench/ort_profile.js) on the model
 # as `edgeprof export` writes it, one after the other, and prints edgeprof's nodes in run order
 # with ORT's time for the matching node: ORT renames the nodes it fuses (conv1/Conv2D + its
-# Relu become "conv1/Relu_nchwc"), so a node matches the first unused ORT node whose name
-# starts with the same scope (the name up to its last '/'), or with the whole name. ORT nodes
+# Relu become "conv1/Relu_nchwc", fc1/MatMul + its bias "fused fc1/MatMul"), so a node matches
+# the first unused ORT node whose name (less "fused ") starts with the same scope (the name up
+# to its last '/') or with the whole name. ORT nodes
 # left unmatched are listed after, and both totals at the end. Per-node times carry the timers'
 # overhead and this machine's noise: read the large differences, and rerun before trusting one.
-# Needs what bench/compare-ort.sh installs (BUILD/ort); it installs it the same way if missing.
+# Installs onnxruntime-node into BUILD_DIR/ort as bench/compare-ort.sh does (bench/ort-setup.sh).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -36,28 +37,8 @@ if [[ -z $MODEL ]]; then
   echo "compare-ort-layers: name a model (try --help)" >&2
   exit 2
 fi
-CLI=$BUILD/edgeprof
-if [[ ! -x $CLI ]]; then
-  echo "compare-ort-layers: no edgeprof in $BUILD (build it first: cmake --build $BUILD)" >&2
-  exit 2
-fi
-for tool in node npm python3; do
-  if ! command -v $tool >/dev/null 2>&1; then
-    echo "compare-ort-layers: $tool is needed (make deps installs it)" >&2
-    exit 2
-  fi
-done
-ORT_DIR=$BUILD/ort
-ORT=$ORT_DIR/node_modules/onnxruntime-node
-if [[ ! -f $ORT/package.json ]]; then
-  echo "installing onnxruntime-node@$ORT_VERSION into $ORT_DIR" >&2
-  mkdir -p "$ORT_DIR"
-  npm install --ignore-scripts --no-audit --no-fund --loglevel=error --prefix "$ORT_DIR" \
-    "onnxruntime-node@$ORT_VERSION" >&2
-fi
-
-WORK=$BUILD/compare-ort
-mkdir -p "$WORK"
+NAME=compare-ort-layers
+source "$HERE/ort-setup.sh"
 ONNX=$WORK/$MODEL.onnx
 if [[ -f $MODEL ]]; then ONNX=$MODEL; elif [[ ! -f $ONNX ]]; then "$CLI" export "$MODEL" -o "$ONNX" >&2; fi
 node "$HERE/ort_profile.js" "$ORT" "$ONNX" "$THREADS" "$RUNS" "$WORK/ort-layers.json"
@@ -74,7 +55,8 @@ used = set()
 def match(name):
     scope = name.rsplit("/", 1)[0] + "/" if "/" in name else name
     for i, n in enumerate(left):
-        if i not in used and (n["name"].startswith(scope) or n["name"].startswith(name)):
+        theirs = n["name"].removeprefix("fused ")  # ORT's name for a fused MatMul + Add
+        if i not in used and (theirs.startswith(scope) or theirs.startswith(name)):
             used.add(i)
             return n
     return None

@@ -4,9 +4,8 @@
 #   bench/compare-ort.sh [BUILD_DIR] [--models "a b"] [--threads "1 2"] [--rounds R] [--runs N]
 #                        [--markdown FILE]
 #
-# Installs onnxruntime-node into BUILD_DIR/ort (npm install --ignore-scripts: its CPU library
-# ships inside the package), exports every model with `edgeprof export` (the same graph and
-# weights for both runtimes), measures one-core FP32 peak with `edgeprof platform`, then for
+# Installs onnxruntime-node into BUILD_DIR/ort (bench/ort-setup.sh), exports every model with
+# `edgeprof export` (the same graph and weights for both runtimes), measures one-core FP32 peak with `edgeprof platform`, then for
 # each model and thread count runs ONNX Runtime (bench/ort_bench.js: intraOpNumThreads = T,
 # graphOptimizationLevel 'all') and `edgeprof bench --threads T` alternately, R rounds of N
 # timed runs each, so that both see the same machine state. Prints one table row per model and
@@ -38,29 +37,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-CLI=$BUILD/edgeprof
-if [[ ! -x $CLI ]]; then
-  echo "compare-ort: no edgeprof in $BUILD (build it first: cmake --build $BUILD)" >&2
-  exit 2
-fi
-for tool in node npm python3; do
-  if ! command -v $tool >/dev/null 2>&1; then
-    echo "compare-ort: $tool is needed (make deps installs it)" >&2
-    exit 2
-  fi
-done
-
-ORT_DIR=$BUILD/ort
-ORT=$ORT_DIR/node_modules/onnxruntime-node
-if [[ ! -d $ORT/dist && ! -f $ORT/package.json ]]; then
-  echo "installing onnxruntime-node@$ORT_VERSION into $ORT_DIR" >&2
-  mkdir -p "$ORT_DIR"
-  npm install --ignore-scripts --no-audit --no-fund --loglevel=error --prefix "$ORT_DIR" \
-    "onnxruntime-node@$ORT_VERSION" >&2
-fi
-
-WORK=$BUILD/compare-ort
-mkdir -p "$WORK"
+NAME=compare-ort
+source "$HERE/ort-setup.sh"
 "$CLI" platform --json "$WORK/platform.json" >/dev/null
 for m in $MODELS; do
   [[ -f $WORK/$m.onnx ]] || "$CLI" export "$m" -o "$WORK/$m.onnx" >&2

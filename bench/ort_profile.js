@@ -2,7 +2,7 @@
 //
 //   node ort_profile.js ORT_MODULE MODEL.onnx THREADS RUNS OUT.json
 //
-// Same session options as ort_bench.js plus ORT's profiler; the first fifth of the runs are
+// Same session options and inputs as ort_bench.js (ort_common.js) plus ORT's profiler; the first fifth of the runs are
 // warm-up and left out. Writes {"nodes": [{"name", "op", "median_ms"}, ...]} in run order,
 // where a name is ORT's node name (after its graph fusions: "conv1/Relu_nchwc").
 'use strict';
@@ -25,32 +25,15 @@ const runs = Number(runsArg);
 if (!(threads >= 1 && runs >= 5)) fail('THREADS must be >= 1 and RUNS >= 5');
 
 const ort = require(ortModule);
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+const { createSession, makeFeeds, median } = require('./ort_common.js');
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ort-profile-'));
-  const session = await ort.InferenceSession.create(modelPath, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    executionProviders: ['cpu'],
+  const session = await createSession(ort, modelPath, threads, {
     enableProfiling: true,
     profileFilePrefix: path.join(dir, 'profile'),
   });
-  const feeds = {};
-  session.inputNames.forEach((name, i) => {
-    const meta = session.inputMetadata ? session.inputMetadata[i] : undefined;
-    const dims = meta && meta.shape ? meta.shape.map((d) => (typeof d === 'number' ? d : 1)) : null;
-    if (!dims) fail(`no shape for input ${name}`);
-    const n = dims.reduce((a, b) => a * b, 1);
-    feeds[name] = new ort.Tensor('float32', new Float32Array(n).fill(0.5), dims);
-  });
+  const feeds = makeFeeds(ort, session, fail);
   for (let i = 0; i < runs; i++) await session.run(feeds);
   session.endProfiling();
   const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
