@@ -24,6 +24,7 @@
 
 enum {
   KC_MAX = 512,             /* k steps per block: fewer passes of partial sums through y */
+  A_PANEL_BYTES = 16384,    /* ... but an A panel (mr x kc) stays within half of a 32 KiB L1 */
   WORKSPACE_FLOATS = 65536, /* 256 KiB of packed B per worker: half of a small L2 */
   TILE_MAX = 512,           /* pixels per worker and block, so small-K layers still cut up */
   ITEMS_PER_THREAD = 4,     /* images x groups per worker above which each is one item */
@@ -69,8 +70,12 @@ static conv_plan make_plan(const ep_conv_desc* d, const ep_f32_gemm_config* conf
   plan.k = plan.cin_g * (size_t)d->kernel_h * (size_t)d->kernel_w;
   plan.m_padded = ep_round_up(plan.cout_g, config->mr);
   plan.pixels = (size_t)d->out_h * (size_t)d->out_w;
-  /* Equal blocks rather than KC_MAX and a remainder: no tiny last block. */
-  plan.k_blocks = ep_divide_round_up(plan.k, KC_MAX);
+  /* The GEMM keeps one A panel in L1 while B panels stream past it: 512 k steps for the 6-row
+   * AVX2 panels, 256 for the 16-row AVX-512 ones. Equal blocks rather than the largest and a
+   * remainder: no tiny last block. */
+  size_t kc_max = A_PANEL_BYTES / (config->mr * sizeof(float));
+  if (kc_max > KC_MAX) kc_max = KC_MAX;
+  plan.k_blocks = ep_divide_round_up(plan.k, kc_max);
   plan.kc = ep_divide_round_up(plan.k, plan.k_blocks);
   size_t tile = WORKSPACE_FLOATS / plan.kc / config->nr * config->nr;
   if (tile > TILE_MAX) tile = TILE_MAX;
