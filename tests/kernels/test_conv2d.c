@@ -178,6 +178,21 @@ static const shape split_cases[] = {
     {2, 4, 7, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4},
 };
 
+/* Winograd F(2x2, 3x3): planes too small for 16 4x4 tiles but with 16 or more 2x2 ones (7x7 as
+ * in ResNet's last stage, 8x8, odd and non-square sizes, "valid" and asymmetric padding, input
+ * channels past one k block, rows wider than a vector of tiles, batch 2). */
+static const shape f2_cases[] = {
+    /* batch cin h w cout kh kw sh sw dh dw pt pl pb pr groups */
+    {1, 16, 7, 7, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {1, 9, 8, 8, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {1, 12, 11, 9, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {1, 10, 10, 12, 13, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1},
+    {1, 8, 9, 10, 8, 3, 3, 1, 1, 1, 1, 2, 0, 1, 2, 1},
+    {1, 300, 7, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {1, 8, 3, 40, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {2, 8, 7, 7, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+};
+
 static void run_all(ep_cpu_isa isa, void* ctx) {
   (void)isa;
   (void)ctx;
@@ -226,6 +241,9 @@ static void run_all(ep_cpu_isa isa, void* ctx) {
   for (size_t i = 0; i < sizeof split_cases / sizeof split_cases[0]; i++) {
     check_conv(&rng, &split_cases[i], true, EP_ACT_RELU6, false, "split");
     check_conv(&rng, &split_cases[i], false, acts[i % 5], false, "split");
+  }
+  for (size_t i = 0; i < sizeof f2_cases / sizeof f2_cases[0]; i++) {
+    check_conv(&rng, &f2_cases[i], true, acts[i % 5], i % 2 == 1, "winograd 2x2");
   }
   /* A residual connection's Add fused into the convolution, through every algorithm. */
   for (size_t i = 0; i < sizeof corner_cases / sizeof corner_cases[0]; i++) {

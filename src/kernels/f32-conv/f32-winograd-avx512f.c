@@ -1,5 +1,6 @@
-/* Winograd F(4x4, 3x3) transforms, AVX-512F: 16 tiles per vector. */
+/* Winograd F(4x4, 3x3) and F(2x2, 3x3) transforms, AVX-512F: 16 tiles per vector. */
 #include "kernels/simd/vec-avx512f.h"
 
 #define EP_WG_NAME(name) ep_wg_##name##__avx512f
 #include "kernels/f32-conv/winograd-impl.h"
+#include "kernels/f32-conv/winograd2-impl.h"

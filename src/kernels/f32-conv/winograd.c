@@ -1,5 +1,5 @@
-/* Winograd F(4x4, 3x3): planning, the weight transform, and the three parallel steps of a run
- * (see winograd.h). */
+/* Winograd F(4x4, 3x3) and F(2x2, 3x3): planning, the weight transform, and the three parallel
+ * steps of a run (see winograd.h). */
 #include "kernels/f32-conv/winograd.h"
 
 #include <string.h>
@@ -13,37 +13,83 @@ void ep_wg_output__avx2(const ep_wg_geometry* g, const float* m, size_t co, floa
 void ep_wg_input__avx512f(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
 void ep_wg_output__avx512f(const ep_wg_geometry* g, const float* m, size_t co, float bias,
                            ep_activation act, float* y);
+void ep_wg_input2__avx2(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
+void ep_wg_output2__avx2(const ep_wg_geometry* g, const float* m, size_t co, float bias,
+                         ep_activation act, float* y);
+void ep_wg_input2__avx512f(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
+void ep_wg_output2__avx512f(const ep_wg_geometry* g, const float* m, size_t co, float bias,
+                            ep_activation act, float* y);
 #endif
 
 enum {
   MAX_LANES = 16, /* the widest vector: padding and slack cover its reads */
   SLACK = 64,     /* floats readable past M and past each padded plane */
   KC_MAX = 256,   /* input channels per GEMM k block */
-  /* Below this many tiles per image the 4x larger transformed weights, streamed on every run,
-   * cost more than the multiplications they save (ResNet-50's 7x7 stage has 4). */
+  /* Below this many 4x4 tiles per image the 4x larger transformed weights, streamed on every
+   * run, cost more than the multiplications they save (ResNet-50's 7x7 stage has 4); from this
+   * many 2x2 tiles on, F(2x2, 3x3) (U 16/9 the weights) runs instead (7x7 has 16). */
   MIN_TILES = 16,
   MIN_CHANNELS = 8,
 };
 
-/* The transforms of `isa` for a row of `tiles_w` tiles. A vector covers adjacent tiles of one
- * row, so 16 lanes on a row of 7 tiles (a 28x28 image) would compute 9 for nothing: the AVX-512
- * level takes the 8-lane AVX2 transforms unless its rows fill 16 lanes at least as well. */
-static bool transforms_for(ep_cpu_isa isa, size_t tiles_w, ep_wg_input_fn* in,
+/* G of each variant, with the weight transform U = G g G^T done in double precision. */
+static const double G4[EP_WG_ALPHA][3] = {
+    {1.0 / 4, 0, 0},
+    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6},
+    {1.0 / 24, -1.0 / 12, 1.0 / 6},
+    {0, 0, 1},
+};
+static const double G2[EP_WG2_ALPHA][3] = {
+    {1, 0, 0},
+    {0.5, 0.5, 0.5},
+    {0.5, -0.5, 0.5},
+    {0, 0, 1},
+};
+
+/* F(m x m, 3x3): output tiles of m x m from alpha x alpha patches, alpha^2 GEMMs. */
+typedef struct wg_variant {
+  size_t m, alpha, positions;
+  const double (*g)[3]; /* alpha rows */
+} wg_variant;
+
+static const wg_variant F4 = {EP_WG_M, EP_WG_ALPHA, EP_WG_POSITIONS, G4};
+static const wg_variant F2 = {EP_WG2_M, EP_WG2_ALPHA, EP_WG2_POSITIONS, G2};
+
+static size_t tiles_of(const ep_conv_desc* d, size_t m) {
+  return ep_divide_round_up((size_t)d->out_h, m) * ep_divide_round_up((size_t)d->out_w, m);
+}
+
+/* F(4x4, 3x3) where it has enough tiles, else F(2x2, 3x3), else NULL (direct GEMM). */
+static const wg_variant* variant_for(const ep_conv_desc* d) {
+  if (tiles_of(d, EP_WG_M) >= MIN_TILES) return &F4;
+  if (tiles_of(d, EP_WG2_M) >= MIN_TILES) return &F2;
+  return NULL;
+}
+
+/* The transforms of `isa` and `v` for a row of `tiles_w` tiles. A vector covers adjacent tiles
+ * of one row, so 16 lanes on a row of 7 tiles (a 28x28 image) would compute 9 for nothing: the
+ * AVX-512 level takes the 8-lane AVX2 transforms unless its rows fill 16 lanes at least as
+ * well. */
+static bool transforms_for(ep_cpu_isa isa, const wg_variant* v, size_t tiles_w, ep_wg_input_fn* in,
                            ep_wg_output_fn* out) {
 #if defined(EP_HAVE_X86_KERNELS)
+  const bool two = v == &F2;
   if (isa == EP_ISA_AVX512 &&
       ep_divide_round_up(tiles_w, 16) * 16 <= ep_divide_round_up(tiles_w, 8) * 8) {
-    *in = ep_wg_input__avx512f;
-    *out = ep_wg_output__avx512f;
+    *in = two ? ep_wg_input2__avx512f : ep_wg_input__avx512f;
+    *out = two ? ep_wg_output2__avx512f : ep_wg_output__avx512f;
     return true;
   }
   if (isa == EP_ISA_AVX2 || isa == EP_ISA_AVX512) {
-    *in = ep_wg_input__avx2;
-    *out = ep_wg_output__avx2;
+    *in = two ? ep_wg_input2__avx2 : ep_wg_input__avx2;
+    *out = two ? ep_wg_output2__avx2 : ep_wg_output__avx2;
     return true;
   }
 #endif
   (void)isa;
+  (void)v;
   (void)tiles_w;
   (void)in;
   (void)out;
@@ -53,7 +99,7 @@ static bool transforms_for(ep_cpu_isa isa, size_t tiles_w, ep_wg_input_fn* in,
 bool ep_f32_winograd_suitable(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
   ep_wg_input_fn in;
   ep_wg_output_fn out;
-  if (!transforms_for(config->isa, 1, &in, &out) || config->gemm_strided == NULL) return false;
+  if (!transforms_for(config->isa, &F4, 1, &in, &out) || config->gemm_strided == NULL) return false;
   if (d->kernel_h != 3 || d->kernel_w != 3 || d->stride_h != 1 || d->stride_w != 1 ||
       d->dilation_h != 1 || d->dilation_w != 1 || d->groups != 1) {
     return false;
@@ -61,12 +107,11 @@ bool ep_f32_winograd_suitable(const ep_conv_desc* d, const ep_f32_gemm_config* c
   if (d->in_channels < MIN_CHANNELS || d->out_channels < MIN_CHANNELS) return false;
   /* The padded planes assume the usual "same" or "valid" padding. */
   if (d->pad_top > 2 || d->pad_left > 2) return false;
-  const size_t tiles =
-      ep_divide_round_up((size_t)d->out_h, EP_WG_M) * ep_divide_round_up((size_t)d->out_w, EP_WG_M);
-  return tiles >= MIN_TILES;
+  return variant_for(d) != NULL;
 }
 
 typedef struct wg_layout {
+  const wg_variant* v; /* NULL where the conv is not suitable */
   ep_wg_geometry g;
   size_t m_padded;    /* cout rounded up to whole A panels */
   size_t padded_rows; /* rows of a padded input plane */
@@ -76,18 +121,22 @@ typedef struct wg_layout {
 static wg_layout make_layout(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
   wg_layout l;
   memset(&l, 0, sizeof l);
+  l.v = variant_for(d);
+  if (l.v == NULL) return l;
+  const size_t m = l.v->m;
   ep_wg_geometry* g = &l.g;
   g->out_h = (size_t)d->out_h;
   g->out_w = (size_t)d->out_w;
-  g->tiles_h = ep_divide_round_up(g->out_h, EP_WG_M);
-  g->tiles_w = ep_divide_round_up(g->out_w, EP_WG_M);
+  g->tiles_h = ep_divide_round_up(g->out_h, m);
+  g->tiles_w = ep_divide_round_up(g->out_w, m);
   g->tiles = g->tiles_h * g->tiles_w;
   g->cin = (size_t)d->in_channels;
   g->cout = (size_t)d->out_channels;
-  /* Vectors of tiles read 4 columns past their last tile's patch (the split that starts one
-   * tile later), up to a whole vector of tiles past the last tile column. */
-  g->padded_w = ep_round_up(g->tiles_w, MAX_LANES) * EP_WG_M + EP_WG_M + 4;
-  l.padded_rows = g->tiles_h * EP_WG_M + 2;
+  /* Vectors of tiles read up to m + 4 columns past their last tile's start (the split that
+   * starts one tile later), up to a whole vector of tiles past the last tile column; patches
+   * reach 2 rows below the last tile. */
+  g->padded_w = ep_round_up(g->tiles_w, MAX_LANES) * m + m + 4;
+  l.padded_rows = g->tiles_h * m + 2;
   /* Room for a whole vector past the last tile, and for the microkernel's reads of a whole
    * panel; a row length that is a multiple of 1 KiB would map every row to the same cache
    * sets. */
@@ -97,58 +146,53 @@ static wg_layout make_layout(const ep_conv_desc* d, const ep_f32_gemm_config* co
   g->m_ld = g->tiles;
   g->m_stride = g->cout * g->m_ld;
   l.m_padded = ep_round_up(g->cout, config->mr);
-  l.v_floats = ep_round_up(EP_WG_POSITIONS * g->v_stride, 16);
-  l.m_floats = ep_round_up(EP_WG_POSITIONS * g->m_stride + SLACK, 16);
+  l.v_floats = ep_round_up(l.v->positions * g->v_stride, 16);
+  l.m_floats = ep_round_up(l.v->positions * g->m_stride + SLACK, 16);
   l.plane_floats = ep_round_up(l.padded_rows * g->padded_w + SLACK, 16);
   return l;
 }
 
 size_t ep_f32_winograd_packed_size(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
   const wg_layout l = make_layout(d, config);
-  return EP_WG_POSITIONS * l.m_padded * l.g.cin + l.g.cout;
+  if (l.v == NULL) return 0;
+  return l.v->positions * l.m_padded * l.g.cin + l.g.cout;
 }
-
-/* G, with the weight transform U = G g G^T done in double precision. */
-static const double G[6][3] = {
-    {1.0 / 4, 0, 0},
-    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-    {1.0 / 24, 1.0 / 12, 1.0 / 6},
-    {1.0 / 24, -1.0 / 12, 1.0 / 6},
-    {0, 0, 1},
-};
 
 void ep_f32_winograd_pack(const ep_conv_desc* d, const ep_f32_gemm_config* config, const float* w,
                           const float* bias, float* packed) {
   const wg_layout l = make_layout(d, config);
+  if (l.v == NULL) return;
   const size_t cin = l.g.cin, cout = l.g.cout, mr = config->mr;
+  const size_t alpha = l.v->alpha;
+  const double(*G)[3] = l.v->g;
   const size_t u_floats = l.m_padded * cin; /* one U_k as A panels */
-  memset(packed, 0, EP_WG_POSITIONS * u_floats * sizeof *packed);
+  memset(packed, 0, l.v->positions * u_floats * sizeof *packed);
   for (size_t co = 0; co < cout; co++) {
     for (size_t ci = 0; ci < cin; ci++) {
       const float* g = w + (co * cin + ci) * 9;
-      double gg[6][3]; /* G g */
-      for (int i = 0; i < 6; i++) {
+      double gg[EP_WG_ALPHA][3]; /* G g */
+      for (size_t i = 0; i < alpha; i++) {
         for (int j = 0; j < 3; j++) {
           gg[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
         }
       }
       /* Element (co, ci) of A panel layout: panel co / mr, k step ci, row co % mr. */
       const size_t at = (co / mr) * mr * cin + ci * mr + co % mr;
-      for (int xi = 0; xi < 6; xi++) {
-        for (int nu = 0; nu < 6; nu++) {
+      for (size_t xi = 0; xi < alpha; xi++) {
+        for (size_t nu = 0; nu < alpha; nu++) {
           const double u = gg[xi][0] * G[nu][0] + gg[xi][1] * G[nu][1] + gg[xi][2] * G[nu][2];
-          packed[(size_t)(xi * 6 + nu) * u_floats + at] = (float)u;
+          packed[(xi * alpha + nu) * u_floats + at] = (float)u;
         }
       }
     }
   }
-  float* b = packed + EP_WG_POSITIONS * u_floats;
+  float* b = packed + l.v->positions * u_floats;
   for (size_t co = 0; co < cout; co++) b[co] = d->has_bias && bias != NULL ? bias[co] : 0.0f;
 }
 
 size_t ep_f32_winograd_workspace_size(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
   const wg_layout l = make_layout(d, config);
+  if (l.v == NULL) return 0;
   /* Per worker: V and M (shared: only the first worker's share holds them) and its own plane. */
   return l.v_floats + l.m_floats + l.plane_floats;
 }
@@ -233,12 +277,13 @@ void ep_f32_winograd_run(const ep_conv_desc* d, const ep_f32_gemm_config* config
                          const float* packed, const float* x, float* y, float* workspace,
                          ep_threadpool* pool) {
   wg_job job = {.d = d, .config = config, .l = make_layout(d, config)};
-  if (!transforms_for(config->isa, job.l.g.tiles_w, &job.input, &job.output)) {
+  if (job.l.v == NULL ||
+      !transforms_for(config->isa, job.l.v, job.l.g.tiles_w, &job.input, &job.output)) {
     return; /* planned otherwise */
   }
   const ep_wg_geometry* g = &job.l.g;
   job.u = packed;
-  job.bias = packed + EP_WG_POSITIONS * job.l.m_padded * g->cin;
+  job.bias = packed + job.l.v->positions * job.l.m_padded * g->cin;
   job.v = workspace;
   job.m = workspace + job.l.v_floats;
   job.planes = job.m + job.l.m_floats;
@@ -248,7 +293,7 @@ void ep_f32_winograd_run(const ep_conv_desc* d, const ep_f32_gemm_config* config
     job.x = x + b * in_image;
     job.y = y + b * out_image;
     ep_threadpool_parallel_for(pool, g->cin, 1, input_items, &job);
-    ep_threadpool_parallel_for(pool, EP_WG_POSITIONS, 1, gemm_items, &job);
+    ep_threadpool_parallel_for(pool, job.l.v->positions, 1, gemm_items, &job);
     ep_threadpool_parallel_for(pool, g->cout, 1, output_items, &job);
   }
 }

@@ -1,4 +1,5 @@
-/* Winograd F(4x4, 3x3) convolution (internal): 3x3, stride 1, dilation 1, one group.
+/* Winograd F(4x4, 3x3) and F(2x2, 3x3) convolution (internal): 3x3, stride 1, dilation 1, one
+ * group.
  *
  * Each 4x4 block of output pixels (a tile) comes from a 6x6 input patch: with the transforms of
  * Lavin and Gray (2016), Y = A^T [(G g G^T) . (B^T d B)] A, which takes 36 multiplications per
@@ -13,8 +14,10 @@
  * one variant per ISA level with vectors; the scalar level never takes this path).
  *
  * U (weights transformed at pack time) is 36/9 = 4 times the size of the weights, and every
- * run streams all of it, so for few tiles (small images with many channels) the direct GEMM
- * wins: ep_f32_winograd_suitable decides. */
+ * run streams all of it, so for few tiles (small images with many channels) F(4x4, 3x3) loses
+ * to the direct GEMM. There F(2x2, 3x3) takes over (winograd2-impl.h): 2x2 tiles from 4x4
+ * patches, 16 GEMMs, U 16/9 the weights, 2.25 times fewer multiplications than direct (ResNet's
+ * 7x7 stage: 16 tiles, exactly one GEMM panel). ep_f32_winograd_suitable decides. */
 #ifndef EDGEPROF_KERNELS_F32_CONV_WINOGRAD_H
 #define EDGEPROF_KERNELS_F32_CONV_WINOGRAD_H
 
@@ -25,10 +28,11 @@
 #include "kernels/kernels.h"
 
 enum { EP_WG_ALPHA = 6, EP_WG_M = 4, EP_WG_POSITIONS = EP_WG_ALPHA * EP_WG_ALPHA };
+enum { EP_WG2_ALPHA = 4, EP_WG2_M = 2, EP_WG2_POSITIONS = EP_WG2_ALPHA * EP_WG2_ALPHA };
 
 /* Whether this descriptor runs faster as Winograd with `config`'s microkernels. */
 bool ep_f32_winograd_suitable(const ep_conv_desc* d, const ep_f32_gemm_config* config);
-/* Packed: 36 U matrices as A panels, then the bias (cout floats, zeros without bias). */
+/* Packed: 36 (or 16) U matrices as A panels, then the bias (cout floats, zeros without bias). */
 size_t ep_f32_winograd_packed_size(const ep_conv_desc* d, const ep_f32_gemm_config* config);
 void ep_f32_winograd_pack(const ep_conv_desc* d, const ep_f32_gemm_config* config, const float* w,
                           const float* bias, float* packed);
@@ -51,7 +55,7 @@ typedef struct ep_wg_geometry {
   size_t m_stride; /* floats between consecutive M_k (cout x m_ld) */
 } ep_wg_geometry;
 
-/* V_k[ci, t] for every tile t of input channel ci, from its padded plane xp. */
+/* V_k[ci, t] for every tile t of input channel ci, from its padded plane xp (both variants). */
 typedef void (*ep_wg_input_fn)(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
 /* Output channel co from M: Y = A^T M A + bias, clamped for ReLU/ReLU6 (other activations are
  * the caller's), written to its plane y [out_h, out_w]. */
