@@ -90,11 +90,43 @@ EP_UK_ALWAYS_INLINE void tile_store(const int nv, vf acc[MR][NV], size_t mr, siz
   }
 }
 
+/* The one-vector product of a two-vector variant (a tail of at most one vector's pixels): MR
+ * accumulators alone wait on the FMA latency (6 chains where 8 keep two FMA units busy), so even
+ * and odd k steps go to the two columns of acc and are summed at the end. */
+EP_UK_ALWAYS_INLINE void tile_product_narrow(size_t kc, const float* restrict a,
+                                             const float* restrict b, size_t ldb, vf acc[MR][NV]) {
+  _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+    acc[r][0] = vf_zero();
+    acc[r][1] = vf_zero();
+  }
+  size_t k = 0;
+  for (; k + 1 < kc; k += 2) {
+    const vf b0 = vf_load(b);
+    const vf b1 = vf_load(b + ldb);
+    _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+      acc[r][0] = vf_fmadd(vf_bcast(a + r), b0, acc[r][0]);
+      acc[r][1] = vf_fmadd(vf_bcast(a + MR + r), b1, acc[r][1]);
+    }
+    a += 2 * MR;
+    b += 2 * ldb;
+  }
+  if (k < kc) {
+    const vf b0 = vf_load(b);
+    _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+      acc[r][0] = vf_fmadd(vf_bcast(a + r), b0, acc[r][0]);
+    }
+  }
+  _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) acc[r][0] = vf_add(acc[r][0], acc[r][1]);
+}
+
 EP_UK_ALWAYS_INLINE void tile(size_t mr, size_t nr, size_t kc, const float* restrict a,
                               const float* restrict b, size_t ldb, float* restrict c, size_t ldc,
                               bool accumulate, const ep_f32_gemm_epilogue* epilogue) {
   vf acc[MR][NV];
-  if (NV > 1 && nr <= (size_t)(NV - 1) * VF_LANES) {
+  if (NV == 2 && nr <= VF_LANES) {
+    tile_product_narrow(kc, a, b, ldb, acc);
+    tile_store(1, acc, mr, nr, c, ldc, accumulate, epilogue);
+  } else if (NV > 1 && nr <= (size_t)(NV - 1) * VF_LANES) {
     /* One vector less per row, for narrow tails. */
     tile_product(NV - 1, kc, a, b, ldb, acc);
     tile_store(NV - 1, acc, mr, nr, c, ldc, accumulate, epilogue);
