@@ -1,7 +1,8 @@
 /* Convolution: picks one of three algorithms from the descriptor.
  *   depthwise (groups == in_channels): the direct kernels in f32-dwconv;
  *   1x1, stride 1, no padding: GEMM straight on NCHW, y[co, p] = W[co, ci] x[ci, p];
- *   3x3 stride 1 with enough pixels: Winograd F(4x4, 3x3) (winograd.h), at the vector levels;
+ *   3x3 stride 1 with enough pixels: Winograd F(4x4, 3x3) or, on small planes, F(2x2, 3x3)
+ *   (winograd.h), at the vector levels;
  *   anything else: im2col straight into packed GEMM panels, then GEMM.
  *
  * The GEMM paths give each worker a cell of the output (a range of output channels times a
@@ -26,7 +27,7 @@ enum {
   KC_MAX = 512,             /* k steps per block: fewer passes of partial sums through y */
   A_PANEL_BYTES = 16384,    /* ... but an A panel (mr x kc) stays within half of a 32 KiB L1 */
   WORKSPACE_FLOATS = 65536, /* 256 KiB of packed B per worker: half of a small L2 */
-  TILE_MAX = 512,           /* pixels per worker and block, so small-K layers still cut up */
+  TILE_MAX = 512,           /* pixels per tile, so small-K layers still cut up */
   ITEMS_PER_THREAD = 4,     /* images x groups per worker above which each is one item */
 };
 
@@ -47,7 +48,7 @@ typedef struct conv_plan {
   size_t m_padded;      /* cout_g rounded up to whole A panels */
   size_t pixels;        /* out_h * out_w */
   size_t kc, k_blocks;
-  size_t tile, tiles; /* pixels per tile (a multiple of nr), tiles per image and group */
+  size_t tile; /* the largest tile of pixels (a multiple of nr) the scratch holds */
 } conv_plan;
 
 static conv_plan make_plan(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
@@ -83,7 +84,6 @@ static conv_plan make_plan(const ep_conv_desc* d, const ep_f32_gemm_config* conf
   const size_t all = ep_round_up(plan.pixels, config->nr);
   if (tile > all) tile = all;
   plan.tile = tile;
-  plan.tiles = ep_divide_round_up(plan.pixels, tile);
   return plan;
 }
 
