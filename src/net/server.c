@@ -266,10 +266,12 @@ static void send_error(conn* c, uint64_t request_id, uint32_t code, const char* 
   va_end(args);
   ep_net_frame_begin(&c->out, EP_NET_ERROR, request_id);
   ep_net_put_error(&c->out, code, message);
-  if (ep_net_frame_end(&c->out) == EP_OK) send_frame(c);
+  /* Counted before the send, as answered requests are: the peer may look at the stats as
+   * soon as it has the reply. */
   pthread_mutex_lock(&c->s->lock);
   c->s->stats.errors++;
   pthread_mutex_unlock(&c->s->lock);
+  if (ep_net_frame_end(&c->out) == EP_OK) send_frame(c);
   log_line(c->s, "%s: error %u (%s): %s", c->peer, code, ep_net_error_name(code), message);
 }
 
@@ -418,11 +420,12 @@ static bool on_infer(conn* c, const ep_net_header* h) {
     send_error(c, h->request_id, EP_NET_E_INTERNAL, "%s", ep_last_error());
     return false;
   }
-  if (!send_frame(c)) return false;
+  /* Counted before the send: a client that has its result must find it counted (a reply that
+   * then fails to send still closes the connection). */
   pthread_mutex_lock(&s->lock);
   s->stats.requests++;
   pthread_mutex_unlock(&s->lock);
-  return true;
+  return send_frame(c);
 }
 
 static bool on_ping(conn* c, const ep_net_header* h) {
