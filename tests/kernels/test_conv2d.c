@@ -1,6 +1,6 @@
 /* Fast convolution (all three algorithms) against the reference: fixed corner cases and random
  * shapes, every activation, with and without bias and a fused residual input, batch 1 and 2,
- * with a NULL pool and pools of 1, 2 and 3 threads. Workspaces are allocated at exactly the
+ * with a NULL pool and pools of 1 to 4 threads. Workspaces are allocated at exactly the
  * advertised size, so ASan catches a run that uses more; outputs start as NaN, so a pixel left
  * unwritten fails the comparison. */
 #include <math.h>
@@ -12,8 +12,9 @@
 #include "test_isa.h"
 #include "test_support.h"
 
-enum { N_POOLS = 4 };
-static ep_threadpool* pools[N_POOLS]; /* NULL, 1, 2, 3 threads */
+enum { N_POOLS = 5 };
+/* NULL, 1, 2, 3 and 4 threads: 4 also splits a layer into 2 x 2 cells of channels x pixels. */
+static ep_threadpool* pools[N_POOLS];
 
 static int out_size(int in, int pad_begin, int pad_end, int kernel, int stride, int dilation) {
   return (in + pad_begin + pad_end - dilation * (kernel - 1) - 1) / stride + 1;
@@ -193,6 +194,14 @@ static const shape f2_cases[] = {
     {2, 8, 7, 7, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
 };
 
+/* Shapes whose best grid at 4 threads is 2 x 2 cells (6 channel panels and 6 pixel panels at
+ * the AVX2 level), 1x1 and im2col. */
+static const shape grid_cases[] = {
+    /* batch cin h w cout kh kw sh sw dh dw pt pl pb pr groups */
+    {1, 20, 8, 12, 36, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},
+    {1, 7, 8, 12, 36, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1},
+};
+
 static void run_all(ep_cpu_isa isa, void* ctx) {
   (void)isa;
   (void)ctx;
@@ -244,6 +253,9 @@ static void run_all(ep_cpu_isa isa, void* ctx) {
   }
   for (size_t i = 0; i < sizeof f2_cases / sizeof f2_cases[0]; i++) {
     check_conv(&rng, &f2_cases[i], true, acts[i % 5], i % 2 == 1, "winograd 2x2");
+  }
+  for (size_t i = 0; i < sizeof grid_cases / sizeof grid_cases[0]; i++) {
+    check_conv(&rng, &grid_cases[i], true, EP_ACT_RELU, i == 0, "grid");
   }
   /* A residual connection's Add fused into the convolution, through every algorithm. */
   for (size_t i = 0; i < sizeof corner_cases / sizeof corner_cases[0]; i++) {
