@@ -1,0 +1,135 @@
+/* One convolution layer on edgeprof's kernels, timed alone (a benchmark, not a test): for
+ * tuning a kernel without a whole network's noise, and for seeing what cold caches cost.
+ *
+ *   conv_layer CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] [--cold] [--runs N]
+ *
+ * A square SIZE x SIZE input, "same" padding (KERNEL / 2), bias and ReLU; --groups CIN makes
+ * it depthwise. --cold writes 64 MiB before every run, so that input, weights and output come
+ * from memory as they do inside a network. Prints the best and mean time and GFLOP/s (direct
+ * convolution FLOPs: Winograd layers can exceed the machine's peak). Built and run by
+ * bench/conv_layer.sh. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kernels/kernels.h"
+#include "runtime/threadpool.h"
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int positive(const char* s, const char* what) {
+  char* end;
+  long v = strtol(s, &end, 10);
+  if (*end != '\0' || v < 1 || v > 1 << 16) {
+    fprintf(stderr, "conv_layer: %s must be a positive integer, not '%s'\n", what, s);
+    exit(2);
+  }
+  return (int)v;
+}
+
+int main(int argc, char** argv) {
+  int args[6] = {0, 0, 0, 0, 0, 1};
+  const char* names[6] = {"CIN", "COUT", "SIZE", "KERNEL", "STRIDE", "THREADS"};
+  int n_args = 0, groups = 1, runs = 100;
+  bool cold = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--cold") == 0) {
+      cold = true;
+    } else if (strcmp(argv[i], "--groups") == 0 && i + 1 < argc) {
+      groups = positive(argv[++i], "--groups");
+    } else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
+      runs = positive(argv[++i], "--runs");
+    } else if (argv[i][0] != '-' && n_args < 6) {
+      args[n_args] = positive(argv[i], names[n_args]);
+      n_args++;
+    } else {
+      fprintf(stderr, "usage: conv_layer CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] "
+                      "[--cold] [--runs N]\n");
+      return 2;
+    }
+  }
+  if (n_args < 5) {
+    fprintf(stderr, "conv_layer: CIN COUT SIZE KERNEL STRIDE are needed (try --help)\n");
+    return 2;
+  }
+  if (args[0] % groups != 0 || args[1] % groups != 0) {
+    fprintf(stderr, "conv_layer: CIN and COUT must be multiples of --groups\n");
+    return 2;
+  }
+  const int pad = args[3] / 2, threads = args[5];
+  ep_conv_desc d = {
+      .batch = 1,
+      .in_channels = args[0],
+      .in_h = args[2],
+      .in_w = args[2],
+      .out_channels = args[1],
+      .out_h = (args[2] + 2 * pad - args[3]) / args[4] + 1,
+      .out_w = (args[2] + 2 * pad - args[3]) / args[4] + 1,
+      .kernel_h = args[3],
+      .kernel_w = args[3],
+      .stride_h = args[4],
+      .stride_w = args[4],
+      .dilation_h = 1,
+      .dilation_w = 1,
+      .pad_top = pad,
+      .pad_left = pad,
+      .groups = groups,
+      .has_bias = true,
+      .act = EP_ACT_RELU,
+  };
+  if (d.out_h < 1) {
+    fprintf(stderr, "conv_layer: the kernel is larger than the padded input\n");
+    return 2;
+  }
+  const size_t nw = (size_t)d.out_channels * (size_t)(d.in_channels / groups) * (size_t)args[3] *
+                    (size_t)args[3];
+  const size_t nx = (size_t)d.in_channels * (size_t)d.in_h * (size_t)d.in_w;
+  const size_t ny = (size_t)d.out_channels * (size_t)d.out_h * (size_t)d.out_w;
+  const size_t ws = ep_conv2d_workspace_size(&d);
+  const size_t flush_bytes = (size_t)64 << 20;
+  float* w = malloc(nw * sizeof *w);
+  float* bias = calloc((size_t)d.out_channels, sizeof *bias);
+  float* packed = aligned_alloc(64, (ep_conv2d_packed_size(&d) * sizeof(float) + 63) / 64 * 64);
+  float* work = aligned_alloc(64, ((ws * (size_t)threads + 16) * sizeof(float) + 63) / 64 * 64);
+  float* x = aligned_alloc(64, (nx * sizeof(float) + 63) / 64 * 64);
+  float* y = aligned_alloc(64, (ny * sizeof(float) + 63) / 64 * 64);
+  char* flush = cold ? malloc(flush_bytes) : NULL;
+  ep_threadpool* pool = NULL;
+  if (!w || !bias || !packed || !work || !x || !y || (cold && !flush) ||
+      ep_threadpool_create(threads, NULL, 0, &pool) != EP_OK) {
+    fprintf(stderr, "conv_layer: out of memory or threads\n");
+    return 1;
+  }
+  for (size_t i = 0; i < nw; i++) w[i] = 1e-3f * (float)(i % 7) - 3e-3f;
+  for (size_t i = 0; i < nx; i++) x[i] = 1e-3f * (float)(i % 5);
+  ep_conv2d_pack(&d, w, bias, packed);
+  ep_conv2d_run(&d, packed, x, NULL, y, work, ws, pool); /* warm-up */
+  double best = 1e30, sum = 0.0;
+  for (int r = 0; r < runs; r++) {
+    if (cold) memset(flush, r, flush_bytes);
+    const double t0 = now();
+    ep_conv2d_run(&d, packed, x, NULL, y, work, ws, pool);
+    const double t = now() - t0;
+    best = t < best ? t : best;
+    sum += t;
+  }
+  const double flops = 2.0 * (double)ny * (double)(d.in_channels / groups) * args[3] * args[3];
+  printf("conv %d -> %d, %dx%d, kernel %d, stride %d, groups %d, %d thread(s)%s: best %.3f ms "
+         "(%.1f GFLOP/s), mean %.3f ms\n",
+         d.in_channels, d.out_channels, d.in_h, d.in_w, args[3], args[4], groups, threads,
+         cold ? ", cold caches" : "", best * 1e3, flops / best * 1e-9, sum / runs * 1e3);
+  ep_threadpool_destroy(pool);
+  free(w);
+  free(bias);
+  free(packed);
+  free(work);
+  free(x);
+  free(y);
+  free(flush);
+  return 0;
+}
