@@ -564,27 +564,28 @@ typedef struct fold_entry {
   bool only;        /* no run-time importer: only constants */
   bool shape_only;  /* reads only its input's shape */
   int const_inputs; /* inputs that must be constant (-1: all) */
+  int required;     /* leading inputs that must be present (-1: all); the rest are optional */
 } fold_entry;
 
 static const fold_entry table[] = {
-    {"Constant", fold_constant, true, false, -1},
-    {"Shape", fold_shape, true, true, 0},
-    {"Size", fold_size, true, true, 0},
-    {"Gather", fold_gather, true, false, -1},
-    {"Unsqueeze", fold_view, false, false, -1},
-    {"Squeeze", fold_view, false, false, -1},
-    {"Reshape", fold_view, false, false, -1},
-    {"Flatten", fold_view, false, false, -1},
-    {"Concat", fold_concat, false, false, -1},
-    {"Expand", fold_expand, true, false, -1},
-    {"ConstantOfShape", fold_constant_of_shape, true, false, -1},
-    {"Cast", fold_cast, true, false, -1},
-    {"Slice", fold_slice, true, false, -1},
-    {"Transpose", fold_transpose, false, false, -1},
-    {"Add", fold_binary, false, false, -1},
-    {"Sub", fold_binary, false, false, -1},
-    {"Mul", fold_binary, false, false, -1},
-    {"Div", fold_binary, false, false, -1},
+    {"Constant", fold_constant, true, false, -1, 0},
+    {"Shape", fold_shape, true, true, 0, 1},
+    {"Size", fold_size, true, true, 0, 1},
+    {"Gather", fold_gather, true, false, -1, 2},
+    {"Unsqueeze", fold_view, false, false, -1, 1},
+    {"Squeeze", fold_view, false, false, -1, 1},
+    {"Reshape", fold_view, false, false, -1, 2},
+    {"Flatten", fold_view, false, false, -1, 1},
+    {"Concat", fold_concat, false, false, -1, -1},
+    {"Expand", fold_expand, true, false, -1, 2},
+    {"ConstantOfShape", fold_constant_of_shape, true, false, -1, 1},
+    {"Cast", fold_cast, true, false, -1, 1},
+    {"Slice", fold_slice, true, false, -1, 1},
+    {"Transpose", fold_transpose, false, false, -1, 1},
+    {"Add", fold_binary, false, false, -1, 2},
+    {"Sub", fold_binary, false, false, -1, 2},
+    {"Mul", fold_binary, false, false, -1, 2},
+    {"Div", fold_binary, false, false, -1, 2},
 };
 
 static const fold_entry* find_entry(const char* op) {
@@ -610,10 +611,14 @@ ep_status onnx_fold_node(onnx_imp* c, const Onnx__NodeProto* n, bool* done) {
     return EP_OK;
   }
   int k = imp_n_inputs(n);
+  const int required = e->required < 0 ? k : e->required;
+  if (k < required) return imp_bad(c, "%d inputs, %s needs %d", k, n->op_type, required);
   for (int i = 0; i < k; i++) {
     ov* v = imp_input(c, n, i);
     if (v == NULL) {
       if (n->input[i] != NULL && n->input[i][0] != '\0') return imp_bad(c, "input %d is undefined", i);
+      /* An empty name is an absent optional input; the folds read the required ones freely. */
+      if (i < required) return imp_bad(c, "input %d is missing (empty name)", i);
       continue;
     }
     if (e->shape_only) continue;

@@ -273,6 +273,21 @@ int main(void) {
   write_model("cycle.onnx", &md);
   expect("cycle.onnx", EP_ERR_FORMAT, "cycle");
 
+  /* Required inputs given as empty names (found by the fuzzer: Size read a NULL input). */
+  base_model(&md);
+  set_node(&md, 1, "Size", "", "h", NULL, "y");
+  write_model("size_empty_input.onnx", &md);
+  expect("size_empty_input.onnx", EP_ERR_FORMAT, "input 0 is missing");
+  base_model(&md);
+  set_node(&md, 1, "Shape", "", NULL, NULL, "y");
+  md.nodes[1].n_input = 1;
+  write_model("shape_empty_input.onnx", &md);
+  expect("shape_empty_input.onnx", EP_ERR_FORMAT, "Shape needs 1");
+  base_model(&md);
+  set_node(&md, 1, "Gather", "W", "", NULL, "y");
+  write_model("gather_empty_indices.onnx", &md);
+  expect("gather_empty_indices.onnx", EP_ERR_FORMAT, "Gather needs 2");
+
   /* A missing initializer, a missing input. */
   base_model(&md);
   md.g.n_initializer = 1; /* B is gone */
