@@ -92,6 +92,20 @@ void EP_WG_NAME(input)(const ep_wg_geometry* g, const float* xp, size_t ci, floa
   }
 }
 
+/* Stores the first `cols` floats (at most nvec * VF_LANES) of the vectors w at yr: the interleaved
+ * output row of a vector of tiles, cut at the image's right edge. Shared with winograd2-impl.h. */
+EP_WG_INLINE void store_tile_row(float* yr, const vf* w, int nvec, size_t cols) {
+  _Pragma("GCC unroll 4") for (int q = 0; q < nvec; q++) {
+    const size_t first = (size_t)q * VF_LANES;
+    if (first >= cols) break;
+    if (cols - first >= VF_LANES) {
+      vf_store(yr + first, w[q]);
+    } else {
+      vf_store_tail(yr + first, cols - first, w[q]);
+    }
+  }
+}
+
 void EP_WG_NAME(output)(const ep_wg_geometry* g, const float* m, size_t co, float bias,
                         ep_activation act, float* y) {
   const vf b = vf_set1(bias);
@@ -125,16 +139,7 @@ void EP_WG_NAME(output)(const ep_wg_geometry* g, const float* m, size_t co, floa
           o[j] = x;
         }
         interleave4(o, w);
-        float* yr = y + oy * g->out_w + x0;
-        _Pragma("GCC unroll 4") for (int q = 0; q < 4; q++) {
-          const size_t first = (size_t)q * VF_LANES;
-          if (first >= cols) break;
-          if (cols - first >= VF_LANES) {
-            vf_store(yr + first, w[q]);
-          } else {
-            vf_store_tail(yr + first, cols - first, w[q]);
-          }
-        }
+        store_tile_row(y + oy * g->out_w + x0, w, 4, cols);
       }
     }
   }

@@ -6,7 +6,7 @@
  * column tx starts at input column 2 tx, so a patch row is the 2 phases of a stride-2 split of
  * the row and the 2 phases of the split that starts one tile later.
  *
- * Included once per ISA variant after a vector shim and EP_WG_NAME(name). */
+ * Included once per ISA variant after winograd-impl.h, whose store_tile_row it uses. */
 #include <stddef.h>
 
 #include "kernels/f32-conv/winograd.h"
@@ -99,16 +99,7 @@ void EP_WG_NAME(output2)(const ep_wg_geometry* g, const float* m, size_t co, flo
           o[j] = x;
         }
         vf_interleave2(o[0], o[1], &w[0], &w[1]);
-        float* yr = y + oy * g->out_w + x0;
-        _Pragma("GCC unroll 2") for (int q = 0; q < 2; q++) {
-          const size_t first = (size_t)q * VF_LANES;
-          if (first >= cols) break;
-          if (cols - first >= VF_LANES) {
-            vf_store(yr + first, w[q]);
-          } else {
-            vf_store_tail(yr + first, cols - first, w[q]);
-          }
-        }
+        store_tile_row(y + oy * g->out_w + x0, w, 2, cols);
       }
     }
   }
