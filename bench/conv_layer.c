@@ -1,18 +1,21 @@
 /* One convolution layer on edgeprof's kernels, timed alone (a benchmark, not a test): for
  * tuning a kernel without a whole network's noise, and for seeing what cold caches cost.
  *
- *   conv_layer CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] [--cold] [--runs N]
+ *   conv_layer CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] [--cold] [--blocked]
+ *              [--runs N]
  *
  * A square SIZE x SIZE input, "same" padding (KERNEL / 2), bias and ReLU; --groups CIN makes
  * it depthwise. --cold writes 64 MiB before every run, so that input, weights and output come
- * from memory as they do inside a network. Prints the best and mean time and GFLOP/s (direct
- * convolution FLOPs: Winograd layers can exceed the machine's peak). Built and run by
- * bench/conv_layer.sh. */
+ * from memory as they do inside a network. --blocked runs the NCHW8c kernel of the layer: output
+ * blocked, input blocked too unless CIN is small enough for the direct kernel. Prints the best and
+ * mean time and GFLOP/s (direct convolution FLOPs: Winograd layers can exceed the machine's peak).
+ * Built and run by bench/conv_layer.sh. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "kernels/f32-nchwc/nchwc.h"
 #include "kernels/kernels.h"
 #include "runtime/threadpool.h"
 
@@ -36,10 +39,12 @@ int main(int argc, char** argv) {
   int args[6] = {0, 0, 0, 0, 0, 1};
   const char* names[6] = {"CIN", "COUT", "SIZE", "KERNEL", "STRIDE", "THREADS"};
   int n_args = 0, groups = 1, runs = 100;
-  bool cold = false;
+  bool cold = false, blocked = false;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--cold") == 0) {
       cold = true;
+    } else if (strcmp(argv[i], "--blocked") == 0) {
+      blocked = true;
     } else if (strcmp(argv[i], "--groups") == 0 && i + 1 < argc) {
       groups = positive(argv[++i], "--groups");
     } else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
@@ -48,8 +53,9 @@ int main(int argc, char** argv) {
       args[n_args] = positive(argv[i], names[n_args]);
       n_args++;
     } else {
-      fprintf(stderr, "usage: conv_layer CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] "
-                      "[--cold] [--runs N]\n");
+      fprintf(stderr,
+              "usage: conv_layer CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] "
+              "[--cold] [--blocked] [--runs N]\n");
       return 2;
     }
   }
@@ -82,12 +88,21 @@ int main(int argc, char** argv) {
       .has_bias = true,
       .act = EP_ACT_RELU,
   };
+  if (blocked) {
+    d.out_layout = EP_LAYOUT_NCHW8C;
+    d.in_layout =
+        groups == 1 && d.in_channels <= EP_NCHWC_DIRECT_MAX_CIN ? EP_LAYOUT_NCHW : EP_LAYOUT_NCHW8C;
+    if (!ep_nchwc_conv_supports(&d)) {
+      fprintf(stderr, "conv_layer: this layer has no NCHW8c kernel\n");
+      return 2;
+    }
+  }
   if (d.out_h < 1) {
     fprintf(stderr, "conv_layer: the kernel is larger than the padded input\n");
     return 2;
   }
-  const size_t nw = (size_t)d.out_channels * (size_t)(d.in_channels / groups) * (size_t)args[3] *
-                    (size_t)args[3];
+  const size_t nw =
+      (size_t)d.out_channels * (size_t)(d.in_channels / groups) * (size_t)args[3] * (size_t)args[3];
   const size_t nx = (size_t)d.in_channels * (size_t)d.in_h * (size_t)d.in_w;
   const size_t ny = (size_t)d.out_channels * (size_t)d.out_h * (size_t)d.out_w;
   const size_t ws = ep_conv2d_workspace_size(&d);
@@ -119,10 +134,11 @@ int main(int argc, char** argv) {
     sum += t;
   }
   const double flops = 2.0 * (double)ny * (double)(d.in_channels / groups) * args[3] * args[3];
-  printf("conv %d -> %d, %dx%d, kernel %d, stride %d, groups %d, %d thread(s)%s: best %.3f ms "
-         "(%.1f GFLOP/s), mean %.3f ms\n",
-         d.in_channels, d.out_channels, d.in_h, d.in_w, args[3], args[4], groups, threads,
-         cold ? ", cold caches" : "", best * 1e3, flops / best * 1e-9, sum / runs * 1e3);
+  printf(
+      "conv %d -> %d, %dx%d, kernel %d, stride %d, groups %d, %d thread(s)%s: best %.3f ms "
+      "(%.1f GFLOP/s), mean %.3f ms\n",
+      d.in_channels, d.out_channels, d.in_h, d.in_w, args[3], args[4], groups, threads,
+      cold ? ", cold caches" : "", best * 1e3, flops / best * 1e-9, sum / runs * 1e3);
   ep_threadpool_destroy(pool);
   free(w);
   free(bias);

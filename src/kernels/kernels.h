@@ -5,7 +5,9 @@
  *     single-threaded, unpacked weights;
  *   - a fast version: weights packed once at session creation (pack), a per-thread scratch size
  *     (workspace), and a run function that splits its work over the session's thread pool.
- * All tensors are float32, dense, NCHW for images; [T, N, C] for sequences.
+ * All tensors are float32, dense, NCHW for images; [T, N, C] for sequences. Convolutions may
+ * instead read or write the blocked layout NCHW8c (ep_layout, f32-nchwc/nchwc.h) where the
+ * session chose it for a tensor.
  * Kernels never allocate on the run path and never fail: descriptors are validated by the
  * graph before they get here. */
 #ifndef EDGEPROF_KERNELS_H
@@ -22,6 +24,10 @@ void ep_activation_apply(ep_activation act, float* y, size_t n);
 
 /* --- convolution (grouped, depthwise, dilated, asymmetric pads) ---------------------------- */
 
+/* Storage of an image tensor [N, C, H, W]: plain NCHW, or NCHW8c ([N, C/8, H, W, 8], C a
+ * multiple of 8; see f32-nchwc/nchwc.h). */
+typedef enum ep_layout { EP_LAYOUT_NCHW = 0, EP_LAYOUT_NCHW8C = 1 } ep_layout;
+
 typedef struct ep_conv_desc {
   int batch;
   int in_channels, in_h, in_w;
@@ -33,6 +39,7 @@ typedef struct ep_conv_desc {
   int groups;            /* in_channels and out_channels are multiples of groups */
   bool has_bias;
   ep_activation act;
+  ep_layout in_layout, out_layout; /* x and y; NCHW (0) unless the session blocked them */
 } ep_conv_desc;
 
 /* x [batch, in_channels, in_h, in_w], w [out_channels, in_channels/groups, kh, kw],

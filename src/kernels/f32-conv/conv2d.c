@@ -1,4 +1,5 @@
-/* Convolution: picks one of three algorithms from the descriptor.
+/* Convolution: picks one of the algorithms below from the descriptor.
+ *   blocked layouts (in_layout or out_layout NCHW8c): the kernels in f32-nchwc;
  *   depthwise (groups == in_channels): the direct kernels in f32-dwconv;
  *   1x1, stride 1, no padding: GEMM straight on NCHW, y[co, p] = W[co, ci] x[ci, p];
  *   3x3 stride 1 with enough pixels: Winograd F(4x4, 3x3) or, on small planes, F(2x2, 3x3)
@@ -20,6 +21,7 @@
 #include "kernels/f32-conv/winograd.h"
 #include "kernels/f32-dwconv/dwconv.h"
 #include "kernels/f32-gemm/gemm.h"
+#include "kernels/f32-nchwc/nchwc.h"
 #include "kernels/kernels.h"
 #include "runtime/threadpool.h"
 
@@ -31,7 +33,13 @@ enum {
   ITEMS_PER_THREAD = 4,     /* images x groups per worker above which each is one item */
 };
 
-typedef enum conv_kind { CONV_DEPTHWISE, CONV_WINOGRAD, CONV_GEMM_1X1, CONV_GEMM_IM2COL } conv_kind;
+typedef enum conv_kind {
+  CONV_NCHWC,
+  CONV_DEPTHWISE,
+  CONV_WINOGRAD,
+  CONV_GEMM_1X1,
+  CONV_GEMM_IM2COL
+} conv_kind;
 
 /* Floats before the weights: [0] holds the ISA level of the packing variant. 16 keeps the
  * panels 64-byte aligned. */
@@ -54,6 +62,10 @@ typedef struct conv_plan {
 static conv_plan make_plan(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
   conv_plan plan;
   memset(&plan, 0, sizeof plan);
+  if (d->in_layout != EP_LAYOUT_NCHW || d->out_layout != EP_LAYOUT_NCHW) {
+    plan.kind = CONV_NCHWC;
+    return plan;
+  }
   if (ep_f32_dwconv_supports(d)) {
     plan.kind = CONV_DEPTHWISE;
     return plan;
@@ -90,6 +102,7 @@ static conv_plan make_plan(const ep_conv_desc* d, const ep_f32_gemm_config* conf
 size_t ep_conv2d_packed_size(const ep_conv_desc* d) {
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
   const conv_plan plan = make_plan(d, config);
+  if (plan.kind == CONV_NCHWC) return HEADER + ep_nchwc_conv_packed_size(d);
   if (plan.kind == CONV_DEPTHWISE) return HEADER + ep_f32_dwconv_packed_size(d);
   if (plan.kind == CONV_WINOGRAD) return HEADER + ep_f32_winograd_packed_size(d, config);
   return HEADER + (size_t)d->groups * plan.m_padded * plan.k +
@@ -102,6 +115,10 @@ void ep_conv2d_pack(const ep_conv_desc* d, const float* w, const float* bias, fl
   memset(packed, 0, HEADER * sizeof *packed);
   packed[0] = (float)config->isa;
   packed += HEADER;
+  if (plan.kind == CONV_NCHWC) {
+    ep_nchwc_conv_pack(d, w, bias, packed);
+    return;
+  }
   if (plan.kind == CONV_DEPTHWISE) {
     ep_f32_dwconv_pack(d, w, bias, packed);
     return;
@@ -124,6 +141,7 @@ void ep_conv2d_pack(const ep_conv_desc* d, const float* w, const float* bias, fl
 size_t ep_conv2d_workspace_size(const ep_conv_desc* d) {
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
   const conv_plan plan = make_plan(d, config);
+  if (plan.kind == CONV_NCHWC) return ep_nchwc_conv_workspace_size(d);
   if (plan.kind == CONV_DEPTHWISE) return ep_f32_dwconv_workspace_size(d);
   if (plan.kind == CONV_WINOGRAD) return ep_f32_winograd_workspace_size(d, config);
   return plan.kc * plan.tile;
@@ -250,6 +268,11 @@ void ep_conv2d_run(const ep_conv_desc* d, const float* packed, const float* x,
   const ep_f32_gemm_config* config = packed_config(packed);
   packed += HEADER;
   const conv_plan plan = make_plan(d, config);
+  if (plan.kind == CONV_NCHWC) {
+    /* The session blocks no tensor of a conv with a residual (runtime/layout_plan.c). */
+    ep_nchwc_conv_run(d, packed, x, y, workspace, workspace_stride, pool);
+    return;
+  }
   const size_t y_size =
       (size_t)d->batch * (size_t)d->out_channels * (size_t)d->out_h * (size_t)d->out_w;
   if (plan.kind == CONV_DEPTHWISE || plan.kind == CONV_WINOGRAD) {

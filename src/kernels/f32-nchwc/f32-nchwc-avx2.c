@@ -1,0 +1,344 @@
+/* NCHW8c convolution loops, AVX2 + FMA (see nchwc-ukernels.h): one vector is the 8 channels of
+ * one pixel, so no loop here has a channel tail, and the only edge cases are the pixels whose
+ * window crosses the image border, which take a per-pixel path that skips the outside taps. */
+#include <stdbool.h>
+
+#include "kernels/f32-nchwc/nchwc-ukernels.h"
+#include "kernels/simd/vec-avx2.h"
+
+#define EP_NCHWC_INLINE static inline __attribute__((always_inline))
+/* Loops over accumulators must be unrolled completely, or GCC keeps the arrays on the stack. */
+#define UNROLL _Pragma("GCC unroll 8")
+
+enum {
+  BLOCK = 8,
+  PW_TILE = 6, /* pixels per pointwise tile: 6 x 2 accumulators + 2 weights + 1 broadcast */
+  DW_TILE = 4, /* pixels per depthwise step: 4 accumulators beside the 9 weights of a 3x3 */
+  DIRECT_TILE = 6,
+  /* A pointwise cell walks its pixels in chunks whose input stays in L2 while every output
+   * block pair passes over it. */
+  X_CHUNK_BYTES = 256 * 1024,
+};
+
+EP_NCHWC_INLINE bool act_in_register(ep_activation act) {
+  return act == EP_ACT_NONE || act == EP_ACT_RELU || act == EP_ACT_RELU6;
+}
+
+EP_NCHWC_INLINE vf clamp(vf acc, ep_activation act) {
+  if (act == EP_ACT_RELU || act == EP_ACT_RELU6) {
+    acc = vf_max(acc, vf_zero());
+    if (act == EP_ACT_RELU6) acc = vf_min(acc, vf_set1(6.0f));
+  }
+  return acc;
+}
+
+static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* --- pointwise --------------------------------------------------------------------------- */
+
+/* P pixels from p times NB output blocks from ob, over every input channel. */
+EP_NCHWC_INLINE void pointwise_tile(const ep_nchwc_pointwise* pw, const float* w, size_t ob,
+                                    size_t p, const int P, const int NB) {
+  vf acc[PW_TILE][2];
+  const vf b0 = vf_load(pw->bias + ob * BLOCK);
+  const vf b1 = NB == 2 ? vf_load(pw->bias + ob * BLOCK + BLOCK) : vf_zero();
+  UNROLL for (int i = 0; i < P; i++) {
+    acc[i][0] = b0;
+    acc[i][1] = b1;
+  }
+  const size_t plane = pw->pixels * BLOCK;
+  const float* xb = pw->x + p * BLOCK;
+  for (size_t cb = 0; cb < pw->cin / BLOCK; cb++, xb += plane) {
+    UNROLL for (int c = 0; c < BLOCK; c++, w += NB * BLOCK) {
+      const vf w0 = vf_load(w);
+      const vf w1 = NB == 2 ? vf_load(w + BLOCK) : vf_zero();
+      UNROLL for (int i = 0; i < P; i++) {
+        const vf xv = vf_bcast(xb + i * BLOCK + c);
+        acc[i][0] = vf_fmadd(w0, xv, acc[i][0]);
+        if (NB == 2) acc[i][1] = vf_fmadd(w1, xv, acc[i][1]);
+      }
+    }
+  }
+  float* y = pw->y + ob * plane + p * BLOCK;
+  UNROLL for (int i = 0; i < P; i++) {
+    vf_store(y + i * BLOCK, clamp(acc[i][0], pw->act));
+    if (NB == 2) vf_store(y + plane + i * BLOCK, clamp(acc[i][1], pw->act));
+  }
+  if (!act_in_register(pw->act)) {
+    ep_activation_apply(pw->act, y, (size_t)P * BLOCK);
+    if (NB == 2) ep_activation_apply(pw->act, y + plane, (size_t)P * BLOCK);
+  }
+}
+
+#define POINTWISE_TILES(NB)                                                                \
+  static void pointwise_tile_##NB(const ep_nchwc_pointwise* pw, const float* w, size_t ob, \
+                                  size_t p, size_t n) {                                    \
+    switch (n) {                                                                           \
+      case 1:                                                                              \
+        pointwise_tile(pw, w, ob, p, 1, NB);                                               \
+        break;                                                                             \
+      case 2:                                                                              \
+        pointwise_tile(pw, w, ob, p, 2, NB);                                               \
+        break;                                                                             \
+      case 3:                                                                              \
+        pointwise_tile(pw, w, ob, p, 3, NB);                                               \
+        break;                                                                             \
+      case 4:                                                                              \
+        pointwise_tile(pw, w, ob, p, 4, NB);                                               \
+        break;                                                                             \
+      case 5:                                                                              \
+        pointwise_tile(pw, w, ob, p, 5, NB);                                               \
+        break;                                                                             \
+      default:                                                                             \
+        pointwise_tile(pw, w, ob, p, PW_TILE, NB);                                         \
+        break;                                                                             \
+    }                                                                                      \
+  }
+POINTWISE_TILES(1)
+POINTWISE_TILES(2)
+
+void ep_nchwc_pointwise_cell__avx2(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1, size_t p0,
+                                   size_t p1) {
+  if (p0 >= p1 || ob0 >= ob1) return;
+  size_t chunk_max = X_CHUNK_BYTES / (pw->cin * sizeof(float)) / PW_TILE * PW_TILE;
+  if (chunk_max < 4 * PW_TILE) chunk_max = 4 * PW_TILE;
+  const size_t chunks = (p1 - p0 + chunk_max - 1) / chunk_max;
+  const size_t chunk = ((p1 - p0 + chunks - 1) / chunks + PW_TILE - 1) / PW_TILE * PW_TILE;
+  for (size_t c0 = p0; c0 < p1; c0 += chunk) {
+    const size_t c1 = min_size(p1, c0 + chunk);
+    for (size_t ob = ob0; ob < ob1; ob += 2) {
+      const float* w = pw->w + ob * BLOCK * pw->cin;
+      const bool pair = ob + 1 < ob1;
+      for (size_t p = c0; p < c1; p += PW_TILE) {
+        const size_t n = min_size(PW_TILE, c1 - p);
+        if (pair) {
+          pointwise_tile_2(pw, w, ob, p, n);
+        } else {
+          pointwise_tile_1(pw, w, ob, p, n);
+        }
+      }
+    }
+  }
+}
+
+/* --- window helpers ------------------------------------------------------------------------ */
+
+/* Taps [*lo, *hi) of a kernel of k taps (dilation d) starting at input coordinate i0 that fall
+ * inside [0, size). */
+static void valid_taps(int i0, int k, int d, int size, int* lo, int* hi) {
+  int first = i0 >= 0 ? 0 : (-i0 + d - 1) / d;
+  int last = i0 >= size ? 0 : (size - 1 - i0) / d + 1;
+  if (last > k) last = k;
+  if (first > last) first = last;
+  *lo = first;
+  *hi = last;
+}
+
+/* Output columns [*lo, *hi) whose every tap is inside the row. */
+static void interior_columns(const ep_nchwc_window* win, int* lo, int* hi) {
+  const int first = (win->pad_left + win->stride_w - 1) / win->stride_w;
+  const int reach = win->in_w - 1 + win->pad_left - (win->kernel_w - 1) * win->dilation_w;
+  int last = reach < 0 ? 0 : reach / win->stride_w + 1;
+  if (last > win->out_w) last = win->out_w;
+  *lo = first < last ? first : last;
+  *hi = last;
+}
+
+/* --- depthwise ----------------------------------------------------------------------------- */
+
+/* One output pixel with only its inside taps, rows [ky0, ky1). */
+static vf depthwise_pixel(const ep_nchwc_window* win, const float* x, const float* w, vf acc,
+                          int iy0, int ky0, int ky1, int ox) {
+  const int ix0 = ox * win->stride_w - win->pad_left;
+  int kx0, kx1;
+  valid_taps(ix0, win->kernel_w, win->dilation_w, win->in_w, &kx0, &kx1);
+  for (int ky = ky0; ky < ky1; ky++) {
+    const float* row = x + (size_t)(iy0 + ky * win->dilation_h) * (size_t)win->in_w * BLOCK;
+    for (int kx = kx0; kx < kx1; kx++) {
+      const vf xv = vf_load(row + (size_t)(ix0 + kx * win->dilation_w) * BLOCK);
+      acc = vf_fmadd(vf_load(w + (size_t)(ky * win->kernel_w + kx) * BLOCK), xv, acc);
+    }
+  }
+  return acc;
+}
+
+/* Columns [ox, hi) of a row whose three input rows all lie inside, 3x3 with dilation 1; SW is a
+ * constant after inlining, so stride 1's overlapping loads are shared between pixels. */
+EP_NCHWC_INLINE int depthwise_3x3_columns(const float* r0, const float* r1, const float* r2,
+                                          const vf k[9], vf bias, ep_activation act, float* yr,
+                                          int ox, int hi, int pad_left, const int SW) {
+  for (; ox + DW_TILE <= hi; ox += DW_TILE) {
+    const size_t base = (size_t)(ox * SW - pad_left) * BLOCK;
+    vf acc[DW_TILE];
+    UNROLL for (int j = 0; j < DW_TILE; j++) {
+      const size_t o = base + (size_t)(j * SW) * BLOCK;
+      vf a = vf_fmadd(k[0], vf_load(r0 + o), bias);
+      a = vf_fmadd(k[1], vf_load(r0 + o + BLOCK), a);
+      a = vf_fmadd(k[2], vf_load(r0 + o + 2 * BLOCK), a);
+      a = vf_fmadd(k[3], vf_load(r1 + o), a);
+      a = vf_fmadd(k[4], vf_load(r1 + o + BLOCK), a);
+      a = vf_fmadd(k[5], vf_load(r1 + o + 2 * BLOCK), a);
+      a = vf_fmadd(k[6], vf_load(r2 + o), a);
+      a = vf_fmadd(k[7], vf_load(r2 + o + BLOCK), a);
+      acc[j] = vf_fmadd(k[8], vf_load(r2 + o + 2 * BLOCK), a);
+    }
+    UNROLL for (int j = 0; j < DW_TILE; j++)
+        vf_store(yr + (size_t)(ox + j) * BLOCK, clamp(acc[j], act));
+  }
+  for (; ox < hi; ox++) {
+    const size_t o = (size_t)(ox * SW - pad_left) * BLOCK;
+    vf a = vf_fmadd(k[0], vf_load(r0 + o), bias);
+    a = vf_fmadd(k[1], vf_load(r0 + o + BLOCK), a);
+    a = vf_fmadd(k[2], vf_load(r0 + o + 2 * BLOCK), a);
+    a = vf_fmadd(k[3], vf_load(r1 + o), a);
+    a = vf_fmadd(k[4], vf_load(r1 + o + BLOCK), a);
+    a = vf_fmadd(k[5], vf_load(r1 + o + 2 * BLOCK), a);
+    a = vf_fmadd(k[6], vf_load(r2 + o), a);
+    a = vf_fmadd(k[7], vf_load(r2 + o + BLOCK), a);
+    a = vf_fmadd(k[8], vf_load(r2 + o + 2 * BLOCK), a);
+    vf_store(yr + (size_t)ox * BLOCK, clamp(a, act));
+  }
+  return ox;
+}
+
+void ep_nchwc_depthwise_rows__avx2(const ep_nchwc_window* win, const float* x, const float* w,
+                                   const float* bias, ep_activation act, float* y, int oy0,
+                                   int oy1) {
+  const size_t row_floats = (size_t)win->in_w * BLOCK;
+  const bool fast3x3 =
+      win->kernel_h == 3 && win->kernel_w == 3 && win->dilation_h == 1 && win->dilation_w == 1;
+  int lo, hi;
+  interior_columns(win, &lo, &hi);
+  vf k[9];
+  for (int t = 0; t < 9; t++) k[t] = fast3x3 ? vf_load(w + t * BLOCK) : vf_zero();
+  const vf vb = vf_load(bias);
+  for (int oy = oy0; oy < oy1; oy++) {
+    const int iy0 = oy * win->stride_h - win->pad_top;
+    int ky0, ky1;
+    valid_taps(iy0, win->kernel_h, win->dilation_h, win->in_h, &ky0, &ky1);
+    float* yr = y + (size_t)oy * (size_t)win->out_w * BLOCK;
+    int ox = 0;
+    if (fast3x3 && ky0 == 0 && ky1 == 3 && lo < hi) {
+      for (; ox < lo; ox++) {
+        vf_store(yr + (size_t)ox * BLOCK,
+                 clamp(depthwise_pixel(win, x, w, vb, iy0, 0, 3, ox), act));
+      }
+      const float* r0 = x + (size_t)iy0 * row_floats;
+      if (win->stride_w == 1) {
+        ox = depthwise_3x3_columns(r0, r0 + row_floats, r0 + 2 * row_floats, k, vb, act, yr, ox, hi,
+                                   win->pad_left, 1);
+      } else if (win->stride_w == 2) {
+        ox = depthwise_3x3_columns(r0, r0 + row_floats, r0 + 2 * row_floats, k, vb, act, yr, ox, hi,
+                                   win->pad_left, 2);
+      }
+    }
+    for (; ox < win->out_w; ox++) {
+      vf_store(yr + (size_t)ox * BLOCK,
+               clamp(depthwise_pixel(win, x, w, vb, iy0, ky0, ky1, ox), act));
+    }
+    if (!act_in_register(act)) ep_activation_apply(act, yr, (size_t)win->out_w * BLOCK);
+  }
+}
+
+/* --- direct (NCHW input) ------------------------------------------------------------------ */
+
+/* One output pixel of NB blocks with only its inside taps, rows [ky0, ky1). */
+EP_NCHWC_INLINE void direct_pixel(const ep_nchwc_window* win, int cin, const float* x,
+                                  const float* w, const float* bias, ep_activation act, float* y,
+                                  size_t y_block_stride, int iy0, int ky0, int ky1, int ox,
+                                  const int NB) {
+  const int ix0 = ox * win->stride_w - win->pad_left;
+  int kx0, kx1;
+  valid_taps(ix0, win->kernel_w, win->dilation_w, win->in_w, &kx0, &kx1);
+  const size_t plane = (size_t)win->in_h * (size_t)win->in_w;
+  vf acc0 = vf_load(bias), acc1 = NB == 2 ? vf_load(bias + BLOCK) : vf_zero();
+  for (int ic = 0; ic < cin; ic++) {
+    for (int ky = ky0; ky < ky1; ky++) {
+      const float* row =
+          x + (size_t)ic * plane + (size_t)(iy0 + ky * win->dilation_h) * (size_t)win->in_w;
+      const float* wt =
+          w + ((size_t)(ic * win->kernel_h + ky) * (size_t)win->kernel_w) * NB * BLOCK;
+      for (int kx = kx0; kx < kx1; kx++) {
+        const vf xv = vf_bcast(row + ix0 + kx * win->dilation_w);
+        acc0 = vf_fmadd(vf_load(wt + (size_t)kx * NB * BLOCK), xv, acc0);
+        if (NB == 2) acc1 = vf_fmadd(vf_load(wt + (size_t)kx * NB * BLOCK + BLOCK), xv, acc1);
+      }
+    }
+  }
+  vf_store(y + (size_t)ox * BLOCK, clamp(acc0, act));
+  if (NB == 2) vf_store(y + y_block_stride + (size_t)ox * BLOCK, clamp(acc1, act));
+}
+
+/* DIRECT_TILE interior pixels from ox, rows [ky0, ky1). */
+EP_NCHWC_INLINE void direct_tile(const ep_nchwc_window* win, int cin, const float* x,
+                                 const float* w, const float* bias, ep_activation act, float* y,
+                                 size_t y_block_stride, int iy0, int ky0, int ky1, int ox,
+                                 const int NB) {
+  const int sw = win->stride_w, kw = win->kernel_w;
+  const int ix0 = ox * sw - win->pad_left;
+  const size_t plane = (size_t)win->in_h * (size_t)win->in_w;
+  vf acc[DIRECT_TILE][2];
+  UNROLL for (int i = 0; i < DIRECT_TILE; i++) {
+    acc[i][0] = vf_load(bias);
+    acc[i][1] = NB == 2 ? vf_load(bias + BLOCK) : vf_zero();
+  }
+  for (int ic = 0; ic < cin; ic++) {
+    for (int ky = ky0; ky < ky1; ky++) {
+      const float* row =
+          x + (size_t)ic * plane + (size_t)(iy0 + ky * win->dilation_h) * (size_t)win->in_w + ix0;
+      const float* wt = w + ((size_t)(ic * win->kernel_h + ky) * (size_t)kw) * NB * BLOCK;
+      for (int kx = 0; kx < kw; kx++, wt += NB * BLOCK) {
+        const vf w0 = vf_load(wt);
+        const vf w1 = NB == 2 ? vf_load(wt + BLOCK) : vf_zero();
+        const float* xs = row + kx * win->dilation_w;
+        UNROLL for (int i = 0; i < DIRECT_TILE; i++) {
+          const vf xv = vf_bcast(xs + i * sw);
+          acc[i][0] = vf_fmadd(w0, xv, acc[i][0]);
+          if (NB == 2) acc[i][1] = vf_fmadd(w1, xv, acc[i][1]);
+        }
+      }
+    }
+  }
+  UNROLL for (int i = 0; i < DIRECT_TILE; i++) {
+    vf_store(y + (size_t)(ox + i) * BLOCK, clamp(acc[i][0], act));
+    if (NB == 2) vf_store(y + y_block_stride + (size_t)(ox + i) * BLOCK, clamp(acc[i][1], act));
+  }
+}
+
+EP_NCHWC_INLINE void direct_rows(const ep_nchwc_window* win, int cin, const float* x,
+                                 const float* w, const float* bias, ep_activation act, float* y,
+                                 size_t y_block_stride, int oy0, int oy1, const int NB) {
+  int lo, hi;
+  interior_columns(win, &lo, &hi);
+  for (int oy = oy0; oy < oy1; oy++) {
+    const int iy0 = oy * win->stride_h - win->pad_top;
+    int ky0, ky1;
+    valid_taps(iy0, win->kernel_h, win->dilation_h, win->in_h, &ky0, &ky1);
+    float* yr = y + (size_t)oy * (size_t)win->out_w * BLOCK;
+    int ox = 0;
+    for (; ox < lo; ox++) {
+      direct_pixel(win, cin, x, w, bias, act, yr, y_block_stride, iy0, ky0, ky1, ox, NB);
+    }
+    for (; ox + DIRECT_TILE <= hi; ox += DIRECT_TILE) {
+      direct_tile(win, cin, x, w, bias, act, yr, y_block_stride, iy0, ky0, ky1, ox, NB);
+    }
+    for (; ox < win->out_w; ox++) {
+      direct_pixel(win, cin, x, w, bias, act, yr, y_block_stride, iy0, ky0, ky1, ox, NB);
+    }
+    if (!act_in_register(act)) {
+      for (int j = 0; j < NB; j++) {
+        ep_activation_apply(act, yr + (size_t)j * y_block_stride, (size_t)win->out_w * BLOCK);
+      }
+    }
+  }
+}
+
+void ep_nchwc_direct_rows__avx2(const ep_nchwc_window* win, int cin, const float* x, const float* w,
+                                int nb, const float* bias, ep_activation act, float* y,
+                                size_t y_block_stride, int oy0, int oy1) {
+  if (nb == 2) {
+    direct_rows(win, cin, x, w, bias, act, y, y_block_stride, oy0, oy1, 2);
+  } else {
+    direct_rows(win, cin, x, w, bias, act, y, y_block_stride, oy0, oy1, 1);
+  }
+}

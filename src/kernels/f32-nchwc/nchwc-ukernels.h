@@ -1,0 +1,52 @@
+/* NCHW8c microkernels (internal): the vector work of f32-nchwc, between nchwc.c (packing,
+ * splitting the work over threads) and f32-nchwc-avx2.c (the loops). One vector holds the 8
+ * channels of one pixel, so these exist for AVX2 only: AVX-512's 16 lanes would need NCHW16c.
+ *
+ * Fused activations: ReLU and ReLU6 are applied in registers; sigmoid and tanh by
+ * ep_activation_apply over each stored row or tile. */
+#ifndef EDGEPROF_KERNELS_F32_NCHWC_UKERNELS_H
+#define EDGEPROF_KERNELS_F32_NCHWC_UKERNELS_H
+
+#include <stddef.h>
+
+#include "kernels/kernels.h"
+
+/* A convolution window, as in ep_conv_desc. */
+typedef struct ep_nchwc_window {
+  int in_h, in_w, out_h, out_w;
+  int kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w;
+  int pad_top, pad_left;
+} ep_nchwc_window;
+
+/* Packed pointwise and direct weights group output blocks in pairs (16 channels): a pair's
+ * weights are [taps][16], taps = cin for pointwise and cin x kh x kw for direct, and a last odd
+ * block's are [taps][8]. The pair starting at block ob (even) starts at ob * 8 * taps. */
+
+/* One image of a 1x1 convolution, output blocks [ob0, ob1) (ob0 even) times pixels [p0, p1).
+ * x [cin/8][pixels][8], y [cout/8][pixels][8], bias [cout] (zeros without one). */
+typedef struct ep_nchwc_pointwise {
+  const float* x;
+  const float* w;
+  const float* bias;
+  float* y;
+  size_t cin, cout, pixels;
+  ep_activation act;
+} ep_nchwc_pointwise;
+
+void ep_nchwc_pointwise_cell__avx2(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1, size_t p0,
+                                   size_t p1);
+
+/* Output rows [oy0, oy1) of one 8-channel block of a depthwise convolution: x [in_h][in_w][8],
+ * w [kh x kw][8], bias [8], y [out_h][out_w][8]. */
+void ep_nchwc_depthwise_rows__avx2(const ep_nchwc_window* win, const float* x, const float* w,
+                                   const float* bias, ep_activation act, float* y, int oy0,
+                                   int oy1);
+
+/* Output rows [oy0, oy1) of nb (1 or 2) output blocks of a direct convolution from an NCHW image
+ * x [cin][in_h][in_w]: w is the pair's packed weights [cin][kh][kw][nb x 8], bias [nb x 8], and
+ * block j of y is the plane y + j * y_block_stride, [out_h][out_w][8]. */
+void ep_nchwc_direct_rows__avx2(const ep_nchwc_window* win, int cin, const float* x, const float* w,
+                                int nb, const float* bias, ep_activation act, float* y,
+                                size_t y_block_stride, int oy0, int oy1);
+
+#endif /* EDGEPROF_KERNELS_F32_NCHWC_UKERNELS_H */

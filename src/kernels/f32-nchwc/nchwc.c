@@ -1,0 +1,297 @@
+/* NCHW8c convolutions: which ones exist, weight packing, and the split of the work over the
+ * pool; the loops are in f32-nchwc-avx2.c.
+ *
+ * Work split. Pointwise: each worker takes one cell of the output, a range of output block pairs
+ * times a range of pixels, chosen like the NCHW GEMM's grid (the largest cell as small as
+ * possible), so that no two workers write the same lines and there is no barrier in a layer.
+ * Depthwise and direct: output rows of one block (or block pair) are the items, and the pool
+ * hands out contiguous runs of them. */
+#include "kernels/f32-nchwc/nchwc.h"
+
+#include <string.h>
+
+#include "edgeprof/cpu.h"
+#include "kernels/f32-nchwc/nchwc-ukernels.h"
+
+enum { BLOCK = EP_NCHWC_BLOCK, PW_TILE = 6, ITEMS_PER_THREAD = 4 };
+
+typedef enum nchwc_kind { NCHWC_NONE, NCHWC_POINTWISE, NCHWC_DEPTHWISE, NCHWC_DIRECT } nchwc_kind;
+
+static nchwc_kind kind_of(const ep_conv_desc* d) {
+  const bool in_blocked = d->in_layout == EP_LAYOUT_NCHW8C;
+  const bool out_blocked = d->out_layout == EP_LAYOUT_NCHW8C;
+  if (!out_blocked || d->out_channels % BLOCK != 0 || d->batch < 1) return NCHWC_NONE;
+  if (in_blocked) {
+    if (d->in_channels % BLOCK != 0) return NCHWC_NONE;
+    if (d->groups == 1 && d->kernel_h == 1 && d->kernel_w == 1 && d->stride_h == 1 &&
+        d->stride_w == 1 && d->pad_top == 0 && d->pad_left == 0 && d->out_h == d->in_h &&
+        d->out_w == d->in_w) {
+      return NCHWC_POINTWISE;
+    }
+    if (d->groups == d->in_channels && d->out_channels == d->in_channels) return NCHWC_DEPTHWISE;
+    return NCHWC_NONE;
+  }
+  if (d->groups == 1 && d->in_channels <= EP_NCHWC_DIRECT_MAX_CIN) return NCHWC_DIRECT;
+  return NCHWC_NONE;
+}
+
+bool ep_nchwc_available(void) {
+#if defined(EP_HAVE_X86_KERNELS)
+  return ep_cpu_isa_active() == EP_ISA_AVX2;
+#else
+  return false;
+#endif
+}
+
+bool ep_nchwc_conv_supports(const ep_conv_desc* d) { return kind_of(d) != NCHWC_NONE; }
+
+/* Weight taps per output channel. */
+static size_t taps_of(const ep_conv_desc* d) {
+  return (size_t)(d->in_channels / d->groups) * (size_t)d->kernel_h * (size_t)d->kernel_w;
+}
+
+size_t ep_nchwc_conv_packed_size(const ep_conv_desc* d) {
+  return (size_t)d->out_channels * (taps_of(d) + 1);
+}
+
+void ep_nchwc_conv_pack(const ep_conv_desc* d, const float* w, const float* bias, float* packed) {
+  const size_t taps = taps_of(d);
+  const size_t cout = (size_t)d->out_channels, blocks = cout / BLOCK;
+  if (kind_of(d) == NCHWC_DEPTHWISE) {
+    /* [block][tap][8] */
+    for (size_t c = 0; c < cout; c++) {
+      for (size_t t = 0; t < taps; t++) {
+        packed[(c / BLOCK * taps + t) * BLOCK + c % BLOCK] = w[c * taps + t];
+      }
+    }
+  } else {
+    /* Block pairs [tap][16], a last odd block [tap][8] (nchwc-ukernels.h). */
+    for (size_t ob = 0; ob < blocks; ob += 2) {
+      const size_t width = (ob + 1 < blocks ? 2 : 1) * BLOCK;
+      float* dst = packed + ob * BLOCK * taps;
+      for (size_t t = 0; t < taps; t++) {
+        for (size_t j = 0; j < width; j++) dst[t * width + j] = w[(ob * BLOCK + j) * taps + t];
+      }
+    }
+  }
+  float* packed_bias = packed + cout * taps;
+  for (size_t c = 0; c < cout; c++) packed_bias[c] = d->has_bias && bias != NULL ? bias[c] : 0.0f;
+}
+
+size_t ep_nchwc_conv_workspace_size(const ep_conv_desc* d) {
+  (void)d;
+  return 0;
+}
+
+static ep_nchwc_window window_of(const ep_conv_desc* d) {
+  return (ep_nchwc_window){
+      .in_h = d->in_h,
+      .in_w = d->in_w,
+      .out_h = d->out_h,
+      .out_w = d->out_w,
+      .kernel_h = d->kernel_h,
+      .kernel_w = d->kernel_w,
+      .stride_h = d->stride_h,
+      .stride_w = d->stride_w,
+      .dilation_h = d->dilation_h,
+      .dilation_w = d->dilation_w,
+      .pad_top = d->pad_top,
+      .pad_left = d->pad_left,
+  };
+}
+
+/* --- pointwise cells ------------------------------------------------------------------------ */
+
+typedef struct pointwise_job {
+  const ep_conv_desc* d;
+  const float* packed;
+  const float* x;
+  float* y;
+  size_t cells, tm, tn;
+  size_t pairs_per_cell, pixels_per_cell;
+} pointwise_job;
+
+static void pointwise_items(void* ctx, size_t begin, size_t end, int worker) {
+  (void)worker;
+  const pointwise_job* job = ctx;
+  const ep_conv_desc* d = job->d;
+  const size_t cin = (size_t)d->in_channels, cout = (size_t)d->out_channels;
+  const size_t pixels = (size_t)d->out_h * (size_t)d->out_w, blocks = cout / BLOCK;
+  for (size_t item = begin; item < end; item++) {
+    const size_t image = item / job->cells, cell = item % job->cells;
+    const size_t ob0 = cell / job->tn * job->pairs_per_cell * 2;
+    const size_t p0 = cell % job->tn * job->pixels_per_cell;
+    const size_t ob1 =
+        ob0 + job->pairs_per_cell * 2 < blocks ? ob0 + job->pairs_per_cell * 2 : blocks;
+    const size_t p1 = p0 + job->pixels_per_cell < pixels ? p0 + job->pixels_per_cell : pixels;
+    const ep_nchwc_pointwise pw = {
+        .x = job->x + image * cin * pixels,
+        .w = job->packed,
+        .bias = job->packed + cout * cin,
+        .y = job->y + image * cout * pixels,
+        .cin = cin,
+        .cout = cout,
+        .pixels = pixels,
+        .act = d->act,
+    };
+#if defined(EP_HAVE_X86_KERNELS)
+    ep_nchwc_pointwise_cell__avx2(&pw, ob0, ob1, p0, p1);
+#else
+    (void)pw;
+#endif
+  }
+}
+
+static void run_pointwise(const ep_conv_desc* d, const float* packed, const float* x, float* y,
+                          ep_threadpool* pool) {
+  const size_t threads = (size_t)ep_threadpool_threads(pool);
+  const size_t cells = (size_t)d->batch >= ITEMS_PER_THREAD * threads ? 1 : threads;
+  const size_t pairs = ((size_t)d->out_channels / BLOCK + 1) / 2;
+  const size_t tiles = ((size_t)d->out_h * (size_t)d->out_w + PW_TILE - 1) / PW_TILE;
+  size_t best_tm = 1, best_cost = (size_t)-1;
+  /* The largest cell's pair-tiles; on a tie, split channels, which keeps pixel tiles whole. */
+  for (size_t tm = 1; tm <= cells; tm++) {
+    if (cells % tm != 0) continue;
+    const size_t tn = cells / tm;
+    const size_t cost = ((pairs + tm - 1) / tm) * ((tiles + tn - 1) / tn);
+    if (cost <= best_cost) {
+      best_cost = cost;
+      best_tm = tm;
+    }
+  }
+  const size_t tn = cells / best_tm;
+  pointwise_job job = {
+      .d = d,
+      .packed = packed,
+      .x = x,
+      .y = y,
+      .cells = cells,
+      .tm = best_tm,
+      .tn = tn,
+      .pairs_per_cell = (pairs + best_tm - 1) / best_tm,
+      .pixels_per_cell = (tiles + tn - 1) / tn * PW_TILE,
+  };
+  ep_threadpool_parallel_for(pool, (size_t)d->batch * cells, 1, pointwise_items, &job);
+}
+
+/* --- depthwise and direct rows ------------------------------------------------------------- */
+
+typedef struct rows_job {
+  const ep_conv_desc* d;
+  ep_nchwc_window win;
+  const float* packed;
+  const float* x;
+  float* y;
+  size_t groups; /* per image: blocks (depthwise) or block pairs (direct) */
+} rows_job;
+
+/* Items are (image, group, output row); a run of rows of one group is one kernel call. */
+static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
+  (void)worker;
+  const rows_job* job = ctx;
+  const ep_conv_desc* d = job->d;
+  const size_t out_h = (size_t)d->out_h;
+  const size_t in_plane = (size_t)d->in_h * (size_t)d->in_w;
+  const size_t out_plane = (size_t)d->out_h * (size_t)d->out_w * BLOCK;
+  const size_t taps = taps_of(d), cout = (size_t)d->out_channels;
+  const float* bias = job->packed + cout * taps;
+  for (size_t item = begin; item < end;) {
+    const size_t image = item / (job->groups * out_h);
+    const size_t group = item / out_h % job->groups;
+    const size_t oy0 = item % out_h;
+    size_t oy1 = oy0 + (end - item);
+    if (oy1 > out_h) oy1 = out_h;
+    item += oy1 - oy0;
+#if defined(EP_HAVE_X86_KERNELS)
+    if (d->groups == 1) {
+      const size_t ob = group * 2;
+      const int nb = ob + 1 < cout / BLOCK ? 2 : 1;
+      ep_nchwc_direct_rows__avx2(
+          &job->win, d->in_channels, job->x + image * (size_t)d->in_channels * in_plane,
+          job->packed + ob * BLOCK * taps, nb, bias + ob * BLOCK, d->act,
+          job->y + (image * cout / BLOCK + ob) * out_plane, out_plane, (int)oy0, (int)oy1);
+    } else {
+      const size_t block = image * job->groups + group;
+      ep_nchwc_depthwise_rows__avx2(&job->win, job->x + block * in_plane * BLOCK,
+                                    job->packed + group * taps * BLOCK, bias + group * BLOCK,
+                                    d->act, job->y + block * out_plane, (int)oy0, (int)oy1);
+    }
+#else
+    (void)bias;
+    (void)image;
+    (void)group;
+#endif
+  }
+}
+
+void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* x, float* y,
+                       float* workspace, size_t workspace_stride, ep_threadpool* pool) {
+  (void)workspace;
+  (void)workspace_stride;
+  const nchwc_kind kind = kind_of(d);
+  if (kind == NCHWC_POINTWISE) {
+    run_pointwise(d, packed, x, y, pool);
+    return;
+  }
+  const size_t blocks = (size_t)d->out_channels / BLOCK;
+  rows_job job = {
+      .d = d,
+      .win = window_of(d),
+      .packed = packed,
+      .x = x,
+      .y = y,
+      .groups = kind == NCHWC_DIRECT ? (blocks + 1) / 2 : blocks,
+  };
+  ep_threadpool_parallel_for(pool, (size_t)d->batch * job.groups * (size_t)d->out_h, 1, rows_items,
+                             &job);
+}
+
+/* --- pooling and conversions ---------------------------------------------------------------- */
+
+typedef struct gap_job {
+  size_t hw;
+  const float* x;
+  float* y;
+} gap_job;
+
+static void gap_blocks(void* ctx, size_t begin, size_t end, int worker) {
+  (void)worker;
+  const gap_job* job = ctx;
+  const float scale = 1.0f / (float)job->hw;
+  for (size_t block = begin; block < end; block++) {
+    const float* x = job->x + block * job->hw * BLOCK;
+    float sum[BLOCK] = {0};
+    for (size_t p = 0; p < job->hw; p++) {
+      for (int j = 0; j < BLOCK; j++) sum[j] += x[p * BLOCK + (size_t)j];
+    }
+    for (int j = 0; j < BLOCK; j++) job->y[block * BLOCK + (size_t)j] = sum[j] * scale;
+  }
+}
+
+void ep_nchwc_global_avg_pool_run(int batch, int channels, size_t hw, const float* x, float* y,
+                                  ep_threadpool* pool) {
+  gap_job job = {hw, x, y};
+  ep_threadpool_parallel_for(pool, (size_t)batch * (size_t)channels / BLOCK, 8, gap_blocks, &job);
+}
+
+void ep_nchwc_from_nchw(int batch, int channels, size_t hw, const float* x, float* y) {
+  const size_t blocks = (size_t)batch * (size_t)channels / BLOCK;
+  for (size_t b = 0; b < blocks; b++) {
+    const float* src = x + b * BLOCK * hw;
+    float* dst = y + b * BLOCK * hw;
+    for (size_t j = 0; j < BLOCK; j++) {
+      for (size_t p = 0; p < hw; p++) dst[p * BLOCK + j] = src[j * hw + p];
+    }
+  }
+}
+
+void ep_nchwc_to_nchw(int batch, int channels, size_t hw, const float* x, float* y) {
+  const size_t blocks = (size_t)batch * (size_t)channels / BLOCK;
+  for (size_t b = 0; b < blocks; b++) {
+    const float* src = x + b * BLOCK * hw;
+    float* dst = y + b * BLOCK * hw;
+    for (size_t j = 0; j < BLOCK; j++) {
+      for (size_t p = 0; p < hw; p++) dst[j * hw + p] = src[p * BLOCK + j];
+    }
+  }
+}

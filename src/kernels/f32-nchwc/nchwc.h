@@ -1,0 +1,53 @@
+/* Convolution in the blocked channel layout NCHW8c (internal; reached through ep_conv2d_*).
+ *
+ * A tensor [N, C, H, W] in NCHW8c is stored as [N, C/8, H, W, 8]: the 8 channels of one pixel
+ * are one AVX2 vector. Between two convolutions this layout needs no packing at all: a 1x1
+ * convolution broadcasts input values straight from the tensor and stores whole vectors of 8
+ * output channels, and a depthwise convolution works on 8 channels per vector with no row tails.
+ * The session decides per tensor which layout it uses (runtime/layout_plan.h); only tensors
+ * whose channel count is a multiple of EP_NCHWC_BLOCK are ever blocked, so a blocked tensor takes
+ * exactly the bytes of its NCHW form.
+ *
+ * The convolutions this module runs (ep_nchwc_conv_supports):
+ *   pointwise  1x1, stride 1, no padding, groups 1:  NCHW8c -> NCHW8c
+ *   depthwise  groups == in == out channels, any kernel, stride, padding, dilation:
+ *                                                    NCHW8c -> NCHW8c
+ *   direct     groups 1, at most EP_NCHWC_DIRECT_MAX_CIN input channels (a network's first
+ *              convolution on an image), any kernel, stride, padding, dilation:
+ *                                                    NCHW   -> NCHW8c
+ * with a bias, any fused activation, and no residual input. */
+#ifndef EDGEPROF_KERNELS_F32_NCHWC_H
+#define EDGEPROF_KERNELS_F32_NCHWC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernels/kernels.h"
+#include "runtime/threadpool.h"
+
+#define EP_NCHWC_BLOCK 8
+#define EP_NCHWC_DIRECT_MAX_CIN 8
+
+/* Whether this CPU and build have the blocked kernels (AVX2 + FMA) at the active ISA level. */
+bool ep_nchwc_available(void);
+
+/* True when the descriptor's convolution with its in_layout / out_layout is one of the above. */
+bool ep_nchwc_conv_supports(const ep_conv_desc* d);
+
+size_t ep_nchwc_conv_packed_size(const ep_conv_desc* d); /* floats */
+void ep_nchwc_conv_pack(const ep_conv_desc* d, const float* w, const float* bias, float* packed);
+size_t ep_nchwc_conv_workspace_size(const ep_conv_desc* d); /* floats per worker */
+void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* x, float* y,
+                       float* workspace, size_t workspace_stride, ep_threadpool* pool);
+
+/* Global average pooling of a blocked x [batch, channels/8, hw, 8] into y [batch, channels]
+ * (the NCHW [batch, channels, 1, 1] output). */
+void ep_nchwc_global_avg_pool_run(int batch, int channels, size_t hw, const float* x, float* y,
+                                  ep_threadpool* pool);
+
+/* Layout conversions of x [batch, channels, hw] (channels a multiple of 8); y must not overlap
+ * x. Used where a blocked tensor crosses a session's run range, and by tests. */
+void ep_nchwc_from_nchw(int batch, int channels, size_t hw, const float* x, float* y);
+void ep_nchwc_to_nchw(int batch, int channels, size_t hw, const float* x, float* y);
+
+#endif /* EDGEPROF_KERNELS_F32_NCHWC_H */

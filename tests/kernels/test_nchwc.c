@@ -1,0 +1,234 @@
+/* Blocked-layout (NCHW8c) convolutions against the reference: pointwise, depthwise and direct
+ * (NCHW input), fixed corner cases and random shapes, every activation, with and without bias,
+ * batch 1 and 2, with a NULL pool and pools of 1 to 4 threads; global average pooling and the
+ * layout conversions. Inputs are converted to the blocked layout, outputs back, and compared
+ * with ep_ref_conv2d on the plain tensors. Outputs start as NaN, so a pixel left unwritten fails.
+ * The kernels are AVX2 only: on a CPU without it the test is skipped. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgeprof/cpu.h"
+#include "kernels/f32-nchwc/nchwc.h"
+#include "kernels/kernels.h"
+#include "test_support.h"
+
+enum { N_POOLS = 5, SKIP = 77 };
+static ep_threadpool* pools[N_POOLS];
+
+static int out_size(int in, int pad_begin, int pad_end, int kernel, int stride, int dilation) {
+  return (in + pad_begin + pad_end - dilation * (kernel - 1) - 1) / stride + 1;
+}
+
+typedef struct shape {
+  int batch, cin, h, w, cout, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups;
+} shape;
+
+static ep_conv_desc desc_of(const shape* s, bool has_bias, ep_activation act) {
+  return (ep_conv_desc){
+      .batch = s->batch,
+      .in_channels = s->cin,
+      .in_h = s->h,
+      .in_w = s->w,
+      .out_channels = s->cout,
+      .out_h = out_size(s->h, s->pt, s->pb, s->kh, s->sh, s->dh),
+      .out_w = out_size(s->w, s->pl, s->pr, s->kw, s->sw, s->dw),
+      .kernel_h = s->kh,
+      .kernel_w = s->kw,
+      .stride_h = s->sh,
+      .stride_w = s->sw,
+      .dilation_h = s->dh,
+      .dilation_w = s->dw,
+      .pad_top = s->pt,
+      .pad_left = s->pl,
+      .groups = s->groups,
+      .has_bias = has_bias,
+      .act = act,
+      .in_layout =
+          s->cin <= EP_NCHWC_DIRECT_MAX_CIN && s->groups == 1 ? EP_LAYOUT_NCHW : EP_LAYOUT_NCHW8C,
+      .out_layout = EP_LAYOUT_NCHW8C,
+  };
+}
+
+static void check_conv(ep_test_rng* rng, const shape* s, bool has_bias, ep_activation act,
+                       const char* what) {
+  const ep_conv_desc d = desc_of(s, has_bias, act);
+  if (d.out_h <= 0 || d.out_w <= 0) return;
+  EP_CHECK_MSG(ep_nchwc_conv_supports(&d), "%s: %dx%dx%dx%d -> %d k %dx%d g %d not supported", what,
+               d.batch, d.in_channels, d.in_h, d.in_w, d.out_channels, d.kernel_h, d.kernel_w,
+               d.groups);
+  if (!ep_nchwc_conv_supports(&d)) return;
+  const size_t in_hw = (size_t)d.in_h * d.in_w, out_hw = (size_t)d.out_h * d.out_w;
+  const size_t nx = (size_t)d.batch * d.in_channels * in_hw;
+  const size_t nw = (size_t)d.out_channels * (d.in_channels / d.groups) * d.kernel_h * d.kernel_w;
+  const size_t ny = (size_t)d.batch * d.out_channels * out_hw;
+  float* x = malloc(nx * sizeof *x);
+  float* xb = malloc(nx * sizeof *xb);
+  float* w = malloc(nw * sizeof *w);
+  float* bias = malloc((size_t)d.out_channels * sizeof *bias);
+  float* expect = malloc(ny * sizeof *expect);
+  float* got_blocked = malloc(ny * sizeof *got_blocked);
+  float* got = malloc(ny * sizeof *got);
+  float* packed = malloc(ep_conv2d_packed_size(&d) * sizeof *packed);
+  ep_test_fill(rng, x, nx, -1.0f, 1.0f);
+  ep_test_fill(rng, w, nw, -1.0f, 1.0f);
+  ep_test_fill(rng, bias, (size_t)d.out_channels, -1.0f, 1.0f);
+  /* Error against the magnitude before the activation (all fused activations are 1-Lipschitz). */
+  ep_conv_desc plain = d;
+  plain.act = EP_ACT_NONE;
+  plain.in_layout = plain.out_layout = EP_LAYOUT_NCHW;
+  ep_ref_conv2d(&plain, x, w, has_bias ? bias : NULL, expect);
+  double scale = 1e-30;
+  for (size_t i = 0; i < ny; i++) scale = fabs(expect[i]) > scale ? fabs(expect[i]) : scale;
+  ep_ref_activation(act, ny, expect, expect);
+  if (d.in_layout == EP_LAYOUT_NCHW8C) {
+    ep_nchwc_from_nchw(d.batch, d.in_channels, in_hw, x, xb);
+  } else {
+    memcpy(xb, x, nx * sizeof *x);
+  }
+  ep_conv2d_pack(&d, w, has_bias ? bias : NULL, packed);
+  const size_t ws = ep_conv2d_workspace_size(&d);
+  for (int p = 0; p < N_POOLS; p++) {
+    const int threads = ep_threadpool_threads(pools[p]);
+    float* workspace = malloc(ws * (size_t)threads * sizeof *workspace + 1);
+    for (size_t i = 0; i < ny; i++) got_blocked[i] = NAN;
+    ep_conv2d_run(&d, packed, xb, NULL, got_blocked, workspace, ws, pools[p]);
+    ep_nchwc_to_nchw(d.batch, d.out_channels, out_hw, got_blocked, got);
+    const double diff = ep_test_max_abs_diff(got, expect, ny) / scale;
+    EP_CHECK_MSG(diff <= 1e-5,
+                 "%s: %dx%dx%dx%d -> %d, k %dx%d s %dx%d d %dx%d pad %d,%d,%d,%d g %d bias %d "
+                 "act %d, %d threads%s: rel diff %g",
+                 what, d.batch, d.in_channels, d.in_h, d.in_w, d.out_channels, d.kernel_h,
+                 d.kernel_w, d.stride_h, d.stride_w, d.dilation_h, d.dilation_w, s->pt, s->pl,
+                 s->pb, s->pr, d.groups, has_bias, (int)act, threads,
+                 pools[p] == NULL ? " (NULL pool)" : "", diff);
+    free(workspace);
+  }
+  free(x);
+  free(xb);
+  free(w);
+  free(bias);
+  free(expect);
+  free(got_blocked);
+  free(got);
+  free(packed);
+}
+
+static const shape corner_cases[] = {
+    /* batch cin h w cout kh kw sh sw dh dw pt pl pb pr groups */
+    {1, 8, 1, 1, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},      /* pointwise, one pixel */
+    {1, 16, 5, 5, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},    /* odd block count, tail of 1 */
+    {1, 32, 7, 7, 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},    /* 49 pixels */
+    {1, 512, 14, 14, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1}, /* pixel chunks (large cin) */
+    {1, 8, 23, 29, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},   /* many tiles, small cin */
+    {2, 24, 6, 5, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},     /* batch 2 pointwise */
+    {1, 8, 12, 12, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},    /* depthwise same */
+    {1, 16, 13, 11, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 16}, /* depthwise stride 2 */
+    {1, 8, 14, 14, 8, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 8},    /* depthwise TF-same stride 2 */
+    {1, 8, 12, 12, 8, 5, 5, 3, 3, 1, 1, 2, 1, 2, 2, 8},    /* depthwise 5x5 stride 3 */
+    {1, 16, 13, 11, 16, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 16}, /* depthwise dilated */
+    {1, 8, 2, 3, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},      /* depthwise, image < kernel */
+    {1, 8, 4, 4, 8, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 8},      /* pads larger than the image */
+    {1, 8, 9, 30, 8, 3, 3, 1, 2, 1, 1, 0, 1, 2, 0, 8},     /* asymmetric, mixed strides */
+    {2, 16, 7, 7, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16},   /* batch 2 depthwise */
+    {1, 3, 24, 24, 32, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1},   /* MobileNet's first conv */
+    {1, 3, 23, 23, 24, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1},   /* 7x7 stride 2 stem, odd blocks */
+    {1, 1, 9, 10, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},     /* one input channel */
+    {1, 8, 11, 13, 16, 3, 5, 1, 2, 2, 1, 2, 1, 0, 2, 1},   /* direct, 8 channels, dilated */
+    {1, 4, 3, 3, 8, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 1},      /* direct, image < kernel */
+    {2, 3, 10, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    /* batch 2 direct */
+};
+
+static void check_pool_and_conversions(ep_test_rng* rng) {
+  const int batch = 2, channels = 24;
+  const size_t hw = 37, n = (size_t)batch * channels * hw;
+  float* x = malloc(n * sizeof *x);
+  float* xb = malloc(n * sizeof *xb);
+  float* back = malloc(n * sizeof *back);
+  float expect[48], got[48];
+  ep_test_fill(rng, x, n, -1.0f, 1.0f);
+  ep_nchwc_from_nchw(batch, channels, hw, x, xb);
+  EP_CHECK(xb[(1 * hw + 5) * 8 + 2] == x[10 * hw + 5]); /* channel 10 = block 1, lane 2 */
+  ep_nchwc_to_nchw(batch, channels, hw, xb, back);
+  EP_CHECK(memcmp(back, x, n * sizeof *x) == 0);
+  ep_ref_global_avg_pool(batch, channels, (int)hw, x, expect);
+  for (int p = 0; p < N_POOLS; p++) {
+    for (int i = 0; i < 48; i++) got[i] = NAN;
+    ep_nchwc_global_avg_pool_run(batch, channels, hw, xb, got, pools[p]);
+    EP_CHECK_MSG(ep_test_max_abs_diff(got, expect, 48) <= 1e-6, "global average pool, pool %d", p);
+  }
+  free(x);
+  free(xb);
+  free(back);
+}
+
+static void check_supports(void) {
+  shape pw = {1, 16, 5, 5, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1};
+  ep_conv_desc d = desc_of(&pw, true, EP_ACT_NONE);
+  EP_CHECK(ep_nchwc_conv_supports(&d));
+  d.out_layout = EP_LAYOUT_NCHW; /* blocked input, plain output: none of the kernels */
+  EP_CHECK(!ep_nchwc_conv_supports(&d));
+  shape odd = {1, 12, 5, 5, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1};
+  d = desc_of(&odd, true, EP_ACT_NONE);
+  EP_CHECK(!ep_nchwc_conv_supports(&d)); /* 12 channels cannot be blocked */
+  shape dense3x3 = {1, 16, 5, 5, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  d = desc_of(&dense3x3, true, EP_ACT_NONE);
+  EP_CHECK(!ep_nchwc_conv_supports(&d)); /* dense 3x3 on 16 channels: NCHW algorithms */
+  shape strided = {1, 16, 6, 6, 16, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1};
+  d = desc_of(&strided, true, EP_ACT_NONE);
+  EP_CHECK(!ep_nchwc_conv_supports(&d));
+  shape multiplier = {1, 8, 6, 6, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8};
+  d = desc_of(&multiplier, true, EP_ACT_NONE);
+  EP_CHECK(!ep_nchwc_conv_supports(&d)); /* depthwise with a channel multiplier */
+}
+
+int main(void) {
+  if (!ep_cpu_isa_supported(EP_ISA_AVX2)) {
+    printf("nchwc: skipped, the blocked kernels need AVX2\n");
+    return SKIP;
+  }
+  for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
+  ep_test_rng rng = {7};
+  const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
+                                EP_ACT_TANH};
+  check_supports();
+  for (size_t i = 0; i < sizeof corner_cases / sizeof corner_cases[0]; i++) {
+    check_conv(&rng, &corner_cases[i], true, EP_ACT_NONE, "corner");
+    check_conv(&rng, &corner_cases[i], i % 2 == 0, acts[1 + i % 4], "corner");
+  }
+  for (int i = 0; i < 90; i++) {
+    shape s;
+    const int kind = i % 3; /* pointwise, depthwise, direct */
+    s.batch = ep_test_rng_int(&rng, 1, 2);
+    s.kh = ep_test_rng_int(&rng, 1, 5);
+    s.kw = ep_test_rng_int(&rng, 1, 5);
+    s.sh = ep_test_rng_int(&rng, 1, 3);
+    s.sw = ep_test_rng_int(&rng, 1, 3);
+    s.dh = ep_test_rng_int(&rng, 1, 2);
+    s.dw = ep_test_rng_int(&rng, 1, 2);
+    s.pt = ep_test_rng_int(&rng, 0, s.kh - 1);
+    s.pl = ep_test_rng_int(&rng, 0, s.kw - 1);
+    s.pb = ep_test_rng_int(&rng, 0, s.kh - 1);
+    s.pr = ep_test_rng_int(&rng, 0, s.kw - 1);
+    s.h = ep_test_rng_int(&rng, 1, 20);
+    s.w = ep_test_rng_int(&rng, 1, 20);
+    s.cout = 8 * ep_test_rng_int(&rng, 1, 5);
+    if (kind == 0) {
+      s.kh = s.kw = s.sh = s.sw = s.dh = s.dw = 1;
+      s.pt = s.pl = s.pb = s.pr = 0;
+      s.h = ep_test_rng_int(&rng, 1, 30);
+      s.cin = 8 * ep_test_rng_int(&rng, 1, 12);
+      s.groups = 1;
+    } else if (kind == 1) {
+      s.cin = s.cout;
+      s.groups = s.cin;
+    } else {
+      s.cin = ep_test_rng_int(&rng, 1, EP_NCHWC_DIRECT_MAX_CIN);
+      s.groups = 1;
+    }
+    check_conv(&rng, &s, ep_test_rng_int(&rng, 0, 1), acts[ep_test_rng_int(&rng, 0, 4)], "random");
+  }
+  check_pool_and_conversions(&rng);
+  for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);
+  return ep_test_finish();
+}
