@@ -18,6 +18,9 @@ enum {
   /* A pointwise cell walks its pixels in chunks whose input stays in L2 while every output
    * block pair passes over it. */
   X_CHUNK_BYTES = 256 * 1024,
+  /* Input blocks per pointwise k block: 64 blocks (512 channels) of a pair's weights are 32 KiB,
+   * so larger layers take two k blocks or more, with partial sums through y. */
+  KC_BLOCKS_MAX = 64,
 };
 
 EP_NCHWC_INLINE bool act_in_register(ep_activation act) {
@@ -36,19 +39,31 @@ static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
 /* --- pointwise --------------------------------------------------------------------------- */
 
-/* P pixels from p times NB output blocks from ob, over every input channel. */
+/* P pixels from p times NB output blocks from ob, over input blocks [cb0, cb1) of the pair's
+ * weights w. The first k block starts from the bias, later ones from the partial sums in y; the
+ * last one applies the activation. */
 EP_NCHWC_INLINE void pointwise_tile(const ep_nchwc_pointwise* pw, const float* w, size_t ob,
-                                    size_t p, const int P, const int NB) {
-  vf acc[PW_TILE][2];
-  const vf b0 = vf_load(pw->bias + ob * BLOCK);
-  const vf b1 = NB == 2 ? vf_load(pw->bias + ob * BLOCK + BLOCK) : vf_zero();
-  UNROLL for (int i = 0; i < P; i++) {
-    acc[i][0] = b0;
-    acc[i][1] = b1;
-  }
+                                    size_t p, size_t cb0, size_t cb1, bool first, bool last,
+                                    const int P, const int NB) {
   const size_t plane = pw->pixels * BLOCK;
-  const float* xb = pw->x + p * BLOCK;
-  for (size_t cb = 0; cb < pw->cin / BLOCK; cb++, xb += plane) {
+  float* y = pw->y + ob * plane + p * BLOCK;
+  vf acc[PW_TILE][2];
+  if (first) {
+    const vf b0 = vf_load(pw->bias + ob * BLOCK);
+    const vf b1 = NB == 2 ? vf_load(pw->bias + ob * BLOCK + BLOCK) : vf_zero();
+    UNROLL for (int i = 0; i < P; i++) {
+      acc[i][0] = b0;
+      acc[i][1] = b1;
+    }
+  } else {
+    UNROLL for (int i = 0; i < P; i++) {
+      acc[i][0] = vf_load(y + i * BLOCK);
+      acc[i][1] = NB == 2 ? vf_load(y + plane + i * BLOCK) : vf_zero();
+    }
+  }
+  const float* xb = pw->x + cb0 * plane + p * BLOCK;
+  w += cb0 * BLOCK * NB * BLOCK;
+  for (size_t cb = cb0; cb < cb1; cb++, xb += plane) {
     UNROLL for (int c = 0; c < BLOCK; c++, w += NB * BLOCK) {
       const vf w0 = vf_load(w);
       const vf w1 = NB == 2 ? vf_load(w + BLOCK) : vf_zero();
@@ -59,38 +74,33 @@ EP_NCHWC_INLINE void pointwise_tile(const ep_nchwc_pointwise* pw, const float* w
       }
     }
   }
-  float* y = pw->y + ob * plane + p * BLOCK;
+  const ep_activation act = last ? pw->act : EP_ACT_NONE;
   UNROLL for (int i = 0; i < P; i++) {
-    vf_store(y + i * BLOCK, clamp(acc[i][0], pw->act));
-    if (NB == 2) vf_store(y + plane + i * BLOCK, clamp(acc[i][1], pw->act));
+    vf_store(y + i * BLOCK, clamp(acc[i][0], act));
+    if (NB == 2) vf_store(y + plane + i * BLOCK, clamp(acc[i][1], act));
   }
-  if (!act_in_register(pw->act)) {
-    ep_activation_apply(pw->act, y, (size_t)P * BLOCK);
-    if (NB == 2) ep_activation_apply(pw->act, y + plane, (size_t)P * BLOCK);
+  if (!act_in_register(act)) {
+    ep_activation_apply(act, y, (size_t)P * BLOCK);
+    if (NB == 2) ep_activation_apply(act, y + plane, (size_t)P * BLOCK);
   }
 }
 
+#define POINTWISE_TILE_CASE(P, NB)                              \
+  case P:                                                       \
+    pointwise_tile(pw, w, ob, p, cb0, cb1, first, last, P, NB); \
+    break;
 #define POINTWISE_TILES(NB)                                                                \
   static void pointwise_tile_##NB(const ep_nchwc_pointwise* pw, const float* w, size_t ob, \
-                                  size_t p, size_t n) {                                    \
+                                  size_t p, size_t n, size_t cb0, size_t cb1, bool first,  \
+                                  bool last) {                                             \
     switch (n) {                                                                           \
-      case 1:                                                                              \
-        pointwise_tile(pw, w, ob, p, 1, NB);                                               \
-        break;                                                                             \
-      case 2:                                                                              \
-        pointwise_tile(pw, w, ob, p, 2, NB);                                               \
-        break;                                                                             \
-      case 3:                                                                              \
-        pointwise_tile(pw, w, ob, p, 3, NB);                                               \
-        break;                                                                             \
-      case 4:                                                                              \
-        pointwise_tile(pw, w, ob, p, 4, NB);                                               \
-        break;                                                                             \
-      case 5:                                                                              \
-        pointwise_tile(pw, w, ob, p, 5, NB);                                               \
-        break;                                                                             \
+      POINTWISE_TILE_CASE(1, NB)                                                           \
+      POINTWISE_TILE_CASE(2, NB)                                                           \
+      POINTWISE_TILE_CASE(3, NB)                                                           \
+      POINTWISE_TILE_CASE(4, NB)                                                           \
+      POINTWISE_TILE_CASE(5, NB)                                                           \
       default:                                                                             \
-        pointwise_tile(pw, w, ob, p, PW_TILE, NB);                                         \
+        pointwise_tile(pw, w, ob, p, cb0, cb1, first, last, PW_TILE, NB);                  \
         break;                                                                             \
     }                                                                                      \
   }
@@ -100,21 +110,29 @@ POINTWISE_TILES(2)
 void ep_nchwc_pointwise_cell__avx2(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1, size_t p0,
                                    size_t p1) {
   if (p0 >= p1 || ob0 >= ob1) return;
-  size_t chunk_max = X_CHUNK_BYTES / (pw->cin * sizeof(float)) / PW_TILE * PW_TILE;
+  /* Input blocks per k block: a pair's weights for one k block stay in half of L1. */
+  const size_t in_blocks = pw->cin / BLOCK;
+  const size_t k_blocks = (in_blocks + KC_BLOCKS_MAX - 1) / KC_BLOCKS_MAX;
+  const size_t kc = (in_blocks + k_blocks - 1) / k_blocks;
+  size_t chunk_max = X_CHUNK_BYTES / (kc * BLOCK * sizeof(float)) / PW_TILE * PW_TILE;
   if (chunk_max < 4 * PW_TILE) chunk_max = 4 * PW_TILE;
   const size_t chunks = (p1 - p0 + chunk_max - 1) / chunk_max;
   const size_t chunk = ((p1 - p0 + chunks - 1) / chunks + PW_TILE - 1) / PW_TILE * PW_TILE;
   for (size_t c0 = p0; c0 < p1; c0 += chunk) {
     const size_t c1 = min_size(p1, c0 + chunk);
-    for (size_t ob = ob0; ob < ob1; ob += 2) {
-      const float* w = pw->w + ob * BLOCK * pw->cin;
-      const bool pair = ob + 1 < ob1;
-      for (size_t p = c0; p < c1; p += PW_TILE) {
-        const size_t n = min_size(PW_TILE, c1 - p);
-        if (pair) {
-          pointwise_tile_2(pw, w, ob, p, n);
-        } else {
-          pointwise_tile_1(pw, w, ob, p, n);
+    for (size_t cb0 = 0; cb0 < in_blocks; cb0 += kc) {
+      const size_t cb1 = min_size(in_blocks, cb0 + kc);
+      const bool first = cb0 == 0, last = cb1 == in_blocks;
+      for (size_t ob = ob0; ob < ob1; ob += 2) {
+        const float* w = pw->w + ob * BLOCK * pw->cin;
+        const bool pair = ob + 1 < ob1;
+        for (size_t p = c0; p < c1; p += PW_TILE) {
+          const size_t n = min_size(PW_TILE, c1 - p);
+          if (pair) {
+            pointwise_tile_2(pw, w, ob, p, n, cb0, cb1, first, last);
+          } else {
+            pointwise_tile_1(pw, w, ob, p, n, cb0, cb1, first, last);
+          }
         }
       }
     }
