@@ -39,7 +39,11 @@ const ep_graph* ep_session_graph(const ep_session* session);
 int ep_session_threads(const ep_session* session);
 
 /* Buffer of any non-constant tensor (graph inputs, activations, outputs): write inputs of a
- * run range there and read its results. Valid for the session's lifetime; numel floats. */
+ * run range there and read its results. Valid for the session's lifetime; numel floats.
+ * Graph inputs and outputs, and the tensors crossing the cut at either end of the last range
+ * run (ep_graph_cut_tensors), are in the graph's plain layout (NCHW for images). Other
+ * intermediate tensors may be in the session's internal layout (the blocked NCHW8c, see
+ * docs/architecture.md, "Tensor layouts"): their contents are not meant for callers. */
 float* ep_session_tensor_data(ep_session* session, int tensor);
 
 /* Copies `count` floats (must equal the tensor's numel) into the i-th graph input. */
@@ -52,7 +56,9 @@ ep_status ep_session_get_output(ep_session* session, int output_index, float* da
 /* Runs every node. */
 ep_status ep_session_run(ep_session* session);
 /* Runs nodes [first, end). Tensors crossing the cut at `first` (ep_graph_cut_tensors) must
- * hold their values, either from an earlier range of this session or written by the caller. */
+ * hold their values in NCHW, either from an earlier range of this session or written by the
+ * caller; after the run, those crossing the cut at `end` are NCHW too. (The session converts
+ * its blocked tensors among them in place at both ends: a small copy per tensor.) */
 ep_status ep_session_run_range(ep_session* session, int first, int end);
 
 /* Per-node timing hook; NULL turns it off (then the hot path has no timer calls). */
@@ -61,7 +67,8 @@ void ep_session_set_node_callback(ep_session* session, ep_node_callback callback
 typedef struct ep_session_memory {
   size_t weight_bytes;  /* packed weights and other per-session constants */
   size_t arena_bytes;   /* planned activation arena */
-  size_t scratch_bytes; /* per-thread kernel workspace */
+  size_t scratch_bytes; /* kernel workspace of every thread, and the layout buffer of
+                         * ep_session_run_range */
 } ep_session_memory;
 
 void ep_session_memory_get(const ep_session* session, ep_session_memory* memory_out);

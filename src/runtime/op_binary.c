@@ -12,7 +12,9 @@ typedef struct binary_state {
   ep_broadcast_desc desc;
 } binary_state;
 
-static ep_status binary_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status binary_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                                op_prepared* p) {
+  (void)layouts;
   binary_state* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
   const ep_shape* a = ep_node_input_shape(g, node, 0);

@@ -11,7 +11,7 @@ static bool has_input(const ep_node* node, int i) {
   return node->n_inputs > i && node->inputs[i] != EP_TENSOR_ABSENT;
 }
 
-static ep_conv_desc conv_desc(const ep_graph* g, const ep_node* node) {
+ep_conv_desc ep_op_conv_desc(const ep_graph* g, const ep_node* node, const ep_layout* layouts) {
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   const ep_shape* y = ep_node_output_shape(g, node, 0);
   const ep_attrs* a = &node->attrs;
@@ -34,6 +34,8 @@ static ep_conv_desc conv_desc(const ep_graph* g, const ep_node* node) {
       .groups = attr_or_one(a->group),
       .has_bias = has_input(node, 2),
       .act = a->act,
+      .in_layout = layouts != NULL ? layouts[node->inputs[0]] : EP_LAYOUT_NCHW,
+      .out_layout = layouts != NULL ? layouts[node->outputs[0]] : EP_LAYOUT_NCHW,
   };
   return d;
 }
@@ -43,7 +45,8 @@ typedef struct conv_state {
   float* packed;
 } conv_state;
 
-static ep_status conv_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status conv_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                              op_prepared* p) {
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   if (x->rank != 4) {
     return ep_error(EP_ERR_UNSUPPORTED, "node %s: only 2-D convolutions (4-D input) are supported",
@@ -51,7 +54,7 @@ static ep_status conv_prepare(const ep_graph* g, const ep_node* node, op_prepare
   }
   conv_state* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
-  s->desc = conv_desc(g, node);
+  s->desc = ep_op_conv_desc(g, node, layouts);
   size_t floats = ep_conv2d_packed_size(&s->desc);
   s->packed = ep_aligned_alloc(floats * sizeof(float));
   if (s->packed == NULL) {
@@ -83,7 +86,9 @@ typedef struct fc_state {
   float* packed;
 } fc_state;
 
-static ep_status fc_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status fc_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                            op_prepared* p) {
+  (void)layouts;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   const ep_shape* w = ep_node_input_shape(g, node, 1);
   fc_state* s = calloc(1, sizeof *s);
@@ -123,7 +128,9 @@ typedef struct lstm_state {
   float* packed;
 } lstm_state;
 
-static ep_status lstm_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status lstm_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                              op_prepared* p) {
+  (void)layouts;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   lstm_state* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);

@@ -55,7 +55,9 @@ static ep_status pack_weights(gemm_state* s, const ep_node* node, const float* b
   return EP_OK;
 }
 
-static ep_status gemm_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status gemm_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                              op_prepared* p) {
+  (void)layouts;
   const ep_shape* y = ep_node_output_shape(g, node, 0);
   const ep_attrs* a = &node->attrs;
   ep_status status = EP_OK;
@@ -191,7 +193,9 @@ static void gemm_run(const void* state, const ep_node* node, const ep_graph* g, 
 
 /* --- MatMul -------------------------------------------------------------------------------- */
 
-static ep_status matmul_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status matmul_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                                op_prepared* p) {
+  (void)layouts;
   const ep_shape* sa = ep_node_input_shape(g, node, 0);
   const ep_shape* sb = ep_node_input_shape(g, node, 1);
   gemm_state* s = calloc(1, sizeof *s);

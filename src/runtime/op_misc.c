@@ -3,24 +3,47 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "kernels/f32-nchwc/nchwc.h"
 #include "kernels/kernels.h"
 #include "runtime/ops.h"
 
-/* --- global average pooling ---------------------------------------------------------------- */
-
-static ep_status no_state(const ep_graph* g, const ep_node* node, op_prepared* p) {
+/* For the ops that need nothing prepared: activations and views. */
+static ep_status no_state(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                          op_prepared* p) {
   (void)g;
   (void)node;
+  (void)layouts;
   p->state = NULL;
+  return EP_OK;
+}
+
+/* --- global average pooling ---------------------------------------------------------------- */
+
+typedef struct global_avg_pool_state {
+  bool blocked; /* x is NCHW8c (the output of a blocked convolution); y is always NCHW */
+} global_avg_pool_state;
+
+static ep_status global_avg_pool_prepare(const ep_graph* g, const ep_node* node,
+                                         const ep_layout* layouts, op_prepared* p) {
+  (void)g;
+  global_avg_pool_state* s = calloc(1, sizeof *s);
+  if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
+  s->blocked = layouts != NULL && layouts[node->inputs[0]] == EP_LAYOUT_NCHW8C;
+  p->state = s;
   return EP_OK;
 }
 
 static void global_avg_pool_run(const void* state, const ep_node* node, const ep_graph* g,
                                 const op_io* io) {
-  (void)state;
+  const global_avg_pool_state* s = state;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   int64_t hw = 1;
   for (int i = 2; i < x->rank; i++) hw *= x->dims[i];
+  if (s->blocked) {
+    ep_nchwc_global_avg_pool_run((int)x->dims[0], (int)x->dims[1], (size_t)hw, io->in[0],
+                                 io->out[0], io->pool);
+    return;
+  }
   ep_global_avg_pool_run((int)x->dims[0], (int)x->dims[1], (int)hw, io->in[0], io->out[0],
                          io->pool);
 }
@@ -33,7 +56,9 @@ typedef struct batch_norm_state {
   float* scale_shift; /* [2 * channels] */
 } batch_norm_state;
 
-static ep_status batch_norm_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status batch_norm_prepare(const ep_graph* g, const ep_node* node,
+                                    const ep_layout* layouts, op_prepared* p) {
+  (void)layouts;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   batch_norm_state* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
@@ -118,7 +143,9 @@ static void activation_run(const void* state, const ep_node* node, const ep_grap
 
 enum { MAX_CONCAT_INPUTS = 64 };
 
-static ep_status concat_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status concat_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                                op_prepared* p) {
+  (void)layouts;
   (void)g;
   if (node->n_inputs > MAX_CONCAT_INPUTS) {
     return ep_error(EP_ERR_UNSUPPORTED, "node %s: concat of more than %d inputs", node->name,
@@ -144,7 +171,7 @@ static void concat_run(const void* state, const ep_node* node, const ep_graph* g
   ep_concat_run(outer, node->n_inputs, io->in, inner, io->out[0], io->pool);
 }
 
-const op_kernel ep_op_global_avg_pool = {no_state, global_avg_pool_run, NULL, 0};
+const op_kernel ep_op_global_avg_pool = {global_avg_pool_prepare, global_avg_pool_run, NULL, 0};
 const op_kernel ep_op_batch_norm = {batch_norm_prepare, batch_norm_run, batch_norm_destroy, 0};
 const op_kernel ep_op_activation = {no_state, activation_run, NULL, 0};
 const op_kernel ep_op_concat = {concat_prepare, concat_run, NULL, 0};

@@ -9,7 +9,9 @@ typedef struct softmax_state {
   size_t outer, n, inner;
 } softmax_state;
 
-static ep_status softmax_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status softmax_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                                 op_prepared* p) {
+  (void)layouts;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   softmax_state* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
@@ -37,7 +39,9 @@ static void softmax_run(const void* state, const ep_node* node, const ep_graph* 
                       io->out[0], io->pool);
 }
 
-static ep_status lrn_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status lrn_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                             op_prepared* p) {
+  (void)layouts;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   ep_lrn_desc* d = calloc(1, sizeof *d);
   if (d == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);

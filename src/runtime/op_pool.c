@@ -22,7 +22,9 @@ static bool windows_inside(int in, int out, int kernel, int stride, int pad_begi
   return (int64_t)(out - 1) * stride + kernel <= (int64_t)in + pad_begin + pad_end;
 }
 
-static ep_status pool_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status pool_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                              op_prepared* p) {
+  (void)layouts;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   const ep_shape* y = ep_node_output_shape(g, node, 0);
   const ep_attrs* a = &node->attrs;
@@ -95,7 +97,9 @@ static void pool_run(const void* state, const ep_node* node, const ep_graph* g, 
   }
 }
 
-static ep_status global_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status global_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                                op_prepared* p) {
+  (void)layouts;
   (void)g;
   (void)node;
   p->state = NULL;

@@ -35,13 +35,14 @@ static const float* input(const op_io* io, const ep_node* node, int i) {
   return i < node->n_inputs ? io->in[i] : NULL; /* NULL when absent too */
 }
 
-static ep_status rnn_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status rnn_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                             op_prepared* p) {
   rnn_state* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
   const ep_shape* w = ep_node_input_shape(g, node, IN_W);
   if (node->op == EP_OP_LSTM && w->rank == 2) {
     op_prepared inner = {0};
-    ep_status status = ep_op_lstm.prepare(g, node, &inner);
+    ep_status status = ep_op_lstm.prepare(g, node, layouts, &inner);
     if (status != EP_OK) {
       free(s);
       return status;

@@ -2,7 +2,9 @@
 #include "kernels/tensor_ops.h"
 #include "runtime/ops.h"
 
-static ep_status unary_prepare(const ep_graph* g, const ep_node* node, op_prepared* p) {
+static ep_status unary_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                               op_prepared* p) {
+  (void)layouts;
   (void)g;
   (void)node;
   p->state = NULL;

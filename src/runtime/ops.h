@@ -1,14 +1,16 @@
 /* Binding of graph nodes to kernels: one op_kernel per ep_op.
  *
  * prepare runs once per session: it validates what the kernel needs, packs weights and reports
- * the per-thread scratch the node needs. run executes the node with the session's buffers and
- * pool; it cannot fail. */
+ * the per-thread scratch the node needs. It gets the session's layout of every tensor
+ * (runtime/layout_plan.h): only convolutions and global average pooling ever see a blocked one.
+ * run executes the node with the session's buffers and pool; it cannot fail. */
 #ifndef EDGEPROF_RUNTIME_OPS_H
 #define EDGEPROF_RUNTIME_OPS_H
 
 #include <stddef.h>
 
 #include "edgeprof/graph.h"
+#include "kernels/kernels.h"
 #include "runtime/threadpool.h"
 
 typedef struct op_io {
@@ -26,7 +28,9 @@ typedef struct op_prepared {
 } op_prepared;
 
 typedef struct op_kernel {
-  ep_status (*prepare)(const ep_graph* graph, const ep_node* node, op_prepared* prepared);
+  /* layouts: one per tensor of the graph, indexed by tensor id */
+  ep_status (*prepare)(const ep_graph* graph, const ep_node* node, const ep_layout* layouts,
+                       op_prepared* prepared);
   void (*run)(const void* state, const ep_node* node, const ep_graph* graph, const op_io* io);
   void (*destroy)(void* state); /* optional: NULL means free(state) */
   /* True when the output is a view of input 0 (reshape, flatten): no copy, no run. */
@@ -44,5 +48,9 @@ void* ep_aligned_alloc(size_t bytes);
 /* Shape helpers shared by the op bindings. */
 const ep_shape* ep_node_input_shape(const ep_graph* graph, const ep_node* node, int i);
 const ep_shape* ep_node_output_shape(const ep_graph* graph, const ep_node* node, int i);
+
+/* The kernel descriptor of a convolution node (4-D input), with x's and y's layouts taken from
+ * `layouts` (per tensor; NULL means all NCHW). Shared by the conv binding and the layout plan. */
+ep_conv_desc ep_op_conv_desc(const ep_graph* graph, const ep_node* node, const ep_layout* layouts);
 
 #endif /* EDGEPROF_RUNTIME_OPS_H */

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "edgeprof/platform.h"
+#include "kernels/f32-nchwc/nchwc.h"
+#include "runtime/layout_plan.h"
 #include "runtime/memory_plan.h"
 #include "runtime/ops.h"
 #include "runtime/threadpool.h"
@@ -25,6 +27,13 @@ struct ep_session {
   float* arena;
   size_t arena_bytes;
   float** tensor_ptr; /* per tensor; constants point into the graph */
+  ep_layout* layout;  /* per tensor (runtime/layout_plan.h) */
+  /* Where a range starts or ends between blocked tensors' producer and reader, those tensors
+   * are converted in place, 8 channels at a time, through this buffer (the largest 8-channel
+   * block of a blocked tensor); NULL if none. */
+  float* layout_scratch;
+  size_t layout_scratch_floats;
+  int* cut_ids; /* ep_graph_cut_tensors' list, sized for every tensor; NULL if none blocked */
   node_exec* nodes;
   int n_nodes;
   float* workspace;
@@ -129,6 +138,27 @@ cleanup:
   return status;
 }
 
+static ep_status plan_layouts(ep_session* s) {
+  const ep_graph* g = s->graph;
+  int n_tensors = ep_graph_tensor_count(g);
+  ep_status status = ep_layout_plan(g, s->layout);
+  if (status != EP_OK) return status;
+  for (int t = 0; t < n_tensors; t++) {
+    if (s->layout[t] != EP_LAYOUT_NCHW8C) continue;
+    const ep_shape* shape = &ep_graph_tensor(g, t)->shape;
+    size_t block = (size_t)(EP_NCHWC_BLOCK * shape->dims[2] * shape->dims[3]);
+    if (block > s->layout_scratch_floats) s->layout_scratch_floats = block;
+  }
+  if (s->layout_scratch_floats == 0) return EP_OK;
+  s->layout_scratch = ep_aligned_alloc(s->layout_scratch_floats * sizeof(float));
+  s->cut_ids = malloc((size_t)n_tensors * sizeof *s->cut_ids);
+  if (s->layout_scratch == NULL || s->cut_ids == NULL) {
+    return ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory for a %zu-byte layout buffer",
+                    s->layout_scratch_floats * sizeof(float));
+  }
+  return EP_OK;
+}
+
 static ep_status prepare_nodes(ep_session* s) {
   const ep_graph* g = s->graph;
   size_t max_workspace = 0;
@@ -145,7 +175,7 @@ static ep_status prepare_nodes(ep_session* s) {
       e->in[k] = node->inputs[k] >= 0 ? s->tensor_ptr[node->inputs[k]] : NULL; /* absent */
     }
     for (int k = 0; k < node->n_outputs; k++) e->out[k] = s->tensor_ptr[node->outputs[k]];
-    ep_status status = e->kernel->prepare(g, node, &e->prepared);
+    ep_status status = e->kernel->prepare(g, node, s->layout, &e->prepared);
     if (status != EP_OK) return status;
     s->packed_bytes += e->prepared.packed_bytes;
     if (e->prepared.workspace_floats > max_workspace) max_workspace = e->prepared.workspace_floats;
@@ -189,12 +219,15 @@ ep_status ep_session_create(const ep_graph* graph, const ep_session_options* opt
   s->threads = threads;
   s->n_nodes = ep_graph_node_count(graph);
   s->tensor_ptr = calloc((size_t)ep_graph_tensor_count(graph) + 1, sizeof *s->tensor_ptr);
+  s->layout = calloc((size_t)ep_graph_tensor_count(graph) + 1, sizeof *s->layout);
   s->nodes = calloc((size_t)s->n_nodes + 1, sizeof *s->nodes);
-  if (s->tensor_ptr == NULL || s->nodes == NULL) {
+  if (s->tensor_ptr == NULL || s->layout == NULL || s->nodes == NULL) {
     status = ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory for a session");
     goto cleanup;
   }
   status = plan_arena(s);
+  if (status != EP_OK) goto cleanup;
+  status = plan_layouts(s);
   if (status != EP_OK) goto cleanup;
   status = prepare_nodes(s);
   if (status != EP_OK) goto cleanup;
@@ -225,6 +258,9 @@ void ep_session_destroy(ep_session* s) {
   }
   free(s->nodes);
   free(s->tensor_ptr);
+  free(s->layout);
+  free(s->layout_scratch);
+  free(s->cut_ids);
   free(s->arena);
   free(s->workspace);
   free(s);
@@ -282,20 +318,49 @@ static void run_node(ep_session* s, int i) {
   e->kernel->run(e->prepared.state, ep_graph_node(s->graph, i), s->graph, &io);
 }
 
+/* Converts the blocked tensors crossing the cut at k, in place: to NCHW8c before a range starts
+ * there, back to NCHW after one ends there. The cut tensors of a whole run are the graph's
+ * inputs and outputs, never blocked, so ep_session_run converts nothing. */
+static void convert_cut(ep_session* s, int k, bool to_blocked) {
+  if (s->cut_ids == NULL) return;
+  const ep_graph* g = s->graph;
+  int n = ep_graph_cut_tensors(g, k, s->cut_ids, ep_graph_tensor_count(g));
+  for (int i = 0; i < n; i++) {
+    int t = s->cut_ids[i];
+    if (s->layout[t] != EP_LAYOUT_NCHW8C) continue;
+    /* 8 channels of NCHW and one block of NCHW8c occupy the same floats: convert each block's
+     * range on its own. */
+    const ep_shape* shape = &ep_graph_tensor(g, t)->shape;
+    size_t hw = (size_t)(shape->dims[2] * shape->dims[3]);
+    size_t blocks = (size_t)(shape->dims[0] * shape->dims[1]) / EP_NCHWC_BLOCK;
+    for (size_t b = 0; b < blocks; b++) {
+      float* data = s->tensor_ptr[t] + b * EP_NCHWC_BLOCK * hw;
+      memcpy(s->layout_scratch, data, EP_NCHWC_BLOCK * hw * sizeof(float));
+      if (to_blocked) {
+        ep_nchwc_from_nchw(1, EP_NCHWC_BLOCK, hw, s->layout_scratch, data);
+      } else {
+        ep_nchwc_to_nchw(1, EP_NCHWC_BLOCK, hw, s->layout_scratch, data);
+      }
+    }
+  }
+}
+
 ep_status ep_session_run_range(ep_session* s, int first, int end) {
   if (first < 0 || end > s->n_nodes || first > end) {
     return ep_error(EP_ERR_INVALID_ARGUMENT, "node range [%d, %d) is outside [0, %d]", first, end,
                     s->n_nodes);
   }
+  if (first > 0) convert_cut(s, first, true);
   if (s->callback == NULL) {
     for (int i = first; i < end; i++) run_node(s, i);
-    return EP_OK;
+  } else {
+    for (int i = first; i < end; i++) {
+      double start = ep_now();
+      run_node(s, i);
+      s->callback(s->callback_user, i, ep_now() - start);
+    }
   }
-  for (int i = first; i < end; i++) {
-    double start = ep_now();
-    run_node(s, i);
-    s->callback(s->callback_user, i, ep_now() - start);
-  }
+  if (end < s->n_nodes) convert_cut(s, end, false);
   return EP_OK;
 }
 
@@ -309,5 +374,11 @@ void ep_session_set_node_callback(ep_session* s, ep_node_callback callback, void
 void ep_session_memory_get(const ep_session* s, ep_session_memory* memory_out) {
   memory_out->weight_bytes = s->packed_bytes;
   memory_out->arena_bytes = s->arena_bytes;
-  memory_out->scratch_bytes = s->workspace_stride * (size_t)s->threads * sizeof(float);
+  memory_out->scratch_bytes =
+      (s->workspace_stride * (size_t)s->threads + s->layout_scratch_floats) * sizeof(float);
+}
+
+ep_layout ep_session_tensor_layout(const ep_session* s, int tensor) {
+  if (tensor < 0 || tensor >= ep_graph_tensor_count(s->graph)) return EP_LAYOUT_NCHW;
+  return s->layout[tensor];
 }

@@ -1,0 +1,32 @@
+/* The layout of every tensor of a session: plain NCHW, or the blocked NCHW8c of the f32-nchwc
+ * kernels (kernels/f32-nchwc/nchwc.h).
+ *
+ * A tensor is blocked only where no packing is needed around it: an activation produced by a
+ * convolution (no residual input), with a channel count a multiple of EP_NCHWC_BLOCK, and read
+ * only as input 0 of convolutions (no residual input) or of global average pooling. Then every
+ * convolution touching a blocked tensor must be one that ep_nchwc_conv_supports; where one is
+ * not, the plan unblocks its output (when only the output is blocked) or its input, and repeats
+ * until nothing changes. Graph inputs, outputs and constants are always NCHW, and so is every
+ * view, so a caller only sees a blocked tensor in the middle of a run (see ep_session_run_range
+ * for the tensors at a range's ends).
+ *
+ * EDGEPROF_LAYOUT in the environment, read on each call (at session creation): `nchw` keeps
+ * every tensor NCHW; `auto` (the default) and any other value block where the above allows.
+ * Everything stays NCHW where the blocked kernels are not available at the active ISA level
+ * (ep_nchwc_available). */
+#ifndef EDGEPROF_RUNTIME_LAYOUT_PLAN_H
+#define EDGEPROF_RUNTIME_LAYOUT_PLAN_H
+
+#include "edgeprof/graph.h"
+#include "edgeprof/session.h"
+#include "edgeprof/status.h"
+#include "kernels/kernels.h"
+
+/* Fills tensor_layout[t] for every tensor t of the finalized graph (ep_graph_tensor_count
+ * entries). Fails only when out of memory; tensor_layout is then all NCHW. */
+ep_status ep_layout_plan(const ep_graph* graph, ep_layout* tensor_layout);
+
+/* The layout the session chose for a tensor (for tests); NCHW for an id out of range. */
+ep_layout ep_session_tensor_layout(const ep_session* session, int tensor);
+
+#endif /* EDGEPROF_RUNTIME_LAYOUT_PLAN_H */

@@ -1,0 +1,148 @@
+/* Blocked tensors never leak out of a run range: MobileNet v1 in a session that blocks its
+ * convolution outputs (NCHW8c) and in one made with EDGEPROF_LAYOUT=nchw, run to every cut k.
+ * The tensors crossing the cut read the same in both (NCHW, 1e-4 relative); finishing the run
+ * from there gives the whole run's output exactly, and so does it from the NCHW session's
+ * tensors to 1e-4 (what a server does with an edge's upload). An empty range changes nothing.
+ * Runs at the avx2 level (forced on CPUs with AVX-512); skips (77) where the blocked kernels are
+ * not available. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgeprof/cpu.h"
+#include "edgeprof/session.h"
+#include "edgeprof/zoo.h"
+#include "kernels/f32-nchwc/nchwc.h"
+#include "runtime/layout_plan.h"
+#include "test_support.h"
+
+typedef struct model {
+  ep_graph* g;
+  int n_nodes;
+  size_t n_in, n_out;
+  float *input, *whole, *out;
+  int* cut; /* cut tensor ids, room for all */
+} model;
+
+static int blocked_count(const ep_session* s) {
+  int count = 0;
+  for (int t = 0; t < ep_graph_tensor_count(ep_session_graph(s)); t++) {
+    count += ep_session_tensor_layout(s, t) == EP_LAYOUT_NCHW8C;
+  }
+  return count;
+}
+
+static size_t numel(const ep_graph* g, int t) {
+  return (size_t)ep_shape_numel(&ep_graph_tensor(g, t)->shape);
+}
+
+/* Runs [0, k) in both sessions and compares the tensors crossing the cut. */
+static void check_head(model* m, ep_session* blocked, ep_session* plain, int k) {
+  EP_CHECK_OK(ep_session_set_input(blocked, 0, m->input, m->n_in));
+  EP_CHECK_OK(ep_session_set_input(plain, 0, m->input, m->n_in));
+  EP_CHECK_OK(ep_session_run_range(blocked, 0, k));
+  EP_CHECK_OK(ep_session_run_range(blocked, k, k));
+  EP_CHECK_OK(ep_session_run_range(plain, 0, k));
+  int n = ep_graph_cut_tensors(m->g, k, m->cut, ep_graph_tensor_count(m->g));
+  for (int i = 0; i < n; i++) {
+    int t = m->cut[i];
+    double diff = ep_test_max_rel_diff(ep_session_tensor_data(blocked, t),
+                                       ep_session_tensor_data(plain, t), numel(m->g, t));
+    EP_CHECK_MSG(diff <= 1e-4, "cut %d: tensor %s (%s in the session) differs by %g", k,
+                 ep_graph_tensor(m->g, t)->name,
+                 ep_session_tensor_layout(blocked, t) == EP_LAYOUT_NCHW8C ? "blocked" : "NCHW",
+                 diff);
+  }
+}
+
+/* Runs [k, n) in the blocked session and compares its output with the whole run's. */
+static double tail_diff(model* m, ep_session* blocked, int k) {
+  memset(m->out, 0, m->n_out * sizeof *m->out);
+  EP_CHECK_OK(ep_session_run_range(blocked, k, m->n_nodes));
+  EP_CHECK_OK(ep_session_get_output(blocked, 0, m->out, m->n_out));
+  return ep_test_max_rel_diff(m->out, m->whole, m->n_out);
+}
+
+static void check_cut(model* m, ep_session* blocked, ep_session* plain, int k) {
+  check_head(m, blocked, plain, k);
+  double own = tail_diff(m, blocked, k);
+  EP_CHECK_MSG(own == 0.0, "cut %d: [0, k) then [k, n) differs from the whole run by %g", k, own);
+  /* The NCHW session's tensors at the cut, as a caller would write them. */
+  int n = ep_graph_cut_tensors(m->g, k, m->cut, ep_graph_tensor_count(m->g));
+  for (int i = 0; i < n; i++) {
+    int t = m->cut[i];
+    memcpy(ep_session_tensor_data(blocked, t), ep_session_tensor_data(plain, t),
+           numel(m->g, t) * sizeof(float));
+  }
+  double written = tail_diff(m, blocked, k);
+  EP_CHECK_MSG(written <= 1e-4, "cut %d: [k, n) from written tensors differs by %g", k, written);
+}
+
+static ep_session* create(const ep_graph* g, const char* layout_env) {
+  if (layout_env != NULL) setenv("EDGEPROF_LAYOUT", layout_env, 1);
+  ep_session* s = NULL;
+  EP_CHECK_OK(ep_session_create(g, NULL, &s));
+  unsetenv("EDGEPROF_LAYOUT");
+  return s;
+}
+
+static void run(model* m) {
+  ep_session* blocked = create(m->g, NULL);
+  ep_session* plain = create(m->g, "nchw");
+  if (blocked == NULL || plain == NULL) goto cleanup;
+  int n_blocked = blocked_count(blocked);
+  EP_CHECK_MSG(n_blocked == 27, "%d tensors blocked", n_blocked);
+  EP_CHECK(blocked_count(plain) == 0);
+  EP_CHECK_OK(ep_session_set_input(blocked, 0, m->input, m->n_in));
+  EP_CHECK_OK(ep_session_run(blocked));
+  EP_CHECK_OK(ep_session_get_output(blocked, 0, m->whole, m->n_out));
+  EP_CHECK_OK(ep_session_set_input(plain, 0, m->input, m->n_in));
+  EP_CHECK_OK(ep_session_run(plain));
+  EP_CHECK_OK(ep_session_get_output(plain, 0, m->out, m->n_out));
+  double diff = ep_test_max_rel_diff(m->whole, m->out, m->n_out);
+  EP_CHECK_MSG(diff <= 1e-4, "blocked and NCHW sessions differ by %g", diff);
+  for (int k = 0; k <= m->n_nodes; k++) check_cut(m, blocked, plain, k);
+  printf("mobilenet_v1: %d tensors blocked, %d cuts checked; blocked vs NCHW output %.2e\n",
+         n_blocked, m->n_nodes + 1, diff);
+
+cleanup:
+  ep_session_destroy(blocked);
+  ep_session_destroy(plain);
+}
+
+int main(void) {
+  unsetenv("EDGEPROF_LAYOUT");
+  /* The blocked kernels exist at the avx2 level: test them there on CPUs that have more. */
+  const ep_cpu_isa before = ep_cpu_isa_active();
+  if (!ep_nchwc_available() && before > EP_ISA_AVX2) ep_cpu_isa_force(EP_ISA_AVX2);
+  if (!ep_nchwc_available()) {
+    printf("skipped: the blocked NCHW8c kernels need AVX2 + FMA (active level %s)\n",
+           ep_cpu_isa_name(ep_cpu_isa_active()));
+    return 77;
+  }
+  model m = {0};
+  ep_graph* defined = NULL;
+  EP_CHECK_OK(ep_zoo_build("mobilenet_v1", EP_ZOO_DEFAULT_SEED, &defined));
+  if (defined != NULL) EP_CHECK_OK(ep_graph_optimize(defined, EP_PASS_ALL, &m.g));
+  ep_graph_destroy(defined);
+  if (m.g == NULL) return ep_test_finish();
+  m.n_nodes = ep_graph_node_count(m.g);
+  m.n_in = numel(m.g, ep_graph_input(m.g, 0));
+  m.n_out = numel(m.g, ep_graph_output(m.g, 0));
+  m.input = malloc(m.n_in * sizeof *m.input);
+  m.whole = calloc(m.n_out, sizeof *m.whole);
+  m.out = calloc(m.n_out, sizeof *m.out);
+  m.cut = malloc((size_t)ep_graph_tensor_count(m.g) * sizeof *m.cut);
+  if (m.input != NULL && m.whole != NULL && m.out != NULL && m.cut != NULL) {
+    ep_test_rng rng = {2024};
+    ep_test_fill(&rng, m.input, m.n_in, -1.0f, 1.0f);
+    run(&m);
+  }
+  free(m.input);
+  free(m.whole);
+  free(m.out);
+  free(m.cut);
+  ep_graph_destroy(m.g);
+  ep_cpu_isa_force(before);
+  return ep_test_finish();
+}

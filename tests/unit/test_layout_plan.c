@@ -1,0 +1,242 @@
+/* The layout plan (runtime/layout_plan.h): which tensors a session keeps in the blocked NCHW8c
+ * layout. MobileNet v1 blocks every convolution output; ResNet-50, Inception v1, LSTM and MLP
+ * none; small graphs check each rule (graph outputs, non-conv readers, views, residuals, channel
+ * counts, convolutions the blocked kernels cannot run); EDGEPROF_LAYOUT=nchw and the scalar ISA
+ * level block nothing. Runs at the avx2 level (forced on CPUs with AVX-512); skips (77) after the
+ * checks that need no blocked kernels where they are not available. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgeprof/cpu.h"
+#include "edgeprof/zoo.h"
+#include "kernels/f32-nchwc/nchwc.h"
+#include "runtime/layout_plan.h"
+#include "test_support.h"
+
+static ep_test_rng rng = {77};
+
+/* Plans g's layouts; returns the layouts (malloc'd) and the blocked count in *blocked. */
+static ep_layout* plan(const ep_graph* g, int* blocked) {
+  int n = ep_graph_tensor_count(g);
+  ep_layout* layout = malloc((size_t)n * sizeof *layout);
+  *blocked = 0;
+  if (layout == NULL) return NULL;
+  EP_CHECK_OK(ep_layout_plan(g, layout));
+  for (int t = 0; t < n; t++) *blocked += layout[t] == EP_LAYOUT_NCHW8C;
+  return layout;
+}
+
+static int blocked_count(const ep_graph* g) {
+  int blocked = 0;
+  free(plan(g, &blocked));
+  return blocked;
+}
+
+static ep_graph* optimized_zoo(const char* name) {
+  ep_graph *defined = NULL, *g = NULL;
+  EP_CHECK_OK(ep_zoo_build(name, EP_ZOO_DEFAULT_SEED, &defined));
+  if (defined != NULL) EP_CHECK_OK(ep_graph_optimize(defined, EP_PASS_ALL, &g));
+  ep_graph_destroy(defined);
+  return g;
+}
+
+/* MobileNet v1: all 27 convolution outputs, the global average pool's input among them. */
+static void test_mobilenet(void) {
+  ep_graph* g = optimized_zoo("mobilenet_v1");
+  if (g == NULL) return;
+  int blocked = 0, convs = 0;
+  ep_layout* layout = plan(g, &blocked);
+  for (int i = 0; layout != NULL && i < ep_graph_node_count(g); i++) {
+    const ep_node* node = ep_graph_node(g, i);
+    if (node->op == EP_OP_CONV) {
+      convs++;
+      EP_CHECK_MSG(layout[node->outputs[0]] == EP_LAYOUT_NCHW8C, "%s's output is not blocked",
+                   node->name);
+    }
+    if (node->op == EP_OP_GLOBAL_AVG_POOL) {
+      EP_CHECK(layout[node->inputs[0]] == EP_LAYOUT_NCHW8C);
+      EP_CHECK(layout[node->outputs[0]] == EP_LAYOUT_NCHW);
+    }
+  }
+  EP_CHECK_MSG(convs == 27 && blocked == 27, "%d convs, %d blocked", convs, blocked);
+  printf("%-13s %d of %d tensors blocked\n", "mobilenet_v1", blocked, ep_graph_tensor_count(g));
+  EP_CHECK(layout != NULL && layout[ep_graph_input(g, 0)] == EP_LAYOUT_NCHW);
+  EP_CHECK(layout != NULL && layout[ep_graph_output(g, 0)] == EP_LAYOUT_NCHW);
+  free(layout);
+
+  /* EDGEPROF_LAYOUT=nchw turns blocking off; any other value means auto. */
+  setenv("EDGEPROF_LAYOUT", "nchw", 1);
+  EP_CHECK(blocked_count(g) == 0);
+  setenv("EDGEPROF_LAYOUT", "bogus", 1);
+  EP_CHECK(blocked_count(g) == 27);
+  setenv("EDGEPROF_LAYOUT", "auto", 1);
+  EP_CHECK(blocked_count(g) == 27);
+  unsetenv("EDGEPROF_LAYOUT");
+
+  /* Below AVX2 the blocked kernels do not exist. */
+  const ep_cpu_isa before = ep_cpu_isa_active();
+  ep_cpu_isa_force(EP_ISA_SCALAR);
+  EP_CHECK(!ep_nchwc_available() && blocked_count(g) == 0);
+  ep_cpu_isa_force(before);
+  ep_graph_destroy(g);
+}
+
+static void test_other_models(void) {
+  const char* names[] = {"resnet50", "inception_v1", "lstm", "mlp"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    ep_graph* g = optimized_zoo(names[i]);
+    if (g == NULL) continue;
+    int blocked = blocked_count(g);
+    EP_CHECK_MSG(blocked == 0, "%s: %d tensors blocked", names[i], blocked);
+    printf("%-13s %d of %d tensors blocked\n", names[i], blocked, ep_graph_tensor_count(g));
+    ep_graph_destroy(g);
+  }
+}
+
+/* --- small graphs: x [1, 3, 12, 12] -------------------------------------------------------- */
+
+enum { DIRECT, DEPTHWISE, POINTWISE, DENSE3X3 };
+
+/* Adds a conv of `kind` with a bias (and `residual` as input 3 when >= 0); returns its output. */
+static int add_conv(ep_graph* g, int kind, int x, int cin, int cout, int residual) {
+  static int count;
+  char name[32], wname[40], bname[40];
+  snprintf(name, sizeof name, "conv%d", count++);
+  snprintf(wname, sizeof wname, "%s/w", name);
+  snprintf(bname, sizeof bname, "%s/b", name);
+  int k = kind == POINTWISE ? 1 : 3, group = kind == DEPTHWISE ? cin : 1;
+  int w = -1, b = -1, y = -1;
+  EP_CHECK_OK(ep_graph_add_constant(
+      g, wname, ep_shape_make(4, (int64_t[]){cout, cin / group, k, k}), NULL, &w));
+  EP_CHECK_OK(ep_graph_add_constant(g, bname, ep_shape_make(1, (int64_t[]){cout}), NULL, &b));
+  float* wd = ep_graph_constant_data(g, w);
+  if (wd != NULL) ep_test_fill(&rng, wd, (size_t)(cout * cin / group * k * k), -0.3f, 0.3f);
+  int p = k / 2;
+  ep_attrs a = {.kernel = {k, k}, .pad = {p, p, p, p}, .group = group};
+  int in[4] = {x, w, b, residual};
+  EP_CHECK_OK(ep_graph_add_node(g, EP_OP_CONV, name, &a, in, residual >= 0 ? 4 : 3, 1, NULL, &y));
+  return y;
+}
+
+static int add_op(ep_graph* g, ep_op op, const char* name, const ep_attrs* a, int x) {
+  int y = -1;
+  EP_CHECK_OK(ep_graph_add_node(g, op, name, a, &x, 1, 1, NULL, &y));
+  return y;
+}
+
+static ep_graph* new_graph(int* x, int* x16) {
+  ep_graph* g = NULL;
+  EP_CHECK_OK(ep_graph_create("layouts", &g));
+  EP_CHECK_OK(ep_graph_add_input(g, "x", ep_shape_make(4, (int64_t[]){1, 3, 12, 12}), x));
+  if (x16 != NULL) {
+    EP_CHECK_OK(ep_graph_add_input(g, "x16", ep_shape_make(4, (int64_t[]){1, 16, 12, 12}), x16));
+  }
+  return g;
+}
+
+static ep_graph* finish(ep_graph* g, int out) {
+  EP_CHECK_OK(ep_graph_mark_output(g, out));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  return g;
+}
+
+static int gap(ep_graph* g, int x) { return add_op(g, EP_OP_GLOBAL_AVG_POOL, "gap", NULL, x); }
+
+/* Checks that exactly the tensors in `expected` (n of them) are blocked. */
+static void expect_blocked(const char* what, ep_graph* g, const int* expected, int n) {
+  int blocked = 0;
+  ep_layout* layout = plan(g, &blocked);
+  EP_CHECK_MSG(blocked == n, "%s: %d tensors blocked, expected %d", what, blocked, n);
+  for (int i = 0; layout != NULL && i < n; i++) {
+    EP_CHECK_MSG(layout[expected[i]] == EP_LAYOUT_NCHW8C, "%s: tensor %s is not blocked", what,
+                 ep_graph_tensor(g, expected[i])->name);
+  }
+  free(layout);
+  ep_graph_destroy(g);
+}
+
+static void test_small_graphs(void) {
+  int x, x16;
+  ep_attrs none = {0};
+
+  /* direct -> depthwise -> pointwise -> global average pool: the whole chain. */
+  ep_graph* g = new_graph(&x, NULL);
+  int a = add_conv(g, DIRECT, x, 3, 16, -1);
+  int b = add_conv(g, DEPTHWISE, a, 16, 16, -1);
+  int c = add_conv(g, POINTWISE, b, 16, 24, -1);
+  expect_blocked("chain", finish(g, gap(g, c)), (int[]){a, b, c}, 3);
+
+  /* A graph output stays NCHW; so does its producer's input when the conv then cannot run. */
+  g = new_graph(&x, NULL);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  b = add_conv(g, POINTWISE, a, 16, 16, -1);
+  expect_blocked("output", finish(g, b), NULL, 0);
+
+  /* Read by a Relu (not fused: the graph is not optimized) or an Add: NCHW. */
+  g = new_graph(&x, NULL);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  b = add_op(g, EP_OP_RELU, "relu", &none, a);
+  expect_blocked("relu reader", finish(g, gap(g, add_conv(g, DEPTHWISE, b, 16, 16, -1))), NULL, 0);
+  g = new_graph(&x, &x16);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  int sum = -1;
+  EP_CHECK_OK(ep_graph_add_node(g, EP_OP_ADD, "add", &none, (int[]){a, x16}, 2, 1, NULL, &sum));
+  expect_blocked("add reader", finish(g, gap(g, sum)), NULL, 0);
+
+  /* Read through a view: NCHW. */
+  g = new_graph(&x, NULL);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  ep_attrs same = {.shape = ep_shape_make(4, (int64_t[]){0, 0, 0, 0})};
+  b = add_op(g, EP_OP_RESHAPE, "view", &same, a);
+  expect_blocked("view reader", finish(g, gap(g, add_conv(g, DEPTHWISE, b, 16, 16, -1))), NULL, 0);
+
+  /* A conv with a residual: neither its input nor its output is blocked. Then the depthwise
+   * conv before it would read NCHW8c and write NCHW, which no kernel does, so its input is
+   * unblocked; and the pointwise conv after it would read NCHW and write NCHW8c, so its output
+   * is unblocked: only a direct conv (few input channels) starts a blocked chain. */
+  g = new_graph(&x, &x16);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  b = add_conv(g, DEPTHWISE, a, 16, 16, -1);
+  c = add_conv(g, POINTWISE, b, 16, 16, x16);
+  int d = add_conv(g, POINTWISE, c, 16, 16, -1);
+  expect_blocked("residual", finish(g, gap(g, d)), NULL, 0);
+  g = new_graph(&x, NULL);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  b = add_conv(g, DEPTHWISE, a, 16, 16, a);
+  expect_blocked("residual input", finish(g, gap(g, b)), NULL, 0);
+
+  /* A channel count that is not a multiple of 8. */
+  g = new_graph(&x, NULL);
+  a = add_conv(g, DIRECT, x, 3, 12, -1);
+  expect_blocked("12 channels", finish(g, gap(g, add_conv(g, DEPTHWISE, a, 12, 12, -1))), NULL, 0);
+
+  /* A dense 3x3 conv has no blocked kernel: unblocking its input leaves an NCHW -> NCHW8c conv
+   * with 16 input channels, too many for the direct kernel, so its output is unblocked too, and
+   * then the depthwise conv's. */
+  g = new_graph(&x, NULL);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  b = add_conv(g, DENSE3X3, a, 16, 16, -1);
+  c = add_conv(g, DEPTHWISE, b, 16, 16, -1);
+  expect_blocked("dense 3x3", finish(g, gap(g, c)), NULL, 0);
+}
+
+int main(void) {
+  unsetenv("EDGEPROF_LAYOUT");
+  /* The blocked kernels exist at the avx2 level: test them there on CPUs that have more. */
+  const ep_cpu_isa before = ep_cpu_isa_active();
+  if (!ep_nchwc_available() && before > EP_ISA_AVX2) ep_cpu_isa_force(EP_ISA_AVX2);
+  test_other_models();
+  if (!ep_nchwc_available()) {
+    ep_graph* g = optimized_zoo("mobilenet_v1");
+    EP_CHECK(g == NULL || blocked_count(g) == 0);
+    ep_graph_destroy(g);
+    printf("skipped: the blocked NCHW8c kernels need AVX2 + FMA (active level %s)\n",
+           ep_cpu_isa_name(ep_cpu_isa_active()));
+    int status = ep_test_finish();
+    return status != 0 ? status : 77;
+  }
+  test_mobilenet();
+  test_small_graphs();
+  ep_cpu_isa_force(before);
+  return ep_test_finish();
+}
