@@ -16,7 +16,7 @@ enum {
   DW_TILE = 4, /* pixels per depthwise step: 4 accumulators beside the 9 weights of a 3x3 */
   DIRECT_TILE = 6,
   /* A pointwise cell walks its pixels in chunks whose input stays in L2 while every output
-   * block pair passes over it. */
+   * block pair passes over it (unless its weights are larger than its input). */
   X_CHUNK_BYTES = 256 * 1024,
   /* Input blocks per pointwise k block: 64 blocks (512 channels) of a pair's weights are 32 KiB,
    * so larger layers take two k blocks or more, with partial sums through y. */
@@ -114,8 +114,12 @@ void ep_nchwc_pointwise_cell__avx2(const ep_nchwc_pointwise* pw, size_t ob0, siz
   const size_t in_blocks = pw->cin / BLOCK;
   const size_t k_blocks = (in_blocks + KC_BLOCKS_MAX - 1) / KC_BLOCKS_MAX;
   const size_t kc = (in_blocks + k_blocks - 1) / k_blocks;
+  /* Chunks re-read the cell's weights once per chunk, no chunks re-read its input once per
+   * pair: where the weights are the larger (14x14 x 512 channels), the input goes through L2
+   * whole. */
   size_t chunk_max = X_CHUNK_BYTES / (kc * BLOCK * sizeof(float)) / PW_TILE * PW_TILE;
   if (chunk_max < 4 * PW_TILE) chunk_max = 4 * PW_TILE;
+  if ((ob1 - ob0) * BLOCK >= p1 - p0) chunk_max = p1 - p0;
   const size_t chunks = (p1 - p0 + chunk_max - 1) / chunk_max;
   const size_t chunk = ((p1 - p0 + chunks - 1) / chunks + PW_TILE - 1) / PW_TILE * PW_TILE;
   for (size_t c0 = p0; c0 < p1; c0 += chunk) {
