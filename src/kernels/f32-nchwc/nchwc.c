@@ -2,8 +2,9 @@
  * pool; the loops are in f32-nchwc-avx2.c.
  *
  * Work split. Pointwise: each worker takes one cell of the output, a range of output block pairs
- * times a range of pixels, chosen like the NCHW GEMM's grid (the largest cell as small as
- * possible), so that no two workers write the same lines and there is no barrier in a layer.
+ * times a range of pixels, chosen like the NCHW GEMM's grid (the largest cell's cost as small as
+ * possible, reads included), so that no two workers write the same lines and there is no
+ * barrier in a layer.
  * Depthwise and direct: output rows of one block (or block pair) are the items, and the pool
  * hands out contiguous runs of them. */
 #include "kernels/f32-nchwc/nchwc.h"
@@ -13,7 +14,12 @@
 #include "edgeprof/cpu.h"
 #include "kernels/f32-nchwc/nchwc-ukernels.h"
 
-enum { BLOCK = EP_NCHWC_BLOCK, PW_TILE = 6, ITEMS_PER_THREAD = 4 };
+enum {
+  BLOCK = EP_NCHWC_BLOCK,
+  PW_TILE = 6,
+  ITEMS_PER_THREAD = 4,
+  READ_COST = 8, /* multiply-adds per float read: 2 per byte */
+};
 
 typedef enum nchwc_kind { NCHWC_NONE, NCHWC_POINTWISE, NCHWC_DEPTHWISE, NCHWC_DIRECT } nchwc_kind;
 
@@ -148,12 +154,18 @@ static void run_pointwise(const ep_conv_desc* d, const float* packed, const floa
   const size_t cells = (size_t)d->batch >= ITEMS_PER_THREAD * threads ? 1 : threads;
   const size_t pairs = ((size_t)d->out_channels / BLOCK + 1) / 2;
   const size_t tiles = ((size_t)d->out_h * (size_t)d->out_w + PW_TILE - 1) / PW_TILE;
+  const size_t cin = (size_t)d->in_channels;
   size_t best_tm = 1, best_cost = (size_t)-1;
-  /* The largest cell's pair-tiles; on a tie, split channels, which keeps pixel tiles whole. */
+  /* The largest cell's multiply-adds and the floats it reads once (input and weights, each
+   * weighed as READ_COST multiply-adds): layers with few weights and many pixels split pixels,
+   * so that each worker reads half the input, layers with more weights than pixels split
+   * channels. */
   for (size_t tm = 1; tm <= cells; tm++) {
     if (cells % tm != 0) continue;
     const size_t tn = cells / tm;
-    const size_t cost = ((pairs + tm - 1) / tm) * ((tiles + tn - 1) / tn);
+    const size_t channels = (pairs + tm - 1) / tm * 2 * BLOCK;
+    const size_t pixels = (tiles + tn - 1) / tn * PW_TILE;
+    const size_t cost = channels * pixels * cin + READ_COST * (channels + pixels) * cin;
     if (cost <= best_cost) {
       best_cost = cost;
       best_tm = tm;
