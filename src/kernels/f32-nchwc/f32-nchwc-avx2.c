@@ -2,6 +2,8 @@
  * one pixel, so no loop here has a channel tail, and the only edge cases are the pixels whose
  * window crosses the image border, which take a per-pixel path that skips the outside taps. */
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "kernels/f32-nchwc/nchwc-ukernels.h"
 #include "kernels/simd/vec-avx2.h"
@@ -291,34 +293,44 @@ EP_NCHWC_INLINE void direct_pixel(const ep_nchwc_window* win, int cin, const flo
   if (NB == 2) vf_store(y + y_block_stride + (size_t)ox * BLOCK, clamp(acc1, act));
 }
 
-/* DIRECT_TILE interior pixels from ox, rows [ky0, ky1). */
-EP_NCHWC_INLINE void direct_tile(const ep_nchwc_window* win, int cin, const float* x,
-                                 const float* w, const float* bias, ep_activation act, float* y,
-                                 size_t y_block_stride, int iy0, int ky0, int ky1, int ox,
-                                 const int NB) {
-  const int sw = win->stride_w, kw = win->kernel_w;
-  const int ix0 = ox * sw - win->pad_left;
-  const size_t plane = (size_t)win->in_h * (size_t)win->in_w;
+/* The taps of output row iy0 whose kernel rows [ky0, ky1) lie inside: x_off[t] is the tap's
+ * input offset from the row's first tap-0 input, w_tap[t] its index in the packed weights. One
+ * flat loop over them keeps the tile's loop free of the kernel's three nested dimensions (a 3x3
+ * kernel over 3 channels is 27 taps, each a short inner loop otherwise). Returns the count. */
+static int row_taps(const ep_nchwc_window* win, int cin, int ky0, int ky1, int32_t* x_off,
+                    int32_t* w_tap) {
+  const int plane = win->in_h * win->in_w;
+  int n = 0;
+  for (int ic = 0; ic < cin; ic++) {
+    for (int ky = ky0; ky < ky1; ky++) {
+      for (int kx = 0; kx < win->kernel_w; kx++, n++) {
+        x_off[n] = ic * plane + ky * win->dilation_h * win->in_w + kx * win->dilation_w;
+        w_tap[n] = (ic * win->kernel_h + ky) * win->kernel_w + kx;
+      }
+    }
+  }
+  return n;
+}
+
+/* DIRECT_TILE interior pixels from ox; xs is the first pixel's tap-0 input. */
+EP_NCHWC_INLINE void direct_tile(const float* xs, int sw, const int32_t* x_off,
+                                 const int32_t* w_tap, int n_taps, const float* w,
+                                 const float* bias, ep_activation act, float* y,
+                                 size_t y_block_stride, int ox, const int NB) {
   vf acc[DIRECT_TILE][2];
   UNROLL for (int i = 0; i < DIRECT_TILE; i++) {
     acc[i][0] = vf_load(bias);
     acc[i][1] = NB == 2 ? vf_load(bias + BLOCK) : vf_zero();
   }
-  for (int ic = 0; ic < cin; ic++) {
-    for (int ky = ky0; ky < ky1; ky++) {
-      const float* row =
-          x + (size_t)ic * plane + (size_t)(iy0 + ky * win->dilation_h) * (size_t)win->in_w + ix0;
-      const float* wt = w + ((size_t)(ic * win->kernel_h + ky) * (size_t)kw) * NB * BLOCK;
-      for (int kx = 0; kx < kw; kx++, wt += NB * BLOCK) {
-        const vf w0 = vf_load(wt);
-        const vf w1 = NB == 2 ? vf_load(wt + BLOCK) : vf_zero();
-        const float* xs = row + kx * win->dilation_w;
-        UNROLL for (int i = 0; i < DIRECT_TILE; i++) {
-          const vf xv = vf_bcast(xs + i * sw);
-          acc[i][0] = vf_fmadd(w0, xv, acc[i][0]);
-          if (NB == 2) acc[i][1] = vf_fmadd(w1, xv, acc[i][1]);
-        }
-      }
+  for (int t = 0; t < n_taps; t++) {
+    const float* wt = w + (size_t)w_tap[t] * NB * BLOCK;
+    const vf w0 = vf_load(wt);
+    const vf w1 = NB == 2 ? vf_load(wt + BLOCK) : vf_zero();
+    const float* xt = xs + x_off[t];
+    UNROLL for (int i = 0; i < DIRECT_TILE; i++) {
+      const vf xv = vf_bcast(xt + i * sw);
+      acc[i][0] = vf_fmadd(w0, xv, acc[i][0]);
+      if (NB == 2) acc[i][1] = vf_fmadd(w1, xv, acc[i][1]);
     }
   }
   UNROLL for (int i = 0; i < DIRECT_TILE; i++) {
@@ -329,20 +341,33 @@ EP_NCHWC_INLINE void direct_tile(const ep_nchwc_window* win, int cin, const floa
 
 EP_NCHWC_INLINE void direct_rows(const ep_nchwc_window* win, int cin, const float* x,
                                  const float* w, const float* bias, ep_activation act, float* y,
-                                 size_t y_block_stride, int oy0, int oy1, const int NB) {
+                                 size_t y_block_stride, int oy0, int oy1, int32_t* scratch,
+                                 const int NB) {
+  const int taps = cin * win->kernel_h * win->kernel_w;
+  int32_t* x_off = scratch;
+  int32_t* w_tap = scratch + taps;
   int lo, hi;
   interior_columns(win, &lo, &hi);
+  int listed_ky0 = -1, listed_ky1 = -1, n_taps = 0;
   for (int oy = oy0; oy < oy1; oy++) {
     const int iy0 = oy * win->stride_h - win->pad_top;
     int ky0, ky1;
     valid_taps(iy0, win->kernel_h, win->dilation_h, win->in_h, &ky0, &ky1);
+    if (ky0 != listed_ky0 || ky1 != listed_ky1) {
+      n_taps = row_taps(win, cin, ky0, ky1, x_off, w_tap);
+      listed_ky0 = ky0;
+      listed_ky1 = ky1;
+    }
     float* yr = y + (size_t)oy * (size_t)win->out_w * BLOCK;
     int ox = 0;
     for (; ox < lo; ox++) {
       direct_pixel(win, cin, x, w, bias, act, yr, y_block_stride, iy0, ky0, ky1, ox, NB);
     }
+    /* Rows above the image are never read: offsets start at kernel row ky0. */
+    const float* row = x + (ptrdiff_t)iy0 * win->in_w - win->pad_left;
     for (; ox + DIRECT_TILE <= hi; ox += DIRECT_TILE) {
-      direct_tile(win, cin, x, w, bias, act, yr, y_block_stride, iy0, ky0, ky1, ox, NB);
+      direct_tile(row + (ptrdiff_t)ox * win->stride_w, win->stride_w, x_off, w_tap, n_taps, w, bias,
+                  act, yr, y_block_stride, ox, NB);
     }
     for (; ox < win->out_w; ox++) {
       direct_pixel(win, cin, x, w, bias, act, yr, y_block_stride, iy0, ky0, ky1, ox, NB);
@@ -357,10 +382,10 @@ EP_NCHWC_INLINE void direct_rows(const ep_nchwc_window* win, int cin, const floa
 
 void ep_nchwc_direct_rows__avx2(const ep_nchwc_window* win, int cin, const float* x, const float* w,
                                 int nb, const float* bias, ep_activation act, float* y,
-                                size_t y_block_stride, int oy0, int oy1) {
+                                size_t y_block_stride, int oy0, int oy1, int32_t* scratch) {
   if (nb == 2) {
-    direct_rows(win, cin, x, w, bias, act, y, y_block_stride, oy0, oy1, 2);
+    direct_rows(win, cin, x, w, bias, act, y, y_block_stride, oy0, oy1, scratch, 2);
   } else {
-    direct_rows(win, cin, x, w, bias, act, y, y_block_stride, oy0, oy1, 1);
+    direct_rows(win, cin, x, w, bias, act, y, y_block_stride, oy0, oy1, scratch, 1);
   }
 }

@@ -8,6 +8,7 @@
 #define EDGEPROF_KERNELS_F32_NCHWC_UKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernels/kernels.h"
 
@@ -44,9 +45,11 @@ void ep_nchwc_depthwise_rows__avx2(const ep_nchwc_window* win, const float* x, c
 
 /* Output rows [oy0, oy1) of nb (1 or 2) output blocks of a direct convolution from an NCHW image
  * x [cin][in_h][in_w]: w is the pair's packed weights [cin][kh][kw][nb x 8], bias [nb x 8], and
- * block j of y is the plane y + j * y_block_stride, [out_h][out_w][8]. */
+ * block j of y is the plane y + j * y_block_stride, [out_h][out_w][8]. scratch holds
+ * EP_NCHWC_DIRECT_SCRATCH(taps) ints, taps = cin x kh x kw. */
+#define EP_NCHWC_DIRECT_SCRATCH(taps) (2 * (size_t)(taps))
 void ep_nchwc_direct_rows__avx2(const ep_nchwc_window* win, int cin, const float* x, const float* w,
                                 int nb, const float* bias, ep_activation act, float* y,
-                                size_t y_block_stride, int oy0, int oy1);
+                                size_t y_block_stride, int oy0, int oy1, int32_t* scratch);
 
 #endif /* EDGEPROF_KERNELS_F32_NCHWC_UKERNELS_H */

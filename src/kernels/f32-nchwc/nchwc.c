@@ -9,6 +9,7 @@
  * hands out contiguous runs of them. */
 #include "kernels/f32-nchwc/nchwc.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "edgeprof/cpu.h"
@@ -85,8 +86,8 @@ void ep_nchwc_conv_pack(const ep_conv_desc* d, const float* w, const float* bias
 }
 
 size_t ep_nchwc_conv_workspace_size(const ep_conv_desc* d) {
-  (void)d;
-  return 0;
+  /* The direct kernel's tap lists (int32, as many as floats). */
+  return kind_of(d) == NCHWC_DIRECT ? EP_NCHWC_DIRECT_SCRATCH(taps_of(d)) : 0;
 }
 
 static ep_nchwc_window window_of(const ep_conv_desc* d) {
@@ -195,12 +196,16 @@ typedef struct rows_job {
   const float* x;
   float* y;
   size_t groups; /* per image: blocks (depthwise) or block pairs (direct) */
+  float* workspace;
+  size_t workspace_stride;
 } rows_job;
 
 /* Items are (image, group, output row); a run of rows of one group is one kernel call. */
 static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
-  (void)worker;
   const rows_job* job = ctx;
+  /* The workspace is floats; the direct kernel keeps int32 tap lists there, never read as
+   * floats. */
+  int32_t* scratch = (int32_t*)(job->workspace + (size_t)worker * job->workspace_stride);
   const ep_conv_desc* d = job->d;
   const size_t out_h = (size_t)d->out_h;
   const size_t in_plane = (size_t)d->in_h * (size_t)d->in_w;
@@ -221,7 +226,7 @@ static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
       ep_nchwc_direct_rows__avx2(
           &job->win, d->in_channels, job->x + image * (size_t)d->in_channels * in_plane,
           job->packed + ob * BLOCK * taps, nb, bias + ob * BLOCK, d->act,
-          job->y + (image * cout / BLOCK + ob) * out_plane, out_plane, (int)oy0, (int)oy1);
+          job->y + (image * cout / BLOCK + ob) * out_plane, out_plane, (int)oy0, (int)oy1, scratch);
     } else {
       const size_t block = image * job->groups + group;
       ep_nchwc_depthwise_rows__avx2(&job->win, job->x + block * in_plane * BLOCK,
@@ -230,6 +235,7 @@ static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
     }
 #else
     (void)bias;
+    (void)scratch;
     (void)image;
     (void)group;
 #endif
@@ -238,8 +244,6 @@ static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
 
 void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* x, float* y,
                        float* workspace, size_t workspace_stride, ep_threadpool* pool) {
-  (void)workspace;
-  (void)workspace_stride;
   const nchwc_kind kind = kind_of(d);
   if (kind == NCHWC_POINTWISE) {
     run_pointwise(d, packed, x, y, pool);
@@ -253,6 +257,8 @@ void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* 
       .x = x,
       .y = y,
       .groups = kind == NCHWC_DIRECT ? (blocks + 1) / 2 : blocks,
+      .workspace = workspace,
+      .workspace_stride = workspace_stride,
   };
   ep_threadpool_parallel_for(pool, (size_t)d->batch * job.groups * (size_t)d->out_h, 1, rows_items,
                              &job);
