@@ -8,9 +8,11 @@
 #include "kernels/f32-nchwc/nchwc.h"
 #include "runtime/ops.h"
 
-/* A fused residual is read as NCHW by the kernel's epilogue: such convolutions stay NCHW. */
-static bool conv_without_residual(const ep_node* node) {
-  return node->op == EP_OP_CONV && node->n_inputs <= 3;
+static bool is_depthwise(const ep_graph* g, const ep_node* node) {
+  if (node->op != EP_OP_CONV || node->attrs.group <= 1) return false;
+  const ep_shape* x = ep_node_input_shape(g, node, 0);
+  const ep_shape* y = ep_node_output_shape(g, node, 0);
+  return node->attrs.group == x->dims[1] && y->dims[1] == x->dims[1];
 }
 
 static bool layout_auto(void) {
@@ -18,41 +20,68 @@ static bool layout_auto(void) {
   return env == NULL || strcmp(env, "nchw") != 0; /* unknown values mean auto */
 }
 
-/* Marks the tensors that some node reads in a way only NCHW serves: as an input other than the
- * first, or as the input of any op but a convolution without residual or a global average pool
- * (views included: a view's readers would see the blocked data as NCHW). */
-static void mark_nchw_readers(const ep_graph* g, bool* nchw_read) {
+/* Which readers a blocked tensor serves: input 0 of a convolution or of a global average pool,
+ * and the residual (input 3) of a convolution. Any other read, views included (a view's readers
+ * would see the blocked data as NCHW), needs NCHW. A tensor pays for blocking where it is
+ * produced or read by a depthwise convolution (whose NCHW kernel works a plane at a time, with
+ * row tails) or read by a global average pool, and downstream of such a tensor through
+ * convolutions; chains of dense convolutions alone (ResNet's bottlenecks) keep NCHW, where their
+ * GEMM already runs near peak. */
+static void mark_readers(const ep_graph* g, bool* nchw_read, bool* pays) {
   for (int i = 0; i < ep_graph_node_count(g); i++) {
     const ep_node* node = ep_graph_node(g, i);
-    bool reads_blocked = conv_without_residual(node) || node->op == EP_OP_GLOBAL_AVG_POOL;
+    const bool conv = node->op == EP_OP_CONV, gap = node->op == EP_OP_GLOBAL_AVG_POOL;
     for (int k = 0; k < node->n_inputs; k++) {
       int t = node->inputs[k];
-      if (t >= 0 && (k != 0 || !reads_blocked)) nchw_read[t] = true;
+      if (t < 0) continue;
+      if (!((conv && (k == 0 || k == 3)) || (gap && k == 0))) nchw_read[t] = true;
+      if (k == 0 && (gap || is_depthwise(g, node))) pays[t] = true;
     }
+    if (is_depthwise(g, node)) pays[node->outputs[0]] = true;
+  }
+  /* A chain continues past the depthwise layers: the output of a convolution whose input pays
+   * pays too (MobileNet v2's project conv, whose output is the next block's input and residual).
+   * Nodes are in run order, so one pass carries it forward. */
+  for (int i = 0; i < ep_graph_node_count(g); i++) {
+    const ep_node* node = ep_graph_node(g, i);
+    if (node->op == EP_OP_CONV && pays[node->inputs[0]]) pays[node->outputs[0]] = true;
   }
 }
 
-static bool candidate(const ep_graph* g, int t, const bool* nchw_read) {
+static bool candidate(const ep_graph* g, int t, const bool* nchw_read, const bool* pays) {
   const ep_tensor* tensor = ep_graph_tensor(g, t);
-  if (tensor->kind != EP_TENSOR_ACTIVATION || tensor->is_output || nchw_read[t]) return false;
+  if (tensor->kind != EP_TENSOR_ACTIVATION || tensor->is_output || nchw_read[t] || !pays[t]) {
+    return false;
+  }
   if (tensor->shape.rank != 4 || tensor->shape.dims[1] % EP_NCHWC_BLOCK != 0) return false;
   const ep_node* producer = ep_graph_node(g, tensor->producer);
-  return conv_without_residual(producer) && producer->outputs[0] == t;
+  return producer->op == EP_OP_CONV && producer->outputs[0] == t;
 }
 
-/* Unblocks one tensor around each convolution the blocked kernels cannot run; true if any. */
+static bool unblock(ep_layout* layout, int t) {
+  if (t < 0 || layout[t] != EP_LAYOUT_NCHW8C) return false;
+  layout[t] = EP_LAYOUT_NCHW;
+  return true;
+}
+
+/* Unblocks the tensors of each convolution the blocked kernels cannot run as laid out, and of
+ * each whose residual is laid out unlike its output; true if anything changed. */
 static bool unblock_unsupported(const ep_graph* g, ep_layout* layout) {
   bool changed = false;
   for (int i = 0; i < ep_graph_node_count(g); i++) {
     const ep_node* node = ep_graph_node(g, i);
     if (node->op != EP_OP_CONV) continue;
     int x = node->inputs[0], y = node->outputs[0];
-    bool x_blocked = layout[x] == EP_LAYOUT_NCHW8C, y_blocked = layout[y] == EP_LAYOUT_NCHW8C;
-    if (!x_blocked && !y_blocked) continue;
+    int r = node->n_inputs > 3 ? node->inputs[3] : EP_TENSOR_ABSENT;
+    if (r >= 0 && layout[r] != layout[y]) {
+      changed |= unblock(layout, r);
+      changed |= unblock(layout, y);
+    }
+    if (layout[x] == EP_LAYOUT_NCHW && layout[y] == EP_LAYOUT_NCHW) continue;
     ep_conv_desc desc = ep_op_conv_desc(g, node, layout);
-    if (conv_without_residual(node) && ep_nchwc_conv_supports(&desc)) continue;
-    layout[y_blocked && !x_blocked ? y : x] = EP_LAYOUT_NCHW;
-    changed = true;
+    if (ep_nchwc_conv_supports(&desc)) continue;
+    changed |= unblock(layout, x);
+    changed |= unblock(layout, y);
   }
   return changed;
 }
@@ -62,14 +91,18 @@ ep_status ep_layout_plan(const ep_graph* g, ep_layout* layout) {
   for (int t = 0; t < n_tensors; t++) layout[t] = EP_LAYOUT_NCHW;
   if (!ep_nchwc_available() || !layout_auto()) return EP_OK;
   bool* nchw_read = calloc((size_t)n_tensors + 1, sizeof *nchw_read);
-  if (nchw_read == NULL) {
+  bool* pays = calloc((size_t)n_tensors + 1, sizeof *pays);
+  if (nchw_read == NULL || pays == NULL) {
+    free(nchw_read);
+    free(pays);
     return ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory planning tensor layouts");
   }
-  mark_nchw_readers(g, nchw_read);
+  mark_readers(g, nchw_read, pays);
   for (int t = 0; t < n_tensors; t++) {
-    if (candidate(g, t, nchw_read)) layout[t] = EP_LAYOUT_NCHW8C;
+    if (candidate(g, t, nchw_read, pays)) layout[t] = EP_LAYOUT_NCHW8C;
   }
   free(nchw_read);
+  free(pays);
   /* Only ever unblocking: at most one pass per blocked tensor, plus the last. */
   while (unblock_unsupported(g, layout)) {
   }

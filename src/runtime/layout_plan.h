@@ -1,12 +1,15 @@
 /* The layout of every tensor of a session: plain NCHW, or the blocked NCHW8c of the f32-nchwc
  * kernels (kernels/f32-nchwc/nchwc.h).
  *
- * A tensor is blocked only where no packing is needed around it: an activation produced by a
- * convolution (no residual input), with a channel count a multiple of EP_NCHWC_BLOCK, and read
- * only as input 0 of convolutions (no residual input) or of global average pooling. Then every
- * convolution touching a blocked tensor must be one that ep_nchwc_conv_supports; where one is
- * not, the plan unblocks its output (when only the output is blocked) or its input, and repeats
- * until nothing changes. Graph inputs, outputs and constants are always NCHW, and so is every
+ * A tensor is blocked only where no packing is needed around it and blocking pays: an
+ * activation produced by a convolution, with a channel count a multiple of EP_NCHWC_BLOCK, read
+ * only as input 0 of convolutions or of global average pooling or as a convolution's residual
+ * (input 3), and produced or read by a depthwise convolution, read by a global average pool, or
+ * produced by a convolution from such a tensor.
+ * Then every convolution touching a blocked tensor must be one that ep_nchwc_conv_supports, with
+ * its residual laid out as its output; where one is not, the plan unblocks its tensors and
+ * repeats until nothing changes. A pointwise convolution runs with either layout on either side,
+ * so a chain ends at one. Graph inputs, outputs and constants are always NCHW, and so is every
  * view, so a caller only sees a blocked tensor in the middle of a run (see ep_session_run_range
  * for the tensors at a range's ends).
  *

@@ -1,9 +1,10 @@
 /* Blocked-layout (NCHW8c) convolutions against the reference: pointwise, depthwise and direct
- * (NCHW input), fixed corner cases and random shapes, every activation, with and without bias,
- * batch 1 and 2, with a NULL pool and pools of 1 to 4 threads; global average pooling and the
- * layout conversions. Inputs are converted to the blocked layout, outputs back, and compared
- * with ep_ref_conv2d on the plain tensors. Outputs start as NaN, so a pixel left unwritten fails.
- * The kernels are AVX2 only: on a CPU without it the test is skipped. */
+ * (NCHW input), fixed corner cases and random shapes, every activation, with and without bias
+ * and a residual input, pointwise layers with a plain NCHW input or output, batch 1 and 2, with a
+ * NULL pool and pools of 1 to 4 threads; global average pooling and the layout conversions. Inputs
+ * are converted to the blocked layout, outputs back, and compared with ep_ref_conv2d on the plain
+ * tensors. Outputs start as NaN, so a pixel left unwritten fails. The kernels are AVX2 only: on a
+ * CPU without it the test is skipped. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@ typedef struct shape {
   int batch, cin, h, w, cout, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups;
 } shape;
 
+/* Layouts: the direct kernel's (NCHW -> NCHW8c) for a small dense input, else blocked both
+ * ways; callers change them for pointwise layers. */
 static ep_conv_desc desc_of(const shape* s, bool has_bias, ep_activation act) {
   return (ep_conv_desc){
       .batch = s->batch,
@@ -50,9 +53,21 @@ static ep_conv_desc desc_of(const shape* s, bool has_bias, ep_activation act) {
   };
 }
 
-static void check_conv(ep_test_rng* rng, const shape* s, bool has_bias, ep_activation act,
-                       const char* what) {
-  const ep_conv_desc d = desc_of(s, has_bias, act);
+typedef struct variant {
+  bool has_bias;
+  ep_activation act;
+  bool residual;
+  bool x_nchw, y_nchw; /* pointwise only: plain input or output */
+} variant;
+
+static void check_conv(ep_test_rng* rng, const shape* s, variant v, const char* what) {
+  ep_conv_desc d = desc_of(s, v.has_bias, v.act);
+  if (v.x_nchw || v.y_nchw) {
+    d.in_layout = v.x_nchw ? EP_LAYOUT_NCHW : EP_LAYOUT_NCHW8C;
+    d.out_layout = v.y_nchw ? EP_LAYOUT_NCHW : EP_LAYOUT_NCHW8C;
+  }
+  const bool has_bias = v.has_bias;
+  const ep_activation act = v.act;
   if (d.out_h <= 0 || d.out_w <= 0) return;
   EP_CHECK_MSG(ep_nchwc_conv_supports(&d), "%s: %dx%dx%dx%d -> %d k %dx%d g %d not supported", what,
                d.batch, d.in_channels, d.in_h, d.in_w, d.out_channels, d.kernel_h, d.kernel_w,
@@ -78,6 +93,19 @@ static void check_conv(ep_test_rng* rng, const shape* s, bool has_bias, ep_activ
   plain.act = EP_ACT_NONE;
   plain.in_layout = plain.out_layout = EP_LAYOUT_NCHW;
   ep_ref_conv2d(&plain, x, w, has_bias ? bias : NULL, expect);
+  float* residual = NULL;
+  float* residual_laid = NULL;
+  if (v.residual) {
+    residual = malloc(ny * sizeof *residual);
+    residual_laid = malloc(ny * sizeof *residual_laid);
+    ep_test_fill(rng, residual, ny, -1.0f, 1.0f);
+    ep_ref_add(ny, expect, residual, EP_ACT_NONE, expect);
+    if (d.out_layout == EP_LAYOUT_NCHW8C) {
+      ep_nchwc_from_nchw(d.batch, d.out_channels, out_hw, residual, residual_laid);
+    } else {
+      memcpy(residual_laid, residual, ny * sizeof *residual);
+    }
+  }
   double scale = 1e-30;
   for (size_t i = 0; i < ny; i++) scale = fabs(expect[i]) > scale ? fabs(expect[i]) : scale;
   ep_ref_activation(act, ny, expect, expect);
@@ -92,15 +120,20 @@ static void check_conv(ep_test_rng* rng, const shape* s, bool has_bias, ep_activ
     const int threads = ep_threadpool_threads(pools[p]);
     float* workspace = malloc(ws * (size_t)threads * sizeof *workspace + 1);
     for (size_t i = 0; i < ny; i++) got_blocked[i] = NAN;
-    ep_conv2d_run(&d, packed, xb, NULL, got_blocked, workspace, ws, pools[p]);
-    ep_nchwc_to_nchw(d.batch, d.out_channels, out_hw, got_blocked, got);
+    ep_conv2d_run(&d, packed, xb, residual_laid, got_blocked, workspace, ws, pools[p]);
+    if (d.out_layout == EP_LAYOUT_NCHW8C) {
+      ep_nchwc_to_nchw(d.batch, d.out_channels, out_hw, got_blocked, got);
+    } else {
+      memcpy(got, got_blocked, ny * sizeof *got);
+    }
     const double diff = ep_test_max_abs_diff(got, expect, ny) / scale;
     EP_CHECK_MSG(diff <= 1e-5,
                  "%s: %dx%dx%dx%d -> %d, k %dx%d s %dx%d d %dx%d pad %d,%d,%d,%d g %d bias %d "
-                 "act %d, %d threads%s: rel diff %g",
+                 "act %d%s, layouts %d -> %d, %d threads%s: rel diff %g",
                  what, d.batch, d.in_channels, d.in_h, d.in_w, d.out_channels, d.kernel_h,
                  d.kernel_w, d.stride_h, d.stride_w, d.dilation_h, d.dilation_w, s->pt, s->pl,
-                 s->pb, s->pr, d.groups, has_bias, (int)act, threads,
+                 s->pb, s->pr, d.groups, has_bias, (int)act, v.residual ? " + residual" : "",
+                 (int)d.in_layout, (int)d.out_layout, threads,
                  pools[p] == NULL ? " (NULL pool)" : "", diff);
     free(workspace);
   }
@@ -112,6 +145,8 @@ static void check_conv(ep_test_rng* rng, const shape* s, bool has_bias, ep_activ
   free(got_blocked);
   free(got);
   free(packed);
+  free(residual);
+  free(residual_laid);
 }
 
 static const shape corner_cases[] = {
@@ -168,7 +203,14 @@ static void check_supports(void) {
   shape pw = {1, 16, 5, 5, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1};
   ep_conv_desc d = desc_of(&pw, true, EP_ACT_NONE);
   EP_CHECK(ep_nchwc_conv_supports(&d));
-  d.out_layout = EP_LAYOUT_NCHW; /* blocked input, plain output: none of the kernels */
+  d.out_layout = EP_LAYOUT_NCHW; /* a pointwise layer may end a blocked chain ... */
+  EP_CHECK(ep_nchwc_conv_supports(&d));
+  d.in_layout = EP_LAYOUT_NCHW; /* ... but a plain one is not this module's */
+  EP_CHECK(!ep_nchwc_conv_supports(&d));
+  shape dw = {1, 16, 5, 5, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16};
+  d = desc_of(&dw, true, EP_ACT_NONE);
+  EP_CHECK(ep_nchwc_conv_supports(&d));
+  d.out_layout = EP_LAYOUT_NCHW; /* depthwise: blocked both ways only */
   EP_CHECK(!ep_nchwc_conv_supports(&d));
   shape odd = {1, 12, 5, 5, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1};
   d = desc_of(&odd, true, EP_ACT_NONE);
@@ -194,9 +236,20 @@ int main(void) {
   const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
                                 EP_ACT_TANH};
   check_supports();
-  for (size_t i = 0; i < sizeof corner_cases / sizeof corner_cases[0]; i++) {
-    check_conv(&rng, &corner_cases[i], true, EP_ACT_NONE, "corner");
-    check_conv(&rng, &corner_cases[i], i % 2 == 0, acts[1 + i % 4], "corner");
+  const size_t n_corner = sizeof corner_cases / sizeof corner_cases[0];
+  for (size_t i = 0; i < n_corner; i++) {
+    const shape* s = &corner_cases[i];
+    check_conv(&rng, s, (variant){true, EP_ACT_NONE, false, false, false}, "corner");
+    check_conv(&rng, s, (variant){i % 2 == 0, acts[1 + i % 4], false, false, false}, "corner");
+    check_conv(&rng, s, (variant){i % 2 == 1, acts[i % 5], true, false, false}, "residual");
+    if (s->kh == 1 && s->groups == 1) {
+      /* Pointwise layers that start or end a blocked chain, with and without a residual. */
+      check_conv(&rng, s, (variant){true, acts[i % 5], false, true, false}, "plain input");
+      check_conv(&rng, s, (variant){true, acts[(i + 1) % 5], i % 2 == 0, false, true},
+                 "plain output");
+      check_conv(&rng, s, (variant){false, acts[(i + 2) % 5], true, false, true},
+                 "plain output, residual");
+    }
   }
   for (int i = 0; i < 90; i++) {
     shape s;
@@ -228,7 +281,13 @@ int main(void) {
       s.cin = ep_test_rng_int(&rng, 1, EP_NCHWC_DIRECT_MAX_CIN);
       s.groups = 1;
     }
-    check_conv(&rng, &s, ep_test_rng_int(&rng, 0, 1), acts[ep_test_rng_int(&rng, 0, 4)], "random");
+    variant v = {ep_test_rng_int(&rng, 0, 1), acts[ep_test_rng_int(&rng, 0, 4)],
+                 ep_test_rng_int(&rng, 0, 3) == 0, false, false};
+    if (kind == 0) {
+      v.x_nchw = ep_test_rng_int(&rng, 0, 2) == 0;
+      v.y_nchw = !v.x_nchw && ep_test_rng_int(&rng, 0, 2) == 0;
+    }
+    check_conv(&rng, &s, v, "random");
   }
   check_pool_and_conversions(&rng);
   for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);

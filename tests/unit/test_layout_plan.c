@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "edgeprof/cpu.h"
+#include "edgeprof/session.h"
 #include "edgeprof/zoo.h"
 #include "kernels/f32-nchwc/nchwc.h"
 #include "runtime/layout_plan.h"
@@ -142,7 +143,38 @@ static ep_graph* finish(ep_graph* g, int out) {
 
 static int gap(ep_graph* g, int x) { return add_op(g, EP_OP_GLOBAL_AVG_POOL, "gap", NULL, x); }
 
-/* Checks that exactly the tensors in `expected` (n of them) are blocked. */
+/* Runs g once with layouts as planned and once all NCHW on the same inputs: the outputs must
+ * agree, whatever the plan mixed (chains that start or end at a pointwise conv, residuals). */
+static void check_runs_agree(const char* what, const ep_graph* g) {
+  float* out[2] = {NULL, NULL};
+  const size_t n_out = (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_output(g, 0))->shape);
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1) setenv("EDGEPROF_LAYOUT", "nchw", 1);
+    ep_session* session = NULL;
+    EP_CHECK_OK(ep_session_create(g, NULL, &session));
+    if (session == NULL) break;
+    ep_test_rng inputs = {5};
+    for (int i = 0; i < ep_graph_input_count(g); i++) {
+      int t = ep_graph_input(g, i);
+      ep_test_fill(&inputs, ep_session_tensor_data(session, t),
+                   (size_t)ep_shape_numel(&ep_graph_tensor(g, t)->shape), -1.0f, 1.0f);
+    }
+    EP_CHECK_OK(ep_session_run(session));
+    out[pass] = malloc(n_out * sizeof(float));
+    if (out[pass] != NULL) EP_CHECK_OK(ep_session_get_output(session, 0, out[pass], n_out));
+    ep_session_destroy(session);
+  }
+  unsetenv("EDGEPROF_LAYOUT");
+  if (out[0] != NULL && out[1] != NULL) {
+    const double diff = ep_test_max_rel_diff(out[0], out[1], n_out);
+    EP_CHECK_MSG(diff <= 1e-5, "%s: blocked and NCHW runs differ by %g", what, diff);
+  }
+  free(out[0]);
+  free(out[1]);
+}
+
+/* Checks that exactly the tensors in `expected` (n of them) are blocked, and that the graph
+ * computes the same either way. */
 static void expect_blocked(const char* what, ep_graph* g, const int* expected, int n) {
   int blocked = 0;
   ep_layout* layout = plan(g, &blocked);
@@ -152,6 +184,7 @@ static void expect_blocked(const char* what, ep_graph* g, const int* expected, i
                  ep_graph_tensor(g, expected[i])->name);
   }
   free(layout);
+  check_runs_agree(what, g);
   ep_graph_destroy(g);
 }
 
@@ -166,7 +199,8 @@ static void test_small_graphs(void) {
   int c = add_conv(g, POINTWISE, b, 16, 24, -1);
   expect_blocked("chain", finish(g, gap(g, c)), (int[]){a, b, c}, 3);
 
-  /* A graph output stays NCHW; so does its producer's input when the conv then cannot run. */
+  /* A graph output stays NCHW, and a tensor that no depthwise conv or pool touches is not
+   * worth blocking. */
   g = new_graph(&x, NULL);
   a = add_conv(g, DIRECT, x, 3, 16, -1);
   b = add_conv(g, POINTWISE, a, 16, 16, -1);
@@ -190,20 +224,36 @@ static void test_small_graphs(void) {
   b = add_op(g, EP_OP_RESHAPE, "view", &same, a);
   expect_blocked("view reader", finish(g, gap(g, add_conv(g, DEPTHWISE, b, 16, 16, -1))), NULL, 0);
 
-  /* A conv with a residual: neither its input nor its output is blocked. Then the depthwise
-   * conv before it would read NCHW8c and write NCHW, which no kernel does, so its input is
-   * unblocked; and the pointwise conv after it would read NCHW and write NCHW8c, so its output
-   * is unblocked: only a direct conv (few input channels) starts a blocked chain. */
+  /* A pointwise conv with a residual from a graph input (NCHW): its output is laid out as the
+   * residual, NCHW (and touches no depthwise conv), so the chain ends at it, reading NCHW8c and
+   * writing NCHW, and the next pointwise conv starts a new one, reading NCHW. */
   g = new_graph(&x, &x16);
   a = add_conv(g, DIRECT, x, 3, 16, -1);
   b = add_conv(g, DEPTHWISE, a, 16, 16, -1);
   c = add_conv(g, POINTWISE, b, 16, 16, x16);
   int d = add_conv(g, POINTWISE, c, 16, 16, -1);
-  expect_blocked("residual", finish(g, gap(g, d)), NULL, 0);
+  expect_blocked("residual", finish(g, gap(g, d)), (int[]){a, b, d}, 3);
+  /* A residual blocked like the output: both stay blocked. */
   g = new_graph(&x, NULL);
   a = add_conv(g, DIRECT, x, 3, 16, -1);
   b = add_conv(g, DEPTHWISE, a, 16, 16, a);
-  expect_blocked("residual input", finish(g, gap(g, b)), NULL, 0);
+  expect_blocked("residual input", finish(g, gap(g, b)), (int[]){a, b}, 2);
+  /* MobileNet v2's shape: stem, a first block without expansion, then expand, depthwise and a
+   * project conv with the block input as its residual: all blocked, the residual included. */
+  g = new_graph(&x, NULL);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  b = add_conv(g, DEPTHWISE, a, 16, 16, -1);
+  c = add_conv(g, POINTWISE, b, 16, 16, -1);
+  d = add_conv(g, POINTWISE, c, 16, 32, -1);
+  int e = add_conv(g, DEPTHWISE, d, 32, 32, -1);
+  int f = add_conv(g, POINTWISE, e, 32, 16, c);
+  expect_blocked("inverted residual", finish(g, gap(g, f)), (int[]){a, b, c, d, e, f}, 6);
+  /* A residual laid out unlike the output: the output is unblocked, and then the depthwise conv
+   * (NCHW8c -> NCHW, which no kernel does) unblocks its input. */
+  g = new_graph(&x, &x16);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  b = add_conv(g, DEPTHWISE, a, 16, 16, x16);
+  expect_blocked("residual layout", finish(g, gap(g, b)), NULL, 0);
 
   /* A channel count that is not a multiple of 8. */
   g = new_graph(&x, NULL);

@@ -269,8 +269,7 @@ void ep_conv2d_run(const ep_conv_desc* d, const float* packed, const float* x,
   packed += HEADER;
   const conv_plan plan = make_plan(d, config);
   if (plan.kind == CONV_NCHWC) {
-    /* The session blocks no tensor of a conv with a residual (runtime/layout_plan.c). */
-    ep_nchwc_conv_run(d, packed, x, y, workspace, workspace_stride, pool);
+    ep_nchwc_conv_run(d, packed, x, residual, y, workspace, workspace_stride, pool);
     return;
   }
   const size_t y_size =

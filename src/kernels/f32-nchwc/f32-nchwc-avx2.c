@@ -41,14 +41,46 @@ static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
 /* --- pointwise --------------------------------------------------------------------------- */
 
+/* The tile's accumulators from or to a plain NCHW tensor (channel rows of P pixels, starting at
+ * src / dst), through a small buffer: how a blocked chain ends, once per tile. */
+EP_NCHWC_INLINE void nchw_tile_load(const ep_nchwc_pointwise* pw, const float* src, vf acc[][2],
+                                    const int P, const int NB) {
+  float tile[2][PW_TILE][BLOCK];
+  for (int j = 0; j < NB * BLOCK; j++) {
+    for (int i = 0; i < P; i++) tile[j / BLOCK][i][j % BLOCK] = src[(size_t)j * pw->pixels + i];
+  }
+  UNROLL for (int i = 0; i < P; i++) {
+    acc[i][0] = vf_load(tile[0][i]);
+    acc[i][1] = NB == 2 ? vf_load(tile[1][i]) : vf_zero();
+  }
+}
+
+EP_NCHWC_INLINE void nchw_tile_store(const ep_nchwc_pointwise* pw, float* dst, vf acc[][2],
+                                     ep_activation act, const int P, const int NB) {
+  float tile[2][PW_TILE][BLOCK];
+  UNROLL for (int i = 0; i < P; i++) {
+    vf_store(tile[0][i], clamp(acc[i][0], act));
+    if (NB == 2) vf_store(tile[1][i], clamp(acc[i][1], act));
+  }
+  if (!act_in_register(act)) ep_activation_apply(act, &tile[0][0][0], sizeof tile / sizeof(float));
+  for (int j = 0; j < NB * BLOCK; j++) {
+    for (int i = 0; i < P; i++) dst[(size_t)j * pw->pixels + i] = tile[j / BLOCK][i][j % BLOCK];
+  }
+}
+
 /* P pixels from p times NB output blocks from ob, over input blocks [cb0, cb1) of the pair's
  * weights w. The first k block starts from the bias, later ones from the partial sums in y; the
- * last one applies the activation. */
+ * last one adds the residual and applies the activation. X_NCHW: x is plain NCHW, whose
+ * broadcasts are then a channel row apart instead of one float; pw->y_nchw: so is y (and the
+ * residual), written through nchw_tile_store. */
 EP_NCHWC_INLINE void pointwise_tile(const ep_nchwc_pointwise* pw, const float* w, size_t ob,
                                     size_t p, size_t cb0, size_t cb1, bool first, bool last,
-                                    const int P, const int NB) {
+                                    const int P, const int NB, const int X_NCHW) {
   const size_t plane = pw->pixels * BLOCK;
-  float* y = pw->y + ob * plane + p * BLOCK;
+  /* Blocked y: the tile's first vector; NCHW y: its first channel row's first pixel. Both
+   * layouts put the tile at the same offset from the image's start for the residual too. */
+  const size_t y_offset = pw->y_nchw ? ob * plane + p : ob * plane + p * BLOCK;
+  float* y = pw->y + y_offset;
   vf acc[PW_TILE][2];
   if (first) {
     const vf b0 = vf_load(pw->bias + ob * BLOCK);
@@ -57,26 +89,50 @@ EP_NCHWC_INLINE void pointwise_tile(const ep_nchwc_pointwise* pw, const float* w
       acc[i][0] = b0;
       acc[i][1] = b1;
     }
+  } else if (pw->y_nchw) {
+    nchw_tile_load(pw, y, acc, P, NB);
   } else {
     UNROLL for (int i = 0; i < P; i++) {
       acc[i][0] = vf_load(y + i * BLOCK);
       acc[i][1] = NB == 2 ? vf_load(y + plane + i * BLOCK) : vf_zero();
     }
   }
-  const float* xb = pw->x + cb0 * plane + p * BLOCK;
+  /* Blocked x: channel c of block cb at xb + c; NCHW x: at xb + c * pixels. */
+  const size_t c_step = X_NCHW ? pw->pixels : 1, p_step = X_NCHW ? 1 : BLOCK;
+  const float* xb = pw->x + cb0 * plane + p * p_step;
   w += cb0 * BLOCK * NB * BLOCK;
   for (size_t cb = cb0; cb < cb1; cb++, xb += plane) {
     UNROLL for (int c = 0; c < BLOCK; c++, w += NB * BLOCK) {
       const vf w0 = vf_load(w);
       const vf w1 = NB == 2 ? vf_load(w + BLOCK) : vf_zero();
       UNROLL for (int i = 0; i < P; i++) {
-        const vf xv = vf_bcast(xb + i * BLOCK + c);
+        const vf xv = vf_bcast(xb + (size_t)i * p_step + (size_t)c * c_step);
         acc[i][0] = vf_fmadd(w0, xv, acc[i][0]);
         if (NB == 2) acc[i][1] = vf_fmadd(w1, xv, acc[i][1]);
       }
     }
   }
+  if (last && pw->residual != NULL) {
+    vf res[PW_TILE][2];
+    if (pw->y_nchw) {
+      nchw_tile_load(pw, pw->residual + y_offset, res, P, NB);
+    } else {
+      const float* r = pw->residual + y_offset;
+      UNROLL for (int i = 0; i < P; i++) {
+        res[i][0] = vf_load(r + i * BLOCK);
+        res[i][1] = NB == 2 ? vf_load(r + plane + i * BLOCK) : vf_zero();
+      }
+    }
+    UNROLL for (int i = 0; i < P; i++) {
+      acc[i][0] = vf_add(acc[i][0], res[i][0]);
+      acc[i][1] = vf_add(acc[i][1], res[i][1]);
+    }
+  }
   const ep_activation act = last ? pw->act : EP_ACT_NONE;
+  if (pw->y_nchw) {
+    nchw_tile_store(pw, y, acc, act, P, NB);
+    return;
+  }
   UNROLL for (int i = 0; i < P; i++) {
     vf_store(y + i * BLOCK, clamp(acc[i][0], act));
     if (NB == 2) vf_store(y + plane + i * BLOCK, clamp(acc[i][1], act));
@@ -87,27 +143,31 @@ EP_NCHWC_INLINE void pointwise_tile(const ep_nchwc_pointwise* pw, const float* w
   }
 }
 
-#define POINTWISE_TILE_CASE(P, NB)                              \
-  case P:                                                       \
-    pointwise_tile(pw, w, ob, p, cb0, cb1, first, last, P, NB); \
+#define POINTWISE_TILE_CASE(P, NB, X_NCHW)                              \
+  case P:                                                               \
+    pointwise_tile(pw, w, ob, p, cb0, cb1, first, last, P, NB, X_NCHW); \
     break;
-#define POINTWISE_TILES(NB)                                                                \
-  static void pointwise_tile_##NB(const ep_nchwc_pointwise* pw, const float* w, size_t ob, \
-                                  size_t p, size_t n, size_t cb0, size_t cb1, bool first,  \
-                                  bool last) {                                             \
-    switch (n) {                                                                           \
-      POINTWISE_TILE_CASE(1, NB)                                                           \
-      POINTWISE_TILE_CASE(2, NB)                                                           \
-      POINTWISE_TILE_CASE(3, NB)                                                           \
-      POINTWISE_TILE_CASE(4, NB)                                                           \
-      POINTWISE_TILE_CASE(5, NB)                                                           \
-      default:                                                                             \
-        pointwise_tile(pw, w, ob, p, cb0, cb1, first, last, PW_TILE, NB);                  \
-        break;                                                                             \
-    }                                                                                      \
+#define POINTWISE_TILES(NB, X_NCHW, NAME)                                                       \
+  static void NAME(const ep_nchwc_pointwise* pw, const float* w, size_t ob, size_t p, size_t n, \
+                   size_t cb0, size_t cb1, bool first, bool last) {                             \
+    switch (n) {                                                                                \
+      POINTWISE_TILE_CASE(1, NB, X_NCHW)                                                        \
+      POINTWISE_TILE_CASE(2, NB, X_NCHW)                                                        \
+      POINTWISE_TILE_CASE(3, NB, X_NCHW)                                                        \
+      POINTWISE_TILE_CASE(4, NB, X_NCHW)                                                        \
+      POINTWISE_TILE_CASE(5, NB, X_NCHW)                                                        \
+      default:                                                                                  \
+        pointwise_tile(pw, w, ob, p, cb0, cb1, first, last, PW_TILE, NB, X_NCHW);               \
+        break;                                                                                  \
+    }                                                                                           \
   }
-POINTWISE_TILES(1)
-POINTWISE_TILES(2)
+POINTWISE_TILES(1, 0, pointwise_tile_1)
+POINTWISE_TILES(2, 0, pointwise_tile_2)
+POINTWISE_TILES(1, 1, pointwise_tile_1_nchw_x)
+POINTWISE_TILES(2, 1, pointwise_tile_2_nchw_x)
+
+typedef void (*pointwise_tile_fn)(const ep_nchwc_pointwise* pw, const float* w, size_t ob, size_t p,
+                                  size_t n, size_t cb0, size_t cb1, bool first, bool last);
 
 void ep_nchwc_pointwise_cell__avx2(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1, size_t p0,
                                    size_t p1) {
@@ -132,13 +192,11 @@ void ep_nchwc_pointwise_cell__avx2(const ep_nchwc_pointwise* pw, size_t ob0, siz
       for (size_t ob = ob0; ob < ob1; ob += 2) {
         const float* w = pw->w + ob * BLOCK * pw->cin;
         const bool pair = ob + 1 < ob1;
+        const pointwise_tile_fn tile =
+            pw->x_nchw ? (pair ? pointwise_tile_2_nchw_x : pointwise_tile_1_nchw_x)
+                       : (pair ? pointwise_tile_2 : pointwise_tile_1);
         for (size_t p = c0; p < c1; p += PW_TILE) {
-          const size_t n = min_size(PW_TILE, c1 - p);
-          if (pair) {
-            pointwise_tile_2(pw, w, ob, p, n, cb0, cb1, first, last);
-          } else {
-            pointwise_tile_1(pw, w, ob, p, n, cb0, cb1, first, last);
-          }
+          tile(pw, w, ob, p, min_size(PW_TILE, c1 - p), cb0, cb1, first, last);
         }
       }
     }

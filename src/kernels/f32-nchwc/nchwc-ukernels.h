@@ -7,6 +7,7 @@
 #ifndef EDGEPROF_KERNELS_F32_NCHWC_UKERNELS_H
 #define EDGEPROF_KERNELS_F32_NCHWC_UKERNELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,13 +25,16 @@ typedef struct ep_nchwc_window {
  * block's are [taps][8]. The pair starting at block ob (even) starts at ob * 8 * taps. */
 
 /* One image of a 1x1 convolution, output blocks [ob0, ob1) (ob0 even) times pixels [p0, p1).
- * x [cin/8][pixels][8], y [cout/8][pixels][8], bias [cout] (zeros without one). */
+ * x [cin/8][pixels][8] or, with x_nchw, [cin][pixels]; y [cout/8][pixels][8] or, with y_nchw,
+ * [cout][pixels]; residual NULL or laid out as y; bias [cout] (zeros without one). */
 typedef struct ep_nchwc_pointwise {
   const float* x;
   const float* w;
   const float* bias;
+  const float* residual;
   float* y;
   size_t cin, cout, pixels;
+  bool x_nchw, y_nchw;
   ep_activation act;
 } ep_nchwc_pointwise;
 

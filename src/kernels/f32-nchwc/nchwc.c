@@ -27,16 +27,17 @@ typedef enum nchwc_kind { NCHWC_NONE, NCHWC_POINTWISE, NCHWC_DEPTHWISE, NCHWC_DI
 static nchwc_kind kind_of(const ep_conv_desc* d) {
   const bool in_blocked = d->in_layout == EP_LAYOUT_NCHW8C;
   const bool out_blocked = d->out_layout == EP_LAYOUT_NCHW8C;
-  if (!out_blocked || d->out_channels % BLOCK != 0 || d->batch < 1) return NCHWC_NONE;
-  if (in_blocked) {
-    if (d->in_channels % BLOCK != 0) return NCHWC_NONE;
-    if (d->groups == 1 && d->kernel_h == 1 && d->kernel_w == 1 && d->stride_h == 1 &&
-        d->stride_w == 1 && d->pad_top == 0 && d->pad_left == 0 && d->out_h == d->in_h &&
-        d->out_w == d->in_w) {
-      return NCHWC_POINTWISE;
-    }
-    if (d->groups == d->in_channels && d->out_channels == d->in_channels) return NCHWC_DEPTHWISE;
+  if ((!in_blocked && !out_blocked) || d->out_channels % BLOCK != 0 || d->batch < 1) {
     return NCHWC_NONE;
+  }
+  const bool pointwise = d->groups == 1 && d->kernel_h == 1 && d->kernel_w == 1 &&
+                         d->stride_h == 1 && d->stride_w == 1 && d->pad_top == 0 &&
+                         d->pad_left == 0 && d->out_h == d->in_h && d->out_w == d->in_w;
+  if (pointwise && d->in_channels % BLOCK == 0) return NCHWC_POINTWISE; /* any layouts */
+  if (!out_blocked) return NCHWC_NONE;
+  if (in_blocked) {
+    const bool depthwise = d->groups == d->in_channels && d->out_channels == d->in_channels;
+    return depthwise ? NCHWC_DEPTHWISE : NCHWC_NONE;
   }
   if (d->groups == 1 && d->in_channels <= EP_NCHWC_DIRECT_MAX_CIN) return NCHWC_DIRECT;
   return NCHWC_NONE;
@@ -113,6 +114,7 @@ typedef struct pointwise_job {
   const ep_conv_desc* d;
   const float* packed;
   const float* x;
+  const float* residual;
   float* y;
   size_t cells, tm, tn;
   size_t pairs_per_cell, pixels_per_cell;
@@ -135,10 +137,13 @@ static void pointwise_items(void* ctx, size_t begin, size_t end, int worker) {
         .x = job->x + image * cin * pixels,
         .w = job->packed,
         .bias = job->packed + cout * cin,
+        .residual = job->residual != NULL ? job->residual + image * cout * pixels : NULL,
         .y = job->y + image * cout * pixels,
         .cin = cin,
         .cout = cout,
         .pixels = pixels,
+        .x_nchw = d->in_layout == EP_LAYOUT_NCHW,
+        .y_nchw = d->out_layout == EP_LAYOUT_NCHW,
         .act = d->act,
     };
 #if defined(EP_HAVE_X86_KERNELS)
@@ -149,8 +154,8 @@ static void pointwise_items(void* ctx, size_t begin, size_t end, int worker) {
   }
 }
 
-static void run_pointwise(const ep_conv_desc* d, const float* packed, const float* x, float* y,
-                          ep_threadpool* pool) {
+static void run_pointwise(const ep_conv_desc* d, const float* packed, const float* x,
+                          const float* residual, float* y, ep_threadpool* pool) {
   const size_t threads = (size_t)ep_threadpool_threads(pool);
   const size_t cells = (size_t)d->batch >= ITEMS_PER_THREAD * threads ? 1 : threads;
   const size_t pairs = ((size_t)d->out_channels / BLOCK + 1) / 2;
@@ -177,6 +182,7 @@ static void run_pointwise(const ep_conv_desc* d, const float* packed, const floa
       .d = d,
       .packed = packed,
       .x = x,
+      .residual = residual,
       .y = y,
       .cells = cells,
       .tm = best_tm,
@@ -242,11 +248,21 @@ static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
   }
 }
 
-void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* x, float* y,
-                       float* workspace, size_t workspace_stride, ep_threadpool* pool) {
+void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* x,
+                       const float* residual, float* y, float* workspace, size_t workspace_stride,
+                       ep_threadpool* pool) {
   const nchwc_kind kind = kind_of(d);
   if (kind == NCHWC_POINTWISE) {
-    run_pointwise(d, packed, x, y, pool);
+    run_pointwise(d, packed, x, residual, y, pool);
+    return;
+  }
+  if (residual != NULL) {
+    /* y and the residual share a layout: one elementwise pass adds it, then activates. */
+    ep_conv_desc plain = *d;
+    plain.act = EP_ACT_NONE;
+    ep_nchwc_conv_run(&plain, packed, x, NULL, y, workspace, workspace_stride, pool);
+    ep_add_run((size_t)d->batch * (size_t)d->out_channels * (size_t)d->out_h * (size_t)d->out_w, y,
+               residual, d->act, y, pool);
     return;
   }
   const size_t blocks = (size_t)d->out_channels / BLOCK;

@@ -9,13 +9,14 @@
  * exactly the bytes of its NCHW form.
  *
  * The convolutions this module runs (ep_nchwc_conv_supports):
- *   pointwise  1x1, stride 1, no padding, groups 1:  NCHW8c -> NCHW8c
+ *   pointwise  1x1, stride 1, no padding, groups 1:  any layouts, one of them NCHW8c (a blocked
+ *              chain can start or end at one)
  *   depthwise  groups == in == out channels, any kernel, stride, padding, dilation:
  *                                                    NCHW8c -> NCHW8c
  *   direct     groups 1, at most EP_NCHWC_DIRECT_MAX_CIN input channels (a network's first
  *              convolution on an image), any kernel, stride, padding, dilation:
  *                                                    NCHW   -> NCHW8c
- * with a bias, any fused activation, and no residual input. */
+ * with a bias, any fused activation, and a residual input laid out as the output. */
 #ifndef EDGEPROF_KERNELS_F32_NCHWC_H
 #define EDGEPROF_KERNELS_F32_NCHWC_H
 
@@ -37,8 +38,10 @@ bool ep_nchwc_conv_supports(const ep_conv_desc* d);
 size_t ep_nchwc_conv_packed_size(const ep_conv_desc* d); /* floats */
 void ep_nchwc_conv_pack(const ep_conv_desc* d, const float* w, const float* bias, float* packed);
 size_t ep_nchwc_conv_workspace_size(const ep_conv_desc* d); /* floats per worker */
-void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* x, float* y,
-                       float* workspace, size_t workspace_stride, ep_threadpool* pool);
+/* y = act(conv(x) + bias + residual); residual is NULL or laid out as y. */
+void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* x,
+                       const float* residual, float* y, float* workspace, size_t workspace_stride,
+                       ep_threadpool* pool);
 
 /* Global average pooling of a blocked x [batch, channels/8, hw, 8] into y [batch, channels]
  * (the NCHW [batch, channels, 1, 1] output). */
