@@ -1,7 +1,9 @@
-/* MaxPool and AveragePool with ONNX semantics, and GlobalMaxPool. The blocked pooling kernels
- * (ep_max_pool_run, ep_avg_pool_run) take the common case; dilated windows, and average pooling
- * that counts padding where a ceil-mode window runs past the end padding, take the general
- * window kernel, as do 3-D pools. A 1-D pool (x [N, C, W]) runs as a 2-D pool of height 1. */
+/* MaxPool and AveragePool with ONNX semantics, and GlobalMaxPool. A window that covers the
+ * whole image with no padding (Inception's 7x7 average pool on 7x7) runs as global pooling. The
+ * plane pooling kernels (ep_max_pool_run, ep_avg_pool_run) take the common case; dilated windows,
+ * and average pooling that counts padding where a ceil-mode window runs past the end padding, take
+ * the general window kernel, as do 3-D pools. A 1-D pool (x [N, C, W]) runs as a 2-D pool of
+ * height 1. */
 #include <stdlib.h>
 
 #include "kernels/kernels.h"
@@ -9,8 +11,9 @@
 #include "runtime/ops.h"
 
 typedef struct pool_state {
-  bool blocked; /* the blocked kernels apply */
-  ep_pool_desc blocked_desc;
+  bool whole;         /* one window over the whole image: global pooling */
+  bool plane_kernels; /* else the plane kernels apply */
+  ep_pool_desc plane_desc;
   ep_window_pool_desc desc;
 } pool_state;
 
@@ -58,14 +61,17 @@ static ep_status pool_prepare(const ep_graph* g, const ep_node* node, const ep_l
       .pad_right = a->pad[3],
       .count_include_pad = node->op == EP_OP_AVG_POOL && a->count_include_pad,
   };
-  s->blocked = !has_d && d->dilation_h == 1 && d->dilation_w == 1;
+  s->plane_kernels = !has_d && d->dilation_h == 1 && d->dilation_w == 1;
+  s->whole = s->plane_kernels && d->out_h == 1 && d->out_w == 1 && d->kernel_h == d->in_h &&
+             d->kernel_w == d->in_w && d->pad_top == 0 && d->pad_left == 0 && d->pad_bottom == 0 &&
+             d->pad_right == 0;
   if (d->count_include_pad) {
-    s->blocked =
-        s->blocked &&
+    s->plane_kernels =
+        s->plane_kernels &&
         windows_inside(d->in_h, d->out_h, d->kernel_h, d->stride_h, d->pad_top, d->pad_bottom) &&
         windows_inside(d->in_w, d->out_w, d->kernel_w, d->stride_w, d->pad_left, d->pad_right);
   }
-  s->blocked_desc = (ep_pool_desc){
+  s->plane_desc = (ep_pool_desc){
       .batch = d->batch,
       .channels = d->channels,
       .in_h = d->in_h,
@@ -88,12 +94,19 @@ static void pool_run(const void* state, const ep_node* node, const ep_graph* g, 
   (void)g;
   const pool_state* s = state;
   const bool max = node->op == EP_OP_MAX_POOL;
-  if (!s->blocked) {
+  const size_t planes = (size_t)s->desc.batch * (size_t)s->desc.channels;
+  if (s->whole && max) {
+    ep_global_max_pool_run(planes, (size_t)s->desc.in_h * (size_t)s->desc.in_w, io->in[0],
+                           io->out[0], io->pool);
+  } else if (s->whole) {
+    ep_global_avg_pool_run(s->desc.batch, s->desc.channels, s->desc.in_h * s->desc.in_w, io->in[0],
+                           io->out[0], io->pool);
+  } else if (!s->plane_kernels) {
     ep_window_pool_run(&s->desc, max, io->in[0], io->out[0], io->pool);
   } else if (max) {
-    ep_max_pool_run(&s->blocked_desc, io->in[0], io->out[0], io->pool);
+    ep_max_pool_run(&s->plane_desc, io->in[0], io->out[0], io->pool);
   } else {
-    ep_avg_pool_run(&s->blocked_desc, io->in[0], io->out[0], io->pool);
+    ep_avg_pool_run(&s->plane_desc, io->in[0], io->out[0], io->pool);
   }
 }
 

@@ -437,6 +437,13 @@ static void test_global_pool(void) {
   check_case("global max pool, rank 3", &c, 0);
   c = unary_case(EP_OP_GLOBAL_AVG_POOL, shp(3, 1, 2, 4, 0), x, shp(3, 1, 2, 1, 0), gavg);
   check_case("global average pool, rank 3", &c, 1e-7);
+  /* A window covering the whole image, no padding: runs as global pooling. */
+  c = unary_case(EP_OP_MAX_POOL, shp(4, 1, 2, 2, 2), x, shp(4, 1, 2, 1, 1), gmax);
+  c.attrs = (ep_attrs){.kernel = {2, 2}};
+  check_case("max pool over the whole image", &c, 0);
+  c = unary_case(EP_OP_AVG_POOL, shp(4, 1, 2, 2, 2), x, shp(4, 1, 2, 1, 1), gavg);
+  c.attrs = (ep_attrs){.kernel = {2, 2}, .count_include_pad = true};
+  check_case("average pool over the whole image", &c, 1e-7);
   c = unary_case(EP_OP_GLOBAL_AVG_POOL, shp(2, 2, 4, 0, 0), x, shp(2, 2, 4, 0, 0), gavg);
   const char* msg = case_error(&c);
   EP_CHECK_MSG(contains(msg, "GlobalAveragePool") && contains(msg, "rank 3"), "%s", msg);

@@ -2,7 +2,11 @@
  * valid input rows are reduced column by column into a row buffer that carries the horizontal
  * padding (-inf for max, 0 for average), then each output pixel reduces its kernel_w taps of
  * that buffer: stride 1 with shifted loads, stride 2 by splitting even and odd columns. Both
- * passes are whole vectors; the caller (pool.c) handles what does not fit the buffers.
+ * passes are whole vectors; the caller (pool.c) handles what does not fit the buffers. Masked
+ * stores are slow on some cores (AMD Zen) and narrow planes (7, 14, 28 columns) would take one
+ * per row: a row's last partial vector is loaded and stored whole wherever that stays inside the
+ * plane (the extra lanes land in the next row, computed after), and only the plane's last row
+ * uses masks.
  *
  * Included once per ISA variant after a vector shim and EP_POOL_NAME (an ep_pool_plane_fn). */
 #include <stdbool.h>
@@ -28,6 +32,9 @@ EP_POOL_INLINE void plane(const ep_pool_plane* p, const float* x, float* y, floa
   const float fill = max ? -__builtin_inff() : 0.0f;
   for (size_t i = 0; i < p->row_floats; i++) row[i] = fill;
   float* inside = row + pad_left;
+  const vf fill_v = vf_set1(fill);
+  const float* x_end = x + (size_t)p->in_h * in_w;
+  const float* y_end = y + (size_t)p->out_h * out_w;
   for (int oy = 0; oy < p->out_h; oy++) {
     const int iy0 = oy * p->stride_h - p->pad_top;
     const int ky_lo = iy0 < 0 ? -iy0 : 0;
@@ -50,11 +57,23 @@ EP_POOL_INLINE void plane(const ep_pool_plane* p, const float* x, float* y, floa
     }
     if (c < in_w) {
       const size_t n = in_w - c;
-      vf acc = vf_load_tail(x0 + c, n);
-      for (int ky = ky_lo + 1; ky < ky_hi; ky++) {
-        acc = combine(acc, vf_load_tail(x0 + (size_t)(ky - ky_lo) * in_w + c, n), max);
+      const float* last = x0 + (size_t)(ky_hi - 1 - ky_lo) * in_w + c;
+      if (last + VF_LANES <= x_end) {
+        /* Whole vectors: the lanes past the row are another row's, and the store that puts
+         * them past `inside`'s columns is undone by restoring the padding right after. */
+        vf acc = vf_load(x0 + c);
+        for (int ky = ky_lo + 1; ky < ky_hi; ky++) {
+          acc = combine(acc, vf_load(x0 + (size_t)(ky - ky_lo) * in_w + c), max);
+        }
+        vf_store(inside + c, acc);
+        vf_store(inside + in_w, fill_v);
+      } else {
+        vf acc = vf_load_tail(x0 + c, n);
+        for (int ky = ky_lo + 1; ky < ky_hi; ky++) {
+          acc = combine(acc, vf_load_tail(x0 + (size_t)(ky - ky_lo) * in_w + c, n), max);
+        }
+        vf_store_tail(inside + c, n, acc);
       }
-      vf_store_tail(inside + c, n, acc);
     }
     /* Horizontal pass. */
     const vf row_scale = vf_set1(max ? 1.0f : p->row_scale[ky_hi - ky_lo]);
@@ -68,7 +87,7 @@ EP_POOL_INLINE void plane(const ep_pool_plane* p, const float* x, float* y, floa
             n == VF_LANES ? vf_load(p->col_scale + ox) : vf_load_tail(p->col_scale + ox, n);
         acc = vf_mul(vf_mul(acc, row_scale), col);
       }
-      if (n == VF_LANES) {
+      if (n == VF_LANES || yr + ox + VF_LANES <= y_end) {
         vf_store(yr + ox, acc);
       } else {
         vf_store_tail(yr + ox, n, acc);
