@@ -244,6 +244,20 @@ static vf depthwise_pixel(const ep_nchwc_window* win, const float* x, const floa
   return acc;
 }
 
+/* One output pixel of a 3x3 window whose tap 0 is at offset o of input rows r0, r1, r2. */
+EP_NCHWC_INLINE vf pixel_3x3(const float* r0, const float* r1, const float* r2, size_t o,
+                             const vf k[9], vf bias) {
+  vf a = vf_fmadd(k[0], vf_load(r0 + o), bias);
+  a = vf_fmadd(k[1], vf_load(r0 + o + BLOCK), a);
+  a = vf_fmadd(k[2], vf_load(r0 + o + 2 * BLOCK), a);
+  a = vf_fmadd(k[3], vf_load(r1 + o), a);
+  a = vf_fmadd(k[4], vf_load(r1 + o + BLOCK), a);
+  a = vf_fmadd(k[5], vf_load(r1 + o + 2 * BLOCK), a);
+  a = vf_fmadd(k[6], vf_load(r2 + o), a);
+  a = vf_fmadd(k[7], vf_load(r2 + o + BLOCK), a);
+  return vf_fmadd(k[8], vf_load(r2 + o + 2 * BLOCK), a);
+}
+
 /* Columns [ox, hi) of a row whose three input rows all lie inside, 3x3 with dilation 1; SW is a
  * constant after inlining, so stride 1's overlapping loads are shared between pixels. */
 EP_NCHWC_INLINE int depthwise_3x3_columns(const float* r0, const float* r1, const float* r2,
@@ -253,32 +267,14 @@ EP_NCHWC_INLINE int depthwise_3x3_columns(const float* r0, const float* r1, cons
     const size_t base = (size_t)(ox * SW - pad_left) * BLOCK;
     vf acc[DW_TILE];
     UNROLL for (int j = 0; j < DW_TILE; j++) {
-      const size_t o = base + (size_t)(j * SW) * BLOCK;
-      vf a = vf_fmadd(k[0], vf_load(r0 + o), bias);
-      a = vf_fmadd(k[1], vf_load(r0 + o + BLOCK), a);
-      a = vf_fmadd(k[2], vf_load(r0 + o + 2 * BLOCK), a);
-      a = vf_fmadd(k[3], vf_load(r1 + o), a);
-      a = vf_fmadd(k[4], vf_load(r1 + o + BLOCK), a);
-      a = vf_fmadd(k[5], vf_load(r1 + o + 2 * BLOCK), a);
-      a = vf_fmadd(k[6], vf_load(r2 + o), a);
-      a = vf_fmadd(k[7], vf_load(r2 + o + BLOCK), a);
-      acc[j] = vf_fmadd(k[8], vf_load(r2 + o + 2 * BLOCK), a);
+      acc[j] = pixel_3x3(r0, r1, r2, base + (size_t)(j * SW) * BLOCK, k, bias);
     }
     UNROLL for (int j = 0; j < DW_TILE; j++)
         vf_store(yr + (size_t)(ox + j) * BLOCK, clamp(acc[j], act));
   }
   for (; ox < hi; ox++) {
     const size_t o = (size_t)(ox * SW - pad_left) * BLOCK;
-    vf a = vf_fmadd(k[0], vf_load(r0 + o), bias);
-    a = vf_fmadd(k[1], vf_load(r0 + o + BLOCK), a);
-    a = vf_fmadd(k[2], vf_load(r0 + o + 2 * BLOCK), a);
-    a = vf_fmadd(k[3], vf_load(r1 + o), a);
-    a = vf_fmadd(k[4], vf_load(r1 + o + BLOCK), a);
-    a = vf_fmadd(k[5], vf_load(r1 + o + 2 * BLOCK), a);
-    a = vf_fmadd(k[6], vf_load(r2 + o), a);
-    a = vf_fmadd(k[7], vf_load(r2 + o + BLOCK), a);
-    a = vf_fmadd(k[8], vf_load(r2 + o + 2 * BLOCK), a);
-    vf_store(yr + (size_t)ox * BLOCK, clamp(a, act));
+    vf_store(yr + (size_t)ox * BLOCK, clamp(pixel_3x3(r0, r1, r2, o, k, bias), act));
   }
   return ox;
 }

@@ -308,24 +308,29 @@ void ep_nchwc_global_avg_pool_run(int batch, int channels, size_t hw, const floa
   ep_threadpool_parallel_for(pool, (size_t)batch * (size_t)channels / BLOCK, 8, gap_blocks, &job);
 }
 
-void ep_nchwc_from_nchw(int batch, int channels, size_t hw, const float* x, float* y) {
+/* Both directions: NCHW's 8 channel planes of a block and the block's NCHW8c plane occupy the
+ * same range of floats. */
+static void convert(int batch, int channels, size_t hw, const float* x, float* y, bool to_blocked) {
   const size_t blocks = (size_t)batch * (size_t)channels / BLOCK;
   for (size_t b = 0; b < blocks; b++) {
     const float* src = x + b * BLOCK * hw;
     float* dst = y + b * BLOCK * hw;
     for (size_t j = 0; j < BLOCK; j++) {
-      for (size_t p = 0; p < hw; p++) dst[p * BLOCK + j] = src[j * hw + p];
+      for (size_t p = 0; p < hw; p++) {
+        if (to_blocked) {
+          dst[p * BLOCK + j] = src[j * hw + p];
+        } else {
+          dst[j * hw + p] = src[p * BLOCK + j];
+        }
+      }
     }
   }
 }
 
+void ep_nchwc_from_nchw(int batch, int channels, size_t hw, const float* x, float* y) {
+  convert(batch, channels, hw, x, y, true);
+}
+
 void ep_nchwc_to_nchw(int batch, int channels, size_t hw, const float* x, float* y) {
-  const size_t blocks = (size_t)batch * (size_t)channels / BLOCK;
-  for (size_t b = 0; b < blocks; b++) {
-    const float* src = x + b * BLOCK * hw;
-    float* dst = y + b * BLOCK * hw;
-    for (size_t j = 0; j < BLOCK; j++) {
-      for (size_t p = 0; p < hw; p++) dst[j * hw + p] = src[p * BLOCK + j];
-    }
-  }
+  convert(batch, channels, hw, x, y, false);
 }
