@@ -1,7 +1,8 @@
 /* The layout plan (runtime/layout_plan.h): which tensors a session keeps in the blocked NCHW8c
  * layout. MobileNet v1 blocks every convolution output; ResNet-50, Inception v1, LSTM and MLP
  * none; small graphs check each rule (graph outputs, non-conv readers, views, residuals, channel
- * counts, convolutions the blocked kernels cannot run); EDGEPROF_LAYOUT=nchw and the scalar ISA
+ * counts, convolutions the blocked kernels cannot run) and run each graph blocked and all NCHW,
+ * as do 60 random chains of convolutions, ReLUs and Adds; EDGEPROF_LAYOUT=nchw and the scalar ISA
  * level block nothing. Runs at the avx2 level (forced on CPUs with AVX-512); skips (77) after the
  * checks that need no blocked kernels where they are not available. */
 #include <stdlib.h>
@@ -270,6 +271,67 @@ static void test_small_graphs(void) {
   expect_blocked("dense 3x3", finish(g, gap(g, c)), NULL, 0);
 }
 
+/* Random chains of convolutions (direct, depthwise, pointwise with and without a residual,
+ * dense 3x3), unfused ReLUs and Adds, ending in a pool or a graph output: whatever the plan
+ * blocks, the graph must compute what it computes all NCHW. */
+static void test_random_graphs(void) {
+  const int channel_choices[] = {8, 16, 24, 12};
+  int with_blocked = 0;
+  for (int round = 0; round < 60; round++) {
+    int x = -1;
+    ep_graph* g = new_graph(&x, NULL);
+    int tensors[16], channels[16], n = 0;
+    int c = channel_choices[ep_test_rng_int(&rng, 0, 3)];
+    tensors[n] = add_conv(g, ep_test_rng_int(&rng, 0, 1) ? DIRECT : DENSE3X3, x, 3, c, -1);
+    channels[n++] = c;
+    const int layers = ep_test_rng_int(&rng, 2, 8);
+    for (int l = 0; l < layers; l++) {
+      const int t = tensors[n - 1], cin = channels[n - 1];
+      const int kind = ep_test_rng_int(&rng, 0, 7); /* depthwise three times as often */
+      int cout = cin, y = -1;
+      char name[32];
+      snprintf(name, sizeof name, "op%d_%d", round, l);
+      if (kind <= 2) {
+        y = add_conv(g, DEPTHWISE, t, cin, cin, -1);
+      } else if (kind == 3 || kind == 4) {
+        cout = channel_choices[ep_test_rng_int(&rng, 0, 3)];
+        /* A residual from an earlier tensor of the same channel count, if any. */
+        int residual = -1;
+        for (int i = n - 1; kind == 4 && i >= 0; i--) {
+          if (channels[i] == cout) {
+            residual = tensors[i];
+            break;
+          }
+        }
+        y = add_conv(g, POINTWISE, t, cin, cout, residual);
+      } else if (kind == 5) {
+        cout = channel_choices[ep_test_rng_int(&rng, 0, 3)];
+        y = add_conv(g, DENSE3X3, t, cin, cout, -1);
+      } else if (kind == 6) {
+        ep_attrs none = {0};
+        y = add_op(g, EP_OP_RELU, name, &none, t);
+      } else {
+        ep_attrs none = {0};
+        EP_CHECK_OK(ep_graph_add_node(g, EP_OP_ADD, name, &none, (int[]){t, t}, 2, 1, NULL, &y));
+      }
+      tensors[n] = y;
+      channels[n++] = cout;
+    }
+    int out = tensors[n - 1];
+    if (ep_test_rng_int(&rng, 0, 2) != 0) out = gap(g, out);
+    finish(g, out);
+    int blocked = 0;
+    free(plan(g, &blocked));
+    with_blocked += blocked > 0;
+    char what[48];
+    snprintf(what, sizeof what, "random graph %d (%d blocked)", round, blocked);
+    check_runs_agree(what, g);
+    ep_graph_destroy(g);
+  }
+  printf("random graphs: 60, %d of them with blocked tensors\n", with_blocked);
+  EP_CHECK(with_blocked >= 12); /* the draws (fixed seed) give 18 */
+}
+
 int main(void) {
   unsetenv("EDGEPROF_LAYOUT");
   /* The blocked kernels exist at the avx2 level: test them there on CPUs that have more. */
@@ -287,6 +349,7 @@ int main(void) {
   }
   test_mobilenet();
   test_small_graphs();
+  test_random_graphs();
   ep_cpu_isa_force(before);
   return ep_test_finish();
 }
