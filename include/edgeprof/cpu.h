@@ -90,9 +90,10 @@ ep_status ep_cpu_measure_read_bandwidth(size_t bytes, double seconds, double* gb
 
 typedef struct ep_platform_summary {
   ep_cpu_info cpu;
-  ep_cpu_isa best;      /* best level supported here */
-  ep_cpu_isa active;    /* level the kernels use (EDGEPROF_ISA may lower it) */
-  const char* isa_note; /* ep_cpu_isa_env_note(), or NULL */
+  ep_cpu_isa best;            /* best level supported here */
+  ep_cpu_isa active;          /* level the kernels use (EDGEPROF_ISA may lower it) */
+  const char* isa_note;       /* ep_cpu_isa_env_note(), or NULL */
+  const char* blocked_layout; /* ep_session_blocked_layout(): "NCHW8c" or NULL */
   /* Measured on the calling thread: GFLOP/s per level (0 for unsupported levels), the
    * active level's value (what "% of peak" compares with), and read bandwidth in GB/s. */
   double peak_gflops_by_isa[EP_ISA_COUNT];

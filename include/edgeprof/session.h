@@ -50,8 +50,7 @@ float* ep_session_tensor_data(ep_session* session, int tensor);
 ep_status ep_session_set_input(ep_session* session, int input_index, const float* data,
                                size_t count);
 /* Copies the i-th graph output into `data` (`count` must equal its numel). */
-ep_status ep_session_get_output(ep_session* session, int output_index, float* data,
-                                size_t count);
+ep_status ep_session_get_output(ep_session* session, int output_index, float* data, size_t count);
 
 /* Runs every node. */
 ep_status ep_session_run(ep_session* session);
@@ -60,6 +59,11 @@ ep_status ep_session_run(ep_session* session);
  * caller; after the run, those crossing the cut at `end` are NCHW too. (The session converts
  * its blocked tensors among them in place at both ends: a small copy per tensor.) */
 ep_status ep_session_run_range(ep_session* session, int first, int end);
+
+/* The blocked layout that sessions created now keep between convolutions: "NCHW8c", or NULL
+ * when EDGEPROF_LAYOUT=nchw or the active ISA level has no blocked kernels (only avx2 has them).
+ * See docs/architecture.md, "Tensor layouts". */
+const char* ep_session_blocked_layout(void);
 
 /* Per-node timing hook; NULL turns it off (then the hot path has no timer calls). */
 void ep_session_set_node_callback(ep_session* session, ep_node_callback callback, void* user);

@@ -44,6 +44,11 @@ ep_status ep_report_platform_json(const ep_platform_summary* s, FILE* out) {
     } else {
       cJSON_AddNullToObject(isa, "note");
     }
+    if (s->blocked_layout != NULL) {
+      cJSON_AddStringToObject(isa, "blocked_layout", s->blocked_layout);
+    } else {
+      cJSON_AddNullToObject(isa, "blocked_layout");
+    }
   }
   cJSON* peak = cJSON_AddObjectToObject(doc, "peak_gflops");
   if (peak != NULL) {

@@ -86,6 +86,10 @@ static bool unblock_unsupported(const ep_graph* g, ep_layout* layout) {
   return changed;
 }
 
+const char* ep_session_blocked_layout(void) {
+  return ep_nchwc_available() && layout_auto() ? "NCHW8c" : NULL;
+}
+
 ep_status ep_layout_plan(const ep_graph* g, ep_layout* layout) {
   int n_tensors = ep_graph_tensor_count(g);
   for (int t = 0; t < n_tensors; t++) layout[t] = EP_LAYOUT_NCHW;

@@ -31,6 +31,7 @@ for k in c["caches"]:
 i = d["isa"]
 assert i["available"][0] == "scalar" and i["best"] == i["available"][-1]
 assert i["active"] in i["available"] and i["note"] is None
+assert i["blocked_layout"] == ("NCHW8c" if i["active"] == "avx2" else None)
 p = d["peak_gflops"]
 assert p["active"] == p["by_isa"][i["active"]] and p["active"] > 0.5
 assert set(p["by_isa"]) == set(i["available"])
@@ -41,7 +42,11 @@ best=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["isa"]["b
 # EDGEPROF_ISA=scalar always applies; an unknown name and a level above the best leave a note.
 EDGEPROF_ISA=scalar run_ok "EDGEPROF_ISA=scalar" platform --json "$TMP/s.json" &&
   check "EDGEPROF_ISA=scalar is in use" json_check "$TMP/s.json" '
-assert d["isa"]["active"] == "scalar" and d["isa"]["note"] is None'
+assert d["isa"]["active"] == "scalar" and d["isa"]["note"] is None
+assert d["isa"]["blocked_layout"] is None'
+EDGEPROF_LAYOUT=nchw run_ok "EDGEPROF_LAYOUT=nchw" platform --json "$TMP/n.json" &&
+  check "EDGEPROF_LAYOUT=nchw: no blocked layout" json_check "$TMP/n.json" '
+assert d["isa"]["blocked_layout"] is None'
 EDGEPROF_ISA=sse9 run_ok "EDGEPROF_ISA=sse9" platform --json "$TMP/u.json" &&
   check "unknown EDGEPROF_ISA is ignored with a note" json_check "$TMP/u.json" "
 assert d['isa']['active'] == '$best' and 'sse9' in d['isa']['note']"

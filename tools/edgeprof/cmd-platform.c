@@ -35,6 +35,16 @@ static void print_summary(const ep_platform_summary* s) {
   for (int i = 0; i <= (int)s->best; i++) printf(" %s", ep_cpu_isa_name((ep_cpu_isa)i));
   printf("; in use: %s\n", ep_cpu_isa_name(s->active));
   if (s->isa_note != NULL) printf("            %s\n", s->isa_note);
+  if (s->blocked_layout != NULL) {
+    printf(
+        "layouts     %s around depthwise convolutions, NCHW elsewhere (EDGEPROF_LAYOUT=nchw: "
+        "NCHW only)\n",
+        s->blocked_layout);
+  } else {
+    printf("layouts     NCHW only (%s)\n", s->active == EP_ISA_AVX2
+                                               ? "EDGEPROF_LAYOUT=nchw"
+                                               : "no blocked kernels at this ISA level");
+  }
   printf("FP32 peak   %.1f GFLOP/s on one core (%s multiply-add loop)", s->peak_gflops,
          ep_cpu_isa_name(s->active));
   for (int i = 0; i <= (int)s->best; i++) {

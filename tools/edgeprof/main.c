@@ -161,7 +161,8 @@ static const cli_command commands[] = {
      "scalar|avx2|avx512 lowers it), the cores online and allowed, the caches of CPU 0, and two\n"
      "measurements on one core: the FP32 multiply-add peak of each ISA level (about 0.2 s each)\n"
      "and the read bandwidth of a 256 MiB buffer (about 0.3 s). Reports compare layers with the\n"
-     "peak of the level in use.\n",
+     "peak of the level in use. Also says whether sessions keep chains of convolutions in the\n"
+     "blocked layout NCHW8c (EDGEPROF_LAYOUT=nchw turns it off).\n",
      CLI_OPT_JSON},
 };
 
