@@ -217,11 +217,11 @@ static void valid_taps(int i0, int k, int d, int size, int* lo, int* hi) {
 }
 
 /* Output columns [*lo, *hi) whose every tap is inside the row. */
-static void interior_columns(const ep_nchwc_window* win, int* lo, int* hi) {
-  const int first = (win->pad_left + win->stride_w - 1) / win->stride_w;
-  const int reach = win->in_w - 1 + win->pad_left - (win->kernel_w - 1) * win->dilation_w;
-  int last = reach < 0 ? 0 : reach / win->stride_w + 1;
-  if (last > win->out_w) last = win->out_w;
+static void interior_columns(const ep_conv_desc* d, int* lo, int* hi) {
+  const int first = (d->pad_left + d->stride_w - 1) / d->stride_w;
+  const int reach = d->in_w - 1 + d->pad_left - (d->kernel_w - 1) * d->dilation_w;
+  int last = reach < 0 ? 0 : reach / d->stride_w + 1;
+  if (last > d->out_w) last = d->out_w;
   *lo = first < last ? first : last;
   *hi = last;
 }
@@ -229,16 +229,16 @@ static void interior_columns(const ep_nchwc_window* win, int* lo, int* hi) {
 /* --- depthwise ----------------------------------------------------------------------------- */
 
 /* One output pixel with only its inside taps, rows [ky0, ky1). */
-static vf depthwise_pixel(const ep_nchwc_window* win, const float* x, const float* w, vf acc,
-                          int iy0, int ky0, int ky1, int ox) {
-  const int ix0 = ox * win->stride_w - win->pad_left;
+static vf depthwise_pixel(const ep_conv_desc* d, const float* x, const float* w, vf acc, int iy0,
+                          int ky0, int ky1, int ox) {
+  const int ix0 = ox * d->stride_w - d->pad_left;
   int kx0, kx1;
-  valid_taps(ix0, win->kernel_w, win->dilation_w, win->in_w, &kx0, &kx1);
+  valid_taps(ix0, d->kernel_w, d->dilation_w, d->in_w, &kx0, &kx1);
   for (int ky = ky0; ky < ky1; ky++) {
-    const float* row = x + (size_t)(iy0 + ky * win->dilation_h) * (size_t)win->in_w * BLOCK;
+    const float* row = x + (size_t)(iy0 + ky * d->dilation_h) * (size_t)d->in_w * BLOCK;
     for (int kx = kx0; kx < kx1; kx++) {
-      const vf xv = vf_load(row + (size_t)(ix0 + kx * win->dilation_w) * BLOCK);
-      acc = vf_fmadd(vf_load(w + (size_t)(ky * win->kernel_w + kx) * BLOCK), xv, acc);
+      const vf xv = vf_load(row + (size_t)(ix0 + kx * d->dilation_w) * BLOCK);
+      acc = vf_fmadd(vf_load(w + (size_t)(ky * d->kernel_w + kx) * BLOCK), xv, acc);
     }
   }
   return acc;
@@ -279,65 +279,63 @@ EP_NCHWC_INLINE int depthwise_3x3_columns(const float* r0, const float* r1, cons
   return ox;
 }
 
-void ep_nchwc_depthwise_rows__avx2(const ep_nchwc_window* win, const float* x, const float* w,
+void ep_nchwc_depthwise_rows__avx2(const ep_conv_desc* d, const float* x, const float* w,
                                    const float* bias, ep_activation act, float* y, int oy0,
                                    int oy1) {
-  const size_t row_floats = (size_t)win->in_w * BLOCK;
+  const size_t row_floats = (size_t)d->in_w * BLOCK;
   const bool fast3x3 =
-      win->kernel_h == 3 && win->kernel_w == 3 && win->dilation_h == 1 && win->dilation_w == 1;
+      d->kernel_h == 3 && d->kernel_w == 3 && d->dilation_h == 1 && d->dilation_w == 1;
   int lo, hi;
-  interior_columns(win, &lo, &hi);
+  interior_columns(d, &lo, &hi);
   vf k[9];
   for (int t = 0; t < 9; t++) k[t] = fast3x3 ? vf_load(w + t * BLOCK) : vf_zero();
   const vf vb = vf_load(bias);
   for (int oy = oy0; oy < oy1; oy++) {
-    const int iy0 = oy * win->stride_h - win->pad_top;
+    const int iy0 = oy * d->stride_h - d->pad_top;
     int ky0, ky1;
-    valid_taps(iy0, win->kernel_h, win->dilation_h, win->in_h, &ky0, &ky1);
-    float* yr = y + (size_t)oy * (size_t)win->out_w * BLOCK;
+    valid_taps(iy0, d->kernel_h, d->dilation_h, d->in_h, &ky0, &ky1);
+    float* yr = y + (size_t)oy * (size_t)d->out_w * BLOCK;
     int ox = 0;
     if (fast3x3 && ky0 == 0 && ky1 == 3 && lo < hi) {
       for (; ox < lo; ox++) {
-        vf_store(yr + (size_t)ox * BLOCK,
-                 clamp(depthwise_pixel(win, x, w, vb, iy0, 0, 3, ox), act));
+        vf_store(yr + (size_t)ox * BLOCK, clamp(depthwise_pixel(d, x, w, vb, iy0, 0, 3, ox), act));
       }
       const float* r0 = x + (size_t)iy0 * row_floats;
-      if (win->stride_w == 1) {
+      if (d->stride_w == 1) {
         ox = depthwise_3x3_columns(r0, r0 + row_floats, r0 + 2 * row_floats, k, vb, act, yr, ox, hi,
-                                   win->pad_left, 1);
-      } else if (win->stride_w == 2) {
+                                   d->pad_left, 1);
+      } else if (d->stride_w == 2) {
         ox = depthwise_3x3_columns(r0, r0 + row_floats, r0 + 2 * row_floats, k, vb, act, yr, ox, hi,
-                                   win->pad_left, 2);
+                                   d->pad_left, 2);
       }
     }
-    for (; ox < win->out_w; ox++) {
+    for (; ox < d->out_w; ox++) {
       vf_store(yr + (size_t)ox * BLOCK,
-               clamp(depthwise_pixel(win, x, w, vb, iy0, ky0, ky1, ox), act));
+               clamp(depthwise_pixel(d, x, w, vb, iy0, ky0, ky1, ox), act));
     }
-    if (!act_in_register(act)) ep_activation_apply(act, yr, (size_t)win->out_w * BLOCK);
+    if (!act_in_register(act)) ep_activation_apply(act, yr, (size_t)d->out_w * BLOCK);
   }
 }
 
 /* --- direct (NCHW input) ------------------------------------------------------------------ */
 
 /* One output pixel of NB blocks with only its inside taps, rows [ky0, ky1). */
-EP_NCHWC_INLINE void direct_pixel(const ep_nchwc_window* win, int cin, const float* x,
-                                  const float* w, const float* bias, ep_activation act, float* y,
+EP_NCHWC_INLINE void direct_pixel(const ep_conv_desc* d, int cin, const float* x, const float* w,
+                                  const float* bias, ep_activation act, float* y,
                                   size_t y_block_stride, int iy0, int ky0, int ky1, int ox,
                                   const int NB) {
-  const int ix0 = ox * win->stride_w - win->pad_left;
+  const int ix0 = ox * d->stride_w - d->pad_left;
   int kx0, kx1;
-  valid_taps(ix0, win->kernel_w, win->dilation_w, win->in_w, &kx0, &kx1);
-  const size_t plane = (size_t)win->in_h * (size_t)win->in_w;
+  valid_taps(ix0, d->kernel_w, d->dilation_w, d->in_w, &kx0, &kx1);
+  const size_t plane = (size_t)d->in_h * (size_t)d->in_w;
   vf acc0 = vf_load(bias), acc1 = NB == 2 ? vf_load(bias + BLOCK) : vf_zero();
   for (int ic = 0; ic < cin; ic++) {
     for (int ky = ky0; ky < ky1; ky++) {
       const float* row =
-          x + (size_t)ic * plane + (size_t)(iy0 + ky * win->dilation_h) * (size_t)win->in_w;
-      const float* wt =
-          w + ((size_t)(ic * win->kernel_h + ky) * (size_t)win->kernel_w) * NB * BLOCK;
+          x + (size_t)ic * plane + (size_t)(iy0 + ky * d->dilation_h) * (size_t)d->in_w;
+      const float* wt = w + ((size_t)(ic * d->kernel_h + ky) * (size_t)d->kernel_w) * NB * BLOCK;
       for (int kx = kx0; kx < kx1; kx++) {
-        const vf xv = vf_bcast(row + ix0 + kx * win->dilation_w);
+        const vf xv = vf_bcast(row + ix0 + kx * d->dilation_w);
         acc0 = vf_fmadd(vf_load(wt + (size_t)kx * NB * BLOCK), xv, acc0);
         if (NB == 2) acc1 = vf_fmadd(vf_load(wt + (size_t)kx * NB * BLOCK + BLOCK), xv, acc1);
       }
@@ -351,15 +349,15 @@ EP_NCHWC_INLINE void direct_pixel(const ep_nchwc_window* win, int cin, const flo
  * input offset from the row's first tap-0 input, w_tap[t] its index in the packed weights. One
  * flat loop over them keeps the tile's loop free of the kernel's three nested dimensions (a 3x3
  * kernel over 3 channels is 27 taps, each a short inner loop otherwise). Returns the count. */
-static int row_taps(const ep_nchwc_window* win, int cin, int ky0, int ky1, int32_t* x_off,
+static int row_taps(const ep_conv_desc* d, int cin, int ky0, int ky1, int32_t* x_off,
                     int32_t* w_tap) {
-  const int plane = win->in_h * win->in_w;
+  const int plane = d->in_h * d->in_w;
   int n = 0;
   for (int ic = 0; ic < cin; ic++) {
     for (int ky = ky0; ky < ky1; ky++) {
-      for (int kx = 0; kx < win->kernel_w; kx++, n++) {
-        x_off[n] = ic * plane + ky * win->dilation_h * win->in_w + kx * win->dilation_w;
-        w_tap[n] = (ic * win->kernel_h + ky) * win->kernel_w + kx;
+      for (int kx = 0; kx < d->kernel_w; kx++, n++) {
+        x_off[n] = ic * plane + ky * d->dilation_h * d->in_w + kx * d->dilation_w;
+        w_tap[n] = (ic * d->kernel_h + ky) * d->kernel_w + kx;
       }
     }
   }
@@ -393,53 +391,53 @@ EP_NCHWC_INLINE void direct_tile(const float* xs, int sw, const int32_t* x_off,
   }
 }
 
-EP_NCHWC_INLINE void direct_rows(const ep_nchwc_window* win, int cin, const float* x,
-                                 const float* w, const float* bias, ep_activation act, float* y,
+EP_NCHWC_INLINE void direct_rows(const ep_conv_desc* d, int cin, const float* x, const float* w,
+                                 const float* bias, ep_activation act, float* y,
                                  size_t y_block_stride, int oy0, int oy1, int32_t* scratch,
                                  const int NB) {
-  const int taps = cin * win->kernel_h * win->kernel_w;
+  const int taps = cin * d->kernel_h * d->kernel_w;
   int32_t* x_off = scratch;
   int32_t* w_tap = scratch + taps;
   int lo, hi;
-  interior_columns(win, &lo, &hi);
+  interior_columns(d, &lo, &hi);
   int listed_ky0 = -1, listed_ky1 = -1, n_taps = 0;
   for (int oy = oy0; oy < oy1; oy++) {
-    const int iy0 = oy * win->stride_h - win->pad_top;
+    const int iy0 = oy * d->stride_h - d->pad_top;
     int ky0, ky1;
-    valid_taps(iy0, win->kernel_h, win->dilation_h, win->in_h, &ky0, &ky1);
+    valid_taps(iy0, d->kernel_h, d->dilation_h, d->in_h, &ky0, &ky1);
     if (ky0 != listed_ky0 || ky1 != listed_ky1) {
-      n_taps = row_taps(win, cin, ky0, ky1, x_off, w_tap);
+      n_taps = row_taps(d, cin, ky0, ky1, x_off, w_tap);
       listed_ky0 = ky0;
       listed_ky1 = ky1;
     }
-    float* yr = y + (size_t)oy * (size_t)win->out_w * BLOCK;
+    float* yr = y + (size_t)oy * (size_t)d->out_w * BLOCK;
     int ox = 0;
     for (; ox < lo; ox++) {
-      direct_pixel(win, cin, x, w, bias, act, yr, y_block_stride, iy0, ky0, ky1, ox, NB);
+      direct_pixel(d, cin, x, w, bias, act, yr, y_block_stride, iy0, ky0, ky1, ox, NB);
     }
     /* Rows above the image are never read: offsets start at kernel row ky0. */
-    const float* row = x + (ptrdiff_t)iy0 * win->in_w - win->pad_left;
+    const float* row = x + (ptrdiff_t)iy0 * d->in_w - d->pad_left;
     for (; ox + DIRECT_TILE <= hi; ox += DIRECT_TILE) {
-      direct_tile(row + (ptrdiff_t)ox * win->stride_w, win->stride_w, x_off, w_tap, n_taps, w, bias,
+      direct_tile(row + (ptrdiff_t)ox * d->stride_w, d->stride_w, x_off, w_tap, n_taps, w, bias,
                   act, yr, y_block_stride, ox, NB);
     }
-    for (; ox < win->out_w; ox++) {
-      direct_pixel(win, cin, x, w, bias, act, yr, y_block_stride, iy0, ky0, ky1, ox, NB);
+    for (; ox < d->out_w; ox++) {
+      direct_pixel(d, cin, x, w, bias, act, yr, y_block_stride, iy0, ky0, ky1, ox, NB);
     }
     if (!act_in_register(act)) {
       for (int j = 0; j < NB; j++) {
-        ep_activation_apply(act, yr + (size_t)j * y_block_stride, (size_t)win->out_w * BLOCK);
+        ep_activation_apply(act, yr + (size_t)j * y_block_stride, (size_t)d->out_w * BLOCK);
       }
     }
   }
 }
 
-void ep_nchwc_direct_rows__avx2(const ep_nchwc_window* win, int cin, const float* x, const float* w,
+void ep_nchwc_direct_rows__avx2(const ep_conv_desc* d, int cin, const float* x, const float* w,
                                 int nb, const float* bias, ep_activation act, float* y,
                                 size_t y_block_stride, int oy0, int oy1, int32_t* scratch) {
   if (nb == 2) {
-    direct_rows(win, cin, x, w, bias, act, y, y_block_stride, oy0, oy1, scratch, 2);
+    direct_rows(d, cin, x, w, bias, act, y, y_block_stride, oy0, oy1, scratch, 2);
   } else {
-    direct_rows(win, cin, x, w, bias, act, y, y_block_stride, oy0, oy1, scratch, 1);
+    direct_rows(d, cin, x, w, bias, act, y, y_block_stride, oy0, oy1, scratch, 1);
   }
 }

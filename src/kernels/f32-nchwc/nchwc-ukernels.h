@@ -13,13 +13,6 @@
 
 #include "kernels/kernels.h"
 
-/* A convolution window, as in ep_conv_desc. */
-typedef struct ep_nchwc_window {
-  int in_h, in_w, out_h, out_w;
-  int kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w;
-  int pad_top, pad_left;
-} ep_nchwc_window;
-
 /* Packed pointwise and direct weights group output blocks in pairs (16 channels): a pair's
  * weights are [taps][16], taps = cin for pointwise and cin x kh x kw for direct, and a last odd
  * block's are [taps][8]. The pair starting at block ob (even) starts at ob * 8 * taps. */
@@ -41,9 +34,11 @@ typedef struct ep_nchwc_pointwise {
 void ep_nchwc_pointwise_cell__avx2(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1, size_t p0,
                                    size_t p1);
 
+/* The row kernels read only d's window: image sizes, kernel, strides, dilations, padding. */
+
 /* Output rows [oy0, oy1) of one 8-channel block of a depthwise convolution: x [in_h][in_w][8],
  * w [kh x kw][8], bias [8], y [out_h][out_w][8]. */
-void ep_nchwc_depthwise_rows__avx2(const ep_nchwc_window* win, const float* x, const float* w,
+void ep_nchwc_depthwise_rows__avx2(const ep_conv_desc* d, const float* x, const float* w,
                                    const float* bias, ep_activation act, float* y, int oy0,
                                    int oy1);
 
@@ -52,7 +47,7 @@ void ep_nchwc_depthwise_rows__avx2(const ep_nchwc_window* win, const float* x, c
  * block j of y is the plane y + j * y_block_stride, [out_h][out_w][8]. scratch holds
  * EP_NCHWC_DIRECT_SCRATCH(taps) ints, taps = cin x kh x kw. */
 #define EP_NCHWC_DIRECT_SCRATCH(taps) (2 * (size_t)(taps))
-void ep_nchwc_direct_rows__avx2(const ep_nchwc_window* win, int cin, const float* x, const float* w,
+void ep_nchwc_direct_rows__avx2(const ep_conv_desc* d, int cin, const float* x, const float* w,
                                 int nb, const float* bias, ep_activation act, float* y,
                                 size_t y_block_stride, int oy0, int oy1, int32_t* scratch);
 

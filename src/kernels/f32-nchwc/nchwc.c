@@ -91,23 +91,6 @@ size_t ep_nchwc_conv_workspace_size(const ep_conv_desc* d) {
   return kind_of(d) == NCHWC_DIRECT ? EP_NCHWC_DIRECT_SCRATCH(taps_of(d)) : 0;
 }
 
-static ep_nchwc_window window_of(const ep_conv_desc* d) {
-  return (ep_nchwc_window){
-      .in_h = d->in_h,
-      .in_w = d->in_w,
-      .out_h = d->out_h,
-      .out_w = d->out_w,
-      .kernel_h = d->kernel_h,
-      .kernel_w = d->kernel_w,
-      .stride_h = d->stride_h,
-      .stride_w = d->stride_w,
-      .dilation_h = d->dilation_h,
-      .dilation_w = d->dilation_w,
-      .pad_top = d->pad_top,
-      .pad_left = d->pad_left,
-  };
-}
-
 /* --- pointwise cells ------------------------------------------------------------------------ */
 
 typedef struct pointwise_job {
@@ -197,7 +180,6 @@ static void run_pointwise(const ep_conv_desc* d, const float* packed, const floa
 
 typedef struct rows_job {
   const ep_conv_desc* d;
-  ep_nchwc_window win;
   const float* packed;
   const float* x;
   float* y;
@@ -230,12 +212,12 @@ static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
       const size_t ob = group * 2;
       const int nb = ob + 1 < cout / BLOCK ? 2 : 1;
       ep_nchwc_direct_rows__avx2(
-          &job->win, d->in_channels, job->x + image * (size_t)d->in_channels * in_plane,
+          d, d->in_channels, job->x + image * (size_t)d->in_channels * in_plane,
           job->packed + ob * BLOCK * taps, nb, bias + ob * BLOCK, d->act,
           job->y + (image * cout / BLOCK + ob) * out_plane, out_plane, (int)oy0, (int)oy1, scratch);
     } else {
       const size_t block = image * job->groups + group;
-      ep_nchwc_depthwise_rows__avx2(&job->win, job->x + block * in_plane * BLOCK,
+      ep_nchwc_depthwise_rows__avx2(d, job->x + block * in_plane * BLOCK,
                                     job->packed + group * taps * BLOCK, bias + group * BLOCK,
                                     d->act, job->y + block * out_plane, (int)oy0, (int)oy1);
     }
@@ -268,7 +250,6 @@ void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* 
   const size_t blocks = (size_t)d->out_channels / BLOCK;
   rows_job job = {
       .d = d,
-      .win = window_of(d),
       .packed = packed,
       .x = x,
       .y = y,
