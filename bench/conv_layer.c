@@ -2,14 +2,15 @@
  * tuning a kernel without a whole network's noise, and for seeing what cold caches cost.
  *
  *   conv_layer CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] [--cold] [--blocked]
- *              [--runs N]
+ *              [--residual] [--runs N]
  *
  * A square SIZE x SIZE input, "same" padding (KERNEL / 2), bias and ReLU; --groups CIN makes
- * it depthwise. --cold writes 64 MiB before every run, so that input, weights and output come
- * from memory as they do inside a network. --blocked runs the NCHW8c kernel of the layer: output
- * blocked, input blocked too unless CIN is small enough for the direct kernel. Prints the best and
- * mean time and GFLOP/s (direct convolution FLOPs: Winograd layers can exceed the machine's peak).
- * Built and run by bench/conv_layer.sh. */
+ * it depthwise. --residual adds a residual input shaped like the output (ResNet's fused add).
+ * --cold writes 64 MiB before every run, so that input, weights and output come from memory as they
+ * do inside a network. --blocked runs the NCHW8c kernel of the layer: output blocked, input blocked
+ * too unless CIN is small enough for the direct kernel. Prints the best and mean time and GFLOP/s
+ * (direct convolution FLOPs: Winograd layers can exceed the machine's peak). Built and run by
+ * bench/conv_layer.sh. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,14 +36,21 @@ static int positive(const char* s, const char* what) {
   return (int)v;
 }
 
+static int compare_doubles(const void* a, const void* b) {
+  const double x = *(const double*)a, y = *(const double*)b;
+  return (x > y) - (x < y);
+}
+
 int main(int argc, char** argv) {
   int args[6] = {0, 0, 0, 0, 0, 1};
   const char* names[6] = {"CIN", "COUT", "SIZE", "KERNEL", "STRIDE", "THREADS"};
   int n_args = 0, groups = 1, runs = 100;
-  bool cold = false, blocked = false;
+  bool cold = false, blocked = false, with_residual = false;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--cold") == 0) {
       cold = true;
+    } else if (strcmp(argv[i], "--residual") == 0) {
+      with_residual = true;
     } else if (strcmp(argv[i], "--blocked") == 0) {
       blocked = true;
     } else if (strcmp(argv[i], "--groups") == 0 && i + 1 < argc) {
@@ -55,7 +63,7 @@ int main(int argc, char** argv) {
     } else {
       fprintf(stderr,
               "usage: conv_layer CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] "
-              "[--cold] [--blocked] [--runs N]\n");
+              "[--cold] [--blocked] [--residual] [--runs N]\n");
       return 2;
     }
   }
@@ -113,32 +121,41 @@ int main(int argc, char** argv) {
   float* work = aligned_alloc(64, ((ws * (size_t)threads + 16) * sizeof(float) + 63) / 64 * 64);
   float* x = aligned_alloc(64, (nx * sizeof(float) + 63) / 64 * 64);
   float* y = aligned_alloc(64, (ny * sizeof(float) + 63) / 64 * 64);
+  float* residual = with_residual ? aligned_alloc(64, (ny * sizeof(float) + 63) / 64 * 64) : NULL;
   char* flush = cold ? malloc(flush_bytes) : NULL;
   ep_threadpool* pool = NULL;
   if (!w || !bias || !packed || !work || !x || !y || (cold && !flush) ||
-      ep_threadpool_create(threads, NULL, 0, &pool) != EP_OK) {
+      (with_residual && !residual) || ep_threadpool_create(threads, NULL, 0, &pool) != EP_OK) {
     fprintf(stderr, "conv_layer: out of memory or threads\n");
     return 1;
   }
   for (size_t i = 0; i < nw; i++) w[i] = 1e-3f * (float)(i % 7) - 3e-3f;
   for (size_t i = 0; i < nx; i++) x[i] = 1e-3f * (float)(i % 5);
+  for (size_t i = 0; with_residual && i < ny; i++) residual[i] = 1e-3f * (float)(i % 3);
   ep_conv2d_pack(&d, w, bias, packed);
-  ep_conv2d_run(&d, packed, x, NULL, y, work, ws, pool); /* warm-up */
+  ep_conv2d_run(&d, packed, x, residual, y, work, ws, pool); /* warm-up */
   double best = 1e30, sum = 0.0;
+  double* samples = malloc((size_t)runs * sizeof *samples);
+  if (samples == NULL) return 1;
   for (int r = 0; r < runs; r++) {
     if (cold) memset(flush, r, flush_bytes);
     const double t0 = now();
-    ep_conv2d_run(&d, packed, x, NULL, y, work, ws, pool);
+    ep_conv2d_run(&d, packed, x, residual, y, work, ws, pool);
     const double t = now() - t0;
     best = t < best ? t : best;
     sum += t;
+    samples[r] = t;
   }
+  qsort(samples, (size_t)runs, sizeof *samples, compare_doubles);
+  const double median =
+      runs % 2 ? samples[runs / 2] : 0.5 * (samples[runs / 2 - 1] + samples[runs / 2]);
+  free(samples);
   const double flops = 2.0 * (double)ny * (double)(d.in_channels / groups) * args[3] * args[3];
   printf(
       "conv %d -> %d, %dx%d, kernel %d, stride %d, groups %d, %d thread(s)%s: best %.3f ms "
-      "(%.1f GFLOP/s), mean %.3f ms\n",
+      "(%.1f GFLOP/s), median %.3f ms, mean %.3f ms\n",
       d.in_channels, d.out_channels, d.in_h, d.in_w, args[3], args[4], groups, threads,
-      cold ? ", cold caches" : "", best * 1e3, flops / best * 1e-9, sum / runs * 1e3);
+      cold ? ", cold caches" : "", best * 1e3, flops / best * 1e-9, median * 1e3, sum / runs * 1e3);
   ep_threadpool_destroy(pool);
   free(w);
   free(bias);
@@ -146,6 +163,7 @@ int main(int argc, char** argv) {
   free(work);
   free(x);
   free(y);
+  free(residual);
   free(flush);
   return 0;
 }

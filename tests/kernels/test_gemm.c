@@ -12,15 +12,18 @@
 #include "test_isa.h"
 #include "test_support.h"
 
-/* C = act(A B + row_bias + col_bias) with A [m, k], B [k, n] row-major. */
+/* C = act(A B + row_bias + col_bias + residual) with A [m, k], B [k, n] row-major, residual
+ * row i at residual + i * residual_ld. */
 static void naive(size_t m, size_t n, size_t k, const float* a, const float* b,
-                  const float* row_bias, const float* col_bias, ep_activation act, float* c) {
+                  const float* row_bias, const float* col_bias, const float* residual,
+                  size_t residual_ld, ep_activation act, float* c) {
   for (size_t i = 0; i < m; i++) {
     for (size_t j = 0; j < n; j++) {
       double s = 0;
       for (size_t kk = 0; kk < k; kk++) s += (double)a[i * k + kk] * b[kk * n + j];
       if (row_bias != NULL) s += row_bias[i];
       if (col_bias != NULL) s += col_bias[j];
+      if (residual != NULL) s += residual[i * residual_ld + j];
       c[i * n + j] = (float)ep_ref_activate(act, s);
     }
   }
@@ -66,15 +69,17 @@ static void test_packing(const ep_f32_gemm_config* cfg) {
 }
 
 /* C [m, n] through ep_f32_gemm_compute with k cut in blocks of kc_block, C with a row stride
- * larger than n (a sub-block of a bigger matrix, as in convolutions). */
+ * larger than n (a sub-block of a bigger matrix, as in convolutions), and a residual with
+ * another stride when asked. */
 static void check_compute(ep_test_rng* rng, const ep_f32_gemm_config* cfg, size_t m, size_t n,
-                          size_t k, size_t kc_block, bool row_bias, bool col_bias,
+                          size_t k, size_t kc_block, bool row_bias, bool col_bias, bool residual,
                           ep_activation act) {
-  const size_t ldc = n + 3;
+  const size_t ldc = n + 3, residual_ld = n + 5;
   float* a = malloc(m * k * sizeof *a);
   float* b = malloc(k * n * sizeof *b);
   float* rb = malloc(m * sizeof *rb);
   float* cb = malloc(n * sizeof *cb);
+  float* res = malloc(m * residual_ld * sizeof *res);
   float* expect = malloc(m * n * sizeof *expect);
   float* c = malloc(m * ldc * sizeof *c);
   const size_t mp = ep_round_up(m, cfg->mr), np = ep_round_up(n, cfg->nr);
@@ -84,11 +89,16 @@ static void check_compute(ep_test_rng* rng, const ep_f32_gemm_config* cfg, size_
   ep_test_fill(rng, b, k * n, -1, 1);
   ep_test_fill(rng, rb, m, -1, 1);
   ep_test_fill(rng, cb, n, -1, 1);
-  naive(m, n, k, a, b, row_bias ? rb : NULL, col_bias ? cb : NULL, act, expect);
+  if (residual) ep_test_fill(rng, res, m * residual_ld, -1, 1);
+  naive(m, n, k, a, b, row_bias ? rb : NULL, col_bias ? cb : NULL, residual ? res : NULL,
+        residual_ld, act, expect);
   ep_f32_gemm_pack_a(m, k, a, k, cfg->mr, pa);
   for (size_t i = 0; i < m * ldc; i++) c[i] = NAN;
-  const ep_f32_gemm_epilogue epilogue = {
-      .row_bias = row_bias ? rb : NULL, .col_bias = col_bias ? cb : NULL, .act = act};
+  const ep_f32_gemm_epilogue epilogue = {.row_bias = row_bias ? rb : NULL,
+                                         .col_bias = col_bias ? cb : NULL,
+                                         .act = act,
+                                         .residual = residual ? res : NULL,
+                                         .residual_ld = residual_ld};
   for (size_t k0 = 0; k0 < k; k0 += kc_block) {
     const size_t kc = k - k0 < kc_block ? k - k0 : kc_block;
     ep_f32_gemm_pack_b(kc, n, b + k0 * n, n, 1, cfg->nr, pb);
@@ -103,13 +113,15 @@ static void check_compute(ep_test_rng* rng, const ep_f32_gemm_config* cfg, size_
     for (size_t j = n; j < ldc; j++) gap_untouched = gap_untouched && isnan(c[i * ldc + j]);
   }
   const double diff = ep_test_max_rel_diff(got, expect, m * n);
-  EP_CHECK_MSG(diff <= 1e-5 && gap_untouched,
-               "compute m %zu n %zu k %zu kc %zu bias %d/%d act %d: rel diff %g, gap %d", m, n, k,
-               kc_block, row_bias, col_bias, (int)act, diff, gap_untouched);
+  EP_CHECK_MSG(
+      diff <= 1e-5 && gap_untouched,
+      "compute m %zu n %zu k %zu kc %zu bias %d/%d residual %d act %d: rel diff %g, gap %d", m, n,
+      k, kc_block, row_bias, col_bias, residual, (int)act, diff, gap_untouched);
   free(a);
   free(b);
   free(rb);
   free(cb);
+  free(res);
   free(expect);
   free(c);
   free(pa);
@@ -169,19 +181,26 @@ static void test_config(ep_cpu_isa isa, void* ctx) {
   /* Every tile shape from 1 x 1 to two full tiles plus one. */
   for (size_t m = 1; m <= 2 * cfg->mr + 1; m++) {
     for (size_t n = 1; n <= 2 * cfg->nr + 1; n += 1 + (n > cfg->nr)) {
-      check_compute(&rng, cfg, m, n, 1 + m + n, 1000, m % 2, n % 2, acts[(m + n) % 5]);
+      check_compute(&rng, cfg, m, n, 1 + m + n, 1000, m % 2, n % 2, (m + n) % 3 == 0,
+                    acts[(m + n) % 5]);
     }
   }
   /* Every column count of one tile, narrow tails included, with every epilogue. */
   for (size_t n = 1; n <= cfg->nr; n++) {
-    check_compute(&rng, cfg, cfg->mr, n, 9, 1000, true, true, acts[n % 5]);
+    check_compute(&rng, cfg, cfg->mr, n, 9, 1000, true, true, n % 2, acts[n % 5]);
+  }
+  /* Whole tiles (the microkernel's short store) with and without each part of the epilogue,
+   * and with the activations it leaves to the general store. */
+  for (int i = 0; i < 5 * 8; i++) {
+    check_compute(&rng, cfg, 2 * cfg->mr, 2 * cfg->nr, 64, i % 2 ? 64 : 24, (i >> 1) & 1,
+                  (i >> 2) & 1, (i >> 3) & 1, acts[i % 5]);
   }
   /* k blocks (accumulation through C), several row blocks of the driver, big k. */
-  check_compute(&rng, cfg, 9, 19, 100, 33, true, false, EP_ACT_RELU);
-  check_compute(&rng, cfg, 300, 20, 40, 16, true, true, EP_ACT_NONE);
-  check_compute(&rng, cfg, 17, 33, 1500, 256, false, true, EP_ACT_TANH);
-  check_compute(&rng, cfg, 3, 5, 7, 1, true, true, EP_ACT_SIGMOID);
-  check_compute(&rng, cfg, 64, 49, 300, 256, true, false, EP_ACT_RELU6);
+  check_compute(&rng, cfg, 9, 19, 100, 33, true, false, true, EP_ACT_RELU);
+  check_compute(&rng, cfg, 300, 20, 40, 16, true, true, false, EP_ACT_NONE);
+  check_compute(&rng, cfg, 17, 33, 1500, 256, false, true, false, EP_ACT_TANH);
+  check_compute(&rng, cfg, 3, 5, 7, 1, true, true, true, EP_ACT_SIGMOID);
+  check_compute(&rng, cfg, 64, 49, 300, 256, true, false, true, EP_ACT_RELU6);
   for (size_t n = 1; n <= 3 * cfg->nr; n += 3) {
     for (size_t k = 1; k <= 40; k += 13) check_gemv(&rng, cfg, n, k, n % 2, acts[(n + k) % 5]);
   }
