@@ -15,9 +15,13 @@ static bool is_depthwise(const ep_graph* g, const ep_node* node) {
   return node->attrs.group == x->dims[1] && y->dims[1] == x->dims[1];
 }
 
-static bool layout_auto(void) {
+typedef enum layout_mode { MODE_AUTO, MODE_NCHW, MODE_BLOCKED } layout_mode;
+
+static layout_mode mode_from_env(void) {
   const char* env = getenv("EDGEPROF_LAYOUT");
-  return env == NULL || strcmp(env, "nchw") != 0; /* unknown values mean auto */
+  if (env != NULL && strcmp(env, "nchw") == 0) return MODE_NCHW;
+  if (env != NULL && strcmp(env, "blocked") == 0) return MODE_BLOCKED;
+  return MODE_AUTO; /* unknown values mean auto */
 }
 
 /* Which readers a blocked tensor serves: input 0 of a convolution or of a global average pool,
@@ -87,13 +91,14 @@ static bool unblock_unsupported(const ep_graph* g, ep_layout* layout) {
 }
 
 const char* ep_session_blocked_layout(void) {
-  return ep_nchwc_available() && layout_auto() ? "NCHW8c" : NULL;
+  return ep_nchwc_available() && mode_from_env() != MODE_NCHW ? "NCHW8c" : NULL;
 }
 
 ep_status ep_layout_plan(const ep_graph* g, ep_layout* layout) {
   int n_tensors = ep_graph_tensor_count(g);
   for (int t = 0; t < n_tensors; t++) layout[t] = EP_LAYOUT_NCHW;
-  if (!ep_nchwc_available() || !layout_auto()) return EP_OK;
+  const layout_mode mode = mode_from_env();
+  if (!ep_nchwc_available() || mode == MODE_NCHW) return EP_OK;
   bool* nchw_read = calloc((size_t)n_tensors + 1, sizeof *nchw_read);
   bool* pays = calloc((size_t)n_tensors + 1, sizeof *pays);
   if (nchw_read == NULL || pays == NULL) {
@@ -102,6 +107,7 @@ ep_status ep_layout_plan(const ep_graph* g, ep_layout* layout) {
     return ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory planning tensor layouts");
   }
   mark_readers(g, nchw_read, pays);
+  if (mode == MODE_BLOCKED) memset(pays, 1, ((size_t)n_tensors + 1) * sizeof *pays);
   for (int t = 0; t < n_tensors; t++) {
     if (candidate(g, t, nchw_read, pays)) layout[t] = EP_LAYOUT_NCHW8C;
   }
