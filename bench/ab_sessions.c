@@ -3,12 +3,14 @@
  * second to second, as shared hosts do. Alternate processes, even in many rounds, each see
  * several seconds of one phase; here every run of A has a run of B beside it.
  *
- *   ab_sessions MODEL [--threads N] [--runs N] [--nodes] [--a NAME=VALUE]... [--b NAME=VALUE]...
+ *   ab_sessions MODEL [--threads N] [--threads-b N] [--runs N] [--nodes] [--a NAME=VALUE]...
+ *               [--b NAME=VALUE]...
  *
- * Each --a / --b sets an environment variable while that session is created (the knobs that
- * sessions read at creation: EDGEPROF_LAYOUT, EDGEPROF_ISA); the variable is unset again after.
+ * Each --a / --b sets an environment variable while that session is created and while it runs
+ * (EDGEPROF_LAYOUT, EDGEPROF_ISA, or a knob a kernel reads while tuning it); it is unset between.
  * Runs A, B, B, A, A, B, ... (so that neither always goes first) and prints each one's median,
- * and the median over pairs of B / A. --nodes also times every node (with the timers' small
+ * and the median over pairs of B / A. --threads-b gives B another thread count (how each node
+ * scales). --nodes also times every node (with the timers' small
  * overhead) and prints each node's medians and their ratio. Built and run by
  * bench/ab_sessions.sh.
  *
@@ -94,23 +96,44 @@ static void print_nodes(const ep_graph* graph, const node_times* a, const node_t
   free(vb);
 }
 
-static ep_session* create(const ep_graph* graph, int threads, const settings* s) {
+static void apply(const settings* s) {
   for (int i = 0; i < s->count; i++) setenv(s->names[i], s->values[i], 1);
+}
+
+static void clear(const settings* s) {
+  for (int i = 0; i < s->count; i++) unsetenv(s->names[i]);
+}
+
+/* One run with the side's environment set (kernels that read it at run time see it too). */
+static double timed_run(ep_session* session, const settings* s, int threads) {
+  if (threads > 1) pause_ms(GAP_MS);
+  apply(s);
+  const double t0 = now();
+  ep_session_run(session);
+  const double t = now() - t0;
+  clear(s);
+  return t;
+}
+
+static ep_session* create(const ep_graph* graph, int threads, const settings* s) {
+  apply(s);
   const ep_session_options options = {.threads = threads};
   ep_session* session = NULL;
   const ep_status status = ep_session_create(graph, &options, &session);
-  for (int i = 0; i < s->count; i++) unsetenv(s->names[i]);
+  clear(s);
   return status == EP_OK ? session : NULL;
 }
 
 int main(int argc, char** argv) {
   const char* model = NULL;
-  int threads = 1, runs = 100;
+  int threads = 1, threads_b = 0, runs = 100;
   bool nodes = false;
   settings a = {0}, b = {0};
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
       threads = atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--threads-b") == 0 && i + 1 < argc) {
+      threads_b = atoi(argv[++i]);
     } else if (strcmp(argv[i], "--nodes") == 0) {
       nodes = true;
     } else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
@@ -126,13 +149,15 @@ int main(int argc, char** argv) {
       model = argv[i];
     } else {
       fprintf(stderr,
-              "usage: ab_sessions MODEL [--threads N] [--runs N] [--nodes] [--a NAME=VALUE]... "
+              "usage: ab_sessions MODEL [--threads N] [--threads-b N] [--runs N] [--nodes] "
+              "[--a NAME=VALUE]... "
               "[--b NAME=VALUE]...\n");
       return 2;
     }
   }
-  if (model == NULL || threads < 1 || runs < 2) {
-    fprintf(stderr, "ab_sessions: a MODEL, --threads >= 1 and --runs >= 2 are needed\n");
+  if (threads_b == 0) threads_b = threads;
+  if (model == NULL || threads < 1 || threads_b < 1 || runs < 2) {
+    fprintf(stderr, "ab_sessions: a MODEL, thread counts >= 1 and --runs >= 2 are needed\n");
     return 2;
   }
   ep_graph* graph = NULL;
@@ -141,7 +166,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   ep_session* sa = create(graph, threads, &a);
-  ep_session* sb = create(graph, threads, &b);
+  ep_session* sb = create(graph, threads_b, &b);
   double* ta = malloc((size_t)runs * sizeof *ta);
   double* tb = malloc((size_t)runs * sizeof *tb);
   double* ratio = malloc((size_t)runs * sizeof *ratio);
@@ -168,23 +193,21 @@ int main(int argc, char** argv) {
   }
   for (int r = 0; r < runs; r++) {
     na.run = nb.run = r;
-    ep_session* first = (r + r / 2) % 2 == 0 ? sa : sb; /* A B B A A B B A ... */
-    ep_session* second = first == sa ? sb : sa;
-    if (threads > 1) pause_ms(GAP_MS);
-    double t0 = now();
-    ep_session_run(first);
-    double t1 = now();
-    if (threads > 1) pause_ms(GAP_MS);
-    const double t1b = now();
-    ep_session_run(second);
-    double t2 = now();
-    ta[r] = first == sa ? t1 - t0 : t2 - t1b;
-    tb[r] = first == sa ? t2 - t1b : t1 - t0;
+    const bool a_first = (r + r / 2) % 2 == 0; /* A B B A A B B A ... */
+    for (int k = 0; k < 2; k++) {
+      const bool is_a = (k == 0) == a_first;
+      const double t =
+          timed_run(is_a ? sa : sb, is_a ? &a : &b, threads > threads_b ? threads : threads_b);
+      if (is_a)
+        ta[r] = t;
+      else
+        tb[r] = t;
+    }
     ratio[r] = tb[r] / ta[r];
   }
   const double ma = median(ta, runs), mb = median(tb, runs), mr = median(ratio, runs);
-  printf("%s, %d thread(s), %d runs each: A median %.3f ms, B median %.3f ms, B / A %.3f\n", model,
-         threads, runs, ma * 1e3, mb * 1e3, mr);
+  printf("%s, %d / %d thread(s), %d runs each: A median %.3f ms, B median %.3f ms, B / A %.3f\n",
+         model, threads, threads_b, runs, ma * 1e3, mb * 1e3, mr);
   if (nodes) print_nodes(graph, &na, &nb, runs);
   ep_session_destroy(sa);
   ep_session_destroy(sb);

@@ -2,16 +2,18 @@
 # Times two configurations of one model run for run in one process (a benchmark, not a test):
 # builds bench/ab_sessions.c against a build folder's library and runs it with the arguments.
 #
-#   bench/ab_sessions.sh [BUILD_DIR] MODEL [--threads N] [--runs N] [--nodes] [--a NAME=VALUE]...
-#                        [--b NAME=VALUE]...
+#   bench/ab_sessions.sh [BUILD_DIR] MODEL [--threads N] [--threads-b N] [--runs N] [--nodes]
+#                        [--a NAME=VALUE]... [--b NAME=VALUE]...
 #
 # Example: does the blocked layout pay on ResNet-50 at two threads?
 #   bench/ab_sessions.sh build resnet50 --threads 2 --a EDGEPROF_LAYOUT=nchw
+# How each node of MobileNet scales from one thread to two:
+#   bench/ab_sessions.sh build mobilenet_v1 --threads-b 2 --nodes
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/build
 if [[ $# -gt 0 && -d $1 ]]; then BUILD=$(cd "$1" && pwd); shift; fi
-if [[ $# -eq 0 || $1 == -h || $1 == --help ]]; then sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [[ $# -eq 0 || $1 == -h || $1 == --help ]]; then sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 if [[ ! -f $BUILD/libedgeprof.a ]]; then
   echo "ab_sessions: no libedgeprof.a in $BUILD (build it first: cmake --build $BUILD)" >&2
   exit 2
