@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
     b->out_layout = EP_LAYOUT_NCHW8C;
     b->in_layout =
         groups == 1 && d.in_channels <= EP_NCHWC_DIRECT_MAX_CIN ? EP_LAYOUT_NCHW : EP_LAYOUT_NCHW8C;
-    if (!ep_nchwc_conv_supports(b)) {
+    if (!ep_conv2d_layouts_supported(b)) {
       fprintf(stderr, "conv_layer: this layer has no NCHW8c kernel\n");
       return 2;
     }

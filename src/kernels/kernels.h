@@ -50,6 +50,8 @@ void ep_ref_conv2d(const ep_conv_desc* d, const float* x, const float* w, const 
 size_t ep_conv2d_packed_size(const ep_conv_desc* d); /* floats */
 void ep_conv2d_pack(const ep_conv_desc* d, const float* w, const float* bias, float* packed);
 size_t ep_conv2d_workspace_size(const ep_conv_desc* d); /* floats per thread */
+/* Whether ep_conv2d_run has a kernel for d's in_layout and out_layout (plain NCHW always). */
+bool ep_conv2d_layouts_supported(const ep_conv_desc* d);
 /* y = act(conv(x) + bias + residual); residual is NULL or shaped like y, and must not overlap
  * it (y holds partial sums while residual is still to be read). Worker i's scratch starts at
  * workspace + i * workspace_stride. */

@@ -1,5 +1,6 @@
-/* Blocked tensors never leak out of a run range: MobileNet v1 in a session that blocks its
- * convolution outputs (NCHW8c) and in one made with EDGEPROF_LAYOUT=nchw, run to every cut k.
+/* Blocked tensors never leak out of a run range: MobileNet v1 and ResNet-50 in a session that
+ * blocks their convolution outputs (NCHW8c) and in one made with EDGEPROF_LAYOUT=nchw, run to
+ * every cut k (every other one for ResNet-50, whose cuts cross residuals: two blocked tensors).
  * The tensors crossing the cut read the same in both (NCHW, 1e-4 relative); finishing the run
  * from there gives the whole run's output exactly, and so does it from the NCHW session's
  * tensors to 1e-4 (what a server does with an edge's upload). An empty range changes nothing.
@@ -17,6 +18,8 @@
 #include "test_support.h"
 
 typedef struct model {
+  const char* name;
+  int expected_blocked, cut_step;
   ep_graph* g;
   int n_nodes;
   size_t n_in, n_out;
@@ -91,7 +94,8 @@ static void run(model* m) {
   ep_session* plain = create(m->g, "nchw");
   if (blocked == NULL || plain == NULL) goto cleanup;
   int n_blocked = blocked_count(blocked);
-  EP_CHECK_MSG(n_blocked == 27, "%d tensors blocked", n_blocked);
+  EP_CHECK_MSG(n_blocked == m->expected_blocked, "%s: %d tensors blocked, expected %d", m->name,
+               n_blocked, m->expected_blocked);
   EP_CHECK(blocked_count(plain) == 0);
   EP_CHECK_OK(ep_session_set_input(blocked, 0, m->input, m->n_in));
   EP_CHECK_OK(ep_session_run(blocked));
@@ -101,9 +105,14 @@ static void run(model* m) {
   EP_CHECK_OK(ep_session_get_output(plain, 0, m->out, m->n_out));
   double diff = ep_test_max_rel_diff(m->whole, m->out, m->n_out);
   EP_CHECK_MSG(diff <= 1e-4, "blocked and NCHW sessions differ by %g", diff);
-  for (int k = 0; k <= m->n_nodes; k++) check_cut(m, blocked, plain, k);
-  printf("mobilenet_v1: %d tensors blocked, %d cuts checked; blocked vs NCHW output %.2e\n",
-         n_blocked, m->n_nodes + 1, diff);
+  int cuts = 0;
+  for (int k = 0; k <= m->n_nodes; k++) {
+    if (k % m->cut_step != 0 && k != m->n_nodes) continue;
+    check_cut(m, blocked, plain, k);
+    cuts++;
+  }
+  printf("%s: %d tensors blocked, %d cuts checked; blocked vs NCHW output %.2e\n", m->name,
+         n_blocked, cuts, diff);
 
 cleanup:
   ep_session_destroy(blocked);
@@ -120,29 +129,33 @@ int main(void) {
            ep_cpu_isa_name(ep_cpu_isa_active()));
     return 77;
   }
-  model m = {0};
-  ep_graph* defined = NULL;
-  EP_CHECK_OK(ep_zoo_build("mobilenet_v1", EP_ZOO_DEFAULT_SEED, &defined));
-  if (defined != NULL) EP_CHECK_OK(ep_graph_optimize(defined, EP_PASS_ALL, &m.g));
-  ep_graph_destroy(defined);
-  if (m.g == NULL) return ep_test_finish();
-  m.n_nodes = ep_graph_node_count(m.g);
-  m.n_in = numel(m.g, ep_graph_input(m.g, 0));
-  m.n_out = numel(m.g, ep_graph_output(m.g, 0));
-  m.input = malloc(m.n_in * sizeof *m.input);
-  m.whole = calloc(m.n_out, sizeof *m.whole);
-  m.out = calloc(m.n_out, sizeof *m.out);
-  m.cut = malloc((size_t)ep_graph_tensor_count(m.g) * sizeof *m.cut);
-  if (m.input != NULL && m.whole != NULL && m.out != NULL && m.cut != NULL) {
-    ep_test_rng rng = {2024};
-    ep_test_fill(&rng, m.input, m.n_in, -1.0f, 1.0f);
-    run(&m);
+  const model models[] = {{.name = "mobilenet_v1", .expected_blocked = 27, .cut_step = 1},
+                          {.name = "resnet50", .expected_blocked = 50, .cut_step = 2}};
+  for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+    model m = models[i];
+    ep_graph* defined = NULL;
+    EP_CHECK_OK(ep_zoo_build(m.name, EP_ZOO_DEFAULT_SEED, &defined));
+    if (defined != NULL) EP_CHECK_OK(ep_graph_optimize(defined, EP_PASS_ALL, &m.g));
+    ep_graph_destroy(defined);
+    if (m.g == NULL) continue;
+    m.n_nodes = ep_graph_node_count(m.g);
+    m.n_in = numel(m.g, ep_graph_input(m.g, 0));
+    m.n_out = numel(m.g, ep_graph_output(m.g, 0));
+    m.input = malloc(m.n_in * sizeof *m.input);
+    m.whole = calloc(m.n_out, sizeof *m.whole);
+    m.out = calloc(m.n_out, sizeof *m.out);
+    m.cut = malloc((size_t)ep_graph_tensor_count(m.g) * sizeof *m.cut);
+    if (m.input != NULL && m.whole != NULL && m.out != NULL && m.cut != NULL) {
+      ep_test_rng rng = {2024};
+      ep_test_fill(&rng, m.input, m.n_in, -1.0f, 1.0f);
+      run(&m);
+    }
+    free(m.input);
+    free(m.whole);
+    free(m.out);
+    free(m.cut);
+    ep_graph_destroy(m.g);
   }
-  free(m.input);
-  free(m.whole);
-  free(m.out);
-  free(m.cut);
-  ep_graph_destroy(m.g);
   ep_cpu_isa_force(before);
   return ep_test_finish();
 }

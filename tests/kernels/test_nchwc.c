@@ -1,5 +1,6 @@
-/* Blocked-layout (NCHW8c) convolutions against the reference: pointwise, depthwise and direct
- * (NCHW input), fixed corner cases and random shapes, every activation, with and without bias
+/* Blocked-layout (NCHW8c) convolutions against the reference: pointwise (strided too), depthwise,
+ * direct (NCHW input) and Winograd 3x3 layers reading or writing NCHW8c, fixed corner cases and
+ * random shapes, every activation, with and without bias
  * and a residual input, pointwise layers with a plain NCHW input or output, batch 1 and 2, with a
  * NULL pool and pools of 1 to 4 threads; global average pooling and the layout conversions. Inputs
  * are converted to the blocked layout, outputs back, and compared with ep_ref_conv2d on the plain
@@ -69,10 +70,13 @@ static void check_conv(ep_test_rng* rng, const shape* s, variant v, const char* 
   const bool has_bias = v.has_bias;
   const ep_activation act = v.act;
   if (d.out_h <= 0 || d.out_w <= 0) return;
-  EP_CHECK_MSG(ep_nchwc_conv_supports(&d), "%s: %dx%dx%dx%d -> %d k %dx%d g %d not supported", what,
-               d.batch, d.in_channels, d.in_h, d.in_w, d.out_channels, d.kernel_h, d.kernel_w,
+  EP_CHECK_MSG(ep_conv2d_layouts_supported(&d), "%s: %dx%dx%dx%d -> %d k %dx%d g %d not supported",
+               what, d.batch, d.in_channels, d.in_h, d.in_w, d.out_channels, d.kernel_h, d.kernel_w,
                d.groups);
-  if (!ep_nchwc_conv_supports(&d)) return;
+  if (!ep_conv2d_layouts_supported(&d)) return;
+  /* Dense 3x3 stride-1 layers run as Winograd, whose transforms round more (test_conv2d.c). */
+  const bool winograd = !ep_nchwc_conv_supports(&d);
+  const double tolerance = winograd ? 1e-4 : 1e-5;
   const size_t in_hw = (size_t)d.in_h * d.in_w, out_hw = (size_t)d.out_h * d.out_w;
   const size_t nx = (size_t)d.batch * d.in_channels * in_hw;
   const size_t nw = (size_t)d.out_channels * (d.in_channels / d.groups) * d.kernel_h * d.kernel_w;
@@ -127,7 +131,7 @@ static void check_conv(ep_test_rng* rng, const shape* s, variant v, const char* 
       memcpy(got, got_blocked, ny * sizeof *got);
     }
     const double diff = ep_test_max_abs_diff(got, expect, ny) / scale;
-    EP_CHECK_MSG(diff <= 1e-5,
+    EP_CHECK_MSG(diff <= tolerance,
                  "%s: %dx%dx%dx%d -> %d, k %dx%d s %dx%d d %dx%d pad %d,%d,%d,%d g %d bias %d "
                  "act %d%s, layouts %d -> %d, %d threads%s: rel diff %g",
                  what, d.batch, d.in_channels, d.in_h, d.in_w, d.out_channels, d.kernel_h,
@@ -174,6 +178,20 @@ static const shape corner_cases[] = {
     {1, 8, 11, 13, 16, 3, 5, 1, 2, 2, 1, 2, 1, 0, 2, 1},   /* direct, 8 channels, dilated */
     {1, 4, 3, 3, 8, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 1},      /* direct, image < kernel */
     {2, 3, 10, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},    /* batch 2 direct */
+    {1, 16, 13, 11, 24, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},  /* strided pointwise, odd sizes */
+    {1, 64, 56, 56, 32, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},  /* ResNet's stride-2 shortcut */
+    {2, 8, 9, 7, 16, 1, 1, 3, 2, 1, 1, 0, 0, 0, 0, 1},     /* batch 2, strides 3 and 2 */
+    {1, 8, 1, 5, 8, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},      /* strided, one row */
+};
+
+/* Dense 3x3 stride-1 layers, which run as Winograd F(4x4, 3x3) or F(2x2, 3x3) with NCHW8c on
+ * either side (checked with each layout combination). */
+static const shape winograd_cases[] = {
+    {1, 16, 16, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, /* F(4x4), same padding */
+    {1, 8, 23, 19, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* F(4x4), tails */
+    {2, 24, 18, 18, 8, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1},  /* F(4x4), valid, batch 2 */
+    {1, 64, 7, 7, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   /* F(2x2): ResNet's 7x7 stage */
+    {1, 16, 9, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* F(2x2), tails */
 };
 
 static void check_pool_and_conversions(ep_test_rng* rng) {
@@ -217,10 +235,17 @@ static void check_supports(void) {
   EP_CHECK(!ep_nchwc_conv_supports(&d)); /* 12 channels cannot be blocked */
   shape dense3x3 = {1, 16, 5, 5, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
   d = desc_of(&dense3x3, true, EP_ACT_NONE);
-  EP_CHECK(!ep_nchwc_conv_supports(&d)); /* dense 3x3 on 16 channels: NCHW algorithms */
+  EP_CHECK(!ep_nchwc_conv_supports(&d));      /* dense 3x3 on 16 channels: NCHW algorithms */
+  EP_CHECK(!ep_conv2d_layouts_supported(&d)); /* ... nor Winograd's: 9 2x2 tiles */
+  shape wide3x3 = {1, 16, 16, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  d = desc_of(&wide3x3, true, EP_ACT_NONE);
+  EP_CHECK(!ep_nchwc_conv_supports(&d) && ep_conv2d_layouts_supported(&d)); /* Winograd */
   shape strided = {1, 16, 6, 6, 16, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1};
   d = desc_of(&strided, true, EP_ACT_NONE);
-  EP_CHECK(!ep_nchwc_conv_supports(&d));
+  EP_CHECK(ep_nchwc_conv_supports(&d));
+  shape padded = {1, 16, 6, 6, 16, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1};
+  d = desc_of(&padded, true, EP_ACT_NONE);
+  EP_CHECK(!ep_conv2d_layouts_supported(&d)); /* a padded 1x1 layer */
   shape multiplier = {1, 8, 6, 6, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8};
   d = desc_of(&multiplier, true, EP_ACT_NONE);
   EP_CHECK(!ep_nchwc_conv_supports(&d)); /* depthwise with a channel multiplier */
@@ -251,6 +276,15 @@ int main(void) {
                  "plain output, residual");
     }
   }
+  const size_t n_winograd = sizeof winograd_cases / sizeof winograd_cases[0];
+  for (size_t i = 0; i < n_winograd; i++) {
+    const shape* s = &winograd_cases[i];
+    check_conv(&rng, s, (variant){true, acts[i % 5], i % 2 == 0, false, false}, "winograd");
+    check_conv(&rng, s, (variant){i % 2 == 1, acts[(i + 1) % 5], true, true, false},
+               "winograd, plain input");
+    check_conv(&rng, s, (variant){true, acts[(i + 2) % 5], i % 2 == 1, false, true},
+               "winograd, plain output");
+  }
   for (int i = 0; i < 90; i++) {
     shape s;
     const int kind = i % 3; /* pointwise, depthwise, direct */
@@ -269,7 +303,8 @@ int main(void) {
     s.w = ep_test_rng_int(&rng, 1, 20);
     s.cout = 8 * ep_test_rng_int(&rng, 1, 5);
     if (kind == 0) {
-      s.kh = s.kw = s.sh = s.sw = s.dh = s.dw = 1;
+      s.kh = s.kw = s.dh = s.dw = 1;
+      if (i % 2 == 0) s.sh = s.sw = 1; /* else strided */
       s.pt = s.pl = s.pb = s.pr = 0;
       s.h = ep_test_rng_int(&rng, 1, 30);
       s.cin = 8 * ep_test_rng_int(&rng, 1, 12);

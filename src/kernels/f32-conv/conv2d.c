@@ -1,5 +1,6 @@
 /* Convolution: picks one of the algorithms below from the descriptor.
- *   blocked layouts (in_layout or out_layout NCHW8c): the kernels in f32-nchwc;
+ *   blocked layouts (in_layout or out_layout NCHW8c): the kernels in f32-nchwc, or Winograd
+ *   (below), which reads and writes either layout;
  *   depthwise (groups == in_channels): the direct kernels in f32-dwconv;
  *   1x1, stride 1, no padding: GEMM straight on NCHW, y[co, p] = W[co, ci] x[ci, p];
  *   3x3 stride 1 with enough pixels: Winograd F(4x4, 3x3) or, on small planes, F(2x2, 3x3)
@@ -63,7 +64,9 @@ static conv_plan make_plan(const ep_conv_desc* d, const ep_f32_gemm_config* conf
   conv_plan plan;
   memset(&plan, 0, sizeof plan);
   if (d->in_layout != EP_LAYOUT_NCHW || d->out_layout != EP_LAYOUT_NCHW) {
-    plan.kind = CONV_NCHWC;
+    /* Winograd reads and writes either layout, one channel plane at a time. */
+    const bool winograd = !ep_nchwc_conv_supports(d) && ep_f32_winograd_suitable(d, config);
+    plan.kind = winograd ? CONV_WINOGRAD : CONV_NCHWC;
     return plan;
   }
   if (ep_f32_dwconv_supports(d)) {
@@ -136,6 +139,11 @@ void ep_conv2d_pack(const ep_conv_desc* d, const float* w, const float* bias, fl
     memcpy(packed + (size_t)d->groups * plan.m_padded * plan.k, bias,
            (size_t)d->out_channels * sizeof *packed);
   }
+}
+
+bool ep_conv2d_layouts_supported(const ep_conv_desc* d) {
+  if (d->in_layout == EP_LAYOUT_NCHW && d->out_layout == EP_LAYOUT_NCHW) return true;
+  return ep_nchwc_conv_supports(d) || ep_f32_winograd_suitable(d, ep_f32_gemm_config_get());
 }
 
 size_t ep_conv2d_workspace_size(const ep_conv_desc* d) {

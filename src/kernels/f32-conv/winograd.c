@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "edgeprof/cpu.h"
+#include "kernels/f32-nchwc/nchwc.h"
 
 #if defined(EP_HAVE_X86_KERNELS)
 void ep_wg_input__avx2(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
@@ -105,6 +106,11 @@ bool ep_f32_winograd_suitable(const ep_conv_desc* d, const ep_f32_gemm_config* c
     return false;
   }
   if (d->in_channels < MIN_CHANNELS || d->out_channels < MIN_CHANNELS) return false;
+  /* Blocked sides hold whole blocks of 8 channels. */
+  if ((d->in_layout == EP_LAYOUT_NCHW8C && d->in_channels % EP_NCHWC_BLOCK != 0) ||
+      (d->out_layout == EP_LAYOUT_NCHW8C && d->out_channels % EP_NCHWC_BLOCK != 0)) {
+    return false;
+  }
   /* The padded planes assume the usual "same" or "valid" padding. */
   if (d->pad_top > 2 || d->pad_left > 2) return false;
   return variant_for(d) != NULL;
@@ -116,6 +122,7 @@ typedef struct wg_layout {
   size_t m_padded;    /* cout rounded up to whole A panels */
   size_t padded_rows; /* rows of a padded input plane */
   size_t v_floats, m_floats, plane_floats;
+  size_t worker_planes; /* planes of scratch per worker: 8 where a side is NCHW8c, else 1 */
 } wg_layout;
 
 static wg_layout make_layout(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
@@ -149,6 +156,8 @@ static wg_layout make_layout(const ep_conv_desc* d, const ep_f32_gemm_config* co
   l.v_floats = ep_round_up(l.v->positions * g->v_stride, 16);
   l.m_floats = ep_round_up(l.v->positions * g->m_stride + SLACK, 16);
   l.plane_floats = ep_round_up(l.padded_rows * g->padded_w + SLACK, 16);
+  l.worker_planes =
+      d->in_layout == EP_LAYOUT_NCHW8C || d->out_layout == EP_LAYOUT_NCHW8C ? EP_NCHWC_BLOCK : 1;
   return l;
 }
 
@@ -194,7 +203,7 @@ size_t ep_f32_winograd_workspace_size(const ep_conv_desc* d, const ep_f32_gemm_c
   const wg_layout l = make_layout(d, config);
   if (l.v == NULL) return 0;
   /* Per worker: V and M (shared: only the first worker's share holds them) and its own plane. */
-  return l.v_floats + l.m_floats + l.plane_floats;
+  return l.v_floats + l.m_floats + l.worker_planes * l.plane_floats;
 }
 
 typedef struct wg_job {
@@ -210,34 +219,79 @@ typedef struct wg_job {
   float* v;
   float* m;
   float* planes;
+  /* Channels per item of the transforms: 8 (a block) on a blocked side. */
+  size_t in_grain, out_grain;
 } wg_job;
 
-/* Copies input plane x into xp with the padding of d around it; zeros up to rows x cols. */
-static void pad_plane(const ep_conv_desc* d, const float* x, size_t rows, size_t cols,
-                      float* restrict xp) {
+/* The 8 channels of an NCHW8c row to 8 plain rows and back (f32-wg-layout-avx2.c; a plain C
+ * loop elsewhere, where no level has blocked layouts to give it). */
+static void unblock_row(const float* src, size_t n, float* const dst[EP_NCHWC_BLOCK]) {
+#if defined(EP_HAVE_X86_KERNELS)
+  ep_wg_unblock_row__avx2(src, n, dst);
+#else
+  for (size_t p = 0; p < n; p++) {
+    for (size_t c = 0; c < EP_NCHWC_BLOCK; c++) dst[c][p] = src[p * EP_NCHWC_BLOCK + c];
+  }
+#endif
+}
+
+static void block_row(const float* const src[EP_NCHWC_BLOCK], size_t n, float* dst) {
+#if defined(EP_HAVE_X86_KERNELS)
+  ep_wg_block_row__avx2(src, n, dst);
+#else
+  for (size_t p = 0; p < n; p++) {
+    for (size_t c = 0; c < EP_NCHWC_BLOCK; c++) dst[p * EP_NCHWC_BLOCK + c] = src[c][p];
+  }
+#endif
+}
+
+/* Copies `planes` input channels from ci on (1 of an NCHW input, the 8 of an NCHW8c block) into
+ * xp[0..planes) with the padding of d around them; zeros up to rows x cols. */
+static void pad_planes(const ep_conv_desc* d, const float* x, size_t ci, size_t planes, size_t rows,
+                       size_t cols, float* const xp[EP_NCHWC_BLOCK]) {
   const size_t in_w = (size_t)d->in_w, top = (size_t)d->pad_top;
-  const size_t left = (size_t)d->pad_left;
+  const size_t left = (size_t)d->pad_left, in_plane = (size_t)d->in_h * in_w;
   /* Input rows and columns past what the tiles reach are not needed (and would not fit). */
   const size_t h = (size_t)d->in_h < rows - top ? (size_t)d->in_h : rows - top;
   const size_t w = in_w < cols - left ? in_w : cols - left;
-  memset(xp, 0, top * cols * sizeof *xp);
-  float* row = xp + top * cols;
-  for (size_t iy = 0; iy < h; iy++, row += cols) {
-    memset(row, 0, left * sizeof *row);
-    memcpy(row + left, x + iy * in_w, w * sizeof *row);
-    memset(row + left + w, 0, (cols - left - w) * sizeof *row);
+  float* row[EP_NCHWC_BLOCK];
+  for (size_t c = 0; c < planes; c++) {
+    memset(xp[c], 0, top * cols * sizeof *xp[c]);
+    row[c] = xp[c] + top * cols;
   }
-  memset(row, 0, ((rows - top - h) * cols + SLACK) * sizeof *row);
+  for (size_t iy = 0; iy < h; iy++) {
+    float* inside[EP_NCHWC_BLOCK];
+    for (size_t c = 0; c < planes; c++) {
+      memset(row[c], 0, left * sizeof *row[c]);
+      memset(row[c] + left + w, 0, (cols - left - w) * sizeof *row[c]);
+      inside[c] = row[c] + left;
+    }
+    if (planes == 1) {
+      memcpy(inside[0], x + ci * in_plane + iy * in_w, w * sizeof *inside[0]);
+    } else {
+      unblock_row(x + ci * in_plane + iy * in_w * EP_NCHWC_BLOCK, w, inside);
+    }
+    for (size_t c = 0; c < planes; c++) row[c] += cols;
+  }
+  for (size_t c = 0; c < planes; c++) {
+    memset(row[c], 0, ((rows - top - h) * cols + SLACK) * sizeof *row[c]);
+  }
 }
 
+/* Items are channels, or 8-channel blocks of an NCHW8c input (a block's channels share cache
+ * lines): each is copied with its padding into the worker's planes, then transformed. */
 static void input_items(void* ctx, size_t begin, size_t end, int worker) {
   const wg_job* job = ctx;
   const ep_wg_geometry* g = &job->l.g;
-  const size_t in_plane = (size_t)job->d->in_h * (size_t)job->d->in_w;
-  float* xp = job->planes + (size_t)worker * job->l.plane_floats;
-  for (size_t ci = begin; ci < end; ci++) {
-    pad_plane(job->d, job->x + ci * in_plane, job->l.padded_rows, g->padded_w, xp);
-    job->input(g, xp, ci, job->v);
+  const size_t per_item = job->in_grain;
+  float* xp[EP_NCHWC_BLOCK];
+  for (size_t c = 0; c < per_item; c++) {
+    xp[c] = job->planes + ((size_t)worker * job->l.worker_planes + c) * job->l.plane_floats;
+  }
+  for (size_t item = begin; item < end; item++) {
+    const size_t ci = item * per_item;
+    pad_planes(job->d, job->x, ci, per_item, job->l.padded_rows, g->padded_w, xp);
+    for (size_t c = 0; c < per_item; c++) job->input(g, xp[c], ci + c, job->v);
   }
 }
 
@@ -259,16 +313,28 @@ static void gemm_items(void* ctx, size_t begin, size_t end, int worker) {
   }
 }
 
+/* Items are output channels, or 8-channel blocks of an NCHW8c output: a block's channels are
+ * transformed into the worker's planes, then interleaved into y. */
 static void output_items(void* ctx, size_t begin, size_t end, int worker) {
-  (void)worker;
   const wg_job* job = ctx;
   const ep_wg_geometry* g = &job->l.g;
-  const size_t out_plane = g->out_h * g->out_w;
-  for (size_t co = begin; co < end; co++) {
-    float* y = job->y + co * out_plane;
-    job->output(g, job->m, co, job->bias[co], job->d->act, y);
-    if (job->d->act == EP_ACT_SIGMOID || job->d->act == EP_ACT_TANH) {
-      ep_activation_apply(job->d->act, y, out_plane);
+  const size_t out_plane = g->out_h * g->out_w, per_item = job->out_grain;
+  const bool blocked = job->d->out_layout == EP_LAYOUT_NCHW8C;
+  const ep_activation act = job->d->act;
+  for (size_t item = begin; item < end; item++) {
+    float* planes[EP_NCHWC_BLOCK];
+    for (size_t c = 0; c < per_item; c++) {
+      const size_t co = item * per_item + c;
+      planes[c] =
+          blocked ? job->planes + ((size_t)worker * job->l.worker_planes + c) * job->l.plane_floats
+                  : job->y + co * out_plane;
+      job->output(g, job->m, co, job->bias[co], act, planes[c]);
+      if (act == EP_ACT_SIGMOID || act == EP_ACT_TANH) {
+        ep_activation_apply(act, planes[c], out_plane);
+      }
+    }
+    if (blocked) {
+      block_row((const float* const*)planes, out_plane, job->y + item * per_item * out_plane);
     }
   }
 }
@@ -289,11 +355,13 @@ void ep_f32_winograd_run(const ep_conv_desc* d, const ep_f32_gemm_config* config
   job.planes = job.m + job.l.m_floats;
   const size_t in_image = g->cin * (size_t)d->in_h * (size_t)d->in_w;
   const size_t out_image = g->cout * g->out_h * g->out_w;
+  job.in_grain = d->in_layout == EP_LAYOUT_NCHW8C ? EP_NCHWC_BLOCK : 1;
+  job.out_grain = d->out_layout == EP_LAYOUT_NCHW8C ? EP_NCHWC_BLOCK : 1;
   for (size_t b = 0; b < (size_t)d->batch; b++) {
     job.x = x + b * in_image;
     job.y = y + b * out_image;
-    ep_threadpool_parallel_for(pool, g->cin, 1, input_items, &job);
+    ep_threadpool_parallel_for(pool, g->cin / job.in_grain, 1, input_items, &job);
     ep_threadpool_parallel_for(pool, job.l.v->positions, 1, gemm_items, &job);
-    ep_threadpool_parallel_for(pool, g->cout, 1, output_items, &job);
+    ep_threadpool_parallel_for(pool, g->cout / job.out_grain, 1, output_items, &job);
   }
 }

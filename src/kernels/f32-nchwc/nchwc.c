@@ -30,9 +30,11 @@ static nchwc_kind kind_of(const ep_conv_desc* d) {
   if ((!in_blocked && !out_blocked) || d->out_channels % BLOCK != 0 || d->batch < 1) {
     return NCHWC_NONE;
   }
+  /* 1x1 without padding, any stride: a strided one first keeps every stride-th pixel. */
   const bool pointwise = d->groups == 1 && d->kernel_h == 1 && d->kernel_w == 1 &&
-                         d->stride_h == 1 && d->stride_w == 1 && d->pad_top == 0 &&
-                         d->pad_left == 0 && d->out_h == d->in_h && d->out_w == d->in_w;
+                         d->pad_top == 0 && d->pad_left == 0 &&
+                         d->out_h == (d->in_h - 1) / d->stride_h + 1 &&
+                         d->out_w == (d->in_w - 1) / d->stride_w + 1;
   if (pointwise && d->in_channels % BLOCK == 0) return NCHWC_POINTWISE; /* any layouts */
   if (!out_blocked) return NCHWC_NONE;
   if (in_blocked) {
@@ -86,9 +88,17 @@ void ep_nchwc_conv_pack(const ep_conv_desc* d, const float* w, const float* bias
   for (size_t c = 0; c < cout; c++) packed_bias[c] = d->has_bias && bias != NULL ? bias[c] : 0.0f;
 }
 
+static bool strided(const ep_conv_desc* d) { return d->stride_h != 1 || d->stride_w != 1; }
+
 size_t ep_nchwc_conv_workspace_size(const ep_conv_desc* d) {
+  const nchwc_kind kind = kind_of(d);
   /* The direct kernel's tap lists (int32, as many as floats). */
-  return kind_of(d) == NCHWC_DIRECT ? EP_NCHWC_DIRECT_SCRATCH(taps_of(d)) : 0;
+  if (kind == NCHWC_DIRECT) return EP_NCHWC_DIRECT_SCRATCH(taps_of(d));
+  /* A strided pointwise layer's kept pixels, shared by the workers (the first one's share). */
+  if (kind == NCHWC_POINTWISE && strided(d)) {
+    return (size_t)d->batch * (size_t)d->in_channels * (size_t)d->out_h * (size_t)d->out_w;
+  }
+  return 0;
 }
 
 /* --- pointwise cells ------------------------------------------------------------------------ */
@@ -176,6 +186,51 @@ static void run_pointwise(const ep_conv_desc* d, const float* packed, const floa
   ep_threadpool_parallel_for(pool, (size_t)d->batch * cells, 1, pointwise_items, &job);
 }
 
+/* Keeps every stride-th pixel of x (in_layout) in xs, laid out alike: items are (image, channel
+ * or block, output row). */
+typedef struct subsample_job {
+  const ep_conv_desc* d;
+  const float* x;
+  float* xs;
+  size_t planes; /* per image: channels (NCHW) or blocks (NCHW8c) */
+} subsample_job;
+
+static void subsample_rows(void* ctx, size_t begin, size_t end, int worker) {
+  (void)worker;
+  const subsample_job* job = ctx;
+  const ep_conv_desc* d = job->d;
+  const size_t lanes = d->in_layout == EP_LAYOUT_NCHW8C ? BLOCK : 1;
+  const size_t in_w = (size_t)d->in_w, out_w = (size_t)d->out_w, out_h = (size_t)d->out_h;
+  const size_t in_plane = (size_t)d->in_h * in_w * lanes, out_plane = out_h * out_w * lanes;
+  const size_t sh = (size_t)d->stride_h, sw = (size_t)d->stride_w;
+  for (size_t item = begin; item < end; item++) {
+    const size_t plane = item / out_h, oy = item % out_h;
+    const float* src = job->x + plane * in_plane + oy * sh * in_w * lanes;
+    float* dst = job->xs + plane * out_plane + oy * out_w * lanes;
+    if (lanes == BLOCK) {
+      for (size_t ox = 0; ox < out_w; ox++) {
+        memcpy(dst + ox * BLOCK, src + ox * sw * BLOCK, BLOCK * sizeof *dst);
+      }
+    } else {
+      for (size_t ox = 0; ox < out_w; ox++) dst[ox] = src[ox * sw];
+    }
+  }
+}
+
+static void run_strided_pointwise(const ep_conv_desc* d, const float* packed, const float* x,
+                                  const float* residual, float* y, float* xs,
+                                  ep_threadpool* pool) {
+  const size_t planes = (size_t)d->batch * (size_t)d->in_channels /
+                        (d->in_layout == EP_LAYOUT_NCHW8C ? BLOCK : 1);
+  subsample_job job = {d, x, xs, planes};
+  ep_threadpool_parallel_for(pool, planes * (size_t)d->out_h, 4, subsample_rows, &job);
+  ep_conv_desc unit = *d;
+  unit.in_h = d->out_h;
+  unit.in_w = d->out_w;
+  unit.stride_h = unit.stride_w = 1;
+  run_pointwise(&unit, packed, xs, residual, y, pool);
+}
+
 /* --- depthwise and direct rows ------------------------------------------------------------- */
 
 typedef struct rows_job {
@@ -234,6 +289,10 @@ void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* 
                        const float* residual, float* y, float* workspace, size_t workspace_stride,
                        ep_threadpool* pool) {
   const nchwc_kind kind = kind_of(d);
+  if (kind == NCHWC_POINTWISE && strided(d)) {
+    run_strided_pointwise(d, packed, x, residual, y, workspace, pool);
+    return;
+  }
   if (kind == NCHWC_POINTWISE) {
     run_pointwise(d, packed, x, residual, y, pool);
     return;

@@ -9,8 +9,9 @@
  * exactly the bytes of its NCHW form.
  *
  * The convolutions this module runs (ep_nchwc_conv_supports):
- *   pointwise  1x1, stride 1, no padding, groups 1:  any layouts, one of them NCHW8c (a blocked
- *              chain can start or end at one)
+ *   pointwise  1x1, no padding, groups 1, any stride: any layouts, one of them NCHW8c (a blocked
+ *              chain can start or end at one); a strided one first copies the pixels it keeps
+ *              into the workspace (shared: the first worker's share holds them)
  *   depthwise  groups == in == out channels, any kernel, stride, padding, dilation:
  *                                                    NCHW8c -> NCHW8c
  *   direct     groups 1, at most EP_NCHWC_DIRECT_MAX_CIN input channels (a network's first
