@@ -24,35 +24,59 @@ static layout_mode mode_from_env(void) {
   return MODE_AUTO; /* unknown values mean auto */
 }
 
-/* Which readers a blocked tensor serves: input 0 of a convolution or of a global average pool,
- * and the residual (input 3) of a convolution. Any other read, views included (a view's readers
- * would see the blocked data as NCHW), needs NCHW. A tensor pays for blocking where it is
- * produced or read by a depthwise convolution (whose NCHW kernel works a plane at a time, with
- * row tails), read by a global average pool or as a residual, and downstream of such a tensor
- * through convolutions. Residual networks are thus blocked from their first residual on: there
- * the NCHW8c 1x1 kernels beat the GEMM by 4-20% (blocked in and out, every ResNet-50 shape), and
- * Winograd reads and writes blocks at no extra cost. Chains of convolutions without these
- * (Inception's branches, which end in a concatenation) keep NCHW: a 1x1 layer reading NCHW into
- * a blocked output is slower than the GEMM. */
+/* A node that reads input 0 and writes output 0 in the same blocked layout: a convolution, or
+ * a pool the NCHW8c kernel runs. */
+static bool chain_node(const ep_graph* g, const ep_node* node) {
+  return node->op == EP_OP_CONV || ep_op_pool_blockable(g, node);
+}
+
+/* Which readers a blocked tensor serves: input 0 of a convolution, of a pool that the NCHW8c
+ * kernel runs or of a global average pool, and the residual (input 3) of a convolution. Any other
+ * read, views included (a view's readers would see the blocked data as NCHW), needs NCHW.
+ *
+ * A tensor pays for blocking where it is produced or read by a depthwise convolution (whose NCHW
+ * kernel works a plane at a time, with row tails), read by a global average pool or as a
+ * residual, and along the chains of convolutions and pools through such a tensor, downstream
+ * and upstream. Residual networks are thus blocked whole, from the stem's output on: there the
+ * NCHW8c 1x1 kernels beat the GEMM by 4-20% (blocked in and out, every ResNet-50 shape), Winograd
+ * reads and writes blocks at no extra cost, and blocking upstream of the first residual spares
+ * the 1x1 layers there a plain NCHW input, which costs them up to twice the time. Chains of
+ * convolutions without any of these (Inception's branches, which end in a concatenation) keep
+ * NCHW: a 1x1 layer reading NCHW into a blocked output is slower than the GEMM. */
 static void mark_readers(const ep_graph* g, bool* nchw_read, bool* pays) {
-  for (int i = 0; i < ep_graph_node_count(g); i++) {
+  const int n_nodes = ep_graph_node_count(g);
+  for (int i = 0; i < n_nodes; i++) {
     const ep_node* node = ep_graph_node(g, i);
     const bool conv = node->op == EP_OP_CONV, gap = node->op == EP_OP_GLOBAL_AVG_POOL;
+    const bool pool = ep_op_pool_blockable(g, node);
     for (int k = 0; k < node->n_inputs; k++) {
       int t = node->inputs[k];
       if (t < 0) continue;
-      if (!((conv && (k == 0 || k == 3)) || (gap && k == 0))) nchw_read[t] = true;
+      if (!((conv && (k == 0 || k == 3)) || ((gap || pool) && k == 0))) nchw_read[t] = true;
       if (k == 0 && (gap || is_depthwise(g, node))) pays[t] = true;
       if (conv && k == 3) pays[t] = true; /* a residual: ResNet's chain of blocks */
     }
     if (is_depthwise(g, node)) pays[node->outputs[0]] = true;
   }
-  /* A chain continues past the depthwise layers: the output of a convolution whose input pays
-   * pays too (MobileNet v2's project conv, whose output is the next block's input and residual).
-   * Nodes are in run order, so one pass carries it forward. */
-  for (int i = 0; i < ep_graph_node_count(g); i++) {
-    const ep_node* node = ep_graph_node(g, i);
-    if (node->op == EP_OP_CONV && pays[node->inputs[0]]) pays[node->outputs[0]] = true;
+  /* Along the chains: a chain node's output pays if its input does (MobileNet v2's project conv,
+   * whose output is the next block's input and residual), and its input if its output does.
+   * Forward then backward passes in run order until nothing changes. */
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int i = 0; i < n_nodes; i++) {
+      const ep_node* node = ep_graph_node(g, i);
+      if (!chain_node(g, node) || node->inputs[0] < 0) continue;
+      if (pays[node->inputs[0]] && !pays[node->outputs[0]]) {
+        pays[node->outputs[0]] = changed = true;
+      }
+    }
+    for (int i = n_nodes - 1; i >= 0; i--) {
+      const ep_node* node = ep_graph_node(g, i);
+      if (!chain_node(g, node) || node->inputs[0] < 0) continue;
+      if (pays[node->outputs[0]] && !pays[node->inputs[0]]) {
+        pays[node->inputs[0]] = changed = true;
+      }
+    }
   }
 }
 
@@ -63,7 +87,7 @@ static bool candidate(const ep_graph* g, int t, const bool* nchw_read, const boo
   }
   if (tensor->shape.rank != 4 || tensor->shape.dims[1] % EP_NCHWC_BLOCK != 0) return false;
   const ep_node* producer = ep_graph_node(g, tensor->producer);
-  return producer->op == EP_OP_CONV && producer->outputs[0] == t;
+  return chain_node(g, producer) && producer->outputs[0] == t;
 }
 
 static bool unblock(ep_layout* layout, int t) {
@@ -72,12 +96,18 @@ static bool unblock(ep_layout* layout, int t) {
   return true;
 }
 
-/* Unblocks the tensors of each convolution the blocked kernels cannot run as laid out, and of
- * each whose residual is laid out unlike its output; true if anything changed. */
+/* Unblocks the tensors of each convolution the blocked kernels cannot run as laid out, of each
+ * whose residual is laid out unlike its output, and of each pool whose input and output differ;
+ * true if anything changed. */
 static bool unblock_unsupported(const ep_graph* g, ep_layout* layout) {
   bool changed = false;
   for (int i = 0; i < ep_graph_node_count(g); i++) {
     const ep_node* node = ep_graph_node(g, i);
+    if (ep_op_pool_blockable(g, node) && layout[node->inputs[0]] != layout[node->outputs[0]]) {
+      /* A pool reads and writes one layout. */
+      changed |= unblock(layout, node->inputs[0]);
+      changed |= unblock(layout, node->outputs[0]);
+    }
     if (node->op != EP_OP_CONV) continue;
     int x = node->inputs[0], y = node->outputs[0];
     int r = node->n_inputs > 3 ? node->inputs[3] : EP_TENSOR_ABSENT;

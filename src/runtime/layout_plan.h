@@ -4,17 +4,18 @@
  * A tensor is blocked only where no packing is needed around it and blocking pays: an
  * activation produced by a convolution, with a channel count a multiple of EP_NCHWC_BLOCK, read
  * only as input 0 of convolutions or of global average pooling or as a convolution's residual
- * (input 3), and produced or read by a depthwise convolution, read by a global average pool, or
- * produced by a convolution from such a tensor.
- * Then every convolution touching a blocked tensor must be one that ep_nchwc_conv_supports, with
- * its residual laid out as its output; where one is not, the plan unblocks its tensors and
+ * (input 3), and produced or read by a depthwise convolution, read by a global average pool or
+ * as a residual, or produced by a convolution from such a tensor.
+ * Then every convolution touching a blocked tensor must be one that ep_conv2d_layouts_supported,
+ * with its residual laid out as its output; where one is not, the plan unblocks its tensors and
  * repeats until nothing changes. A pointwise convolution runs with either layout on either side,
  * so a chain ends at one. Graph inputs, outputs and constants are always NCHW, and so is every
  * view, so a caller only sees a blocked tensor in the middle of a run (see ep_session_run_range
  * for the tensors at a range's ends).
  *
  * EDGEPROF_LAYOUT in the environment, read on each call (at session creation): `nchw` keeps
- * every tensor NCHW; `auto` (the default) and any other value block where the above allows.
+ * every tensor NCHW; `blocked` counts every candidate as paying (block wherever the kernels
+ * allow); `auto` (the default) and any other value block where the above allows.
  * Everything stays NCHW where the blocked kernels are not available at the active ISA level
  * (ep_nchwc_available). */
 #ifndef EDGEPROF_RUNTIME_LAYOUT_PLAN_H

@@ -1,4 +1,5 @@
-/* MaxPool and AveragePool with ONNX semantics, and GlobalMaxPool. A window that covers the
+/* MaxPool and AveragePool with ONNX semantics, and GlobalMaxPool. Inside a chain of blocked
+ * convolutions (ResNet's stem pool) a plane-kernel pool reads and writes NCHW8c. A window that covers the
  * whole image with no padding (Inception's 7x7 average pool on 7x7) runs as global pooling. The
  * plane pooling kernels (ep_max_pool_run, ep_avg_pool_run) take the common case; dilated windows,
  * and average pooling that counts padding where a ceil-mode window runs past the end padding, take
@@ -6,6 +7,7 @@
  * height 1. */
 #include <stdlib.h>
 
+#include "kernels/f32-nchwc/nchwc.h"
 #include "kernels/kernels.h"
 #include "kernels/tensor_ops.h"
 #include "runtime/ops.h"
@@ -13,6 +15,7 @@
 typedef struct pool_state {
   bool whole;         /* one window over the whole image: global pooling */
   bool plane_kernels; /* else the plane kernels apply */
+  bool blocked;       /* NCHW8c in and out (a plane-kernel case): the f32-nchwc kernel */
   ep_pool_desc plane_desc;
   ep_window_pool_desc desc;
 } pool_state;
@@ -25,14 +28,11 @@ static bool windows_inside(int in, int out, int kernel, int stride, int pad_begi
   return (int64_t)(out - 1) * stride + kernel <= (int64_t)in + pad_begin + pad_end;
 }
 
-static ep_status pool_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                              op_prepared* p) {
-  (void)layouts;
+/* Fills s from the node: which kernel runs it and its descriptors. */
+static void describe(const ep_graph* g, const ep_node* node, pool_state* s) {
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   const ep_shape* y = ep_node_output_shape(g, node, 0);
   const ep_attrs* a = &node->attrs;
-  pool_state* s = calloc(1, sizeof *s);
-  if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
   const bool has_h = x->rank >= 4, has_d = x->rank == 5;
   ep_window_pool_desc* d = &s->desc;
   *d = (ep_window_pool_desc){
@@ -86,6 +86,23 @@ static ep_status pool_prepare(const ep_graph* g, const ep_node* node, const ep_l
       .pad_left = d->pad_left,
       .count_include_pad = d->count_include_pad,
   };
+}
+
+bool ep_op_pool_blockable(const ep_graph* g, const ep_node* node) {
+  if (node->op != EP_OP_MAX_POOL && node->op != EP_OP_AVG_POOL) return false;
+  if (ep_node_input_shape(g, node, 0)->rank != 4) return false;
+  pool_state s;
+  describe(g, node, &s);
+  return s.plane_kernels && !s.whole && s.desc.channels % EP_NCHWC_BLOCK == 0;
+}
+
+static ep_status pool_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
+                              op_prepared* p) {
+  pool_state* s = calloc(1, sizeof *s);
+  if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
+  describe(g, node, s);
+  /* The plan blocks a pool's input and output together, and only where ep_op_pool_blockable. */
+  s->blocked = layouts != NULL && layouts[node->inputs[0]] == EP_LAYOUT_NCHW8C;
   p->state = s;
   return EP_OK;
 }
@@ -95,7 +112,9 @@ static void pool_run(const void* state, const ep_node* node, const ep_graph* g, 
   const pool_state* s = state;
   const bool max = node->op == EP_OP_MAX_POOL;
   const size_t planes = (size_t)s->desc.batch * (size_t)s->desc.channels;
-  if (s->whole && max) {
+  if (s->blocked) {
+    ep_nchwc_pool_run(&s->plane_desc, max, io->in[0], io->out[0], io->pool);
+  } else if (s->whole && max) {
     ep_global_max_pool_run(planes, (size_t)s->desc.in_h * (size_t)s->desc.in_w, io->in[0],
                            io->out[0], io->pool);
   } else if (s->whole) {

@@ -52,5 +52,8 @@ const ep_shape* ep_node_output_shape(const ep_graph* graph, const ep_node* node,
 /* The kernel descriptor of a convolution node (4-D input), with x's and y's layouts taken from
  * `layouts` (per tensor; NULL means all NCHW). Shared by the conv binding and the layout plan. */
 ep_conv_desc ep_op_conv_desc(const ep_graph* graph, const ep_node* node, const ep_layout* layouts);
+/* Whether a MaxPool / AveragePool node can run on NCHW8c (input and output both): a 2-D window
+ * without dilation that the plane kernels run, on a multiple of 8 channels. */
+bool ep_op_pool_blockable(const ep_graph* graph, const ep_node* node);
 
 #endif /* EDGEPROF_RUNTIME_OPS_H */

@@ -130,7 +130,7 @@ int main(void) {
     return 77;
   }
   const model models[] = {{.name = "mobilenet_v1", .expected_blocked = 27, .cut_step = 1},
-                          {.name = "resnet50", .expected_blocked = 50, .cut_step = 2}};
+                          {.name = "resnet50", .expected_blocked = 54, .cut_step = 2}};
   for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
     model m = models[i];
     ep_graph* defined = NULL;

@@ -1,6 +1,6 @@
 /* Blocked-layout (NCHW8c) convolutions against the reference: pointwise (strided too), depthwise,
  * direct (NCHW input) and Winograd 3x3 layers reading or writing NCHW8c, fixed corner cases and
- * random shapes, every activation, with and without bias
+ * random shapes, max and average pooling, every activation, with and without bias
  * and a residual input, pointwise layers with a plain NCHW input or output, batch 1 and 2, with a
  * NULL pool and pools of 1 to 4 threads; global average pooling and the layout conversions. Inputs
  * are converted to the blocked layout, outputs back, and compared with ep_ref_conv2d on the plain
@@ -217,6 +217,52 @@ static void check_pool_and_conversions(ep_test_rng* rng) {
   free(back);
 }
 
+/* Max and average pooling NCHW8c -> NCHW8c against the plain reference. */
+static void check_pools(ep_test_rng* rng) {
+  /* batch channels in_h in_w out_h out_w kernel_h kernel_w stride_h stride_w pad_top pad_left */
+  const ep_pool_desc cases[] = {
+      {1, 64, 112, 112, 56, 56, 3, 3, 2, 2, 0, 0, false}, /* ResNet's stem pool (TF "same") */
+      {1, 8, 13, 11, 7, 6, 3, 3, 2, 2, 1, 1, false},      /* padded, odd sizes */
+      {2, 16, 9, 9, 9, 9, 3, 3, 1, 1, 1, 1, false},       /* stride 1, batch 2 */
+      {1, 8, 7, 7, 3, 3, 2, 3, 3, 2, 0, 1, false},        /* uneven window and strides */
+      {1, 16, 6, 6, 3, 3, 3, 3, 2, 2, 1, 1, true},        /* average counts the padding */
+      {1, 8, 2, 2, 2, 2, 5, 5, 1, 1, 4, 4, false},        /* windows wholly in the padding */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const ep_pool_desc* d = &cases[i];
+    const size_t in_hw = (size_t)d->in_h * d->in_w, out_hw = (size_t)d->out_h * d->out_w;
+    const size_t nx = (size_t)d->batch * d->channels * in_hw;
+    const size_t ny = (size_t)d->batch * d->channels * out_hw;
+    float* x = malloc(nx * sizeof *x);
+    float* xb = malloc(nx * sizeof *xb);
+    float* expect = malloc(ny * sizeof *expect);
+    float* got_blocked = malloc(ny * sizeof *got_blocked);
+    float* got = malloc(ny * sizeof *got);
+    ep_test_fill(rng, x, nx, -1.0f, 1.0f);
+    ep_nchwc_from_nchw(d->batch, d->channels, in_hw, x, xb);
+    for (int max = 0; max < 2; max++) {
+      if (max) {
+        ep_ref_max_pool(d, x, expect);
+      } else {
+        ep_ref_avg_pool(d, x, expect);
+      }
+      for (int p = 0; p < N_POOLS; p++) {
+        for (size_t j = 0; j < ny; j++) got_blocked[j] = NAN;
+        ep_nchwc_pool_run(d, max, xb, got_blocked, pools[p]);
+        ep_nchwc_to_nchw(d->batch, d->channels, out_hw, got_blocked, got);
+        const double diff = ep_test_max_abs_diff(got, expect, ny);
+        EP_CHECK_MSG(diff <= 1e-6, "%s pool case %zu, %d threads: diff %g", max ? "max" : "average",
+                     i, ep_threadpool_threads(pools[p]), diff);
+      }
+    }
+    free(x);
+    free(xb);
+    free(expect);
+    free(got_blocked);
+    free(got);
+  }
+}
+
 static void check_supports(void) {
   shape pw = {1, 16, 5, 5, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1};
   ep_conv_desc d = desc_of(&pw, true, EP_ACT_NONE);
@@ -325,6 +371,7 @@ int main(void) {
     check_conv(&rng, &s, v, "random");
   }
   check_pool_and_conversions(&rng);
+  check_pools(&rng);
   for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);
   return ep_test_finish();
 }

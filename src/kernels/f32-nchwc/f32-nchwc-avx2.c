@@ -441,3 +441,45 @@ void ep_nchwc_direct_rows__avx2(const ep_conv_desc* d, int cin, const float* x, 
     direct_rows(d, cin, x, w, bias, act, y, y_block_stride, oy0, oy1, scratch, 1);
   }
 }
+
+/* --- pooling ------------------------------------------------------------------------------- */
+
+/* One output pixel from input columns [kx0, kx1) of rows [ky0, ky1) of a window starting at
+ * input pixel (iy0, ix0). */
+EP_NCHWC_INLINE vf pool_pixel(const ep_pool_desc* d, bool max, const float* x, int iy0, int ky0,
+                              int ky1, int ix0, int kx0, int kx1) {
+  vf acc = max ? vf_set1(-3.4028235e38f) : vf_zero();
+  for (int ky = ky0; ky < ky1; ky++) {
+    const float* row = x + ((size_t)(iy0 + ky) * (size_t)d->in_w + (size_t)(ix0 + kx0)) * BLOCK;
+    for (int kx = 0; kx < kx1 - kx0; kx++) {
+      const vf v = vf_load(row + (size_t)kx * BLOCK);
+      acc = max ? vf_max(acc, v) : vf_add(acc, v);
+    }
+  }
+  const int inside = (ky1 - ky0) * (kx1 - kx0);
+  if (max) return inside > 0 ? acc : vf_zero(); /* a window wholly in the padding gives 0 */
+  const int count = d->count_include_pad ? d->kernel_h * d->kernel_w : inside;
+  return vf_mul(acc, vf_set1(count > 0 ? 1.0f / (float)count : 0.0f));
+}
+
+void ep_nchwc_pool_rows__avx2(const ep_pool_desc* d, bool max, const float* x, float* y, int oy0,
+                              int oy1) {
+  /* Output columns whose window lies inside the row: no clipping there. */
+  const int first = (d->pad_left + d->stride_w - 1) / d->stride_w;
+  const int reach = d->in_w + d->pad_left - d->kernel_w;
+  int last = reach < 0 ? 0 : reach / d->stride_w + 1;
+  if (last > d->out_w) last = d->out_w;
+  const int lo = first < last ? first : last, hi = last;
+  for (int oy = oy0; oy < oy1; oy++) {
+    const int iy0 = oy * d->stride_h - d->pad_top;
+    int ky0, ky1;
+    valid_taps(iy0, d->kernel_h, 1, d->in_h, &ky0, &ky1);
+    float* out = y + (size_t)oy * (size_t)d->out_w * BLOCK;
+    for (int ox = 0; ox < d->out_w; ox++) {
+      const int ix0 = ox * d->stride_w - d->pad_left;
+      int kx0 = 0, kx1 = d->kernel_w;
+      if (ox < lo || ox >= hi) valid_taps(ix0, d->kernel_w, 1, d->in_w, &kx0, &kx1);
+      vf_store(out + (size_t)ox * BLOCK, pool_pixel(d, max, x, iy0, ky0, ky1, ix0, kx0, kx1));
+    }
+  }
+}

@@ -51,4 +51,11 @@ void ep_nchwc_direct_rows__avx2(const ep_conv_desc* d, int cin, const float* x, 
                                 int nb, const float* bias, ep_activation act, float* y,
                                 size_t y_block_stride, int oy0, int oy1, int32_t* scratch);
 
+/* Output rows [oy0, oy1) of one 8-channel block of a max or average pool: x [in_h][in_w][8],
+ * y [out_h][out_w][8]; d's batch and channels are not read. Windows use their inside values
+ * (average: divided by their count, or by the whole window with count_include_pad); a window
+ * with none gives 0, as ep_ref_max_pool / ep_ref_avg_pool. */
+void ep_nchwc_pool_rows__avx2(const ep_pool_desc* d, bool max, const float* x, float* y, int oy0,
+                              int oy1);
+
 #endif /* EDGEPROF_KERNELS_F32_NCHWC_UKERNELS_H */

@@ -322,6 +322,44 @@ void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* 
 
 /* --- pooling and conversions ---------------------------------------------------------------- */
 
+typedef struct pool_job {
+  const ep_pool_desc* d;
+  bool max;
+  const float* x;
+  float* y;
+} pool_job;
+
+/* Items are (image and block, output row); a run of rows of one block is one kernel call. */
+static void pool_items(void* ctx, size_t begin, size_t end, int worker) {
+  (void)worker;
+  const pool_job* job = ctx;
+  const ep_pool_desc* d = job->d;
+  const size_t out_h = (size_t)d->out_h;
+  const size_t in_plane = (size_t)d->in_h * (size_t)d->in_w * BLOCK;
+  const size_t out_plane = out_h * (size_t)d->out_w * BLOCK;
+  for (size_t item = begin; item < end;) {
+    const size_t block = item / out_h, oy0 = item % out_h;
+    size_t oy1 = oy0 + (end - item);
+    if (oy1 > out_h) oy1 = out_h;
+    item += oy1 - oy0;
+#if defined(EP_HAVE_X86_KERNELS)
+    ep_nchwc_pool_rows__avx2(d, job->max, job->x + block * in_plane, job->y + block * out_plane,
+                             (int)oy0, (int)oy1);
+#else
+    (void)in_plane;
+    (void)out_plane;
+    (void)block;
+#endif
+  }
+}
+
+void ep_nchwc_pool_run(const ep_pool_desc* d, bool max, const float* x, float* y,
+                       ep_threadpool* pool) {
+  pool_job job = {d, max, x, y};
+  const size_t blocks = (size_t)d->batch * (size_t)d->channels / BLOCK;
+  ep_threadpool_parallel_for(pool, blocks * (size_t)d->out_h, 2, pool_items, &job);
+}
+
 typedef struct gap_job {
   size_t hw;
   const float* x;

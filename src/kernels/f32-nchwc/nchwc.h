@@ -46,6 +46,10 @@ void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* 
 
 /* Global average pooling of a blocked x [batch, channels/8, hw, 8] into y [batch, channels]
  * (the NCHW [batch, channels, 1, 1] output). */
+/* Max or average pooling (ep_pool_desc: 2-D, no dilation) from NCHW8c to NCHW8c, channels a
+ * multiple of EP_NCHWC_BLOCK: every 8 channels of a pixel are one vector. */
+void ep_nchwc_pool_run(const ep_pool_desc* d, bool max, const float* x, float* y,
+                       ep_threadpool* pool);
 void ep_nchwc_global_avg_pool_run(int batch, int channels, size_t hw, const float* x, float* y,
                                   ep_threadpool* pool);
 
