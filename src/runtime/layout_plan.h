@@ -2,13 +2,15 @@
  * kernels (kernels/f32-nchwc/nchwc.h).
  *
  * A tensor is blocked only where no packing is needed around it and blocking pays: an
- * activation produced by a convolution, with a channel count a multiple of EP_NCHWC_BLOCK, read
- * only as input 0 of convolutions or of global average pooling or as a convolution's residual
+ * activation produced by a convolution or by a pool the NCHW8c kernel runs
+ * (ep_op_pool_blockable), with a channel count a multiple of EP_NCHWC_BLOCK, read only as input
+ * 0 of convolutions, of such pools or of global average pooling or as a convolution's residual
  * (input 3), and produced or read by a depthwise convolution, read by a global average pool or
- * as a residual, or produced by a convolution from such a tensor.
+ * as a residual, or linked to such a tensor along a chain of convolutions and pools (input 0 to
+ * output 0, either way).
  * Then every convolution touching a blocked tensor must be one that ep_conv2d_layouts_supported,
- * with its residual laid out as its output; where one is not, the plan unblocks its tensors and
- * repeats until nothing changes. A pointwise convolution runs with either layout on either side,
+ * with its residual laid out as its output, and every pool must read and write one layout; where
+ * one is not, the plan unblocks its tensors and repeats until nothing changes. A pointwise convolution runs with either layout on either side,
  * so a chain ends at one. Graph inputs, outputs and constants are always NCHW, and so is every
  * view, so a caller only sees a blocked tensor in the middle of a run (see ep_session_run_range
  * for the tensors at a range's ends).
