@@ -477,6 +477,17 @@ void ep_nchwc_pool_rows__avx2(const ep_pool_desc* d, bool max, const float* x, f
     float* out = y + (size_t)oy * (size_t)d->out_w * BLOCK;
     for (int ox = 0; ox < d->out_w; ox++) {
       const int ix0 = ox * d->stride_w - d->pad_left;
+      if (max && d->kernel_w == 3 && ox >= lo && ox < hi && ky1 > ky0) {
+        /* The common 3-wide max window inside the row (ResNet's stem pool): unrolled. */
+        const float* p = x + ((size_t)(iy0 + ky0) * (size_t)d->in_w + (size_t)ix0) * BLOCK;
+        vf acc = vf_max(vf_max(vf_load(p), vf_load(p + BLOCK)), vf_load(p + 2 * BLOCK));
+        for (int ky = ky0 + 1; ky < ky1; ky++) {
+          p += (size_t)d->in_w * BLOCK;
+          acc = vf_max(acc, vf_max(vf_max(vf_load(p), vf_load(p + BLOCK)), vf_load(p + 2 * BLOCK)));
+        }
+        vf_store(out + (size_t)ox * BLOCK, acc);
+        continue;
+      }
       int kx0 = 0, kx1 = d->kernel_w;
       if (ox < lo || ox >= hi) valid_taps(ix0, d->kernel_w, 1, d->in_w, &kx0, &kx1);
       vf_store(out + (size_t)ox * BLOCK, pool_pixel(d, max, x, iy0, ky0, ky1, ix0, kx0, kx1));
