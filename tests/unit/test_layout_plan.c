@@ -91,10 +91,12 @@ static void test_other_models(void) {
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     ep_graph* g = optimized_zoo(names[i]);
     if (g == NULL) continue;
+    int expected_blocked = expected[i];
     int blocked = 0;
     ep_layout* layout = plan(g, &blocked);
-    EP_CHECK_MSG(blocked == expected[i], "%s: %d tensors blocked, expected %d", names[i], blocked,
-                 expected[i]);
+    if (!ep_nchwc_available()) expected_blocked = 0; /* no blocked kernels at this level */
+    EP_CHECK_MSG(blocked == expected_blocked, "%s: %d tensors blocked, expected %d", names[i],
+                 blocked, expected_blocked);
     for (int n = 0; layout != NULL && n < ep_graph_node_count(g); n++) {
       const ep_node* node = ep_graph_node(g, n);
       if (node->op != EP_OP_CONV && node->op != EP_OP_MAX_POOL &&
@@ -102,7 +104,7 @@ static void test_other_models(void) {
         EP_CHECK_MSG(false, "%s: %s's output is blocked", names[i], node->name);
       }
     }
-    if (i == 0 && layout != NULL) {
+    if (i == 0 && layout != NULL && expected_blocked > 0) {
       EP_CHECK(layout[ep_graph_node(g, 0)->outputs[0]] == EP_LAYOUT_NCHW8C); /* the stem */
     }
     printf("%-13s %d of %d tensors blocked\n", names[i], blocked, ep_graph_tensor_count(g));
