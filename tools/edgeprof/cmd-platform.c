@@ -37,8 +37,8 @@ static void print_summary(const ep_platform_summary* s) {
   if (s->isa_note != NULL) printf("            %s\n", s->isa_note);
   if (s->blocked_layout != NULL) {
     printf(
-        "layouts     %s around depthwise convolutions, NCHW elsewhere (EDGEPROF_LAYOUT=nchw: "
-        "NCHW only)\n",
+        "layouts     %s along chains of convolutions with depthwise layers or residuals, NCHW "
+        "elsewhere (EDGEPROF_LAYOUT=nchw: NCHW only)\n",
         s->blocked_layout);
   } else {
     printf("layouts     NCHW only (%s)\n", s->active == EP_ISA_AVX2

@@ -364,13 +364,13 @@ static int row_taps(const ep_conv_desc* d, int cin, int ky0, int ky1, int32_t* x
   return n;
 }
 
-/* DIRECT_TILE interior pixels from ox; xs is the first pixel's tap-0 input. */
+/* P (at most DIRECT_TILE) interior pixels from ox; xs is the first pixel's tap-0 input. */
 EP_NCHWC_INLINE void direct_tile(const float* xs, int sw, const int32_t* x_off,
                                  const int32_t* w_tap, int n_taps, const float* w,
                                  const float* bias, ep_activation act, float* y,
-                                 size_t y_block_stride, int ox, const int NB) {
+                                 size_t y_block_stride, int ox, const int NB, const int P) {
   vf acc[DIRECT_TILE][2];
-  UNROLL for (int i = 0; i < DIRECT_TILE; i++) {
+  UNROLL for (int i = 0; i < P; i++) {
     acc[i][0] = vf_load(bias);
     acc[i][1] = NB == 2 ? vf_load(bias + BLOCK) : vf_zero();
   }
@@ -379,13 +379,13 @@ EP_NCHWC_INLINE void direct_tile(const float* xs, int sw, const int32_t* x_off,
     const vf w0 = vf_load(wt);
     const vf w1 = NB == 2 ? vf_load(wt + BLOCK) : vf_zero();
     const float* xt = xs + x_off[t];
-    UNROLL for (int i = 0; i < DIRECT_TILE; i++) {
+    UNROLL for (int i = 0; i < P; i++) {
       const vf xv = vf_bcast(xt + i * sw);
       acc[i][0] = vf_fmadd(w0, xv, acc[i][0]);
       if (NB == 2) acc[i][1] = vf_fmadd(w1, xv, acc[i][1]);
     }
   }
-  UNROLL for (int i = 0; i < DIRECT_TILE; i++) {
+  UNROLL for (int i = 0; i < P; i++) {
     vf_store(y + (size_t)(ox + i) * BLOCK, clamp(acc[i][0], act));
     if (NB == 2) vf_store(y + y_block_stride + (size_t)(ox + i) * BLOCK, clamp(acc[i][1], act));
   }
@@ -419,7 +419,35 @@ EP_NCHWC_INLINE void direct_rows(const ep_conv_desc* d, int cin, const float* x,
     const float* row = x + (ptrdiff_t)iy0 * d->in_w - d->pad_left;
     for (; ox + DIRECT_TILE <= hi; ox += DIRECT_TILE) {
       direct_tile(row + (ptrdiff_t)ox * d->stride_w, d->stride_w, x_off, w_tap, n_taps, w, bias,
-                  act, yr, y_block_stride, ox, NB);
+                  act, yr, y_block_stride, ox, NB, DIRECT_TILE);
+    }
+    /* The last interior pixels as one narrower tile: the per-pixel path below has one
+     * accumulator chain per block and waits on each multiply-add. */
+    if (ox < hi) {
+      const float* xs = row + (ptrdiff_t)ox * d->stride_w;
+      switch (hi - ox) {
+        case 1:
+          direct_tile(xs, d->stride_w, x_off, w_tap, n_taps, w, bias, act, yr, y_block_stride, ox,
+                      NB, 1);
+          break;
+        case 2:
+          direct_tile(xs, d->stride_w, x_off, w_tap, n_taps, w, bias, act, yr, y_block_stride, ox,
+                      NB, 2);
+          break;
+        case 3:
+          direct_tile(xs, d->stride_w, x_off, w_tap, n_taps, w, bias, act, yr, y_block_stride, ox,
+                      NB, 3);
+          break;
+        case 4:
+          direct_tile(xs, d->stride_w, x_off, w_tap, n_taps, w, bias, act, yr, y_block_stride, ox,
+                      NB, 4);
+          break;
+        default:
+          direct_tile(xs, d->stride_w, x_off, w_tap, n_taps, w, bias, act, yr, y_block_stride, ox,
+                      NB, 5);
+          break;
+      }
+      ox = hi;
     }
     for (; ox < d->out_w; ox++) {
       direct_pixel(d, cin, x, w, bias, act, yr, y_block_stride, iy0, ky0, ky1, ox, NB);
