@@ -17,7 +17,10 @@
  *   direct     groups 1, at most EP_NCHWC_DIRECT_MAX_CIN input channels (a network's first
  *              convolution on an image), any kernel, stride, padding, dilation:
  *                                                    NCHW   -> NCHW8c
- * with a bias, any fused activation, and a residual input laid out as the output. */
+ *              (a padded image is first copied with its zeros into the workspace, shared)
+ * with a bias, any fused activation, and a residual input laid out as the output. Dense 3x3
+ * stride-1 convolutions on NCHW8c run as Winograd (f32-conv/winograd.h), and max and average
+ * pools as ep_nchwc_pool_run below. */
 #ifndef EDGEPROF_KERNELS_F32_NCHWC_H
 #define EDGEPROF_KERNELS_F32_NCHWC_H
 
