@@ -391,6 +391,12 @@ EP_NCHWC_INLINE void direct_tile(const float* xs, int sw, const int32_t* x_off,
   }
 }
 
+#define DIRECT_TILE_CASE(P)                                                                      \
+  case P:                                                                                        \
+    direct_tile(xs, d->stride_w, x_off, w_tap, n_taps, w, bias, act, yr, y_block_stride, ox, NB, \
+                P);                                                                              \
+    break;
+
 EP_NCHWC_INLINE void direct_rows(const ep_conv_desc* d, int cin, const float* x, const float* w,
                                  const float* bias, ep_activation act, float* y,
                                  size_t y_block_stride, int oy0, int oy1, int32_t* scratch,
@@ -426,22 +432,10 @@ EP_NCHWC_INLINE void direct_rows(const ep_conv_desc* d, int cin, const float* x,
     if (ox < hi) {
       const float* xs = row + (ptrdiff_t)ox * d->stride_w;
       switch (hi - ox) {
-        case 1:
-          direct_tile(xs, d->stride_w, x_off, w_tap, n_taps, w, bias, act, yr, y_block_stride, ox,
-                      NB, 1);
-          break;
-        case 2:
-          direct_tile(xs, d->stride_w, x_off, w_tap, n_taps, w, bias, act, yr, y_block_stride, ox,
-                      NB, 2);
-          break;
-        case 3:
-          direct_tile(xs, d->stride_w, x_off, w_tap, n_taps, w, bias, act, yr, y_block_stride, ox,
-                      NB, 3);
-          break;
-        case 4:
-          direct_tile(xs, d->stride_w, x_off, w_tap, n_taps, w, bias, act, yr, y_block_stride, ox,
-                      NB, 4);
-          break;
+        DIRECT_TILE_CASE(1)
+        DIRECT_TILE_CASE(2)
+        DIRECT_TILE_CASE(3)
+        DIRECT_TILE_CASE(4)
         default:
           direct_tile(xs, d->stride_w, x_off, w_tap, n_taps, w, bias, act, yr, y_block_stride, ox,
                       NB, 5);
