@@ -8,11 +8,11 @@ FUZZ_CC    ?= $(shell command -v clang-14 || command -v clang)
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?=
 # Debian packages the build and the tests need (installed by `make deps` when run as root).
-# chromium renders report.html in tests/integration/test_report_browser.sh (a screenshot).
-# npm only where no npm is on the PATH: NodeSource's nodejs ships its own and conflicts with Debian's.
-DEB_PACKAGES := cmake make gcc libc6-dev libcjson-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata nodejs clang-14 libclang-rt-14-dev chromium $(if $(shell command -v npm),,npm)
+# chromium renders report.html in tests/integration/test_report_browser.sh (a screenshot);
+# python3-venv holds the Python side of the tests (ONNX Runtime, OpenVINO, onnx: see `pyenv`).
+DEB_PACKAGES := cmake make gcc libc6-dev libcjson-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev clang-14 libclang-rt-14-dev chromium python3-venv
 
-.PHONY: all deps build run test test-asan fuzz clean
+.PHONY: all deps build pyenv run test test-asan fuzz clean
 
 all: build
 
@@ -24,6 +24,12 @@ $(BUILD)/CMakeCache.txt:
 
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The Python side of the tests and benchmarks (ONNX Runtime, OpenVINO, onnx, numpy; pinned in
+# scripts/requirements.txt) in $(BUILD)/pyenv, made once. The tests make it themselves (CTest's
+# "python" fixture); bench/compare.sh too.
+pyenv: deps
+	@bash scripts/python-env.sh $(BUILD) >/dev/null
 
 run: deps build
 	$(BUILD)/edgeprof characterize

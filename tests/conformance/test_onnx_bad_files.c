@@ -365,6 +365,13 @@ int main(void) {
   md.opset.version = 6;
   write_model("opset6.onnx", &md);
   expect("opset6.onnx", EP_ERR_UNSUPPORTED, "opset 6");
+  /* The newest opset edgeprof knows loads; the next one is refused, by number. */
+  md.opset.version = 28;
+  write_model("opset28.onnx", &md);
+  expect("opset28.onnx", EP_OK, "");
+  md.opset.version = 29;
+  write_model("opset29.onnx", &md);
+  expect("opset29.onnx", EP_ERR_UNSUPPORTED, "opset 29 is not supported (7 to 28)");
 
   /* Wrong shapes: the bias does not fit. */
   base_model(&md);
@@ -376,7 +383,7 @@ int main(void) {
   const char* cli_cases[] = {"truncated.onnx", "random.onnx", "short_raw.onnx",
                              "negative_dim.onnx", "overflow_dims.onnx", "cycle.onnx",
                              "missing_initializer.onnx", "external_dotdot.onnx",
-                             "unsupported.onnx", "opset6.onnx"};
+                             "unsupported.onnx", "opset6.onnx", "opset29.onnx"};
   for (size_t i = 0; i < sizeof cli_cases / sizeof cli_cases[0]; i++) expect_cli(cli_cases[i]);
 
   /* Tensor files: .npy and .pb round-trip; bad ones are refused. */

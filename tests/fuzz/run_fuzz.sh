@@ -2,17 +2,19 @@
 # Runs the ONNX loader's libFuzzer target for a bounded time (make fuzz; make test calls it).
 # Usage: run_fuzz.sh FUZZ_BUILD_DIR [SECONDS] [EDGEPROF_CLI] (the CLI writes the exported seeds). The seed corpus is made here: small models that
 # edgeprof exports (node-test models loaded and written back) and node-test models of the
-# issue's operators. Exit status: the fuzzer's (0: nothing found).
+# issue's operators, from the node tests the CTest fixture writes into the CLI's build folder
+# (BUILD/onnx-node-tests, tests/support/setup_python.sh; EP_NODE_TESTS names another). Exit
+# status: the fuzzer's (0: nothing found).
 set -euo pipefail
 BUILD=$1
 SECONDS_MAX=${2:-60}
 FUZZ=$BUILD/tests/fuzz/fuzz_onnx_load
 CLI=${3:-}
-DATA=/usr/share/libonnx-testdata/data/node
+DATA=${EP_NODE_TESTS:-${CLI:+$(dirname "$CLI")/onnx-node-tests}}
 SEEDS=$BUILD/fuzz-seeds
 CORPUS=$BUILD/fuzz-corpus
 mkdir -p "$SEEDS" "$CORPUS"
-if [[ -d "$DATA" && -z "$(ls -A "$SEEDS")" ]]; then
+if [[ -n "$DATA" && -d "$DATA" && -z "$(ls -A "$SEEDS")" ]]; then
   for t in conv_with_strides_padding gemm_default_vector_bias lstm_defaults gru_defaults \
            maxpool_2d_pads averagepool_2d_pads batchnorm_example softmax_axis_1 reshape_negative_dim \
            unsqueeze_axis_0 squeeze concat_2d_axis_0 transpose_all_permutations_0 constant_pad \
