@@ -37,7 +37,7 @@ static void* worker_main(void* arg) {
   ep_session* session = NULL;
   ep_offload* off = NULL;
   if (ep_model_load(c->model, EP_ZOO_DEFAULT_SEED, NULL, &graph) != EP_OK) goto done;
-  ep_session_options so = {1, NULL, 0};
+  ep_session_options so = {1, NULL, 0, NULL};
   if (ep_session_create(graph, &so, &session) != EP_OK) goto done;
   ep_offload_options oo;
   memset(&oo, 0, sizeof oo);

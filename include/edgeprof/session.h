@@ -1,7 +1,12 @@
-/* A session: one graph compiled for the CPU backend, a thread count and a CPU set.
+/* A session: one graph compiled for a backend, a thread count and a CPU set.
  *
- * Lifecycle: ep_session_create (chooses kernels, packs weights once, plans one activation arena,
- * starts the thread pool) -> set inputs -> ep_session_run or ep_session_run_range, any number of
+ * Backends: "cpu" (edgeprof's own kernels, always there) and those the build found (ep_backend_name
+ * lists them: "onednn" where Debian's libdnnl-dev was installed). A session runs every node the
+ * asked backend supports there, and every other node on the CPU backend, all in one arena of
+ * plain host memory; ep_session_node_backend says which ran a node.
+ *
+ * Lifecycle: ep_session_create (assigns nodes to backends, chooses kernels, packs weights once,
+ * plans one activation arena, starts the thread pool) -> set inputs -> ep_session_run or ep_session_run_range, any number of
  * times -> read outputs -> ep_session_destroy.
  *
  * Thread-safety: one session is used by one thread at a time; distinct sessions are independent.
@@ -9,6 +14,7 @@
 #ifndef EDGEPROF_SESSION_H
 #define EDGEPROF_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +31,7 @@ typedef struct ep_session_options {
   int threads;     /* >= 1; 0 means 1 */
   const int* cpus; /* worker i (the calling thread is worker 0) is pinned to cpus[i % n_cpus] */
   int n_cpus;      /* 0: no pinning */
+  const char* backend; /* NULL or "cpu": edgeprof's own; "onednn": see ep_backend_name */
 } ep_session_options;
 
 /* Called after each node when set; `seconds` is that node's wall time. */
@@ -37,6 +44,19 @@ void ep_session_destroy(ep_session* session);
 
 const ep_graph* ep_session_graph(const ep_session* session);
 int ep_session_threads(const ep_session* session);
+/* The backend the session was asked for ("cpu" by default). */
+const char* ep_session_backend(const ep_session* session);
+/* The backend that runs node `node` (the asked one, or "cpu" where it lacks the node); NULL for
+ * an index out of range. */
+const char* ep_session_node_backend(const ep_session* session, int node);
+
+/* The backends of this build, "cpu" first: the name of the index-th, NULL past the end. */
+const char* ep_backend_name(int index);
+/* Whether backend `name` is in this build and can run on this host; if not, writes why into
+ * `why` (which may be NULL). */
+bool ep_backend_available(const char* name, char* why, size_t why_size);
+/* The engine's version line ("oneDNN 2.6.3 (...)"), or NULL for none / an unknown name. */
+const char* ep_backend_version(const char* name);
 
 /* Buffer of any non-constant tensor (graph inputs, activations, outputs): write inputs of a
  * run range there and read its results. Valid for the session's lifetime; numel floats.

@@ -126,7 +126,7 @@ static ep_status profile_best(const ep_graph* g, const ep_core_set* set, job* j,
                               ep_characterize_model* m) {
   const ep_measurement* best = &m->measurements[m->best];
   const ep_measure_options* mo = &j->options->measure;
-  ep_session_options so = {best->threads, set->cpus, set->n_cpus};
+  ep_session_options so = {best->threads, set->cpus, set->n_cpus, NULL};
   ep_session* session = NULL;
   ep_status status = ep_session_create(g, &so, &session);
   if (status != EP_OK) return status;

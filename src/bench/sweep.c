@@ -33,7 +33,7 @@ ep_status ep_measure(const ep_graph* graph, const ep_core_set* set, int threads,
   out->oversubscribed = threads > set->n_cpus;
 
   double start = ep_now();
-  ep_session_options so = {threads, set->cpus, set->n_cpus};
+  ep_session_options so = {threads, set->cpus, set->n_cpus, NULL};
   ep_session* session = NULL;
   ep_status status = ep_session_create(graph, &so, &session);
   if (status != EP_OK) return status;

@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "edgeprof/graph.h"
-#include "runtime/threadpool.h"
+#include "core/threadpool.h"
 
 /* Applies a fused activation to n values in place. */
 void ep_activation_apply(ep_activation act, float* y, size_t n);

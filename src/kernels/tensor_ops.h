@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "edgeprof/graph.h"
-#include "runtime/threadpool.h"
+#include "core/threadpool.h"
 
 /* --- binary ops with numpy broadcasting ------------------------------------------------------ */
 

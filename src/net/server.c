@@ -212,7 +212,7 @@ static ep_session* session_acquire(ep_server* s, model_entry* m, char* why, size
   }
   m->creating++;
   pthread_mutex_unlock(&m->lock);
-  ep_session_options so = {s->opt.threads, s->cpus, s->opt.n_cpus};
+  ep_session_options so = {s->opt.threads, s->cpus, s->opt.n_cpus, NULL};
   ep_session* session = NULL;
   ep_status st = ep_session_create(m->graph, &so, &session);
   if (st != EP_OK) snprintf(why, why_size, "cannot create a session: %s", ep_last_error());

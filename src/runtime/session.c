@@ -1,4 +1,5 @@
-/* Session: compile a graph once (kernels, packed weights, arena plan, pool), run it many times. */
+/* Session: compile a graph once (backends per node, packed weights, arena plan, pool), run it
+ * many times. Backend-agnostic: runtime/backend.h says what a backend provides. */
 #include "edgeprof/session.h"
 
 #include <stdbool.h>
@@ -8,14 +9,24 @@
 
 #include "edgeprof/platform.h"
 #include "kernels/f32-nchwc/nchwc.h"
-#include "runtime/layout_plan.h"
+#include "core/aligned_alloc.h"
+#include "core/threadpool.h"
+#include "runtime/backend.h"
 #include "runtime/memory_plan.h"
-#include "runtime/ops.h"
-#include "runtime/threadpool.h"
+#include "runtime/session_internal.h"
+
+/* The backends one session uses: the one asked for, and the CPU backend for what it lacks. */
+enum { MAX_SESSION_BACKENDS = 2 };
+
+typedef struct session_backend {
+  const ep_backend_i* iface;
+  void* ctx;
+} session_backend;
 
 typedef struct node_exec {
-  const op_kernel* kernel;
-  op_prepared prepared;
+  const session_backend* backend;
+  ep_node_prepared prepared;
+  bool prepared_ok; /* prepared.state is the backend's to release */
   const float** in;
   float** out;
 } node_exec;
@@ -23,11 +34,13 @@ typedef struct node_exec {
 struct ep_session {
   const ep_graph* graph;
   int threads;
+  session_backend backends[MAX_SESSION_BACKENDS]; /* [0]: the one asked for */
+  int n_backends;
   ep_threadpool* pool;
   float* arena;
   size_t arena_bytes;
   float** tensor_ptr; /* per tensor; constants point into the graph */
-  ep_layout* layout;  /* per tensor (runtime/layout_plan.h) */
+  ep_layout* layout;  /* per tensor (backends/cpu/layout_plan.h) */
   /* Where a range starts or ends between blocked tensors' producer and reader, those tensors
    * are converted in place, 8 channels at a time, through this buffer (the largest 8-channel
    * block of a blocked tensor); NULL if none. */
@@ -47,24 +60,65 @@ enum { WORKSPACE_ALIGN_FLOATS = 16 };
 
 /* A view (reshape, flatten) shares its input's buffer: follow views back to the tensor that
  * owns the storage. */
-static int storage_root(const ep_graph* g, int tensor) {
+static int storage_root(const ep_session* s, int tensor) {
+  const ep_graph* g = s->graph;
   for (;;) {
     const ep_tensor* t = ep_graph_tensor(g, tensor);
     if (t->producer < 0) return tensor;
+    const ep_backend_i* b = s->nodes[t->producer].backend->iface;
     const ep_node* node = ep_graph_node(g, t->producer);
-    const op_kernel* k = ep_op_kernel(node->op);
-    if (k == NULL || !k->is_view) return tensor;
+    if (b->is_view == NULL || !b->is_view(g, node)) return tensor;
     tensor = node->inputs[0];
   }
 }
 
-static ep_status check_supported(const ep_graph* g) {
+/* Starts the backends: the one asked for (default "cpu") and, behind it, the CPU backend. */
+static ep_status create_backends(ep_session* s, const ep_session_options* options) {
+  const char* name = options->backend != NULL ? options->backend : "cpu";
+  const ep_backend_i* asked = ep_backend_find(name);
+  if (asked == NULL) {
+    char names[128] = "";
+    size_t used = 0;
+    for (int i = 0; i < ep_backend_count() && used < sizeof names - 1; i++) {
+      int n = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                       ep_backend_at(i)->name);
+      if (n > 0) used += (size_t)n;
+    }
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "no backend named '%s' in this build (it has: %s)",
+                    name, names);
+  }
+  char why[256] = "";
+  if (asked->available != NULL && !asked->available(why, sizeof why)) {
+    return ep_error(EP_ERR_UNSUPPORTED, "backend %s is not available here: %s", name, why);
+  }
+  ep_backend_config config = {s->threads, options->cpus, options->n_cpus};
+  const ep_backend_i* list[MAX_SESSION_BACKENDS] = {asked, &ep_backend_cpu};
+  int n = asked == &ep_backend_cpu ? 1 : 2;
+  for (int i = 0; i < n; i++) {
+    session_backend* b = &s->backends[s->n_backends];
+    b->iface = list[i];
+    if (list[i]->create != NULL) {
+      ep_status status = list[i]->create(s->graph, &config, &b->ctx);
+      if (status != EP_OK) return status;
+    }
+    s->n_backends++;
+  }
+  return EP_OK;
+}
+
+/* Gives every node to the first backend that runs it; fails naming the nodes none runs. */
+static ep_status assign_nodes(ep_session* s) {
+  const ep_graph* g = s->graph;
   char list[400] = "";
   size_t used = 0;
   int missing = 0;
-  for (int i = 0; i < ep_graph_node_count(g); i++) {
+  for (int i = 0; i < s->n_nodes; i++) {
     const ep_node* node = ep_graph_node(g, i);
-    if (ep_op_kernel(node->op) != NULL) continue;
+    for (int k = 0; k < s->n_backends && s->nodes[i].backend == NULL; k++) {
+      const session_backend* b = &s->backends[k];
+      if (b->iface->supports_node(b->ctx, g, node)) s->nodes[i].backend = b;
+    }
+    if (s->nodes[i].backend != NULL) continue;
     missing++;
     if (used < sizeof list - 1) {
       int n = snprintf(list + used, sizeof list - used, "%s%s (%s)", missing > 1 ? ", " : "",
@@ -93,7 +147,7 @@ static ep_status plan_arena(ep_session* s) {
   }
   int n_requests = 0;
   for (int t = 0; t < n_tensors; t++) {
-    root[t] = storage_root(g, t);
+    root[t] = storage_root(s, t);
     request_of[t] = -1;
   }
   /* One request per storage root; its lifetime covers every view of it. */
@@ -138,10 +192,20 @@ cleanup:
   return status;
 }
 
+/* Each backend that plans layouts does so over its own nodes; the rest stays NCHW. */
 static ep_status plan_layouts(ep_session* s) {
   const ep_graph* g = s->graph;
   int n_tensors = ep_graph_tensor_count(g);
-  ep_status status = ep_layout_plan(g, s->layout);
+  bool* owned = malloc(((size_t)s->n_nodes + 1) * sizeof *owned);
+  if (owned == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory planning layouts");
+  ep_status status = EP_OK;
+  for (int k = 0; k < s->n_backends && status == EP_OK; k++) {
+    const session_backend* b = &s->backends[k];
+    if (b->iface->plan_layouts == NULL) continue;
+    for (int i = 0; i < s->n_nodes; i++) owned[i] = s->nodes[i].backend == b;
+    status = b->iface->plan_layouts(b->ctx, g, owned, s->layout);
+  }
+  free(owned);
   if (status != EP_OK) return status;
   for (int t = 0; t < n_tensors; t++) {
     if (s->layout[t] != EP_LAYOUT_NCHW8C) continue;
@@ -165,7 +229,6 @@ static ep_status prepare_nodes(ep_session* s) {
   for (int i = 0; i < s->n_nodes; i++) {
     const ep_node* node = ep_graph_node(g, i);
     node_exec* e = &s->nodes[i];
-    e->kernel = ep_op_kernel(node->op);
     e->in = calloc((size_t)node->n_inputs + 1, sizeof *e->in);
     e->out = calloc((size_t)node->n_outputs + 1, sizeof *e->out);
     if (e->in == NULL || e->out == NULL) {
@@ -175,8 +238,10 @@ static ep_status prepare_nodes(ep_session* s) {
       e->in[k] = node->inputs[k] >= 0 ? s->tensor_ptr[node->inputs[k]] : NULL; /* absent */
     }
     for (int k = 0; k < node->n_outputs; k++) e->out[k] = s->tensor_ptr[node->outputs[k]];
-    ep_status status = e->kernel->prepare(g, node, s->layout, &e->prepared);
+    const session_backend* b = e->backend;
+    ep_status status = b->iface->prepare_node(b->ctx, g, node, s->layout, &e->prepared);
     if (status != EP_OK) return status;
+    e->prepared_ok = true;
     s->packed_bytes += e->prepared.packed_bytes;
     if (e->prepared.workspace_floats > max_workspace) max_workspace = e->prepared.workspace_floats;
   }
@@ -200,7 +265,7 @@ ep_status ep_session_create(const ep_graph* graph, const ep_session_options* opt
   if (!ep_graph_is_finalized(graph)) {
     return ep_error(EP_ERR_INVALID_ARGUMENT, "graph %s is not finalized", ep_graph_name(graph));
   }
-  ep_session_options defaults = {1, NULL, 0};
+  ep_session_options defaults = {1, NULL, 0, NULL};
   if (options == NULL) options = &defaults;
   int threads = options->threads == 0 ? 1 : options->threads;
   if (threads < 1 || threads > 1024) {
@@ -210,9 +275,7 @@ ep_status ep_session_create(const ep_graph* graph, const ep_session_options* opt
     ep_status st = ep_cpus_check(options->cpus, options->n_cpus);
     if (st != EP_OK) return st;
   }
-  ep_status status = check_supported(graph);
-  if (status != EP_OK) return status;
-
+  ep_status status = EP_OK;
   ep_session* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory for a session");
   s->graph = graph;
@@ -225,6 +288,10 @@ ep_status ep_session_create(const ep_graph* graph, const ep_session_options* opt
     status = ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory for a session");
     goto cleanup;
   }
+  status = create_backends(s, options);
+  if (status != EP_OK) goto cleanup;
+  status = assign_nodes(s);
+  if (status != EP_OK) goto cleanup;
   status = plan_arena(s);
   if (status != EP_OK) goto cleanup;
   status = plan_layouts(s);
@@ -247,14 +314,18 @@ void ep_session_destroy(ep_session* s) {
   if (s->nodes != NULL) {
     for (int i = 0; i < s->n_nodes; i++) {
       node_exec* e = &s->nodes[i];
-      if (e->kernel != NULL && e->kernel->destroy != NULL) {
-        e->kernel->destroy(e->prepared.state);
+      if (e->prepared_ok && e->backend->iface->destroy_node != NULL) {
+        e->backend->iface->destroy_node(e->backend->ctx, ep_graph_node(s->graph, i),
+                                        e->prepared.state);
       } else {
         free(e->prepared.state);
       }
       free(e->in);
       free(e->out);
     }
+  }
+  for (int k = 0; k < s->n_backends; k++) {
+    if (s->backends[k].iface->destroy != NULL) s->backends[k].iface->destroy(s->backends[k].ctx);
   }
   free(s->nodes);
   free(s->tensor_ptr);
@@ -313,9 +384,9 @@ ep_status ep_session_get_output(ep_session* s, int output_index, float* data, si
 
 static void run_node(ep_session* s, int i) {
   node_exec* e = &s->nodes[i];
-  if (e->kernel->run == NULL) return; /* a view: its output already aliases its input */
-  op_io io = {e->in, e->out, s->workspace, s->workspace_stride, s->pool};
-  e->kernel->run(e->prepared.state, ep_graph_node(s->graph, i), s->graph, &io);
+  ep_node_io io = {e->in, e->out, s->workspace, s->workspace_stride, s->pool};
+  e->backend->iface->run_node(e->backend->ctx, e->prepared.state, s->graph,
+                              ep_graph_node(s->graph, i), &io);
 }
 
 /* Converts the blocked tensors crossing the cut at k, in place: to NCHW8c before a range starts
@@ -381,4 +452,33 @@ void ep_session_memory_get(const ep_session* s, ep_session_memory* memory_out) {
 ep_layout ep_session_tensor_layout(const ep_session* s, int tensor) {
   if (tensor < 0 || tensor >= ep_graph_tensor_count(s->graph)) return EP_LAYOUT_NCHW;
   return s->layout[tensor];
+}
+
+const char* ep_session_backend(const ep_session* s) { return s->backends[0].iface->name; }
+
+const char* ep_session_node_backend(const ep_session* s, int node) {
+  if (node < 0 || node >= s->n_nodes) return NULL;
+  return s->nodes[node].backend->iface->name;
+}
+
+/* --- the backends of this build, for callers outside the runtime ------------------------- */
+
+const char* ep_backend_name(int index) {
+  const ep_backend_i* b = ep_backend_at(index);
+  return b != NULL ? b->name : NULL;
+}
+
+bool ep_backend_available(const char* name, char* why, size_t why_size) {
+  const ep_backend_i* b = ep_backend_find(name);
+  if (b == NULL) {
+    if (why != NULL && why_size > 0) snprintf(why, why_size, "not in this build");
+    return false;
+  }
+  if (why != NULL && why_size > 0) why[0] = '\0';
+  return b->available == NULL || b->available(why, why_size);
+}
+
+const char* ep_backend_version(const char* name) {
+  const ep_backend_i* b = ep_backend_find(name);
+  return b != NULL && b->describe != NULL ? b->describe() : NULL;
 }

@@ -212,7 +212,7 @@ static result run_set(const char* model, const char* set_dir, const model_info* 
     r = st == EP_ERR_UNSUPPORTED ? R_SKIP : R_FAIL;
     goto done;
   }
-  ep_session_options so = {1, NULL, 0};
+  ep_session_options so = {1, NULL, 0, NULL};
   st = ep_session_create(g, &so, &s);
   if (st != EP_OK) {
     snprintf(why, why_size, "session: %s", ep_last_error());

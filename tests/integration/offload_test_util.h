@@ -68,7 +68,7 @@ static inline int test_model_open(test_model* m, const char* name, uint64_t inpu
   memset(m, 0, sizeof *m);
   m->name = name;
   if (ep_model_load(name, EP_ZOO_DEFAULT_SEED, NULL, &m->graph) != EP_OK) return -1;
-  ep_session_options so = {1, NULL, 0};
+  ep_session_options so = {1, NULL, 0, NULL};
   if (ep_session_create(m->graph, &so, &m->session) != EP_OK) return -1;
   const ep_tensor* in = ep_graph_tensor(m->graph, ep_graph_input(m->graph, 0));
   const ep_tensor* out = ep_graph_tensor(m->graph, ep_graph_output(m->graph, 0));

@@ -14,7 +14,7 @@
 #include "edgeprof/session.h"
 #include "edgeprof/zoo.h"
 #include "kernels/f32-nchwc/nchwc.h"
-#include "runtime/layout_plan.h"
+#include "runtime/session_internal.h"
 #include "test_support.h"
 
 typedef struct model {

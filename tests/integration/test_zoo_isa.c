@@ -13,7 +13,7 @@
 static float* run_model(const ep_graph* g, int threads, const float* input, size_t n_in,
                         size_t n_out) {
   ep_session* s = NULL;
-  ep_session_options opts = {threads, NULL, 0};
+  ep_session_options opts = {threads, NULL, 0, NULL};
   float* out = calloc(n_out, sizeof *out);
   EP_CHECK_OK(ep_session_create(g, &opts, &s));
   if (s == NULL || out == NULL) return out;

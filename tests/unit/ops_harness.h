@@ -88,7 +88,7 @@ static inline void check_case(const char* what, const op_case* c, double tol) {
   }
   for (int threads = 1; threads <= 2; threads++) {
     ep_session* s = NULL;
-    ep_session_options opts = {threads, NULL, 0};
+    ep_session_options opts = {threads, NULL, 0, NULL};
     EP_CHECK_OK(ep_session_create(g, &opts, &s));
     if (s == NULL) break;
     int input = 0;

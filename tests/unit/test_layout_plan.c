@@ -1,4 +1,4 @@
-/* The layout plan (runtime/layout_plan.h): which tensors a session keeps in the blocked NCHW8c
+/* The layout plan (backends/cpu/layout_plan.h): which tensors a session keeps in the blocked NCHW8c
  * layout. MobileNet v1 blocks every convolution output; ResNet-50, Inception v1, LSTM and MLP
  * none; small graphs check each rule (graph outputs, non-conv readers, views, residuals, channel
  * counts, convolutions the blocked kernels cannot run) and run each graph blocked and all NCHW,
@@ -12,7 +12,7 @@
 #include "edgeprof/session.h"
 #include "edgeprof/zoo.h"
 #include "kernels/f32-nchwc/nchwc.h"
-#include "runtime/layout_plan.h"
+#include "backends/cpu/layout_plan.h"
 #include "test_support.h"
 
 static ep_test_rng rng = {77};
@@ -23,7 +23,7 @@ static ep_layout* plan(const ep_graph* g, int* blocked) {
   ep_layout* layout = malloc((size_t)n * sizeof *layout);
   *blocked = 0;
   if (layout == NULL) return NULL;
-  EP_CHECK_OK(ep_layout_plan(g, layout));
+  EP_CHECK_OK(ep_layout_plan(g, NULL, layout));
   for (int t = 0; t < n; t++) *blocked += layout[t] == EP_LAYOUT_NCHW8C;
   return layout;
 }

@@ -22,7 +22,7 @@ static int add_random_constant(ep_graph* g, const char* name, ep_shape shape, fl
 /* Runs g on `inputs` with `threads` threads and returns output 0 (malloc'd). */
 static float* run(const ep_graph* g, int threads, float* const* inputs) {
   ep_session* s = NULL;
-  ep_session_options opts = {threads, NULL, 0};
+  ep_session_options opts = {threads, NULL, 0, NULL};
   EP_CHECK_OK(ep_session_create(g, &opts, &s));
   if (s == NULL) return NULL;
   for (int i = 0; i < ep_graph_input_count(g); i++) {
@@ -276,9 +276,9 @@ static void test_errors(void) {
   ep_session* s = NULL;
   EP_CHECK(ep_session_create(g, NULL, &s) == EP_ERR_INVALID_ARGUMENT); /* not finalized */
   EP_CHECK_OK(ep_graph_finalize(g));
-  ep_session_options bad_threads = {-1, NULL, 0};
+  ep_session_options bad_threads = {-1, NULL, 0, NULL};
   EP_CHECK(ep_session_create(g, &bad_threads, &s) == EP_ERR_INVALID_ARGUMENT);
-  ep_session_options bad_cpu = {1, (int[]){1000}, 1};
+  ep_session_options bad_cpu = {1, (int[]){1000}, 1, NULL};
   EP_CHECK(ep_session_create(g, &bad_cpu, &s) == EP_ERR_INVALID_ARGUMENT);
   EP_CHECK(strstr(ep_last_error(), "1000") != NULL);
   EP_CHECK_OK(ep_session_create(g, NULL, &s));

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "edgeprof/platform.h"
-#include "runtime/threadpool.h"
+#include "core/threadpool.h"
 #include "test_support.h"
 
 typedef struct count_job {

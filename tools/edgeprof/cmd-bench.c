@@ -59,7 +59,7 @@ int cmd_bench(int argc, char** argv) {
   rc = cli_load_model("bench", model, args.seed, NULL, &graph);
   if (rc != CLI_EXIT_OK) goto cleanup;
 
-  ep_session_options so = {args.threads, n_cpus > 0 ? cpus : NULL, n_cpus};
+  ep_session_options so = {args.threads, n_cpus > 0 ? cpus : NULL, n_cpus, NULL};
   status = ep_session_create(graph, &so, &session);
   if (status != EP_OK) {
     rc = cli_fail(cli_exit_code(status), "bench: %s", ep_last_error());

@@ -443,7 +443,7 @@ int cmd_offload(int argc, char** argv) {
   rc = cli_load_model("offload", s.model, args.seed, NULL, &s.graph);
   if (rc != CLI_EXIT_OK) goto cleanup;
   s.n = ep_graph_node_count(s.graph);
-  ep_session_options so = {args.threads, n_cpus > 0 ? cpus : NULL, n_cpus};
+  ep_session_options so = {args.threads, n_cpus > 0 ? cpus : NULL, n_cpus, NULL};
   ep_status st = ep_session_create(s.graph, &so, &s.session);
   if (st == EP_OK) st = ep_offload_create(s.session, &oo, &s.offload);
   if (st != EP_OK) {

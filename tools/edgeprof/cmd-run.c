@@ -100,7 +100,7 @@ static int run(const cli_args* a, const char** in_files, int n_in, const char** 
                   gout == 1 ? "" : "s", n_out);
     goto cleanup;
   }
-  ep_session_options options = {a->threads, NULL, 0};
+  ep_session_options options = {a->threads, NULL, 0, NULL};
   ep_status st = ep_session_create(graph, &options, &session);
   if (st != EP_OK) {
     rc = cli_fail(CLI_EXIT_RUNTIME, "run: %s", ep_last_error());

@@ -24,7 +24,7 @@
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/f32-nchwc/nchwc.h"
 #include "kernels/kernels.h"
-#include "runtime/threadpool.h"
+#include "core/threadpool.h"
 
 enum {
   KC_MAX = 512,             /* k steps per block: fewer passes of partial sums through y */

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "kernels/kernels.h"
-#include "runtime/threadpool.h"
+#include "core/threadpool.h"
 
 /* True for the descriptors this kernel handles. */
 bool ep_f32_dwconv_supports(const ep_conv_desc* d);

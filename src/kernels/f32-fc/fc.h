@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "kernels/f32-gemm/gemm.h"
-#include "runtime/threadpool.h"
+#include "core/threadpool.h"
 
 /* y [n, m] (row stride ldy) = act(x [n, k] x B + bias), B [k, m] packed as B panels, bias [m]
  * or NULL. With n == 1, x is the plain input row (a GEMV); otherwise x must be packed as A

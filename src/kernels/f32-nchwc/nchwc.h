@@ -4,7 +4,7 @@
  * are one AVX2 vector. Between two convolutions this layout needs no packing at all: a 1x1
  * convolution broadcasts input values straight from the tensor and stores whole vectors of 8
  * output channels, and a depthwise convolution works on 8 channels per vector with no row tails.
- * The session decides per tensor which layout it uses (runtime/layout_plan.h); only tensors
+ * The session decides per tensor which layout it uses (backends/cpu/layout_plan.h); only tensors
  * whose channel count is a multiple of EP_NCHWC_BLOCK are ever blocked, so a blocked tensor takes
  * exactly the bytes of its NCHW form.
  *
@@ -28,7 +28,7 @@
 #include <stddef.h>
 
 #include "kernels/kernels.h"
-#include "runtime/threadpool.h"
+#include "core/threadpool.h"
 
 #define EP_NCHWC_BLOCK 8
 #define EP_NCHWC_DIRECT_MAX_CIN 8

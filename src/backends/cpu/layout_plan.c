@@ -1,12 +1,12 @@
 /* Per-tensor layouts: block the chains of convolutions that the NCHW8c kernels run end to end. */
-#include "runtime/layout_plan.h"
+#include "backends/cpu/layout_plan.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernels/f32-nchwc/nchwc.h"
-#include "runtime/ops.h"
+#include "backends/cpu/ops.h"
 
 static bool is_depthwise(const ep_graph* g, const ep_node* node) {
   if (node->op != EP_OP_CONV || node->attrs.group <= 1) return false;
@@ -43,10 +43,17 @@ static bool chain_node(const ep_graph* g, const ep_node* node) {
  * the 1x1 layers there a plain NCHW input, which costs them up to twice the time. Chains of
  * convolutions without any of these (Inception's branches, which end in a concatenation) keep
  * NCHW: a 1x1 layer reading NCHW into a blocked output is slower than the GEMM. */
-static void mark_readers(const ep_graph* g, bool* nchw_read, bool* pays) {
+static void mark_readers(const ep_graph* g, const bool* owned, bool* nchw_read, bool* pays) {
   const int n_nodes = ep_graph_node_count(g);
   for (int i = 0; i < n_nodes; i++) {
     const ep_node* node = ep_graph_node(g, i);
+    if (owned != NULL && !owned[i]) {
+      /* Another backend's node reads plain NCHW. */
+      for (int k = 0; k < node->n_inputs; k++) {
+        if (node->inputs[k] >= 0) nchw_read[node->inputs[k]] = true;
+      }
+      continue;
+    }
     const bool conv = node->op == EP_OP_CONV, gap = node->op == EP_OP_GLOBAL_AVG_POOL;
     const bool pool = ep_op_pool_blockable(g, node);
     for (int k = 0; k < node->n_inputs; k++) {
@@ -80,12 +87,14 @@ static void mark_readers(const ep_graph* g, bool* nchw_read, bool* pays) {
   }
 }
 
-static bool candidate(const ep_graph* g, int t, const bool* nchw_read, const bool* pays) {
+static bool candidate(const ep_graph* g, const bool* owned, int t, const bool* nchw_read,
+                      const bool* pays) {
   const ep_tensor* tensor = ep_graph_tensor(g, t);
   if (tensor->kind != EP_TENSOR_ACTIVATION || tensor->is_output || nchw_read[t] || !pays[t]) {
     return false;
   }
   if (tensor->shape.rank != 4 || tensor->shape.dims[1] % EP_NCHWC_BLOCK != 0) return false;
+  if (owned != NULL && !owned[tensor->producer]) return false; /* written NCHW by another backend */
   const ep_node* producer = ep_graph_node(g, tensor->producer);
   return chain_node(g, producer) && producer->outputs[0] == t;
 }
@@ -128,7 +137,7 @@ const char* ep_session_blocked_layout(void) {
   return ep_nchwc_available() && mode_from_env() != MODE_NCHW ? "NCHW8c" : NULL;
 }
 
-ep_status ep_layout_plan(const ep_graph* g, ep_layout* layout) {
+ep_status ep_layout_plan(const ep_graph* g, const bool* owned, ep_layout* layout) {
   int n_tensors = ep_graph_tensor_count(g);
   for (int t = 0; t < n_tensors; t++) layout[t] = EP_LAYOUT_NCHW;
   const layout_mode mode = mode_from_env();
@@ -140,10 +149,10 @@ ep_status ep_layout_plan(const ep_graph* g, ep_layout* layout) {
     free(pays);
     return ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory planning tensor layouts");
   }
-  mark_readers(g, nchw_read, pays);
+  mark_readers(g, owned, nchw_read, pays);
   if (mode == MODE_BLOCKED) memset(pays, 1, ((size_t)n_tensors + 1) * sizeof *pays);
   for (int t = 0; t < n_tensors; t++) {
-    if (candidate(g, t, nchw_read, pays)) layout[t] = EP_LAYOUT_NCHW8C;
+    if (candidate(g, owned, t, nchw_read, pays)) layout[t] = EP_LAYOUT_NCHW8C;
   }
   free(nchw_read);
   free(pays);

@@ -10,7 +10,7 @@
 #include "kernels/f32-nchwc/nchwc.h"
 #include "kernels/kernels.h"
 #include "kernels/tensor_ops.h"
-#include "runtime/ops.h"
+#include "backends/cpu/ops.h"
 
 typedef struct pool_state {
   bool whole;         /* one window over the whole image: global pooling */
@@ -97,7 +97,7 @@ bool ep_op_pool_blockable(const ep_graph* g, const ep_node* node) {
 }
 
 static ep_status pool_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                              op_prepared* p) {
+                              ep_node_prepared* p) {
   pool_state* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
   describe(g, node, s);
@@ -107,7 +107,7 @@ static ep_status pool_prepare(const ep_graph* g, const ep_node* node, const ep_l
   return EP_OK;
 }
 
-static void pool_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
+static void pool_run(const void* state, const ep_node* node, const ep_graph* g, const ep_node_io* io) {
   (void)g;
   const pool_state* s = state;
   const bool max = node->op == EP_OP_MAX_POOL;
@@ -130,7 +130,7 @@ static void pool_run(const void* state, const ep_node* node, const ep_graph* g, 
 }
 
 static ep_status global_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                                op_prepared* p) {
+                                ep_node_prepared* p) {
   (void)layouts;
   (void)g;
   (void)node;
@@ -139,7 +139,7 @@ static ep_status global_prepare(const ep_graph* g, const ep_node* node, const ep
 }
 
 static void global_max_pool_run(const void* state, const ep_node* node, const ep_graph* g,
-                                const op_io* io) {
+                                const ep_node_io* io) {
   (void)state;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   size_t hw = 1;

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #endif
 
-#include "runtime/ops.h"
+#include "core/aligned_alloc.h"
 
 enum { CACHE_LINE = 64, HUGE_PAGE = 2 * 1024 * 1024 };
 

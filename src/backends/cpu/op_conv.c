@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "kernels/kernels.h"
-#include "runtime/ops.h"
+#include "backends/cpu/ops.h"
 
 static int attr_or_one(int v) { return v > 0 ? v : 1; }
 
@@ -46,7 +46,7 @@ typedef struct conv_state {
 } conv_state;
 
 static ep_status conv_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                              op_prepared* p) {
+                              ep_node_prepared* p) {
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   if (x->rank != 4) {
     return ep_error(EP_ERR_UNSUPPORTED, "node %s: only 2-D convolutions (4-D input) are supported",
@@ -73,7 +73,7 @@ static ep_status conv_prepare(const ep_graph* g, const ep_node* node, const ep_l
 /* The residual (input 3, a fused Add) never shares memory with y, as the kernel requires: it is
  * an input of this node, so its buffer is live at this step, and the session's arena gives
  * buffers live at the same step disjoint ranges (views share their root's range and lifetime). */
-static void conv_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
+static void conv_run(const void* state, const ep_node* node, const ep_graph* g, const ep_node_io* io) {
   (void)g;
   const conv_state* s = state;
   const float* residual = node->n_inputs > 3 ? io->in[3] : NULL;
@@ -87,7 +87,7 @@ typedef struct fc_state {
 } fc_state;
 
 static ep_status fc_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                            op_prepared* p) {
+                            ep_node_prepared* p) {
   (void)layouts;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   const ep_shape* w = ep_node_input_shape(g, node, 1);
@@ -115,7 +115,7 @@ static ep_status fc_prepare(const ep_graph* g, const ep_node* node, const ep_lay
   return EP_OK;
 }
 
-static void fc_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
+static void fc_run(const void* state, const ep_node* node, const ep_graph* g, const ep_node_io* io) {
   (void)node;
   (void)g;
   const fc_state* s = state;
@@ -129,7 +129,7 @@ typedef struct lstm_state {
 } lstm_state;
 
 static ep_status lstm_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                              op_prepared* p) {
+                              ep_node_prepared* p) {
   (void)layouts;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   lstm_state* s = calloc(1, sizeof *s);
@@ -157,7 +157,7 @@ static ep_status lstm_prepare(const ep_graph* g, const ep_node* node, const ep_l
   return EP_OK;
 }
 
-static void lstm_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
+static void lstm_run(const void* state, const ep_node* node, const ep_graph* g, const ep_node_io* io) {
   (void)node;
   (void)g;
   const lstm_state* s = state;

@@ -4,7 +4,7 @@
  * follow each other do not pay a futex wake-up), then sleep on a condition variable. Chunks are
  * claimed with an atomic fetch-add, so no lock is taken on the hot path. */
 #define _GNU_SOURCE
-#include "runtime/threadpool.h"
+#include "core/threadpool.h"
 
 #include <errno.h>
 #include <pthread.h>

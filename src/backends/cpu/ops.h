@@ -1,37 +1,26 @@
-/* Binding of graph nodes to kernels: one op_kernel per ep_op.
+/* The CPU backend's binding of graph nodes to kernels: one op_kernel per ep_op (op_table.c),
+ * behind the backend interface (runtime/backend.h) in cpu_backend.c.
  *
  * prepare runs once per session: it validates what the kernel needs, packs weights and reports
  * the per-thread scratch the node needs. It gets the session's layout of every tensor
- * (runtime/layout_plan.h): only convolutions and global average pooling ever see a blocked one.
+ * (backends/cpu/layout_plan.h): only convolutions and global average pooling ever see a blocked one.
  * run executes the node with the session's buffers and pool; it cannot fail. */
-#ifndef EDGEPROF_RUNTIME_OPS_H
-#define EDGEPROF_RUNTIME_OPS_H
+#ifndef EDGEPROF_BACKENDS_CPU_OPS_H
+#define EDGEPROF_BACKENDS_CPU_OPS_H
 
 #include <stddef.h>
 
 #include "edgeprof/graph.h"
+#include "core/aligned_alloc.h"
+#include "runtime/backend.h"
 #include "kernels/kernels.h"
-#include "runtime/threadpool.h"
-
-typedef struct op_io {
-  const float* const* in; /* one pointer per node input (constants point into the graph) */
-  float* const* out;      /* one pointer per node output */
-  float* workspace;       /* worker w's scratch starts at workspace + w * workspace_stride */
-  size_t workspace_stride;
-  ep_threadpool* pool;
-} op_io;
-
-typedef struct op_prepared {
-  void* state;            /* owned; freed with free() unless the op says otherwise */
-  size_t packed_bytes;    /* for memory reports */
-  size_t workspace_floats; /* per thread */
-} op_prepared;
+#include "core/threadpool.h"
 
 typedef struct op_kernel {
   /* layouts: one per tensor of the graph, indexed by tensor id */
   ep_status (*prepare)(const ep_graph* graph, const ep_node* node, const ep_layout* layouts,
-                       op_prepared* prepared);
-  void (*run)(const void* state, const ep_node* node, const ep_graph* graph, const op_io* io);
+                       ep_node_prepared* prepared);
+  void (*run)(const void* state, const ep_node* node, const ep_graph* graph, const ep_node_io* io);
   void (*destroy)(void* state); /* optional: NULL means free(state) */
   /* True when the output is a view of input 0 (reshape, flatten): no copy, no run. */
   int is_view;
@@ -39,11 +28,6 @@ typedef struct op_kernel {
 
 /* The kernel for an op; NULL if the CPU backend has none. */
 const op_kernel* ep_op_kernel(ep_op op);
-
-/* 64-byte aligned allocation for packed weights, the arena and scratch (free with free());
- * NULL on failure. Buffers of 2 MiB or more are backed by transparent huge pages where the
- * kernel offers them (see aligned_alloc.c). */
-void* ep_aligned_alloc(size_t bytes);
 
 /* Shape helpers shared by the op bindings. */
 const ep_shape* ep_node_input_shape(const ep_graph* graph, const ep_node* node, int i);
@@ -56,4 +40,4 @@ ep_conv_desc ep_op_conv_desc(const ep_graph* graph, const ep_node* node, const e
  * without dilation that the plane kernels run, on a multiple of 8 channels. */
 bool ep_op_pool_blockable(const ep_graph* graph, const ep_node* node);
 
-#endif /* EDGEPROF_RUNTIME_OPS_H */
+#endif /* EDGEPROF_BACKENDS_CPU_OPS_H */

@@ -7,7 +7,7 @@
 
 #include "kernels/f32-fc/fc.h"
 #include "kernels/f32-gemm/gemm.h"
-#include "runtime/ops.h"
+#include "backends/cpu/ops.h"
 
 typedef struct gemm_state {
   size_t m, n, k; /* per matrix of the product; MatMul with packed B: m covers every row */
@@ -39,7 +39,7 @@ static bool is_constant(const ep_graph* g, const ep_node* node, int i) {
 
 /* Packs alpha * B' (k x n; element (kk, j) at b[kk * k_stride + j * n_stride]). */
 static ep_status pack_weights(gemm_state* s, const ep_node* node, const float* b, size_t k_stride,
-                              size_t n_stride, op_prepared* p) {
+                              size_t n_stride, ep_node_prepared* p) {
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
   const size_t floats = s->k * ep_round_up(s->n, config->nr);
   s->packed = ep_aligned_alloc(floats * sizeof(float));
@@ -56,7 +56,7 @@ static ep_status pack_weights(gemm_state* s, const ep_node* node, const float* b
 }
 
 static ep_status gemm_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                              op_prepared* p) {
+                              ep_node_prepared* p) {
   (void)layouts;
   const ep_shape* y = ep_node_output_shape(g, node, 0);
   const ep_attrs* a = &node->attrs;
@@ -158,7 +158,7 @@ static void add_c(const gemm_state* s, const float* c, float* y) {
 }
 
 static void packed_product(const gemm_state* s, const float* a, bool trans_a, float* y,
-                           const op_io* io) {
+                           const ep_node_io* io) {
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
   const float* a_rows = a;
   if (s->m > 1) {
@@ -178,7 +178,7 @@ static size_t row_grain(size_t n, size_t k) {
   return work >= 16384 ? 1 : 16384 / (work ? work : 1);
 }
 
-static void gemm_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
+static void gemm_run(const void* state, const ep_node* node, const ep_graph* g, const ep_node_io* io) {
   (void)node;
   (void)g;
   const gemm_state* s = state;
@@ -194,7 +194,7 @@ static void gemm_run(const void* state, const ep_node* node, const ep_graph* g, 
 /* --- MatMul -------------------------------------------------------------------------------- */
 
 static ep_status matmul_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                                op_prepared* p) {
+                                ep_node_prepared* p) {
   (void)layouts;
   const ep_shape* sa = ep_node_input_shape(g, node, 0);
   const ep_shape* sb = ep_node_input_shape(g, node, 1);
@@ -258,7 +258,7 @@ static void matmul_rows(void* ctx, size_t begin, size_t end, int worker) {
   }
 }
 
-static void matmul_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
+static void matmul_run(const void* state, const ep_node* node, const ep_graph* g, const ep_node_io* io) {
   (void)node;
   (void)g;
   const gemm_state* s = state;

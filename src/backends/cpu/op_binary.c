@@ -4,7 +4,7 @@
 
 #include "kernels/kernels.h"
 #include "kernels/tensor_ops.h"
-#include "runtime/ops.h"
+#include "backends/cpu/ops.h"
 
 typedef struct binary_state {
   ep_binary_op op;
@@ -13,7 +13,7 @@ typedef struct binary_state {
 } binary_state;
 
 static ep_status binary_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                                op_prepared* p) {
+                                ep_node_prepared* p) {
   (void)layouts;
   binary_state* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
@@ -39,7 +39,7 @@ static ep_status binary_prepare(const ep_graph* g, const ep_node* node, const ep
   return EP_OK;
 }
 
-static void binary_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
+static void binary_run(const void* state, const ep_node* node, const ep_graph* g, const ep_node_io* io) {
   const binary_state* s = state;
   if (s->op == EP_BINARY_ADD && s->same_shape) {
     size_t n = (size_t)ep_shape_numel(ep_node_output_shape(g, node, 0));

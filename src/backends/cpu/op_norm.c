@@ -3,14 +3,14 @@
 #include <stdlib.h>
 
 #include "kernels/tensor_ops.h"
-#include "runtime/ops.h"
+#include "backends/cpu/ops.h"
 
 typedef struct softmax_state {
   size_t outer, n, inner;
 } softmax_state;
 
 static ep_status softmax_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                                 op_prepared* p) {
+                                 ep_node_prepared* p) {
   (void)layouts;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   softmax_state* s = calloc(1, sizeof *s);
@@ -32,7 +32,7 @@ static ep_status softmax_prepare(const ep_graph* g, const ep_node* node, const e
 }
 
 static void softmax_run(const void* state, const ep_node* node, const ep_graph* g,
-                        const op_io* io) {
+                        const ep_node_io* io) {
   (void)g;
   const softmax_state* s = state;
   ep_softmax_axis_run(s->outer, s->n, s->inner, node->op == EP_OP_LOG_SOFTMAX, io->in[0],
@@ -40,7 +40,7 @@ static void softmax_run(const void* state, const ep_node* node, const ep_graph* 
 }
 
 static ep_status lrn_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                             op_prepared* p) {
+                             ep_node_prepared* p) {
   (void)layouts;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   ep_lrn_desc* d = calloc(1, sizeof *d);
@@ -57,7 +57,7 @@ static ep_status lrn_prepare(const ep_graph* g, const ep_node* node, const ep_la
   return EP_OK;
 }
 
-static void lrn_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
+static void lrn_run(const void* state, const ep_node* node, const ep_graph* g, const ep_node_io* io) {
   (void)node;
   (void)g;
   ep_lrn_run(state, io->in[0], io->out[0], io->pool);

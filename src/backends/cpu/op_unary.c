@@ -1,9 +1,9 @@
 /* LeakyRelu and Clip: element-wise with their attributes. */
 #include "kernels/tensor_ops.h"
-#include "runtime/ops.h"
+#include "backends/cpu/ops.h"
 
 static ep_status unary_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                               op_prepared* p) {
+                               ep_node_prepared* p) {
   (void)layouts;
   (void)g;
   (void)node;
@@ -12,13 +12,13 @@ static ep_status unary_prepare(const ep_graph* g, const ep_node* node, const ep_
 }
 
 static void leaky_relu_run(const void* state, const ep_node* node, const ep_graph* g,
-                           const op_io* io) {
+                           const ep_node_io* io) {
   (void)state;
   size_t n = (size_t)ep_shape_numel(ep_node_output_shape(g, node, 0));
   ep_leaky_relu_run(n, node->attrs.alpha, io->in[0], io->out[0], io->pool);
 }
 
-static void clip_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
+static void clip_run(const void* state, const ep_node* node, const ep_graph* g, const ep_node_io* io) {
   (void)state;
   size_t n = (size_t)ep_shape_numel(ep_node_output_shape(g, node, 0));
   ep_clip_run(n, node->attrs.clip_min, node->attrs.clip_max, io->in[0], io->out[0], io->pool);

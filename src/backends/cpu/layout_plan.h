@@ -20,19 +20,17 @@
  * allow); `auto` (the default) and any other value block where the above allows.
  * Everything stays NCHW where the blocked kernels are not available at the active ISA level
  * (ep_nchwc_available). */
-#ifndef EDGEPROF_RUNTIME_LAYOUT_PLAN_H
-#define EDGEPROF_RUNTIME_LAYOUT_PLAN_H
+#ifndef EDGEPROF_BACKENDS_CPU_LAYOUT_PLAN_H
+#define EDGEPROF_BACKENDS_CPU_LAYOUT_PLAN_H
 
 #include "edgeprof/graph.h"
-#include "edgeprof/session.h"
 #include "edgeprof/status.h"
 #include "kernels/kernels.h"
 
 /* Fills tensor_layout[t] for every tensor t of the finalized graph (ep_graph_tensor_count
- * entries). Fails only when out of memory; tensor_layout is then all NCHW. */
-ep_status ep_layout_plan(const ep_graph* graph, ep_layout* tensor_layout);
+ * entries). owned[i] says whether node i runs on the CPU backend (NULL: every node): tensors
+ * that other backends' nodes read or write stay NCHW. Fails only when out of memory;
+ * tensor_layout is then all NCHW. */
+ep_status ep_layout_plan(const ep_graph* graph, const bool* owned, ep_layout* tensor_layout);
 
-/* The layout the session chose for a tensor (for tests); NCHW for an id out of range. */
-ep_layout ep_session_tensor_layout(const ep_session* session, int tensor);
-
-#endif /* EDGEPROF_RUNTIME_LAYOUT_PLAN_H */
+#endif /* EDGEPROF_BACKENDS_CPU_LAYOUT_PLAN_H */

@@ -3,8 +3,8 @@
  * The calling thread is worker 0 and takes part in every parallel_for, so a pool of N threads
  * starts N-1 workers. Workers spin briefly after a job before sleeping on a condition variable,
  * so back-to-back operators do not pay a wake-up. No thread is created per operator. */
-#ifndef EDGEPROF_RUNTIME_THREADPOOL_H
-#define EDGEPROF_RUNTIME_THREADPOOL_H
+#ifndef EDGEPROF_CORE_THREADPOOL_H
+#define EDGEPROF_CORE_THREADPOOL_H
 
 #include <stddef.h>
 
@@ -33,4 +33,4 @@ void ep_threadpool_parallel_for(ep_threadpool* pool, size_t n, size_t grain, ep_
  * that check pinning. Writes `threads` ids. */
 void ep_threadpool_worker_cpus(ep_threadpool* pool, int* cpus_out);
 
-#endif /* EDGEPROF_RUNTIME_THREADPOOL_H */
+#endif /* EDGEPROF_CORE_THREADPOOL_H */

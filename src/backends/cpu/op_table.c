@@ -1,7 +1,7 @@
 /* The CPU backend's op table and helpers shared by the op bindings. */
 #include <stdlib.h>
 
-#include "runtime/ops.h"
+#include "backends/cpu/ops.h"
 
 extern const op_kernel ep_op_conv, ep_op_fully_connected, ep_op_global_avg_pool,
     ep_op_batch_norm, ep_op_activation, ep_op_concat, ep_op_view;

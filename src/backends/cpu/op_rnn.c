@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "kernels/tensor_ops.h"
-#include "runtime/ops.h"
+#include "backends/cpu/ops.h"
 
 extern const op_kernel ep_op_lstm; /* the zoo layout */
 
@@ -31,17 +31,17 @@ static void rnn_destroy(void* state) {
   free(s);
 }
 
-static const float* input(const op_io* io, const ep_node* node, int i) {
+static const float* input(const ep_node_io* io, const ep_node* node, int i) {
   return i < node->n_inputs ? io->in[i] : NULL; /* NULL when absent too */
 }
 
 static ep_status rnn_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                             op_prepared* p) {
+                             ep_node_prepared* p) {
   rnn_state* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
   const ep_shape* w = ep_node_input_shape(g, node, IN_W);
   if (node->op == EP_OP_LSTM && w->rank == 2) {
-    op_prepared inner = {0};
+    ep_node_prepared inner = {0};
     ep_status status = ep_op_lstm.prepare(g, node, layouts, &inner);
     if (status != EP_OK) {
       free(s);
@@ -104,7 +104,7 @@ static ep_status rnn_prepare(const ep_graph* g, const ep_node* node, const ep_la
   return EP_OK;
 }
 
-static void rnn_run(const void* state, const ep_node* node, const ep_graph* g, const op_io* io) {
+static void rnn_run(const void* state, const ep_node* node, const ep_graph* g, const ep_node_io* io) {
   const rnn_state* s = state;
   if (s->zoo != NULL) {
     ep_op_lstm.run(s->zoo, node, g, io);

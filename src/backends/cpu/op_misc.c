@@ -5,11 +5,11 @@
 
 #include "kernels/f32-nchwc/nchwc.h"
 #include "kernels/kernels.h"
-#include "runtime/ops.h"
+#include "backends/cpu/ops.h"
 
 /* For the ops that need nothing prepared: activations and views. */
 static ep_status no_state(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                          op_prepared* p) {
+                          ep_node_prepared* p) {
   (void)g;
   (void)node;
   (void)layouts;
@@ -24,7 +24,7 @@ typedef struct global_avg_pool_state {
 } global_avg_pool_state;
 
 static ep_status global_avg_pool_prepare(const ep_graph* g, const ep_node* node,
-                                         const ep_layout* layouts, op_prepared* p) {
+                                         const ep_layout* layouts, ep_node_prepared* p) {
   (void)g;
   global_avg_pool_state* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
@@ -34,7 +34,7 @@ static ep_status global_avg_pool_prepare(const ep_graph* g, const ep_node* node,
 }
 
 static void global_avg_pool_run(const void* state, const ep_node* node, const ep_graph* g,
-                                const op_io* io) {
+                                const ep_node_io* io) {
   const global_avg_pool_state* s = state;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   int64_t hw = 1;
@@ -57,7 +57,7 @@ typedef struct batch_norm_state {
 } batch_norm_state;
 
 static ep_status batch_norm_prepare(const ep_graph* g, const ep_node* node,
-                                    const ep_layout* layouts, op_prepared* p) {
+                                    const ep_layout* layouts, ep_node_prepared* p) {
   (void)layouts;
   const ep_shape* x = ep_node_input_shape(g, node, 0);
   batch_norm_state* s = calloc(1, sizeof *s);
@@ -106,7 +106,7 @@ static void bn_rows(void* ctx, size_t begin, size_t end, int worker) {
 }
 
 static void batch_norm_run(const void* state, const ep_node* node, const ep_graph* g,
-                           const op_io* io) {
+                           const ep_node_io* io) {
   (void)node;
   (void)g;
   const batch_norm_state* s = state;
@@ -133,7 +133,7 @@ static ep_activation activation_of(ep_op op) {
 }
 
 static void activation_run(const void* state, const ep_node* node, const ep_graph* g,
-                           const op_io* io) {
+                           const ep_node_io* io) {
   (void)state;
   size_t n = (size_t)ep_shape_numel(ep_node_output_shape(g, node, 0));
   ep_activation_run(activation_of(node->op), n, io->in[0], io->out[0], io->pool);
@@ -144,7 +144,7 @@ static void activation_run(const void* state, const ep_node* node, const ep_grap
 enum { MAX_CONCAT_INPUTS = 64 };
 
 static ep_status concat_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
-                                op_prepared* p) {
+                                ep_node_prepared* p) {
   (void)layouts;
   (void)g;
   if (node->n_inputs > MAX_CONCAT_INPUTS) {
@@ -156,7 +156,7 @@ static ep_status concat_prepare(const ep_graph* g, const ep_node* node, const ep
 }
 
 static void concat_run(const void* state, const ep_node* node, const ep_graph* g,
-                       const op_io* io) {
+                       const ep_node_io* io) {
   (void)state;
   const ep_shape* y = ep_node_output_shape(g, node, 0);
   int axis = node->attrs.axis < 0 ? node->attrs.axis + y->rank : node->attrs.axis;
