@@ -20,7 +20,7 @@
 
 #include "kernels/f32-nchwc/nchwc.h"
 #include "kernels/kernels.h"
-#include "runtime/threadpool.h"
+#include "core/threadpool.h"
 
 static double now(void) {
   struct timespec t;
