@@ -48,6 +48,8 @@ const char* ep_graph_family(const ep_graph* graph);
  * ("vm-amd-epyc"). Returns buf. */
 char* ep_platform_id(const char* host, const char* cpu_model, char* buf, size_t size);
 
+#define EP_CHARACTERIZE_MAX_BACKENDS 8
+
 typedef struct ep_characterize_options {
   const char* const* models; /* zoo names; NULL: every zoo model in zoo order */
   int n_models;
@@ -61,6 +63,9 @@ typedef struct ep_characterize_options {
    * large sets. Given: every count on every set. */
   const int* threads;
   int n_threads;
+  /* Backends, one more axis (ep_backend_name); NULL: EP_BACKEND_CPU alone. */
+  const char* const* backends;
+  int n_backends;
   bool profile;         /* per-node profile at each model's best configuration */
   bool quick;           /* recorded in the results */
   ep_measure_options measure; /* runs per configuration (on_run is set by the job) */
@@ -105,6 +110,8 @@ typedef struct ep_characterize_result {
   int n_threads;
   int threads[EP_SWEEP_MAX_THREADS]; /* the thread list (before per-set limits) */
   bool threads_given;
+  int n_backends;
+  char backends[EP_CHARACTERIZE_MAX_BACKENDS][16]; /* measured, in order */
   uint64_t seed;
   bool quick;
   ep_measure_options measure;

@@ -88,12 +88,25 @@ ep_status ep_cpu_measure_read_bandwidth(size_t bytes, double seconds, double* gb
 
 /* --- `edgeprof platform` ------------------------------------------------------------------ */
 
+#define EP_PLATFORM_MAX_BACKENDS 8
+
+typedef struct ep_platform_backend {
+  const char* name;    /* "cpu", "onednn" */
+  bool available;      /* can run on this host */
+  char why[160];       /* why not, when not available */
+  const char* version; /* the engine's version line, or NULL */
+} ep_platform_backend;
+
 typedef struct ep_platform_summary {
   ep_cpu_info cpu;
   ep_cpu_isa best;            /* best level supported here */
   ep_cpu_isa active;          /* level the kernels use (EDGEPROF_ISA may lower it) */
   const char* isa_note;       /* ep_cpu_isa_env_note(), or NULL */
-  const char* blocked_layout; /* ep_session_blocked_layout(): "NCHW8c" or NULL */
+  /* Filled by the caller, who knows the runtime (the platform layer is below it):
+   * ep_session_blocked_layout(), "NCHW8c" or NULL, and the backends of the build. */
+  const char* blocked_layout;
+  int n_backends;
+  ep_platform_backend backends[EP_PLATFORM_MAX_BACKENDS];
   /* Measured on the calling thread: GFLOP/s per level (0 for unsupported levels), the
    * active level's value (what "% of peak" compares with), and read bandwidth in GB/s. */
   double peak_gflops_by_isa[EP_ISA_COUNT];

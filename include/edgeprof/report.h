@@ -72,6 +72,7 @@ typedef struct ep_bench_report {
   ep_latency_stats stats;
   ep_session_memory memory;
   size_t peak_rss_bytes;
+  const char* backend; /* the backend asked for; NULL means "cpu" */
 } ep_bench_report;
 
 ep_status ep_report_bench_json(const ep_bench_report* report, FILE* out);
@@ -82,6 +83,7 @@ typedef struct ep_profile_report {
   const char* cpus; /* NULL or "" if not pinned */
   const ep_graph* graph; /* the graph that ran */
   const ep_profile* profile;
+  const ep_session* session; /* which backend ran each node (ep_session_node_backend) */
 } ep_profile_report;
 
 ep_status ep_report_profile_json(const ep_profile_report* report, FILE* out);

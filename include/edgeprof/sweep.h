@@ -21,7 +21,7 @@ extern "C" {
 
 #define EP_SWEEP_MAX_THREADS 64 /* thread counts in one list */
 
-/* The only backend so far; results carry the field so that others can be compared later. */
+/* The default backend (edgeprof's own); ep_backend_name lists the others of the build. */
 #define EP_BACKEND_CPU "cpu"
 
 /* How long each configuration runs: warm-up runs, then at least min_runs runs and min_seconds,
@@ -35,11 +35,12 @@ typedef struct ep_measure_options {
   /* After every timed run (progress); may be NULL. */
   void (*on_run)(void* user, int run, double elapsed_seconds);
   void* user;
+  const char* backend; /* NULL: EP_BACKEND_CPU */
 } ep_measure_options;
 
 /* One configuration and what was measured there. */
 typedef struct ep_measurement {
-  char backend[16];                    /* "cpu" */
+  char backend[16];                    /* "cpu", "onednn" */
   char core_set[EP_CORE_SET_NAME_MAX]; /* "big" */
   char cpus[256];                      /* the set's CPU list, "4-7" */
   int set_size;                        /* CPUs in the set */

@@ -126,7 +126,7 @@ static ep_status profile_best(const ep_graph* g, const ep_core_set* set, job* j,
                               ep_characterize_model* m) {
   const ep_measurement* best = &m->measurements[m->best];
   const ep_measure_options* mo = &j->options->measure;
-  ep_session_options so = {best->threads, set->cpus, set->n_cpus, NULL};
+  ep_session_options so = {best->threads, set->cpus, set->n_cpus, best->backend};
   ep_session* session = NULL;
   ep_status status = ep_session_create(g, &so, &session);
   if (status != EP_OK) return status;
@@ -168,6 +168,7 @@ static ep_status characterize_model(const char* name, const ep_core_set* const* 
   int total = 0;
   int threads[EP_SWEEP_MAX_THREADS];
   for (int s = 0; s < n_sets; s++) total += set_threads(r, sets[s], threads);
+  total *= r->n_backends;
   m->measurements = calloc((size_t)(total > 0 ? total : 1), sizeof *m->measurements);
   if (m->measurements == NULL) {
     status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for results");
@@ -176,19 +177,23 @@ static ep_status characterize_model(const char* name, const ep_core_set* const* 
   ep_measure_options mo = o->measure;
   mo.on_run = on_run;
   mo.user = j;
-  for (int s = 0; s < n_sets; s++) {
-    int n_threads = set_threads(r, sets[s], threads);
-    for (int k = 0; k < n_threads; k++) {
-      j->step++;
-      snprintf(j->what, sizeof j->what, "%s: %s, %d thread%s%s", name, sets[s]->name, threads[k],
-               threads[k] > 1 ? "s" : "",
-               threads[k] > sets[s]->n_cpus ? " (oversubscribed)" : "");
-      say(j, "[%d/%d] %s ...", j->step, j->steps, j->what);
-      ep_measurement* meas = &m->measurements[m->n_measurements];
-      status = ep_measure(optimized, sets[s], threads[k], &mo, meas,
-                          m->n_measurements == 0 ? &m->memory : NULL);
-      if (status != EP_OK) goto cleanup;
-      m->n_measurements++;
+  for (int b = 0; b < r->n_backends; b++) {
+    mo.backend = r->backends[b];
+    for (int s = 0; s < n_sets; s++) {
+      int n_threads = set_threads(r, sets[s], threads);
+      for (int k = 0; k < n_threads; k++) {
+        j->step++;
+        snprintf(j->what, sizeof j->what, "%s: %s%s%s, %d thread%s%s", name,
+                 r->n_backends > 1 ? r->backends[b] : "", r->n_backends > 1 ? ", " : "",
+                 sets[s]->name, threads[k], threads[k] > 1 ? "s" : "",
+                 threads[k] > sets[s]->n_cpus ? " (oversubscribed)" : "");
+        say(j, "[%d/%d] %s ...", j->step, j->steps, j->what);
+        ep_measurement* meas = &m->measurements[m->n_measurements];
+        status = ep_measure(optimized, sets[s], threads[k], &mo, meas,
+                            m->n_measurements == 0 ? &m->memory : NULL);
+        if (status != EP_OK) goto cleanup;
+        m->n_measurements++;
+      }
     }
   }
   m->best = 0;
@@ -201,8 +206,8 @@ static ep_status characterize_model(const char* name, const ep_core_set* const* 
     for (int s = 0; s < n_sets && set == NULL; s++) {
       if (strcmp(sets[s]->name, b->core_set) == 0) set = sets[s];
     }
-    snprintf(j->what, sizeof j->what, "%s: per-node profile at the best configuration (%s, %d "
-             "thread%s)", name, b->core_set, b->threads, b->threads > 1 ? "s" : "");
+    snprintf(j->what, sizeof j->what, "%s: per-node profile at the best configuration (%s, %s, "
+             "%d thread%s)", name, b->backend, b->core_set, b->threads, b->threads > 1 ? "s" : "");
     say(j, "[%d/%d] %s ...", j->step, j->steps, j->what);
     status = profile_best(optimized, set, j, m);
   }
@@ -295,6 +300,19 @@ ep_status ep_characterize_run(const ep_characterize_options* options,
   } else {
     r->n_threads = ep_sweep_default_threads(topo->n_allowed, r->threads, EP_SWEEP_MAX_THREADS);
   }
+  if (options->backends != NULL && options->n_backends > 0) {
+    if (options->n_backends > EP_CHARACTERIZE_MAX_BACKENDS) {
+      status = ep_error(EP_ERR_INVALID_ARGUMENT, "at most %d backends", EP_CHARACTERIZE_MAX_BACKENDS);
+      goto cleanup;
+    }
+    for (int b = 0; b < options->n_backends; b++) {
+      snprintf(r->backends[b], sizeof r->backends[b], "%s", options->backends[b]);
+    }
+    r->n_backends = options->n_backends;
+  } else {
+    snprintf(r->backends[0], sizeof r->backends[0], "%s", EP_BACKEND_CPU);
+    r->n_backends = 1;
+  }
   r->seed = options->seed;
   r->quick = options->quick;
   r->load_average = load_average();
@@ -305,7 +323,7 @@ ep_status ep_characterize_run(const ep_characterize_options* options,
   job j = {options, 0, 0, "", ep_now()};
   int threads[EP_SWEEP_MAX_THREADS];
   for (int s = 0; s < n_sets; s++) j.steps += set_threads(r, sets[s], threads);
-  j.steps *= n_models;
+  j.steps *= n_models * r->n_backends;
   double start = ep_now();
   for (int i = 0; i < n_models; i++) {
     const char* name = options->models != NULL ? options->models[i] : ep_zoo_entry_at(i)->name;

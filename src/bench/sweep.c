@@ -25,7 +25,7 @@ ep_status ep_measure(const ep_graph* graph, const ep_core_set* set, int threads,
     return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_measure: bad argument");
   }
   memset(out, 0, sizeof *out);
-  snprintf(out->backend, sizeof out->backend, "%s", EP_BACKEND_CPU);
+  snprintf(out->backend, sizeof out->backend, "%s", o->backend != NULL ? o->backend : EP_BACKEND_CPU);
   snprintf(out->core_set, sizeof out->core_set, "%s", set->name);
   ep_cpulist_format(set->cpus, set->n_cpus, out->cpus, sizeof out->cpus);
   out->set_size = set->n_cpus;
@@ -33,7 +33,7 @@ ep_status ep_measure(const ep_graph* graph, const ep_core_set* set, int threads,
   out->oversubscribed = threads > set->n_cpus;
 
   double start = ep_now();
-  ep_session_options so = {threads, set->cpus, set->n_cpus, NULL};
+  ep_session_options so = {threads, set->cpus, set->n_cpus, o->backend};
   ep_session* session = NULL;
   ep_status status = ep_session_create(graph, &so, &session);
   if (status != EP_OK) return status;

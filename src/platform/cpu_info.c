@@ -10,7 +10,6 @@
 
 #include "edgeprof/cpu.h"
 #include "edgeprof/platform.h"
-#include "edgeprof/session.h"
 #include "platform/cpu_internal.h"
 
 /* First line of a small sysfs file, without the newline; false if unreadable. */
@@ -198,7 +197,6 @@ ep_status ep_platform_summary_measure(double peak_seconds, double bandwidth_seco
   s.best = ep_cpu_isa_best();
   s.active = ep_cpu_isa_active();
   s.isa_note = ep_cpu_isa_env_note();
-  s.blocked_layout = ep_session_blocked_layout();
   for (int isa = 0; isa < EP_ISA_COUNT; isa++) {
     if (ep_cpu_isa_supported((ep_cpu_isa)isa)) {
       s.peak_gflops_by_isa[isa] = ep_cpu_measure_peak_gflops((ep_cpu_isa)isa, peak_seconds);

@@ -9,6 +9,7 @@ ep_status ep_report_bench_json(const ep_bench_report* r, FILE* out) {
   if (doc == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
   cJSON_AddNumberToObject(doc, "schema_version", EP_RESULTS_SCHEMA_VERSION);
   cJSON_AddStringToObject(doc, "model", r->model);
+  cJSON_AddStringToObject(doc, "backend", r->backend != NULL ? r->backend : "cpu");
   ep_json_add_int(doc, "threads", r->threads);
   if (r->cpus != NULL && r->cpus[0] != '\0') {
     cJSON_AddStringToObject(doc, "cpus", r->cpus);

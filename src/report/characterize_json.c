@@ -177,7 +177,9 @@ ep_status ep_report_characterize_json(const ep_characterize_result* r, FILE* out
   cJSON* settings = cJSON_AddObjectToObject(doc, "settings");
   if (settings != NULL) {
     cJSON* backends = cJSON_AddArrayToObject(settings, "backends");
-    if (backends != NULL) cJSON_AddItemToArray(backends, cJSON_CreateString(EP_BACKEND_CPU));
+    for (int i = 0; backends != NULL && i < r->n_backends; i++) {
+      cJSON_AddItemToArray(backends, cJSON_CreateString(r->backends[i]));
+    }
     cJSON* sets = cJSON_AddArrayToObject(settings, "core_sets");
     for (int i = 0; sets != NULL && i < r->n_core_sets; i++) {
       cJSON_AddItemToArray(sets, cJSON_CreateString(r->core_sets[i]));

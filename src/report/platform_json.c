@@ -50,6 +50,21 @@ ep_status ep_report_platform_json(const ep_platform_summary* s, FILE* out) {
       cJSON_AddNullToObject(isa, "blocked_layout");
     }
   }
+  cJSON* backends = cJSON_AddArrayToObject(doc, "backends");
+  for (int i = 0; backends != NULL && i < s->n_backends; i++) {
+    const ep_platform_backend* b = &s->backends[i];
+    cJSON* o = cJSON_CreateObject();
+    if (o == NULL) break;
+    cJSON_AddStringToObject(o, "name", b->name);
+    cJSON_AddBoolToObject(o, "available", b->available);
+    if (b->version != NULL) {
+      cJSON_AddStringToObject(o, "version", b->version);
+    } else {
+      cJSON_AddNullToObject(o, "version");
+    }
+    if (!b->available) cJSON_AddStringToObject(o, "why_not", b->why);
+    cJSON_AddItemToArray(backends, o);
+  }
   cJSON* peak = cJSON_AddObjectToObject(doc, "peak_gflops");
   if (peak != NULL) {
     cJSON_AddNumberToObject(peak, "active", round2(s->peak_gflops));

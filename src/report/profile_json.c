@@ -8,6 +8,7 @@ ep_status ep_report_profile_json(const ep_profile_report* r, FILE* out) {
   if (doc == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
   cJSON_AddNumberToObject(doc, "schema_version", EP_RESULTS_SCHEMA_VERSION);
   cJSON_AddStringToObject(doc, "model", r->model);
+  cJSON_AddStringToObject(doc, "backend", r->session != NULL ? ep_session_backend(r->session) : "cpu");
   ep_json_add_int(doc, "threads", r->threads);
   if (r->cpus != NULL && r->cpus[0] != '\0') {
     cJSON_AddStringToObject(doc, "cpus", r->cpus);
@@ -27,6 +28,8 @@ ep_status ep_report_profile_json(const ep_profile_report* r, FILE* out) {
     if (n == NULL) break;
     cJSON_AddStringToObject(n, "name", node->name);
     cJSON_AddStringToObject(n, "op", ep_node_op_label(node, op, sizeof op));
+    cJSON_AddStringToObject(n, "backend",
+                            r->session != NULL ? ep_session_node_backend(r->session, i) : "cpu");
     ep_json_add_ms(n, "avg_ms", p->node_ms[i]);
     ep_json_add_percent(n, "percent", p->total_ms > 0 ? 100.0 * p->node_ms[i] / p->total_ms : 0);
     ep_json_add_int(n, "macs", node->cost.macs);

@@ -63,6 +63,11 @@ int cli_exit_code(ep_status status);
  * Prints the error line and returns CLI_EXIT_USAGE on failure. */
 int cli_resolve_cpus(const char* command, const char* text, int* cpus, int* count_out);
 
+/* Checks every name of a --backend value (one name, or a comma list where `list` is true): each
+ * must be a backend of this build (else a usage error naming those it has) that can run here
+ * (else a runtime error saying why). NULL is "cpu". */
+int cli_check_backends(const char* command, const char* names, bool list);
+
 /* The one place a MODEL argument becomes graphs (zoo name today; model files later). Either out
  * may be NULL. Prints the error line and returns the exit code on failure. */
 int cli_load_model(const char* command, const char* model, uint64_t seed, ep_graph** defined_out,

@@ -51,6 +51,9 @@ static const option_spec specs[] = {
      "comma-separated zoo models (default: all five)"},
     {CLI_OPT_SHAPE, "--shape", NULL, KIND_SHAPE, FIELD(shapes), 0, 0, "NAME=DxD",
      "shape of input NAME of a model file, e.g. input=1x3x224x224 (repeatable)"},
+    {CLI_OPT_BACKEND, "--backend", NULL, KIND_STRING, FIELD(backend), 0, 0, "NAME",
+     "backend running the network: cpu (default) or one that\n"
+     "                     `edgeprof platform` lists, e.g. onednn (nodes it lacks run on cpu)"},
     {CLI_OPT_HELP, "--help", "-h", KIND_FLAG, FIELD(help), 0, 0, NULL, "show this help"},
 };
 

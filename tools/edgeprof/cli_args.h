@@ -22,6 +22,7 @@ enum {
   CLI_OPT_MODELS = 1u << 10,
   CLI_OPT_HELP = 1u << 11, /* every command takes --help / -h */
   CLI_OPT_SHAPE = 1u << 12, /* --shape NAME=DxD..., repeatable: input shapes of a model file */
+  CLI_OPT_BACKEND = 1u << 13, /* --backend NAME: the backend running the network */
 };
 
 #define CLI_MAX_POSITIONAL 8
@@ -42,6 +43,7 @@ typedef struct cli_args {
   bool help;           /* --help, -h */
   const char* shapes[CLI_MAX_SHAPES]; /* --shape NAME=DxD... (repeatable) */
   int n_shapes;
+  const char* backend; /* --backend NAME: NULL ("cpu") */
   const char* positional[CLI_MAX_POSITIONAL];
   int n_positional;
 } cli_args;

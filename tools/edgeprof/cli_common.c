@@ -102,3 +102,32 @@ void cli_bench_options(const cli_args* args, cli_progress* progress,
   options_out->progress = cli_progress_on_run;
   options_out->user = progress;
 }
+
+int cli_check_backends(const char* command, const char* names, bool list) {
+  if (names == NULL) return CLI_EXIT_OK;
+  char copy[256];
+  snprintf(copy, sizeof copy, "%s", names);
+  char* save = NULL;
+  int count = 0;
+  for (char* name = strtok_r(copy, ",", &save); name != NULL; name = strtok_r(NULL, ",", &save)) {
+    count++;
+    char why[256];
+    if (ep_backend_available(name, why, sizeof why)) continue;
+    if (strcmp(why, "not in this build") != 0) {
+      return cli_fail(CLI_EXIT_RUNTIME, "%s: --backend %s: not available here: %s", command,
+                      name, why);
+    }
+    char known[128] = "";
+    for (int i = 0; ep_backend_name(i) != NULL; i++) {
+      if (i) strncat(known, ", ", sizeof known - strlen(known) - 1);
+      strncat(known, ep_backend_name(i), sizeof known - strlen(known) - 1);
+    }
+    return cli_fail(CLI_EXIT_USAGE, "%s: --backend: no backend '%s' in this build (it has: %s)",
+                    command, name, known);
+  }
+  if (count == 0 || (!list && count > 1)) {
+    return cli_fail(CLI_EXIT_USAGE, "%s: --backend takes %s", command,
+                    list ? "a comma-separated list of backends" : "one backend name");
+  }
+  return CLI_EXIT_OK;
+}

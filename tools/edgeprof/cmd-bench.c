@@ -9,8 +9,8 @@
 static void print_result(const ep_bench_report* r, int warmup) {
   const ep_latency_stats* s = &r->stats;
   char w[32], a[32], sc[32], rss[32];
-  printf("%s: %d run%s on %d thread%s (%s%s), after %d warm-up run%s\n", r->model, s->count,
-         s->count == 1 ? "" : "s", r->threads, r->threads == 1 ? "" : "s",
+  printf("%s: %d run%s on the %s backend, %d thread%s (%s%s), after %d warm-up run%s\n", r->model, s->count,
+         s->count == 1 ? "" : "s", r->backend, r->threads, r->threads == 1 ? "" : "s",
          r->cpus != NULL ? "pinned to CPUs " : "not pinned", r->cpus != NULL ? r->cpus : "",
          warmup, warmup == 1 ? "" : "s");
   printf("  count       %d\n", s->count);
@@ -41,6 +41,8 @@ int cmd_bench(int argc, char** argv) {
   int n_cpus = 0;
   rc = cli_resolve_cpus("bench", args.cpus, cpus, &n_cpus);
   if (rc != CLI_EXIT_OK) return rc;
+  rc = cli_check_backends("bench", args.backend, false);
+  if (rc != CLI_EXIT_OK) return rc;
 
   const char* model = args.positional[0];
   ep_output* json = NULL;
@@ -52,14 +54,14 @@ int cmd_bench(int argc, char** argv) {
   char label[128];
   cli_progress progress;
   ep_bench_options bo;
-  ep_bench_report report = {model, args.threads, NULL, NULL, 0, {0}, {0}, 0};
+  ep_bench_report report = {model, args.threads, NULL, NULL, 0, {0}, {0}, 0, NULL};
   ep_status status;
   rc = cli_output_open("bench", args.json, &json);
   if (rc != CLI_EXIT_OK) return rc;
   rc = cli_load_model("bench", model, args.seed, NULL, &graph);
   if (rc != CLI_EXIT_OK) goto cleanup;
 
-  ep_session_options so = {args.threads, n_cpus > 0 ? cpus : NULL, n_cpus, NULL};
+  ep_session_options so = {args.threads, n_cpus > 0 ? cpus : NULL, n_cpus, args.backend};
   status = ep_session_create(graph, &so, &session);
   if (status != EP_OK) {
     rc = cli_fail(cli_exit_code(status), "bench: %s", ep_last_error());
@@ -80,6 +82,7 @@ int cmd_bench(int argc, char** argv) {
   ep_latency_stats_compute(samples, n_samples, &report.stats);
   ep_session_memory_get(session, &report.memory);
   report.peak_rss_bytes = ep_peak_rss_bytes();
+  report.backend = ep_session_backend(session);
   if (!cli_is_stdout(args.json)) print_result(&report, args.warmup);
   if (json != NULL) {
     status = ep_report_bench_json(&report, ep_output_stream(json));

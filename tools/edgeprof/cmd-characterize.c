@@ -64,8 +64,10 @@ int cmd_characterize(int argc, char** argv) {
   if (args.n_positional > 0) {
     return cli_fail(CLI_EXIT_USAGE, "characterize: unexpected argument '%s'", args.positional[0]);
   }
-  char models_text[1024], sets_buf[1024];
+  char models_text[1024], sets_buf[1024], backends_buf[256];
   const char* names[MAX_MODELS];
+  const char* backend_names[EP_CHARACTERIZE_MAX_BACKENDS];
+  int n_backends = 0;
   const char* set_names[EP_TOPOLOGY_MAX_SETS];
   int n_names = 0, n_set_names = 0, n_threads = 0;
   int threads[EP_SWEEP_MAX_THREADS];
@@ -79,6 +81,14 @@ int cmd_characterize(int argc, char** argv) {
     snprintf(sets_buf, sizeof sets_buf, "%s", sets_text);
     rc = cli_split_names("characterize", "--core-sets", sets_buf, set_names,
                          EP_TOPOLOGY_MAX_SETS, &n_set_names);
+    if (rc != CLI_EXIT_OK) return rc;
+  }
+  if (args.backend != NULL) {
+    rc = cli_check_backends("characterize", args.backend, true);
+    if (rc != CLI_EXIT_OK) return rc;
+    snprintf(backends_buf, sizeof backends_buf, "%s", args.backend);
+    rc = cli_split_names("characterize", "--backend", backends_buf, backend_names,
+                         EP_CHARACTERIZE_MAX_BACKENDS, &n_backends);
     if (rc != CLI_EXIT_OK) return rc;
   }
   if (threads_text != NULL && ep_thread_list_parse(threads_text, threads, &n_threads) != EP_OK) {
@@ -135,6 +145,8 @@ int cmd_characterize(int argc, char** argv) {
   options.n_core_sets = n_set_names;
   options.threads = n_threads > 0 ? threads : NULL;
   options.n_threads = n_threads;
+  options.backends = n_backends > 0 ? backend_names : NULL;
+  options.n_backends = n_backends;
   options.progress = on_progress;
   fprintf(stderr, "[characterize] %s: core sets", dir);
   for (int i = 0; i < topology->n_sets; i++) {

@@ -6,6 +6,7 @@
 #include "cli_args.h"
 #include "edgeprof/cpu.h"
 #include "edgeprof/report.h"
+#include "edgeprof/session.h"
 #include "edgeprof/topology.h"
 
 /* About 0.2 s per ISA level and 0.3 s of streaming. */
@@ -45,6 +46,15 @@ static void print_summary(const ep_platform_summary* s) {
                                                ? "EDGEPROF_LAYOUT=nchw"
                                                : "no blocked kernels at this ISA level");
   }
+  printf("backends   ");
+  for (int i = 0; i < s->n_backends; i++) {
+    const ep_platform_backend* b = &s->backends[i];
+    printf(" %s (%s)%s", b->name,
+           b->available ? (b->version != NULL ? b->version : "edgeprof's own kernels")
+                        : b->why,
+           i + 1 < s->n_backends ? "," : "");
+  }
+  printf("%s\n", s->n_backends == 0 ? " none" : "");
   printf("FP32 peak   %.1f GFLOP/s on one core (%s multiply-add loop)", s->peak_gflops,
          ep_cpu_isa_name(s->active));
   for (int i = 0; i <= (int)s->best; i++) {
@@ -70,6 +80,13 @@ int cmd_platform(int argc, char** argv) {
   if (status != EP_OK) {
     cli_output_discard(json);
     return cli_fail(cli_exit_code(status), "platform: %s", ep_last_error());
+  }
+  summary.blocked_layout = ep_session_blocked_layout();
+  for (int i = 0; ep_backend_name(i) != NULL && i < EP_PLATFORM_MAX_BACKENDS; i++) {
+    ep_platform_backend* b = &summary.backends[summary.n_backends++];
+    b->name = ep_backend_name(i);
+    b->available = ep_backend_available(b->name, b->why, sizeof b->why);
+    b->version = ep_backend_version(b->name);
   }
   if (!cli_is_stdout(args.json)) {
     print_summary(&summary);

@@ -1,4 +1,5 @@
 /* edgeprof profile MODEL: time per node in run order and by op type (TF benchmark_model). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,7 +7,9 @@
 #include "cli_args.h"
 #include "edgeprof/profile.h"
 
-static void print_nodes(const ep_graph* g, const ep_profile* p) {
+/* With another backend than cpu asked for, a column says which one ran each node. */
+static void print_nodes(const ep_graph* g, const ep_profile* p, const ep_session* s) {
+  bool mixed = strcmp(ep_session_backend(s), "cpu") != 0;
   int width = 4, op_width = 2;
   char op[64];
   for (int i = 0; i < p->n_nodes; i++) {
@@ -16,8 +19,8 @@ static void print_nodes(const ep_graph* g, const ep_profile* p) {
     if (len > width) width = len;
     if (op_len > op_width) op_width = op_len;
   }
-  printf("%4s  %-*s  %-*s %9s %6s %6s %10s %8s %10s\n", "#", width, "node", op_width, "op",
-         "avg ms", "%", "cum %", "MACs", "GFLOP/s", "output KB");
+  printf("%4s  %-*s  %-*s %9s %6s %6s %10s %8s %10s%s\n", "#", width, "node", op_width, "op",
+         "avg ms", "%", "cum %", "MACs", "GFLOP/s", "output KB", mixed ? "  backend" : "");
   double cumulative = 0.0;
   for (int i = 0; i < p->n_nodes; i++) {
     const ep_node* node = ep_graph_node(g, i);
@@ -26,10 +29,11 @@ static void print_nodes(const ep_graph* g, const ep_profile* p) {
     double gflops = ms > 0.0 ? 2.0 * (double)node->cost.macs / (ms * 1e-3) / 1e9 : 0.0;
     char macs[32];
     cumulative += pct;
-    printf("%4d  %-*s  %-*s %9.3f %6.2f %6.2f %10s %8.2f %10.1f\n", i, width, node->name,
+    printf("%4d  %-*s  %-*s %9.3f %6.2f %6.2f %10s %8.2f %10.1f%s%s\n", i, width, node->name,
            op_width, ep_node_op_label(node, op, sizeof op), ms, pct, cumulative,
            ep_format_count(node->cost.macs, macs, sizeof macs), gflops,
-           (double)node->cost.output_bytes / 1024.0);
+           (double)node->cost.output_bytes / 1024.0, mixed ? "  " : "",
+           mixed ? ep_session_node_backend(s, i) : "");
   }
 }
 
@@ -43,11 +47,13 @@ static void print_by_op(const ep_profile* p) {
 }
 
 static void print_profile(const char* model, const ep_graph* g, const ep_profile* p,
-                          int threads, const char* cpus) {
-  printf("%s: %d thread%s (%s%s); %d whole runs, then %d runs timed node by node\n\n", model,
-         threads, threads == 1 ? "" : "s", cpus != NULL ? "pinned to CPUs " : "not pinned",
-         cpus != NULL ? cpus : "", p->whole.count, p->runs);
-  print_nodes(g, p);
+                          const ep_session* s, const char* cpus) {
+  int threads = ep_session_threads(s);
+  printf("%s: %s backend, %d thread%s (%s%s); %d whole runs, then %d runs timed node by node\n\n",
+         model, ep_session_backend(s), threads, threads == 1 ? "" : "s",
+         cpus != NULL ? "pinned to CPUs " : "not pinned", cpus != NULL ? cpus : "",
+         p->whole.count, p->runs);
+  print_nodes(g, p, s);
   print_by_op(p);
   /* Like for like: the node times are means over the timed runs, so the first comparison is
    * with the mean of the whole runs interleaved with them; the median is the bench figure. */
@@ -71,6 +77,8 @@ int cmd_profile(int argc, char** argv) {
   int n_cpus = 0;
   rc = cli_resolve_cpus("profile", args.cpus, cpus, &n_cpus);
   if (rc != CLI_EXIT_OK) return rc;
+  rc = cli_check_backends("profile", args.backend, false);
+  if (rc != CLI_EXIT_OK) return rc;
 
   const char* model = args.positional[0];
   ep_output* json = NULL;
@@ -87,7 +95,7 @@ int cmd_profile(int argc, char** argv) {
   rc = cli_load_model("profile", model, args.seed, NULL, &graph);
   if (rc != CLI_EXIT_OK) goto cleanup;
 
-  ep_session_options so = {args.threads, n_cpus > 0 ? cpus : NULL, n_cpus, NULL};
+  ep_session_options so = {args.threads, n_cpus > 0 ? cpus : NULL, n_cpus, args.backend};
   status = ep_session_create(graph, &so, &session);
   if (status != EP_OK) {
     rc = cli_fail(cli_exit_code(status), "profile: %s", ep_last_error());
@@ -104,9 +112,9 @@ int cmd_profile(int argc, char** argv) {
 
   const char* cpu_list =
       n_cpus > 0 ? ep_cpulist_format(cpus, n_cpus, cpu_text, sizeof cpu_text) : NULL;
-  if (!cli_is_stdout(args.json)) print_profile(model, graph, profile, args.threads, cpu_list);
+  if (!cli_is_stdout(args.json)) print_profile(model, graph, profile, session, cpu_list);
   if (json != NULL) {
-    ep_profile_report report = {model, args.threads, cpu_list, graph, profile};
+    ep_profile_report report = {model, args.threads, cpu_list, graph, profile, session};
     status = ep_report_profile_json(&report, ep_output_stream(json));
     if (status != EP_OK) {
       rc = cli_fail(CLI_EXIT_RUNTIME, "profile: %s", ep_last_error());

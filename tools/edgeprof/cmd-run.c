@@ -100,10 +100,10 @@ static int run(const cli_args* a, const char** in_files, int n_in, const char** 
                   gout == 1 ? "" : "s", n_out);
     goto cleanup;
   }
-  ep_session_options options = {a->threads, NULL, 0, NULL};
+  ep_session_options options = {a->threads, NULL, 0, a->backend};
   ep_status st = ep_session_create(graph, &options, &session);
   if (st != EP_OK) {
-    rc = cli_fail(CLI_EXIT_RUNTIME, "run: %s", ep_last_error());
+    rc = cli_fail(cli_exit_code(st), "run: %s", ep_last_error());
     goto cleanup;
   }
   uint64_t state = a->seed;
@@ -140,8 +140,9 @@ static int run(const cli_args* a, const char** in_files, int n_in, const char** 
     rc = cli_fail(CLI_EXIT_RUNTIME, "run: %s", ep_last_error());
     goto cleanup;
   }
-  printf("%s: ran once in %.3f ms (%d thread%s, %s inputs)\n", model, ms, a->threads,
-         a->threads == 1 ? "" : "s", n_in ? "given" : "seeded random");
+  printf("%s: ran once in %.3f ms (%s backend, %d thread%s, %s inputs)\n", model, ms,
+         ep_session_backend(session), a->threads, a->threads == 1 ? "" : "s",
+         n_in ? "given" : "seeded random");
   for (int i = 0; i < gout; i++) {
     const ep_tensor* t = ep_graph_tensor(graph, ep_graph_output(graph, i));
     size_t n = (size_t)ep_shape_numel(&t->shape);
@@ -210,5 +211,7 @@ int cmd_run(int argc, char** argv) {
     return cli_fail(CLI_EXIT_USAGE, "run: %s (usage: edgeprof run MODEL [--input FILE ...])",
                     args.n_positional == 0 ? "missing MODEL" : "one MODEL at a time");
   }
+  rc = cli_check_backends("run", args.backend, false);
+  if (rc != CLI_EXIT_OK) return rc;
   return run(&args, in_files, n_in, out_files, n_out);
 }

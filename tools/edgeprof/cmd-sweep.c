@@ -107,6 +107,7 @@ int cmd_sweep(int argc, char** argv) {
   } else {
     for (int i = 0; i < topology->n_sets; i++) sets[n_sets++] = &topology->sets[i];
   }
+  if (rc == CLI_EXIT_OK) rc = cli_check_backends("sweep", args.backend, false);
   if (rc == CLI_EXIT_OK) rc = cli_output_open("sweep", args.json, &json);
   if (rc == CLI_EXIT_OK) rc = cli_load_model("sweep", model, args.seed, NULL, &graph);
   if (rc != CLI_EXIT_OK) goto cleanup;
@@ -116,7 +117,8 @@ int cmd_sweep(int argc, char** argv) {
     rc = cli_fail(CLI_EXIT_RUNTIME, "sweep: no memory");
     goto cleanup;
   }
-  ep_measure_options mo = {args.warmup, args.runs, args.min_time, budget, on_run, NULL};
+  ep_measure_options mo = {args.warmup, args.runs, args.min_time, budget, on_run, NULL,
+                           args.backend};
   char what[160];
   progress p = {what, ep_now()};
   mo.user = &p;

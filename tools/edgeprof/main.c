@@ -21,26 +21,27 @@ static const cli_command commands[] = {
      CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_TABLE1 | CLI_OPT_SHAPE},
     {"bench", cmd_bench, "measure a model's latency, throughput and memory",
      "bench MODEL [--threads N] [--cpus LIST] [--runs N] [--min-time S] [--warmup N]\n"
-     "             [--json FILE] [--seed N]",
+     "             [--backend NAME] [--json FILE] [--seed N]",
      "Runs the whole network at batch 1 like TFLite's benchmark tool: --warmup untimed runs,\n"
      "then timed runs until at least --runs runs AND --min-time seconds. Prints count, min,\n"
      "median, mean, p90, p99, max and standard deviation of the latency (ms), the throughput\n"
      "(inferences/s, one at a time) and memory: packed weights, activation arena, per-thread\n"
      "scratch and the process's peak resident set.\n",
      CLI_OPT_THREADS | CLI_OPT_CPUS | CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP |
-         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE},
+         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE | CLI_OPT_BACKEND},
     {"profile", cmd_profile, "time every node of a model, and the time by op type",
      "profile MODEL [--threads N] [--cpus LIST] [--runs N] [--min-time S] [--warmup N]\n"
-     "               [--json FILE] [--seed N]",
+     "               [--backend NAME] [--json FILE] [--seed N]",
      "Like TensorFlow's benchmark_model: first the whole network is timed as bench does, then\n"
      "as many runs again with a timer around each node. Prints every node in run order (avg\n"
-     "ms, %, cumulative %, MACs, GFLOP/s, output KB), the time by op type (count, ms, %), and\n"
-     "the sum of the node times beside the whole-network median measured without the timers.\n",
+     "ms, %, cumulative %, MACs, GFLOP/s, output KB, and with --backend the backend that ran\n"
+     "it), the time by op type (count, ms, %), and the sum of the node times beside the\n"
+     "whole-network median measured without the timers.\n",
      CLI_OPT_THREADS | CLI_OPT_CPUS | CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP |
-         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE},
+         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE | CLI_OPT_BACKEND},
     {"run", cmd_run, "one inference on given or random inputs; write the outputs",
      "run MODEL [--input FILE ...] [--output FILE ...] [--shape NAME=DxD ...] [--threads N]\n"
-     "           [--seed N]",
+     "           [--backend NAME] [--seed N]",
      "Runs the model once (the graph as optimized) and prints each output's shape, sum and max\n"
      "|y|, and the top-5 classes of the first output when it looks like class scores ([.., C],\n"
      "C >= 10). MODEL is a zoo name or an .onnx file.\n\n"
@@ -49,7 +50,7 @@ static const cli_command commands[] = {
      "                 TensorProto .pb. Without --input: uniform random in [-1, 1) from --seed.\n"
      "  --output FILE  where the i-th output goes: .pb gives an ONNX TensorProto, anything else\n"
      "                 .npy (float32, C order).\n",
-     CLI_OPT_THREADS | CLI_OPT_SEED | CLI_OPT_SHAPE},
+     CLI_OPT_THREADS | CLI_OPT_SEED | CLI_OPT_SHAPE | CLI_OPT_BACKEND},
     {"export", cmd_export, "write a model as an ONNX file with its weights",
      "export MODEL -o FILE.onnx [--seed N] [--shape NAME=DxD ...]",
      "Writes the graph as defined (batch norm not folded) as ONNX opset 13 with every weight\n"
@@ -61,7 +62,8 @@ static const cli_command commands[] = {
     {"characterize", cmd_characterize,
      "the main job: Table I, Fig. 1, Fig. 2, op types and findings on this machine",
      "characterize [--quick] [--out DIR] [--models LIST] [--core-sets LIST]\n"
-     "                    [--core-set NAME=CPULIST ...] [--threads LIST] [--cpus LIST] [--seed N]",
+     "                    [--core-set NAME=CPULIST ...] [--threads LIST] [--cpus LIST]\n"
+     "                    [--backend LIST] [--seed N]",
      "Measures every model (default all five) on every core set of this machine (see\n"
      "`edgeprof platform`: big, little, all, ... or all and one) and thread count (default 1,\n"
      "2, 4, 8 and powers of two up to the CPU count; each set up to max(8, its size)), workers\n"
@@ -74,12 +76,13 @@ static const cli_command commands[] = {
      "  --core-sets LIST       measure only these sets (default: every set)\n"
      "  --core-set NAME=LIST   add or replace a set, e.g. fast=2-3 (repeatable)\n"
      "  --threads LIST         thread counts, e.g. 1,2,4,8: every count on every set\n"
-     "  --cpus LIST            only these CPUs (the sets are formed within them)\n",
-     CLI_OPT_QUICK | CLI_OPT_OUT | CLI_OPT_MODELS | CLI_OPT_CPUS | CLI_OPT_SEED},
+     "  --cpus LIST            only these CPUs (the sets are formed within them)\n"
+     "  --backend LIST         backends to measure, one more axis, e.g. cpu,onednn (default cpu)\n",
+     CLI_OPT_QUICK | CLI_OPT_OUT | CLI_OPT_MODELS | CLI_OPT_CPUS | CLI_OPT_SEED | CLI_OPT_BACKEND},
     {"sweep", cmd_sweep, "latency against thread count on named core sets (Fig. 2)",
      "sweep MODEL [--threads LIST] [--core-sets LIST] [--core-set NAME=CPULIST ...]\n"
      "             [--runs N] [--min-time S] [--warmup N] [--budget S] [--cpus LIST]\n"
-     "             [--json FILE] [--seed N] [--shape NAME=DxD ...]",
+     "             [--backend NAME] [--json FILE] [--seed N] [--shape NAME=DxD ...]",
      "For each core set (default: every set of this machine, see `edgeprof platform`) and thread\n"
      "count (default 1, 2, 4, 8 and powers of two up to the CPU count), a fresh session whose\n"
      "workers are pinned round-robin over the set's CPUs. Prints a table per set: threads,\n"
@@ -91,7 +94,7 @@ static const cli_command commands[] = {
      "  --budget S             fewer runs (never under 3) when --runs would take longer than S\n"
      "                         seconds in one configuration (default 5; 0: no limit)\n",
      CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP | CLI_OPT_CPUS | CLI_OPT_JSON | CLI_OPT_SEED |
-         CLI_OPT_SHAPE},
+         CLI_OPT_SHAPE | CLI_OPT_BACKEND},
     {"report", cmd_report, "put machines side by side from their results.json files",
      "report DIR... [--out DIR]",
      "Reads the results.json of each DIR (folders written by `edgeprof characterize` on\n"
