@@ -81,7 +81,8 @@ ep_status ep_session_run(ep_session* session);
 ep_status ep_session_run_range(ep_session* session, int first, int end);
 
 /* The blocked layout that sessions created now keep between convolutions: "NCHW8c", or NULL
- * when EDGEPROF_LAYOUT=nchw or the active ISA level has no blocked kernels (only avx2 has them).
+ * when EDGEPROF_LAYOUT=nchw or the active ISA level has no blocked kernels (scalar; the kernel
+ * configuration, src/kernels/config/kernel-config.c, says which levels have them).
  * See docs/architecture.md, "Tensor layouts". */
 const char* ep_session_blocked_layout(void);
 

@@ -4,7 +4,7 @@
  * The tensors crossing the cut read the same in both (NCHW, 1e-4 relative); finishing the run
  * from there gives the whole run's output exactly, and so does it from the NCHW session's
  * tensors to 1e-4 (what a server does with an edge's upload). An empty range changes nothing.
- * Runs at the avx2 level (forced on CPUs with AVX-512); skips (77) where the blocked kernels are
+ * Runs at the active level, or at avx2 where that has no blocked kernels; skips (77) where they are
  * not available. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +121,7 @@ cleanup:
 
 int main(void) {
   unsetenv("EDGEPROF_LAYOUT");
-  /* The blocked kernels exist at the avx2 level: test them there on CPUs that have more. */
+  /* The active level's blocked kernels, else avx2's. */
   const ep_cpu_isa before = ep_cpu_isa_active();
   if (!ep_nchwc_available() && before > EP_ISA_AVX2) ep_cpu_isa_force(EP_ISA_AVX2);
   if (!ep_nchwc_available()) {

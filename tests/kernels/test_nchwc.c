@@ -13,7 +13,10 @@
 #include "edgeprof/cpu.h"
 #include "kernels/f32-nchwc/nchwc.h"
 #include "kernels/kernels.h"
+#include "test_isa.h"
 #include "test_support.h"
+
+static int tested_levels; /* ISA levels whose blocked kernels ran */
 
 enum { N_POOLS = 5, SKIP = 77 };
 static ep_threadpool* pools[N_POOLS];
@@ -297,15 +300,15 @@ static void check_supports(void) {
   EP_CHECK(!ep_nchwc_conv_supports(&d)); /* depthwise with a channel multiplier */
 }
 
-int main(void) {
-  if (!ep_cpu_isa_supported(EP_ISA_AVX2)) {
-    printf("nchwc: skipped, the blocked kernels need AVX2\n");
-    return SKIP;
+/* Every check, at one ISA level that has the blocked kernels (Winograd's GEMM and transforms
+ * follow the level, so each level with a blocked layout is a combination of its own). */
+static void check_level(ep_cpu_isa isa, void* ctx) {
+  (void)ctx;
+  if (!ep_nchwc_available()) {
+    printf("nchwc: level %s has no blocked layout: nothing to test there\n", ep_cpu_isa_name(isa));
+    return;
   }
-  /* Sessions block tensors at the avx2 level only (ep_nchwc_available): test there, also on
-   * CPUs with more (Winograd's GEMM follows the active level). */
-  const ep_cpu_isa before = ep_cpu_isa_active();
-  if (before > EP_ISA_AVX2) ep_cpu_isa_force(EP_ISA_AVX2);
+  tested_levels++;
   for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
   ep_test_rng rng = {7};
   const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
@@ -377,6 +380,13 @@ int main(void) {
   check_pool_and_conversions(&rng);
   check_pools(&rng);
   for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);
-  ep_cpu_isa_force(before);
+}
+
+int main(void) {
+  ep_test_for_each_isa("nchwc", check_level, NULL);
+  if (tested_levels == 0) {
+    printf("nchwc: skipped, no ISA level of this CPU has the blocked kernels\n");
+    return SKIP;
+  }
   return ep_test_finish();
 }

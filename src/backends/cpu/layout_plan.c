@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/config/kernel-config.h"
 #include "kernels/f32-nchwc/nchwc.h"
 #include "backends/cpu/ops.h"
 
@@ -134,7 +135,7 @@ static bool unblock_unsupported(const ep_graph* g, ep_layout* layout) {
 }
 
 const char* ep_session_blocked_layout(void) {
-  return ep_nchwc_available() && mode_from_env() != MODE_NCHW ? "NCHW8c" : NULL;
+  return mode_from_env() != MODE_NCHW ? ep_kernel_config_get()->blocked_layout : NULL;
 }
 
 ep_status ep_layout_plan(const ep_graph* g, const bool* owned, ep_layout* layout) {

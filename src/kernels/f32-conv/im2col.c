@@ -9,15 +9,9 @@
 
 #include <string.h>
 
-#include "edgeprof/cpu.h"
+#include "kernels/config/kernel-config.h"
 #include "kernels/f32-gemm/gemm.h"
 
-#if defined(EP_HAVE_X86_KERNELS)
-void ep_f32_im2col_pack__avx2(const ep_conv_desc* d, const float* x, size_t k0, size_t kc,
-                              size_t p0, size_t np, size_t nr, float* out);
-void ep_f32_im2col_pack__avx512f(const ep_conv_desc* d, const float* x, size_t k0, size_t kc,
-                                 size_t p0, size_t np, size_t nr, float* out);
-#endif
 
 /* Pixels described at a time: bounds the segment table on the stack. */
 enum { GROUP_PIXELS = 256 };
@@ -52,21 +46,12 @@ static void copy_segment(float* restrict dst, const float* restrict row, int len
 
 void ep_f32_im2col_pack(const ep_conv_desc* d, const float* x, size_t k0, size_t kc, size_t p0,
                         size_t np, size_t nr, float* out) {
-#if defined(EP_HAVE_X86_KERNELS)
   /* The vector variants (im2col-impl.h) for strides 1 and 2; only speed depends on the level. */
-  if (d->stride_w <= 2 && np <= EP_IM2COL_MAX_PIXELS) {
-    switch (ep_cpu_isa_active()) {
-      case EP_ISA_AVX512:
-        ep_f32_im2col_pack__avx512f(d, x, k0, kc, p0, np, nr, out);
-        return;
-      case EP_ISA_AVX2:
-        ep_f32_im2col_pack__avx2(d, x, k0, kc, p0, np, nr, out);
-        return;
-      default:
-        break;
-    }
+  const ep_f32_im2col_fn vector = ep_kernel_config_get()->im2col;
+  if (vector != NULL && d->stride_w <= 2 && np <= EP_IM2COL_MAX_PIXELS) {
+    vector(d, x, k0, kc, p0, np, nr, out);
+    return;
   }
-#endif
   const int in_h = d->in_h, in_w = d->in_w, out_w = d->out_w;
   const int kw = d->kernel_w, sw = d->stride_w;
   const size_t khw = (size_t)d->kernel_h * (size_t)kw;

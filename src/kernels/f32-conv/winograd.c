@@ -5,22 +5,9 @@
 #include <string.h>
 
 #include "edgeprof/cpu.h"
+#include "kernels/config/kernel-config.h"
 #include "kernels/f32-nchwc/nchwc.h"
 
-#if defined(EP_HAVE_X86_KERNELS)
-void ep_wg_input__avx2(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
-void ep_wg_output__avx2(const ep_wg_geometry* g, const float* m, size_t co, float bias,
-                        ep_activation act, float* y);
-void ep_wg_input__avx512f(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
-void ep_wg_output__avx512f(const ep_wg_geometry* g, const float* m, size_t co, float bias,
-                           ep_activation act, float* y);
-void ep_wg_input2__avx2(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
-void ep_wg_output2__avx2(const ep_wg_geometry* g, const float* m, size_t co, float bias,
-                         ep_activation act, float* y);
-void ep_wg_input2__avx512f(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
-void ep_wg_output2__avx512f(const ep_wg_geometry* g, const float* m, size_t co, float bias,
-                            ep_activation act, float* y);
-#endif
 
 enum {
   MAX_LANES = 16, /* the widest vector: padding and slack cover its reads */
@@ -70,31 +57,20 @@ static const wg_variant* variant_for(const ep_conv_desc* d) {
 }
 
 /* The transforms of `isa` and `v` for a row of `tiles_w` tiles. A vector covers adjacent tiles
- * of one row, so 16 lanes on a row of 7 tiles (a 28x28 image) would compute 9 for nothing: the
- * AVX-512 level takes the 8-lane AVX2 transforms unless its rows fill 16 lanes at least as
- * well. */
+ * of one row, so 16 lanes on a row of 7 tiles (a 28x28 image) would compute 9 for nothing: a
+ * level's wide transforms serve only rows that fill them as well (kernel-config.h). */
 static bool transforms_for(ep_cpu_isa isa, const wg_variant* v, size_t tiles_w, ep_wg_input_fn* in,
                            ep_wg_output_fn* out) {
-#if defined(EP_HAVE_X86_KERNELS)
-  const bool two = v == &F2;
-  if (isa == EP_ISA_AVX512 &&
-      ep_divide_round_up(tiles_w, 16) * 16 <= ep_divide_round_up(tiles_w, 8) * 8) {
-    *in = two ? ep_wg_input2__avx512f : ep_wg_input__avx512f;
-    *out = two ? ep_wg_output2__avx512f : ep_wg_output__avx512f;
-    return true;
+  const ep_kernel_config* c = ep_kernel_config_for(isa);
+  const int k = v == &F2 ? 1 : 0;
+  const ep_wg_transforms* t = &c->winograd;
+  if (c->winograd_wide.input[k] != NULL && ep_kernel_config_wide_pays(c, tiles_w)) {
+    t = &c->winograd_wide;
   }
-  if (isa == EP_ISA_AVX2 || isa == EP_ISA_AVX512) {
-    *in = two ? ep_wg_input2__avx2 : ep_wg_input__avx2;
-    *out = two ? ep_wg_output2__avx2 : ep_wg_output__avx2;
-    return true;
-  }
-#endif
-  (void)isa;
-  (void)v;
-  (void)tiles_w;
-  (void)in;
-  (void)out;
-  return false;
+  if (t->input[k] == NULL || t->output[k] == NULL) return false;
+  *in = t->input[k];
+  *out = t->output[k];
+  return true;
 }
 
 bool ep_f32_winograd_suitable(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
@@ -226,23 +202,25 @@ typedef struct wg_job {
 /* The 8 channels of an NCHW8c row to 8 plain rows and back (f32-wg-layout-avx2.c; a plain C
  * loop elsewhere, where no level has blocked layouts to give it). */
 static void unblock_row(const float* src, size_t n, float* const dst[EP_NCHWC_BLOCK]) {
-#if defined(EP_HAVE_X86_KERNELS)
-  ep_wg_unblock_row__avx2(src, n, dst);
-#else
+  const ep_nchwc_kernels* k = &ep_kernel_config_get()->nchwc;
+  if (k->unblock_row != NULL) {
+    k->unblock_row(src, n, dst);
+    return;
+  }
   for (size_t p = 0; p < n; p++) {
     for (size_t c = 0; c < EP_NCHWC_BLOCK; c++) dst[c][p] = src[p * EP_NCHWC_BLOCK + c];
   }
-#endif
 }
 
 static void block_row(const float* const src[EP_NCHWC_BLOCK], size_t n, float* dst) {
-#if defined(EP_HAVE_X86_KERNELS)
-  ep_wg_block_row__avx2(src, n, dst);
-#else
+  const ep_nchwc_kernels* k = &ep_kernel_config_get()->nchwc;
+  if (k->block_row != NULL) {
+    k->block_row(src, n, dst);
+    return;
+  }
   for (size_t p = 0; p < n; p++) {
     for (size_t c = 0; c < EP_NCHWC_BLOCK; c++) dst[p * EP_NCHWC_BLOCK + c] = src[c][p];
   }
-#endif
 }
 
 /* Copies `planes` input channels from ci on (1 of an NCHW input, the 8 of an NCHW8c block) into

@@ -10,33 +10,17 @@
 
 #include <string.h>
 
-#include "edgeprof/cpu.h"
+#include "kernels/config/kernel-config.h"
 #include "kernels/window.h"
 
-#if defined(EP_HAVE_X86_KERNELS)
-void ep_f32_dwconv_plane__avx2(const ep_f32_dwconv_plane* plane, const float* x, float* xp,
-                               bool zero, const float* w, float bias, float* y);
-void ep_f32_dwconv_plane__avx512f(const ep_f32_dwconv_plane* plane, const float* x, float* xp,
-                                  bool zero, const float* w, float bias, float* y);
-#endif
-
-/* The vector plane function of the active level for rows of out_w pixels, NULL for scalar. A
- * vector covers pixels of one row, so on narrow rows (7 pixels) 16 lanes do more for nothing
- * than 8: the AVX-512 level takes the AVX2 planes unless its rows fill 16 lanes as well. */
+/* The vector plane function of the level in use for rows of out_w pixels, NULL for scalar
+ * (the wide one where its rows fill its lanes as well: kernel-config.h). */
 static ep_f32_dwconv_plane_fn plane_fn(size_t out_w) {
-#if defined(EP_HAVE_X86_KERNELS)
-  switch (ep_cpu_isa_active()) {
-    case EP_ISA_AVX512:
-      if ((out_w + 15) / 16 * 16 <= (out_w + 7) / 8 * 8) return ep_f32_dwconv_plane__avx512f;
-      return ep_f32_dwconv_plane__avx2;
-    case EP_ISA_AVX2:
-      return ep_f32_dwconv_plane__avx2;
-    default:
-      break;
+  const ep_kernel_config* c = ep_kernel_config_get();
+  if (c->dwconv_plane_wide != NULL && ep_kernel_config_wide_pays(c, out_w)) {
+    return c->dwconv_plane_wide;
   }
-#endif
-  (void)out_w;
-  return NULL;
+  return c->dwconv_plane;
 }
 
 /* Rows and columns of the padded plane: the input with its padding, and at least what the taps

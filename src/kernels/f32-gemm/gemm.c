@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "kernels/config/kernel-config.h"
+
 enum {
   /* Rows of A per block: while one block's panels are used, the next block's lines are
    * prefetched (72 x 512 x 4 B = 144 KiB, well inside L2). */
@@ -11,59 +13,12 @@ enum {
   PREFETCH_MAX_PANELS = 8, /* B panels up to which compute prefetches the next A block */
 };
 
-#if defined(EP_HAVE_X86_KERNELS)
-void ep_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float* a, const float* b,
-                                    float* c, size_t ldc, bool accumulate,
-                                    const ep_f32_gemm_epilogue* epilogue);
-void ep_f32_gemm_strided_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float* a,
-                                            const float* b, size_t ldb, float* c, size_t ldc,
-                                            bool accumulate, const ep_f32_gemm_epilogue* epilogue);
-void ep_f32_gemm_strided_ukernel_16x16__avx512f(size_t mr, size_t nr, size_t kc, const float* a,
-                                                const float* b, size_t ldb, float* c, size_t ldc,
-                                                bool accumulate,
-                                                const ep_f32_gemm_epilogue* epilogue);
-void ep_f32_gemv_ukernel_1x16__avx2(size_t nr, size_t kc, const float* x, const float* b, float* y,
-                                    bool accumulate, const ep_f32_gemm_epilogue* epilogue);
-void ep_f32_gemm_ukernel_16x16__avx512f(size_t mr, size_t nr, size_t kc, const float* a,
-                                        const float* b, float* c, size_t ldc, bool accumulate,
-                                        const ep_f32_gemm_epilogue* epilogue);
-void ep_f32_gemv_ukernel_1x16__avx512f(size_t nr, size_t kc, const float* x, const float* b,
-                                       float* y, bool accumulate,
-                                       const ep_f32_gemm_epilogue* epilogue);
-#endif
-
-/* One entry per ISA level; a level this build lacks has .gemm == NULL. */
-static const ep_f32_gemm_config configs[EP_ISA_COUNT] = {
-    [EP_ISA_SCALAR] = {.mr = 4,
-                       .nr = 8,
-                       .gemm = ep_f32_gemm_ukernel_4x8__scalar,
-                       .gemv = ep_f32_gemv_ukernel_1x8__scalar,
-                       .isa = EP_ISA_SCALAR},
-#if defined(EP_HAVE_X86_KERNELS)
-    [EP_ISA_AVX2] = {.mr = 6,
-                     .nr = 16,
-                     .gemm = ep_f32_gemm_ukernel_6x16__avx2,
-                     .gemv = ep_f32_gemv_ukernel_1x16__avx2,
-                     .isa = EP_ISA_AVX2,
-                     .gemm_strided = ep_f32_gemm_strided_ukernel_6x16__avx2},
-    [EP_ISA_AVX512] = {.mr = 16,
-                       .nr = 16,
-                       .gemm = ep_f32_gemm_ukernel_16x16__avx512f,
-                       .gemv = ep_f32_gemv_ukernel_1x16__avx512f,
-                       .isa = EP_ISA_AVX512,
-                       .gemm_strided = ep_f32_gemm_strided_ukernel_16x16__avx512f},
-#endif
-};
-
+/* The tile and microkernels of each level are the kernel configuration's (kernel-config.c). */
 const ep_f32_gemm_config* ep_f32_gemm_config_for(ep_cpu_isa isa) {
-  int level = (int)isa < EP_ISA_COUNT ? (int)isa : EP_ISA_COUNT - 1;
-  while (level > 0 && configs[level].gemm == NULL) level--;
-  return &configs[level < 0 ? 0 : level];
+  return &ep_kernel_config_for(isa)->gemm;
 }
 
-const ep_f32_gemm_config* ep_f32_gemm_config_get(void) {
-  return ep_f32_gemm_config_for(ep_cpu_isa_active());
-}
+const ep_f32_gemm_config* ep_f32_gemm_config_get(void) { return &ep_kernel_config_get()->gemm; }
 
 void ep_f32_gemm_pack_a(size_t m, size_t k, const float* a, size_t lda, size_t mr, float* out) {
   for (size_t p = 0; p < m; p += mr) {

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "edgeprof/cpu.h"
+#include "kernels/config/kernel-config.h"
 #include "kernels/f32-nchwc/nchwc-ukernels.h"
 
 enum {
@@ -45,13 +45,12 @@ static nchwc_kind kind_of(const ep_conv_desc* d) {
   return NCHWC_NONE;
 }
 
-bool ep_nchwc_available(void) {
-#if defined(EP_HAVE_X86_KERNELS)
-  return ep_cpu_isa_active() == EP_ISA_AVX2;
-#else
-  return false;
-#endif
-}
+bool ep_nchwc_available(void) { return ep_kernel_config_get()->blocked_layout != NULL; }
+
+/* The blocked kernels of the level in use. Sessions block tensors only where the level has them
+ * (ep_nchwc_available), so a NULL kernel below is never reached; the checks keep a level forced
+ * lower between a session's creation and its run from jumping to NULL. */
+static const ep_nchwc_kernels* kernels(void) { return &ep_kernel_config_get()->nchwc; }
 
 bool ep_nchwc_conv_supports(const ep_conv_desc* d) { return kind_of(d) != NCHWC_NONE; }
 
@@ -140,6 +139,7 @@ typedef struct pointwise_job {
 static void pointwise_items(void* ctx, size_t begin, size_t end, int worker) {
   (void)worker;
   const pointwise_job* job = ctx;
+  const ep_nchwc_kernels* k = kernels();
   const ep_conv_desc* d = job->d;
   const size_t cin = (size_t)d->in_channels, cout = (size_t)d->out_channels;
   const size_t pixels = (size_t)d->out_h * (size_t)d->out_w, blocks = cout / BLOCK;
@@ -163,11 +163,7 @@ static void pointwise_items(void* ctx, size_t begin, size_t end, int worker) {
         .y_nchw = d->out_layout == EP_LAYOUT_NCHW,
         .act = d->act,
     };
-#if defined(EP_HAVE_X86_KERNELS)
-    ep_nchwc_pointwise_cell__avx2(&pw, ob0, ob1, p0, p1);
-#else
-    (void)pw;
-#endif
+    if (k->pointwise_cell != NULL) k->pointwise_cell(&pw, ob0, ob1, p0, p1);
   }
 }
 
@@ -297,6 +293,7 @@ typedef struct rows_job {
 /* Items are (image, group, output row); a run of rows of one group is one kernel call. */
 static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
   const rows_job* job = ctx;
+  const ep_nchwc_kernels* k = kernels();
   /* The workspace is floats; the direct kernel keeps int32 tap lists there, never read as
    * floats. */
   int32_t* scratch = (int32_t*)(job->workspace + (size_t)worker * job->workspace_stride);
@@ -313,26 +310,19 @@ static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
     size_t oy1 = oy0 + (end - item);
     if (oy1 > out_h) oy1 = out_h;
     item += oy1 - oy0;
-#if defined(EP_HAVE_X86_KERNELS)
-    if (d->groups == 1) {
+    if (d->groups == 1 && k->direct_rows != NULL) {
       const size_t ob = group * 2;
       const int nb = ob + 1 < cout / BLOCK ? 2 : 1;
-      ep_nchwc_direct_rows__avx2(
+      k->direct_rows(
           d, d->in_channels, job->x + image * (size_t)d->in_channels * in_plane,
           job->packed + ob * BLOCK * taps, nb, bias + ob * BLOCK, d->act,
           job->y + (image * cout / BLOCK + ob) * out_plane, out_plane, (int)oy0, (int)oy1, scratch);
-    } else {
+    } else if (d->groups != 1 && k->depthwise_rows != NULL) {
       const size_t block = image * job->groups + group;
-      ep_nchwc_depthwise_rows__avx2(d, job->x + block * in_plane * BLOCK,
-                                    job->packed + group * taps * BLOCK, bias + group * BLOCK,
-                                    d->act, job->y + block * out_plane, (int)oy0, (int)oy1);
+      k->depthwise_rows(d, job->x + block * in_plane * BLOCK, job->packed + group * taps * BLOCK,
+                        bias + group * BLOCK, d->act, job->y + block * out_plane, (int)oy0,
+                        (int)oy1);
     }
-#else
-    (void)bias;
-    (void)scratch;
-    (void)image;
-    (void)group;
-#endif
   }
 }
 
@@ -398,6 +388,7 @@ typedef struct pool_job {
 static void pool_items(void* ctx, size_t begin, size_t end, int worker) {
   (void)worker;
   const pool_job* job = ctx;
+  const ep_nchwc_kernels* k = kernels();
   const ep_pool_desc* d = job->d;
   const size_t out_h = (size_t)d->out_h;
   const size_t in_plane = (size_t)d->in_h * (size_t)d->in_w * BLOCK;
@@ -407,14 +398,10 @@ static void pool_items(void* ctx, size_t begin, size_t end, int worker) {
     size_t oy1 = oy0 + (end - item);
     if (oy1 > out_h) oy1 = out_h;
     item += oy1 - oy0;
-#if defined(EP_HAVE_X86_KERNELS)
-    ep_nchwc_pool_rows__avx2(d, job->max, job->x + block * in_plane, job->y + block * out_plane,
-                             (int)oy0, (int)oy1);
-#else
-    (void)in_plane;
-    (void)out_plane;
-    (void)block;
-#endif
+    if (k->pool_rows != NULL) {
+      k->pool_rows(d, job->max, job->x + block * in_plane, job->y + block * out_plane, (int)oy0,
+                   (int)oy1);
+    }
   }
 }
 

@@ -33,7 +33,8 @@
 #define EP_NCHWC_BLOCK 8
 #define EP_NCHWC_DIRECT_MAX_CIN 8
 
-/* Whether this CPU and build have the blocked kernels (AVX2 + FMA) at the active ISA level. */
+/* Whether the active ISA level's kernel configuration has a blocked layout (kernel-config.c:
+ * avx2 and avx512 today, with the AVX2 kernels). */
 bool ep_nchwc_available(void);
 
 /* True when the descriptor's convolution with its in_layout / out_layout is one of the above. */

@@ -9,35 +9,16 @@
 #include <float.h>
 #include <string.h>
 
-#include "edgeprof/cpu.h"
+#include "kernels/config/kernel-config.h"
 #include "kernels/kernels.h"
 #include "kernels/vmath/vmath.h"
 #include "kernels/window.h"
-
-#if defined(EP_HAVE_X86_KERNELS)
-void ep_pool_plane__avx2(const ep_pool_plane* plane, bool max, const float* x, float* y,
-                         float* row);
-void ep_pool_plane__avx512f(const ep_pool_plane* plane, bool max, const float* x, float* y,
-                            float* row);
-#endif
 
 /* Lanes of the widest vector: the row buffer's slack covers two loads of that many past the
  * last tap. */
 enum { MAX_LANES = 16, ROW_SLACK = 4 * MAX_LANES };
 
-static ep_pool_plane_fn plane_fn(void) {
-#if defined(EP_HAVE_X86_KERNELS)
-  switch (ep_cpu_isa_active()) {
-    case EP_ISA_AVX512:
-      return ep_pool_plane__avx512f;
-    case EP_ISA_AVX2:
-      return ep_pool_plane__avx2;
-    default:
-      break;
-  }
-#endif
-  return NULL;
-}
+static ep_pool_plane_fn plane_fn(void) { return ep_kernel_config_get()->pool_plane; }
 
 typedef struct pool_job {
   const ep_pool_desc* d;
