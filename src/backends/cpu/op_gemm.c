@@ -14,6 +14,7 @@ typedef struct gemm_state {
   bool trans_a, trans_b;
   float alpha, beta;
   float* packed;   /* alpha * B' as B panels, or NULL for the row loop */
+  const ep_f32_gemm_config* config; /* the configuration that packed them */
   float* col_bias; /* beta * C as one row, or NULL */
   bool add_c;      /* add beta * C after the product (C not folded into col_bias) */
   ep_shape c_shape;
@@ -41,6 +42,7 @@ static bool is_constant(const ep_graph* g, const ep_node* node, int i) {
 static ep_status pack_weights(gemm_state* s, const ep_node* node, const float* b, size_t k_stride,
                               size_t n_stride, ep_node_prepared* p) {
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  s->config = config;
   const size_t floats = s->k * ep_round_up(s->n, config->nr);
   s->packed = ep_aligned_alloc(floats * sizeof(float));
   if (s->packed == NULL) {
@@ -159,7 +161,7 @@ static void add_c(const gemm_state* s, const float* c, float* y) {
 
 static void packed_product(const gemm_state* s, const float* a, bool trans_a, float* y,
                            const ep_node_io* io) {
-  const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  const ep_f32_gemm_config* config = s->config;
   const float* a_rows = a;
   if (s->m > 1) {
     if (trans_a) {

@@ -42,13 +42,8 @@ typedef enum conv_kind {
   CONV_GEMM_IM2COL
 } conv_kind;
 
-/* Floats before the weights: [0] holds the ISA level of the packing variant. 16 keeps the
- * panels 64-byte aligned. */
-enum { HEADER = 16 };
-
-static const ep_f32_gemm_config* packed_config(const float* packed) {
-  return ep_f32_gemm_config_for((ep_cpu_isa)(int)packed[0]);
-}
+/* Floats before the weights: the configuration that packed them (ep_packed_header_write). */
+enum { HEADER = EP_PACKED_HEADER };
 
 typedef struct conv_plan {
   conv_kind kind;
@@ -115,9 +110,7 @@ size_t ep_conv2d_packed_size(const ep_conv_desc* d) {
 void ep_conv2d_pack(const ep_conv_desc* d, const float* w, const float* bias, float* packed) {
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
   const conv_plan plan = make_plan(d, config);
-  memset(packed, 0, HEADER * sizeof *packed);
-  packed[0] = (float)config->isa;
-  packed += HEADER;
+  packed = ep_packed_header_write(packed, config);
   if (plan.kind == CONV_NCHWC) {
     ep_nchwc_conv_pack(d, w, bias, packed);
     return;
@@ -273,7 +266,7 @@ static void cell_items(void* ctx, size_t begin, size_t end, int worker) {
 void ep_conv2d_run(const ep_conv_desc* d, const float* packed, const float* x,
                    const float* residual, float* y, float* workspace, size_t workspace_stride,
                    ep_threadpool* pool) {
-  const ep_f32_gemm_config* config = packed_config(packed);
+  const ep_f32_gemm_config* config = ep_packed_config(packed);
   packed += HEADER;
   const conv_plan plan = make_plan(d, config);
   if (plan.kind == CONV_NCHWC) {

@@ -73,11 +73,13 @@ void ep_f32_fc_compute(const ep_f32_gemm_config* config, size_t n, size_t k, siz
 
 size_t ep_fc_packed_size(const ep_fc_desc* d) {
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
-  return (size_t)d->k * ep_round_up((size_t)d->m, config->nr) + (d->has_bias ? (size_t)d->m : 0);
+  return EP_PACKED_HEADER + (size_t)d->k * ep_round_up((size_t)d->m, config->nr) +
+         (d->has_bias ? (size_t)d->m : 0);
 }
 
 void ep_fc_pack(const ep_fc_desc* d, const float* w, const float* bias, float* packed) {
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  packed = ep_packed_header_write(packed, config);
   const size_t k = (size_t)d->k, m = (size_t)d->m;
   ep_f32_gemm_pack_b(k, m, w, 1, k, config->nr, packed);
   if (d->has_bias) memcpy(packed + k * ep_round_up(m, config->nr), bias, m * sizeof *packed);
@@ -92,7 +94,8 @@ size_t ep_fc_workspace_size(const ep_fc_desc* d) {
 void ep_fc_run(const ep_fc_desc* d, const float* packed, const float* x, float* y, float* workspace,
                size_t workspace_stride, ep_threadpool* pool) {
   (void)workspace_stride; /* worker 0 packs x; the others only read it */
-  const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  const ep_f32_gemm_config* config = ep_packed_config(packed);
+  packed += EP_PACKED_HEADER;
   const size_t n = (size_t)d->n, k = (size_t)d->k, m = (size_t)d->m;
   const float* bias = d->has_bias ? packed + k * ep_round_up(m, config->nr) : NULL;
   const float* a = x;

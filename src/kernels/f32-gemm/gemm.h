@@ -76,6 +76,22 @@ const ep_f32_gemm_config* ep_f32_gemm_config_get(void);
  * not the CPU can run it: check ep_cpu_isa_supported(config->isa) first. Never NULL. */
 const ep_f32_gemm_config* ep_f32_gemm_config_for(ep_cpu_isa isa);
 
+/* Packed weights of the GEMM-based families (conv, fully connected, LSTM/GRU) begin with a
+ * header of EP_PACKED_HEADER floats (64 bytes: the panels after it stay aligned) whose first
+ * records the ISA level of the configuration that packed them: a run uses that configuration's
+ * tile and kernels, whatever level is active by then. */
+enum { EP_PACKED_HEADER = 16 };
+
+static inline float* ep_packed_header_write(float* packed, const ep_f32_gemm_config* config) {
+  memset(packed, 0, EP_PACKED_HEADER * sizeof *packed);
+  packed[0] = (float)config->isa;
+  return packed + EP_PACKED_HEADER;
+}
+
+static inline const ep_f32_gemm_config* ep_packed_config(const float* packed) {
+  return ep_f32_gemm_config_for((ep_cpu_isa)(int)packed[0]);
+}
+
 static inline size_t ep_round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
 static inline size_t ep_divide_round_up(size_t x, size_t q) { return (x + q - 1) / q; }
 

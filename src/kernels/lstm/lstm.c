@@ -40,12 +40,13 @@ static lstm_layout make_layout(const ep_lstm_desc* d, const ep_f32_gemm_config* 
 }
 
 size_t ep_lstm_packed_size(const ep_lstm_desc* d) {
-  return make_layout(d, ep_f32_gemm_config_get()).total;
+  return EP_PACKED_HEADER + make_layout(d, ep_f32_gemm_config_get()).total;
 }
 
 void ep_lstm_pack(const ep_lstm_desc* d, const float* w, const float* r, const float* bias,
                   float* packed) {
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  packed = ep_packed_header_write(packed, config);
   const lstm_layout l = make_layout(d, config);
   const size_t in = (size_t)d->input_size, h = (size_t)d->hidden_size;
   for (size_t g = 0; g < GATES; g++) {
@@ -113,7 +114,8 @@ static void lstm_units(void* ctx, size_t begin, size_t end, int worker) {
 void ep_lstm_run(const ep_lstm_desc* d, const float* packed, const float* x, float* y,
                  float* workspace, size_t workspace_stride, ep_threadpool* pool) {
   (void)workspace_stride; /* everything lives in worker 0's workspace */
-  const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  const ep_f32_gemm_config* config = ep_packed_config(packed);
+  packed += EP_PACKED_HEADER;
   const lstm_layout l = make_layout(d, config);
   const size_t rows = (size_t)d->seq_len * (size_t)d->batch;
   const size_t in = (size_t)d->input_size;

@@ -43,12 +43,15 @@ static parts layout_of(const ep_rnn_desc* d, size_t nr) {
 }
 
 size_t ep_rnn_packed_size(const ep_rnn_desc* d) {
-  return layout_of(d, ep_f32_gemm_config_get()->nr).per_direction * (size_t)d->directions;
+  return EP_PACKED_HEADER +
+         layout_of(d, ep_f32_gemm_config_get()->nr).per_direction * (size_t)d->directions;
 }
 
 void ep_rnn_pack(const ep_rnn_desc* d, const float* w, const float* r, const float* bias,
                  const float* p, float* packed) {
-  const size_t nr = ep_f32_gemm_config_get()->nr;
+  const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  packed = ep_packed_header_write(packed, config);
+  const size_t nr = config->nr;
   const parts pt = layout_of(d, nr);
   const size_t h = (size_t)d->hidden_size, in = (size_t)d->input_size, g = d->lstm ? 4 : 3;
   memset(packed, 0, pt.per_direction * (size_t)d->directions * sizeof *packed);
@@ -130,7 +133,8 @@ static void state_product(const ep_f32_gemm_config* config, size_t n, size_t k, 
 void ep_rnn_run(const ep_rnn_desc* d, const float* packed, const float* x, const float* seq_lens,
                 const float* h0, const float* c0, float* y, float* y_h, float* y_c,
                 float* workspace, ep_threadpool* pool) {
-  const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  const ep_f32_gemm_config* config = ep_packed_config(packed);
+  packed += EP_PACKED_HEADER;
   const parts pt = layout_of(d, config->nr);
   const scratch sc = scratch_of(d, config);
   const size_t H = (size_t)d->hidden_size, I = (size_t)d->input_size, G = d->lstm ? 4 : 3;
