@@ -24,13 +24,13 @@ static uint64_t name_key(const char* s) {
 
 /* --- bookkeeping -------------------------------------------------------------------------- */
 
-void mb_init(mb* b, const char* name, uint64_t seed) {
+void ep_mb_init(mb* b, const char* name, uint64_t seed) {
   memset(b, 0, sizeof *b);
   b->seed = seed;
   b->status = ep_graph_create(name, &b->g);
 }
 
-void mb_push(mb* b, const char* scope) {
+void ep_mb_push(mb* b, const char* scope) {
   size_t used = strlen(b->scope);
   if (b->depth == (int)(sizeof b->marks / sizeof b->marks[0])) {
     if (b->status == EP_OK) {
@@ -45,7 +45,7 @@ void mb_push(mb* b, const char* scope) {
   }
 }
 
-void mb_pop(mb* b) {
+void ep_mb_pop(mb* b) {
   if (b->depth > 0) b->scope[b->marks[--b->depth]] = '\0';
 }
 
@@ -60,7 +60,7 @@ static const char* full_name(const mb* b, char* buf, size_t size, const char* na
 
 static bool ok(const mb* b, int x) { return b->status == EP_OK && x >= 0; }
 
-ep_shape mb_shape(const mb* b, int x) {
+ep_shape ep_mb_shape(const mb* b, int x) {
   const ep_tensor* t = b->status == EP_OK ? ep_graph_tensor(b->g, x) : NULL;
   if (!t) return ep_shape_make(0, NULL);
   return t->shape;
@@ -80,14 +80,14 @@ static int add_node(mb* b, ep_op op, const char* name, const ep_attrs* attrs, co
   return b->status == EP_OK ? y : -1;
 }
 
-int mb_input(mb* b, const char* name, int rank, const int64_t* dims) {
+int ep_mb_input(mb* b, const char* name, int rank, const int64_t* dims) {
   if (b->status != EP_OK) return -1;
   int id = -1;
   b->status = ep_graph_add_input(b->g, name, ep_shape_make(rank, dims), &id);
   return b->status == EP_OK ? id : -1;
 }
 
-int mb_uniform(mb* b, const char* name, ep_shape shape, float lo, float hi) {
+int ep_mb_uniform(mb* b, const char* name, ep_shape shape, float lo, float hi) {
   if (b->status != EP_OK) return -1;
   int id = -1;
   b->status = ep_graph_add_constant(b->g, name, shape, NULL, &id);
@@ -109,7 +109,7 @@ static void window_pads(const mb* b, int x, int kh, int kw, int stride, int pad,
     out[0] = out[1] = out[2] = out[3] = pad;
     return;
   }
-  ep_shape s = mb_shape(b, x);
+  ep_shape s = ep_mb_shape(b, x);
   int k[2] = {kh, kw};
   for (int i = 0; i < 2; i++) {
     int64_t in = s.rank == 4 ? s.dims[2 + i] : 1;
@@ -123,20 +123,20 @@ static void window_pads(const mb* b, int x, int kh, int kw, int stride, int pad,
 
 /* --- layers -------------------------------------------------------------------------------- */
 
-int mb_conv(mb* b, const char* name, int x, int cout, int kh, int kw, int stride, int pad,
+int ep_mb_conv(mb* b, const char* name, int x, int cout, int kh, int kw, int stride, int pad,
             int group, bool bias) {
   if (!ok(b, x)) return -1;
   char buf[512];
-  ep_shape s = mb_shape(b, x);
+  ep_shape s = ep_mb_shape(b, x);
   int64_t cin = s.rank == 4 ? s.dims[1] : 1;
   if (group < 1) group = 1;
   int64_t fan_in = cin / group * kh * kw;
   float limit = (float)sqrt(6.0 / (double)(fan_in > 0 ? fan_in : 1));
   int in[3] = {x, -1, -1};
-  in[1] = mb_uniform(b, full_name(b, buf, sizeof buf, name, "weights"),
+  in[1] = ep_mb_uniform(b, full_name(b, buf, sizeof buf, name, "weights"),
                      ep_shape_make(4, (int64_t[]){cout, cin / group, kh, kw}), -limit, limit);
   if (bias) {
-    in[2] = mb_uniform(b, full_name(b, buf, sizeof buf, name, "biases"),
+    in[2] = ep_mb_uniform(b, full_name(b, buf, sizeof buf, name, "biases"),
                        ep_shape_make(1, (int64_t[]){cout}), -0.01f, 0.01f);
   }
   ep_attrs a;
@@ -152,10 +152,10 @@ int mb_conv(mb* b, const char* name, int x, int cout, int kh, int kw, int stride
                   bias ? 3 : 2);
 }
 
-int mb_batch_norm(mb* b, const char* name, int x, mb_bn_scale scale) {
+int ep_mb_batch_norm(mb* b, const char* name, int x, mb_bn_scale scale) {
   if (!ok(b, x)) return -1;
   char buf[512], scope[480];
-  ep_shape s = mb_shape(b, x);
+  ep_shape s = ep_mb_shape(b, x);
   ep_shape c = ep_shape_make(1, (int64_t[]){s.dims[1]});
   full_name(b, scope, sizeof scope, name, "BatchNorm");
   int in[5] = {x, -1, -1, -1, -1};
@@ -163,29 +163,29 @@ int mb_batch_norm(mb* b, const char* name, int x, mb_bn_scale scale) {
   if (scale == MB_BN_SCALE_SMALL) lo = 0.2f, hi = 0.3f;
   if (scale == MB_BN_SCALE_ONE) lo = hi = 1.0f;
   snprintf(buf, sizeof buf, "%s/gamma", scope);
-  in[1] = mb_uniform(b, buf, c, lo, hi);
+  in[1] = ep_mb_uniform(b, buf, c, lo, hi);
   snprintf(buf, sizeof buf, "%s/beta", scope);
-  in[2] = mb_uniform(b, buf, c, -0.05f, 0.05f);
+  in[2] = ep_mb_uniform(b, buf, c, -0.05f, 0.05f);
   snprintf(buf, sizeof buf, "%s/moving_mean", scope);
-  in[3] = mb_uniform(b, buf, c, -0.05f, 0.05f);
+  in[3] = ep_mb_uniform(b, buf, c, -0.05f, 0.05f);
   snprintf(buf, sizeof buf, "%s/moving_variance", scope);
-  in[4] = mb_uniform(b, buf, c, 0.9f, 1.1f);
+  in[4] = ep_mb_uniform(b, buf, c, 0.9f, 1.1f);
   ep_attrs a;
   memset(&a, 0, sizeof a);
   a.epsilon = 1e-3f; /* TF-slim's default */
   return add_node(b, EP_OP_BATCH_NORM, scope, &a, in, 5);
 }
 
-int mb_activation(mb* b, const char* name, ep_op op, int x) {
+int ep_mb_activation(mb* b, const char* name, ep_op op, int x) {
   char buf[512];
   return add_node(b, op, full_name(b, buf, sizeof buf, name, ep_op_name(op)), NULL, &x, 1);
 }
 
-int mb_conv_bn(mb* b, const char* name, int x, int cout, int k, int stride, int pad, int group,
+int ep_mb_conv_bn(mb* b, const char* name, int x, int cout, int k, int stride, int pad, int group,
                mb_bn_scale scale, ep_op act) {
-  int y = mb_conv(b, name, x, cout, k, k, stride, pad, group, false);
-  y = mb_batch_norm(b, name, y, scale);
-  if (act != EP_OP_COUNT) y = mb_activation(b, name, act, y);
+  int y = ep_mb_conv(b, name, x, cout, k, k, stride, pad, group, false);
+  y = ep_mb_batch_norm(b, name, y, scale);
+  if (act != EP_OP_COUNT) y = ep_mb_activation(b, name, act, y);
   return y;
 }
 
@@ -200,20 +200,20 @@ static int pool(mb* b, ep_op op, const char* name, int x, int k, int stride, int
   return add_node(b, op, full_name(b, buf, sizeof buf, name, NULL), &a, &x, 1);
 }
 
-int mb_max_pool(mb* b, const char* name, int x, int k, int stride, int pad) {
+int ep_mb_max_pool(mb* b, const char* name, int x, int k, int stride, int pad) {
   return pool(b, EP_OP_MAX_POOL, name, x, k, stride, pad);
 }
 
-int mb_avg_pool(mb* b, const char* name, int x, int k, int stride, int pad) {
+int ep_mb_avg_pool(mb* b, const char* name, int x, int k, int stride, int pad) {
   return pool(b, EP_OP_AVG_POOL, name, x, k, stride, pad);
 }
 
-int mb_global_avg_pool(mb* b, const char* name, int x) {
+int ep_mb_global_avg_pool(mb* b, const char* name, int x) {
   char buf[512];
   return add_node(b, EP_OP_GLOBAL_AVG_POOL, full_name(b, buf, sizeof buf, name, NULL), NULL, &x, 1);
 }
 
-int mb_concat(mb* b, const char* name, const int* xs, int n, int axis) {
+int ep_mb_concat(mb* b, const char* name, const int* xs, int n, int axis) {
   char buf[512];
   ep_attrs a;
   memset(&a, 0, sizeof a);
@@ -221,13 +221,13 @@ int mb_concat(mb* b, const char* name, const int* xs, int n, int axis) {
   return add_node(b, EP_OP_CONCAT, full_name(b, buf, sizeof buf, name, NULL), &a, xs, n);
 }
 
-int mb_add(mb* b, const char* name, int x, int y) {
+int ep_mb_add(mb* b, const char* name, int x, int y) {
   char buf[512];
   int in[2] = {x, y};
   return add_node(b, EP_OP_ADD, full_name(b, buf, sizeof buf, name, NULL), NULL, in, 2);
 }
 
-int mb_flatten(mb* b, const char* name, int x) {
+int ep_mb_flatten(mb* b, const char* name, int x) {
   char buf[512];
   ep_attrs a;
   memset(&a, 0, sizeof a);
@@ -235,7 +235,7 @@ int mb_flatten(mb* b, const char* name, int x) {
   return add_node(b, EP_OP_FLATTEN, full_name(b, buf, sizeof buf, name, NULL), &a, &x, 1);
 }
 
-int mb_reshape(mb* b, const char* name, int x, int rank, const int64_t* dims) {
+int ep_mb_reshape(mb* b, const char* name, int x, int rank, const int64_t* dims) {
   char buf[512];
   ep_attrs a;
   memset(&a, 0, sizeof a);
@@ -243,7 +243,7 @@ int mb_reshape(mb* b, const char* name, int x, int rank, const int64_t* dims) {
   return add_node(b, EP_OP_RESHAPE, full_name(b, buf, sizeof buf, name, NULL), &a, &x, 1);
 }
 
-int mb_softmax(mb* b, const char* name, int x) {
+int ep_mb_softmax(mb* b, const char* name, int x) {
   char buf[512];
   ep_attrs a;
   memset(&a, 0, sizeof a);
@@ -251,32 +251,32 @@ int mb_softmax(mb* b, const char* name, int x) {
   return add_node(b, EP_OP_SOFTMAX, full_name(b, buf, sizeof buf, name, NULL), &a, &x, 1);
 }
 
-int mb_fully_connected(mb* b, const char* name, int x, int m, float limit) {
+int ep_mb_fully_connected(mb* b, const char* name, int x, int m, float limit) {
   if (!ok(b, x)) return -1;
   char buf[512];
-  ep_shape s = mb_shape(b, x);
+  ep_shape s = ep_mb_shape(b, x);
   int64_t k = s.rank == 2 ? s.dims[1] : 1;
   if (limit <= 0.0f) limit = (float)sqrt(3.0 / (double)k);
   int in[3] = {x, -1, -1};
-  in[1] = mb_uniform(b, full_name(b, buf, sizeof buf, name, "weights"),
+  in[1] = ep_mb_uniform(b, full_name(b, buf, sizeof buf, name, "weights"),
                      ep_shape_make(2, (int64_t[]){m, k}), -limit, limit);
-  in[2] = mb_uniform(b, full_name(b, buf, sizeof buf, name, "biases"),
+  in[2] = ep_mb_uniform(b, full_name(b, buf, sizeof buf, name, "biases"),
                      ep_shape_make(1, (int64_t[]){m}), -0.01f, 0.01f);
   return add_node(b, EP_OP_FULLY_CONNECTED, full_name(b, buf, sizeof buf, name, "MatMul"), NULL, in,
                   3);
 }
 
-int mb_lstm(mb* b, const char* name, int x, int h, float limit) {
+int ep_mb_lstm(mb* b, const char* name, int x, int h, float limit) {
   if (!ok(b, x)) return -1;
   char buf[512];
-  ep_shape s = mb_shape(b, x);
+  ep_shape s = ep_mb_shape(b, x);
   int64_t i = s.rank == 3 ? s.dims[2] : 1;
   int in[4] = {x, -1, -1, -1};
-  in[1] = mb_uniform(b, full_name(b, buf, sizeof buf, name, "W"),
+  in[1] = ep_mb_uniform(b, full_name(b, buf, sizeof buf, name, "W"),
                      ep_shape_make(2, (int64_t[]){4 * h, i}), -limit, limit);
-  in[2] = mb_uniform(b, full_name(b, buf, sizeof buf, name, "R"),
+  in[2] = ep_mb_uniform(b, full_name(b, buf, sizeof buf, name, "R"),
                      ep_shape_make(2, (int64_t[]){4 * h, h}), -limit, limit);
-  in[3] = mb_uniform(b, full_name(b, buf, sizeof buf, name, "B"),
+  in[3] = ep_mb_uniform(b, full_name(b, buf, sizeof buf, name, "B"),
                      ep_shape_make(1, (int64_t[]){4 * h}), -limit, limit);
   ep_attrs a;
   memset(&a, 0, sizeof a);
@@ -284,7 +284,7 @@ int mb_lstm(mb* b, const char* name, int x, int h, float limit) {
   return add_node(b, EP_OP_LSTM, full_name(b, buf, sizeof buf, name, NULL), &a, in, 4);
 }
 
-ep_status mb_finish(mb* b, int output, ep_graph** graph_out) {
+ep_status ep_mb_finish(mb* b, int output, ep_graph** graph_out) {
   ep_status st = b->status;
   if (st == EP_OK && output < 0) {
     st = ep_error(EP_ERR_INVALID_ARGUMENT, "model %s: no output", ep_graph_name(b->g));

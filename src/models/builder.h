@@ -2,7 +2,7 @@
  *
  * Errors are sticky: the first failure is kept in b->status, and every later call returns -1
  * without doing anything, so a network file reads as a plain list of layers and checks once, in
- * mb_finish. Tensor ids are ints; -1 stands for "no tensor" (after an error).
+ * ep_mb_finish. Tensor ids are ints; -1 stands for "no tensor" (after an error).
  *
  * Names follow TF-slim: a layer "Conv2d_1a_7x7" in scope "Mixed_3b/Branch_1" gets nodes
  * "Mixed_3b/Branch_1/Conv2d_1a_7x7/Conv2D", ".../BatchNorm", ".../Relu" and constants
@@ -41,44 +41,44 @@ typedef struct mb {
 } mb;
 
 /* Starts a graph named `name`. */
-void mb_init(mb* b, const char* name, uint64_t seed);
+void ep_mb_init(mb* b, const char* name, uint64_t seed);
 /* Enters / leaves a name scope ("Mixed_3b", then "Branch_1" gives "Mixed_3b/Branch_1"); a
  * pushed "a/b" is one scope, left by one pop. */
-void mb_push(mb* b, const char* scope);
-void mb_pop(mb* b);
+void ep_mb_push(mb* b, const char* scope);
+void ep_mb_pop(mb* b);
 
 /* Shape of a tensor (rank 0 after an error). */
-ep_shape mb_shape(const mb* b, int x);
+ep_shape ep_mb_shape(const mb* b, int x);
 
-int mb_input(mb* b, const char* name, int rank, const int64_t* dims);
+int ep_mb_input(mb* b, const char* name, int rank, const int64_t* dims);
 /* A constant with values uniform in [lo, hi). */
-int mb_uniform(mb* b, const char* name, ep_shape shape, float lo, float hi);
+int ep_mb_uniform(mb* b, const char* name, ep_shape shape, float lo, float hi);
 
 /* Convolution: weights He-uniform (+-sqrt(6 / fan_in)), bias (when `bias`) small uniform.
  * `group` = cin gives a depthwise convolution. Returns the conv output. */
-int mb_conv(mb* b, const char* name, int x, int cout, int kh, int kw, int stride, int pad,
+int ep_mb_conv(mb* b, const char* name, int x, int cout, int kh, int kw, int stride, int pad,
             int group, bool bias);
-int mb_batch_norm(mb* b, const char* name, int x, mb_bn_scale scale);
-int mb_activation(mb* b, const char* name, ep_op op, int x);
+int ep_mb_batch_norm(mb* b, const char* name, int x, mb_bn_scale scale);
+int ep_mb_activation(mb* b, const char* name, ep_op op, int x);
 /* conv (no bias) + batch norm + activation (op EP_OP_COUNT for none), the slim conv2d layer. */
-int mb_conv_bn(mb* b, const char* name, int x, int cout, int k, int stride, int pad, int group,
+int ep_mb_conv_bn(mb* b, const char* name, int x, int cout, int k, int stride, int pad, int group,
                mb_bn_scale scale, ep_op act);
-int mb_max_pool(mb* b, const char* name, int x, int k, int stride, int pad);
-int mb_avg_pool(mb* b, const char* name, int x, int k, int stride, int pad);
-int mb_global_avg_pool(mb* b, const char* name, int x);
-int mb_concat(mb* b, const char* name, const int* xs, int n, int axis);
-int mb_add(mb* b, const char* name, int x, int y);
-int mb_flatten(mb* b, const char* name, int x);
-int mb_reshape(mb* b, const char* name, int x, int rank, const int64_t* dims);
-int mb_softmax(mb* b, const char* name, int x);
+int ep_mb_max_pool(mb* b, const char* name, int x, int k, int stride, int pad);
+int ep_mb_avg_pool(mb* b, const char* name, int x, int k, int stride, int pad);
+int ep_mb_global_avg_pool(mb* b, const char* name, int x);
+int ep_mb_concat(mb* b, const char* name, const int* xs, int n, int axis);
+int ep_mb_add(mb* b, const char* name, int x, int y);
+int ep_mb_flatten(mb* b, const char* name, int x);
+int ep_mb_reshape(mb* b, const char* name, int x, int rank, const int64_t* dims);
+int ep_mb_softmax(mb* b, const char* name, int x);
 /* Fully connected with bias; weights uniform +-limit (a limit <= 0 picks LeCun,
  * +-sqrt(3 / fan_in)). */
-int mb_fully_connected(mb* b, const char* name, int x, int m, float limit);
+int ep_mb_fully_connected(mb* b, const char* name, int x, int m, float limit);
 /* LSTM with hidden size h, all weights uniform +-limit. */
-int mb_lstm(mb* b, const char* name, int x, int h, float limit);
+int ep_mb_lstm(mb* b, const char* name, int x, int h, float limit);
 
 /* Marks `output`, finalizes and hands the graph over; on any failure (now or earlier) frees it
  * and returns the first error. */
-ep_status mb_finish(mb* b, int output, ep_graph** graph_out);
+ep_status ep_mb_finish(mb* b, int output, ep_graph** graph_out);
 
 #endif /* EDGEPROF_MODELS_BUILDER_H */

@@ -16,59 +16,59 @@
 #include "models/models.h"
 
 static int conv(mb* b, const char* name, int x, int cout, int k, int stride) {
-  return mb_conv_bn(b, name, x, cout, k, stride, MB_SAME, 1, MB_BN_SCALE_ONE, EP_OP_RELU);
+  return ep_mb_conv_bn(b, name, x, cout, k, stride, MB_SAME, 1, MB_BN_SCALE_ONE, EP_OP_RELU);
 }
 
 /* One inception module: 1x1 | 1x1 -> 3x3 | 1x1 -> 3x3 | 3x3 max pool -> 1x1, concatenated. */
 static int mixed(mb* b, const char* name, int x, int c0, int c1a, int c1b, int c2a, int c2b,
                  int c3) {
   int branches[4];
-  mb_push(b, name);
-  mb_push(b, "Branch_0");
+  ep_mb_push(b, name);
+  ep_mb_push(b, "Branch_0");
   branches[0] = conv(b, "Conv2d_0a_1x1", x, c0, 1, 1);
-  mb_pop(b);
-  mb_push(b, "Branch_1");
+  ep_mb_pop(b);
+  ep_mb_push(b, "Branch_1");
   branches[1] = conv(b, "Conv2d_0a_1x1", x, c1a, 1, 1);
   branches[1] = conv(b, "Conv2d_0b_3x3", branches[1], c1b, 3, 1);
-  mb_pop(b);
-  mb_push(b, "Branch_2");
+  ep_mb_pop(b);
+  ep_mb_push(b, "Branch_2");
   branches[2] = conv(b, "Conv2d_0a_1x1", x, c2a, 1, 1);
   branches[2] = conv(b, "Conv2d_0b_3x3", branches[2], c2b, 3, 1);
-  mb_pop(b);
-  mb_push(b, "Branch_3");
-  branches[3] = mb_max_pool(b, "MaxPool_0a_3x3", x, 3, 1, MB_SAME);
+  ep_mb_pop(b);
+  ep_mb_push(b, "Branch_3");
+  branches[3] = ep_mb_max_pool(b, "MaxPool_0a_3x3", x, 3, 1, MB_SAME);
   branches[3] = conv(b, "Conv2d_0b_1x1", branches[3], c3, 1, 1);
-  mb_pop(b);
-  int y = mb_concat(b, "concat", branches, 4, 1);
-  mb_pop(b);
+  ep_mb_pop(b);
+  int y = ep_mb_concat(b, "concat", branches, 4, 1);
+  ep_mb_pop(b);
   return y;
 }
 
 ep_status ep_model_inception_v1(uint64_t seed, ep_graph** graph_out) {
   mb b;
-  mb_init(&b, "inception_v1", seed);
-  int x = mb_input(&b, "input", 4, (int64_t[]){1, 3, 224, 224});
+  ep_mb_init(&b, "inception_v1", seed);
+  int x = ep_mb_input(&b, "input", 4, (int64_t[]){1, 3, 224, 224});
   x = conv(&b, "Conv2d_1a_7x7", x, 64, 7, 2);
-  x = mb_max_pool(&b, "MaxPool_2a_3x3", x, 3, 2, MB_SAME);
+  x = ep_mb_max_pool(&b, "MaxPool_2a_3x3", x, 3, 2, MB_SAME);
   x = conv(&b, "Conv2d_2b_1x1", x, 64, 1, 1);
   x = conv(&b, "Conv2d_2c_3x3", x, 192, 3, 1);
-  x = mb_max_pool(&b, "MaxPool_3a_3x3", x, 3, 2, MB_SAME);
+  x = ep_mb_max_pool(&b, "MaxPool_3a_3x3", x, 3, 2, MB_SAME);
   x = mixed(&b, "Mixed_3b", x, 64, 96, 128, 16, 32, 32);
   x = mixed(&b, "Mixed_3c", x, 128, 128, 192, 32, 96, 64);
-  x = mb_max_pool(&b, "MaxPool_4a_3x3", x, 3, 2, MB_SAME);
+  x = ep_mb_max_pool(&b, "MaxPool_4a_3x3", x, 3, 2, MB_SAME);
   x = mixed(&b, "Mixed_4b", x, 192, 96, 208, 16, 48, 64);
   x = mixed(&b, "Mixed_4c", x, 160, 112, 224, 24, 64, 64);
   x = mixed(&b, "Mixed_4d", x, 128, 128, 256, 24, 64, 64);
   x = mixed(&b, "Mixed_4e", x, 112, 144, 288, 32, 64, 64);
   x = mixed(&b, "Mixed_4f", x, 256, 160, 320, 32, 128, 128);
-  x = mb_max_pool(&b, "MaxPool_5a_2x2", x, 2, 2, MB_SAME);
+  x = ep_mb_max_pool(&b, "MaxPool_5a_2x2", x, 2, 2, MB_SAME);
   x = mixed(&b, "Mixed_5b", x, 256, 160, 320, 32, 128, 128);
   x = mixed(&b, "Mixed_5c", x, 384, 192, 384, 48, 128, 128);
-  mb_push(&b, "Logits");
-  x = mb_avg_pool(&b, "AvgPool_0a_7x7", x, 7, 1, 0);
-  x = mb_flatten(&b, "Flatten", x);
-  x = mb_fully_connected(&b, "Conv2d_0c_1x1", x, 1001, 0.0f);
-  mb_pop(&b);
-  x = mb_softmax(&b, "Predictions", x);
-  return mb_finish(&b, x, graph_out);
+  ep_mb_push(&b, "Logits");
+  x = ep_mb_avg_pool(&b, "AvgPool_0a_7x7", x, 7, 1, 0);
+  x = ep_mb_flatten(&b, "Flatten", x);
+  x = ep_mb_fully_connected(&b, "Conv2d_0c_1x1", x, 1001, 0.0f);
+  ep_mb_pop(&b);
+  x = ep_mb_softmax(&b, "Predictions", x);
+  return ep_mb_finish(&b, x, graph_out);
 }

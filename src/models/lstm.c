@@ -6,12 +6,12 @@
 
 ep_status ep_model_lstm(uint64_t seed, ep_graph** graph_out) {
   mb b;
-  mb_init(&b, "lstm", seed);
-  int x = mb_input(&b, "input", 3, (int64_t[]){20, 1, 200});
-  x = mb_lstm(&b, "lstm_0", x, 200, 0.1f);
-  x = mb_lstm(&b, "lstm_1", x, 200, 0.1f);
-  x = mb_reshape(&b, "reshape", x, 2, (int64_t[]){-1, 200});
-  x = mb_fully_connected(&b, "softmax", x, 10000, 0.1f);
-  x = mb_softmax(&b, "probabilities", x);
-  return mb_finish(&b, x, graph_out);
+  ep_mb_init(&b, "lstm", seed);
+  int x = ep_mb_input(&b, "input", 3, (int64_t[]){20, 1, 200});
+  x = ep_mb_lstm(&b, "lstm_0", x, 200, 0.1f);
+  x = ep_mb_lstm(&b, "lstm_1", x, 200, 0.1f);
+  x = ep_mb_reshape(&b, "reshape", x, 2, (int64_t[]){-1, 200});
+  x = ep_mb_fully_connected(&b, "softmax", x, 10000, 0.1f);
+  x = ep_mb_softmax(&b, "probabilities", x);
+  return ep_mb_finish(&b, x, graph_out);
 }

@@ -9,15 +9,15 @@
 ep_status ep_model_mlp(uint64_t seed, ep_graph** graph_out) {
   static const int widths[5] = {784, 2048, 4096, 1024, 10};
   mb b;
-  mb_init(&b, "mlp", seed);
-  int x = mb_input(&b, "input", 2, (int64_t[]){1, 784});
+  ep_mb_init(&b, "mlp", seed);
+  int x = ep_mb_input(&b, "input", 2, (int64_t[]){1, 784});
   for (int i = 1; i < 5; i++) {
     char name[16];
     snprintf(name, sizeof name, "fc%d", i);
     float limit = (float)sqrt(6.0 / (widths[i - 1] + widths[i]));
-    x = mb_fully_connected(&b, name, x, widths[i], limit);
-    if (i < 4) x = mb_activation(&b, name, EP_OP_SIGMOID, x);
+    x = ep_mb_fully_connected(&b, name, x, widths[i], limit);
+    if (i < 4) x = ep_mb_activation(&b, name, EP_OP_SIGMOID, x);
   }
-  x = mb_softmax(&b, "softmax", x);
-  return mb_finish(&b, x, graph_out);
+  x = ep_mb_softmax(&b, "softmax", x);
+  return ep_mb_finish(&b, x, graph_out);
 }

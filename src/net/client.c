@@ -75,7 +75,7 @@ ep_status ep_client_connect(const ep_client_options* options, ep_client** client
   c->next_id = 1;
   ep_net_buf_init(&c->in);
   ep_net_buf_init(&c->out);
-  ep_status st = net_connect(c->host, c->opt.port, c->opt.connect_timeout_s, &c->fd);
+  ep_status st = ep_net_connect(c->host, c->opt.port, c->opt.connect_timeout_s, &c->fd);
   if (st != EP_OK) {
     if (failure_out != NULL) *failure_out = EP_NET_FAIL_UNREACHABLE;
     c->fd = -1;
@@ -88,7 +88,7 @@ ep_status ep_client_connect(const ep_client_options* options, ep_client** client
 
 void ep_client_destroy(ep_client* c) {
   if (c == NULL) return;
-  net_close(c->fd);
+  ep_net_close(c->fd);
   ep_net_buf_free(&c->in);
   ep_net_buf_free(&c->out);
   free(c->views);
@@ -116,7 +116,7 @@ static ep_status fail(ep_client* c, ep_net_failure f, const char* format, ...) {
   vsnprintf(message, sizeof message, format, args);
   va_end(args);
   c->failure = f;
-  net_close(c->fd);
+  ep_net_close(c->fd);
   c->fd = -1;
   return ep_error(f == EP_NET_FAIL_PROTOCOL ? EP_ERR_FORMAT : EP_ERR_IO, "%s: %s",
                   ep_net_failure_name(f), message);
@@ -127,7 +127,7 @@ static ep_status send_out(ep_client* c, double* seconds_out) {
   ep_status st = ep_net_frame_end(&c->out);
   if (st != EP_OK) return st;
   double start = ep_now();
-  net_io r = net_write_all(c->fd, c->out.data, c->out.length, c->opt.io_timeout_s, c->opt.pace_bps);
+  net_io r = ep_net_write_all(c->fd, c->out.data, c->out.length, c->opt.io_timeout_s, c->opt.pace_bps);
   if (seconds_out != NULL) *seconds_out = ep_now() - start;
   switch (r) {
     case NET_IO_OK:
@@ -144,7 +144,7 @@ static ep_status send_out(ep_client* c, double* seconds_out) {
 static ep_status expect(ep_client* c, uint64_t id, ep_net_type type) {
   ep_net_header h;
   ep_net_error_code code = EP_NET_OK;
-  net_io r = net_recv_frame(c->fd, c->opt.max_payload, c->opt.io_timeout_s, c->opt.io_timeout_s, &h,
+  net_io r = ep_net_recv_frame(c->fd, c->opt.max_payload, c->opt.io_timeout_s, c->opt.io_timeout_s, &h,
                             &c->in, &code);
   switch (r) {
     case NET_IO_OK:

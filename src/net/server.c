@@ -252,7 +252,7 @@ typedef struct conn {
 } conn;
 
 static bool send_frame(conn* c) {
-  return net_write_all(c->fd, c->out.data, c->out.length, c->s->opt.io_timeout_s, 0) == NET_IO_OK;
+  return ep_net_write_all(c->fd, c->out.data, c->out.length, c->s->opt.io_timeout_s, 0) == NET_IO_OK;
 }
 
 /* ERROR frame (best effort: the connection closes after it whatever happens). */
@@ -439,7 +439,7 @@ static void serve_connection(conn* c) {
   for (;;) {
     ep_net_header h;
     ep_net_error_code code = EP_NET_OK;
-    net_io r = net_recv_frame(c->fd, s->opt.max_payload, s->opt.idle_timeout_s, s->opt.io_timeout_s,
+    net_io r = ep_net_recv_frame(c->fd, s->opt.max_payload, s->opt.idle_timeout_s, s->opt.io_timeout_s,
                               &h, &c->in, &code);
     if (r == NET_IO_CLOSED) return;
     if (s->stopping) {
@@ -537,7 +537,7 @@ static void* connection_main(void* arg) {
   sl->fd = -1; /* no shutdown() on a number that close() may hand out again */
   sl->state = SLOT_DONE;
   pthread_mutex_unlock(&s->lock);
-  net_close(fd);
+  ep_net_close(fd);
   return NULL;
 }
 
@@ -612,7 +612,7 @@ ep_status ep_server_create(const ep_server_options* options, ep_server** server_
     status = ep_error(EP_ERR_SYSTEM, "cannot create a pipe: %s", strerror(errno));
     goto cleanup;
   }
-  status = net_listen(s->host, o->port, 64, &s->listen_fd, &s->port);
+  status = ep_net_listen(s->host, o->port, 64, &s->listen_fd, &s->port);
   if (status != EP_OK) goto cleanup;
   *server_out = s;
   return EP_OK;
@@ -665,7 +665,7 @@ static void turn_away(int fd) {
   uint8_t sink[4096];
   for (int i = 0; i < 64 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++) {
   }
-  net_close(fd);
+  ep_net_close(fd);
 }
 
 static void accept_one(ep_server* s) {
@@ -718,7 +718,7 @@ ep_status ep_server_run(ep_server* s) {
     if (p[0].revents & POLLIN) accept_one(s);
   }
   /* Shutting down: no new connections; wake every connection thread and wait for it. */
-  net_close(s->listen_fd);
+  ep_net_close(s->listen_fd);
   s->listen_fd = -1;
   pthread_mutex_lock(&s->lock);
   for (int i = 0; i < s->opt.max_clients; i++) {
@@ -741,9 +741,9 @@ ep_status ep_server_run(ep_server* s) {
 
 void ep_server_destroy(ep_server* s) {
   if (s == NULL) return;
-  net_close(s->listen_fd);
-  net_close(s->wake[0]);
-  net_close(s->wake[1]);
+  ep_net_close(s->listen_fd);
+  ep_net_close(s->wake[0]);
+  ep_net_close(s->wake[1]);
   while (s->models != NULL) {
     model_entry* next = s->models->next;
     model_free(s->models);

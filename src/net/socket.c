@@ -24,7 +24,7 @@ static int poll_ms(double deadline) {
   return ms > 2e9 ? 2000000000 : (int)ms;
 }
 
-ep_status net_listen(const char* host, int port, int backlog, int* fd_out, int* port_out) {
+ep_status ep_net_listen(const char* host, int port, int backlog, int* fd_out, int* port_out) {
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
@@ -105,7 +105,7 @@ static int connect_one(const struct addrinfo* a, double deadline, int* err) {
   return fd;
 }
 
-ep_status net_connect(const char* host, int port, double timeout_s, int* fd_out) {
+ep_status ep_net_connect(const char* host, int port, double timeout_s, int* fd_out) {
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
@@ -136,7 +136,7 @@ static void sleep_s(double s) {
   }
 }
 
-net_io net_write_all(int fd, const uint8_t* data, size_t length, double timeout_s,
+net_io ep_net_write_all(int fd, const uint8_t* data, size_t length, double timeout_s,
                      double pace_bps) {
   double start = ep_now();
   double deadline = start + timeout_s;
@@ -171,7 +171,7 @@ net_io net_write_all(int fd, const uint8_t* data, size_t length, double timeout_
   return NET_IO_OK;
 }
 
-net_io net_read_all(int fd, uint8_t* data, size_t length, double timeout_s) {
+net_io ep_net_read_all(int fd, uint8_t* data, size_t length, double timeout_s) {
   double deadline = ep_now() + timeout_s;
   size_t got = 0;
   while (got < length) {
@@ -196,13 +196,13 @@ net_io net_read_all(int fd, uint8_t* data, size_t length, double timeout_s) {
   return NET_IO_OK;
 }
 
-net_io net_recv_frame(int fd, uint32_t max_payload, double first_timeout_s, double io_timeout_s,
+net_io ep_net_recv_frame(int fd, uint32_t max_payload, double first_timeout_s, double io_timeout_s,
                       ep_net_header* header_out, ep_net_buf* payload, ep_net_error_code* code_out) {
   uint8_t head[EP_NET_HEADER_SIZE];
   *code_out = EP_NET_OK;
-  net_io r = net_read_all(fd, head, 1, first_timeout_s);
+  net_io r = ep_net_read_all(fd, head, 1, first_timeout_s);
   if (r != NET_IO_OK) return r;
-  r = net_read_all(fd, head + 1, sizeof head - 1, io_timeout_s);
+  r = ep_net_read_all(fd, head + 1, sizeof head - 1, io_timeout_s);
   if (r == NET_IO_CLOSED) {
     *code_out = EP_NET_E_MALFORMED; /* a truncated header */
     return NET_IO_PROTOCOL;
@@ -235,7 +235,7 @@ net_io net_recv_frame(int fd, uint32_t max_payload, double first_timeout_s, doub
     if (left <= 0) return NET_IO_TIMEOUT;
     size_t end = payload->capacity < want ? payload->capacity : want;
     size_t step = end - payload->length;
-    r = net_read_all(fd, payload->data + payload->length, step, left);
+    r = ep_net_read_all(fd, payload->data + payload->length, step, left);
     if (r == NET_IO_CLOSED) {
       *code_out = EP_NET_E_MALFORMED; /* a truncated frame */
       return NET_IO_PROTOCOL;
@@ -246,6 +246,6 @@ net_io net_recv_frame(int fd, uint32_t max_payload, double first_timeout_s, doub
   return NET_IO_OK;
 }
 
-void net_close(int fd) {
+void ep_net_close(int fd) {
   if (fd >= 0) close(fd);
 }

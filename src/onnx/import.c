@@ -30,7 +30,7 @@ static uint64_t hash_name(const char* s) {
   return h;
 }
 
-ov* imp_find(onnx_imp* c, const char* name) {
+ov* ep_imp_find(onnx_imp* c, const char* name) {
   if (name == NULL || c->n_slots == 0) return NULL;
   for (uint64_t i = hash_name(name);; i++) {
     int v = c->slots[i & (uint64_t)(c->n_slots - 1)];
@@ -74,7 +74,7 @@ static ep_status table_add(onnx_imp* c, const char* name, ov** out) {
   if (name == NULL || name[0] == '\0') {
     return ep_error(EP_ERR_FORMAT, "%s: a value has an empty name", c->label);
   }
-  if (imp_find(c, name) != NULL) {
+  if (ep_imp_find(c, name) != NULL) {
     return ep_error(EP_ERR_FORMAT, "%s: value '%s' is defined twice", c->label, name);
   }
   ep_status st = table_grow(c);
@@ -96,7 +96,7 @@ static ep_status table_add(onnx_imp* c, const char* name, ov** out) {
   return EP_OK;
 }
 
-ep_status imp_set_tensor(onnx_imp* c, const char* name, int tensor) {
+ep_status ep_imp_set_tensor(onnx_imp* c, const char* name, int tensor) {
   ov* v;
   ep_status st = table_add(c, name, &v);
   if (st != EP_OK) return st;
@@ -105,7 +105,7 @@ ep_status imp_set_tensor(onnx_imp* c, const char* name, int tensor) {
   return EP_OK;
 }
 
-ep_status imp_set_const(onnx_imp* c, const char* name, ep_host_tensor* value) {
+ep_status ep_imp_set_const(onnx_imp* c, const char* name, ep_host_tensor* value) {
   ov* v;
   ep_status st = table_add(c, name, &v);
   if (st != EP_OK) {
@@ -119,14 +119,14 @@ ep_status imp_set_const(onnx_imp* c, const char* name, ep_host_tensor* value) {
 }
 
 static ep_status set_poison(onnx_imp* c, const char* name) {
-  if (name == NULL || name[0] == '\0' || imp_find(c, name) != NULL) return EP_OK;
+  if (name == NULL || name[0] == '\0' || ep_imp_find(c, name) != NULL) return EP_OK;
   ov* v;
   ep_status st = table_add(c, name, &v);
   if (st == EP_OK) v->kind = OV_POISON;
   return st;
 }
 
-ep_status imp_wrap(ep_status status, const char* label, const char* what) {
+ep_status ep_imp_wrap(ep_status status, const char* label, const char* what) {
   char msg[512];
   snprintf(msg, sizeof msg, "%s", ep_last_error());
   if (what != NULL) return ep_error(status, "%s: %s: %s", label, what, msg);
@@ -135,7 +135,7 @@ ep_status imp_wrap(ep_status status, const char* label, const char* what) {
 
 /* --- node helpers ---------------------------------------------------------------------------- */
 
-const char* imp_node_name(const Onnx__NodeProto* n) {
+const char* ep_imp_node_name(const Onnx__NodeProto* n) {
   if (n->name != NULL && n->name[0] != '\0') return n->name;
   if (n->n_output > 0 && n->output[0] != NULL && n->output[0][0] != '\0') return n->output[0];
   return n->op_type != NULL ? n->op_type : "node";
@@ -145,7 +145,7 @@ static const char* op_type_of(const Onnx__NodeProto* n) {
   return n->op_type != NULL ? n->op_type : "";
 }
 
-ep_status imp_unsupported(onnx_imp* c, const char* format, ...) {
+ep_status ep_imp_unsupported(onnx_imp* c, const char* format, ...) {
   va_list args;
   va_start(args, format);
   vsnprintf(c->reason, sizeof c->reason, format, args);
@@ -153,33 +153,33 @@ ep_status imp_unsupported(onnx_imp* c, const char* format, ...) {
   return EP_ERR_UNSUPPORTED;
 }
 
-ep_status imp_bad(onnx_imp* c, const char* format, ...) {
+ep_status ep_imp_bad(onnx_imp* c, const char* format, ...) {
   char msg[384];
   va_list args;
   va_start(args, format);
   vsnprintf(msg, sizeof msg, format, args);
   va_end(args);
-  return ep_error(EP_ERR_FORMAT, "%s: node %s (%s): %s", c->label, imp_node_name(c->node),
+  return ep_error(EP_ERR_FORMAT, "%s: node %s (%s): %s", c->label, ep_imp_node_name(c->node),
                   op_type_of(c->node), msg);
 }
 
-int imp_n_inputs(const Onnx__NodeProto* n) {
+int ep_imp_n_inputs(const Onnx__NodeProto* n) {
   int k = (int)n->n_input;
   while (k > 0 && (n->input[k - 1] == NULL || n->input[k - 1][0] == '\0')) k--;
   return k;
 }
 
-ov* imp_input(onnx_imp* c, const Onnx__NodeProto* n, int i) {
+ov* ep_imp_input(onnx_imp* c, const Onnx__NodeProto* n, int i) {
   if (i < 0 || (size_t)i >= n->n_input || n->input[i] == NULL || n->input[i][0] == '\0') {
     return NULL;
   }
-  return imp_find(c, n->input[i]);
+  return ep_imp_find(c, n->input[i]);
 }
 
-const ep_shape* imp_shape(onnx_imp* c, int tensor) { return &ep_graph_tensor(c->g, tensor)->shape; }
+const ep_shape* ep_imp_shape(onnx_imp* c, int tensor) { return &ep_graph_tensor(c->g, tensor)->shape; }
 
 static bool name_taken(onnx_imp* c, const char* name) {
-  if (ep_graph_find_tensor(c->g, name) >= 0 || imp_find(c, name) != NULL) return true;
+  if (ep_graph_find_tensor(c->g, name) >= 0 || ep_imp_find(c, name) != NULL) return true;
   /* Outputs of nodes not imported yet. */
   for (size_t i = 0; i < c->graph->n_node; i++) {
     const Onnx__NodeProto* n = c->graph->node[i];
@@ -190,7 +190,7 @@ static bool name_taken(onnx_imp* c, const char* name) {
   return false;
 }
 
-void imp_unique_name(onnx_imp* c, const char* base, const char* suffix, char* buf, size_t size) {
+void ep_imp_unique_name(onnx_imp* c, const char* base, const char* suffix, char* buf, size_t size) {
   if (suffix != NULL && suffix[0] != '\0') {
     snprintf(buf, size, "%s/%s", base, suffix);
   } else {
@@ -205,115 +205,115 @@ void imp_unique_name(onnx_imp* c, const char* base, const char* suffix, char* bu
   }
 }
 
-ep_status imp_add_constant(onnx_imp* c, const char* base, ep_shape shape, const float* data,
+ep_status ep_imp_add_constant(onnx_imp* c, const char* base, ep_shape shape, const float* data,
                            int* tensor_out) {
   char name[512];
   if (ep_graph_find_tensor(c->g, base) < 0 && strlen(base) < sizeof name) {
     snprintf(name, sizeof name, "%s", base);
   } else {
-    imp_unique_name(c, base, NULL, name, sizeof name);
+    ep_imp_unique_name(c, base, NULL, name, sizeof name);
   }
   for (int d = 0; d < shape.rank; d++) {
     if (shape.dims[d] < 1) {
-      return imp_unsupported(c, "constant %s has an empty dim", base);
+      return ep_imp_unsupported(c, "constant %s has an empty dim", base);
     }
   }
   ep_status st = ep_graph_add_constant(c->g, name, shape, data, tensor_out);
-  if (st != EP_OK) return imp_bad(c, "%s", ep_last_error());
+  if (st != EP_OK) return ep_imp_bad(c, "%s", ep_last_error());
   return EP_OK;
 }
 
-ep_status imp_tensor(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tensor_out) {
-  ov* v = imp_input(c, n, i);
-  if (v == NULL) return imp_bad(c, "input %d is missing", i);
+ep_status ep_imp_tensor(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tensor_out) {
+  ov* v = ep_imp_input(c, n, i);
+  if (v == NULL) return ep_imp_bad(c, "input %d is missing", i);
   if (v->tensor >= 0) {
     *tensor_out = v->tensor;
     return EP_OK;
   }
   if (v->value.dtype != EP_DTYPE_FLOAT32) {
-    return imp_unsupported(c, "input %d (%s) is an integer tensor used as data", i, v->name);
+    return ep_imp_unsupported(c, "input %d (%s) is an integer tensor used as data", i, v->name);
   }
   for (int d = 0; d < v->value.shape.rank; d++) {
     if (v->value.shape.dims[d] < 1) {
-      return imp_unsupported(c, "input %d (%s) is an empty tensor", i, v->name);
+      return ep_imp_unsupported(c, "input %d (%s) is an empty tensor", i, v->name);
     }
   }
   ep_status st;
   if (v->kind == OV_BOUND) {
     st = ep_graph_add_input(c->g, v->name, v->value.shape, &v->tensor);
-    if (st != EP_OK) return imp_bad(c, "%s", ep_last_error());
+    if (st != EP_OK) return ep_imp_bad(c, "%s", ep_last_error());
   } else {
-    st = imp_add_constant(c, v->name, v->value.shape, v->value.data, &v->tensor);
+    st = ep_imp_add_constant(c, v->name, v->value.shape, v->value.data, &v->tensor);
     if (st != EP_OK) return st;
   }
   *tensor_out = v->tensor;
   return EP_OK;
 }
 
-ep_status imp_weight(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tensor_out) {
-  ov* v = imp_input(c, n, i);
-  if (v == NULL) return imp_bad(c, "input %d is missing", i);
+ep_status ep_imp_weight(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tensor_out) {
+  ov* v = ep_imp_input(c, n, i);
+  if (v == NULL) return ep_imp_bad(c, "input %d is missing", i);
   if (v->kind == OV_BOUND && v->tensor < 0) v->kind = OV_CONST; /* a graph constant, not an input */
   if (v->kind != OV_CONST) {
-    return imp_unsupported(c, "input %d (%s): weights computed at run time", i, v->name);
+    return ep_imp_unsupported(c, "input %d (%s): weights computed at run time", i, v->name);
   }
   if (v->tensor >= 0 && ep_graph_tensor(c->g, v->tensor)->kind != EP_TENSOR_CONSTANT) {
-    return imp_unsupported(c, "input %d (%s) is both data and weights", i, v->name);
+    return ep_imp_unsupported(c, "input %d (%s) is both data and weights", i, v->name);
   }
-  return imp_tensor(c, n, i, tensor_out);
+  return ep_imp_tensor(c, n, i, tensor_out);
 }
 
-ep_status imp_const(onnx_imp* c, const Onnx__NodeProto* n, int i, const ep_host_tensor** out) {
-  ov* v = imp_input(c, n, i);
-  if (v == NULL) return imp_bad(c, "input %d is missing", i);
+ep_status ep_imp_const(onnx_imp* c, const Onnx__NodeProto* n, int i, const ep_host_tensor** out) {
+  ov* v = ep_imp_input(c, n, i);
+  if (v == NULL) return ep_imp_bad(c, "input %d is missing", i);
   if (v->kind != OV_CONST && v->kind != OV_BOUND) {
-    return imp_unsupported(c, "input %d (%s) must be known at load time, but is computed", i,
+    return ep_imp_unsupported(c, "input %d (%s) must be known at load time, but is computed", i,
                            v->name);
   }
   *out = &v->value;
   return EP_OK;
 }
 
-ep_status imp_emit(onnx_imp* c, ep_op op, const char* node_name, const ep_attrs* attrs,
+ep_status ep_imp_emit(onnx_imp* c, ep_op op, const char* node_name, const ep_attrs* attrs,
                    const int* inputs, int n_inputs, const char* out_name, const char* onnx_out,
                    int* tensor_out) {
   char buf[512];
   if (out_name == NULL) {
-    imp_unique_name(c, node_name, ep_op_name(op), buf, sizeof buf);
+    ep_imp_unique_name(c, node_name, ep_op_name(op), buf, sizeof buf);
     out_name = buf;
   }
   int out;
   const char* names[1] = {out_name};
   ep_status st = ep_graph_add_node(c->g, op, node_name, attrs, inputs, n_inputs, 1, names, &out);
-  if (st != EP_OK) return imp_bad(c, "%s", ep_last_error());
+  if (st != EP_OK) return ep_imp_bad(c, "%s", ep_last_error());
   st = ep_graph_infer_node(c->g, ep_graph_node_count(c->g) - 1);
   if (st != EP_OK) {
-    return imp_wrap(EP_ERR_FORMAT, c->label, NULL);
+    return ep_imp_wrap(EP_ERR_FORMAT, c->label, NULL);
   }
-  st = imp_check_size(c, out);
+  st = ep_imp_check_size(c, out);
   if (st != EP_OK) return st;
   if (onnx_out != NULL) {
-    st = imp_set_tensor(c, onnx_out, out);
+    st = ep_imp_set_tensor(c, onnx_out, out);
     if (st != EP_OK) return st;
   }
   if (tensor_out != NULL) *tensor_out = out;
   return EP_OK;
 }
 
-ep_status imp_check_size(onnx_imp* c, int tensor) {
+ep_status ep_imp_check_size(onnx_imp* c, int tensor) {
   const ep_tensor* t = ep_graph_tensor(c->g, tensor);
   int64_t n = 1;
   for (int d = 0; d < t->shape.rank; d++) {
     int64_t v = t->shape.dims[d];
     if (v < 1 || n > ONNX_MAX_NUMEL / v) {
-      return imp_bad(c, "output %s would have more than 2^36 elements", t->name);
+      return ep_imp_bad(c, "output %s would have more than 2^36 elements", t->name);
     }
     n *= v;
   }
   return EP_OK;
 }
 
-int imp_readers(onnx_imp* c, const char* value, int* nodes, int max) {
+int ep_imp_readers(onnx_imp* c, const char* value, int* nodes, int max) {
   int count = 0;
   for (size_t p = (size_t)c->order_pos + 1; p < c->graph->n_node; p++) {
     int idx = c->order[p];
@@ -329,7 +329,7 @@ int imp_readers(onnx_imp* c, const char* value, int* nodes, int max) {
   return count;
 }
 
-bool imp_is_graph_output(onnx_imp* c, const char* value) {
+bool ep_imp_is_graph_output(onnx_imp* c, const char* value) {
   for (size_t i = 0; i < c->graph->n_output; i++) {
     const Onnx__ValueInfoProto* o = c->graph->output[i];
     if (o != NULL && o->name != NULL && strcmp(o->name, value) == 0) return true;
@@ -339,7 +339,7 @@ bool imp_is_graph_output(onnx_imp* c, const char* value) {
 
 /* --- attributes ------------------------------------------------------------------------------ */
 
-const Onnx__AttributeProto* attr_find(const Onnx__NodeProto* n, const char* name) {
+const Onnx__AttributeProto* ep_onnx_attr_find(const Onnx__NodeProto* n, const char* name) {
   for (size_t i = 0; i < n->n_attribute; i++) {
     const Onnx__AttributeProto* a = n->attribute[i];
     if (a != NULL && a->name != NULL && strcmp(a->name, name) == 0) return a;
@@ -347,18 +347,18 @@ const Onnx__AttributeProto* attr_find(const Onnx__NodeProto* n, const char* name
   return NULL;
 }
 
-int64_t attr_int(const Onnx__NodeProto* n, const char* name, int64_t fallback) {
-  const Onnx__AttributeProto* a = attr_find(n, name);
+int64_t ep_onnx_attr_int(const Onnx__NodeProto* n, const char* name, int64_t fallback) {
+  const Onnx__AttributeProto* a = ep_onnx_attr_find(n, name);
   return a != NULL && a->has_i ? a->i : fallback;
 }
 
-float attr_float(const Onnx__NodeProto* n, const char* name, float fallback) {
-  const Onnx__AttributeProto* a = attr_find(n, name);
+float ep_onnx_attr_float(const Onnx__NodeProto* n, const char* name, float fallback) {
+  const Onnx__AttributeProto* a = ep_onnx_attr_find(n, name);
   return a != NULL && a->has_f ? a->f : fallback;
 }
 
-const char* attr_string(const Onnx__NodeProto* n, const char* name, char* buf, size_t size) {
-  const Onnx__AttributeProto* a = attr_find(n, name);
+const char* ep_onnx_attr_string(const Onnx__NodeProto* n, const char* name, char* buf, size_t size) {
+  const Onnx__AttributeProto* a = ep_onnx_attr_find(n, name);
   buf[0] = '\0';
   if (a == NULL || !a->has_s || size == 0) return buf;
   size_t len = a->s.len < size - 1 ? a->s.len : size - 1;
@@ -367,13 +367,13 @@ const char* attr_string(const Onnx__NodeProto* n, const char* name, char* buf, s
   return buf;
 }
 
-ep_status attr_ints(onnx_imp* c, const Onnx__NodeProto* n, const char* name, int64_t* out,
+ep_status ep_onnx_attr_ints(onnx_imp* c, const Onnx__NodeProto* n, const char* name, int64_t* out,
                     int max, int* count_out) {
-  const Onnx__AttributeProto* a = attr_find(n, name);
+  const Onnx__AttributeProto* a = ep_onnx_attr_find(n, name);
   *count_out = -1;
   if (a == NULL) return EP_OK;
   if (a->n_ints > (size_t)max) {
-    return imp_bad(c, "attribute %s has %zu values (at most %d)", name, a->n_ints, max);
+    return ep_imp_bad(c, "attribute %s has %zu values (at most %d)", name, a->n_ints, max);
   }
   for (size_t i = 0; i < a->n_ints; i++) out[i] = a->ints[i];
   *count_out = (int)a->n_ints;
@@ -392,7 +392,7 @@ static bool is_passthrough(const char* op) {
 }
 
 static bool op_known(const char* op) {
-  return is_passthrough(op) || onnx_fold_known(op) || onnx_op_importer(op) != NULL;
+  return is_passthrough(op) || ep_onnx_fold_known(op) || ep_onnx_op_importer(op) != NULL;
 }
 
 static ep_status check_opset(onnx_imp* c, const Onnx__ModelProto* m) {
@@ -505,9 +505,9 @@ static ep_status define_inputs(onnx_imp* c) {
       return ep_error(EP_ERR_FORMAT, "%s: initializer %zu has no name", c->label, i);
     }
     ep_host_tensor value;
-    ep_status st = onnx_tensor_from_proto(t, c->dir, c->label, &value);
+    ep_status st = ep_onnx_tensor_from_proto(t, c->dir, c->label, &value);
     if (st != EP_OK) return st;
-    st = imp_set_const(c, t->name, &value);
+    st = ep_imp_set_const(c, t->name, &value);
     if (st != EP_OK) return st;
   }
   for (size_t i = 0; i < g->n_input; i++) {
@@ -515,7 +515,7 @@ static ep_status define_inputs(onnx_imp* c) {
     if (in == NULL || in->name == NULL || in->name[0] == '\0') {
       return ep_error(EP_ERR_FORMAT, "%s: graph input %zu has no name", c->label, i);
     }
-    ov* v = imp_find(c, in->name);
+    ov* v = ep_imp_find(c, in->name);
     if (v != NULL && v->kind == OV_CONST) continue; /* an initializer listed as input (IR < 4) */
     if (v != NULL) return ep_error(EP_ERR_FORMAT, "%s: input %s is listed twice", c->label, in->name);
     const ep_host_tensor* bound = find_bound(c, in->name);
@@ -533,9 +533,9 @@ static ep_status define_inputs(onnx_imp* c) {
       ep_host_tensor copy;
       ep_status st = ep_host_tensor_copy(bound, &copy);
       if (st != EP_OK) return st;
-      st = imp_set_const(c, in->name, &copy);
+      st = ep_imp_set_const(c, in->name, &copy);
       if (st != EP_OK) return st;
-      imp_find(c, in->name)->kind = OV_BOUND;
+      ep_imp_find(c, in->name)->kind = OV_BOUND;
       continue;
     }
     const Onnx__TypeProto* tp = in->type;
@@ -560,8 +560,8 @@ static ep_status define_inputs(onnx_imp* c) {
     }
     int id;
     st = ep_graph_add_input(c->g, in->name, shape, &id);
-    if (st != EP_OK) return imp_wrap(st, c->label, NULL);
-    st = imp_set_tensor(c, in->name, id);
+    if (st != EP_OK) return ep_imp_wrap(st, c->label, NULL);
+    st = ep_imp_set_tensor(c, in->name, id);
     if (st != EP_OK) return st;
   }
   if (c->options != NULL) {
@@ -570,7 +570,7 @@ static ep_status define_inputs(onnx_imp* c) {
       bool found = false;
       for (size_t k = 0; k < g->n_input && !found; k++) {
         found = g->input[k]->name != NULL && strcmp(g->input[k]->name, name) == 0 &&
-                imp_find(c, name)->kind != OV_CONST;
+                ep_imp_find(c, name)->kind != OV_CONST;
       }
       if (!found) {
         return ep_error(EP_ERR_INVALID_ARGUMENT, "%s: --shape names '%s', not an input of the model",
@@ -657,9 +657,9 @@ static ep_status sort_nodes(onnx_imp* c) {
     for (size_t k = 0; k < node->n_output; k++) {
       const char* name = node->output[k];
       if (name == NULL || name[0] == '\0') continue;
-      if (imp_find(c, name) != NULL) {
+      if (ep_imp_find(c, name) != NULL) {
         st = ep_error(EP_ERR_FORMAT, "%s: node %s (%s) writes %s, which is an input or initializer",
-                      c->label, imp_node_name(node), op_type_of(node), name);
+                      c->label, ep_imp_node_name(node), op_type_of(node), name);
         goto cleanup;
       }
       for (uint64_t s = hash_name(name);; s++) {
@@ -671,7 +671,7 @@ static ep_status sort_nodes(onnx_imp* c) {
         }
         if (strcmp(p.names[slot], name) == 0) {
           st = ep_error(EP_ERR_FORMAT, "%s: value %s is written by two nodes (%s and %s)",
-                        c->label, name, imp_node_name(g->node[p.node[slot]]), imp_node_name(node));
+                        c->label, name, ep_imp_node_name(g->node[p.node[slot]]), ep_imp_node_name(node));
           goto cleanup;
         }
       }
@@ -687,11 +687,11 @@ static ep_status sort_nodes(onnx_imp* c) {
         if (name == NULL || name[0] == '\0') continue;
         int from = producer_of(&p, name);
         if (from < 0) {
-          if (pass == 0 && imp_find(c, name) == NULL) {
+          if (pass == 0 && ep_imp_find(c, name) == NULL) {
             st = ep_error(EP_ERR_FORMAT,
                           "%s: node %s (%s): input %s is not an initializer, a graph input or "
                           "the output of a node",
-                          c->label, imp_node_name(node), op_type_of(node), name);
+                          c->label, ep_imp_node_name(node), op_type_of(node), name);
             goto cleanup;
           }
           continue;
@@ -730,7 +730,7 @@ static ep_status sort_nodes(onnx_imp* c) {
     int culprit = 0;
     while (culprit < n && indegree[culprit] == 0) culprit++;
     st = ep_error(EP_ERR_FORMAT, "%s: the graph has a cycle through node %s (%s)", c->label,
-                  imp_node_name(g->node[culprit]), op_type_of(g->node[culprit]));
+                  ep_imp_node_name(g->node[culprit]), op_type_of(g->node[culprit]));
   }
 
 cleanup:
@@ -751,7 +751,7 @@ static void note_unsupported(onnx_imp* c, char* list, size_t size, int* count,
   if (used + 1 >= size) return;
   const char* domain = is_default_domain(n->domain) ? "ai.onnx" : n->domain;
   snprintf(list + used, size - used, "%s%s (%s, %s, opset %lld)%s%s", used ? "; " : "",
-           imp_node_name(n), op_type_of(n), domain, (long long)c->opset,
+           ep_imp_node_name(n), op_type_of(n), domain, (long long)c->opset,
            reason[0] ? ": " : "", reason);
 }
 
@@ -759,14 +759,14 @@ static ep_status import_node(onnx_imp* c, const Onnx__NodeProto* n) {
   const char* op = op_type_of(n);
   if (is_passthrough(op)) {
     if (n->n_output < 1 || n->output[0] == NULL || n->output[0][0] == '\0') return EP_OK;
-    ov* x = imp_input(c, n, 0);
-    if (x == NULL) return imp_bad(c, "input 0 is missing");
+    ov* x = ep_imp_input(c, n, 0);
+    if (x == NULL) return ep_imp_bad(c, "input 0 is missing");
     /* Dropout's mask output: refused when something reads it. */
     for (size_t k = 1; k < n->n_output; k++) {
       if (n->output[k] != NULL && n->output[k][0] != '\0') {
         int readers[1];
-        if (imp_readers(c, n->output[k], readers, 1) > 0 || imp_is_graph_output(c, n->output[k])) {
-          return imp_unsupported(c, "the mask output is used");
+        if (ep_imp_readers(c, n->output[k], readers, 1) > 0 || ep_imp_is_graph_output(c, n->output[k])) {
+          return ep_imp_unsupported(c, "the mask output is used");
         }
       }
     }
@@ -774,22 +774,22 @@ static ep_status import_node(onnx_imp* c, const Onnx__NodeProto* n) {
       ep_host_tensor copy;
       ep_status st = ep_host_tensor_copy(&x->value, &copy);
       if (st != EP_OK) return st;
-      return imp_set_const(c, n->output[0], &copy);
+      return ep_imp_set_const(c, n->output[0], &copy);
     }
     int t;
-    ep_status st = imp_tensor(c, n, 0, &t);
+    ep_status st = ep_imp_tensor(c, n, 0, &t);
     if (st != EP_OK) return st;
-    return imp_set_tensor(c, n->output[0], t);
+    return ep_imp_set_tensor(c, n->output[0], t);
   }
   bool done = false;
-  ep_status st = onnx_fold_node(c, n, &done);
+  ep_status st = ep_onnx_fold_node(c, n, &done);
   if (st != EP_OK || done) return st;
-  onnx_import_fn fn = onnx_op_importer(op);
+  onnx_import_fn fn = ep_onnx_op_importer(op);
   if (fn == NULL) {
-    if (onnx_fold_only(op)) {
-      return imp_unsupported(c, "only supported on constants (its input is computed at run time)");
+    if (ep_onnx_fold_only(op)) {
+      return ep_imp_unsupported(c, "only supported on constants (its input is computed at run time)");
     }
-    return imp_unsupported(c, "no importer");
+    return ep_imp_unsupported(c, "no importer");
   }
   return fn(c, n);
 }
@@ -802,7 +802,7 @@ static ep_status mark_outputs(onnx_imp* c, char* list, size_t size, int* n_unsup
     if (o == NULL || o->name == NULL || o->name[0] == '\0') {
       return ep_error(EP_ERR_FORMAT, "%s: graph output %zu has no name", c->label, i);
     }
-    ov* v = imp_find(c, o->name);
+    ov* v = ep_imp_find(c, o->name);
     if (v == NULL) {
       return ep_error(EP_ERR_FORMAT, "%s: graph output %s is not produced by any node", c->label,
                       o->name);
@@ -835,10 +835,10 @@ static ep_status mark_outputs(onnx_imp* c, char* list, size_t size, int* n_unsup
       int ids[1] = {t};
       const char* names[1] = {o->name};
       st = ep_graph_add_node(c->g, EP_OP_RESHAPE, o->name, &a, ids, 1, 1, names, &t);
-      if (st != EP_OK) return imp_wrap(st, c->label, o->name);
+      if (st != EP_OK) return ep_imp_wrap(st, c->label, o->name);
     }
     ep_status st = ep_graph_mark_output(c->g, t);
-    if (st != EP_OK) return imp_wrap(st, c->label, NULL);
+    if (st != EP_OK) return ep_imp_wrap(st, c->label, NULL);
   }
   return EP_OK;
 }
@@ -915,14 +915,14 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
     const char* op = op_type_of(n);
     bool poisoned = false;
     for (size_t k = 0; k < n->n_input; k++) {
-      ov* v = n->input[k] != NULL && n->input[k][0] ? imp_find(&c, n->input[k]) : NULL;
+      ov* v = n->input[k] != NULL && n->input[k][0] ? ep_imp_find(&c, n->input[k]) : NULL;
       if (v != NULL && v->kind == OV_POISON) poisoned = true;
     }
     ep_status node_st;
     if (!is_default_domain(n->domain)) {
-      node_st = imp_unsupported(&c, "unknown domain");
+      node_st = ep_imp_unsupported(&c, "unknown domain");
     } else if (!op_known(op)) {
-      node_st = imp_unsupported(&c, "unknown op");
+      node_st = ep_imp_unsupported(&c, "unknown op");
     } else if (poisoned) {
       node_st = EP_ERR_UNSUPPORTED; /* follows from an unsupported node: not listed itself */
     } else {
@@ -943,9 +943,9 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
     /* Every output must now be defined (unused optional outputs may stay undefined). */
     for (size_t k = 0; k < n->n_output; k++) {
       const char* out = n->output[k];
-      if (out == NULL || out[0] == '\0' || imp_find(&c, out) != NULL) continue;
+      if (out == NULL || out[0] == '\0' || ep_imp_find(&c, out) != NULL) continue;
       int readers[1];
-      if (imp_readers(&c, out, readers, 1) > 0 || imp_is_graph_output(&c, out)) {
+      if (ep_imp_readers(&c, out, readers, 1) > 0 || ep_imp_is_graph_output(&c, out)) {
         note_unsupported(&c, unsupported, list_size, &n_unsupported, n, "an optional output is used");
         st = set_poison(&c, out);
         if (st != EP_OK) goto cleanup;
@@ -961,7 +961,7 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
     goto cleanup;
   }
   st = ep_graph_finalize(c.g);
-  if (st != EP_OK) st = imp_wrap(EP_ERR_FORMAT, label, NULL);
+  if (st != EP_OK) st = ep_imp_wrap(EP_ERR_FORMAT, label, NULL);
 
 cleanup:
   free(unsupported);

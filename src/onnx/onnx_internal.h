@@ -60,63 +60,63 @@ typedef struct onnx_imp {
 
 /* --- value table (import.c) ---------------------------------------------------------------- */
 
-ov* imp_find(onnx_imp* c, const char* name);
+ov* ep_imp_find(onnx_imp* c, const char* name);
 /* Defines `name` as a graph tensor; a second definition of a name is a format error. */
-ep_status imp_set_tensor(onnx_imp* c, const char* name, int tensor);
+ep_status ep_imp_set_tensor(onnx_imp* c, const char* name, int tensor);
 /* Defines `name` as a constant; takes ownership of `value` (freed on failure too). */
-ep_status imp_set_const(onnx_imp* c, const char* name, ep_host_tensor* value);
+ep_status ep_imp_set_const(onnx_imp* c, const char* name, ep_host_tensor* value);
 
 /* Inputs of the current node: the count without trailing empty names; input i or NULL when
  * absent (empty name or past the end). */
-int imp_n_inputs(const Onnx__NodeProto* n);
-ov* imp_input(onnx_imp* c, const Onnx__NodeProto* n, int i);
+int ep_imp_n_inputs(const Onnx__NodeProto* n);
+ov* ep_imp_input(onnx_imp* c, const Onnx__NodeProto* n, int i);
 /* Input i as a graph tensor (constants become graph constants, named after the value; float32
  * only). Missing input: EP_ERR_FORMAT. */
-ep_status imp_tensor(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tensor_out);
+ep_status ep_imp_tensor(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tensor_out);
 /* Input i as a graph constant (weights that kernels pack at session creation): a constant or a
  * bound input; EP_ERR_UNSUPPORTED when computed at run time. */
-ep_status imp_weight(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tensor_out);
+ep_status ep_imp_weight(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tensor_out);
 /* Input i as a load-time constant (a constant or a bound input). EP_ERR_UNSUPPORTED with the
  * reason when it is computed at run time. */
-ep_status imp_const(onnx_imp* c, const Onnx__NodeProto* n, int i, const ep_host_tensor** out);
+ep_status ep_imp_const(onnx_imp* c, const Onnx__NodeProto* n, int i, const ep_host_tensor** out);
 /* Adds a graph constant named after `base` (made unique) from float data. */
-ep_status imp_add_constant(onnx_imp* c, const char* base, ep_shape shape, const float* data,
+ep_status ep_imp_add_constant(onnx_imp* c, const char* base, ep_shape shape, const float* data,
                            int* tensor_out);
 /* Adds a node of one output named `out_name` (or a unique name made from `node_name` when
  * NULL), infers its shape at once, and (when `onnx_out` is not NULL) defines that ONNX value. */
-ep_status imp_emit(onnx_imp* c, ep_op op, const char* node_name, const ep_attrs* attrs,
+ep_status ep_imp_emit(onnx_imp* c, ep_op op, const char* node_name, const ep_attrs* attrs,
                    const int* inputs, int n_inputs, const char* out_name, const char* onnx_out,
                    int* tensor_out);
 /* EP_ERR_FORMAT when a tensor's inferred shape holds more than ONNX_MAX_NUMEL elements. */
-ep_status imp_check_size(onnx_imp* c, int tensor);
+ep_status ep_imp_check_size(onnx_imp* c, int tensor);
 /* Shape of a graph tensor. */
-const ep_shape* imp_shape(onnx_imp* c, int tensor);
+const ep_shape* ep_imp_shape(onnx_imp* c, int tensor);
 /* A tensor name not used yet: "base/suffix", then "base/suffix_2", ... */
-void imp_unique_name(onnx_imp* c, const char* base, const char* suffix, char* buf, size_t size);
+void ep_imp_unique_name(onnx_imp* c, const char* base, const char* suffix, char* buf, size_t size);
 /* The ep node name for an ONNX node: its name, else its first output's. */
-const char* imp_node_name(const Onnx__NodeProto* n);
+const char* ep_imp_node_name(const Onnx__NodeProto* n);
 /* Records why the current node is unsupported and returns EP_ERR_UNSUPPORTED. */
-ep_status imp_unsupported(onnx_imp* c, const char* format, ...)
+ep_status ep_imp_unsupported(onnx_imp* c, const char* format, ...)
     __attribute__((format(printf, 2, 3)));
 /* Prefixes the last error with the file (and `what` when not NULL), keeping `status`. */
-ep_status imp_wrap(ep_status status, const char* label, const char* what);
+ep_status ep_imp_wrap(ep_status status, const char* label, const char* what);
 /* A malformed node: EP_ERR_FORMAT with "<file>: node <name> (<op>): <reason>". */
-ep_status imp_bad(onnx_imp* c, const char* format, ...) __attribute__((format(printf, 2, 3)));
+ep_status ep_imp_bad(onnx_imp* c, const char* format, ...) __attribute__((format(printf, 2, 3)));
 /* Nodes after the current one in topological order that read `value`; writes up to `max`
  * indices into graph->node. */
-int imp_readers(onnx_imp* c, const char* value, int* nodes, int max);
+int ep_imp_readers(onnx_imp* c, const char* value, int* nodes, int max);
 /* True when `value` is one of the graph's outputs. */
-bool imp_is_graph_output(onnx_imp* c, const char* value);
+bool ep_imp_is_graph_output(onnx_imp* c, const char* value);
 
 /* --- attributes (import.c) ------------------------------------------------------------------ */
 
-const Onnx__AttributeProto* attr_find(const Onnx__NodeProto* n, const char* name);
-int64_t attr_int(const Onnx__NodeProto* n, const char* name, int64_t fallback);
-float attr_float(const Onnx__NodeProto* n, const char* name, float fallback);
+const Onnx__AttributeProto* ep_onnx_attr_find(const Onnx__NodeProto* n, const char* name);
+int64_t ep_onnx_attr_int(const Onnx__NodeProto* n, const char* name, int64_t fallback);
+float ep_onnx_attr_float(const Onnx__NodeProto* n, const char* name, float fallback);
 /* Copies the string attribute into buf ("" when missing). */
-const char* attr_string(const Onnx__NodeProto* n, const char* name, char* buf, size_t size);
-/* Integer list: the count (-1 when absent); EP_ERR_FORMAT via imp_bad when longer than max. */
-ep_status attr_ints(onnx_imp* c, const Onnx__NodeProto* n, const char* name, int64_t* out,
+const char* ep_onnx_attr_string(const Onnx__NodeProto* n, const char* name, char* buf, size_t size);
+/* Integer list: the count (-1 when absent); EP_ERR_FORMAT via ep_imp_bad when longer than max. */
+ep_status ep_onnx_attr_ints(onnx_imp* c, const Onnx__NodeProto* n, const char* name, int64_t* out,
                     int max, int* count_out);
 
 /* --- tensors (tensor_proto.c) --------------------------------------------------------------- */
@@ -124,7 +124,7 @@ ep_status attr_ints(onnx_imp* c, const Onnx__NodeProto* n, const char* name, int
 /* Converts a TensorProto to a host tensor (float types to float32, integer types and bool to
  * int64). `dir` is the folder of external data (NULL refuses it); `label` names the file in
  * messages. Checks dims, data lengths and external paths. */
-ep_status onnx_tensor_from_proto(const Onnx__TensorProto* t, const char* dir, const char* label,
+ep_status ep_onnx_tensor_from_proto(const Onnx__TensorProto* t, const char* dir, const char* label,
                                  ep_host_tensor* out);
 /* Deep copy. */
 ep_status ep_host_tensor_copy(const ep_host_tensor* src, ep_host_tensor* dst);
@@ -132,23 +132,23 @@ ep_status ep_host_tensor_copy(const ep_host_tensor* src, ep_host_tensor* dst);
 ep_status ep_host_tensor_alloc(ep_dtype dtype, const ep_shape* shape, ep_host_tensor* out);
 size_t ep_dtype_size(ep_dtype dtype);
 /* Element i as double / int64 whatever the dtype. */
-double host_get_f(const ep_host_tensor* t, int64_t i);
-int64_t host_get_i(const ep_host_tensor* t, int64_t i);
+double ep_host_get_f(const ep_host_tensor* t, int64_t i);
+int64_t ep_host_get_i(const ep_host_tensor* t, int64_t i);
 
 /* --- constant folding (shape_fold.c) -------------------------------------------------------- */
 
 /* True for op types the constant evaluator knows. */
-bool onnx_fold_known(const char* op_type);
+bool ep_onnx_fold_known(const char* op_type);
 /* Ops that only make sense on constants here (Shape, Gather, ConstantOfShape, ...). */
-bool onnx_fold_only(const char* op_type);
+bool ep_onnx_fold_only(const char* op_type);
 /* Evaluates the current node when it can be: every input it reads is a constant (Shape and
  * Size only need the input's shape). *done tells whether it did. */
-ep_status onnx_fold_node(onnx_imp* c, const Onnx__NodeProto* n, bool* done);
+ep_status ep_onnx_fold_node(onnx_imp* c, const Onnx__NodeProto* n, bool* done);
 
 /* --- operators (op_import.c) ---------------------------------------------------------------- */
 
 typedef ep_status (*onnx_import_fn)(onnx_imp* c, const Onnx__NodeProto* n);
 /* The importer of an op type of the default domain, NULL if none. */
-onnx_import_fn onnx_op_importer(const char* op_type);
+onnx_import_fn ep_onnx_op_importer(const char* op_type);
 
 #endif /* EDGEPROF_ONNX_INTERNAL_H */

@@ -1,6 +1,6 @@
 /* ONNX nodes -> graph nodes: one importer per ONNX op type of the default domain, found in a
  * table. An importer reads the node's attributes and inputs, refuses what the runtime cannot do
- * (imp_unsupported, with the reason) and emits one or a few graph nodes. */
+ * (ep_imp_unsupported, with the reason) and emits one or a few graph nodes. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,20 +21,20 @@ static ep_status emit1(onnx_imp* c, const Onnx__NodeProto* n, ep_op op, const ep
                        const int* inputs, int n_inputs) {
   const char* y = out_name(n, 0);
   if (y == NULL) return EP_OK; /* nothing reads it */
-  return imp_emit(c, op, imp_node_name(n), a, inputs, n_inputs, y, y, NULL);
+  return ep_imp_emit(c, op, ep_imp_node_name(n), a, inputs, n_inputs, y, y, NULL);
 }
 
 /* Inputs 0..k-1 as tensors. */
 static ep_status tensors(onnx_imp* c, const Onnx__NodeProto* n, int k, int* ids) {
   for (int i = 0; i < k; i++) {
-    ep_status st = imp_tensor(c, n, i, &ids[i]);
+    ep_status st = ep_imp_tensor(c, n, i, &ids[i]);
     if (st != EP_OK) return st;
   }
   return EP_OK;
 }
 
 static bool is_const(onnx_imp* c, const Onnx__NodeProto* n, int i) {
-  ov* v = imp_input(c, n, i);
+  ov* v = ep_imp_input(c, n, i);
   return v != NULL && (v->kind == OV_CONST || v->kind == OV_BOUND);
 }
 
@@ -42,16 +42,16 @@ static bool is_const(onnx_imp* c, const Onnx__NodeProto* n, int i) {
 static ep_status const_scalar(onnx_imp* c, const Onnx__NodeProto* n, int i, float fallback,
                               float* out) {
   *out = fallback;
-  if (imp_input(c, n, i) == NULL) return EP_OK;
+  if (ep_imp_input(c, n, i) == NULL) return EP_OK;
   const ep_host_tensor* t;
-  ep_status st = imp_const(c, n, i, &t);
+  ep_status st = ep_imp_const(c, n, i, &t);
   if (st != EP_OK) return st;
-  if (ep_shape_numel(&t->shape) != 1) return imp_bad(c, "input %d must hold one value", i);
-  *out = (float)host_get_f(t, 0);
+  if (ep_shape_numel(&t->shape) != 1) return ep_imp_bad(c, "input %d must hold one value", i);
+  *out = (float)ep_host_get_f(t, 0);
   return EP_OK;
 }
 
-static int rank_of(onnx_imp* c, int tensor) { return imp_shape(c, tensor)->rank; }
+static int rank_of(onnx_imp* c, int tensor) { return ep_imp_shape(c, tensor)->rank; }
 
 /* --- convolution and pooling ----------------------------------------------------------------- */
 
@@ -62,22 +62,22 @@ static ep_status window_attrs(onnx_imp* c, const Onnx__NodeProto* n, const ep_sh
   int sp = s->rank - 2; /* spatial dims */
   bool pool = kernel_from_w == NULL;
   if (sp != 1 && sp != 2 && !(sp == 3 && pool)) {
-    return imp_unsupported(c, "%d-D windows (1-D and 2-D; 3-D for pooling)", sp);
+    return ep_imp_unsupported(c, "%d-D windows (1-D and 2-D; 3-D for pooling)", sp);
   }
   int64_t k[4], st[4], pd[8], dl[4];
   int nk, ns, np, nd;
-  ep_status e = attr_ints(c, n, "kernel_shape", k, 4, &nk);
-  if (e == EP_OK) e = attr_ints(c, n, "strides", st, 4, &ns);
-  if (e == EP_OK) e = attr_ints(c, n, "pads", pd, 8, &np);
-  if (e == EP_OK) e = attr_ints(c, n, "dilations", dl, 4, &nd);
+  ep_status e = ep_onnx_attr_ints(c, n, "kernel_shape", k, 4, &nk);
+  if (e == EP_OK) e = ep_onnx_attr_ints(c, n, "strides", st, 4, &ns);
+  if (e == EP_OK) e = ep_onnx_attr_ints(c, n, "pads", pd, 8, &np);
+  if (e == EP_OK) e = ep_onnx_attr_ints(c, n, "dilations", dl, 4, &nd);
   if (e != EP_OK) return e;
   if (nk < 0) {
-    if (kernel_from_w == NULL) return imp_bad(c, "kernel_shape is missing");
+    if (kernel_from_w == NULL) return ep_imp_bad(c, "kernel_shape is missing");
     for (int i = 0; i < sp; i++) k[i] = kernel_from_w[i];
     nk = sp;
   }
   if (nk != sp || (ns >= 0 && ns != sp) || (np >= 0 && np != 2 * sp) || (nd >= 0 && nd != sp)) {
-    return imp_bad(c, "kernel_shape, strides, pads or dilations do not match %d spatial dims", sp);
+    return ep_imp_bad(c, "kernel_shape, strides, pads or dilations do not match %d spatial dims", sp);
   }
   int64_t kk[3], ss[3], dd[3], pb[3], pe[3];
   for (int i = 0; i < sp; i++) {
@@ -88,11 +88,11 @@ static ep_status window_attrs(onnx_imp* c, const Onnx__NodeProto* n, const ep_sh
     pe[i] = np >= 0 ? pd[i + sp] : 0;
     if (kk[i] < 1 || ss[i] < 1 || dd[i] < 1 || pb[i] < 0 || pe[i] < 0 || kk[i] > 1 << 20 ||
         ss[i] > 1 << 20 || dd[i] > 1 << 20 || pb[i] > 1 << 20 || pe[i] > 1 << 20) {
-      return imp_bad(c, "kernel, stride, dilation or pad out of range");
+      return ep_imp_bad(c, "kernel, stride, dilation or pad out of range");
     }
   }
   char pad_mode[32];
-  attr_string(n, "auto_pad", pad_mode, sizeof pad_mode);
+  ep_onnx_attr_string(n, "auto_pad", pad_mode, sizeof pad_mode);
   if (strcmp(pad_mode, "SAME_UPPER") == 0 || strcmp(pad_mode, "SAME_LOWER") == 0) {
     for (int i = 0; i < sp; i++) {
       int64_t in = s->dims[2 + i];
@@ -106,7 +106,7 @@ static ep_status window_attrs(onnx_imp* c, const Onnx__NodeProto* n, const ep_sh
   } else if (strcmp(pad_mode, "VALID") == 0) {
     for (int i = 0; i < sp; i++) pb[i] = pe[i] = 0;
   } else if (pad_mode[0] != '\0' && strcmp(pad_mode, "NOTSET") != 0) {
-    return imp_bad(c, "unknown auto_pad '%s'", pad_mode);
+    return ep_imp_bad(c, "unknown auto_pad '%s'", pad_mode);
   }
   if (sp == 3) { /* depth first, then H and W as for 2-D */
     a->kernel_d = (int)kk[0];
@@ -141,20 +141,20 @@ static ep_status window_attrs(onnx_imp* c, const Onnx__NodeProto* n, const ep_sh
 
 static ep_status import_conv(onnx_imp* c, const Onnx__NodeProto* n) {
   int ids[3];
-  int k = imp_n_inputs(n);
-  if (k < 2 || k > 3) return imp_bad(c, "has %d inputs, expected 2 or 3", k);
-  ep_status st = imp_tensor(c, n, 0, &ids[0]);
-  for (int i = 1; i < k && st == EP_OK; i++) st = imp_weight(c, n, i, &ids[i]);
+  int k = ep_imp_n_inputs(n);
+  if (k < 2 || k > 3) return ep_imp_bad(c, "has %d inputs, expected 2 or 3", k);
+  ep_status st = ep_imp_tensor(c, n, 0, &ids[0]);
+  for (int i = 1; i < k && st == EP_OK; i++) st = ep_imp_weight(c, n, i, &ids[i]);
   if (st != EP_OK) return st;
-  const ep_shape* x = imp_shape(c, ids[0]);
-  const ep_shape* w = imp_shape(c, ids[1]);
-  if (x->rank != 4) return imp_unsupported(c, "rank-%d input (2-D convolutions only)", x->rank);
-  if (w->rank != 4) return imp_bad(c, "weights of rank %d", w->rank);
+  const ep_shape* x = ep_imp_shape(c, ids[0]);
+  const ep_shape* w = ep_imp_shape(c, ids[1]);
+  if (x->rank != 4) return ep_imp_unsupported(c, "rank-%d input (2-D convolutions only)", x->rank);
+  if (w->rank != 4) return ep_imp_bad(c, "weights of rank %d", w->rank);
   ep_attrs a = ep_attrs_default(EP_OP_CONV);
   st = window_attrs(c, n, x, &w->dims[2], &a);
   if (st != EP_OK) return st;
-  int64_t group = attr_int(n, "group", 1);
-  if (group < 1 || group > x->dims[1]) return imp_bad(c, "group %lld", (long long)group);
+  int64_t group = ep_onnx_attr_int(n, "group", 1);
+  if (group < 1 || group > x->dims[1]) return ep_imp_bad(c, "group %lld", (long long)group);
   a.group = (int)group;
   return emit1(c, n, EP_OP_CONV, &a, ids, k);
 }
@@ -162,17 +162,17 @@ static ep_status import_conv(onnx_imp* c, const Onnx__NodeProto* n) {
 static ep_status import_pool(onnx_imp* c, const Onnx__NodeProto* n) {
   bool max = strcmp(n->op_type, "MaxPool") == 0;
   int x;
-  ep_status st = imp_tensor(c, n, 0, &x);
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
-  const ep_shape* s = imp_shape(c, x);
-  if (s->rank < 3 || s->rank > 5) return imp_unsupported(c, "rank-%d input (1-D to 3-D pooling)", s->rank);
+  const ep_shape* s = ep_imp_shape(c, x);
+  if (s->rank < 3 || s->rank > 5) return ep_imp_unsupported(c, "rank-%d input (1-D to 3-D pooling)", s->rank);
   ep_attrs a = ep_attrs_default(max ? EP_OP_MAX_POOL : EP_OP_AVG_POOL);
   st = window_attrs(c, n, s, NULL, &a);
   if (st != EP_OK) return st;
-  a.ceil_mode = attr_int(n, "ceil_mode", 0) != 0;
-  if (!max) a.count_include_pad = attr_int(n, "count_include_pad", 0) != 0;
-  if (max && attr_int(n, "storage_order", 0) != 0 && out_name(n, 1) != NULL) {
-    return imp_unsupported(c, "storage_order 1");
+  a.ceil_mode = ep_onnx_attr_int(n, "ceil_mode", 0) != 0;
+  if (!max) a.count_include_pad = ep_onnx_attr_int(n, "count_include_pad", 0) != 0;
+  if (max && ep_onnx_attr_int(n, "storage_order", 0) != 0 && out_name(n, 1) != NULL) {
+    return ep_imp_unsupported(c, "storage_order 1");
   }
   return emit1(c, n, max ? EP_OP_MAX_POOL : EP_OP_AVG_POOL, &a, &x, 1);
 }
@@ -180,37 +180,37 @@ static ep_status import_pool(onnx_imp* c, const Onnx__NodeProto* n) {
 static ep_status import_global_pool(onnx_imp* c, const Onnx__NodeProto* n) {
   ep_op op = strcmp(n->op_type, "GlobalMaxPool") == 0 ? EP_OP_GLOBAL_MAX_POOL : EP_OP_GLOBAL_AVG_POOL;
   int x;
-  ep_status st = imp_tensor(c, n, 0, &x);
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
-  if (rank_of(c, x) < 3) return imp_bad(c, "input of rank %d", rank_of(c, x));
+  if (rank_of(c, x) < 3) return ep_imp_bad(c, "input of rank %d", rank_of(c, x));
   ep_attrs a = ep_attrs_default(op);
   return emit1(c, n, op, &a, &x, 1);
 }
 
 static ep_status import_batch_norm(onnx_imp* c, const Onnx__NodeProto* n) {
-  if (attr_int(n, "training_mode", 0) != 0) return imp_unsupported(c, "training_mode 1");
-  if (c->opset < 9 && attr_int(n, "spatial", 1) != 1) return imp_unsupported(c, "spatial 0");
-  if (imp_n_inputs(n) != 5) return imp_bad(c, "has %d inputs, expected 5", imp_n_inputs(n));
+  if (ep_onnx_attr_int(n, "training_mode", 0) != 0) return ep_imp_unsupported(c, "training_mode 1");
+  if (c->opset < 9 && ep_onnx_attr_int(n, "spatial", 1) != 1) return ep_imp_unsupported(c, "spatial 0");
+  if (ep_imp_n_inputs(n) != 5) return ep_imp_bad(c, "has %d inputs, expected 5", ep_imp_n_inputs(n));
   int ids[5];
-  ep_status st = imp_tensor(c, n, 0, &ids[0]);
-  for (int i = 1; i < 5 && st == EP_OK; i++) st = imp_weight(c, n, i, &ids[i]);
+  ep_status st = ep_imp_tensor(c, n, 0, &ids[0]);
+  for (int i = 1; i < 5 && st == EP_OK; i++) st = ep_imp_weight(c, n, i, &ids[i]);
   if (st != EP_OK) return st;
   ep_attrs a = ep_attrs_default(EP_OP_BATCH_NORM);
-  a.epsilon = attr_float(n, "epsilon", 1e-5f);
+  a.epsilon = ep_onnx_attr_float(n, "epsilon", 1e-5f);
   return emit1(c, n, EP_OP_BATCH_NORM, &a, ids, 5);
 }
 
 static ep_status import_lrn(onnx_imp* c, const Onnx__NodeProto* n) {
   int x;
-  ep_status st = imp_tensor(c, n, 0, &x);
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
   ep_attrs a = ep_attrs_default(EP_OP_LRN);
-  int64_t size = attr_int(n, "size", 0);
-  if (size < 1 || size > 1 << 20) return imp_bad(c, "size %lld", (long long)size);
+  int64_t size = ep_onnx_attr_int(n, "size", 0);
+  if (size < 1 || size > 1 << 20) return ep_imp_bad(c, "size %lld", (long long)size);
   a.size = (int)size;
-  a.alpha = attr_float(n, "alpha", a.alpha);
-  a.beta = attr_float(n, "beta", a.beta);
-  a.lrn_bias = attr_float(n, "bias", a.lrn_bias);
+  a.alpha = ep_onnx_attr_float(n, "alpha", a.alpha);
+  a.beta = ep_onnx_attr_float(n, "beta", a.beta);
+  a.lrn_bias = ep_onnx_attr_float(n, "bias", a.lrn_bias);
   return emit1(c, n, EP_OP_LRN, &a, &x, 1);
 }
 
@@ -222,9 +222,9 @@ static ep_status import_lrn(onnx_imp* c, const Onnx__NodeProto* n) {
 static ep_status try_fully_connected(onnx_imp* c, const Onnx__NodeProto* n, bool trans_b,
                                      float alpha, float beta, bool* done) {
   *done = false;
-  int k = imp_n_inputs(n);
+  int k = ep_imp_n_inputs(n);
   if (!is_const(c, n, 1) || (k == 3 && !is_const(c, n, 2))) return EP_OK;
-  ov* bv = imp_input(c, n, 1);
+  ov* bv = ep_imp_input(c, n, 1);
   const ep_host_tensor* b = &bv->value;
   if (b->dtype != EP_DTYPE_FLOAT32 || b->shape.rank != 2) return EP_OK;
   int64_t kdim = trans_b ? b->shape.dims[1] : b->shape.dims[0];
@@ -232,7 +232,7 @@ static ep_status try_fully_connected(onnx_imp* c, const Onnx__NodeProto* n, bool
   if (m < 1 || kdim < 1) return EP_OK;
   const ep_host_tensor* bias = NULL;
   if (k == 3) {
-    bias = &imp_input(c, n, 2)->value;
+    bias = &ep_imp_input(c, n, 2)->value;
     int64_t bn = ep_shape_numel(&bias->shape);
     bool fits = bias->dtype == EP_DTYPE_FLOAT32 &&
                 (bn == 1 || (bias->shape.rank == 1 && bn == m) ||
@@ -240,16 +240,16 @@ static ep_status try_fully_connected(onnx_imp* c, const Onnx__NodeProto* n, bool
     if (!fits) return EP_OK;
   }
   int x;
-  ep_status st = imp_tensor(c, n, 0, &x);
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
-  const ep_shape* xs = imp_shape(c, x);
+  const ep_shape* xs = ep_imp_shape(c, x);
   if (xs->rank != 2 || xs->dims[1] != kdim) return EP_OK;
   *done = true;
-  const char* name = imp_node_name(n);
+  const char* name = ep_imp_node_name(n);
   int ids[3] = {x, -1, -1};
   /* The weights: the constant itself when it already is [M, K] and alpha is 1. */
   if (trans_b && alpha == 1.0f) {
-    st = imp_weight(c, n, 1, &ids[1]);
+    st = ep_imp_weight(c, n, 1, &ids[1]);
   } else {
     float* w = malloc(sizeof(float) * (size_t)(m * kdim));
     if (w == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "%s: out of memory", c->label);
@@ -261,22 +261,22 @@ static ep_status try_fully_connected(onnx_imp* c, const Onnx__NodeProto* n, bool
     }
     char wname[512];
     snprintf(wname, sizeof wname, "%s%s", bv->name, trans_b ? "/scaled" : "/transposed");
-    st = imp_add_constant(c, wname, ep_shape_make(2, (int64_t[]){m, kdim}), w, &ids[1]);
+    st = ep_imp_add_constant(c, wname, ep_shape_make(2, (int64_t[]){m, kdim}), w, &ids[1]);
     free(w);
   }
   if (st != EP_OK) return st;
   int n_ids = 2;
   if (bias != NULL) {
     if (bias->shape.rank == 1 && bias->shape.dims[0] == m && beta == 1.0f) {
-      st = imp_weight(c, n, 2, &ids[2]);
+      st = ep_imp_weight(c, n, 2, &ids[2]);
     } else {
       float* bb = malloc(sizeof(float) * (size_t)m);
       if (bb == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "%s: out of memory", c->label);
       bool one = ep_shape_numel(&bias->shape) == 1;
       for (int64_t i = 0; i < m; i++) bb[i] = beta * ((const float*)bias->data)[one ? 0 : i];
       char bname[512];
-      snprintf(bname, sizeof bname, "%s/bias", imp_input(c, n, 2)->name);
-      st = imp_add_constant(c, bname, ep_shape_make(1, (int64_t[]){m}), bb, &ids[2]);
+      snprintf(bname, sizeof bname, "%s/bias", ep_imp_input(c, n, 2)->name);
+      st = ep_imp_add_constant(c, bname, ep_shape_make(1, (int64_t[]){m}), bb, &ids[2]);
       free(bb);
     }
     if (st != EP_OK) return st;
@@ -285,17 +285,17 @@ static ep_status try_fully_connected(onnx_imp* c, const Onnx__NodeProto* n, bool
   ep_attrs a = ep_attrs_default(EP_OP_FULLY_CONNECTED);
   const char* y = out_name(n, 0);
   if (y == NULL) return EP_OK;
-  return imp_emit(c, EP_OP_FULLY_CONNECTED, name, &a, ids, n_ids, y, y, NULL);
+  return ep_imp_emit(c, EP_OP_FULLY_CONNECTED, name, &a, ids, n_ids, y, y, NULL);
 }
 
 static ep_status import_gemm(onnx_imp* c, const Onnx__NodeProto* n) {
-  int k = imp_n_inputs(n);
-  if (k < 2 || k > 3) return imp_bad(c, "has %d inputs, expected 2 or 3", k);
+  int k = ep_imp_n_inputs(n);
+  if (k < 2 || k > 3) return ep_imp_bad(c, "has %d inputs, expected 2 or 3", k);
   ep_attrs a = ep_attrs_default(EP_OP_GEMM);
-  a.alpha = attr_float(n, "alpha", 1.0f);
-  a.beta = attr_float(n, "beta", 1.0f);
-  a.trans_a = attr_int(n, "transA", 0) != 0;
-  a.trans_b = attr_int(n, "transB", 0) != 0;
+  a.alpha = ep_onnx_attr_float(n, "alpha", 1.0f);
+  a.beta = ep_onnx_attr_float(n, "beta", 1.0f);
+  a.trans_a = ep_onnx_attr_int(n, "transA", 0) != 0;
+  a.trans_b = ep_onnx_attr_int(n, "transB", 0) != 0;
   if (!a.trans_a) {
     bool done;
     ep_status st = try_fully_connected(c, n, a.trans_b, a.alpha, a.beta, &done);
@@ -308,7 +308,7 @@ static ep_status import_gemm(onnx_imp* c, const Onnx__NodeProto* n) {
 }
 
 static ep_status import_matmul(onnx_imp* c, const Onnx__NodeProto* n) {
-  if (imp_n_inputs(n) != 2) return imp_bad(c, "has %d inputs, expected 2", imp_n_inputs(n));
+  if (ep_imp_n_inputs(n) != 2) return ep_imp_bad(c, "has %d inputs, expected 2", ep_imp_n_inputs(n));
   bool done;
   ep_status st = try_fully_connected(c, n, false, 1.0f, 1.0f, &done);
   if (st != EP_OK || done) return st;
@@ -330,7 +330,7 @@ static ep_status import_binary(onnx_imp* c, const Onnx__NodeProto* n) {
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
     if (strcmp(ops[i].name, n->op_type) == 0) op = ops[i].op;
   }
-  if (imp_n_inputs(n) != 2) return imp_bad(c, "has %d inputs, expected 2", imp_n_inputs(n));
+  if (ep_imp_n_inputs(n) != 2) return ep_imp_bad(c, "has %d inputs, expected 2", ep_imp_n_inputs(n));
   int ids[2];
   ep_status st = tensors(c, n, 2, ids);
   if (st != EP_OK) return st;
@@ -344,21 +344,21 @@ static ep_status import_unary(onnx_imp* c, const Onnx__NodeProto* n) {
              : strcmp(n->op_type, "Tanh") == 0    ? EP_OP_TANH
                                                   : EP_OP_LEAKY_RELU;
   int x;
-  ep_status st = imp_tensor(c, n, 0, &x);
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
   ep_attrs a = ep_attrs_default(op);
-  if (op == EP_OP_LEAKY_RELU) a.alpha = attr_float(n, "alpha", a.alpha);
+  if (op == EP_OP_LEAKY_RELU) a.alpha = ep_onnx_attr_float(n, "alpha", a.alpha);
   return emit1(c, n, op, &a, &x, 1);
 }
 
 static ep_status import_clip(onnx_imp* c, const Onnx__NodeProto* n) {
   int x;
-  ep_status st = imp_tensor(c, n, 0, &x);
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
   ep_attrs a = ep_attrs_default(EP_OP_CLIP);
   if (c->opset < 11) {
-    a.clip_min = attr_float(n, "min", -INFINITY);
-    a.clip_max = attr_float(n, "max", INFINITY);
+    a.clip_min = ep_onnx_attr_float(n, "min", -INFINITY);
+    a.clip_max = ep_onnx_attr_float(n, "max", INFINITY);
   } else {
     st = const_scalar(c, n, 1, -INFINITY, &a.clip_min);
     if (st == EP_OK) st = const_scalar(c, n, 2, INFINITY, &a.clip_max);
@@ -374,13 +374,13 @@ static ep_status import_clip(onnx_imp* c, const Onnx__NodeProto* n) {
 static ep_status import_softmax(onnx_imp* c, const Onnx__NodeProto* n) {
   ep_op op = strcmp(n->op_type, "LogSoftmax") == 0 ? EP_OP_LOG_SOFTMAX : EP_OP_SOFTMAX;
   int x;
-  ep_status st = imp_tensor(c, n, 0, &x);
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
   int rank = rank_of(c, x);
-  if (rank < 1) return imp_unsupported(c, "a scalar input");
+  if (rank < 1) return ep_imp_unsupported(c, "a scalar input");
   ep_attrs a = ep_attrs_default(op);
-  int64_t axis = attr_int(n, "axis", c->opset >= 13 ? -1 : 1);
-  if (axis < -rank || axis >= rank) return imp_bad(c, "axis %lld for rank %d", (long long)axis, rank);
+  int64_t axis = ep_onnx_attr_int(n, "axis", c->opset >= 13 ? -1 : 1);
+  if (axis < -rank || axis >= rank) return ep_imp_bad(c, "axis %lld for rank %d", (long long)axis, rank);
   if (axis < 0) axis += rank;
   a.axis = (int)axis;
   /* Before opset 13 the input is coerced to 2-D at axis: the same as one axis when it is last. */
@@ -392,11 +392,11 @@ static ep_status import_softmax(onnx_imp* c, const Onnx__NodeProto* n) {
 
 static ep_status import_flatten(onnx_imp* c, const Onnx__NodeProto* n) {
   int x;
-  ep_status st = imp_tensor(c, n, 0, &x);
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
   int rank = rank_of(c, x);
-  int64_t axis = attr_int(n, "axis", 1);
-  if (axis < -rank || axis > rank) return imp_bad(c, "axis %lld for rank %d", (long long)axis, rank);
+  int64_t axis = ep_onnx_attr_int(n, "axis", 1);
+  if (axis < -rank || axis > rank) return ep_imp_bad(c, "axis %lld for rank %d", (long long)axis, rank);
   ep_attrs a = ep_attrs_default(EP_OP_FLATTEN);
   a.axis = (int)(axis < 0 ? axis + rank : axis);
   return emit1(c, n, EP_OP_FLATTEN, &a, &x, 1);
@@ -404,7 +404,7 @@ static ep_status import_flatten(onnx_imp* c, const Onnx__NodeProto* n) {
 
 /* Reshape, Squeeze, Unsqueeze: a reshape to a static shape. */
 static ep_status emit_reshape(onnx_imp* c, const Onnx__NodeProto* n, int x, const ep_shape* target) {
-  if (target->rank < 1) return imp_unsupported(c, "a scalar result");
+  if (target->rank < 1) return ep_imp_unsupported(c, "a scalar result");
   ep_attrs a = ep_attrs_default(EP_OP_RESHAPE);
   a.shape = *target;
   return emit1(c, n, EP_OP_RESHAPE, &a, &x, 1);
@@ -412,16 +412,16 @@ static ep_status emit_reshape(onnx_imp* c, const Onnx__NodeProto* n, int x, cons
 
 static ep_status import_reshape(onnx_imp* c, const Onnx__NodeProto* n) {
   int x;
-  ep_status st = imp_tensor(c, n, 0, &x);
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
   const ep_host_tensor* t;
-  st = imp_const(c, n, 1, &t);
+  st = ep_imp_const(c, n, 1, &t);
   if (st != EP_OK) return st;
-  if (t->dtype != EP_DTYPE_INT64 || t->shape.rank != 1) return imp_bad(c, "shape must be int64[k]");
+  if (t->dtype != EP_DTYPE_INT64 || t->shape.rank != 1) return ep_imp_bad(c, "shape must be int64[k]");
   int64_t k = t->shape.dims[0];
-  if (k > EP_MAX_RANK) return imp_unsupported(c, "target rank %lld", (long long)k);
-  const ep_shape* xs = imp_shape(c, x);
-  bool allowzero = attr_int(n, "allowzero", 0) != 0;
+  if (k > EP_MAX_RANK) return ep_imp_unsupported(c, "target rank %lld", (long long)k);
+  const ep_shape* xs = ep_imp_shape(c, x);
+  bool allowzero = ep_onnx_attr_int(n, "allowzero", 0) != 0;
   ep_shape target;
   memset(&target, 0, sizeof target);
   target.rank = (int)k;
@@ -431,21 +431,21 @@ static ep_status import_reshape(onnx_imp* c, const Onnx__NodeProto* n) {
    * checking it here so that a bad file gets a clear message. */
   for (int d = 0; d < k; d++) {
     int64_t v = ((const int64_t*)t->data)[d];
-    if (v == 0 && allowzero) return imp_unsupported(c, "allowzero with a zero dim");
-    if (v == 0 && d >= xs->rank) return imp_bad(c, "shape copies dim %d of a rank %d input", d, xs->rank);
+    if (v == 0 && allowzero) return ep_imp_unsupported(c, "allowzero with a zero dim");
+    if (v == 0 && d >= xs->rank) return ep_imp_bad(c, "shape copies dim %d of a rank %d input", d, xs->rank);
     if (v == -1) {
-      if (infer >= 0) return imp_bad(c, "two -1 dims in the shape");
+      if (infer >= 0) return ep_imp_bad(c, "two -1 dims in the shape");
       infer = d;
     } else if (v < 0) {
-      return imp_bad(c, "negative dim %lld in the shape", (long long)v);
+      return ep_imp_bad(c, "negative dim %lld in the shape", (long long)v);
     } else {
       known *= v == 0 ? xs->dims[d] : v;
-      if (known > ONNX_MAX_NUMEL) return imp_bad(c, "shape too large");
+      if (known > ONNX_MAX_NUMEL) return ep_imp_bad(c, "shape too large");
     }
     target.dims[d] = v;
   }
   if (infer >= 0 ? (known == 0 || numel % known != 0) : known != numel) {
-    return imp_bad(c, "cannot reshape %lld elements to the shape given", (long long)numel);
+    return ep_imp_bad(c, "cannot reshape %lld elements to the shape given", (long long)numel);
   }
   return emit_reshape(c, n, x, &target);
 }
@@ -453,36 +453,36 @@ static ep_status import_reshape(onnx_imp* c, const Onnx__NodeProto* n) {
 static ep_status import_squeeze(onnx_imp* c, const Onnx__NodeProto* n) {
   bool un = strcmp(n->op_type, "Unsqueeze") == 0;
   int x;
-  ep_status st = imp_tensor(c, n, 0, &x);
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
-  const ep_shape* xs = imp_shape(c, x);
+  const ep_shape* xs = ep_imp_shape(c, x);
   int64_t axes[EP_MAX_RANK];
   int count = -1;
   if (c->opset >= 13) {
-    if (imp_input(c, n, 1) != NULL) {
+    if (ep_imp_input(c, n, 1) != NULL) {
       const ep_host_tensor* t;
-      st = imp_const(c, n, 1, &t);
+      st = ep_imp_const(c, n, 1, &t);
       if (st != EP_OK) return st;
       if (t->dtype != EP_DTYPE_INT64 || t->shape.rank > 1 || ep_shape_numel(&t->shape) > EP_MAX_RANK) {
-        return imp_bad(c, "axes must be int64[k], k <= %d", EP_MAX_RANK);
+        return ep_imp_bad(c, "axes must be int64[k], k <= %d", EP_MAX_RANK);
       }
       count = (int)ep_shape_numel(&t->shape);
       for (int i = 0; i < count; i++) axes[i] = ((const int64_t*)t->data)[i];
     }
   } else {
-    st = attr_ints(c, n, "axes", axes, EP_MAX_RANK, &count);
+    st = ep_onnx_attr_ints(c, n, "axes", axes, EP_MAX_RANK, &count);
     if (st != EP_OK) return st;
   }
   ep_shape target;
   memset(&target, 0, sizeof target);
   if (un) {
-    if (count < 0) return imp_bad(c, "axes are missing");
+    if (count < 0) return ep_imp_bad(c, "axes are missing");
     int rank = xs->rank + count;
-    if (rank > EP_MAX_RANK) return imp_unsupported(c, "rank %d", rank);
+    if (rank > EP_MAX_RANK) return ep_imp_unsupported(c, "rank %d", rank);
     bool ins[EP_MAX_RANK] = {false};
     for (int i = 0; i < count; i++) {
       int64_t v = axes[i] < 0 ? axes[i] + rank : axes[i];
-      if (v < 0 || v >= rank || ins[v]) return imp_bad(c, "bad axes");
+      if (v < 0 || v >= rank || ins[v]) return ep_imp_bad(c, "bad axes");
       ins[v] = true;
     }
     target.rank = rank;
@@ -492,7 +492,7 @@ static ep_status import_squeeze(onnx_imp* c, const Onnx__NodeProto* n) {
     for (int d = 0; count < 0 && d < xs->rank; d++) drop[d] = xs->dims[d] == 1;
     for (int i = 0; i < count; i++) {
       int64_t v = axes[i] < 0 ? axes[i] + xs->rank : axes[i];
-      if (v < 0 || v >= xs->rank || xs->dims[v] != 1) return imp_bad(c, "axis %lld is not a dim of 1", (long long)axes[i]);
+      if (v < 0 || v >= xs->rank || xs->dims[v] != 1) return ep_imp_bad(c, "axis %lld is not a dim of 1", (long long)axes[i]);
       drop[v] = true;
     }
     for (int d = 0; d < xs->rank; d++) {
@@ -503,17 +503,17 @@ static ep_status import_squeeze(onnx_imp* c, const Onnx__NodeProto* n) {
 }
 
 static ep_status import_concat(onnx_imp* c, const Onnx__NodeProto* n) {
-  int k = imp_n_inputs(n);
-  if (k < 1) return imp_bad(c, "no inputs");
+  int k = ep_imp_n_inputs(n);
+  if (k < 1) return ep_imp_bad(c, "no inputs");
   int* ids = malloc(sizeof(int) * (size_t)k);
   if (ids == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "%s: out of memory", c->label);
   ep_status st = tensors(c, n, k, ids);
   if (st == EP_OK) {
     ep_attrs a = ep_attrs_default(EP_OP_CONCAT);
-    int64_t axis = attr_int(n, "axis", 0);
+    int64_t axis = ep_onnx_attr_int(n, "axis", 0);
     int rank = rank_of(c, ids[0]);
     if (axis < -rank || axis >= rank) {
-      st = imp_bad(c, "axis %lld for rank %d", (long long)axis, rank);
+      st = ep_imp_bad(c, "axis %lld for rank %d", (long long)axis, rank);
     } else {
       a.axis = (int)(axis < 0 ? axis + rank : axis);
       st = emit1(c, n, EP_OP_CONCAT, &a, ids, k);
@@ -525,18 +525,18 @@ static ep_status import_concat(onnx_imp* c, const Onnx__NodeProto* n) {
 
 static ep_status import_transpose(onnx_imp* c, const Onnx__NodeProto* n) {
   int x;
-  ep_status st = imp_tensor(c, n, 0, &x);
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
   int rank = rank_of(c, x);
   int64_t perm[EP_MAX_RANK];
   int count;
-  st = attr_ints(c, n, "perm", perm, EP_MAX_RANK, &count);
+  st = ep_onnx_attr_ints(c, n, "perm", perm, EP_MAX_RANK, &count);
   if (st != EP_OK) return st;
   ep_attrs a = ep_attrs_default(EP_OP_TRANSPOSE);
-  if (count >= 0 && count != rank) return imp_bad(c, "perm has %d entries for rank %d", count, rank);
+  if (count >= 0 && count != rank) return ep_imp_bad(c, "perm has %d entries for rank %d", count, rank);
   for (int d = 0; d < rank; d++) {
     int64_t p = count < 0 ? rank - 1 - d : perm[d];
-    if (p < 0 || p >= rank) return imp_bad(c, "perm entry %lld", (long long)p);
+    if (p < 0 || p >= rank) return ep_imp_bad(c, "perm entry %lld", (long long)p);
     a.perm[d] = (int)p;
   }
   return emit1(c, n, EP_OP_TRANSPOSE, &a, &x, 1);
@@ -544,12 +544,12 @@ static ep_status import_transpose(onnx_imp* c, const Onnx__NodeProto* n) {
 
 static ep_status import_pad(onnx_imp* c, const Onnx__NodeProto* n) {
   int x;
-  ep_status st = imp_tensor(c, n, 0, &x);
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
   int rank = rank_of(c, x);
   ep_attrs a = ep_attrs_default(EP_OP_PAD);
   char mode[32];
-  attr_string(n, "mode", mode, sizeof mode);
+  ep_onnx_attr_string(n, "mode", mode, sizeof mode);
   if (mode[0] == '\0' || strcmp(mode, "constant") == 0) {
     a.pad_mode = EP_PAD_CONSTANT;
   } else if (strcmp(mode, "reflect") == 0) {
@@ -559,43 +559,43 @@ static ep_status import_pad(onnx_imp* c, const Onnx__NodeProto* n) {
   } else if (strcmp(mode, "wrap") == 0) {
     a.pad_mode = EP_PAD_WRAP;
   } else {
-    return imp_bad(c, "unknown mode '%s'", mode);
+    return ep_imp_bad(c, "unknown mode '%s'", mode);
   }
   int64_t pads[2 * EP_MAX_RANK], axes[EP_MAX_RANK];
   int np, na = -1;
   if (c->opset < 11) {
-    st = attr_ints(c, n, "pads", pads, 2 * EP_MAX_RANK, &np);
+    st = ep_onnx_attr_ints(c, n, "pads", pads, 2 * EP_MAX_RANK, &np);
     if (st != EP_OK) return st;
-    a.pad_value = attr_float(n, "value", 0.0f);
+    a.pad_value = ep_onnx_attr_float(n, "value", 0.0f);
   } else {
     const ep_host_tensor* t;
-    st = imp_const(c, n, 1, &t);
+    st = ep_imp_const(c, n, 1, &t);
     if (st != EP_OK) return st;
     if (t->dtype != EP_DTYPE_INT64 || t->shape.rank != 1 || t->shape.dims[0] > 2 * EP_MAX_RANK) {
-      return imp_bad(c, "pads must be int64[2 * rank]");
+      return ep_imp_bad(c, "pads must be int64[2 * rank]");
     }
     np = (int)t->shape.dims[0];
     for (int i = 0; i < np; i++) pads[i] = ((const int64_t*)t->data)[i];
     st = const_scalar(c, n, 2, 0.0f, &a.pad_value);
     if (st != EP_OK) return st;
-    if (imp_input(c, n, 3) != NULL) {
-      st = imp_const(c, n, 3, &t);
+    if (ep_imp_input(c, n, 3) != NULL) {
+      st = ep_imp_const(c, n, 3, &t);
       if (st != EP_OK) return st;
       if (t->dtype != EP_DTYPE_INT64 || t->shape.rank != 1 || t->shape.dims[0] > EP_MAX_RANK) {
-        return imp_bad(c, "axes must be int64[k]");
+        return ep_imp_bad(c, "axes must be int64[k]");
       }
       na = (int)t->shape.dims[0];
       for (int i = 0; i < na; i++) axes[i] = ((const int64_t*)t->data)[i];
     }
   }
   int span = na >= 0 ? na : rank;
-  if (np != 2 * span) return imp_bad(c, "%d pads for %d axes", np, span);
+  if (np != 2 * span) return ep_imp_bad(c, "%d pads for %d axes", np, span);
   for (int i = 0; i < span; i++) {
     int64_t axis = na >= 0 ? axes[i] : i;
     if (axis < 0) axis += rank;
-    if (axis < 0 || axis >= rank) return imp_bad(c, "axis out of range");
+    if (axis < 0 || axis >= rank) return ep_imp_bad(c, "axis out of range");
     int64_t b = pads[i], e = pads[i + span];
-    if (b < -(1 << 30) || b > 1 << 30 || e < -(1 << 30) || e > 1 << 30) return imp_bad(c, "pad out of range");
+    if (b < -(1 << 30) || b > 1 << 30 || e < -(1 << 30) || e > 1 << 30) return ep_imp_bad(c, "pad out of range");
     a.pads[axis] = (int)b;
     a.pads[rank + axis] = (int)e;
   }
@@ -606,7 +606,7 @@ static ep_status import_pad(onnx_imp* c, const Onnx__NodeProto* n) {
 
 static ep_status rnn_common(onnx_imp* c, const Onnx__NodeProto* n, int gates, ep_attrs* a) {
   char dir[32];
-  attr_string(n, "direction", dir, sizeof dir);
+  ep_onnx_attr_string(n, "direction", dir, sizeof dir);
   if (dir[0] == '\0' || strcmp(dir, "forward") == 0) {
     a->direction = EP_RNN_FORWARD;
   } else if (strcmp(dir, "reverse") == 0) {
@@ -614,30 +614,30 @@ static ep_status rnn_common(onnx_imp* c, const Onnx__NodeProto* n, int gates, ep
   } else if (strcmp(dir, "bidirectional") == 0) {
     a->direction = EP_RNN_BIDIRECTIONAL;
   } else {
-    return imp_bad(c, "unknown direction '%s'", dir);
+    return ep_imp_bad(c, "unknown direction '%s'", dir);
   }
-  int64_t h = attr_int(n, "hidden_size", 0);
-  if (h < 0 || h > 1 << 20) return imp_bad(c, "hidden_size %lld", (long long)h);
+  int64_t h = ep_onnx_attr_int(n, "hidden_size", 0);
+  if (h < 0 || h > 1 << 20) return ep_imp_bad(c, "hidden_size %lld", (long long)h);
   a->hidden_size = (int)h;
-  a->rnn_clip = attr_float(n, "clip", 0.0f);
-  a->rnn_layout = (int)attr_int(n, "layout", 0);
-  if (gates == 4 && attr_int(n, "input_forget", 0) != 0) return imp_unsupported(c, "input_forget 1");
+  a->rnn_clip = ep_onnx_attr_float(n, "clip", 0.0f);
+  a->rnn_layout = (int)ep_onnx_attr_int(n, "layout", 0);
+  if (gates == 4 && ep_onnx_attr_int(n, "input_forget", 0) != 0) return ep_imp_unsupported(c, "input_forget 1");
   /* Only the default activations. */
   static const char* const lstm_acts[] = {"Sigmoid", "Tanh", "Tanh"};
   static const char* const gru_acts[] = {"Sigmoid", "Tanh"};
   const char* const* want = gates == 4 ? lstm_acts : gru_acts;
   size_t per = gates == 4 ? 3 : 2;
-  const Onnx__AttributeProto* acts = attr_find(n, "activations");
+  const Onnx__AttributeProto* acts = ep_onnx_attr_find(n, "activations");
   if (acts != NULL) {
     for (size_t i = 0; i < acts->n_strings; i++) {
       const char* w = want[i % per];
       if (acts->strings[i].len != strlen(w) || strncasecmp((const char*)acts->strings[i].data, w, strlen(w)) != 0) {
-        return imp_unsupported(c, "activations other than the defaults");
+        return ep_imp_unsupported(c, "activations other than the defaults");
       }
     }
   }
-  if (attr_find(n, "activation_alpha") != NULL || attr_find(n, "activation_beta") != NULL) {
-    return imp_unsupported(c, "activation_alpha / activation_beta");
+  if (ep_onnx_attr_find(n, "activation_alpha") != NULL || ep_onnx_attr_find(n, "activation_beta") != NULL) {
+    return ep_imp_unsupported(c, "activation_alpha / activation_beta");
   }
   return EP_OK;
 }
@@ -645,17 +645,17 @@ static ep_status rnn_common(onnx_imp* c, const Onnx__NodeProto* n, int gates, ep
 /* sequence_lens: ONNX int32 [N] known at load -> a float constant. */
 static ep_status seq_lens(onnx_imp* c, const Onnx__NodeProto* n, int* id) {
   *id = EP_TENSOR_ABSENT;
-  ov* v = imp_input(c, n, 4);
+  ov* v = ep_imp_input(c, n, 4);
   if (v == NULL) return EP_OK;
   const ep_host_tensor* t;
-  ep_status st = imp_const(c, n, 4, &t);
+  ep_status st = ep_imp_const(c, n, 4, &t);
   if (st != EP_OK) return st;
   int64_t k = ep_shape_numel(&t->shape);
-  if (k < 1 || t->shape.rank != 1) return imp_bad(c, "sequence_lens must be [N]");
+  if (k < 1 || t->shape.rank != 1) return ep_imp_bad(c, "sequence_lens must be [N]");
   float* f = malloc(sizeof(float) * (size_t)k);
   if (f == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "%s: out of memory", c->label);
-  for (int64_t i = 0; i < k; i++) f[i] = (float)host_get_f(t, i);
-  st = imp_add_constant(c, v->name, t->shape, f, id);
+  for (int64_t i = 0; i < k; i++) f[i] = (float)ep_host_get_f(t, i);
+  st = ep_imp_add_constant(c, v->name, t->shape, f, id);
   free(f);
   return st;
 }
@@ -666,25 +666,25 @@ static ep_status seq_lens(onnx_imp* c, const Onnx__NodeProto* n, int* id) {
 static ep_status try_zoo_lstm(onnx_imp* c, const Onnx__NodeProto* n, const ep_attrs* onnx_attrs,
                               bool* done) {
   *done = false;
-  int k = imp_n_inputs(n);
+  int k = ep_imp_n_inputs(n);
   if (onnx_attrs->direction != EP_RNN_FORWARD || onnx_attrs->rnn_clip != 0.0f ||
       onnx_attrs->rnn_layout != 0 || k > 4 || out_name(n, 1) != NULL || out_name(n, 2) != NULL) {
     return EP_OK;
   }
   const char* y = out_name(n, 0);
-  if (y == NULL || imp_is_graph_output(c, y)) return EP_OK;
+  if (y == NULL || ep_imp_is_graph_output(c, y)) return EP_OK;
   int readers[2];
-  if (imp_readers(c, y, readers, 2) != 1) return EP_OK;
+  if (ep_imp_readers(c, y, readers, 2) != 1) return EP_OK;
   const Onnx__NodeProto* sq = c->graph->node[readers[0]];
   if (sq->op_type == NULL || strcmp(sq->op_type, "Squeeze") != 0 || sq->n_output != 1 ||
-      out_name(sq, 0) == NULL || imp_n_inputs(sq) < 1 || strcmp(sq->input[0], y) != 0) {
+      out_name(sq, 0) == NULL || ep_imp_n_inputs(sq) < 1 || strcmp(sq->input[0], y) != 0) {
     return EP_OK;
   }
   int64_t axes[EP_MAX_RANK];
   int count = -1;
   if (c->opset >= 13) {
-    if (imp_n_inputs(sq) != 2) return EP_OK;
-    ov* av = imp_find(c, sq->input[1]);
+    if (ep_imp_n_inputs(sq) != 2) return EP_OK;
+    ov* av = ep_imp_find(c, sq->input[1]);
     if (av == NULL || av->kind != OV_CONST || av->value.dtype != EP_DTYPE_INT64 ||
         ep_shape_numel(&av->value.shape) != 1) {
       return EP_OK;
@@ -692,7 +692,7 @@ static ep_status try_zoo_lstm(onnx_imp* c, const Onnx__NodeProto* n, const ep_at
     axes[0] = ((const int64_t*)av->value.data)[0];
     count = 1;
   } else {
-    const Onnx__AttributeProto* at = attr_find(sq, "axes");
+    const Onnx__AttributeProto* at = ep_onnx_attr_find(sq, "axes");
     if (at == NULL || at->n_ints != 1) return EP_OK;
     axes[0] = at->ints[0];
     count = 1;
@@ -702,12 +702,12 @@ static ep_status try_zoo_lstm(onnx_imp* c, const Onnx__NodeProto* n, const ep_at
     if (!is_const(c, n, i)) return EP_OK;
   }
   int x;
-  ep_status st = imp_tensor(c, n, 0, &x);
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
   if (st != EP_OK) return st;
-  const ep_shape* xs = imp_shape(c, x);
-  ov* wv = imp_input(c, n, 1);
-  ov* rv = imp_input(c, n, 2);
-  ov* bv = k > 3 ? imp_input(c, n, 3) : NULL;
+  const ep_shape* xs = ep_imp_shape(c, x);
+  ov* wv = ep_imp_input(c, n, 1);
+  ov* rv = ep_imp_input(c, n, 2);
+  ov* bv = k > 3 ? ep_imp_input(c, n, 3) : NULL;
   const ep_host_tensor* w = &wv->value;
   const ep_host_tensor* r = &rv->value;
   if (xs->rank != 3 || w->dtype != EP_DTYPE_FLOAT32 || r->dtype != EP_DTYPE_FLOAT32 ||
@@ -725,8 +725,8 @@ static ep_status try_zoo_lstm(onnx_imp* c, const Onnx__NodeProto* n, const ep_at
   }
   *done = true;
   int ids[4] = {x, -1, -1, -1};
-  st = imp_add_constant(c, wv->name, ep_shape_make(2, (int64_t[]){h4, in}), w->data, &ids[1]);
-  if (st == EP_OK) st = imp_add_constant(c, rv->name, ep_shape_make(2, (int64_t[]){h4, h}), r->data, &ids[2]);
+  st = ep_imp_add_constant(c, wv->name, ep_shape_make(2, (int64_t[]){h4, in}), w->data, &ids[1]);
+  if (st == EP_OK) st = ep_imp_add_constant(c, rv->name, ep_shape_make(2, (int64_t[]){h4, h}), r->data, &ids[2]);
   if (st != EP_OK) return st;
   int n_ids = 3;
   if (bv != NULL) {
@@ -735,7 +735,7 @@ static ep_status try_zoo_lstm(onnx_imp* c, const Onnx__NodeProto* n, const ep_at
     const float* src = bv->value.data;
     /* Wb + Rb; Wb itself where Rb is 0 (what edgeprof exports), so weights round-trip exactly. */
     for (int64_t i = 0; i < h4; i++) b[i] = src[h4 + i] == 0.0f ? src[i] : src[i] + src[h4 + i];
-    st = imp_add_constant(c, bv->name, ep_shape_make(1, (int64_t[]){h4}), b, &ids[3]);
+    st = ep_imp_add_constant(c, bv->name, ep_shape_make(1, (int64_t[]){h4}), b, &ids[3]);
     free(b);
     if (st != EP_OK) return st;
     n_ids = 4;
@@ -747,10 +747,10 @@ static ep_status try_zoo_lstm(onnx_imp* c, const Onnx__NodeProto* n, const ep_at
     if (c->graph->node[p] == sq) c->absorbed[p] = true;
   }
   int out;
-  st = imp_emit(c, EP_OP_LSTM, imp_node_name(n), &a, ids, n_ids, sq_out, sq_out, &out);
+  st = ep_imp_emit(c, EP_OP_LSTM, ep_imp_node_name(n), &a, ids, n_ids, sq_out, sq_out, &out);
   if (st != EP_OK) return st;
   /* Y itself is read only by the absorbed Squeeze. */
-  return imp_set_tensor(c, y, out);
+  return ep_imp_set_tensor(c, y, out);
 }
 
 static ep_status import_rnn(onnx_imp* c, const Onnx__NodeProto* n) {
@@ -759,24 +759,24 @@ static ep_status import_rnn(onnx_imp* c, const Onnx__NodeProto* n) {
   ep_attrs a = ep_attrs_default(op);
   ep_status st = rnn_common(c, n, lstm ? 4 : 3, &a);
   if (st != EP_OK) return st;
-  if (!lstm) a.linear_before_reset = attr_int(n, "linear_before_reset", 0) != 0;
+  if (!lstm) a.linear_before_reset = ep_onnx_attr_int(n, "linear_before_reset", 0) != 0;
   if (lstm) {
     bool done;
     st = try_zoo_lstm(c, n, &a, &done);
     if (st != EP_OK || done) return st;
   }
   int max_in = lstm ? 8 : 6;
-  int k = imp_n_inputs(n);
-  if (k < 3 || k > max_in) return imp_bad(c, "has %d inputs, expected 3 to %d", k, max_in);
+  int k = ep_imp_n_inputs(n);
+  if (k < 3 || k > max_in) return ep_imp_bad(c, "has %d inputs, expected 3 to %d", k, max_in);
   int ids[8];
   for (int i = 0; i < k; i++) {
     if (i == 4) {
       st = seq_lens(c, n, &ids[i]);
-    } else if (imp_input(c, n, i) == NULL) {
+    } else if (ep_imp_input(c, n, i) == NULL) {
       ids[i] = EP_TENSOR_ABSENT;
       st = EP_OK;
     } else {
-      st = imp_tensor(c, n, i, &ids[i]);
+      st = ep_imp_tensor(c, n, i, &ids[i]);
     }
     if (st != EP_OK) return st;
   }
@@ -792,20 +792,20 @@ static ep_status import_rnn(onnx_imp* c, const Onnx__NodeProto* n) {
       snprintf(names[i], sizeof names[i], "%s", out_name(n, i));
     } else {
       static const char* const suffix[] = {"Y", "Y_h", "Y_c"};
-      imp_unique_name(c, imp_node_name(n), suffix[i], names[i], sizeof names[i]);
+      ep_imp_unique_name(c, ep_imp_node_name(n), suffix[i], names[i], sizeof names[i]);
     }
     outs[i] = names[i];
   }
   int out_ids[3];
-  st = ep_graph_add_node(c->g, op, imp_node_name(n), &a, ids, k, n_out, outs, out_ids);
-  if (st != EP_OK) return imp_bad(c, "%s", ep_last_error());
+  st = ep_graph_add_node(c->g, op, ep_imp_node_name(n), &a, ids, k, n_out, outs, out_ids);
+  if (st != EP_OK) return ep_imp_bad(c, "%s", ep_last_error());
   st = ep_graph_infer_node(c->g, ep_graph_node_count(c->g) - 1);
-  if (st != EP_OK) return imp_wrap(EP_ERR_FORMAT, c->label, NULL);
+  if (st != EP_OK) return ep_imp_wrap(EP_ERR_FORMAT, c->label, NULL);
   for (int i = 0; i < n_out; i++) {
-    st = imp_check_size(c, out_ids[i]);
+    st = ep_imp_check_size(c, out_ids[i]);
     if (st != EP_OK) return st;
     if (out_name(n, i) == NULL) continue;
-    st = imp_set_tensor(c, out_name(n, i), out_ids[i]);
+    st = ep_imp_set_tensor(c, out_name(n, i), out_ids[i]);
     if (st != EP_OK) return st;
   }
   return EP_OK;
@@ -850,7 +850,7 @@ static const op_entry table[] = {
     {"GRU", import_rnn},
 };
 
-onnx_import_fn onnx_op_importer(const char* op_type) {
+onnx_import_fn ep_onnx_op_importer(const char* op_type) {
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
     if (strcmp(table[i].op_type, op_type) == 0) return table[i].fn;
   }

@@ -14,7 +14,7 @@ typedef ep_status (*fold_fn)(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tens
 
 /* Input i, which the caller has checked is a constant. */
 static const ep_host_tensor* cin(onnx_imp* c, const Onnx__NodeProto* n, int i) {
-  ov* v = imp_input(c, n, i);
+  ov* v = ep_imp_input(c, n, i);
   return v != NULL ? &v->value : NULL;
 }
 
@@ -29,18 +29,18 @@ static bool norm_axis(int64_t* axis, int rank) {
 static ep_status int_list(onnx_imp* c, const Onnx__NodeProto* n, const char* attr, int input,
                           int64_t* out, int max, int* count) {
   *count = -1;
-  if (input >= 0 && c->opset >= 0 && imp_input(c, n, input) != NULL) {
+  if (input >= 0 && c->opset >= 0 && ep_imp_input(c, n, input) != NULL) {
     const ep_host_tensor* t = cin(c, n, input);
     if (t->dtype != EP_DTYPE_INT64 || t->shape.rank > 1) {
-      return imp_bad(c, "input %d must be an int64 vector", input);
+      return ep_imp_bad(c, "input %d must be an int64 vector", input);
     }
     int64_t k = ep_shape_numel(&t->shape);
-    if (k > max) return imp_bad(c, "input %d has %lld values (at most %d)", input, (long long)k, max);
+    if (k > max) return ep_imp_bad(c, "input %d has %lld values (at most %d)", input, (long long)k, max);
     for (int64_t i = 0; i < k; i++) out[i] = ((const int64_t*)t->data)[i];
     *count = (int)k;
     return EP_OK;
   }
-  if (attr != NULL) return attr_ints(c, n, attr, out, max, count);
+  if (attr != NULL) return ep_onnx_attr_ints(c, n, attr, out, max, count);
   return EP_OK;
 }
 
@@ -51,12 +51,12 @@ static ep_status make(onnx_imp* c, ep_dtype dtype, const ep_shape* shape, ep_hos
   int64_t n = 1;
   for (int d = 0; d < shape->rank; d++) {
     if (shape->dims[d] < 0 || (shape->dims[d] > 0 && n > MAX_FOLD_NUMEL / shape->dims[d])) {
-      return imp_unsupported(c, "a constant of more than 2^24 elements computed at load");
+      return ep_imp_unsupported(c, "a constant of more than 2^24 elements computed at load");
     }
     n *= shape->dims[d];
   }
   ep_status st = ep_host_tensor_alloc(dtype, shape, out);
-  if (st != EP_OK) return imp_bad(c, "%s", ep_last_error());
+  if (st != EP_OK) return ep_imp_bad(c, "%s", ep_last_error());
   return EP_OK;
 }
 
@@ -102,9 +102,9 @@ static void unravel(int64_t i, const ep_shape* s, int64_t* idx) {
 
 static void copy_elem(ep_host_tensor* dst, int64_t di, const ep_host_tensor* src, int64_t si) {
   if (dst->dtype == EP_DTYPE_INT64) {
-    ((int64_t*)dst->data)[di] = host_get_i(src, si);
+    ((int64_t*)dst->data)[di] = ep_host_get_i(src, si);
   } else {
-    ((float*)dst->data)[di] = (float)host_get_f(src, si);
+    ((float*)dst->data)[di] = (float)ep_host_get_f(src, si);
   }
 }
 
@@ -112,44 +112,44 @@ static void copy_elem(ep_host_tensor* dst, int64_t di, const ep_host_tensor* src
 
 static ep_status fold_constant(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor* out) {
   const Onnx__AttributeProto* a;
-  if ((a = attr_find(n, "value")) != NULL && a->t != NULL) {
-    ep_status st = onnx_tensor_from_proto(a->t, c->dir, c->label, out);
-    if (st == EP_ERR_UNSUPPORTED) return imp_unsupported(c, "%s", ep_last_error());
+  if ((a = ep_onnx_attr_find(n, "value")) != NULL && a->t != NULL) {
+    ep_status st = ep_onnx_tensor_from_proto(a->t, c->dir, c->label, out);
+    if (st == EP_ERR_UNSUPPORTED) return ep_imp_unsupported(c, "%s", ep_last_error());
     return st;
   }
   ep_shape s;
   memset(&s, 0, sizeof s);
-  if ((a = attr_find(n, "value_float")) != NULL && a->has_f) {
+  if ((a = ep_onnx_attr_find(n, "value_float")) != NULL && a->has_f) {
     ep_status st = make(c, EP_DTYPE_FLOAT32, &s, out);
     if (st == EP_OK) ((float*)out->data)[0] = a->f;
     return st;
   }
-  if ((a = attr_find(n, "value_int")) != NULL && a->has_i) {
+  if ((a = ep_onnx_attr_find(n, "value_int")) != NULL && a->has_i) {
     ep_status st = make(c, EP_DTYPE_INT64, &s, out);
     if (st == EP_OK) ((int64_t*)out->data)[0] = a->i;
     return st;
   }
-  if ((a = attr_find(n, "value_floats")) != NULL) {
+  if ((a = ep_onnx_attr_find(n, "value_floats")) != NULL) {
     s.rank = 1;
     s.dims[0] = (int64_t)a->n_floats;
     ep_status st = make(c, EP_DTYPE_FLOAT32, &s, out);
     for (size_t i = 0; st == EP_OK && i < a->n_floats; i++) ((float*)out->data)[i] = a->floats[i];
     return st;
   }
-  if ((a = attr_find(n, "value_ints")) != NULL) {
+  if ((a = ep_onnx_attr_find(n, "value_ints")) != NULL) {
     s.rank = 1;
     s.dims[0] = (int64_t)a->n_ints;
     ep_status st = make(c, EP_DTYPE_INT64, &s, out);
     for (size_t i = 0; st == EP_OK && i < a->n_ints; i++) ((int64_t*)out->data)[i] = a->ints[i];
     return st;
   }
-  return imp_unsupported(c, "only value, value_float(s) and value_int(s) constants");
+  return ep_imp_unsupported(c, "only value, value_float(s) and value_int(s) constants");
 }
 
 static ep_status fold_shape(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor* out) {
-  ov* x = imp_input(c, n, 0);
-  const ep_shape* s = x->kind == OV_DYNAMIC ? imp_shape(c, x->tensor) : &x->value.shape;
-  int64_t start = attr_int(n, "start", 0), end = attr_int(n, "end", s->rank);
+  ov* x = ep_imp_input(c, n, 0);
+  const ep_shape* s = x->kind == OV_DYNAMIC ? ep_imp_shape(c, x->tensor) : &x->value.shape;
+  int64_t start = ep_onnx_attr_int(n, "start", 0), end = ep_onnx_attr_int(n, "end", s->rank);
   if (start < 0) start += s->rank;
   if (end < 0) end += s->rank;
   start = start < 0 ? 0 : start > s->rank ? s->rank : start;
@@ -161,8 +161,8 @@ static ep_status fold_shape(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tenso
 }
 
 static ep_status fold_size(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor* out) {
-  ov* x = imp_input(c, n, 0);
-  const ep_shape* s = x->kind == OV_DYNAMIC ? imp_shape(c, x->tensor) : &x->value.shape;
+  ov* x = ep_imp_input(c, n, 0);
+  const ep_shape* s = x->kind == OV_DYNAMIC ? ep_imp_shape(c, x->tensor) : &x->value.shape;
   ep_shape os;
   memset(&os, 0, sizeof os);
   ep_status st = make(c, EP_DTYPE_INT64, &os, out);
@@ -173,10 +173,10 @@ static ep_status fold_size(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor
 static ep_status fold_gather(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor* out) {
   const ep_host_tensor* x = cin(c, n, 0);
   const ep_host_tensor* idx = cin(c, n, 1);
-  int64_t axis = attr_int(n, "axis", 0);
-  if (!norm_axis(&axis, x->shape.rank)) return imp_bad(c, "axis out of range");
-  if (idx->dtype != EP_DTYPE_INT64) return imp_bad(c, "indices must be integers");
-  if (x->shape.rank - 1 + idx->shape.rank > EP_MAX_RANK) return imp_unsupported(c, "rank too high");
+  int64_t axis = ep_onnx_attr_int(n, "axis", 0);
+  if (!norm_axis(&axis, x->shape.rank)) return ep_imp_bad(c, "axis out of range");
+  if (idx->dtype != EP_DTYPE_INT64) return ep_imp_bad(c, "indices must be integers");
+  if (x->shape.rank - 1 + idx->shape.rank > EP_MAX_RANK) return ep_imp_unsupported(c, "rank too high");
   ep_shape os;
   memset(&os, 0, sizeof os);
   for (int d = 0; d < axis; d++) os.dims[os.rank++] = x->shape.dims[d];
@@ -192,7 +192,7 @@ static ep_status fold_gather(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tens
     if (v < 0) v += dim;
     if (v < 0 || v >= dim) {
       ep_host_tensor_free(out);
-      return imp_bad(c, "index %lld out of range [0, %lld)", (long long)v, (long long)dim);
+      return ep_imp_bad(c, "index %lld out of range [0, %lld)", (long long)v, (long long)dim);
     }
     for (int64_t o = 0; o < outer; o++) {
       for (int64_t i = 0; i < inner; i++) {
@@ -211,12 +211,12 @@ static ep_status unsqueeze_shape(onnx_imp* c, const Onnx__NodeProto* n, const ep
   ep_status st = int_list(c, n, c->opset >= 13 ? NULL : "axes", c->opset >= 13 ? 1 : -1, axes,
                           EP_MAX_RANK, &count);
   if (st != EP_OK) return st;
-  if (count < 0) return imp_bad(c, "axes are missing");
+  if (count < 0) return ep_imp_bad(c, "axes are missing");
   int rank = x->rank + count;
-  if (rank > EP_MAX_RANK) return imp_unsupported(c, "rank %d is too high", rank);
+  if (rank > EP_MAX_RANK) return ep_imp_unsupported(c, "rank %d is too high", rank);
   bool inserted[EP_MAX_RANK] = {false};
   for (int i = 0; i < count; i++) {
-    if (!norm_axis(&axes[i], rank) || inserted[axes[i]]) return imp_bad(c, "bad axes");
+    if (!norm_axis(&axes[i], rank) || inserted[axes[i]]) return ep_imp_bad(c, "bad axes");
     inserted[axes[i]] = true;
   }
   memset(os, 0, sizeof *os);
@@ -238,7 +238,7 @@ static ep_status squeeze_shape(onnx_imp* c, const Onnx__NodeProto* n, const ep_s
   }
   for (int i = 0; i < count; i++) {
     if (!norm_axis(&axes[i], x->rank) || x->dims[axes[i]] != 1) {
-      return imp_bad(c, "axis %lld is not a dim of size 1", (long long)axes[i]);
+      return ep_imp_bad(c, "axis %lld is not a dim of size 1", (long long)axes[i]);
     }
     drop[axes[i]] = true;
   }
@@ -253,12 +253,12 @@ static ep_status squeeze_shape(onnx_imp* c, const Onnx__NodeProto* n, const ep_s
 static ep_status reshape_shape(onnx_imp* c, const Onnx__NodeProto* n, const ep_shape* x,
                                ep_shape* os) {
   const ep_host_tensor* t;
-  ep_status st = imp_const(c, n, 1, &t);
+  ep_status st = ep_imp_const(c, n, 1, &t);
   if (st != EP_OK) return st;
-  if (t->dtype != EP_DTYPE_INT64 || t->shape.rank != 1) return imp_bad(c, "shape must be int64[k]");
+  if (t->dtype != EP_DTYPE_INT64 || t->shape.rank != 1) return ep_imp_bad(c, "shape must be int64[k]");
   int64_t k = t->shape.dims[0];
-  if (k > EP_MAX_RANK) return imp_unsupported(c, "target rank %lld is too high", (long long)k);
-  bool allowzero = attr_int(n, "allowzero", 0) != 0;
+  if (k > EP_MAX_RANK) return ep_imp_unsupported(c, "target rank %lld is too high", (long long)k);
+  bool allowzero = ep_onnx_attr_int(n, "allowzero", 0) != 0;
   memset(os, 0, sizeof *os);
   os->rank = (int)k;
   int infer = -1;
@@ -266,24 +266,24 @@ static ep_status reshape_shape(onnx_imp* c, const Onnx__NodeProto* n, const ep_s
   for (int d = 0; d < k; d++) {
     int64_t v = ((const int64_t*)t->data)[d];
     if (v == 0 && !allowzero) {
-      if (d >= x->rank) return imp_bad(c, "shape copies dim %d of a rank %d input", d, x->rank);
+      if (d >= x->rank) return ep_imp_bad(c, "shape copies dim %d of a rank %d input", d, x->rank);
       v = x->dims[d];
     }
     if (v == -1) {
-      if (infer >= 0) return imp_bad(c, "two -1 dims in the shape");
+      if (infer >= 0) return ep_imp_bad(c, "two -1 dims in the shape");
       infer = d;
       continue;
     }
-    if (v < 0) return imp_bad(c, "negative dim %lld in the shape", (long long)v);
+    if (v < 0) return ep_imp_bad(c, "negative dim %lld in the shape", (long long)v);
     os->dims[d] = v;
     known *= v;
   }
   int64_t numel = ep_shape_numel(x);
   if (infer >= 0) {
-    if (known == 0 || numel % known != 0) return imp_bad(c, "cannot infer the -1 dim");
+    if (known == 0 || numel % known != 0) return ep_imp_bad(c, "cannot infer the -1 dim");
     os->dims[infer] = numel / known;
   } else if (known != numel) {
-    return imp_bad(c, "shape has %lld elements, input %lld", (long long)known, (long long)numel);
+    return ep_imp_bad(c, "shape has %lld elements, input %lld", (long long)known, (long long)numel);
   }
   return EP_OK;
 }
@@ -298,9 +298,9 @@ static ep_status fold_view(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor
   } else if (strcmp(op, "Squeeze") == 0) {
     st = squeeze_shape(c, n, &x->shape, &os);
   } else if (strcmp(op, "Flatten") == 0) {
-    int64_t axis = attr_int(n, "axis", 1);
+    int64_t axis = ep_onnx_attr_int(n, "axis", 1);
     if (axis < 0) axis += x->shape.rank;
-    if (axis < 0 || axis > x->shape.rank) return imp_bad(c, "axis out of range");
+    if (axis < 0 || axis > x->shape.rank) return ep_imp_bad(c, "axis out of range");
     int64_t outer = 1;
     for (int d = 0; d < axis; d++) outer *= x->shape.dims[d];
     int64_t numel = ep_shape_numel(&x->shape);
@@ -319,18 +319,18 @@ static ep_status fold_view(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor
 }
 
 static ep_status fold_concat(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor* out) {
-  int k = imp_n_inputs(n);
+  int k = ep_imp_n_inputs(n);
   const ep_host_tensor* x0 = cin(c, n, 0);
-  if (x0 == NULL) return imp_bad(c, "no inputs");
-  int64_t axis = attr_int(n, "axis", 0);
-  if (!norm_axis(&axis, x0->shape.rank)) return imp_bad(c, "axis out of range");
+  if (x0 == NULL) return ep_imp_bad(c, "no inputs");
+  int64_t axis = ep_onnx_attr_int(n, "axis", 0);
+  if (!norm_axis(&axis, x0->shape.rank)) return ep_imp_bad(c, "axis out of range");
   ep_shape os = x0->shape;
   os.dims[axis] = 0;
   for (int i = 0; i < k; i++) {
     const ep_host_tensor* x = cin(c, n, i);
-    if (x == NULL || x->shape.rank != os.rank) return imp_bad(c, "input %d has another rank", i);
+    if (x == NULL || x->shape.rank != os.rank) return ep_imp_bad(c, "input %d has another rank", i);
     for (int d = 0; d < os.rank; d++) {
-      if (d != axis && x->shape.dims[d] != os.dims[d]) return imp_bad(c, "input %d: dims differ", i);
+      if (d != axis && x->shape.dims[d] != os.dims[d]) return ep_imp_bad(c, "input %d: dims differ", i);
     }
     os.dims[axis] += x->shape.dims[axis];
   }
@@ -354,14 +354,14 @@ static ep_status fold_expand(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tens
   const ep_host_tensor* x = cin(c, n, 0);
   const ep_host_tensor* s = cin(c, n, 1);
   if (s->dtype != EP_DTYPE_INT64 || s->shape.rank != 1 || s->shape.dims[0] > EP_MAX_RANK) {
-    return imp_bad(c, "shape must be int64[k], k <= %d", EP_MAX_RANK);
+    return ep_imp_bad(c, "shape must be int64[k], k <= %d", EP_MAX_RANK);
   }
   ep_shape target;
   memset(&target, 0, sizeof target);
   target.rank = (int)s->shape.dims[0];
   for (int d = 0; d < target.rank; d++) target.dims[d] = ((const int64_t*)s->data)[d];
   ep_shape os;
-  if (!broadcast_shape(&x->shape, &target, &os)) return imp_bad(c, "shapes do not broadcast");
+  if (!broadcast_shape(&x->shape, &target, &os)) return ep_imp_bad(c, "shapes do not broadcast");
   ep_status st = make(c, x->dtype, &os, out);
   if (st != EP_OK) return st;
   int64_t idx[EP_MAX_RANK];
@@ -376,7 +376,7 @@ static ep_status fold_constant_of_shape(onnx_imp* c, const Onnx__NodeProto* n,
                                         ep_host_tensor* out) {
   const ep_host_tensor* s = cin(c, n, 0);
   if (s->dtype != EP_DTYPE_INT64 || s->shape.rank != 1 || s->shape.dims[0] > EP_MAX_RANK) {
-    return imp_bad(c, "shape must be int64[k], k <= %d", EP_MAX_RANK);
+    return ep_imp_bad(c, "shape must be int64[k], k <= %d", EP_MAX_RANK);
   }
   ep_shape os;
   memset(&os, 0, sizeof os);
@@ -385,20 +385,20 @@ static ep_status fold_constant_of_shape(onnx_imp* c, const Onnx__NodeProto* n,
   for (int d = 0; d < os.rank; d++) {
     int64_t v = ((const int64_t*)s->data)[d];
     if (v < 0 || v > ONNX_MAX_NUMEL || (v > 0 && numel > ONNX_MAX_NUMEL / v)) {
-      return imp_bad(c, "bad dim %lld", (long long)v);
+      return ep_imp_bad(c, "bad dim %lld", (long long)v);
     }
     numel *= v;
     os.dims[d] = v;
   }
   ep_host_tensor value;
   memset(&value, 0, sizeof value);
-  const Onnx__AttributeProto* a = attr_find(n, "value");
+  const Onnx__AttributeProto* a = ep_onnx_attr_find(n, "value");
   if (a != NULL && a->t != NULL) {
-    ep_status st = onnx_tensor_from_proto(a->t, NULL, c->label, &value);
+    ep_status st = ep_onnx_tensor_from_proto(a->t, NULL, c->label, &value);
     if (st != EP_OK) return st;
     if (ep_shape_numel(&value.shape) != 1) {
       ep_host_tensor_free(&value);
-      return imp_bad(c, "value must hold one element");
+      return ep_imp_bad(c, "value must hold one element");
     }
   }
   ep_status st = make(c, a != NULL && a->t != NULL ? value.dtype : EP_DTYPE_FLOAT32, &os, out);
@@ -409,7 +409,7 @@ static ep_status fold_constant_of_shape(onnx_imp* c, const Onnx__NodeProto* n,
 
 static ep_status fold_cast(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor* out) {
   const ep_host_tensor* x = cin(c, n, 0);
-  int64_t to = attr_int(n, "to", 0);
+  int64_t to = ep_onnx_attr_int(n, "to", 0);
   ep_dtype dtype;
   switch (to) {
     case ONNX_FLOAT: case ONNX_DOUBLE: case ONNX_FLOAT16: dtype = EP_DTYPE_FLOAT32; break;
@@ -417,13 +417,13 @@ static ep_status fold_cast(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor
     case ONNX_UINT16: case ONNX_UINT32: case ONNX_UINT64: case ONNX_BOOL:
       dtype = EP_DTYPE_INT64;
       break;
-    default: return imp_unsupported(c, "cast to type %lld", (long long)to);
+    default: return ep_imp_unsupported(c, "cast to type %lld", (long long)to);
   }
   ep_status st = make(c, dtype, &x->shape, out);
   if (st != EP_OK) return st;
   for (int64_t i = 0; i < ep_shape_numel(&x->shape); i++) {
     if (to == ONNX_BOOL) {
-      ((int64_t*)out->data)[i] = host_get_f(x, i) != 0.0;
+      ((int64_t*)out->data)[i] = ep_host_get_f(x, i) != 0.0;
     } else {
       copy_elem(out, i, x, i);
     }
@@ -442,7 +442,7 @@ static ep_status fold_slice(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tenso
   if (st == EP_OK) st = int_list(c, n, NULL, inputs ? 4 : -1, steps, EP_MAX_RANK, &nst);
   if (st != EP_OK) return st;
   if (ns < 0 || ns != ne || (na >= 0 && na != ns) || (nst >= 0 && nst != ns)) {
-    return imp_bad(c, "starts, ends, axes and steps differ in length");
+    return ep_imp_bad(c, "starts, ends, axes and steps differ in length");
   }
   int64_t lo[EP_MAX_RANK], step[EP_MAX_RANK];
   ep_shape os = x->shape;
@@ -453,10 +453,10 @@ static ep_status fold_slice(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tenso
   bool seen[EP_MAX_RANK] = {false};
   for (int i = 0; i < ns; i++) {
     int64_t axis = na >= 0 ? axes[i] : i;
-    if (!norm_axis(&axis, x->shape.rank) || seen[axis]) return imp_bad(c, "bad axes");
+    if (!norm_axis(&axis, x->shape.rank) || seen[axis]) return ep_imp_bad(c, "bad axes");
     seen[axis] = true;
     int64_t dim = x->shape.dims[axis], s = nst >= 0 ? steps[i] : 1;
-    if (s == 0) return imp_bad(c, "step 0");
+    if (s == 0) return ep_imp_bad(c, "step 0");
     int64_t b = starts[i], e = ends[i];
     if (b < 0) b += dim;
     if (e < 0 && e > INT64_MIN / 2) e += dim;
@@ -489,18 +489,18 @@ static ep_status fold_transpose(onnx_imp* c, const Onnx__NodeProto* n, ep_host_t
   const ep_host_tensor* x = cin(c, n, 0);
   int64_t perm[EP_MAX_RANK];
   int count;
-  ep_status st = attr_ints(c, n, "perm", perm, EP_MAX_RANK, &count);
+  ep_status st = ep_onnx_attr_ints(c, n, "perm", perm, EP_MAX_RANK, &count);
   if (st != EP_OK) return st;
   int r = x->shape.rank;
   if (count < 0) {
     for (int d = 0; d < r; d++) perm[d] = r - 1 - d;
   } else if (count != r) {
-    return imp_bad(c, "perm has %d values for rank %d", count, r);
+    return ep_imp_bad(c, "perm has %d values for rank %d", count, r);
   }
   bool seen[EP_MAX_RANK] = {false};
   ep_shape os = x->shape;
   for (int d = 0; d < r; d++) {
-    if (!norm_axis(&perm[d], r) || seen[perm[d]]) return imp_bad(c, "bad perm");
+    if (!norm_axis(&perm[d], r) || seen[perm[d]]) return ep_imp_bad(c, "bad perm");
     seen[perm[d]] = true;
     os.dims[d] = x->shape.dims[perm[d]];
   }
@@ -520,10 +520,10 @@ static ep_status fold_transpose(onnx_imp* c, const Onnx__NodeProto* n, ep_host_t
 static ep_status fold_binary(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor* out) {
   const ep_host_tensor* a = cin(c, n, 0);
   const ep_host_tensor* b = cin(c, n, 1);
-  if (a == NULL || b == NULL) return imp_bad(c, "needs two inputs");
-  if (a->dtype != b->dtype) return imp_bad(c, "inputs of different types");
+  if (a == NULL || b == NULL) return ep_imp_bad(c, "needs two inputs");
+  if (a->dtype != b->dtype) return ep_imp_bad(c, "inputs of different types");
   ep_shape os;
-  if (!broadcast_shape(&a->shape, &b->shape, &os)) return imp_bad(c, "shapes do not broadcast");
+  if (!broadcast_shape(&a->shape, &b->shape, &os)) return ep_imp_bad(c, "shapes do not broadcast");
   ep_status st = make(c, a->dtype, &os, out);
   if (st != EP_OK) return st;
   char op = n->op_type[0]; /* Add, Sub, Mul, Div */
@@ -533,7 +533,7 @@ static ep_status fold_binary(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tens
     int64_t ia = broadcast_offset(&a->shape, idx, os.rank);
     int64_t ib = broadcast_offset(&b->shape, idx, os.rank);
     if (a->dtype == EP_DTYPE_INT64) {
-      uint64_t x = (uint64_t)host_get_i(a, ia), y = (uint64_t)host_get_i(b, ib);
+      uint64_t x = (uint64_t)ep_host_get_i(a, ia), y = (uint64_t)ep_host_get_i(b, ib);
       int64_t r;
       switch (op) {
         case 'A': r = (int64_t)(x + y); break; /* wraps instead of overflowing */
@@ -542,7 +542,7 @@ static ep_status fold_binary(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tens
         default:
           if (y == 0 || ((int64_t)x == INT64_MIN && (int64_t)y == -1)) {
             ep_host_tensor_free(out);
-            return imp_bad(c, "integer division by zero");
+            return ep_imp_bad(c, "integer division by zero");
           }
           r = (int64_t)x / (int64_t)y;
           break;
@@ -595,14 +595,14 @@ static const fold_entry* find_entry(const char* op) {
   return NULL;
 }
 
-bool onnx_fold_known(const char* op_type) { return find_entry(op_type) != NULL; }
+bool ep_onnx_fold_known(const char* op_type) { return find_entry(op_type) != NULL; }
 
-bool onnx_fold_only(const char* op_type) {
+bool ep_onnx_fold_only(const char* op_type) {
   const fold_entry* e = find_entry(op_type);
-  return e != NULL && e->only && onnx_op_importer(op_type) == NULL;
+  return e != NULL && e->only && ep_onnx_op_importer(op_type) == NULL;
 }
 
-ep_status onnx_fold_node(onnx_imp* c, const Onnx__NodeProto* n, bool* done) {
+ep_status ep_onnx_fold_node(onnx_imp* c, const Onnx__NodeProto* n, bool* done) {
   *done = false;
   const fold_entry* e = find_entry(n->op_type);
   if (e == NULL) return EP_OK;
@@ -610,15 +610,15 @@ ep_status onnx_fold_node(onnx_imp* c, const Onnx__NodeProto* n, bool* done) {
     *done = true; /* nothing reads it */
     return EP_OK;
   }
-  int k = imp_n_inputs(n);
+  int k = ep_imp_n_inputs(n);
   const int required = e->required < 0 ? k : e->required;
-  if (k < required) return imp_bad(c, "%d inputs, %s needs %d", k, n->op_type, required);
+  if (k < required) return ep_imp_bad(c, "%d inputs, %s needs %d", k, n->op_type, required);
   for (int i = 0; i < k; i++) {
-    ov* v = imp_input(c, n, i);
+    ov* v = ep_imp_input(c, n, i);
     if (v == NULL) {
-      if (n->input[i] != NULL && n->input[i][0] != '\0') return imp_bad(c, "input %d is undefined", i);
+      if (n->input[i] != NULL && n->input[i][0] != '\0') return ep_imp_bad(c, "input %d is undefined", i);
       /* An empty name is an absent optional input; the folds read the required ones freely. */
-      if (i < required) return imp_bad(c, "input %d is missing (empty name)", i);
+      if (i < required) return ep_imp_bad(c, "input %d is missing (empty name)", i);
       continue;
     }
     if (e->shape_only) continue;
@@ -627,11 +627,11 @@ ep_status onnx_fold_node(onnx_imp* c, const Onnx__NodeProto* n, bool* done) {
     if (v->kind == OV_BOUND && i > 0) continue;
     return EP_OK;
   }
-  if (k == 0 && strcmp(n->op_type, "Constant") != 0) return imp_bad(c, "no inputs");
+  if (k == 0 && strcmp(n->op_type, "Constant") != 0) return ep_imp_bad(c, "no inputs");
   ep_host_tensor out;
   memset(&out, 0, sizeof out);
   ep_status st = e->fn(c, n, &out);
   if (st != EP_OK) return st;
   *done = true;
-  return imp_set_const(c, n->output[0], &out);
+  return ep_imp_set_const(c, n->output[0], &out);
 }

@@ -150,7 +150,7 @@ static ep_status parse_npy(const char* path, const uint8_t* d, size_t size, ep_h
   t.has_raw_data = true;
   t.raw_data.data = (uint8_t*)d + start + hlen;
   t.raw_data.len = (size_t)numel * esize;
-  st = onnx_tensor_from_proto(&t, NULL, path, out);
+  st = ep_onnx_tensor_from_proto(&t, NULL, path, out);
 
 done:
   free(header);
@@ -173,7 +173,7 @@ ep_status ep_tensor_file_read(const char* path, ep_host_tensor* tensor_out) {
     if (t == NULL) {
       st = ep_error(EP_ERR_FORMAT, "%s: neither a .npy file nor an ONNX TensorProto", path);
     } else {
-      st = onnx_tensor_from_proto(t, NULL, path, tensor_out);
+      st = ep_onnx_tensor_from_proto(t, NULL, path, tensor_out);
       if (st == EP_OK && t->name != NULL && t->name[0] != '\0') {
         tensor_out->name = strdup(t->name);
         if (tensor_out->name == NULL) {

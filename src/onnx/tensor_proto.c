@@ -48,12 +48,12 @@ ep_status ep_host_tensor_copy(const ep_host_tensor* src, ep_host_tensor* dst) {
   return EP_OK;
 }
 
-double host_get_f(const ep_host_tensor* t, int64_t i) {
+double ep_host_get_f(const ep_host_tensor* t, int64_t i) {
   return t->dtype == EP_DTYPE_INT64 ? (double)((const int64_t*)t->data)[i]
                                     : (double)((const float*)t->data)[i];
 }
 
-int64_t host_get_i(const ep_host_tensor* t, int64_t i) {
+int64_t ep_host_get_i(const ep_host_tensor* t, int64_t i) {
   if (t->dtype == EP_DTYPE_INT64) return ((const int64_t*)t->data)[i];
   float v = ((const float*)t->data)[i];
   if (!(v > -9.2e18f && v < 9.2e18f)) return 0; /* NaN or out of range: no UB on conversion */
@@ -242,7 +242,7 @@ cleanup:
   return EP_OK;
 }
 
-ep_status onnx_tensor_from_proto(const Onnx__TensorProto* t, const char* dir, const char* label,
+ep_status ep_onnx_tensor_from_proto(const Onnx__TensorProto* t, const char* dir, const char* label,
                                  ep_host_tensor* out) {
   memset(out, 0, sizeof *out);
   const char* tname = t->name != NULL && t->name[0] ? t->name : "(unnamed)";

@@ -22,7 +22,7 @@ typedef struct doc {
 /* Text for a Markdown table cell or paragraph, or HTML. */
 static void put_text(doc* d, const char* s) {
   if (d->html) {
-    svg_escape(d->out, s);
+    ep_svg_escape(d->out, s);
     return;
   }
   for (const char* p = s; *p; p++) {
@@ -177,7 +177,7 @@ static void fig1(doc* d, const ep_results* const* machines, int n) {
          "Fig. 1: median latency at batch 1 of each network, at the best configuration tried "
          "(backend x core set x threads), log scale");
   const char* models[MAX_MODELS];
-  int n_models = svg_model_names(machines, n, models, MAX_MODELS);
+  int n_models = ep_svg_model_names(machines, n, models, MAX_MODELS);
   const char* headers[MAX_COLS];
   char head[MAX_COLS][200];
   char align[MAX_COLS + 1];
@@ -310,7 +310,7 @@ static void layers(doc* d, const ep_results* const* machines, int n) {
   static const char* headers[] = {"network", "machine", "configuration", "op types by time"};
   table_begin(d, 4, headers, "llll");
   const char* models[MAX_MODELS];
-  int n_models = svg_model_names(machines, n, models, MAX_MODELS);
+  int n_models = ep_svg_model_names(machines, n, models, MAX_MODELS);
   for (int i = 0; i < n_models; i++) {
     for (int k = 0; k < n; k++) {
       const ep_results_model* m = ep_results_find_model(machines[k], models[i]);
@@ -388,7 +388,7 @@ static void table1(doc* d, const ep_results* const* machines, int n) {
                                   "MACs", "FLOPs"};
   table_begin(d, 8, headers, "llllrrrr");
   const char* models[MAX_MODELS];
-  int n_models = svg_model_names(machines, n, models, MAX_MODELS);
+  int n_models = ep_svg_model_names(machines, n, models, MAX_MODELS);
   for (int i = 0; i < n_models; i++) {
     const ep_results_model* m = NULL;
     for (int k = 0; k < n && m == NULL; k++) m = ep_results_find_model(machines[k], models[i]);

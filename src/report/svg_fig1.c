@@ -41,7 +41,7 @@ static int list_series(const ep_results* const* machines, int n, series* out, bo
 
 ep_status ep_report_fig1_svg(const ep_results* const* machines, int n, FILE* out) {
   const char* models[MAX_MODELS];
-  int n_models = svg_model_names(machines, n, models, MAX_MODELS);
+  int n_models = ep_svg_model_names(machines, n, models, MAX_MODELS);
   series ser[MAX_SERIES];
   bool multi_backend = false;
   int n_series = list_series(machines, n, ser, &multi_backend);
@@ -61,7 +61,7 @@ ep_status ep_report_fig1_svg(const ep_results* const* machines, int n, FILE* out
     vmax = 10.0;
   }
   svg_scale y = {0, 0, 0, 0, 10};
-  svg_log_range(vmin, vmax, &y.lo, &y.hi);
+  ep_svg_log_range(vmin, vmax, &y.lo, &y.hi);
 
   const int left = 72, right = 20, top = 46, plot_h = 300;
   int bar_w = n_series <= 1 ? 34 : n_series <= 4 ? 22 : n_series <= 8 ? 16 : 10;
@@ -77,20 +77,20 @@ ep_status ep_report_fig1_svg(const ep_results* const* machines, int n, FILE* out
   double plot_w = width - left - right;
   group_w = n_models > 0 ? (int)(plot_w / n_models) : (int)plot_w;
 
-  svg_begin(out, width, height, "Fig. 1: best latency of each network (batch 1, log scale)");
+  ep_svg_begin(out, width, height, "Fig. 1: best latency of each network (batch 1, log scale)");
   /* Grid and the y axis. */
   double ticks[32];
-  int n_ticks = svg_log_ticks(y.lo, y.hi, ticks, 32);
+  int n_ticks = ep_svg_log_ticks(y.lo, y.hi, ticks, 32);
   for (int t = 0; t < n_ticks; t++) {
-    double py = svg_map(&y, ticks[t]);
+    double py = ep_svg_map(&y, ticks[t]);
     bool decade = fabs(log10(ticks[t]) - round(log10(ticks[t]))) < 1e-9;
     fprintf(out,
             "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
             "stroke-width=\"1\"/>\n",
             left, py, width - right + 0.0, py, decade ? "#cccccc" : "#eeeeee");
     char label[32];
-    svg_text(out, left - 6, py + 4, "end", 11, "fill=\"#444444\"",
-             svg_format_tick(ticks[t], label, sizeof label));
+    ep_svg_text(out, left - 6, py + 4, "end", 11, "fill=\"#444444\"",
+             ep_svg_format_tick(ticks[t], label, sizeof label));
   }
   fprintf(out, "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\" "
                "fill=\"#333333\" transform=\"rotate(-90 16 %.1f)\">latency (ms, log scale)"
@@ -105,16 +105,16 @@ ep_status ep_report_fig1_svg(const ep_results* const* machines, int n, FILE* out
     double gx = left + i * group_w;
     double x0 = gx + (group_w - n_series * bar_w) / 2.0;
     fprintf(out, "<g class=\"group\" data-model=\"");
-    svg_escape(out, models[i]);
+    ep_svg_escape(out, models[i]);
     fprintf(out, "\">\n");
     for (int s = 0; s < n_series; s++) {
       const ep_results_model* m = ep_results_find_model(ser[s].machine, models[i]);
       const ep_results_measurement* b = ep_results_best(m, ser[s].backend);
       double bx = x0 + s * bar_w;
       char id[160], model[160], backend[64];
-      svg_escape_buf(ser[s].machine->platform_id, id, sizeof id);
-      svg_escape_buf(models[i], model, sizeof model);
-      svg_escape_buf(ser[s].backend, backend, sizeof backend);
+      ep_svg_escape_buf(ser[s].machine->platform_id, id, sizeof id);
+      ep_svg_escape_buf(models[i], model, sizeof model);
+      ep_svg_escape_buf(ser[s].backend, backend, sizeof backend);
       if (b == NULL) {
         fprintf(out,
                 "<text class=\"missing\" data-machine=\"%s\" data-model=\"%s\" "
@@ -123,24 +123,24 @@ ep_status ep_report_fig1_svg(const ep_results* const* machines, int n, FILE* out
                 id, model, backend, bx + bar_w / 2.0, top + plot_h - 4);
         continue;
       }
-      double py = svg_map(&y, b->stats.median);
+      double py = ep_svg_map(&y, b->stats.median);
       char value[32], set[64];
-      svg_format_value(b->stats.median, value, sizeof value);
-      svg_escape_buf(b->core_set, set, sizeof set);
+      ep_svg_format_value(b->stats.median, value, sizeof value);
+      ep_svg_escape_buf(b->core_set, set, sizeof set);
       fprintf(out,
               "<rect class=\"bar\" data-machine=\"%s\" data-model=\"%s\" data-backend=\"%s\" "
               "data-core-set=\"%s\" data-threads=\"%d\" data-ms=\"%.4f\" x=\"%.1f\" y=\"%.1f\" "
               "width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s on %s: %s ms median "
               "(%s, core set %s, %d thread%s)</title></rect>\n",
               id, model, backend, set, b->threads, b->stats.median, bx + 1, py, bar_w - 2.0,
-              top + plot_h - py, svg_series_color(s), model, id, value, backend, set, b->threads,
+              top + plot_h - py, ep_svg_series_color(s), model, id, value, backend, set, b->threads,
               b->threads == 1 ? "" : "s");
       if (bar_w >= 16) {
-        svg_text(out, bx + bar_w / 2.0, py - 3, "middle", 9, "fill=\"#333333\"", value);
+        ep_svg_text(out, bx + bar_w / 2.0, py - 3, "middle", 9, "fill=\"#333333\"", value);
       }
     }
     fprintf(out, "</g>\n");
-    svg_text(out, gx + group_w / 2.0, top + plot_h + 18, "middle", 12, "fill=\"#222222\"",
+    ep_svg_text(out, gx + group_w / 2.0, top + plot_h + 18, "middle", 12, "fill=\"#222222\"",
              models[i]);
   }
 
@@ -150,13 +150,13 @@ ep_status ep_report_fig1_svg(const ep_results* const* machines, int n, FILE* out
     double lx = left + (s % per_row) * col_w;
     double ly = top + plot_h + 40 + (s / per_row) * 20;
     fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx,
-            ly - 10, svg_series_color(s));
+            ly - 10, ep_svg_series_color(s));
     char label[256];
     snprintf(label, sizeof label, "%s%s%s", ser[s].machine->platform_id,
              multi_backend ? " · " : "", multi_backend ? ser[s].backend : "");
-    svg_text(out, lx + 16, ly, "start", 11, "fill=\"#222222\"", label);
+    ep_svg_text(out, lx + 16, ly, "start", 11, "fill=\"#222222\"", label);
   }
-  svg_end(out);
+  ep_svg_end(out);
   if (ferror(out)) return ep_error(EP_ERR_IO, "cannot write fig1.svg");
   return EP_OK;
 }

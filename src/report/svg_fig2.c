@@ -77,36 +77,36 @@ ep_status ep_report_fig2_svg(const ep_results* r, FILE* out) {
   if (top + legend_rows * 18 + 20 > height) height = top + legend_rows * 18 + 20;
   int width = legend_x + 250;
   svg_scale y = {0, 0, top + plot_h, top, 10};
-  svg_log_range(vmin, vmax, &y.lo, &y.hi);
+  ep_svg_log_range(vmin, vmax, &y.lo, &y.hi);
   int tmin = n_threads > 0 ? threads[0] : 1, tmax = n_threads > 0 ? threads[n_threads - 1] : 1;
   svg_scale x = {tmin, tmax > tmin ? tmax : tmin * 2, left + 20, left + plot_w - 20, 2};
 
   char title[300];
   snprintf(title, sizeof title, "Fig. 2: latency vs threads on each core set · %s",
            r->platform_id);
-  svg_begin(out, width, height, title);
+  ep_svg_begin(out, width, height, title);
   double ticks[32];
-  int n_ticks = svg_log_ticks(y.lo, y.hi, ticks, 32);
+  int n_ticks = ep_svg_log_ticks(y.lo, y.hi, ticks, 32);
   for (int t = 0; t < n_ticks; t++) {
-    double py = svg_map(&y, ticks[t]);
+    double py = ep_svg_map(&y, ticks[t]);
     bool decade = fabs(log10(ticks[t]) - round(log10(ticks[t]))) < 1e-9;
     fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\"/>\n", left, py,
             left + plot_w, py, decade ? "#cccccc" : "#eeeeee");
     char label[32];
-    svg_text(out, left - 6, py + 4, "end", 11, "fill=\"#444444\"",
-             svg_format_tick(ticks[t], label, sizeof label));
+    ep_svg_text(out, left - 6, py + 4, "end", 11, "fill=\"#444444\"",
+             ep_svg_format_tick(ticks[t], label, sizeof label));
   }
   for (int t = 0; t < n_threads; t++) {
-    double px = svg_map(&x, threads[t]);
+    double px = ep_svg_map(&x, threads[t]);
     fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eeeeee\"/>\n", px,
             top, px, top + plot_h);
     char label[16];
     snprintf(label, sizeof label, "%d", threads[t]);
-    svg_text(out, px, top + plot_h + 16, "middle", 11, "fill=\"#444444\"", label);
+    ep_svg_text(out, px, top + plot_h + 16, "middle", 11, "fill=\"#444444\"", label);
   }
   fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
                "stroke=\"#333333\"/>\n", left, top, plot_w, plot_h);
-  svg_text(out, left + plot_w / 2.0, top + plot_h + 34, "middle", 12, "fill=\"#333333\"",
+  ep_svg_text(out, left + plot_w / 2.0, top + plot_h + 34, "middle", 12, "fill=\"#333333\"",
            "threads (log scale)");
   fprintf(out, "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\" "
                "fill=\"#333333\" transform=\"rotate(-90 16 %.1f)\">median latency (ms, log "
@@ -114,9 +114,9 @@ ep_status ep_report_fig2_svg(const ep_results* r, FILE* out) {
 
   for (int i = 0; i < r->n_models; i++) {
     const ep_results_model* m = &r->models[i];
-    const char* color = svg_series_color(i);
+    const char* color = ep_svg_series_color(i);
     char model[160];
-    svg_escape_buf(m->name, model, sizeof model);
+    ep_svg_escape_buf(m->name, model, sizeof model);
     for (int s = 0; s < n_sets; s++) {
       int n_points = 0;
       for (int t = 0; t < n_threads; t++) {
@@ -124,15 +124,15 @@ ep_status ep_report_fig2_svg(const ep_results* r, FILE* out) {
       }
       if (n_points == 0) continue;
       char set[96];
-      svg_escape_buf(sets[s], set, sizeof set);
+      ep_svg_escape_buf(sets[s], set, sizeof set);
       fprintf(out, "<g class=\"series\" data-model=\"%s\" data-core-set=\"%s\">\n", model, set);
       fprintf(out, "<polyline class=\"line\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s%s%s "
-                   "points=\"", color, svg_dash(s)[0] ? " stroke-dasharray=\"" : "",
-              svg_dash(s), svg_dash(s)[0] ? "\"" : "");
+                   "points=\"", color, ep_svg_dash(s)[0] ? " stroke-dasharray=\"" : "",
+              ep_svg_dash(s), ep_svg_dash(s)[0] ? "\"" : "");
       for (int t = 0; t < n_threads; t++) {
         const ep_results_measurement* p = ep_results_point(m, sets[s], threads[t]);
         if (p != NULL) {
-          fprintf(out, "%.1f,%.1f ", svg_map(&x, p->threads), svg_map(&y, p->stats.median));
+          fprintf(out, "%.1f,%.1f ", ep_svg_map(&x, p->threads), ep_svg_map(&y, p->stats.median));
         }
       }
       fprintf(out, "\"/>\n");
@@ -140,14 +140,14 @@ ep_status ep_report_fig2_svg(const ep_results* r, FILE* out) {
         const ep_results_measurement* p = ep_results_point(m, sets[s], threads[t]);
         if (p == NULL) continue;
         char value[32];
-        svg_format_value(p->stats.median, value, sizeof value);
+        ep_svg_format_value(p->stats.median, value, sizeof value);
         fprintf(out,
                 "<circle class=\"point\" data-model=\"%s\" data-core-set=\"%s\" "
                 "data-threads=\"%d\" data-ms=\"%.4f\" data-oversubscribed=\"%s\" cx=\"%.1f\" "
                 "cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\"><title>%s, "
                 "%s, %d thread%s: %s ms median, p90 %.3g ms%s</title></circle>\n",
                 model, set, p->threads, p->stats.median, p->oversubscribed ? "true" : "false",
-                svg_map(&x, p->threads), svg_map(&y, p->stats.median),
+                ep_svg_map(&x, p->threads), ep_svg_map(&y, p->stats.median),
                 p->oversubscribed ? "#ffffff" : color, color, model, set, p->threads,
                 p->threads == 1 ? "" : "s", value, p->stats.p90,
                 p->oversubscribed ? " (oversubscribed)" : "");
@@ -158,21 +158,21 @@ ep_status ep_report_fig2_svg(const ep_results* r, FILE* out) {
 
   /* Legend: networks by colour, core sets by dash, hollow = oversubscribed. */
   double ly = top + 8;
-  svg_text(out, legend_x, ly, "start", 12, "font-weight=\"bold\" fill=\"#222222\"", "network");
+  ep_svg_text(out, legend_x, ly, "start", 12, "font-weight=\"bold\" fill=\"#222222\"", "network");
   for (int i = 0; i < r->n_models; i++) {
     ly += 18;
     fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" "
                  "stroke-width=\"3\"/>\n", legend_x, ly - 4, legend_x + 24, ly - 4,
-            svg_series_color(i));
-    svg_text(out, legend_x + 30, ly, "start", 11, "fill=\"#222222\"", r->models[i].name);
+            ep_svg_series_color(i));
+    ep_svg_text(out, legend_x + 30, ly, "start", 11, "fill=\"#222222\"", r->models[i].name);
   }
   ly += 26;
-  svg_text(out, legend_x, ly, "start", 12, "font-weight=\"bold\" fill=\"#222222\"", "core set");
+  ep_svg_text(out, legend_x, ly, "start", 12, "font-weight=\"bold\" fill=\"#222222\"", "core set");
   for (int s = 0; s < n_sets; s++) {
     ly += 18;
     fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#555555\" "
                  "stroke-width=\"2\"%s%s%s/>\n", legend_x, ly - 4, legend_x + 24, ly - 4,
-            svg_dash(s)[0] ? " stroke-dasharray=\"" : "", svg_dash(s), svg_dash(s)[0] ? "\"" : "");
+            ep_svg_dash(s)[0] ? " stroke-dasharray=\"" : "", ep_svg_dash(s), ep_svg_dash(s)[0] ? "\"" : "");
     char label[400] = "";
     for (int k = 0; k < r->n_sets; k++) {
       if (strcmp(r->sets[k].name, sets[s]) == 0) {
@@ -180,14 +180,14 @@ ep_status ep_report_fig2_svg(const ep_results* r, FILE* out) {
       }
     }
     if (label[0] == '\0') snprintf(label, sizeof label, "%s", sets[s]);
-    svg_text(out, legend_x + 30, ly, "start", 11, "fill=\"#222222\"", label);
+    ep_svg_text(out, legend_x + 30, ly, "start", 11, "fill=\"#222222\"", label);
   }
   ly += 22;
   fprintf(out, "<circle cx=\"%d\" cy=\"%.1f\" r=\"4\" fill=\"#ffffff\" stroke=\"#555555\" "
                "stroke-width=\"1.5\"/>\n", legend_x + 12, ly - 4);
-  svg_text(out, legend_x + 30, ly, "start", 11, "fill=\"#222222\"",
+  ep_svg_text(out, legend_x + 30, ly, "start", 11, "fill=\"#222222\"",
            "oversubscribed (threads > CPUs)");
-  svg_end(out);
+  ep_svg_end(out);
   if (ferror(out)) return ep_error(EP_ERR_IO, "cannot write a Fig. 2 chart");
   return EP_OK;
 }

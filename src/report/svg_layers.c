@@ -25,7 +25,7 @@ static int op_index(const op_total* ops, int n, const char* op) {
 
 ep_status ep_report_layers_svg(const ep_results* const* machines, int n, FILE* out) {
   const char* models[MAX_MODELS];
-  int n_models = svg_model_names(machines, n, models, MAX_MODELS);
+  int n_models = ep_svg_model_names(machines, n, models, MAX_MODELS);
   op_total ops[MAX_OPS];
   int n_ops = 0, n_rows = 0;
   for (int i = 0; i < n_models; i++) {
@@ -66,17 +66,17 @@ ep_status ep_report_layers_svg(const ep_results* const* machines, int n, FILE* o
   int per_row = 5;
   int legend_rows = (n_shown + (have_other ? 1 : 0) + per_row - 1) / per_row;
   int height = top + (n_rows > 0 ? n_rows : 1) * (row_h + gap) + 30 + legend_rows * 20 + 10;
-  svg_begin(out, width, height, "Time share by op type at the best configuration");
+  ep_svg_begin(out, width, height, "Time share by op type at the best configuration");
   for (int t = 0; t <= 4; t++) {
     double px = left + plot_w * t / 4.0;
     fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#dddddd\"/>\n", px,
             top - 4, px, top + n_rows * (row_h + gap));
     char label[16];
     snprintf(label, sizeof label, "%d%%", t * 25);
-    svg_text(out, px, top + n_rows * (row_h + gap) + 12, "middle", 10, "fill=\"#555555\"", label);
+    ep_svg_text(out, px, top + n_rows * (row_h + gap) + 12, "middle", 10, "fill=\"#555555\"", label);
   }
   if (n_rows == 0) {
-    svg_text(out, left, top + 16, "start", 12, "fill=\"#999999\"", "no per-node profile");
+    ep_svg_text(out, left, top + 16, "start", 12, "fill=\"#999999\"", "no per-node profile");
   }
   int row = 0;
   for (int i = 0; i < n_models; i++) {
@@ -85,8 +85,8 @@ ep_status ep_report_layers_svg(const ep_results* const* machines, int n, FILE* o
       if (m == NULL || !m->has_profile) continue;
       double y = top + row * (row_h + gap);
       char model[160], id[160];
-      svg_escape_buf(m->name, model, sizeof model);
-      svg_escape_buf(machines[k]->platform_id, id, sizeof id);
+      ep_svg_escape_buf(m->name, model, sizeof model);
+      ep_svg_escape_buf(machines[k]->platform_id, id, sizeof id);
       fprintf(out, "<g class=\"row\" data-model=\"%s\" data-machine=\"%s\">\n", model, id);
       char label[300];
       if (n > 1) {
@@ -94,7 +94,7 @@ ep_status ep_report_layers_svg(const ep_results* const* machines, int n, FILE* o
       } else {
         snprintf(label, sizeof label, "%s", m->name);
       }
-      svg_text(out, left - 8, y + row_h / 2.0 + 4, "end", 12, "fill=\"#222222\"", label);
+      ep_svg_text(out, left - 8, y + row_h / 2.0 + 4, "end", 12, "fill=\"#222222\"", label);
       /* Shown ops in legend order, then "other". */
       double x = left;
       double total = 0.0;
@@ -112,8 +112,8 @@ ep_status ep_report_layers_svg(const ep_results* const* machines, int n, FILE* o
         if (pct <= 0.0) continue;
         double w = plot_w * pct / total;
         char op[96];
-        svg_escape_buf(name, op, sizeof op);
-        const char* color = s < n_shown ? svg_series_color(s) : "#bbbbbb";
+        ep_svg_escape_buf(name, op, sizeof op);
+        const char* color = s < n_shown ? ep_svg_series_color(s) : "#bbbbbb";
         fprintf(out,
                 "<rect class=\"segment\" data-model=\"%s\" data-machine=\"%s\" data-op=\"%s\" "
                 "data-percent=\"%.4f\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" "
@@ -122,7 +122,7 @@ ep_status ep_report_layers_svg(const ep_results* const* machines, int n, FILE* o
         if (w >= 34) {
           char text[16];
           snprintf(text, sizeof text, "%.0f%%", pct);
-          svg_text(out, x + w / 2, y + row_h / 2.0 + 4, "middle", 10, "fill=\"#ffffff\"", text);
+          ep_svg_text(out, x + w / 2, y + row_h / 2.0 + 4, "middle", 10, "fill=\"#ffffff\"", text);
         }
         x += w;
       }
@@ -136,10 +136,10 @@ ep_status ep_report_layers_svg(const ep_results* const* machines, int n, FILE* o
     double lx = left + (s % per_row) * col_w;
     double yy = ly + (s / per_row) * 20;
     fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx,
-            yy - 10, s < n_shown ? svg_series_color(s) : "#bbbbbb");
-    svg_text(out, lx + 16, yy, "start", 11, "fill=\"#222222\"", s < n_shown ? ops[s].op : "other");
+            yy - 10, s < n_shown ? ep_svg_series_color(s) : "#bbbbbb");
+    ep_svg_text(out, lx + 16, yy, "start", 11, "fill=\"#222222\"", s < n_shown ? ops[s].op : "other");
   }
-  svg_end(out);
+  ep_svg_end(out);
   if (ferror(out)) return ep_error(EP_ERR_IO, "cannot write layers.svg");
   return EP_OK;
 }

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-double svg_map(const svg_scale* s, double v) {
+double ep_svg_map(const svg_scale* s, double v) {
   double a = s->lo, b = s->hi;
   if (s->log_base > 0) {
     double base = log((double)s->log_base);
@@ -16,7 +16,7 @@ double svg_map(const svg_scale* s, double v) {
   return s->px_lo + (v - a) / (b - a) * (s->px_hi - s->px_lo);
 }
 
-void svg_log_range(double min, double max, double* lo, double* hi) {
+void ep_svg_log_range(double min, double max, double* lo, double* hi) {
   if (!(min > 0.0)) min = 1e-3;
   if (!(max >= min)) max = min;
   *lo = pow(10.0, floor(log10(min) + 1e-9));
@@ -24,7 +24,7 @@ void svg_log_range(double min, double max, double* lo, double* hi) {
   if (*hi <= *lo) *hi = *lo * 10.0;
 }
 
-int svg_log_ticks(double lo, double hi, double* ticks, int max) {
+int ep_svg_log_ticks(double lo, double hi, double* ticks, int max) {
   int n = 0;
   bool dense = log10(hi / lo) <= 3.0 + 1e-9;
   static const double steps[3] = {1.0, 2.0, 5.0};
@@ -37,7 +37,7 @@ int svg_log_ticks(double lo, double hi, double* ticks, int max) {
   return n;
 }
 
-void svg_escape(FILE* out, const char* text) {
+void ep_svg_escape(FILE* out, const char* text) {
   for (const char* p = text != NULL ? text : ""; *p; p++) {
     switch (*p) {
       case '&': fputs("&amp;", out); break;
@@ -52,7 +52,7 @@ void svg_escape(FILE* out, const char* text) {
   }
 }
 
-char* svg_escape_buf(const char* text, char* buf, size_t size) {
+char* ep_svg_escape_buf(const char* text, char* buf, size_t size) {
   size_t n = 0;
   if (size == 0) return buf;
   for (const char* p = text != NULL ? text : ""; *p; p++) {
@@ -75,7 +75,7 @@ char* svg_escape_buf(const char* text, char* buf, size_t size) {
   return buf;
 }
 
-char* svg_format_value(double v, char* buf, size_t size) {
+char* ep_svg_format_value(double v, char* buf, size_t size) {
   if (!isfinite(v)) {
     snprintf(buf, size, "–");
   } else if (v >= 10000.0) {
@@ -92,47 +92,47 @@ char* svg_format_value(double v, char* buf, size_t size) {
   return buf;
 }
 
-char* svg_format_tick(double v, char* buf, size_t size) {
+char* ep_svg_format_tick(double v, char* buf, size_t size) {
   snprintf(buf, size, "%g", v);
   return buf;
 }
 
-void svg_begin(FILE* out, int width, int height, const char* title) {
+void ep_svg_begin(FILE* out, int width, int height, const char* title) {
   fprintf(out,
           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
           "viewBox=\"0 0 %d %d\" " SVG_FONT " font-size=\"12\" role=\"img\">\n",
           width, height, width, height);
   fputs("<title>", out);
-  svg_escape(out, title);
+  ep_svg_escape(out, title);
   fputs("</title>\n", out);
   fprintf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", width, height);
-  svg_text(out, 12, 22, "start", 15, "font-weight=\"bold\" fill=\"#222222\"", title);
+  ep_svg_text(out, 12, 22, "start", 15, "font-weight=\"bold\" fill=\"#222222\"", title);
 }
 
-void svg_end(FILE* out) { fputs("</svg>\n", out); }
+void ep_svg_end(FILE* out) { fputs("</svg>\n", out); }
 
-void svg_text(FILE* out, double x, double y, const char* anchor, int size, const char* extra,
+void ep_svg_text(FILE* out, double x, double y, const char* anchor, int size, const char* extra,
               const char* text) {
   fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\"%s%s>", x, y,
           anchor, size, extra != NULL && extra[0] ? " " : "", extra != NULL ? extra : "");
-  svg_escape(out, text);
+  ep_svg_escape(out, text);
   fputs("</text>\n", out);
 }
 
-const char* svg_series_color(int i) {
+const char* ep_svg_series_color(int i) {
   static const char* colors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                  "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
   int n = (int)(sizeof colors / sizeof colors[0]);
   return colors[((i % n) + n) % n];
 }
 
-const char* svg_dash(int i) {
+const char* ep_svg_dash(int i) {
   static const char* dashes[] = {"", "7,4", "2,3", "9,3,2,3", "12,4", "4,2,1,2"};
   int n = (int)(sizeof dashes / sizeof dashes[0]);
   return dashes[((i % n) + n) % n];
 }
 
-int svg_model_names(const ep_results* const* machines, int n, const char** names, int max) {
+int ep_svg_model_names(const ep_results* const* machines, int n, const char** names, int max) {
   int count = 0;
   for (int m = 0; m < n; m++) {
     for (int i = 0; i < machines[m]->n_models; i++) {

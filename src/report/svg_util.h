@@ -21,36 +21,36 @@ typedef struct svg_scale {
   int log_base;        /* 0: linear, 2 or 10 */
 } svg_scale;
 
-double svg_map(const svg_scale* scale, double value);
+double ep_svg_map(const svg_scale* scale, double value);
 
 /* Widens [min, max] to whole decades (log10): 0.37..620 -> 0.1..1000. */
-void svg_log_range(double min, double max, double* lo, double* hi);
+void ep_svg_log_range(double min, double max, double* lo, double* hi);
 /* Ticks at 1, 2, 5 x 10^k within [lo, hi] (only 10^k when the range spans over 3 decades).
  * Returns the count (at most max). */
-int svg_log_ticks(double lo, double hi, double* ticks, int max);
+int ep_svg_log_ticks(double lo, double hi, double* ticks, int max);
 
 /* Writes text with &, <, >, " and ' escaped. */
-void svg_escape(FILE* out, const char* text);
+void ep_svg_escape(FILE* out, const char* text);
 /* The same into a buffer (truncated to fit). Returns buf. */
-char* svg_escape_buf(const char* text, char* buf, size_t size);
+char* ep_svg_escape_buf(const char* text, char* buf, size_t size);
 /* "0.52", "12.3", "456", "1.2k" (for ms). Returns buf. */
-char* svg_format_value(double value, char* buf, size_t size);
+char* ep_svg_format_value(double value, char* buf, size_t size);
 /* An axis tick: "0.1", "2", "50", "1000". Returns buf. */
-char* svg_format_tick(double value, char* buf, size_t size);
+char* ep_svg_format_tick(double value, char* buf, size_t size);
 
 /* <svg ...> with a white background, a <title> and a heading line. */
-void svg_begin(FILE* out, int width, int height, const char* title);
-void svg_end(FILE* out);
+void ep_svg_begin(FILE* out, int width, int height, const char* title);
+void ep_svg_end(FILE* out);
 /* Text at (x, y); anchor "start", "middle" or "end"; size in px; `extra` more attributes or "". */
-void svg_text(FILE* out, double x, double y, const char* anchor, int size, const char* extra,
+void ep_svg_text(FILE* out, double x, double y, const char* anchor, int size, const char* extra,
               const char* text);
 
 /* Categorical colours (Tableau 10, readable on white and for most colour-blind readers). */
-const char* svg_series_color(int index);
+const char* ep_svg_series_color(int index);
 /* Dash patterns for core sets: "" (solid), "6,3", "2,3", "8,3,2,3", ... */
-const char* svg_dash(int index);
+const char* ep_svg_dash(int index);
 
 /* The models of all machines, in order of first appearance (names point into the results). */
-int svg_model_names(const ep_results* const* machines, int n, const char** names, int max);
+int ep_svg_model_names(const ep_results* const* machines, int n, const char** names, int max);
 
 #endif /* EDGEPROF_REPORT_SVG_UTIL_H */
