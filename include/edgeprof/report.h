@@ -17,6 +17,7 @@
 #include "edgeprof/profile.h"
 #include "edgeprof/results.h"
 #include "edgeprof/session.h"
+#include "edgeprof/output.h"
 #include "edgeprof/status.h"
 #include "edgeprof/sweep.h"
 #include "edgeprof/topology.h"
@@ -29,30 +30,6 @@ extern "C" {
 /* characterize's results.json and sweep --json (version 1 was the first characterize, which
  * ep_results_load still reads). */
 #define EP_CHARACTERIZE_SCHEMA_VERSION 2
-
-/* --- atomic output files ---------------------------------------------------------------- */
-
-/* An output file: written to PATH.tmp.<pid> in the same folder, then fsync'ed and renamed
- * over PATH by ep_output_commit, so PATH is either the old file or the complete new one.
- * "-" is standard output (nothing to rename). Open it before the work that fills it, so that an
- * unwritable path fails first. Not thread-safe: one thread per output. */
-typedef struct ep_output ep_output;
-
-/* Fails (EP_ERR_IO, the message names the path and the reason) if the folder does not exist or
- * cannot be written, or PATH is a folder. */
-ep_status ep_output_open(const char* path, ep_output** output_out);
-FILE* ep_output_stream(ep_output* output);
-const char* ep_output_path(const ep_output* output);
-/* The temporary file's path, NULL for standard output: what a signal handler must remove. */
-const char* ep_output_tmp_path(const ep_output* output);
-/* Flushes, syncs and renames into place; frees the output whatever happens. On failure the
- * temporary file is removed and PATH is left as it was. */
-ep_status ep_output_commit(ep_output* output);
-/* Closes and removes the temporary file; frees the output. NULL is a no-op. */
-void ep_output_discard(ep_output* output);
-
-/* Creates a folder and its parents (mkdir -p); fine if it exists. */
-ep_status ep_make_dirs(const char* path);
 
 /* --- formatting ------------------------------------------------------------------------ */
 

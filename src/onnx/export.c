@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "edgeprof/onnx.h"
-#include "edgeprof/report.h"
+#include "edgeprof/output.h"
 #include "onnx/onnx_internal.h"
 
 #define EXPORT_OPSET 13

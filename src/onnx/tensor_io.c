@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "edgeprof/onnx.h"
-#include "edgeprof/report.h"
+#include "edgeprof/output.h"
 #include "onnx/onnx_internal.h"
 
 #define MAX_TENSOR_FILE (INT64_C(1) << 31)

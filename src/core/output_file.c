@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "edgeprof/report.h"
+#include "edgeprof/output.h"
 
 struct ep_output {
   char* path;
