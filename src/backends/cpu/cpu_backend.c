@@ -1,10 +1,13 @@
 /* edgeprof's own CPU backend behind the backend interface: the op table (op_table.c), the
  * blocked-layout plan (layout_plan.c) and the session's thread pool. It runs every op of the IR,
  * so it is also where other backends' unsupported nodes fall back to. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "backends/cpu/layout_plan.h"
 #include "backends/cpu/ops.h"
+#include "edgeprof/session.h"
+#include "kernels/config/kernel-config.h"
 #include "runtime/backend.h"
 
 static bool cpu_supports_node(void* ctx, const ep_graph* graph, const ep_node* node) {
@@ -49,8 +52,18 @@ static void cpu_destroy_node(void* ctx, const ep_node* node, void* state) {
   }
 }
 
+/* "edgeprof kernels, avx2, NCHW8c": the level in use and its blocked layout. */
+static const char* cpu_describe(void) {
+  static _Thread_local char text[96];
+  const char* blocked = ep_session_blocked_layout(); /* EDGEPROF_LAYOUT may turn it off */
+  snprintf(text, sizeof text, "edgeprof kernels, %s, %s",
+           ep_cpu_isa_name(ep_kernel_config_get()->isa), blocked != NULL ? blocked : "NCHW only");
+  return text;
+}
+
 const ep_backend_i ep_backend_cpu = {
     .name = "cpu",
+    .describe = cpu_describe,
     .supports_node = cpu_supports_node,
     .is_view = cpu_is_view,
     .plan_layouts = cpu_plan_layouts,
