@@ -58,9 +58,11 @@ typedef struct ep_backend_i {
   /* optional: whether the node's output 0 is a view of its input 0 (same storage, nothing to
    * run): reshape and flatten. */
   bool (*is_view)(const ep_graph* graph, const ep_node* node);
-  /* optional: the layout of each tensor between nodes this backend owns (owned[i] for node i);
-   * `layouts` comes all NCHW and must stay NCHW for every tensor a node it does not own reads or
-   * writes, and for graph inputs and outputs. */
+  /* optional: the layout of each tensor between nodes this backend owns (owned[i] for node i).
+   * `layouts` starts all NCHW and each backend's plan runs in turn: a backend may change only a
+   * tensor whose producer and readers are all its own nodes, never a graph input or output, and
+   * leaves every other entry as it found it. NCHW8c is the same memory order as oneDNN's
+   * nChw8c. */
   ep_status (*plan_layouts)(void* ctx, const ep_graph* graph, const bool* owned,
                             ep_layout* layouts);
   /* Packs what the node needs, once per session. `layouts` has one entry per tensor. */

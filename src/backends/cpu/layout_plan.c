@@ -109,10 +109,11 @@ static bool unblock(ep_layout* layout, int t) {
 /* Unblocks the tensors of each convolution the blocked kernels cannot run as laid out, of each
  * whose residual is laid out unlike its output, and of each pool whose input and output differ;
  * true if anything changed. */
-static bool unblock_unsupported(const ep_graph* g, ep_layout* layout) {
+static bool unblock_unsupported(const ep_graph* g, const bool* owned, ep_layout* layout) {
   bool changed = false;
   for (int i = 0; i < ep_graph_node_count(g); i++) {
     const ep_node* node = ep_graph_node(g, i);
+    if (owned != NULL && !owned[i]) continue; /* its tensors are its backend's */
     if (ep_op_pool_blockable(g, node) && layout[node->inputs[0]] != layout[node->outputs[0]]) {
       /* A pool reads and writes one layout. */
       changed |= unblock(layout, node->inputs[0]);
@@ -140,7 +141,11 @@ const char* ep_session_blocked_layout(void) {
 
 ep_status ep_layout_plan(const ep_graph* g, const bool* owned, ep_layout* layout) {
   int n_tensors = ep_graph_tensor_count(g);
-  for (int t = 0; t < n_tensors; t++) layout[t] = EP_LAYOUT_NCHW;
+  /* Alone (owned NULL) the plan starts from all NCHW; in a session it leaves the tensors of
+   * other backends' nodes as their plans set them (it never blocks one of those). */
+  if (owned == NULL) {
+    for (int t = 0; t < n_tensors; t++) layout[t] = EP_LAYOUT_NCHW;
+  }
   const layout_mode mode = mode_from_env();
   if (!ep_nchwc_available() || mode == MODE_NCHW) return EP_OK;
   bool* nchw_read = calloc((size_t)n_tensors + 1, sizeof *nchw_read);
@@ -158,7 +163,7 @@ ep_status ep_layout_plan(const ep_graph* g, const bool* owned, ep_layout* layout
   free(nchw_read);
   free(pays);
   /* Only ever unblocking: at most one pass per blocked tensor, plus the last. */
-  while (unblock_unsupported(g, layout)) {
+  while (unblock_unsupported(g, owned, layout)) {
   }
   return EP_OK;
 }
