@@ -80,7 +80,7 @@ static Onnx__NodeProto* node(ex* e, const char* op, const char* name, int n_in,
                              const char* const* ins, int n_out, const char* const* outs) {
   Onnx__NodeProto* n = arena(e, sizeof *n);
   if (n == NULL) return NULL;
-  onnx__node_proto__init(n);
+  ep_onnx__node_proto__init(n);
   n->op_type = str(e, op);
   n->name = str(e, name);
   n->input = arena(e, sizeof(char*) * (size_t)(n_in ? n_in : 1));
@@ -100,7 +100,7 @@ static Onnx__AttributeProto* attr(ex* e, Onnx__NodeProto* n, const char* name,
   if (n == NULL || n->n_attribute >= 8) return NULL;
   Onnx__AttributeProto* a = arena(e, sizeof *a);
   if (a == NULL) return NULL;
-  onnx__attribute_proto__init(a);
+  ep_onnx__attribute_proto__init(a);
   a->name = str(e, name);
   a->has_type = true;
   a->type = type;
@@ -144,7 +144,7 @@ static Onnx__TensorProto* init(ex* e, const char* name, int32_t type, int rank,
                                const int64_t* dims, const void* data, size_t bytes, bool copy) {
   Onnx__TensorProto* t = arena(e, sizeof *t);
   if (t == NULL) return NULL;
-  onnx__tensor_proto__init(t);
+  ep_onnx__tensor_proto__init(t);
   t->name = str(e, name);
   t->has_data_type = true;
   t->data_type = type;
@@ -190,10 +190,10 @@ static Onnx__ValueInfoProto* value_info(ex* e, const ep_tensor* t) {
   Onnx__TypeProto__Tensor* tt = arena(e, sizeof *tt);
   Onnx__TensorShapeProto* sp = arena(e, sizeof *sp);
   if (!v || !tp || !tt || !sp) return NULL;
-  onnx__value_info_proto__init(v);
-  onnx__type_proto__init(tp);
-  onnx__type_proto__tensor__init(tt);
-  onnx__tensor_shape_proto__init(sp);
+  ep_onnx__value_info_proto__init(v);
+  ep_onnx__type_proto__init(tp);
+  ep_onnx__type_proto__tensor__init(tt);
+  ep_onnx__tensor_shape_proto__init(sp);
   v->name = str(e, t->name);
   v->type = tp;
   tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
@@ -206,7 +206,7 @@ static Onnx__ValueInfoProto* value_info(ex* e, const ep_tensor* t) {
   for (int d = 0; d < t->shape.rank; d++) {
     Onnx__TensorShapeProto__Dimension* dim = arena(e, sizeof *dim);
     if (dim == NULL) return NULL;
-    onnx__tensor_shape_proto__dimension__init(dim);
+    ep_onnx__tensor_shape_proto__dimension__init(dim);
     dim->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
     dim->dim_value = t->shape.dims[d];
     sp->dim[d] = dim;
@@ -525,9 +525,9 @@ ep_status ep_onnx_export(const ep_graph* graph, const char* path) {
   Onnx__ValueInfoProto** ins = arena(&e, sizeof(void*) * (size_t)(n_in + 1));
   Onnx__ValueInfoProto** outs = arena(&e, sizeof(void*) * (size_t)(n_out + 1));
   if (e.oom || !g || !m || !opset || !opsets || !ins || !outs) goto oom;
-  onnx__graph_proto__init(g);
-  onnx__model_proto__init(m);
-  onnx__operator_set_id_proto__init(opset);
+  ep_onnx__graph_proto__init(g);
+  ep_onnx__model_proto__init(m);
+  ep_onnx__operator_set_id_proto__init(opset);
   for (int i = 0; i < n_in; i++) {
     if ((ins[i] = value_info(&e, ep_graph_tensor(graph, ep_graph_input(graph, i)))) == NULL) goto oom;
   }
@@ -555,10 +555,10 @@ ep_status ep_onnx_export(const ep_graph* graph, const char* path) {
   m->n_opset_import = 1;
   m->graph = g;
   if (e.oom) goto oom;
-  size_t size = onnx__model_proto__get_packed_size(m);
+  size_t size = ep_onnx__model_proto__get_packed_size(m);
   buf = malloc(size ? size : 1);
   if (buf == NULL) goto oom;
-  onnx__model_proto__pack(m, buf);
+  ep_onnx__model_proto__pack(m, buf);
   st = ep_output_open(path, &out);
   if (st != EP_OK) goto cleanup;
   if (fwrite(buf, 1, size, ep_output_stream(out)) != size) {

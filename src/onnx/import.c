@@ -877,7 +877,7 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
   ep_status st = EP_OK;
   char* unsupported = NULL;
   int n_unsupported = 0;
-  Onnx__ModelProto* m = onnx__model_proto__unpack(NULL, size, data);
+  Onnx__ModelProto* m = ep_onnx__model_proto__unpack(NULL, size, data);
   if (m == NULL) {
     return ep_error(EP_ERR_FORMAT,
                     "%s: not an ONNX model (the protobuf does not parse: truncated or other data)",
@@ -966,7 +966,7 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
 cleanup:
   free(unsupported);
   imp_free(&c);
-  onnx__model_proto__free_unpacked(m, NULL);
+  ep_onnx__model_proto__free_unpacked(m, NULL);
   if (st != EP_OK) {
     ep_graph_destroy(c.g);
     return st;

@@ -104,7 +104,7 @@ static ep_status parse_npy(const char* path, const uint8_t* d, size_t size, ep_h
   }
   /* shape: "(1, 3, 224, 224)", "(5,)", "()" */
   Onnx__TensorProto t;
-  onnx__tensor_proto__init(&t);
+  ep_onnx__tensor_proto__init(&t);
   int64_t dims[EP_MAX_RANK + 1];
   size_t rank = 0;
   const char* p = shape + 1;
@@ -169,7 +169,7 @@ ep_status ep_tensor_file_read(const char* path, ep_host_tensor* tensor_out) {
   if (size >= 6 && memcmp(data, "\x93NUMPY", 6) == 0) {
     st = parse_npy(path, data, size, tensor_out);
   } else {
-    Onnx__TensorProto* t = onnx__tensor_proto__unpack(NULL, size, data);
+    Onnx__TensorProto* t = ep_onnx__tensor_proto__unpack(NULL, size, data);
     if (t == NULL) {
       st = ep_error(EP_ERR_FORMAT, "%s: neither a .npy file nor an ONNX TensorProto", path);
     } else {
@@ -181,7 +181,7 @@ ep_status ep_tensor_file_read(const char* path, ep_host_tensor* tensor_out) {
           st = ep_error(EP_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
         }
       }
-      onnx__tensor_proto__free_unpacked(t, NULL);
+      ep_onnx__tensor_proto__free_unpacked(t, NULL);
     }
   }
   free(data);
@@ -203,7 +203,7 @@ ep_status ep_tensor_file_encode(const char* path, const char* name, const ep_sha
   size_t size = 0;
   if (ends_with(path, ".pb")) {
     Onnx__TensorProto t;
-    onnx__tensor_proto__init(&t);
+    ep_onnx__tensor_proto__init(&t);
     int64_t dims[EP_MAX_RANK];
     for (int d = 0; d < shape->rank; d++) dims[d] = shape->dims[d];
     t.name = (char*)(name != NULL ? name : "");
@@ -214,10 +214,10 @@ ep_status ep_tensor_file_encode(const char* path, const char* name, const ep_sha
     t.has_raw_data = true;
     t.raw_data.data = (uint8_t*)data;
     t.raw_data.len = numel * sizeof(float);
-    size = onnx__tensor_proto__get_packed_size(&t);
+    size = ep_onnx__tensor_proto__get_packed_size(&t);
     buf = malloc(size ? size : 1);
     if (buf == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
-    onnx__tensor_proto__pack(&t, buf);
+    ep_onnx__tensor_proto__pack(&t, buf);
   } else {
     char dict[256], dims[160] = "";
     size_t used = 0;

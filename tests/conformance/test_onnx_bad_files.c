@@ -46,7 +46,7 @@ typedef struct model {
 static void set_node(model* md, int i, const char* op, const char* a, const char* b,
                      const char* c, const char* y) {
   Onnx__NodeProto* n = &md->nodes[i];
-  onnx__node_proto__init(n);
+  ep_onnx__node_proto__init(n);
   n->op_type = (char*)op;
   n->name = (char*)y;
   md->node_in[i][0] = (char*)a;
@@ -63,9 +63,9 @@ static void set_node(model* md, int i, const char* op, const char* a, const char
 /* x [1, 4] -> Gemm(W [3, 4], B [3], transB) -> h -> Relu -> y [1, 3]. */
 static void base_model(model* md) {
   memset(md, 0, sizeof *md);
-  onnx__model_proto__init(&md->m);
-  onnx__graph_proto__init(&md->g);
-  onnx__operator_set_id_proto__init(&md->opset);
+  ep_onnx__model_proto__init(&md->m);
+  ep_onnx__graph_proto__init(&md->g);
+  ep_onnx__operator_set_id_proto__init(&md->opset);
   md->opset.domain = (char*)"";
   md->opset.has_version = true;
   md->opset.version = 13;
@@ -78,7 +78,7 @@ static void base_model(model* md) {
   md->g.name = (char*)"bad";
   set_node(md, 0, "Gemm", "x", "W", "B", "h");
   set_node(md, 1, "Relu", "h", NULL, NULL, "y");
-  onnx__attribute_proto__init(&md->trans_b);
+  ep_onnx__attribute_proto__init(&md->trans_b);
   md->trans_b.name = (char*)"transB";
   md->trans_b.has_type = true;
   md->trans_b.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
@@ -94,7 +94,7 @@ static void base_model(model* md) {
   const char* names[2] = {"W", "B"};
   for (int i = 0; i < 2; i++) {
     Onnx__TensorProto* t = &md->inits[i];
-    onnx__tensor_proto__init(t);
+    ep_onnx__tensor_proto__init(t);
     t->name = (char*)names[i];
     t->has_data_type = true;
     t->data_type = 1;
@@ -114,12 +114,12 @@ static void base_model(model* md) {
   md->g.initializer = md->init_ptrs;
   md->g.n_initializer = 2;
   /* Input x [batch, 4] with a symbolic batch; output y. */
-  onnx__value_info_proto__init(&md->in);
-  onnx__type_proto__init(&md->in_t);
-  onnx__type_proto__tensor__init(&md->in_tt);
-  onnx__tensor_shape_proto__init(&md->in_s);
+  ep_onnx__value_info_proto__init(&md->in);
+  ep_onnx__type_proto__init(&md->in_t);
+  ep_onnx__type_proto__tensor__init(&md->in_tt);
+  ep_onnx__tensor_shape_proto__init(&md->in_s);
   for (int d = 0; d < 2; d++) {
-    onnx__tensor_shape_proto__dimension__init(&md->in_d[d]);
+    ep_onnx__tensor_shape_proto__dimension__init(&md->in_d[d]);
     md->in_dp[d] = &md->in_d[d];
   }
   md->in_d[0].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
@@ -138,7 +138,7 @@ static void base_model(model* md) {
   md->in_ptrs[0] = &md->in;
   md->g.input = md->in_ptrs;
   md->g.n_input = 1;
-  onnx__value_info_proto__init(&md->out);
+  ep_onnx__value_info_proto__init(&md->out);
   md->out.name = (char*)"y";
   md->out_ptrs[0] = &md->out;
   md->g.output = md->out_ptrs;
@@ -157,9 +157,9 @@ static void write_bytes(const char* name, const void* data, size_t size) {
 }
 
 static void write_model(const char* name, model* md) {
-  size_t size = onnx__model_proto__get_packed_size(&md->m);
+  size_t size = ep_onnx__model_proto__get_packed_size(&md->m);
   uint8_t* buf = malloc(size);
-  onnx__model_proto__pack(&md->m, buf);
+  ep_onnx__model_proto__pack(&md->m, buf);
   write_bytes(name, buf, size);
   free(buf);
 }
@@ -229,9 +229,9 @@ int main(void) {
 
   /* Truncated, empty, random bytes, a directory. */
   {
-    size_t size = onnx__model_proto__get_packed_size(&md.m);
+    size_t size = ep_onnx__model_proto__get_packed_size(&md.m);
     uint8_t* buf = malloc(size);
-    onnx__model_proto__pack(&md.m, buf);
+    ep_onnx__model_proto__pack(&md.m, buf);
     write_bytes("truncated.onnx", buf, size / 2);
     free(buf);
     write_bytes("empty.onnx", "", 0);
@@ -323,8 +323,8 @@ int main(void) {
       t->has_raw_data = false;
       t->has_data_location = true;
       t->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
-      onnx__string_string_entry_proto__init(&md.ext[0]);
-      onnx__string_string_entry_proto__init(&md.ext[1]);
+      ep_onnx__string_string_entry_proto__init(&md.ext[0]);
+      ep_onnx__string_string_entry_proto__init(&md.ext[1]);
       md.ext[0].key = (char*)"location";
       md.ext[0].value = (char*)locations[i];
       md.ext[1].key = (char*)"offset";

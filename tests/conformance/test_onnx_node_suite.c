@@ -119,10 +119,10 @@ static bool read_model_info(const char* path, model_info* info) {
   uint8_t* data = read_file(path, &size);
   memset(info, 0, sizeof *info);
   if (data == NULL) return false;
-  Onnx__ModelProto* m = onnx__model_proto__unpack(NULL, size, data);
+  Onnx__ModelProto* m = ep_onnx__model_proto__unpack(NULL, size, data);
   free(data);
   if (m == NULL || m->graph == NULL) {
-    if (m) onnx__model_proto__free_unpacked(m, NULL);
+    if (m) ep_onnx__model_proto__free_unpacked(m, NULL);
     return false;
   }
   const Onnx__GraphProto* g = m->graph;
@@ -143,7 +143,7 @@ static bool read_model_info(const char* path, model_info* info) {
       strcat(info->ops, op);
     }
   }
-  onnx__model_proto__free_unpacked(m, NULL);
+  ep_onnx__model_proto__free_unpacked(m, NULL);
   return true;
 }
 
@@ -190,10 +190,10 @@ static result run_set(const char* model, const char* set_dir, const model_info* 
     fclose(f);
     size_t size;
     uint8_t* d = read_file(path, &size);
-    Onnx__TensorProto* t = d ? onnx__tensor_proto__unpack(NULL, size, d) : NULL;
+    Onnx__TensorProto* t = d ? ep_onnx__tensor_proto__unpack(NULL, size, d) : NULL;
     free(d);
     bool is_float = t != NULL && t->data_type == 1;
-    if (t) onnx__tensor_proto__free_unpacked(t, NULL);
+    if (t) ep_onnx__tensor_proto__free_unpacked(t, NULL);
     if (!is_float) {
       snprintf(why, why_size, "output %d is not float32", n_out);
       r = R_SKIP;
