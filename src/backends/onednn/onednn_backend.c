@@ -22,33 +22,34 @@
 typedef struct op_entry {
   bool (*supports)(const ep_graph* g, const ep_node* node);
   ep_status (*prepare)(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                       onednn_node* n);
+                       const ep_layout* layouts, onednn_node* n);
+  bool blocked; /* whether prepare handles blocked (NCHW8c) tensors */
 } op_entry;
 
 /* The ops this backend runs; every other op, and every node its `supports` declines, runs on
  * the CPU backend. */
 static const op_entry ops[EP_OP_COUNT] = {
-    [EP_OP_CONV] = {ep_onednn_conv_supports, ep_onednn_conv_prepare},
-    [EP_OP_FULLY_CONNECTED] = {ep_onednn_fc_supports, ep_onednn_fc_prepare},
-    [EP_OP_MAX_POOL] = {ep_onednn_pool_supports, ep_onednn_pool_prepare},
-    [EP_OP_AVG_POOL] = {ep_onednn_pool_supports, ep_onednn_pool_prepare},
-    [EP_OP_GLOBAL_AVG_POOL] = {ep_onednn_pool_supports, ep_onednn_pool_prepare},
-    [EP_OP_GLOBAL_MAX_POOL] = {ep_onednn_pool_supports, ep_onednn_pool_prepare},
-    [EP_OP_RELU] = {ep_onednn_eltwise_supports, ep_onednn_eltwise_prepare},
-    [EP_OP_RELU6] = {ep_onednn_eltwise_supports, ep_onednn_eltwise_prepare},
-    [EP_OP_SIGMOID] = {ep_onednn_eltwise_supports, ep_onednn_eltwise_prepare},
-    [EP_OP_TANH] = {ep_onednn_eltwise_supports, ep_onednn_eltwise_prepare},
-    [EP_OP_LEAKY_RELU] = {ep_onednn_eltwise_supports, ep_onednn_eltwise_prepare},
-    [EP_OP_CLIP] = {ep_onednn_eltwise_supports, ep_onednn_eltwise_prepare},
-    [EP_OP_SOFTMAX] = {ep_onednn_softmax_supports, ep_onednn_softmax_prepare},
-    [EP_OP_LOG_SOFTMAX] = {ep_onednn_softmax_supports, ep_onednn_softmax_prepare},
-    [EP_OP_LRN] = {ep_onednn_lrn_supports, ep_onednn_lrn_prepare},
-    [EP_OP_CONCAT] = {ep_onednn_concat_supports, ep_onednn_concat_prepare},
-    [EP_OP_ADD] = {ep_onednn_binary_supports, ep_onednn_binary_prepare},
-    [EP_OP_SUB] = {ep_onednn_binary_supports, ep_onednn_binary_prepare},
-    [EP_OP_MUL] = {ep_onednn_binary_supports, ep_onednn_binary_prepare},
-    [EP_OP_DIV] = {ep_onednn_binary_supports, ep_onednn_binary_prepare},
-    [EP_OP_LSTM] = {ep_onednn_lstm_supports, ep_onednn_lstm_prepare},
+    [EP_OP_CONV] = {ep_onednn_conv_supports, ep_onednn_conv_prepare, true},
+    [EP_OP_FULLY_CONNECTED] = {ep_onednn_fc_supports, ep_onednn_fc_prepare, false},
+    [EP_OP_MAX_POOL] = {ep_onednn_pool_supports, ep_onednn_pool_prepare, true},
+    [EP_OP_AVG_POOL] = {ep_onednn_pool_supports, ep_onednn_pool_prepare, true},
+    [EP_OP_GLOBAL_AVG_POOL] = {ep_onednn_pool_supports, ep_onednn_pool_prepare, true},
+    [EP_OP_GLOBAL_MAX_POOL] = {ep_onednn_pool_supports, ep_onednn_pool_prepare, true},
+    [EP_OP_RELU] = {ep_onednn_eltwise_supports, ep_onednn_eltwise_prepare, true},
+    [EP_OP_RELU6] = {ep_onednn_eltwise_supports, ep_onednn_eltwise_prepare, true},
+    [EP_OP_SIGMOID] = {ep_onednn_eltwise_supports, ep_onednn_eltwise_prepare, true},
+    [EP_OP_TANH] = {ep_onednn_eltwise_supports, ep_onednn_eltwise_prepare, true},
+    [EP_OP_LEAKY_RELU] = {ep_onednn_eltwise_supports, ep_onednn_eltwise_prepare, true},
+    [EP_OP_CLIP] = {ep_onednn_eltwise_supports, ep_onednn_eltwise_prepare, true},
+    [EP_OP_SOFTMAX] = {ep_onednn_softmax_supports, ep_onednn_softmax_prepare, false},
+    [EP_OP_LOG_SOFTMAX] = {ep_onednn_softmax_supports, ep_onednn_softmax_prepare, false},
+    [EP_OP_LRN] = {ep_onednn_lrn_supports, ep_onednn_lrn_prepare, true},
+    [EP_OP_CONCAT] = {ep_onednn_concat_supports, ep_onednn_concat_prepare, true},
+    [EP_OP_ADD] = {ep_onednn_binary_supports, ep_onednn_binary_prepare, true},
+    [EP_OP_SUB] = {ep_onednn_binary_supports, ep_onednn_binary_prepare, true},
+    [EP_OP_MUL] = {ep_onednn_binary_supports, ep_onednn_binary_prepare, true},
+    [EP_OP_DIV] = {ep_onednn_binary_supports, ep_onednn_binary_prepare, true},
+    [EP_OP_LSTM] = {ep_onednn_lstm_supports, ep_onednn_lstm_prepare, false},
 };
 
 /* --- availability and version -------------------------------------------------------------- */
@@ -193,12 +194,12 @@ ep_status ep_onednn_bind_tensor(onednn_node* n, const onednn_ctx* ctx, const ep_
 }
 
 ep_status ep_onednn_tensor_memory(onednn_node* n, const onednn_ctx* ctx, const ep_node* node,
-                                  const dnnl_memory_desc_t* plain, const dnnl_memory_desc_t* want,
+                                  const dnnl_memory_desc_t* user, const dnnl_memory_desc_t* want,
                                   bool output, int index, dnnl_memory_t* user_out,
                                   dnnl_memory_t* prim_out) {
-  ep_status status = ep_onednn_bind_tensor(n, ctx, node, plain, output, index, user_out);
+  ep_status status = ep_onednn_bind_tensor(n, ctx, node, user, output, index, user_out);
   if (status != EP_OK) return status;
-  if (dnnl_memory_desc_equal(plain, want)) {
+  if (dnnl_memory_desc_equal(user, want)) {
     *prim_out = *user_out;
     return EP_OK;
   }
@@ -386,17 +387,22 @@ static void destroy_program(onednn_node* n) {
 static ep_status onednn_prepare_node(void* ctx_, const ep_graph* graph, const ep_node* node,
                                      const ep_layout* layouts, ep_node_prepared* prepared) {
   const onednn_ctx* ctx = ctx_;
-  /* The session keeps every tensor of another backend's node plain. */
+  /* Only this backend's plan blocks the tensors of its nodes, and only for the ops that read
+   * and write them so (onednn_layout.c): anything else is a bug of the plan's. */
   for (int k = 0; k < node->n_inputs + node->n_outputs; k++) {
     int t = k < node->n_inputs ? node->inputs[k] : node->outputs[k - node->n_inputs];
-    if (t >= 0 && layouts[t] != EP_LAYOUT_NCHW) {
-      return ep_error(EP_ERR_UNSUPPORTED, "node %s: oneDNN got a blocked tensor", node->name);
+    if (t < 0 || layouts[t] == EP_LAYOUT_NCHW) continue;
+    const ep_shape* shape = &ep_graph_tensor(graph, t)->shape;
+    if (layouts[t] != EP_LAYOUT_NCHW8C || !ops[node->op].blocked || shape->rank != 4 ||
+        shape->dims[1] % 8 != 0) {
+      return ep_error(EP_ERR_UNSUPPORTED, "node %s (%s): oneDNN cannot take tensor %s blocked",
+                      node->name, ep_op_name(node->op), ep_graph_tensor(graph, t)->name);
     }
   }
   onednn_node* n = calloc(1, sizeof *n);
   if (n == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
   omp_set_num_threads(ctx->threads);
-  ep_status status = ops[node->op].prepare(ctx, graph, node, n);
+  ep_status status = ops[node->op].prepare(ctx, graph, node, layouts, n);
   if (status != EP_OK) {
     destroy_program(n);
     return status;
@@ -444,6 +450,7 @@ const ep_backend_i ep_backend_onednn = {
     .create = onednn_create,
     .destroy = onednn_destroy,
     .supports_node = onednn_supports_node,
+    .plan_layouts = ep_onednn_plan_layouts,
     .prepare_node = onednn_prepare_node,
     .run_node = onednn_run_node,
     .destroy_node = onednn_destroy_node,

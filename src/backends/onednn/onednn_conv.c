@@ -2,13 +2,13 @@
  * as post-ops) and fully connected (inner product) on oneDNN. Weights are reordered once into
  * the format oneDNN chooses (format_tag any).
  *
- * src and dst: the session's tensors are plain NCHW. Letting oneDNN choose (any: nChw8c on AVX2)
- * and reordering in and out of scratch buffers on every run beats handing it NCHW, for which it
- * has only GEMM-based and reference kernels: one AVX2 core, median of 30 runs, ResNet-50 104 ms
- * against 171-179 ms, MobileNet v1 15 ms against 59-63 ms (the depthwise layers), although the
- * reorders cost ResNet-50 ~8 ms a run. EDGEPROF_ONEDNN_LAYOUT=nchw gives the plain way back.
- * (Keeping nChw8c between oneDNN nodes would drop those reorders; it needs the session's layout
- * plan to let a backend other than the CPU one block tensors.) */
+ * src and dst: letting oneDNN choose (any: nChw8c on AVX2) beats handing it plain NCHW, for
+ * which it has only GEMM-based and reference kernels: one AVX2 core, median of 30 runs,
+ * ResNet-50 104 ms against 171-179 ms, MobileNet v1 15 ms against 59-63 ms (the depthwise
+ * layers), even with a reorder in and out of scratch per convolution (ResNet-50 ~8 ms a run).
+ * The tensors between oneDNN nodes are kept in nChw8c (onednn_layout.c), so a reorder is left
+ * only where the chosen format is not the tensor's layout: a plain tensor, or a host whose
+ * kernels want another one. EDGEPROF_ONEDNN_LAYOUT=nchw gives the plain way back. */
 #include <string.h>
 
 #include "backends/onednn/onednn_internal.h"
@@ -25,7 +25,7 @@ bool ep_onednn_conv_supports(const ep_graph* g, const ep_node* node) {
 }
 
 ep_status ep_onednn_conv_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                 onednn_node* n) {
+                                 const ep_layout* layouts, onednn_node* n) {
   ep_status status = EP_OK;
   dnnl_status_t s = dnnl_success;
   const char* what = "convolution";
@@ -51,10 +51,11 @@ ep_status ep_onednn_conv_prepare(const onednn_ctx* ctx, const ep_graph* g, const
   const bool has_bias = onednn_has_input(node, 2);
   const bool has_residual = onednn_has_input(node, 3);
 
-  dnnl_memory_desc_t src_plain, dst_plain, w_plain, w_any, b_md, src_want, dst_want;
+  /* src_user, dst_user: the session's tensors in their layouts. */
+  dnnl_memory_desc_t src_user, dst_user, w_plain, w_any, b_md, src_want, dst_want;
   int64_t w_dims[5] = {groups, oc / groups, ic / groups, kh, kw};
-  s = ep_onednn_plain_md(&src_plain, 4, x->dims);
-  if (s == dnnl_success) s = ep_onednn_plain_md(&dst_plain, 4, y->dims);
+  s = ep_onednn_tensor_md(&src_user, layouts, node->inputs[0], 4, x->dims);
+  if (s == dnnl_success) s = ep_onednn_tensor_md(&dst_user, layouts, node->outputs[0], 4, y->dims);
   if (s == dnnl_success) {
     /* [Cout, Cin/g, KH, KW] is [g, Cout/g, Cin/g, KH, KW] as it lies in memory. */
     s = groups > 1 ? ep_onednn_plain_md(&w_plain, 5, w_dims)
@@ -70,8 +71,8 @@ ep_status ep_onednn_conv_prepare(const onednn_ctx* ctx, const ep_graph* g, const
       s = ep_onednn_any_md(&dst_want, 4, y->dims);
     }
   } else {
-    src_want = src_plain;
-    dst_want = dst_plain;
+    src_want = src_user;
+    dst_want = dst_user;
   }
   dnnl_convolution_desc_t cd;
   if (s == dnnl_success) {
@@ -98,7 +99,7 @@ ep_status ep_onednn_conv_prepare(const onednn_ctx* ctx, const ep_graph* g, const
     goto cleanup;
   }
 
-  dnnl_memory_t w_mem = NULL, b_mem = NULL, src_user, src_mem, dst_user, dst_mem;
+  dnnl_memory_t w_mem = NULL, b_mem = NULL, src_bound, src_mem, dst_bound, dst_mem;
   status =
       ep_onednn_pack_constant(n, ctx, node, &w_plain, ep_graph_tensor(g, node->inputs[1])->data,
                               dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), &w_mem);
@@ -108,26 +109,30 @@ ep_status ep_onednn_conv_prepare(const onednn_ctx* ctx, const ep_graph* g, const
                                 dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1), &b_mem);
   }
   if (status == EP_OK) {
-    status = ep_onednn_tensor_memory(n, ctx, node, &src_plain,
+    status = ep_onednn_tensor_memory(n, ctx, node, &src_user,
                                      dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), false,
-                                     0, &src_user, &src_mem);
+                                     0, &src_bound, &src_mem);
   }
   if (status == EP_OK) {
-    status = ep_onednn_tensor_memory(n, ctx, node, &dst_plain,
+    status = ep_onednn_tensor_memory(n, ctx, node, &dst_user,
                                      dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), true,
-                                     0, &dst_user, &dst_mem);
+                                     0, &dst_bound, &dst_mem);
   }
   if (status != EP_OK) goto cleanup;
-  if (src_mem != src_user) status = ep_onednn_add_reorder(n, ctx, node, src_user, src_mem);
+  if (src_mem != src_bound) status = ep_onednn_add_reorder(n, ctx, node, src_bound, src_mem);
   if (status == EP_OK && has_residual) {
-    if (dst_mem == dst_user) {
+    const int r = node->inputs[3];
+    if (dst_mem == dst_bound && layouts[r] == layouts[node->outputs[0]]) {
       /* The residual never shares memory with y (session.c's arena gives tensors live at the
-       * same step disjoint ranges): copy it into y. */
+       * same step disjoint ranges): copy it into y, laid out alike. */
       n->copy_bytes = (size_t)ep_shape_numel(y) * sizeof(float);
       n->copy_input = 3;
     } else {
+      dnnl_memory_desc_t r_md;
       dnnl_memory_t residual = NULL;
-      status = ep_onednn_bind_tensor(n, ctx, node, &dst_plain, false, 3, &residual);
+      s = ep_onednn_tensor_md(&r_md, layouts, r, 4, y->dims);
+      status = s == dnnl_success ? ep_onednn_bind_tensor(n, ctx, node, &r_md, false, 3, &residual)
+                                 : ep_onednn_fail(node, "residual memory_desc_init", s);
       if (status == EP_OK) status = ep_onednn_add_reorder(n, ctx, node, residual, dst_mem);
     }
   }
@@ -138,7 +143,7 @@ ep_status ep_onednn_conv_prepare(const onednn_ctx* ctx, const ep_graph* g, const
   ep_onednn_arg(step, DNNL_ARG_WEIGHTS, w_mem);
   if (has_bias) ep_onednn_arg(step, DNNL_ARG_BIAS, b_mem);
   ep_onednn_arg(step, DNNL_ARG_DST, dst_mem);
-  if (dst_mem != dst_user) status = ep_onednn_add_reorder(n, ctx, node, dst_mem, dst_user);
+  if (dst_mem != dst_bound) status = ep_onednn_add_reorder(n, ctx, node, dst_mem, dst_bound);
 
 cleanup:
   dnnl_primitive_desc_destroy(pd);
@@ -156,7 +161,8 @@ bool ep_onednn_fc_supports(const ep_graph* g, const ep_node* node) {
 }
 
 ep_status ep_onednn_fc_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                               onednn_node* n) {
+                               const ep_layout* layouts, onednn_node* n) {
+  (void)layouts; /* all plain (onednn_backend.c checks) */
   ep_status status = EP_OK;
   dnnl_status_t s = dnnl_success;
   const char* what = "inner product";

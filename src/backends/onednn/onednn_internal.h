@@ -4,8 +4,9 @@
  * objects that stand for the session's tensors ("binds", pointed at io->in / io->out by
  * dnnl_memory_set_data_handle on every run), the memory objects the node owns (packed weights,
  * internal buffers), and the steps to execute in order. Files: onednn_backend.c (interface,
- * context, node program), onednn_conv.c (convolution, inner product), onednn_ops.c (pooling,
- * eltwise, softmax, LRN, concat, binary), onednn_rnn.c (LSTM). */
+ * context, node program), onednn_layout.c (which tensors stay blocked between oneDNN nodes),
+ * onednn_conv.c (convolution, inner product), onednn_ops.c (pooling, eltwise, softmax, LRN,
+ * concat, binary), onednn_rnn.c (LSTM). */
 #ifndef EDGEPROF_BACKENDS_ONEDNN_INTERNAL_H
 #define EDGEPROF_BACKENDS_ONEDNN_INTERNAL_H
 
@@ -28,9 +29,10 @@ typedef struct onednn_ctx {
   dnnl_format_tag_t blocked_tag;
   dnnl_stream_t stream;
   int threads;
-  /* Convolutions' (and slow pools') src and dst: the format oneDNN prefers, reordered from and
-   * to the session's NCHW tensors through scratch buffers (the default), or the NCHW tensors
-   * themselves (EDGEPROF_ONEDNN_LAYOUT=nchw). See onednn_conv.c for the numbers. */
+  /* Convolutions' (and slow pools') src and dst: the format oneDNN prefers, with the tensors
+   * between oneDNN nodes kept in it (onednn_layout.c) and reorders from and to the others (the
+   * default), or every tensor plain NCHW and used as it is (EDGEPROF_ONEDNN_LAYOUT=nchw). See
+   * onednn_conv.c and onednn_layout.c for the numbers. */
   bool any_layout;
 } onednn_ctx;
 
@@ -76,6 +78,11 @@ ep_status ep_onednn_fail(const ep_node* node, const char* what, dnnl_status_t s)
 dnnl_status_t ep_onednn_plain_md(dnnl_memory_desc_t* md, int rank, const int64_t* dims);
 /* The same dims in the format the primitive chooses (format_tag any). */
 dnnl_status_t ep_onednn_any_md(dnnl_memory_desc_t* md, int rank, const int64_t* dims);
+/* The descriptor of session tensor `tensor` (`rank` dims `dims`) in its layout: nChw8c where
+ * layouts[tensor] is EP_LAYOUT_NCHW8C (then rank 4 and C % 8 == 0, else invalid arguments),
+ * else plain. */
+dnnl_status_t ep_onednn_tensor_md(dnnl_memory_desc_t* md, const ep_layout* layouts, int tensor,
+                                  int rank, const int64_t* dims);
 /* A memory object for the session tensor io->in[index] (output: io->out[index]) with md. */
 ep_status ep_onednn_bind_tensor(onednn_node* n, const onednn_ctx* ctx, const ep_node* node,
                                 const dnnl_memory_desc_t* md, bool output, int index,
@@ -84,11 +91,11 @@ ep_status ep_onednn_bind_tensor(onednn_node* n, const onednn_ctx* ctx, const ep_
  * needed only while the node runs, so one scratch serves every node. */
 ep_status ep_onednn_scratch_memory(onednn_node* n, const onednn_ctx* ctx, const ep_node* node,
                                    const dnnl_memory_desc_t* md, dnnl_memory_t* memory_out);
-/* The memory object for a session tensor (user_out) and the one the primitive uses
- * (prim_out): the same where the primitive wants the plain layout, else a scratch buffer in the
- * layout `want`; the caller adds the reorder between them. */
+/* The memory object for a session tensor (user_out, described by `user`: its layout) and the
+ * one the primitive uses (prim_out): the same where the primitive wants that layout, else a
+ * scratch buffer in the layout `want`; the caller adds the reorder between them. */
 ep_status ep_onednn_tensor_memory(onednn_node* n, const onednn_ctx* ctx, const ep_node* node,
-                                  const dnnl_memory_desc_t* plain, const dnnl_memory_desc_t* want,
+                                  const dnnl_memory_desc_t* user, const dnnl_memory_desc_t* want,
                                   bool output, int index, dnnl_memory_t* user_out,
                                   dnnl_memory_t* prim_out);
 /* A memory object the node owns, allocated by oneDNN (counted in packed_bytes). */
@@ -109,6 +116,13 @@ ep_status ep_onednn_add_reorder(onednn_node* n, const onednn_ctx* ctx, const ep_
 /* Post-ops for a fused activation (appended to `ops`). */
 dnnl_status_t ep_onednn_append_activation(dnnl_post_ops_t ops, ep_activation act);
 
+/* --- the layout plan (onednn_layout.c) ---------------------------------------------------- */
+
+/* backend.h's plan_layouts: blocks (EP_LAYOUT_NCHW8C) the 4-D tensors with C % 8 == 0 that only
+ * oneDNN nodes able to read them blocked write and read. */
+ep_status ep_onednn_plan_layouts(void* ctx, const ep_graph* graph, const bool* owned,
+                                 ep_layout* layouts);
+
 /* --- shared checks --------------------------------------------------------------------------- */
 
 static inline bool onednn_has_input(const ep_node* node, int i) {
@@ -127,34 +141,35 @@ static inline bool onednn_is_constant(const ep_graph* g, const ep_node* node, in
 static inline int onednn_or_one(int v) { return v > 0 ? v : 1; }
 
 /* --- the op families: whether oneDNN runs the node exactly as the IR defines it, and its
- * program --------------------------------------------------------------------------------- */
+ * program over the tensors in the session's `layouts` (only the families of the plan's
+ * converting and uniform ops get blocked tensors: onednn_backend.c checks) ----------------- */
 
 bool ep_onednn_conv_supports(const ep_graph* g, const ep_node* node);
 ep_status ep_onednn_conv_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                 onednn_node* n);
+                                 const ep_layout* layouts, onednn_node* n);
 bool ep_onednn_fc_supports(const ep_graph* g, const ep_node* node);
 ep_status ep_onednn_fc_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                               onednn_node* n);
+                               const ep_layout* layouts, onednn_node* n);
 bool ep_onednn_pool_supports(const ep_graph* g, const ep_node* node);
 ep_status ep_onednn_pool_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                 onednn_node* n);
+                                 const ep_layout* layouts, onednn_node* n);
 bool ep_onednn_eltwise_supports(const ep_graph* g, const ep_node* node);
 ep_status ep_onednn_eltwise_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                    onednn_node* n);
+                                    const ep_layout* layouts, onednn_node* n);
 bool ep_onednn_softmax_supports(const ep_graph* g, const ep_node* node);
 ep_status ep_onednn_softmax_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                    onednn_node* n);
+                                    const ep_layout* layouts, onednn_node* n);
 bool ep_onednn_lrn_supports(const ep_graph* g, const ep_node* node);
 ep_status ep_onednn_lrn_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                onednn_node* n);
+                                const ep_layout* layouts, onednn_node* n);
 bool ep_onednn_concat_supports(const ep_graph* g, const ep_node* node);
 ep_status ep_onednn_concat_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                   onednn_node* n);
+                                   const ep_layout* layouts, onednn_node* n);
 bool ep_onednn_binary_supports(const ep_graph* g, const ep_node* node);
 ep_status ep_onednn_binary_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                   onednn_node* n);
+                                   const ep_layout* layouts, onednn_node* n);
 bool ep_onednn_lstm_supports(const ep_graph* g, const ep_node* node);
 ep_status ep_onednn_lstm_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                 onednn_node* n);
+                                 const ep_layout* layouts, onednn_node* n);
 
 #endif /* EDGEPROF_BACKENDS_ONEDNN_INTERNAL_H */

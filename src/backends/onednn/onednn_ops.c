@@ -1,7 +1,8 @@
 /* Pooling (max, average, global), eltwise (Relu, Relu6, Sigmoid, Tanh, LeakyRelu, Clip),
  * softmax and log-softmax, LRN, concat and binary ops (Add, Sub, Mul, Div with numpy
- * broadcasting where oneDNN's binary can express it) on oneDNN, each on the session's plain
- * tensors. Every `supports` accepts exactly the cases where oneDNN computes what the IR (and the
+ * broadcasting where oneDNN's binary can express it) on oneDNN, each on the session's tensors in
+ * their layouts (plain, or nChw8c between oneDNN nodes: onednn_layout.c; softmax reads plain
+ * only). Every `supports` accepts exactly the cases where oneDNN computes what the IR (and the
  * CPU backend's reference kernels) define; the rest stays on the CPU backend. */
 #include <math.h>
 #include <string.h>
@@ -109,9 +110,11 @@ static bool is_reference(const_dnnl_primitive_desc_t pd) {
 /* On plain NCHW, oneDNN 2.6 pools with "simple_nchw", a loop over windows that took 8.9 ms for
  * ResNet-50's 3x3/2 max pool (the CPU backend: 0.24 ms) and 65 ms for Inception's 14 pools on
  * one AVX2 core; on its blocked layout it has JIT kernels. So where the plain one is a reference
- * implementation, the pool runs blocked, with a reorder either side. */
+ * implementation, the pool runs blocked, with a reorder either side. dst is the format oneDNN
+ * picks for src (any), reordered where that is not y's layout (a global pool's blocked input and
+ * plain [N, C, 1, 1] output). */
 ep_status ep_onednn_pool_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                 onednn_node* n) {
+                                 const ep_layout* layouts, onednn_node* n) {
   pool_geometry geo;
   if (!pool_geometry_of(g, node, &geo)) {
     return ep_error(EP_ERR_UNSUPPORTED, "node %s: oneDNN cannot run this pool", node->name);
@@ -123,20 +126,21 @@ ep_status ep_onednn_pool_prepare(const onednn_ctx* ctx, const ep_graph* g, const
   dnnl_primitive_desc_t pd = NULL;
   dnnl_memory_desc_t src, dst, src_blocked, dst_any;
   dnnl_pooling_v2_desc_t d;
-  dnnl_status_t s = ep_onednn_plain_md(&src, 4, x_dims);
-  if (s == dnnl_success) s = ep_onednn_plain_md(&dst, 4, y_dims);
+  dnnl_status_t s = ep_onednn_tensor_md(&src, layouts, node->inputs[0], 4, x_dims);
+  if (s == dnnl_success) s = ep_onednn_tensor_md(&dst, layouts, node->outputs[0], 4, y_dims);
+  if (s == dnnl_success) s = ep_onednn_any_md(&dst_any, 4, y_dims);
   if (s == dnnl_success) {
-    s = dnnl_pooling_v2_forward_desc_init(&d, dnnl_forward_inference, geo.alg, &src, &dst,
+    s = dnnl_pooling_v2_forward_desc_init(&d, dnnl_forward_inference, geo.alg, &src, &dst_any,
                                           geo.stride, geo.kernel, dil, geo.pad_l, geo.pad_r);
   }
   if (s == dnnl_success) s = dnnl_primitive_desc_create(&pd, &d, NULL, ctx->engine, NULL);
-  if (s == dnnl_success && ctx->any_layout && is_reference(pd)) {
+  if (s == dnnl_success && ctx->any_layout && is_reference(pd) &&
+      layouts[node->inputs[0]] == EP_LAYOUT_NCHW) {
     dnnl_primitive_desc_destroy(pd);
     pd = NULL;
     dnnl_dims_t dims;
     memcpy(dims, x_dims, 4 * sizeof *dims);
     s = dnnl_memory_desc_init_by_tag(&src_blocked, 4, dims, dnnl_f32, ctx->blocked_tag);
-    if (s == dnnl_success) s = ep_onednn_any_md(&dst_any, 4, y_dims);
     if (s == dnnl_success) {
       s = dnnl_pooling_v2_forward_desc_init(&d, dnnl_forward_inference, geo.alg, &src_blocked,
                                             &dst_any, geo.stride, geo.kernel, dil, geo.pad_l,
@@ -187,7 +191,10 @@ bool ep_onednn_eltwise_supports(const ep_graph* g, const ep_node* node) {
 }
 
 ep_status ep_onednn_eltwise_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                    onednn_node* n) {
+                                    const ep_layout* layouts, onednn_node* n) {
+  if (layouts[node->inputs[0]] != layouts[node->outputs[0]]) {
+    return ep_error(EP_ERR_UNSUPPORTED, "node %s: x and y laid out differently", node->name);
+  }
   dnnl_alg_kind_t alg = dnnl_eltwise_relu;
   float alpha = 0.0f, beta = 0.0f;
   switch (node->op) {
@@ -211,7 +218,8 @@ ep_status ep_onednn_eltwise_prepare(const onednn_ctx* ctx, const ep_graph* g, co
     default:
       return ep_error(EP_ERR_UNSUPPORTED, "node %s: not an eltwise op", node->name);
   }
-  /* Elementwise: the tensor as one flat vector. */
+  /* Elementwise: the tensor as one flat vector, whatever its layout (x and y share it, and a
+   * blocked tensor has no padding: C % 8 == 0). */
   const int64_t numel = ep_shape_numel(onednn_in_shape(g, node, 0));
   dnnl_memory_desc_t md;
   dnnl_eltwise_desc_t d;
@@ -234,7 +242,8 @@ bool ep_onednn_softmax_supports(const ep_graph* g, const ep_node* node) {
 }
 
 ep_status ep_onednn_softmax_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                    onednn_node* n) {
+                                    const ep_layout* layouts, onednn_node* n) {
+  (void)layouts; /* all plain (onednn_backend.c checks) */
   const ep_shape* x = onednn_in_shape(g, node, 0);
   int axis = node->attrs.axis < 0 ? node->attrs.axis + x->rank : node->attrs.axis;
   dnnl_memory_desc_t md;
@@ -269,14 +278,20 @@ bool ep_onednn_lrn_supports(const ep_graph* g, const ep_node* node) {
 }
 
 ep_status ep_onednn_lrn_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                onednn_node* n) {
+                                const ep_layout* layouts, onednn_node* n) {
   const ep_shape* x = onednn_in_shape(g, node, 0);
-  /* Across channels only the channel dim matters: any rank as [N, C, inner, 1]. */
+  if (layouts[node->inputs[0]] != layouts[node->outputs[0]]) {
+    return ep_error(EP_ERR_UNSUPPORTED, "node %s: x and y laid out differently", node->name);
+  }
+  /* Across channels only the channel dim matters: any rank as [N, C, inner, 1] (a blocked x is
+   * 4-D: as it is). */
+  const bool blocked = layouts[node->inputs[0]] == EP_LAYOUT_NCHW8C;
   int64_t dims[4] = {x->dims[0], x->dims[1], ep_shape_numel(x) / (x->dims[0] * x->dims[1]), 1};
   const ep_attrs* a = &node->attrs;
   dnnl_memory_desc_t md;
   dnnl_lrn_desc_t d;
-  dnnl_status_t s = ep_onednn_plain_md(&md, 4, dims);
+  dnnl_status_t s =
+      ep_onednn_tensor_md(&md, layouts, node->inputs[0], 4, blocked ? x->dims : dims);
   if (s == dnnl_success) {
     s = dnnl_lrn_forward_desc_init(&d, dnnl_forward_inference, dnnl_lrn_across_channels, &md,
                                    a->size, a->alpha, a->beta, a->lrn_bias);
@@ -301,13 +316,14 @@ bool ep_onednn_concat_supports(const ep_graph* g, const ep_node* node) {
 }
 
 ep_status ep_onednn_concat_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                   onednn_node* n) {
+                                   const ep_layout* layouts, onednn_node* n) {
   const ep_shape* y = onednn_out_shape(g, node, 0);
   const int axis = node->attrs.axis < 0 ? node->attrs.axis + y->rank : node->attrs.axis;
   dnnl_memory_desc_t src[ONEDNN_MAX_INPUTS], dst;
-  dnnl_status_t s = ep_onednn_plain_md(&dst, y->rank, y->dims);
+  dnnl_status_t s = ep_onednn_tensor_md(&dst, layouts, node->outputs[0], y->rank, y->dims);
   for (int i = 0; i < node->n_inputs && s == dnnl_success; i++) {
-    s = ep_onednn_plain_md(&src[i], y->rank, onednn_in_shape(g, node, i)->dims);
+    s = ep_onednn_tensor_md(&src[i], layouts, node->inputs[i], y->rank,
+                            onednn_in_shape(g, node, i)->dims);
   }
   dnnl_primitive_desc_t pd = NULL;
   if (s == dnnl_success) {
@@ -366,7 +382,7 @@ bool ep_onednn_binary_supports(const ep_graph* g, const ep_node* node) {
 }
 
 ep_status ep_onednn_binary_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                   onednn_node* n) {
+                                   const ep_layout* layouts, onednn_node* n) {
   const int first = binary_src0(g, node);
   if (first < 0)
     return ep_error(EP_ERR_UNSUPPORTED, "node %s: oneDNN cannot broadcast", node->name);
@@ -382,11 +398,16 @@ ep_status ep_onednn_binary_prepare(const onednn_ctx* ctx, const ep_graph* g, con
   ep_status status = EP_OK;
   dnnl_primitive_attr_t attr = NULL;
   dnnl_post_ops_t post_ops = NULL;
-  dnnl_memory_desc_t md0, md1;
+  /* Each tensor in its layout: a blocked one is 4-D with y's dims (the plan blocks only binary
+   * ops without broadcasting, and all their tensors then). */
+  dnnl_memory_desc_t md0, md1, dst;
   dnnl_binary_desc_t d;
-  dnnl_status_t s = ep_onednn_plain_md(&md0, rank, ydims);
-  if (s == dnnl_success) s = ep_onednn_plain_md(&md1, rank, dims1);
-  if (s == dnnl_success) s = dnnl_binary_desc_init(&d, alg, &md0, &md1, &md0);
+  dnnl_status_t s = ep_onednn_tensor_md(&md0, layouts, node->inputs[first], rank, ydims);
+  if (s == dnnl_success) {
+    s = ep_onednn_tensor_md(&md1, layouts, node->inputs[1 - first], rank, dims1);
+  }
+  if (s == dnnl_success) s = ep_onednn_tensor_md(&dst, layouts, node->outputs[0], rank, ydims);
+  if (s == dnnl_success) s = dnnl_binary_desc_init(&d, alg, &md0, &md1, &dst);
   if (s == dnnl_success) s = dnnl_post_ops_create(&post_ops);
   if (s == dnnl_success) s = ep_onednn_append_activation(post_ops, node->attrs.act);
   if (s == dnnl_success) s = dnnl_primitive_attr_create(&attr);
@@ -397,7 +418,7 @@ ep_status ep_onednn_binary_prepare(const onednn_ctx* ctx, const ep_graph* g, con
   }
   const arg_tensor args[] = {{DNNL_ARG_SRC_0, &md0, false, first},
                              {DNNL_ARG_SRC_1, &md1, false, 1 - first},
-                             {DNNL_ARG_DST, &md0, true, 0}};
+                             {DNNL_ARG_DST, &dst, true, 0}};
   status = one_primitive(n, ctx, node, &d, attr, args, 3);
 
 cleanup:

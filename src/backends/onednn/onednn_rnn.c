@@ -55,7 +55,8 @@ static ep_status state_out(onednn_node* n, const onednn_ctx* ctx, const ep_node*
 }
 
 ep_status ep_onednn_lstm_prepare(const onednn_ctx* ctx, const ep_graph* g, const ep_node* node,
-                                 onednn_node* n) {
+                                 const ep_layout* layouts, onednn_node* n) {
+  (void)layouts; /* all plain (onednn_backend.c checks) */
   ep_status status = EP_OK;
   dnnl_status_t s = dnnl_success;
   dnnl_primitive_desc_t pd = NULL;
