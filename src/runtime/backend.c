@@ -8,6 +8,9 @@ static const ep_backend_i* const backends[] = {
 #ifdef EP_HAVE_ONEDNN
     &ep_backend_onednn,
 #endif
+#ifdef EP_HAVE_XNNPACK
+    &ep_backend_xnnpack,
+#endif
 };
 
 int ep_backend_count(void) { return (int)(sizeof backends / sizeof backends[0]); }

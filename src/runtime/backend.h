@@ -45,7 +45,7 @@ typedef struct ep_backend_config {
 } ep_backend_config;
 
 typedef struct ep_backend_i {
-  const char* name; /* "cpu", "onednn": what --backend takes */
+  const char* name; /* "cpu", "onednn", "xnnpack": what --backend takes */
   /* optional: whether this build and host can use it; writes why not (NULL means always). */
   bool (*available)(char* why, size_t why_size);
   /* optional: the engine's version and configuration, for platform and results files. */
@@ -85,6 +85,9 @@ const ep_backend_i* ep_backend_find(const char* name);
 extern const ep_backend_i ep_backend_cpu;
 #ifdef EP_HAVE_ONEDNN
 extern const ep_backend_i ep_backend_onednn;
+#endif
+#ifdef EP_HAVE_XNNPACK
+extern const ep_backend_i ep_backend_xnnpack;
 #endif
 
 #endif /* EDGEPROF_RUNTIME_BACKEND_H */

@@ -120,6 +120,8 @@ static void conv_cases(void) {
   conv_case("dilated dw", 1, 8, 8, 12, 12, 3, 3, 2, 1, 2, 2, p1, 8, false, true, EP_ACT_RELU);
   conv_case("unread rows", 1, 4, 4, 8, 8, 3, 3, 2, 2, 1, 1, p0, 1, true, false, EP_ACT_NONE);
   conv_case("5x5 s3", 1, 3, 4, 17, 16, 5, 5, 3, 3, 1, 1, pasym, 1, true, false, EP_ACT_NONE);
+  /* More than one 32 x 32 tile of channels and pixels (the XNNPACK backend's NHWC transposes). */
+  conv_case("tiles", 1, 40, 48, 9, 11, 3, 3, 1, 1, 1, 1, p1, 1, true, false, EP_ACT_RELU);
   for (int i = 0; i < 40; i++) {
     int kh = rnd(1, 5), kw = rnd(1, 5), dh = rnd(1, 2), dw = rnd(1, 2);
     int pad[4] = {rnd(0, kh - 1), rnd(0, kw - 1), rnd(0, kh - 1), rnd(0, kw - 1)};
@@ -179,6 +181,16 @@ static void pool_cases(void) {
     pool_case(op, "odd", 3, 13, 11, 2, 2, 2, 2, p0, 1, false, false);
     pool_case(op, "dilated", 2, 10, 10, 2, 2, 1, 1, p1, 2, false, false);
     pool_case(op, "inception", 8, 7, 7, 7, 7, 1, 1, p0, 1, false, false);
+    pool_case(op, "dilated", 3, 11, 12, 3, 3, 1, 1, p0, 2, false, false); /* no padding */
+    pool_case(op, "ceil", 4, 7, 8, 3, 3, 2, 2, p1, 1, true, false);
+    pool_case(op, "tiles", 40, 9, 11, 3, 3, 2, 2, p1, 1, false, false);
+    /* 1-D: x [N, C, W], the window in index 1 (kernel[0] = 1). */
+    bcase* c1 = add_case(op, "1-D %s 3x17 k4 s2 p1,2 ceil", ep_op_name(op));
+    if (c1 != NULL) {
+      c1->attrs = (ep_attrs){.kernel = {1, 4}, .stride = {1, 2}, .pad = {0, 1, 0, 2},
+                             .ceil_mode = true};
+      input(c1, ep_shape_make(3, (int64_t[]){2, 3, 17}), false);
+    }
     for (int i = 0; i < 10; i++) {
       int kh = rnd(1, 4), kw = rnd(1, 4);
       int pad[4] = {rnd(0, kh - 1), rnd(0, kw - 1), rnd(0, kh - 1), rnd(0, kw - 1)};
@@ -187,8 +199,8 @@ static void pool_cases(void) {
                 rnd(0, 1), m == 1 && rnd(0, 1));
     }
   }
-  const int64_t g[][4] = {{1, 8, 7, 7}, {2, 3, 1, 1}, {1, 5, 9, 4}};
-  for (int i = 0; i < 3; i++) {
+  const int64_t g[][4] = {{1, 8, 7, 7}, {2, 3, 1, 1}, {1, 5, 9, 4}, {1, 40, 9, 9}};
+  for (int i = 0; i < 4; i++) {
     for (int m = 0; m < 2; m++) {
       ep_op op = m ? EP_OP_GLOBAL_AVG_POOL : EP_OP_GLOBAL_MAX_POOL;
       bcase* c = add_case(op, "%s %dx%dx%dx%d", ep_op_name(op), (int)g[i][0], (int)g[i][1],
@@ -464,10 +476,12 @@ static void reference(const built* b, float** y) {
     }
     case EP_OP_MAX_POOL:
     case EP_OP_AVG_POOL: {
+      const bool one_d = xs->rank == 3; /* [N, C, W]: a pool of height 1 */
       ep_window_pool_desc d = {
           .batch = (int)xs->dims[0], .channels = (int)xs->dims[1], .in_d = 1,
-          .in_h = (int)xs->dims[2], .in_w = (int)xs->dims[3], .out_d = 1,
-          .out_h = (int)ys->dims[2], .out_w = (int)ys->dims[3], .kernel_d = 1,
+          .in_h = one_d ? 1 : (int)xs->dims[2], .in_w = (int)xs->dims[xs->rank - 1], .out_d = 1,
+          .out_h = one_d ? 1 : (int)ys->dims[2], .out_w = (int)ys->dims[ys->rank - 1],
+          .kernel_d = 1,
           .kernel_h = a->kernel[0], .kernel_w = a->kernel[1], .stride_d = 1,
           .stride_h = or_one(a->stride[0]), .stride_w = or_one(a->stride[1]), .dilation_d = 1,
           .dilation_h = or_one(a->dilation[0]), .dilation_w = or_one(a->dilation[1]),
