@@ -2,7 +2,7 @@
 # edgeprof against ONNX Runtime and OpenVINO at batch 1 (a benchmark, not a test).
 #
 #   bench/compare.sh [BUILD_DIR] [--models "a b"] [--threads "1 2"] [--rounds R] [--runs N]
-#                    [--cpus LIST] [--shape NAME=DxD ...] [--markdown FILE]
+#                    [--cpus LIST] [--shape NAME=DxD ...] [--variants "K=V ..."] [--markdown FILE]
 #
 # --models takes zoo names (exported with `edgeprof export`: the same graph and weights for every
 # runtime) and .onnx files; --shape gives an input's shape in the files (repeatable; dims the file
@@ -20,6 +20,11 @@
 # runtime to the first T CPUs of LIST at T threads: edgeprof's workers one per CPU (`bench
 # --cpus`), the peers' processes with taskset. The peers run in the Python environment of
 # scripts/python-env.sh (BUILD_DIR/pyenv, made on first use).
+# --variants adds edgeprof configurations beside its default, each measured in the same rounds
+# and shown as its median and its ratio to the default: backend=NAME (`--backend`: onednn,
+# xnnpack), isa=LEVEL (EDGEPROF_ISA: scalar, avx2, avx512, neon), layout=nchw (EDGEPROF_LAYOUT).
+# E.g. --variants "isa=avx2 backend=onednn": is the default level at or below a forced lower one,
+# and how does oneDNN compare.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -32,6 +37,7 @@ RUNS=10
 MARKDOWN=
 CPUS=
 SHAPES=()
+VARIANTS=
 
 die() { echo "compare: $*" >&2; exit 2; }
 need() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value (try --help)"; }
@@ -44,6 +50,7 @@ while [[ $# -gt 0 ]]; do
     --markdown) need "$@"; MARKDOWN=$2; shift 2 ;;
     --cpus) need "$@"; CPUS=$2; shift 2 ;;
     --shape) need "$@"; SHAPES+=(--shape "$2"); shift 2 ;;
+    --variants) need "$@"; VARIANTS=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (try --help)" ;;
     *) [[ -d $1 ]] || die "$1 is not a build folder (try --help)"; BUILD=$(cd "$1" && pwd); shift ;;
@@ -53,6 +60,9 @@ for n in $ROUNDS $RUNS $THREADS; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || die "--rounds, --runs and --threads take whole numbers from 1, got '$n'"
 done
 [[ -n $MODELS && -n $THREADS ]] || die "--models and --threads need at least one value"
+for v in $VARIANTS; do
+  [[ $v =~ ^(backend|isa|layout)=[a-z0-9_]+$ ]] || die "--variants: '$v' is not backend=NAME, isa=LEVEL or layout=NAME"
+done
 if [[ -n $MARKDOWN ]]; then
   [[ -d $(dirname "$MARKDOWN") ]] || die "--markdown $MARKDOWN: no folder $(dirname "$MARKDOWN")"
   MARKDOWN=$(cd "$(dirname "$MARKDOWN")" && pwd)/$(basename "$MARKDOWN")
@@ -114,9 +124,18 @@ measure() {  # RUNTIME LABEL THREADS ROUND PIN
   local rt=$1 label=$2 t=$3 r=$4 pin=$5 out=$WORK/runs/$2.$3.$4.$1.json err
   [[ -z ${FAILED[$rt.$label]+x} ]] || return 0
   shapes_for "$label"
-  if [[ $rt == edgeprof ]]; then
-    err=$("$CLI" bench "${EPMODEL[$label]}" "${SARGS[@]}" --threads "$t" ${pin:+--cpus "$pin"} \
-      --runs "$RUNS" --min-time 0 --warmup 3 --json "$out" 2>&1 >/dev/null) && return 0
+  if [[ $rt == edgeprof* ]]; then
+    # A variant: edgeprof:backend=onednn, edgeprof:isa=avx2, edgeprof:layout=nchw.
+    local env=() opts=() v=${rt#edgeprof}
+    v=${v#:}
+    case $v in
+      backend=*) opts=(--backend "${v#backend=}") ;;
+      isa=*) env=(EDGEPROF_ISA="${v#isa=}") ;;
+      layout=*) env=(EDGEPROF_LAYOUT="${v#layout=}") ;;
+    esac
+    err=$(env "${env[@]}" "$CLI" bench "${EPMODEL[$label]}" "${SARGS[@]}" "${opts[@]}" \
+      --threads "$t" ${pin:+--cpus "$pin"} --runs "$RUNS" --min-time 0 --warmup 3 --json "$out" \
+      2>&1 >/dev/null) && return 0
   else
     err=$(${pin:+taskset -c "$pin"} "$PY" "$HERE/peer_bench.py" "$rt" "${ONNX[$label]}" "$t" "$RUNS" \
       "${SARGS[@]}" 2>&1 >"$out") && return 0
@@ -136,10 +155,11 @@ for label in "${LABELS[@]}"; do
     for r in $(seq "$ROUNDS"); do
       echo "[compare] $label, $t thread(s), round $r/$ROUNDS" >&2
       for rt in ort openvino edgeprof; do measure "$rt" "$label" "$t" "$r" "$pin"; done
+      for v in $VARIANTS; do measure "edgeprof:$v" "$label" "$t" "$r" "$pin"; done
     done
   done
 done
 
 "$PY" "$HERE/compare_table.py" "$WORK" --models "${LABELS[*]}" --threads "$THREADS" \
   --rounds "$ROUNDS" --runs "$RUNS" --edgeprof-version "$("$CLI" --version)" --cpus "$CPUS" \
-  --markdown "$MARKDOWN"
+  --markdown "$MARKDOWN" --variants "$VARIANTS"

@@ -35,7 +35,7 @@ def median_of_rounds(work, model, threads, rounds, runtime):
         j = load(os.path.join(work, "runs", f"{model}.{threads}.{r}.{runtime}.json"))
         if j is None:
             continue
-        meds.append(j["latency_ms"]["median"] if runtime == "edgeprof" else j["median_ms"])
+        meds.append(j["latency_ms"]["median"] if runtime.startswith("edgeprof") else j["median_ms"])
     return statistics.median(meds) if meds else None
 
 
@@ -62,6 +62,7 @@ def main():
     p.add_argument("--edgeprof-version", required=True)
     p.add_argument("--cpus", default="")
     p.add_argument("--markdown", default="")
+    p.add_argument("--variants", default="", help="edgeprof variants: backend=X isa=Y layout=Z")
     a = p.parse_args()
 
     platform = load(os.path.join(a.work, "platform.json"))
@@ -79,6 +80,9 @@ def main():
     ]
     cols = ["model", "threads", "ORT ms", "OpenVINO ms", "edgeprof ms", "edgeprof / ORT",
             "edgeprof / OpenVINO", "edgeprof % of peak"]
+    variants = a.variants.split()
+    for v in variants:
+        cols += [f"{v} ms", f"{v} / edgeprof"]
     table = []
     for m in a.models.split():
         info = load(os.path.join(a.work, f"{m}.info.json"))
@@ -90,7 +94,11 @@ def main():
             ratio = lambda peer: f"{ep / peer:.2f}" if ep and peer else "-"
             pct = (f"{100.0 * flops / (ep * 1e-3) / (peak * 1e9 * t):.0f}%"
                    if ep and flops else "-")
-            table.append([m, str(t), cell(ort), cell(ov), cell(ep), ratio(ort), ratio(ov), pct])
+            row = [m, str(t), cell(ort), cell(ov), cell(ep), ratio(ort), ratio(ov), pct]
+            for v in variants:
+                x = median_of_rounds(a.work, m, t, a.rounds, f"edgeprof:{v}")
+                row += [cell(x), f"{x / ep:.2f}" if x and ep else "-"]
+            table.append(row)
 
     print("\n".join(head))
     widths = [max(len(c), *(len(r[i]) for r in table)) for i, c in enumerate(cols)]
