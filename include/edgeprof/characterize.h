@@ -14,6 +14,7 @@
 
 #include "edgeprof/bench.h"
 #include "edgeprof/cpu.h"
+#include "edgeprof/energy.h"
 #include "edgeprof/graph.h"
 #include "edgeprof/platform.h"
 #include "edgeprof/profile.h"
@@ -67,6 +68,12 @@ typedef struct ep_characterize_options {
   const char* const* backends;
   int n_backends;
   bool profile;         /* per-node profile at each model's best configuration */
+  /* The machine's energy meter (ep_energy_meter_detect), NULL: none. With one, each model's
+   * best configuration on every core set is run once more with the meter reading, for at
+   * least max(measure.min_seconds, the meter's shortest useful window; with quick at most
+   * 1 s of it) seconds. `energy_note` (may be NULL) is recorded when there is no meter. */
+  ep_energy_meter* energy_meter;
+  const char* energy_note;
   bool quick;           /* recorded in the results */
   ep_measure_options measure; /* runs per configuration (on_run is set by the job) */
   /* One line of progress ("[3/40] resnet50: big, 2 threads ..."), at least every second or so
@@ -86,6 +93,14 @@ typedef struct ep_characterize_node {
   int64_t params, macs, output_bytes;
 } ep_characterize_node;
 
+/* Energy at the best configuration of one core set. */
+typedef struct ep_characterize_energy {
+  char backend[16];
+  char core_set[EP_CORE_SET_NAME_MAX];
+  int threads;
+  ep_energy_result result;
+} ep_characterize_energy;
+
 typedef struct ep_characterize_model {
   ep_table1_row table1;
   char family[8];               /* ep_graph_family of the optimized graph */
@@ -96,6 +111,8 @@ typedef struct ep_characterize_model {
   int n_nodes;
   ep_characterize_node* nodes;  /* [n_nodes] the optimized graph's nodes, run order */
   ep_session_memory memory;     /* of the first configuration's session */
+  int n_energy;                 /* with a meter: one per measured core set, in set order */
+  ep_characterize_energy energy[EP_TOPOLOGY_MAX_SETS];
 } ep_characterize_model;
 
 typedef struct ep_characterize_result {
@@ -118,6 +135,11 @@ typedef struct ep_characterize_result {
   double elapsed_seconds;
   size_t peak_rss_bytes;
   double load_average; /* 1-minute load average before measuring (/proc/loadavg); -1: unknown */
+  bool has_energy_meter;
+  char energy_meter[16];        /* "rapl", ... when has_energy_meter */
+  char energy_description[160]; /* ep_energy_meter_description */
+  char energy_scope[16];
+  char energy_note[640];        /* why there is no meter ("" when unknown) */
   int n_models;
   ep_characterize_model* models;
 } ep_characterize_result;

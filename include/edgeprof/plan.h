@@ -11,6 +11,7 @@
 #ifndef EDGEPROF_PLAN_H
 #define EDGEPROF_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,6 +86,22 @@ ep_status ep_plan_times_parse(const char* text, size_t length, const char* sourc
 ep_status ep_plan_times_load(const char* path, const char* model, const ep_graph* graph,
                              double* ms_out);
 
+/* The power an `edgeprof profile --energy` document measured: its "energy" object (absent or
+ * null in profiles without --energy). */
+typedef struct ep_plan_measured_power {
+  bool present;           /* the document has a measurement */
+  double mean_power_w;    /* "mean_power_w", > 0 */
+  char meter[16];         /* "rapl", "ina3221", "battery" */
+  char description[160];  /* "INA3221 rail VDD_IN (board input)" */
+  char scope[16];         /* "cpu package", "board", "device" */
+} ep_plan_measured_power;
+
+/* Reads the "energy" object of a profile document. present stays false when there is none;
+ * EP_ERR_FORMAT (message names the file) when it is there but malformed or not positive. */
+ep_status ep_plan_measured_power_parse(const char* text, size_t length, const char* source,
+                                       ep_plan_measured_power* power_out);
+ep_status ep_plan_measured_power_load(const char* path, ep_plan_measured_power* power_out);
+
 /* --- the plan ---------------------------------------------------------------------------- */
 
 typedef enum ep_plan_objective { EP_PLAN_LATENCY, EP_PLAN_ENERGY } ep_plan_objective;
@@ -117,6 +134,10 @@ typedef struct ep_plan {
   ep_plan_objective objective;
   ep_network network;
   ep_power_model power;
+  /* Where each power figure came from (compute, idle, radio): "default", "given" (--edge-power)
+   * or "measured by <meter> (<file>)". ep_plan_compute sets "default" for all three; the
+   * caller that knows better overwrites them; ep_plan_json writes them. */
+  char power_source[3][224];
 } ep_plan;
 
 /* Computes every cut of the finalized `graph` from per-node times (ms, n_nodes each). */

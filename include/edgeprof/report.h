@@ -13,6 +13,7 @@
 #include "edgeprof/bench.h"
 #include "edgeprof/characterize.h"
 #include "edgeprof/cpu.h"
+#include "edgeprof/energy.h"
 #include "edgeprof/graph.h"
 #include "edgeprof/profile.h"
 #include "edgeprof/results.h"
@@ -50,6 +51,8 @@ typedef struct ep_bench_report {
   ep_session_memory memory;
   size_t peak_rss_bytes;
   const char* backend; /* the backend asked for; NULL means "cpu" */
+  /* bench --energy over the timed runs; NULL: "energy": null (not asked, or no meter). */
+  const ep_energy_result* energy;
 } ep_bench_report;
 
 ep_status ep_report_bench_json(const ep_bench_report* report, FILE* out);
@@ -61,6 +64,8 @@ typedef struct ep_profile_report {
   const ep_graph* graph; /* the graph that ran */
   const ep_profile* profile;
   const ep_session* session; /* which backend ran each node (ep_session_node_backend) */
+  /* profile --energy over all its runs; NULL: "energy": null. plan reads its mean power. */
+  const ep_energy_result* energy;
 } ep_profile_report;
 
 ep_status ep_report_profile_json(const ep_profile_report* report, FILE* out);

@@ -46,6 +46,16 @@ typedef struct ep_results_node {
   int64_t macs, params, output_bytes;
 } ep_results_node;
 
+/* Energy at the best configuration of a core set (characterize with an energy meter). */
+typedef struct ep_results_energy {
+  char backend[16];
+  char core_set[32];
+  int threads;
+  double joules_per_inference, mean_power_w, seconds;
+  int inferences;
+  bool short_window; /* shorter than the meter's resolution */
+} ep_results_energy;
+
 typedef struct ep_results_model {
   char name[64];
   char family[8]; /* "cnn", "rnn", "mlp", "other" */
@@ -67,6 +77,8 @@ typedef struct ep_results_model {
   ep_results_op* ops; /* by time, largest first */
   int n_nodes;
   ep_results_node* nodes; /* run order */
+  int n_energy;               /* 0 without a meter (and in files before energy) */
+  ep_results_energy* energy;  /* set order */
 } ep_results_model;
 
 typedef struct ep_results_set {
@@ -90,6 +102,9 @@ typedef struct ep_results {
   int warmup_runs, min_runs;
   double min_seconds, budget_seconds, elapsed_seconds;
   double load_average; /* before the run; -1 when unknown */
+  /* The energy meter ("" when there was none or the file predates energy): "rapl", ... */
+  char energy_meter[16], energy_description[160], energy_scope[16];
+  char energy_note[640]; /* why there was none, when recorded */
   int n_models;
   ep_results_model* models;
 } ep_results;

@@ -7,6 +7,14 @@
  *     relative performance, 1024 for the fastest) or, where capacities are all equal or missing,
  *     cpufreq/cpuinfo_max_freq (CPUs whose maximum frequency is within 15% of a faster group's
  *     belong to that group; this keeps Intel "favoured cores" in one group);
+ *   - Arm core types: devices/system/cpu/cpuN/regs/identification/midr_el1, else the "CPU
+ *     implementer" and "CPU part" lines of /proc/cpuinfo, read as <root>/../proc/cpuinfo when
+ *     the root's last component is "sys" ("/sys" -> "/proc/cpuinfo"; a test fixture
+ *     "board/sys" -> "board/proc/cpuinfo"). They name each CPU ("Cortex-A57", "Denver 2") and,
+ *     where capacities are all equal or missing and the CPUs are of two or more types, they
+ *     form the clusters: one per core type, ordered by ep_arm_core_name's per-clock figure
+ *     times the maximum frequency (a Jetson TX2 gives every CPU capacity 1024 and 2.04 GHz,
+ *     yet its 2 Denver 2 cores are the big ones, its 4 Cortex-A57 the little ones);
  *   - Intel hybrid P/E cores: devices/cpu_core/cpus and devices/cpu_atom/cpus (perf's PMU lists);
  *   - SMT siblings: topology/core_cpus_list, or topology/thread_siblings_list on older kernels;
  *   - CPUs online: devices/system/cpu/online (else the cpuN folders);
@@ -61,13 +69,15 @@ typedef struct ep_topology_cpu {
   int capacity;         /* cpu_capacity; 0 when unknown */
   int64_t max_freq_khz; /* cpufreq/cpuinfo_max_freq; 0 when unknown */
   int core;             /* the lowest CPU id among its SMT siblings (its physical core) */
+  uint32_t midr;        /* Arm Main ID Register (implementer, variant, part, revision); 0 elsewhere */
+  char core_name[40];   /* "Cortex-A57", "Denver 2", "P-core", "E-core"; "" when unknown */
 } ep_topology_cpu;
 
 typedef struct ep_topology {
   char root[256];   /* the sysfs root read */
   char kind[48];    /* "homogeneous", "big.LITTLE", "3 clusters", "Intel hybrid" */
-  char source[96];  /* what told the clusters apart: "cpu_capacity", "cpuinfo_max_freq",
-                       "cpu_core/cpu_atom", or "" when homogeneous */
+  char source[96];  /* what told the clusters apart: "cpu_capacity", "MIDR core types",
+                       "cpuinfo_max_freq", "cpu_core/cpu_atom", or "" when homogeneous */
   char allowed_from[96]; /* "affinity", "affinity and cgroup cpuset" */
   int n_cpus;       /* CPUs online */
   ep_topology_cpu cpus[EP_MAX_CPUS]; /* [n_cpus], ascending id */
@@ -80,6 +90,16 @@ typedef struct ep_topology {
   int n_notes;
   char notes[4][160]; /* what was left out and why ("big cores 4-7 are not allowed ...") */
 } ep_topology;
+
+/* The name of an Arm core from its MIDR (implementer bits 31:24, part bits 15:4): "Cortex-A53",
+ * "Denver 2", "Kryo 3xx Gold (Cortex-A75)"; NULL when the table does not know it.
+ * `per_clock_out` (may be NULL) receives a rough figure of work per clock relative to a
+ * Cortex-A53 (0 when unknown), used only to order core types. Static storage. */
+const char* ep_arm_core_name(uint32_t midr, double* per_clock_out);
+
+/* The core names of a cluster's CPUs, distinct ones joined by " + " ("Denver 2"); "" when none
+ * is known. Returns buf. */
+char* ep_topology_cluster_name(const ep_topology* topology, int cluster, char* buf, size_t size);
 
 /* Reads the topology under `sysfs_root` (NULL: "/sys") for a process allowed to run on
  * `allowed` (NULL or n_allowed 0: ep_cpus_allowed()). Never fails for missing files: what is

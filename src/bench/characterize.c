@@ -149,6 +149,61 @@ static ep_status profile_best(const ep_graph* g, const ep_core_set* set, job* j,
   return status;
 }
 
+/* Energy at `m`'s best configuration on each set: a fresh session, warm-up, then runs with the
+ * meter reading. */
+static ep_status measure_energy(const ep_graph* g, const ep_core_set* const* sets, int n_sets,
+                                job* j, ep_characterize_model* m) {
+  const ep_characterize_options* o = j->options;
+  double seconds = ep_energy_meter_min_seconds(o->energy_meter);
+  if (o->quick && seconds > 1.0) seconds = 1.0;
+  if (o->measure.min_seconds > seconds) seconds = o->measure.min_seconds;
+  for (int s = 0; s < n_sets; s++) {
+    int best = -1;
+    for (int i = 0; i < m->n_measurements; i++) {
+      if (strcmp(m->measurements[i].core_set, sets[s]->name) != 0) continue;
+      if (best < 0 || m->measurements[i].stats.median < m->measurements[best].stats.median) best = i;
+    }
+    if (best < 0) continue;
+    const ep_measurement* b = &m->measurements[best];
+    snprintf(j->what, sizeof j->what, "%s: energy on %s (%s, %d thread%s, %.1f s)",
+             m->table1.zoo->name, sets[s]->name, b->backend, b->threads,
+             b->threads > 1 ? "s" : "", seconds);
+    say(j, "[%d/%d] %s ...", j->step, j->steps, j->what);
+    ep_session_options so = {b->threads, sets[s]->cpus, sets[s]->n_cpus, b->backend};
+    ep_session* session = NULL;
+    ep_status status = ep_session_create(g, &so, &session);
+    if (status != EP_OK) return status;
+    status = ep_session_run(session);
+    double* samples = NULL;
+    int n = 0;
+    if (status == EP_OK) status = ep_energy_meter_start(o->energy_meter);
+    if (status == EP_OK) {
+      ep_bench_options bench;
+      ep_bench_options_default(&bench);
+      bench.warmup_runs = 0;
+      bench.min_runs = 3;
+      bench.min_seconds = seconds;
+      bench.progress = on_run;
+      bench.user = j;
+      status = ep_bench_run(session, &bench, &samples, &n);
+      ep_energy_reading reading;
+      ep_status stopped = ep_energy_meter_stop(o->energy_meter, &reading);
+      if (status == EP_OK) status = stopped;
+      if (status == EP_OK) {
+        ep_characterize_energy* e = &m->energy[m->n_energy++];
+        snprintf(e->backend, sizeof e->backend, "%s", b->backend);
+        snprintf(e->core_set, sizeof e->core_set, "%s", b->core_set);
+        e->threads = b->threads;
+        ep_energy_result_fill(o->energy_meter, &reading, n, &e->result);
+      }
+    }
+    free(samples);
+    ep_session_destroy(session);
+    if (status != EP_OK) return status;
+  }
+  return EP_OK;
+}
+
 static ep_status characterize_model(const char* name, const ep_core_set* const* sets,
                                     int n_sets, job* j, ep_characterize_result* r,
                                     ep_characterize_model* m) {
@@ -210,6 +265,9 @@ static ep_status characterize_model(const char* name, const ep_core_set* const* 
              "%d thread%s)", name, b->backend, b->core_set, b->threads, b->threads > 1 ? "s" : "");
     say(j, "[%d/%d] %s ...", j->step, j->steps, j->what);
     status = profile_best(optimized, set, j, m);
+  }
+  if (status == EP_OK && o->energy_meter != NULL && m->n_measurements > 0) {
+    status = measure_energy(optimized, sets, n_sets, j, m);
   }
 
 cleanup:
@@ -316,6 +374,17 @@ ep_status ep_characterize_run(const ep_characterize_options* options,
   r->seed = options->seed;
   r->quick = options->quick;
   r->load_average = load_average();
+  if (options->energy_meter != NULL) {
+    r->has_energy_meter = true;
+    snprintf(r->energy_meter, sizeof r->energy_meter, "%s",
+             ep_energy_meter_name(options->energy_meter));
+    snprintf(r->energy_description, sizeof r->energy_description, "%s",
+             ep_energy_meter_description(options->energy_meter));
+    snprintf(r->energy_scope, sizeof r->energy_scope, "%s",
+             ep_energy_meter_scope(options->energy_meter));
+  } else if (options->energy_note != NULL) {
+    snprintf(r->energy_note, sizeof r->energy_note, "%s", options->energy_note);
+  }
   r->measure = options->measure;
   r->measure.on_run = NULL;
   r->measure.user = NULL;

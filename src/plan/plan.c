@@ -2,6 +2,7 @@
 #include "edgeprof/plan.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,9 @@ ep_status ep_plan_compute(const ep_graph* graph, const double* edge_ms, const do
   plan->objective = objective;
   plan->network = *network;
   plan->power = *power;
+  for (int i = 0; i < 3; i++) {
+    snprintf(plan->power_source[i], sizeof plan->power_source[i], "default");
+  }
 
   /* Edge time of [0, k) as a prefix sum; server time of [k, n) as a suffix sum, summed from the
    * back so that each cut's figure is exact to the last node. */

@@ -54,7 +54,13 @@ ep_status ep_plan_json(const char* model, const ep_graph* graph, const ep_plan* 
     cJSON_AddNumberToObject(power, "compute", plan->power.compute_w);
     cJSON_AddNumberToObject(power, "idle", plan->power.idle_w);
     cJSON_AddNumberToObject(power, "radio", plan->power.radio_w);
+  }  cJSON* sources = cJSON_AddObjectToObject(doc, "edge_power_source");
+  if (sources != NULL) {
+    cJSON_AddStringToObject(sources, "compute", plan->power_source[0]);
+    cJSON_AddStringToObject(sources, "idle", plan->power_source[1]);
+    cJSON_AddStringToObject(sources, "radio", plan->power_source[2]);
   }
+
   cJSON_AddNumberToObject(doc, "nodes", plan->n_nodes);
   cJSON_AddNumberToObject(doc, "best", plan->best);
   cJSON_AddNumberToObject(doc, "best_latency", plan->best_latency);

@@ -1,4 +1,5 @@
-/* Node times from `edgeprof profile --json` documents, matched to a graph's nodes by name. */
+/* Node times from `edgeprof profile --json` documents, matched to a graph's nodes by name, and
+ * the power a `profile --energy` document measured. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -97,10 +98,13 @@ cleanup:
   return status;
 }
 
-ep_status ep_plan_times_load(const char* path, const char* model, const ep_graph* graph,
-                             double* ms_out) {
+/* The whole file, NUL-terminated (free()); NULL with the status set on failure. */
+static char* read_document(const char* path, size_t* length_out, ep_status* status_out) {
   FILE* f = fopen(path, "rb");
-  if (f == NULL) return ep_error(EP_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+  if (f == NULL) {
+    *status_out = ep_error(EP_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    return NULL;
+  }
   enum { MAX_PROFILE_BYTES = 64 << 20 };
   char* text = NULL;
   size_t used = 0, cap = 0;
@@ -125,14 +129,73 @@ ep_status ep_plan_times_load(const char* path, const char* model, const ep_graph
     used += got;
     if (got == 0) break;
   }
-  if (ferror(f)) {
-    status = ep_error(EP_ERR_IO, "cannot read %s", path);
-    goto cleanup;
-  }
-  status = ep_plan_times_parse(text, used, path, model, graph, ms_out);
+  if (ferror(f)) status = ep_error(EP_ERR_IO, "cannot read %s", path);
 
 cleanup:
-  free(text);
   fclose(f);
+  if (status != EP_OK) {
+    free(text);
+    *status_out = status;
+    return NULL;
+  }
+  text[used] = '\0';
+  *length_out = used;
+  *status_out = EP_OK;
+  return text;
+}
+
+ep_status ep_plan_times_load(const char* path, const char* model, const ep_graph* graph,
+                             double* ms_out) {
+  size_t used = 0;
+  ep_status status = EP_OK;
+  char* text = read_document(path, &used, &status);
+  if (text == NULL) return status;
+  status = ep_plan_times_parse(text, used, path, model, graph, ms_out);
+  free(text);
+  return status;
+}
+
+ep_status ep_plan_measured_power_parse(const char* text, size_t length, const char* source,
+                                       ep_plan_measured_power* power_out) {
+  ep_plan_measured_power p;
+  memset(&p, 0, sizeof p);
+  cJSON* doc = cJSON_ParseWithLength(text, length);
+  if (doc == NULL || !cJSON_IsObject(doc)) {
+    cJSON_Delete(doc);
+    return ep_error(EP_ERR_FORMAT, "%s: not a JSON object (expected `edgeprof profile --json` "
+                    "output)", source);
+  }
+  const cJSON* energy = cJSON_GetObjectItemCaseSensitive(doc, "energy");
+  ep_status status = EP_OK;
+  if (energy != NULL && !cJSON_IsNull(energy)) {
+    const cJSON* watts = cJSON_GetObjectItemCaseSensitive(energy, "mean_power_w");
+    const cJSON* meter = cJSON_GetObjectItemCaseSensitive(energy, "meter");
+    const cJSON* description = cJSON_GetObjectItemCaseSensitive(energy, "description");
+    const cJSON* scope = cJSON_GetObjectItemCaseSensitive(energy, "scope");
+    if (!cJSON_IsObject(energy) || !cJSON_IsNumber(watts) || !isfinite(watts->valuedouble) ||
+        !(watts->valuedouble > 0) || watts->valuedouble > 1e6 || !cJSON_IsString(meter)) {
+      status = ep_error(EP_ERR_FORMAT, "%s: \"energy\" must be null or hold a \"meter\" and a "
+                        "positive \"mean_power_w\"", source);
+    } else {
+      p.present = true;
+      p.mean_power_w = watts->valuedouble;
+      snprintf(p.meter, sizeof p.meter, "%s", meter->valuestring);
+      snprintf(p.description, sizeof p.description, "%s",
+               cJSON_IsString(description) ? description->valuestring : meter->valuestring);
+      snprintf(p.scope, sizeof p.scope, "%s", cJSON_IsString(scope) ? scope->valuestring : "");
+    }
+  }
+  cJSON_Delete(doc);
+  if (status == EP_OK) *power_out = p;
+  return status;
+}
+
+ep_status ep_plan_measured_power_load(const char* path, ep_plan_measured_power* power_out) {
+  size_t used = 0;
+  ep_status status = EP_OK;
+  char* text = read_document(path, &used, &status);
+  if (text == NULL) return status;
+  status = ep_plan_measured_power_parse(text, used, path, power_out);
+  free(text);
   return status;
 }

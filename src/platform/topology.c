@@ -66,6 +66,78 @@ static int scan_cpu_folders(const char* root, bool* online) {
   return count;
 }
 
+/* /proc/cpuinfo beside a sysfs root whose last component is "sys"; false otherwise. */
+static bool cpuinfo_path(const char* root, char* buf, size_t size) {
+  size_t len = strlen(root);
+  while (len > 1 && root[len - 1] == '/') len--;
+  if (len < 3 || strncmp(root + len - 3, "sys", 3) != 0 || (len > 3 && root[len - 4] != '/')) {
+    return false;
+  }
+  snprintf(buf, size, "%.*sproc/cpuinfo", (int)(len - 3), root);
+  return true;
+}
+
+/* MIDR of every CPU from /proc/cpuinfo's "CPU implementer/variant/part/revision" lines. A
+ * block that follows "processor : N" belongs to CPU N; lines before any "processor" line (old
+ * 32-bit kernels print one block for the whole machine) apply to every CPU. */
+static void read_cpuinfo_midr(const char* root, uint32_t* midr) {
+  char path[600];
+  if (!cpuinfo_path(root, path, sizeof path)) return;
+  FILE* f = fopen(path, "r");
+  if (f == NULL) return;
+  uint32_t fields[4] = {0}; /* implementer, variant, part, revision */
+  bool seen[4] = {false};
+  int cpu = -1;
+  uint32_t global = 0;
+  char line[512];
+  for (bool more = true; more;) {
+    more = fgets(line, sizeof line, f) != NULL;
+    char* colon = more ? strchr(line, ':') : NULL;
+    bool processor = colon != NULL && strncmp(line, "processor", 9) == 0;
+    if (!more || processor) { /* the block before ends */
+      if (seen[0] && seen[2]) {
+        uint32_t v = (fields[0] & 0xff) << 24 | (fields[1] & 0xf) << 20 | 0xfu << 16 |
+                     (fields[2] & 0xfff) << 4 | (fields[3] & 0xf);
+        if (cpu >= 0 && cpu < EP_MAX_CPUS) {
+          midr[cpu] = v;
+        } else {
+          global = v;
+        }
+      }
+      memset(seen, 0, sizeof seen);
+      memset(fields, 0, sizeof fields);
+      if (processor) cpu = (int)strtol(colon + 1, NULL, 10);
+      continue;
+    }
+    if (colon == NULL) continue;
+    static const char* const keys[4] = {"CPU implementer", "CPU variant", "CPU part",
+                                        "CPU revision"};
+    for (int k = 0; k < 4; k++) {
+      if (strncmp(line, keys[k], strlen(keys[k])) == 0) {
+        fields[k] = (uint32_t)strtoul(colon + 1, NULL, 0);
+        seen[k] = true;
+      }
+    }
+  }
+  fclose(f);
+  if (global != 0) {
+    for (int c = 0; c < EP_MAX_CPUS; c++) {
+      if (midr[c] == 0) midr[c] = global;
+    }
+  }
+}
+
+static void name_core(ep_topology_cpu* cpu) {
+  if (cpu->midr == 0) return;
+  const char* name = ep_arm_core_name(cpu->midr, NULL);
+  if (name != NULL) {
+    snprintf(cpu->core_name, sizeof cpu->core_name, "%s", name);
+  } else {
+    snprintf(cpu->core_name, sizeof cpu->core_name, "Arm implementer 0x%02x part 0x%03x",
+             (unsigned)(cpu->midr >> 24) & 0xff, (unsigned)(cpu->midr >> 4) & 0xfff);
+  }
+}
+
 static void note(ep_topology* t, const char* format, ...) __attribute__((format(printf, 2, 3)));
 static void note(ep_topology* t, const char* format, ...) {
   if (t->n_notes == (int)(sizeof t->notes / sizeof t->notes[0])) return;
@@ -111,6 +183,47 @@ static int group_by(ep_topology* t, const int64_t* value, double tolerance) {
   return groups;
 }
 
+/* One group per core type (MIDR implementer and part) when the online CPUs are of two or more
+ * known types, ranked by per-clock figure x maximum frequency; CPUs whose type is unknown join
+ * the slowest group. Returns the number of groups, 1 when types do not tell CPUs apart. */
+static int group_by_core_type(ep_topology* t) {
+  uint32_t types[EP_MAX_CPUS];
+  double score[EP_MAX_CPUS];
+  int n_types = 0;
+  for (int i = 0; i < t->n_cpus; i++) {
+    uint32_t type = t->cpus[i].midr & 0xff00fff0u;
+    if (type == 0) continue;
+    int k = 0;
+    while (k < n_types && types[k] != type) k++;
+    double per_clock = 0.0;
+    ep_arm_core_name(type, &per_clock);
+    if (per_clock <= 0.0) per_clock = 1.0;
+    double ghz = t->cpus[i].max_freq_khz > 0 ? t->cpus[i].max_freq_khz / 1e6 : 1.0;
+    if (k == n_types) {
+      types[n_types] = type;
+      score[n_types++] = per_clock * ghz;
+    } else if (per_clock * ghz > score[k]) {
+      score[k] = per_clock * ghz;
+    }
+  }
+  if (n_types < 2) return 1;
+  for (int i = 0; i < t->n_cpus; i++) {
+    uint32_t type = t->cpus[i].midr & 0xff00fff0u;
+    int k = 0;
+    while (k < n_types && types[k] != type) k++;
+    int rank = 0; /* groups scoring higher, ties by first appearance */
+    if (k == n_types) {
+      rank = n_types - 1;
+    } else {
+      for (int m = 0; m < n_types; m++) {
+        if (score[m] > score[k] || (score[m] == score[k] && m < k)) rank++;
+      }
+    }
+    t->cpus[i].cluster = rank;
+  }
+  return n_types;
+}
+
 /* Pinning order: worker i runs on cpus[i % n], so a set that mixes clusters lists its fastest
  * CPUs first (then by number): 4 threads on big+little use the big cores. */
 static void order_fastest_first(const ep_topology* t, int* ids, int n) {
@@ -140,17 +253,37 @@ static ep_core_set* new_set(ep_topology* t, const char* name) {
   return s;
 }
 
-/* " (capacity 1024, 2.84 GHz)" from the first allowed CPU of the cluster. */
+char* ep_topology_cluster_name(const ep_topology* t, int cluster, char* buf, size_t size) {
+  if (size == 0) return buf;
+  buf[0] = '\0';
+  for (int i = 0; t != NULL && i < t->n_cpus; i++) {
+    const ep_topology_cpu* c = &t->cpus[i];
+    if (c->cluster != cluster || c->core_name[0] == '\0') continue;
+    bool dup = false;
+    for (int k = 0; k < i && !dup; k++) {
+      dup = t->cpus[k].cluster == cluster && strcmp(t->cpus[k].core_name, c->core_name) == 0;
+    }
+    if (dup) continue;
+    size_t len = strlen(buf);
+    snprintf(buf + len, size - len, "%s%s", len > 0 ? " + " : "", c->core_name);
+  }
+  return buf;
+}
+
+/* " (Denver 2, capacity 1024, 2.04 GHz)" from the cluster's names and its first CPU. */
 static void cluster_figures(const ep_topology* t, int cluster, char* buf, size_t size) {
   buf[0] = '\0';
+  char name[96];
+  ep_topology_cluster_name(t, cluster, name, sizeof name);
   for (int i = 0; i < t->n_cpus; i++) {
     const ep_topology_cpu* c = &t->cpus[i];
     if (c->cluster != cluster) continue;
     char cap[32] = "", freq[32] = "";
     if (c->capacity > 0) snprintf(cap, sizeof cap, "capacity %d", c->capacity);
     if (c->max_freq_khz > 0) snprintf(freq, sizeof freq, "%.2f GHz", c->max_freq_khz / 1e6);
-    if (cap[0] || freq[0]) {
-      snprintf(buf, size, " (%s%s%s)", cap, cap[0] && freq[0] ? ", " : "", freq);
+    if (name[0] || cap[0] || freq[0]) {
+      snprintf(buf, size, " (%s%s%s%s%s)", name, name[0] && (cap[0] || freq[0]) ? ", " : "", cap,
+               cap[0] && freq[0] ? ", " : "", freq);
     }
     return;
   }
@@ -181,7 +314,7 @@ static void add_cluster_set(ep_topology* t, const char* name, int first, int las
   memcpy(s->cpus, ids, (size_t)n * sizeof *ids);
   s->n_cpus = n;
   order_fastest_first(t, s->cpus, n);
-  char figures[64] = "";
+  char figures[160] = "";
   if (first == last) cluster_figures(t, first, figures, sizeof figures);
   snprintf(s->description, sizeof s->description, "%d %s%s%s", n, what, figures,
            n < n_all ? ", those allowed" : "");
@@ -249,9 +382,10 @@ ep_status ep_topology_detect(const char* sysfs_root, const int* allowed, int n_a
   bool* member = calloc(EP_MAX_CPUS, sizeof *member);
   int64_t* value = calloc(EP_MAX_CPUS, sizeof *value);
   int* given = calloc(EP_MAX_CPUS, sizeof *given);
+  uint32_t* midr = calloc(EP_MAX_CPUS, sizeof *midr);
   ep_status status = EP_OK;
   if (t == NULL || online == NULL || in_cpuset == NULL || member == NULL || value == NULL ||
-      given == NULL) {
+      given == NULL || midr == NULL) {
     status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for the CPU topology");
     goto cleanup;
   }
@@ -304,11 +438,19 @@ ep_status ep_topology_detect(const char* sysfs_root, const int* allowed, int n_a
     goto cleanup;
   }
 
-  /* Per CPU: capacity, maximum frequency, SMT siblings. */
+  /* Per CPU: capacity, maximum frequency, SMT siblings, Arm core type. */
   t->threads_per_core = 1;
+  read_cpuinfo_midr(root, midr);
   for (int i = 0; i < t->n_cpus; i++) {
     ep_topology_cpu* cpu = &t->cpus[i];
-    char rel[128];
+    char rel[128], text[64];
+    snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/regs/identification/midr_el1", cpu->id);
+    if (read_text(root, rel, text, sizeof text)) {
+      cpu->midr = (uint32_t)strtoull(text, NULL, 16);
+    } else {
+      cpu->midr = midr[cpu->id];
+    }
+    name_core(cpu);
     snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/cpu_capacity", cpu->id);
     cpu->capacity = (int)read_int(root, rel);
     snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/cpufreq/cpuinfo_max_freq", cpu->id);
@@ -342,7 +484,14 @@ ep_status ep_topology_detect(const char* sysfs_root, const int* allowed, int n_a
     }
     if (any_core && any_atom) {
       hybrid = true;
-      for (int i = 0; i < t->n_cpus; i++) t->cpus[i].cluster = member[t->cpus[i].id] ? 0 : 1;
+      for (int i = 0; i < t->n_cpus; i++) {
+        ep_topology_cpu* cpu = &t->cpus[i];
+        cpu->cluster = member[cpu->id] ? 0 : 1;
+        if (cpu->core_name[0] == '\0') {
+          snprintf(cpu->core_name, sizeof cpu->core_name, "%s", cpu->cluster == 0 ? "P-core"
+                                                                                   : "E-core");
+        }
+      }
       t->n_clusters = 2;
       snprintf(t->kind, sizeof t->kind, "Intel hybrid");
       snprintf(t->source, sizeof t->source, "cpu_core/cpu_atom");
@@ -353,6 +502,8 @@ ep_status ep_topology_detect(const char* sysfs_root, const int* allowed, int n_a
     t->n_clusters = group_by(t, value, CAPACITY_TOLERANCE);
     if (t->n_clusters > 1) {
       snprintf(t->source, sizeof t->source, "cpu_capacity");
+    } else if ((t->n_clusters = group_by_core_type(t)) > 1) {
+      snprintf(t->source, sizeof t->source, "MIDR core types");
     } else {
       for (int i = 0; i < t->n_cpus; i++) value[i] = t->cpus[i].max_freq_khz;
       t->n_clusters = group_by(t, value, FREQUENCY_TOLERANCE);
@@ -376,6 +527,7 @@ cleanup:
   free(member);
   free(value);
   free(given);
+  free(midr);
   if (status != EP_OK) {
     free(t);
     return status;
@@ -458,14 +610,15 @@ ep_status ep_topology_format(const ep_topology* t, FILE* out) {
   if (t->threads_per_core > 1) fprintf(out, ", SMT %d threads per core", t->threads_per_core);
   fprintf(out, "\nAllowed CPUs (%s): %s\n", t->allowed_from,
           ep_cpulist_format(t->allowed, t->n_allowed, list, sizeof list));
-  if (t->n_clusters > 1 || t->cpus[0].capacity > 0 || t->cpus[0].max_freq_khz > 0) {
+  if (t->n_clusters > 1 || t->cpus[0].capacity > 0 || t->cpus[0].max_freq_khz > 0 ||
+      t->cpus[0].core_name[0] != '\0') {
     fprintf(out, "Clusters (fastest first):\n");
     for (int c = 0; c < t->n_clusters; c++) {
       int ids[EP_MAX_CPUS], n = 0;
       for (int i = 0; i < t->n_cpus; i++) {
         if (t->cpus[i].cluster == c) ids[n++] = t->cpus[i].id;
       }
-      char figures[64];
+      char figures[160];
       cluster_figures(t, c, figures, sizeof figures);
       fprintf(out, "  %d: CPUs %s%s\n", c, ep_cpulist_format(ids, n, list, sizeof list),
               figures);

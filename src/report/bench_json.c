@@ -1,8 +1,26 @@
-/* bench --json: latency statistics, throughput, memory and every sample. */
+/* bench --json: latency statistics, throughput, memory, energy and every sample. */
 #include <math.h>
 
 #include "edgeprof/report.h"
 #include "report/json_util.h"
+
+static double round_to(double v, double unit) { return round(v / unit) * unit; }
+
+cJSON* ep_json_energy(const ep_energy_result* e) {
+  if (e == NULL) return cJSON_CreateNull();
+  cJSON* o = cJSON_CreateObject();
+  if (o == NULL) return NULL;
+  cJSON_AddStringToObject(o, "meter", e->meter);
+  cJSON_AddStringToObject(o, "description", e->description);
+  cJSON_AddStringToObject(o, "scope", e->scope);
+  cJSON_AddNumberToObject(o, "joules_per_inference", round_to(e->joules_per_inference, 1e-9));
+  cJSON_AddNumberToObject(o, "mean_power_w", round_to(e->mean_power_w, 1e-6));
+  cJSON_AddNumberToObject(o, "joules", round_to(e->joules, 1e-6));
+  cJSON_AddNumberToObject(o, "seconds", round_to(e->seconds, 1e-6));
+  ep_json_add_int(o, "inferences", e->inferences);
+  cJSON_AddBoolToObject(o, "short_window", e->short_window);
+  return o;
+}
 
 ep_status ep_report_bench_json(const ep_bench_report* r, FILE* out) {
   cJSON* doc = ep_json_begin();
@@ -25,6 +43,7 @@ ep_status ep_report_bench_json(const ep_bench_report* r, FILE* out) {
     ep_json_add_memory(memory, &r->memory);
     ep_json_add_int(memory, "peak_rss", (int64_t)r->peak_rss_bytes);
   }
+  cJSON_AddItemToObject(doc, "energy", ep_json_energy(r->energy));
   cJSON* samples = cJSON_AddArrayToObject(doc, "samples_ms");
   for (int i = 0; samples != NULL && i < r->n_samples; i++) {
     cJSON_AddItemToArray(samples, cJSON_CreateNumber(ep_json_ms(r->samples_ms[i])));

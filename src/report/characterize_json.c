@@ -31,6 +31,8 @@ static cJSON* topology_json(const ep_topology* t) {
     ep_json_add_int(row, "capacity", c->capacity);
     ep_json_add_int(row, "max_freq_khz", c->max_freq_khz);
     ep_json_add_int(row, "core", c->core);
+    cJSON_AddStringToObject(row, "core_name", c->core_name);
+    ep_json_add_int(row, "midr", (int64_t)c->midr);
     cJSON_AddItemToArray(cpus, row);
   }
   cJSON* sets = cJSON_AddArrayToObject(o, "core_sets");
@@ -162,6 +164,17 @@ static cJSON* model_json(const ep_characterize_model* m) {
   cJSON_AddItemToObject(o, "profile", profile_json(m));
   cJSON* memory = cJSON_AddObjectToObject(o, "memory_bytes");
   if (memory != NULL) ep_json_add_memory(memory, &m->memory);
+  /* With an energy meter: the best configuration of each core set, measured again with it. */
+  cJSON* energy = cJSON_AddArrayToObject(o, "energy");
+  for (int i = 0; energy != NULL && i < m->n_energy; i++) {
+    const ep_characterize_energy* e = &m->energy[i];
+    cJSON* row = ep_json_energy(&e->result);
+    if (row == NULL) break;
+    cJSON_AddStringToObject(row, "backend", e->backend);
+    cJSON_AddStringToObject(row, "core_set", e->core_set);
+    ep_json_add_int(row, "threads", e->threads);
+    cJSON_AddItemToArray(energy, row);
+  }
   return o;
 }
 
@@ -202,6 +215,17 @@ ep_status ep_report_characterize_json(const ep_characterize_result* r, FILE* out
     cJSON_AddNullToObject(doc, "load_average_before");
   }
   ep_json_add_int(doc, "peak_rss_bytes", (int64_t)r->peak_rss_bytes);
+  if (r->has_energy_meter) {
+    cJSON* meter = cJSON_AddObjectToObject(doc, "energy_meter");
+    if (meter != NULL) {
+      cJSON_AddStringToObject(meter, "meter", r->energy_meter);
+      cJSON_AddStringToObject(meter, "description", r->energy_description);
+      cJSON_AddStringToObject(meter, "scope", r->energy_scope);
+    }
+  } else {
+    cJSON_AddNullToObject(doc, "energy_meter");
+  }
+  cJSON_AddStringToObject(doc, "energy_note", r->energy_note);
   cJSON* table1 = cJSON_AddArrayToObject(doc, "table1");
   for (int i = 0; table1 != NULL && i < r->n_models; i++) {
     cJSON_AddItemToArray(table1, ep_json_table1_row(&r->models[i].table1));

@@ -8,6 +8,7 @@
 
 #include "edgeprof/bench.h"
 #include "edgeprof/characterize.h"
+#include "edgeprof/energy.h"
 #include "edgeprof/graph.h"
 #include "edgeprof/session.h"
 #include "edgeprof/status.h"
@@ -33,5 +34,9 @@ void ep_json_add_memory(cJSON* obj, const ep_session_memory* memory);
 /* One Table I row: {"name","description","input","output","layers","params","macs","flops",
  * "paper":{...},"note"}. */
 cJSON* ep_json_table1_row(const ep_table1_row* row);
+
+/* {"meter","description","scope","joules_per_inference","mean_power_w","joules","seconds",
+ * "inferences","short_window"}; null for NULL (defined in bench_json.c). */
+cJSON* ep_json_energy(const ep_energy_result* energy);
 
 #endif /* EDGEPROF_REPORT_JSON_UTIL_H */

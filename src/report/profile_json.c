@@ -20,6 +20,7 @@ ep_status ep_report_profile_json(const ep_profile_report* r, FILE* out) {
   ep_json_add_ms(doc, "whole_run_median_ms", p->whole.median);
   ep_json_add_ms(doc, "whole_run_mean_ms", p->whole.mean);
   cJSON_AddItemToObject(doc, "whole_run_ms", ep_json_latency(&p->whole));
+  cJSON_AddItemToObject(doc, "energy", ep_json_energy(r->energy));
   cJSON* nodes = cJSON_AddArrayToObject(doc, "nodes");
   for (int i = 0; nodes != NULL && i < p->n_nodes; i++) {
     const ep_node* node = ep_graph_node(r->graph, i);

@@ -207,6 +207,29 @@ static void read_table1(reader* r, const cJSON* table1, ep_results_model* m) {
   }
 }
 
+/* "energy": [...] of a model (absent in files written before energy was measured). */
+static void read_energy(reader* r, const cJSON* o, ep_results_model* m) {
+  const cJSON* list = get_array(r, o, "energy", false);
+  if (list == NULL) return;
+  m->n_energy = cJSON_GetArraySize(list);
+  m->energy = alloc_array(r, m->n_energy, sizeof *m->energy);
+  for (int i = 0; m->energy != NULL && i < m->n_energy && r->status == EP_OK; i++) {
+    const cJSON* e = cJSON_GetArrayItem(list, i);
+    ep_results_energy* x = &m->energy[i];
+    get_string(r, e, "backend", x->backend, sizeof x->backend, true);
+    get_string(r, e, "core_set", x->core_set, sizeof x->core_set, true);
+    x->threads = get_int(r, e, "threads", true);
+    x->joules_per_inference = get_number(r, e, "joules_per_inference", true);
+    x->mean_power_w = get_number(r, e, "mean_power_w", true);
+    x->seconds = get_number(r, e, "seconds", false);
+    x->inferences = get_int(r, e, "inferences", false);
+    x->short_window = get_bool(r, e, "short_window", false);
+    if (r->status == EP_OK && (x->joules_per_inference < 0 || x->mean_power_w < 0)) {
+      fail(r, "energy figures must not be negative");
+    }
+  }
+}
+
 /* Version 1 had no family: tell it from the profile's ops. */
 static void guess_family(ep_results_model* m) {
   bool conv = false, rnn = false, fc = false;
@@ -260,6 +283,7 @@ static void read_model(reader* r, const cJSON* o, const cJSON* table1, const cha
     guess_family(m);
   } else {
     get_string(r, o, "family", m->family, sizeof m->family, true);
+    read_energy(r, o, m);
   }
   read_table1(r, table1, m);
 }
@@ -432,6 +456,16 @@ ep_status ep_results_load(const char* path, ep_results** results_out) {
   res->elapsed_seconds = get_number(&r, doc, "elapsed_s", false);
   const cJSON* load = cJSON_GetObjectItemCaseSensitive(doc, "load_average_before");
   res->load_average = cJSON_IsNumber(load) ? load->valuedouble : -1.0;
+  const cJSON* meter = cJSON_GetObjectItemCaseSensitive(doc, "energy_meter");
+  if (meter != NULL && !cJSON_IsNull(meter)) {
+    snprintf(r.where, sizeof r.where, "energy_meter");
+    get_string(&r, meter, "meter", res->energy_meter, sizeof res->energy_meter, true);
+    get_string(&r, meter, "description", res->energy_description,
+               sizeof res->energy_description, false);
+    get_string(&r, meter, "scope", res->energy_scope, sizeof res->energy_scope, false);
+    r.where[0] = '\0';
+  }
+  get_string(&r, doc, "energy_note", res->energy_note, sizeof res->energy_note, false);
   const cJSON* table1 = get_array(&r, doc, "table1", false);
   const cJSON* models = get_array(&r, doc, "models", true);
   if (r.status != EP_OK) goto cleanup;
@@ -461,6 +495,7 @@ void ep_results_destroy(ep_results* res) {
     free(m->nodes);
     free(m->ops);
     free(m->measurements);
+    free(m->energy);
   }
   free(res->models);
   free(res->sets);

@@ -1,7 +1,9 @@
 /* CPU topology and core sets on fake sysfs trees built here: a phone with 4 big + 4 little
  * cores (cpu_capacity and cpufreq, then cpufreq only), a DynamIQ phone with three clusters, an
  * Intel hybrid laptop, an SMT server, cgroup-restricted containers, a machine without sysfs; and
- * --core-set definitions. */
+ * --core-set definitions. Then the recorded trees of real boards in tests/fixtures/ (Jetson TX2,
+ * Snapdragon 835 and 845 phones, RK3399, Raspberry Pi 4, an Alder Lake laptop): core names from
+ * MIDR, clusters and the big / little / all sets. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
@@ -293,6 +295,171 @@ static void test_define_sets(void) {
   ep_topology_destroy(NULL);
 }
 
+
+/* tests/fixtures beside this file's folder (CMake compiles with absolute paths), or
+ * $EP_FIXTURES. */
+static const char* fixtures_dir(void) {
+  static char dir[1024];
+  const char* env = getenv("EP_FIXTURES");
+  if (env != NULL && env[0] != '\0') return env;
+  snprintf(dir, sizeof dir, "%s", __FILE__);
+  char* slash = strrchr(dir, '/');
+  if (slash == NULL) return "tests/fixtures";
+  *slash = '\0';
+  slash = strrchr(dir, '/');
+  if (slash == NULL) return "tests/fixtures";
+  snprintf(slash, sizeof dir - (size_t)(slash - dir), "/fixtures");
+  return dir;
+}
+
+static ep_topology* detect_board(const char* board, int n_cpus) {
+  char root[1200];
+  snprintf(root, sizeof root, "%s/%s/sys", fixtures_dir(), board);
+  ep_topology* t = NULL;
+  EP_CHECK_MSG(ep_topology_detect(root, range(0, n_cpus - 1), n_cpus, &t) == EP_OK,
+               "%s: %s", board, ep_last_error());
+  return t;
+}
+
+/* "name name ..." of every CPU, and "cluster:name" of every cluster. */
+static void expect_names(const ep_topology* t, const char* want_cpus, const char* want_clusters) {
+  char got[1024] = "";
+  for (int i = 0; i < t->n_cpus; i++) {
+    size_t len = strlen(got);
+    snprintf(got + len, sizeof got - len, "%s%s", i ? "," : "", t->cpus[i].core_name);
+  }
+  EP_CHECK_MSG(strcmp(got, want_cpus) == 0, "core names: got '%s', want '%s'", got, want_cpus);
+  got[0] = '\0';
+  for (int c = 0; c < t->n_clusters; c++) {
+    char name[128];
+    size_t len = strlen(got);
+    snprintf(got + len, sizeof got - len, "%s%d:%s", c ? " " : "", c,
+             ep_topology_cluster_name(t, c, name, sizeof name));
+  }
+  EP_CHECK_MSG(strcmp(got, want_clusters) == 0, "clusters: got '%s', want '%s'", got,
+               want_clusters);
+}
+
+/* Jetson TX2 in MAXN: every CPU at 2.04 GHz and no cpu_capacity (kernel 4.9), so only the core
+ * types from /proc/cpuinfo tell the 2 Denver 2 cores (1-2) from the 4 Cortex-A57 (0, 3-5). */
+static void test_board_jetson_tx2(void) {
+  ep_topology* t = detect_board("jetson-tx2", 6);
+  if (t == NULL) return;
+  EP_CHECK(strcmp(t->kind, "big.LITTLE") == 0);
+  EP_CHECK_MSG(strcmp(t->source, "MIDR core types") == 0, "source %s", t->source);
+  EP_CHECK(t->cpus[1].midr == 0x4e0f0030u && t->cpus[0].midr == 0x411fd073u);
+  expect_names(t, "Cortex-A57,Denver 2,Denver 2,Cortex-A57,Cortex-A57,Cortex-A57",
+               "0:Denver 2 1:Cortex-A57");
+  expect_sets(t, "big=1-2 little=0,3-5 all=1-2,0,3-5");
+  const ep_core_set* big = ep_topology_find(t, "big");
+  EP_CHECK(big != NULL && strstr(big->description, "Denver 2") != NULL &&
+           strstr(big->description, "2.04 GHz") != NULL);
+  const ep_core_set* little = ep_topology_find(t, "little");
+  EP_CHECK(little != NULL && strstr(little->description, "Cortex-A57") != NULL);
+  char* text = NULL;
+  size_t len = 0;
+  FILE* f = open_memstream(&text, &len);
+  EP_CHECK_OK(ep_topology_format(t, f));
+  fclose(f);
+  EP_CHECK(text != NULL && strstr(text, "CPUs 1-2 (Denver 2, 2.04 GHz)") != NULL &&
+           strstr(text, "CPUs 0,3-5 (Cortex-A57, 2.04 GHz)") != NULL);
+  free(text);
+  ep_topology_destroy(t);
+}
+
+/* The paper's Edge CPU A (OnePlus 5T): Kryo 280 Gold 4-7 big, Silver 0-3 little. */
+static void test_board_phone_sd835(void) {
+  ep_topology* t = detect_board("phone-sd835", 8);
+  if (t == NULL) return;
+  EP_CHECK(strcmp(t->kind, "big.LITTLE") == 0);
+  expect_names(t,
+               "Kryo 2xx Silver (Cortex-A53),Kryo 2xx Silver (Cortex-A53),"
+               "Kryo 2xx Silver (Cortex-A53),Kryo 2xx Silver (Cortex-A53),"
+               "Kryo 2xx Gold (Cortex-A73),Kryo 2xx Gold (Cortex-A73),"
+               "Kryo 2xx Gold (Cortex-A73),Kryo 2xx Gold (Cortex-A73)",
+               "0:Kryo 2xx Gold (Cortex-A73) 1:Kryo 2xx Silver (Cortex-A53)");
+  expect_sets(t, "big=4-7 little=0-3 all=4-7,0-3");
+  ep_topology_destroy(t);
+}
+
+/* Snapdragon 845: cpu_capacity tells the clusters apart; sysfs midr_el1 names them. */
+static void test_board_phone_sd845(void) {
+  ep_topology* t = detect_board("phone-sd845", 8);
+  if (t == NULL) return;
+  EP_CHECK(strcmp(t->source, "cpu_capacity") == 0);
+  EP_CHECK(t->cpus[0].capacity == 385 && t->cpus[7].capacity == 1024);
+  expect_names(t,
+               "Kryo 3xx Silver (Cortex-A55),Kryo 3xx Silver (Cortex-A55),"
+               "Kryo 3xx Silver (Cortex-A55),Kryo 3xx Silver (Cortex-A55),"
+               "Kryo 3xx Gold (Cortex-A75),Kryo 3xx Gold (Cortex-A75),"
+               "Kryo 3xx Gold (Cortex-A75),Kryo 3xx Gold (Cortex-A75)",
+               "0:Kryo 3xx Gold (Cortex-A75) 1:Kryo 3xx Silver (Cortex-A55)");
+  expect_sets(t, "big=4-7 little=0-3 all=4-7,0-3");
+  ep_topology_destroy(t);
+}
+
+/* RK3399: 2 Cortex-A72 (4-5) big, 4 Cortex-A53 (0-3) little; no /proc/cpuinfo in the tree. */
+static void test_board_rk3399(void) {
+  ep_topology* t = detect_board("rk3399", 6);
+  if (t == NULL) return;
+  EP_CHECK(strcmp(t->kind, "big.LITTLE") == 0 && strcmp(t->source, "cpu_capacity") == 0);
+  expect_names(t, "Cortex-A53,Cortex-A53,Cortex-A53,Cortex-A53,Cortex-A72,Cortex-A72",
+               "0:Cortex-A72 1:Cortex-A53");
+  expect_sets(t, "big=4-5 little=0-3 all=4-5,0-3");
+  const ep_core_set* big = ep_topology_find(t, "big");
+  EP_CHECK(big != NULL && strstr(big->description, "2 big cores (Cortex-A72, capacity 1024, "
+                                                   "1.80 GHz)") != NULL);
+  ep_topology_destroy(t);
+}
+
+/* Raspberry Pi 4: four Cortex-A72, nothing big or little. */
+static void test_board_raspberry_pi4(void) {
+  ep_topology* t = detect_board("raspberry-pi4", 4);
+  if (t == NULL) return;
+  EP_CHECK(strcmp(t->kind, "homogeneous") == 0 && t->n_clusters == 1);
+  expect_names(t, "Cortex-A72,Cortex-A72,Cortex-A72,Cortex-A72", "0:Cortex-A72");
+  expect_sets(t, "all=0-3 one=0");
+  ep_topology_destroy(t);
+}
+
+/* i7-1260P: P-cores (with their SMT siblings) big, E-cores little. */
+static void test_board_laptop_hybrid(void) {
+  ep_topology* t = detect_board("laptop-i7-1260p", 16);
+  if (t == NULL) return;
+  EP_CHECK(strcmp(t->kind, "Intel hybrid") == 0 && t->threads_per_core == 2);
+  EP_CHECK(strcmp(t->cpus[0].core_name, "P-core") == 0 &&
+           strcmp(t->cpus[15].core_name, "E-core") == 0);
+  expect_sets(t, "big=0-7 little=8-15 all=0-15 physical=0,2,4,6,8-15");
+  ep_topology_destroy(t);
+}
+
+/* The MIDR table and /proc/cpuinfo next to a root that is not named "sys": not read. */
+static void test_midr_table(void) {
+  double per_clock = 0.0;
+  EP_CHECK(strcmp(ep_arm_core_name(0x410fd034u, &per_clock), "Cortex-A53") == 0 &&
+           per_clock == 1.0);
+  EP_CHECK(strcmp(ep_arm_core_name(0x4e0f0030u, NULL), "Denver 2") == 0);
+  EP_CHECK(strcmp(ep_arm_core_name(0x4e0f0040u, NULL), "Carmel") == 0);
+  EP_CHECK(strcmp(ep_arm_core_name(0x411fd0b0u, NULL), "Cortex-A76") == 0);
+  EP_CHECK(strcmp(ep_arm_core_name(0x410fd440u, NULL), "Cortex-X1") == 0);
+  EP_CHECK(ep_arm_core_name(0x12345670u, &per_clock) == NULL && per_clock == 0.0);
+  /* An unknown part still gets a name, and a one-block cpuinfo (old 32-bit kernels) applies to
+   * every CPU. */
+  char root[512], sys[600];
+  new_tree(root, sizeof root);
+  snprintf(sys, sizeof sys, "%s/sys", root);
+  put(sys, "devices/system/cpu/online", "0-1");
+  put(root, "proc/cpuinfo",
+      "processor\t: 0\nprocessor\t: 1\nFeatures\t: half thumb\nCPU implementer\t: 0x41\n"
+      "CPU architecture: 7\nCPU variant\t: 0x0\nCPU part\t: 0xfff\nCPU revision\t: 0\n");
+  ep_topology* t = NULL;
+  EP_CHECK_OK(ep_topology_detect(sys, range(0, 1), 2, &t));
+  if (t == NULL) return;
+  EP_CHECK_MSG(strcmp(t->cpus[1].core_name, "Arm implementer 0x41 part 0xfff") == 0, "got '%s'",
+               t->cpus[1].core_name);
+  ep_topology_destroy(t);
+}
+
 /* The real machine: whatever it is, `all` holds exactly the allowed CPUs. */
 static void test_this_machine(void) {
   ep_topology* t = NULL;
@@ -320,6 +487,13 @@ int main(void) {
   test_cgroup_container();
   test_no_sysfs();
   test_define_sets();
+  test_board_jetson_tx2();
+  test_board_phone_sd835();
+  test_board_phone_sd845();
+  test_board_rk3399();
+  test_board_raspberry_pi4();
+  test_board_laptop_hybrid();
+  test_midr_table();
   test_this_machine();
   char cmd[512];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);

@@ -54,6 +54,9 @@ static const option_spec specs[] = {
     {CLI_OPT_BACKEND, "--backend", NULL, KIND_STRING, FIELD(backend), 0, 0, "NAME",
      "backend running the network: cpu (default) or one that\n"
      "                     `edgeprof platform` lists, e.g. onednn (nodes it lacks run on cpu)"},
+    {CLI_OPT_ENERGY, "--energy", NULL, KIND_FLAG, FIELD(energy), 0, 0, NULL,
+     "read the energy meter (RAPL, Jetson INA3221 rails, battery) during\n"
+     "                     the timed runs: joules per inference and mean power"},
     {CLI_OPT_HELP, "--help", "-h", KIND_FLAG, FIELD(help), 0, 0, NULL, "show this help"},
 };
 

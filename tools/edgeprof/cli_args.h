@@ -23,6 +23,7 @@ enum {
   CLI_OPT_HELP = 1u << 11, /* every command takes --help / -h */
   CLI_OPT_SHAPE = 1u << 12, /* --shape NAME=DxD..., repeatable: input shapes of a model file */
   CLI_OPT_BACKEND = 1u << 13, /* --backend NAME: the backend running the network */
+  CLI_OPT_ENERGY = 1u << 14,  /* --energy: read the machine's energy meter while timing */
 };
 
 #define CLI_MAX_POSITIONAL 8
@@ -44,6 +45,7 @@ typedef struct cli_args {
   const char* shapes[CLI_MAX_SHAPES]; /* --shape NAME=DxD... (repeatable) */
   int n_shapes;
   const char* backend; /* --backend NAME: NULL ("cpu") */
+  bool energy;         /* --energy */
   const char* positional[CLI_MAX_POSITIONAL];
   int n_positional;
 } cli_args;

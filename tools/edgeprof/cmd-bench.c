@@ -4,9 +4,10 @@
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_energy.h"
 #include "edgeprof/bench.h"
 
-static void print_result(const ep_bench_report* r, int warmup) {
+static void print_result(const ep_bench_report* r, int warmup, const cli_energy* energy) {
   const ep_latency_stats* s = &r->stats;
   char w[32], a[32], sc[32], rss[32];
   printf("%s: %d run%s on the %s backend, %d thread%s (%s%s), after %d warm-up run%s\n", r->model, s->count,
@@ -27,6 +28,7 @@ static void print_result(const ep_bench_report* r, int warmup) {
          ep_format_bytes((int64_t)r->memory.arena_bytes, a, sizeof a),
          ep_format_bytes((int64_t)r->memory.scratch_bytes, sc, sizeof sc),
          ep_format_bytes((int64_t)r->peak_rss_bytes, rss, sizeof rss));
+  cli_energy_print(energy, stdout);
 }
 
 int cmd_bench(int argc, char** argv) {
@@ -53,11 +55,13 @@ int cmd_bench(int argc, char** argv) {
   char cpu_text[256] = "";
   char label[128];
   cli_progress progress;
+  cli_energy energy;
   ep_bench_options bo;
-  ep_bench_report report = {model, args.threads, NULL, NULL, 0, {0}, {0}, 0, NULL};
+  ep_bench_report report = {model, args.threads, NULL, NULL, 0, {0}, {0}, 0, NULL, NULL};
   ep_status status;
+  cli_energy_open(args.energy, &energy);
   rc = cli_output_open("bench", args.json, &json);
-  if (rc != CLI_EXIT_OK) return rc;
+  if (rc != CLI_EXIT_OK) goto cleanup;
   rc = cli_load_model("bench", model, args.seed, NULL, &graph);
   if (rc != CLI_EXIT_OK) goto cleanup;
 
@@ -70,7 +74,19 @@ int cmd_bench(int argc, char** argv) {
   snprintf(label, sizeof label, "bench %s", model);
   cli_progress_init(&progress, label);
   cli_bench_options(&args, &progress, &bo);
+  if (energy.meter != NULL) { /* the meter covers the timed runs only: warm up first */
+    for (int i = 0; i < bo.warmup_runs; i++) {
+      status = ep_session_run(session);
+      if (status != EP_OK) {
+        rc = cli_fail(CLI_EXIT_RUNTIME, "bench: %s", ep_last_error());
+        goto cleanup;
+      }
+    }
+    bo.warmup_runs = 0;
+    cli_energy_start(&energy);
+  }
   status = ep_bench_run(session, &bo, &samples, &n_samples);
+  cli_energy_stop(&energy, status == EP_OK ? n_samples : 0);
   if (status != EP_OK) {
     rc = cli_fail(CLI_EXIT_RUNTIME, "bench: %s", ep_last_error());
     goto cleanup;
@@ -83,7 +99,12 @@ int cmd_bench(int argc, char** argv) {
   ep_session_memory_get(session, &report.memory);
   report.peak_rss_bytes = ep_peak_rss_bytes();
   report.backend = ep_session_backend(session);
-  if (!cli_is_stdout(args.json)) print_result(&report, args.warmup);
+  report.energy = cli_energy_result(&energy);
+  if (!cli_is_stdout(args.json)) {
+    print_result(&report, args.warmup, &energy);
+  } else if (report.energy == NULL) {
+    cli_energy_print(&energy, stderr); /* stdout holds only the JSON */
+  }
   if (json != NULL) {
     status = ep_report_bench_json(&report, ep_output_stream(json));
     if (status != EP_OK) {
@@ -95,6 +116,7 @@ int cmd_bench(int argc, char** argv) {
   }
 
 cleanup:
+  cli_energy_close(&energy);
   cli_output_discard(json);
   free(samples);
   ep_session_destroy(session);

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_energy.h"
 #include "cli_local_opts.h"
 #include "cli_results.h"
 #include "edgeprof/characterize.h"
@@ -43,6 +44,22 @@ static void print_best(const ep_results* r) {
     printf("  %-14s %10.3f %10.3f  %-8s %-10s %d%s\n", r->models[i].name, b->stats.median,
            b->stats.p90, b->backend, b->core_set, b->threads,
            b->oversubscribed ? " (oversubscribed)" : "");
+  }
+  if (r->energy_meter[0] != '\0') {
+    printf("\nEnergy at the best configuration of each core set (%s, %s):\n",
+           r->energy_description, r->energy_scope);
+    printf("  %-14s %-10s %7s %12s %10s\n", "network", "core set", "threads", "mJ/inference",
+           "mean W");
+    for (int i = 0; i < r->n_models; i++) {
+      for (int k = 0; k < r->models[i].n_energy; k++) {
+        const ep_results_energy* e = &r->models[i].energy[k];
+        printf("  %-14s %-10s %7d %12.3f %10.2f%s\n", r->models[i].name, e->core_set, e->threads,
+               e->joules_per_inference * 1e3, e->mean_power_w,
+               e->short_window ? "  (short window)" : "");
+      }
+    }
+  } else if (r->energy_note[0] != '\0') {
+    printf("\nenergy: no meter here (%s)\n", r->energy_note);
   }
   printf("\nFindings:\n");
 }
@@ -125,6 +142,8 @@ int cmd_characterize(int argc, char** argv) {
   size_t len = strlen(dir);
   while (len > 1 && dir[len - 1] == '/') dir[--len] = '\0';
   ep_output* json = NULL;
+  cli_energy energy;
+  memset(&energy, 0, sizeof energy);
   ep_characterize_result* result = NULL;
   ep_results* loaded = NULL;
   if (ep_make_dirs(dir) != EP_OK) {
@@ -148,6 +167,15 @@ int cmd_characterize(int argc, char** argv) {
   options.backends = n_backends > 0 ? backend_names : NULL;
   options.n_backends = n_backends;
   options.progress = on_progress;
+  /* Energy where the machine has a meter: at each model's best configuration per core set. */
+  cli_energy_open(true, &energy);
+  options.energy_meter = energy.meter;
+  options.energy_note = energy.why;
+  if (energy.meter != NULL) {
+    fprintf(stderr, "[characterize] energy: %s\n", ep_energy_meter_description(energy.meter));
+  } else {
+    fprintf(stderr, "[characterize] energy: no meter here (%s)\n", energy.why);
+  }
   fprintf(stderr, "[characterize] %s: core sets", dir);
   for (int i = 0; i < topology->n_sets; i++) {
     char list[256];
@@ -186,6 +214,7 @@ int cmd_characterize(int argc, char** argv) {
          "*.csv)\nTime:    %.1f s\n", json_path, dir, result->elapsed_seconds);
 
 cleanup:
+  cli_energy_close(&energy);
   cli_output_discard(json);
   ep_results_destroy(loaded);
   ep_characterize_result_destroy(result);

@@ -1,5 +1,6 @@
 /* edgeprof plan MODEL: the best edge/server split from two profiles and a network. */
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +51,10 @@ static void print_plan(const char* model, const char* net_name, const ep_graph* 
   format_rate(p->network.downlink_bps, down, sizeof down);
   printf(
       "%s: best cut for %s over %s (uplink %s, downlink %s, RTT %.3g ms); edge power: "
-      "compute %.3g W, idle %.3g W, radio %.3g W\n",
+      "compute %.3g W (%s), idle %.3g W (%s), radio %.3g W (%s)\n",
       model, ep_plan_objective_name(p->objective), net_name, up, down, p->network.rtt_s * 1e3,
-      p->power.compute_w, p->power.idle_w, p->power.radio_w);
+      p->power.compute_w, p->power_source[0], p->power.idle_w, p->power_source[1],
+      p->power.radio_w, p->power_source[2]);
   printf(
       "k: nodes [0, k) run on the edge, [k, %d) on the server. L: lowest latency, E: lowest "
       "edge energy, *: the objective's best.\n\n",
@@ -179,10 +181,31 @@ int cmd_plan(int argc, char** argv) {
   if (o.objective != NULL && ep_plan_objective_parse(o.objective, &objective) != EP_OK) {
     return cli_fail(CLI_EXIT_USAGE, "plan: --objective: %s", ep_last_error());
   }
-  ep_power_model power;
-  ep_power_model_default(&power);
+  /* Power: what --edge-power gives, else the edge profile's measurement (compute), else the
+   * defaults. NaN marks a figure --edge-power left out. */
+  ep_power_model power = {NAN, NAN, NAN};
   if (o.edge_power != NULL && ep_power_model_parse(o.edge_power, &power) != EP_OK) {
     return cli_fail(CLI_EXIT_USAGE, "plan: --edge-power: %s", ep_last_error());
+  }
+  ep_power_model defaults;
+  ep_power_model_default(&defaults);
+  char sources[3][224];
+  double* figures[3] = {&power.compute_w, &power.idle_w, &power.radio_w};
+  const double fallback[3] = {defaults.compute_w, defaults.idle_w, defaults.radio_w};
+  for (int i = 0; i < 3; i++) {
+    snprintf(sources[i], sizeof sources[i], "%s", isnan(*figures[i]) ? "default" : "given");
+    if (isnan(*figures[i])) *figures[i] = fallback[i];
+  }
+  if (strcmp(sources[0], "default") == 0) {
+    ep_plan_measured_power measured;
+    if (ep_plan_measured_power_load(o.edge, &measured) != EP_OK) {
+      return cli_fail(CLI_EXIT_USAGE, "plan: %s", ep_last_error());
+    }
+    if (measured.present) {
+      power.compute_w = measured.mean_power_w;
+      snprintf(sources[0], sizeof sources[0], "measured by %.140s in %.60s", measured.description,
+               o.edge);
+    }
   }
 
   const char* model = args.positional[0];
@@ -217,6 +240,9 @@ int cmd_plan(int argc, char** argv) {
     goto cleanup;
   }
   status = ep_plan_compute(graph, edge_ms, server_ms, &net, &power, objective, &plan);
+  for (int i = 0; status == EP_OK && i < 3; i++) {
+    snprintf(plan->power_source[i], sizeof plan->power_source[i], "%s", sources[i]);
+  }
   if (status == EP_OK && o.sweep) {
     status =
         ep_plan_sweep(graph, edge_ms, server_ms, &net, o.downlink != NULL ? net.downlink_bps : 0.0,

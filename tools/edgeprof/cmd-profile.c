@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_energy.h"
 #include "edgeprof/profile.h"
 
 /* With another backend than cpu asked for, a column says which one ran each node. */
@@ -87,11 +88,13 @@ int cmd_profile(int argc, char** argv) {
   ep_profile* profile = NULL;
   char cpu_text[256] = "";
   cli_progress progress;
+  cli_energy energy;
   char label[128];
   ep_bench_options bo;
   ep_status status;
+  cli_energy_open(args.energy, &energy);
   rc = cli_output_open("profile", args.json, &json);
-  if (rc != CLI_EXIT_OK) return rc;
+  if (rc != CLI_EXIT_OK) goto cleanup;
   rc = cli_load_model("profile", model, args.seed, NULL, &graph);
   if (rc != CLI_EXIT_OK) goto cleanup;
 
@@ -104,7 +107,20 @@ int cmd_profile(int argc, char** argv) {
   snprintf(label, sizeof label, "profile %s", model);
   cli_progress_init(&progress, label);
   cli_bench_options(&args, &progress, &bo);
+  if (energy.meter != NULL) { /* the meter covers the measured runs only: warm up first */
+    for (int i = 0; i < bo.warmup_runs; i++) {
+      status = ep_session_run(session);
+      if (status != EP_OK) {
+        rc = cli_fail(CLI_EXIT_RUNTIME, "profile: %s", ep_last_error());
+        goto cleanup;
+      }
+    }
+    bo.warmup_runs = 0;
+    cli_energy_start(&energy);
+  }
   status = ep_profile_run(session, &bo, &profile);
+  /* Every whole run and every run timed node by node is one inference. */
+  cli_energy_stop(&energy, status == EP_OK ? profile->whole.count + profile->runs : 0);
   if (status != EP_OK) {
     rc = cli_fail(CLI_EXIT_RUNTIME, "profile: %s", ep_last_error());
     goto cleanup;
@@ -112,9 +128,17 @@ int cmd_profile(int argc, char** argv) {
 
   const char* cpu_list =
       n_cpus > 0 ? ep_cpulist_format(cpus, n_cpus, cpu_text, sizeof cpu_text) : NULL;
-  if (!cli_is_stdout(args.json)) print_profile(model, graph, profile, session, cpu_list);
+  if (!cli_is_stdout(args.json)) {
+    print_profile(model, graph, profile, session, cpu_list);
+    if (args.energy) printf("\n");
+    cli_energy_print(&energy, stdout);
+  } else if (cli_energy_result(&energy) == NULL) {
+    cli_energy_print(&energy, stderr); /* stdout holds only the JSON */
+  }
   if (json != NULL) {
-    ep_profile_report report = {model, args.threads, cpu_list, graph, profile, session};
+    ep_profile_report report = {model,   args.threads, cpu_list,
+                                graph,   profile,      session,
+                                cli_energy_result(&energy)};
     status = ep_report_profile_json(&report, ep_output_stream(json));
     if (status != EP_OK) {
       rc = cli_fail(CLI_EXIT_RUNTIME, "profile: %s", ep_last_error());
@@ -125,6 +149,7 @@ int cmd_profile(int argc, char** argv) {
   }
 
 cleanup:
+  cli_energy_close(&energy);
   cli_output_discard(json);
   ep_profile_destroy(profile);
   ep_session_destroy(session);

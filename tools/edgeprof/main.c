@@ -21,24 +21,32 @@ static const cli_command commands[] = {
      CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_TABLE1 | CLI_OPT_SHAPE},
     {"bench", cmd_bench, "measure a model's latency, throughput and memory",
      "bench MODEL [--threads N] [--cpus LIST] [--runs N] [--min-time S] [--warmup N]\n"
-     "             [--backend NAME] [--json FILE] [--seed N]",
+     "             [--backend NAME] [--energy] [--json FILE] [--seed N]",
      "Runs the whole network at batch 1 like TFLite's benchmark tool: --warmup untimed runs,\n"
      "then timed runs until at least --runs runs AND --min-time seconds. Prints count, min,\n"
      "median, mean, p90, p99, max and standard deviation of the latency (ms), the throughput\n"
      "(inferences/s, one at a time) and memory: packed weights, activation arena, per-thread\n"
-     "scratch and the process's peak resident set.\n",
+     "scratch and the process's peak resident set.\n"
+     "With --energy: the machine's energy meter (RAPL package counters, a Jetson's INA3221\n"
+     "VDD_IN rail, a discharging battery's fuel gauge) is read over the timed runs, and the\n"
+     "joules per inference and mean power (W) are printed beside the latency; where there is\n"
+     "no meter, or it is not readable (RAPL is root-only since Linux 5.10), one line says so.\n"
+     "See docs/edge-devices.md.\n",
      CLI_OPT_THREADS | CLI_OPT_CPUS | CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP |
-         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE | CLI_OPT_BACKEND},
+         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE | CLI_OPT_BACKEND | CLI_OPT_ENERGY},
     {"profile", cmd_profile, "time every node of a model, and the time by op type",
      "profile MODEL [--threads N] [--cpus LIST] [--runs N] [--min-time S] [--warmup N]\n"
-     "               [--backend NAME] [--json FILE] [--seed N]",
+     "               [--backend NAME] [--energy] [--json FILE] [--seed N]",
      "Like TensorFlow's benchmark_model: first the whole network is timed as bench does, then\n"
      "as many runs again with a timer around each node. Prints every node in run order (avg\n"
      "ms, %, cumulative %, MACs, GFLOP/s, output KB, and with --backend the backend that ran\n"
      "it), the time by op type (count, ms, %), and the sum of the node times beside the\n"
-     "whole-network median measured without the timers.\n",
+     "whole-network median measured without the timers.\n"
+     "With --energy: the energy meter is read over the whole-network runs as for bench, and\n"
+     "the mean power goes into the JSON, where `plan --objective energy` takes it as the\n"
+     "edge's compute power.\n",
      CLI_OPT_THREADS | CLI_OPT_CPUS | CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP |
-         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE | CLI_OPT_BACKEND},
+         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE | CLI_OPT_BACKEND | CLI_OPT_ENERGY},
     {"run", cmd_run, "one inference on given or random inputs; write the outputs",
      "run MODEL [--input FILE ...] [--output FILE ...] [--shape NAME=DxD ...] [--threads N]\n"
      "           [--backend NAME] [--seed N]",
