@@ -12,7 +12,7 @@ CTEST_ARGS ?=
 # python3-venv holds the Python side of the tests (ONNX Runtime, OpenVINO, onnx: see `pyenv`).
 DEB_PACKAGES := cmake make gcc libc6-dev libcjson-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev libdnnl-dev libxnnpack-dev libpthreadpool-dev clang-14 libclang-rt-14-dev chromium python3-venv
 
-.PHONY: all deps build pyenv run test test-asan fuzz clean
+.PHONY: all deps build pyenv run test test-asan fuzz clean deps-arm64 arm64 test-arm64 arm64-static
 
 all: build
 
@@ -37,6 +37,7 @@ run: deps build
 test: deps build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 	$(MAKE) test-asan
+	$(MAKE) test-arm64
 
 # The unit and kernel tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan: $(ASAN_BUILD)/CMakeCache.txt
@@ -59,5 +60,57 @@ fuzz:
 	bash tests/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(BUILD)/edgeprof && \
 	bash tests/fuzz/run_fuzz_frame.sh $(FUZZ_BUILD) $(FUZZ_FRAME_SECONDS)
 
+# --- 64-bit Arm (aarch64): cross-compiled here, its tests run under qemu-aarch64 -------------
+# `make arm64` builds $(ARM64_BUILD)/edgeprof with Debian's gcc-aarch64-linux-gnu against the
+# arm64 packages of cJSON and protobuf-c (Debian multiarch: deps-arm64 adds the arm64
+# architecture to dpkg once; protoc-c is the host's), cmake/aarch64-linux-gnu.cmake. It needs
+# the libraries on the board too: `make arm64-static` is the one self-contained binary to copy
+# there instead (docs/edge-devices.md, "Build, copy, run").
+ARM64_BUILD ?= build-arm64
+ARM64_STATIC_BUILD ?= build-arm64-static
+DEB_PACKAGES_ARM64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcjson-dev:arm64 libprotobuf-c-dev:arm64
+# The zoo models of the tests that loop over the zoo, under emulation (EP_TEST_ZOO).
+ARM64_TEST_ZOO ?= mlp,lstm,mobilenet_v1
+
+deps-arm64:
+	@bash scripts/install-deps-arm64.sh $(DEB_PACKAGES_ARM64)
+
+arm64: deps-arm64
+	test -f $(ARM64_BUILD)/CMakeCache.txt || cmake -S . -B $(ARM64_BUILD) \
+	  -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake
+	cmake --build $(ARM64_BUILD) -j $(JOBS)
+
+# The Arm build's tests under qemu-aarch64 (10-50 times slower than native; about 5 minutes on 2
+# cores), each NEON kernel against the references ("ISA levels tested: scalar neon"):
+#   run:  the unit, kernels, backends and integration labels, with the zoo-wide integration
+#         tests (test_zoo_isa: neon against scalar; test_zoo_threads: threads and node ranges)
+#         on mlp, lstm and mobilenet_v1 (GEMV, LSTM, depthwise, 1x1 and im2col GEMM), and then
+#         `characterize --quick` on mlp and lstm into a temporary folder, checked for its
+#         report.html and results.json;
+#   left out: the conformance label (ONNX Runtime's Python wheels in a venv, x86 only here);
+#         test_report_browser (Chromium, which renders the same HTML on any architecture);
+#         test_offload_cuts/_large/_concurrent (ResNet-50 and Inception v1 over loopback at
+#         many cuts, 4-6 minutes each emulated: the protocol is the same C as on x86, and the
+#         kernels they run are covered by test_conv2d and the zoo tests above). Winograd and the
+#         large-image im2col paths are covered by kernels/test_conv2d.
+test-arm64: arm64
+	cd $(ARM64_BUILD) && EP_TEST_ZOO=$(ARM64_TEST_ZOO) ctest --output-on-failure -j $(JOBS) \
+	  -L 'unit|kernels|backends|integration' \
+	  -E 'test_report_browser|test_offload_(cuts|large|concurrent)' $(CTEST_ARGS)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  echo "test-arm64: edgeprof characterize --quick --models mlp,lstm (emulated)" && \
+	  $(ARM64_BUILD)/edgeprof-emulated characterize --quick --models mlp,lstm \
+	    --out "$$tmp/results" >"$$tmp/log" 2>&1 || { tail -20 "$$tmp/log"; exit 1; }; \
+	  for f in report.html results.json; do \
+	    test -s "$$tmp/results/$$f" || { echo "test-arm64: characterize wrote no $$f"; exit 1; }; \
+	  done; echo "test-arm64: characterize wrote report.html and results.json"
+
+# One statically linked binary for any 64-bit Arm Linux board (no libraries needed there):
+# $(ARM64_STATIC_BUILD)/edgeprof. cJSON has no static library in Debian, so the script builds one
+# from cJSON's Debian source package (apt-get source, needs dpkg-dev).
+arm64-static: deps-arm64
+	@bash scripts/install-deps.sh dpkg-dev
+	bash scripts/build-arm64-static.sh $(ARM64_STATIC_BUILD) $(JOBS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(ARM64_BUILD) $(ARM64_STATIC_BUILD)

@@ -5,12 +5,16 @@
  * every kernel family picks the variant of the active level:
  *   scalar  plain C (compiled for the base ISA of the build: SSE2 on x86-64);
  *   avx2    AVX2 + FMA3, used when the CPU has both and the OS saves YMM state (XGETBV);
- *   avx512  AVX-512F (+ FMA), used when the CPU has it and the OS saves ZMM and opmask state.
- * The CPU is read once (thread-safe). The active level is the best supported one, unless the
- * environment variable EDGEPROF_ISA=scalar|avx2|avx512 asks for another: a level above what the
- * CPU supports is capped to the best supported one, and an unknown value is ignored; neither
- * prints anything, and ep_cpu_isa_env_note() says what happened so that tools can show it.
- * Builds for other architectures have only the scalar level. */
+ *   avx512  AVX-512F (+ FMA), used when the CPU has it and the OS saves ZMM and opmask state;
+ *   neon    AArch64 Advanced SIMD (NEON, with FMA): part of the base ISA, so always there on
+ *           AArch64 builds.
+ * The levels of one architecture are ordered (x86-64: scalar < avx2 < avx512; AArch64: scalar <
+ * neon); a build supports scalar and the levels of its own architecture up to the best one the
+ * CPU has. The CPU is read once (thread-safe). The active level is the best supported one,
+ * unless the environment variable EDGEPROF_ISA=scalar|avx2|avx512|neon asks for another: a level
+ * this CPU or build does not support gives the best supported one, and an unknown value is
+ * ignored; neither prints anything, and ep_cpu_isa_env_note() says what happened so that tools
+ * can show it. Builds for other architectures have only the scalar level. */
 #ifndef EDGEPROF_CPU_H
 #define EDGEPROF_CPU_H
 
@@ -27,11 +31,12 @@ typedef enum ep_cpu_isa {
   EP_ISA_SCALAR = 0,
   EP_ISA_AVX2 = 1,
   EP_ISA_AVX512 = 2,
+  EP_ISA_NEON = 3,
 } ep_cpu_isa;
 
-#define EP_ISA_COUNT 3
+#define EP_ISA_COUNT 4
 
-/* "scalar", "avx2", "avx512"; "?" for a value outside the enum. */
+/* "scalar", "avx2", "avx512", "neon"; "?" for a value outside the enum. */
 const char* ep_cpu_isa_name(ep_cpu_isa isa);
 /* Parses one of the names above (case-sensitive). */
 ep_status ep_cpu_isa_parse(const char* text, ep_cpu_isa* out);
@@ -41,9 +46,10 @@ bool ep_cpu_isa_supported(ep_cpu_isa isa);
 ep_cpu_isa ep_cpu_isa_best(void);
 /* The level the kernels use now (see above). */
 ep_cpu_isa ep_cpu_isa_active(void);
-/* Makes the kernels use `isa`, capped at the best supported level; returns the level now in
- * use. For tests and tools that compare levels: packed weights are only valid for the level
- * that packed them, so call it only while no session exists (sessions pack at creation). */
+/* Makes the kernels use `isa`, or the best supported level when `isa` is not supported; returns
+ * the level now in use. For tests and tools that compare levels: packed weights are only valid
+ * for the level that packed them, so call it only while no session exists (sessions pack at
+ * creation). */
 ep_cpu_isa ep_cpu_isa_force(ep_cpu_isa isa);
 /* NULL when EDGEPROF_ISA is unset or was applied as given; otherwise one sentence, e.g.
  * "EDGEPROF_ISA=avx512 is not supported by this CPU; using avx2". Static storage. */

@@ -16,7 +16,14 @@
 #define EP_X86 0
 #endif
 
-static const char* const isa_names[EP_ISA_COUNT] = {"scalar", "avx2", "avx512"};
+/* NEON (Advanced SIMD) is mandatory on AArch64: every AArch64 CPU has the level. */
+#if defined(__aarch64__) && defined(EP_HAVE_NEON_KERNELS)
+#define EP_NEON 1
+#else
+#define EP_NEON 0
+#endif
+
+static const char* const isa_names[EP_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon"};
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static ep_cpu_features features;
@@ -76,20 +83,38 @@ static void read_features(ep_cpu_features* f) {
 static void read_features(ep_cpu_features* f) { (void)f; }
 #endif
 
+/* Whether `isa` is scalar or a level of this build's architecture at or below `best`. */
+static bool supported(ep_cpu_isa isa) {
+  switch (isa) {
+    case EP_ISA_SCALAR:
+      return true;
+    case EP_ISA_AVX2:
+    case EP_ISA_AVX512:
+      return EP_X86 && (best == EP_ISA_AVX2 || best == EP_ISA_AVX512) && isa <= best;
+    case EP_ISA_NEON:
+      return EP_NEON && best == EP_ISA_NEON;
+  }
+  return false;
+}
+
 static void init(void) {
   read_features(&features);
   if (features.has_avx2 && features.has_fma && features.os_ymm) best = EP_ISA_AVX2;
   if (best == EP_ISA_AVX2 && features.has_avx512f && features.os_zmm) best = EP_ISA_AVX512;
+  if (EP_NEON) {
+    features.has_neon = true;
+    best = EP_ISA_NEON;
+  }
   ep_cpu_isa level = best;
   const char* env = getenv("EDGEPROF_ISA");
   if (env != NULL && *env != '\0') {
     ep_cpu_isa asked = best;
     if (ep_cpu_isa_parse(env, &asked) != EP_OK) {
       snprintf(env_note, sizeof env_note,
-               "EDGEPROF_ISA=%.40s is not scalar, avx2 or avx512; ignored, using %s", env,
+               "EDGEPROF_ISA=%.40s is not scalar, avx2, avx512 or neon; ignored, using %s", env,
                isa_names[level]);
       has_env_note = true;
-    } else if (asked > best) {
+    } else if (!supported(asked)) {
       snprintf(env_note, sizeof env_note, "EDGEPROF_ISA=%s is not supported here; using %s",
                isa_names[asked], isa_names[best]);
       has_env_note = true;
@@ -118,13 +143,13 @@ ep_status ep_cpu_isa_parse(const char* text, ep_cpu_isa* out) {
       return EP_OK;
     }
   }
-  return ep_error(EP_ERR_INVALID_ARGUMENT, "unknown ISA level '%s' (scalar, avx2, avx512)",
+  return ep_error(EP_ERR_INVALID_ARGUMENT, "unknown ISA level '%s' (scalar, avx2, avx512, neon)",
                   text != NULL ? text : "");
 }
 
 bool ep_cpu_isa_supported(ep_cpu_isa isa) {
   ensure_init();
-  return (int)isa >= 0 && isa <= best;
+  return (int)isa >= 0 && (int)isa < EP_ISA_COUNT && supported(isa);
 }
 
 ep_cpu_isa ep_cpu_isa_best(void) {
@@ -139,7 +164,7 @@ ep_cpu_isa ep_cpu_isa_active(void) {
 
 ep_cpu_isa ep_cpu_isa_force(ep_cpu_isa isa) {
   ensure_init();
-  ep_cpu_isa level = (int)isa < 0 ? EP_ISA_SCALAR : isa > best ? best : isa;
+  ep_cpu_isa level = (int)isa < 0 ? EP_ISA_SCALAR : ep_cpu_isa_supported(isa) ? isa : best;
   atomic_store(&active, (int)level);
   return level;
 }

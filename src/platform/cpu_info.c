@@ -113,11 +113,14 @@ void ep_cpu_info_get(ep_cpu_info* info) {
 typedef double (*fma_loop_fn)(size_t iterations, float* sink);
 
 double ep_cpu_measure_peak_gflops(ep_cpu_isa isa, double seconds) {
-  if (isa > ep_cpu_isa_best()) isa = ep_cpu_isa_best();
+  if (!ep_cpu_isa_supported(isa)) isa = ep_cpu_isa_best();
   fma_loop_fn loop = ep_cpu_fma_loop__scalar;
 #if defined(EP_HAVE_X86_KERNELS)
   if (isa == EP_ISA_AVX2) loop = ep_cpu_fma_loop__avx2;
   if (isa == EP_ISA_AVX512) loop = ep_cpu_fma_loop__avx512f;
+#endif
+#if defined(EP_HAVE_NEON_KERNELS)
+  if (isa == EP_ISA_NEON) loop = ep_cpu_fma_loop__neon;
 #endif
   /* Rounds of ~1 ms; the best one is the peak (others lost time to interrupts and neighbours). */
   float sink = 0.0f;

@@ -36,7 +36,8 @@ ep_status ep_report_platform_json(const ep_platform_summary* s, FILE* out) {
     cJSON_AddStringToObject(isa, "best", ep_cpu_isa_name(s->best));
     cJSON_AddStringToObject(isa, "active", ep_cpu_isa_name(s->active));
     cJSON* available = cJSON_AddArrayToObject(isa, "available");
-    for (int i = 0; available != NULL && i <= (int)s->best; i++) {
+    for (int i = 0; available != NULL && i < EP_ISA_COUNT; i++) {
+      if (!ep_cpu_isa_supported((ep_cpu_isa)i)) continue;
       cJSON_AddItemToArray(available, cJSON_CreateString(ep_cpu_isa_name((ep_cpu_isa)i)));
     }
     if (s->isa_note != NULL) {
@@ -69,7 +70,8 @@ ep_status ep_report_platform_json(const ep_platform_summary* s, FILE* out) {
   if (peak != NULL) {
     cJSON_AddNumberToObject(peak, "active", round2(s->peak_gflops));
     cJSON* by = cJSON_AddObjectToObject(peak, "by_isa");
-    for (int i = 0; by != NULL && i <= (int)s->best; i++) {
+    for (int i = 0; by != NULL && i < EP_ISA_COUNT; i++) {
+      if (!ep_cpu_isa_supported((ep_cpu_isa)i)) continue;
       cJSON_AddNumberToObject(by, ep_cpu_isa_name((ep_cpu_isa)i), round2(s->peak_gflops_by_isa[i]));
     }
   }

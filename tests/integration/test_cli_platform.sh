@@ -22,7 +22,11 @@ run_ok "platform" platform && {
   done
 }
 run_ok "help platform" help platform && check "help platform shows its usage" contains "$TMP/stdout" "Usage: edgeprof platform"
+# Under an emulator (EP_TEST_EMULATED: the arm64 build's tests under qemu) the measured peak says
+# nothing about any CPU, so only that it was measured.
 run_ok "platform --json" platform --json "$TMP/p.json" && check "platform --json fields" json_check "$TMP/p.json" '
+import os
+min_peak = 0.01 if os.environ.get("EP_TEST_EMULATED") else 0.5
 assert d["schema_version"] == 1
 c = d["cpu"]
 assert c["model"] and c["cpus_online"] >= 1 and 1 <= c["cpus_allowed"] <= c["cpus_online"]
@@ -33,7 +37,7 @@ assert i["available"][0] == "scalar" and i["best"] == i["available"][-1]
 assert i["active"] in i["available"] and i["note"] is None
 assert i["blocked_layout"] == ("NCHW8c" if i["active"] in ("avx2", "avx512") else None)  # kernel-config.c
 p = d["peak_gflops"]
-assert p["active"] == p["by_isa"][i["active"]] and p["active"] > 0.5
+assert p["active"] == p["by_isa"][i["active"]] and p["active"] > min_peak
 assert set(p["by_isa"]) == set(i["available"])
 assert d["read_bandwidth_gbps"] > 0.1
 '

@@ -29,6 +29,10 @@ int main(void) {
   const ep_cpu_isa best = ep_cpu_isa_best();
   for (int m = 0; m < ep_zoo_count(); m++) {
     const ep_zoo_entry* entry = ep_zoo_entry_at(m);
+    if (!ep_test_zoo_selected(entry->name)) {
+      printf("%s: not in EP_TEST_ZOO, skipped\n", entry->name);
+      continue;
+    }
     ep_graph *defined = NULL, *g = NULL;
     EP_CHECK_OK(entry->build(EP_ZOO_DEFAULT_SEED, &defined));
     if (defined == NULL) continue;
@@ -46,7 +50,8 @@ int main(void) {
     ep_cpu_isa_force(EP_ISA_SCALAR);
     float* scalar = run_model(g, 1, input, n_in, n_out);
     EP_CHECK_MSG(ep_test_all_finite(scalar, n_out), "%s: scalar output not finite", entry->name);
-    for (int level = EP_ISA_SCALAR + 1; level <= (int)best; level++) {
+    for (int level = EP_ISA_SCALAR + 1; level < EP_ISA_COUNT; level++) {
+      if (!ep_cpu_isa_supported((ep_cpu_isa)level)) continue;
       ep_cpu_isa_force((ep_cpu_isa)level);
       for (int threads = 1; threads <= (level == (int)best ? 2 : 1); threads++) {
         float* got = run_model(g, threads, input, n_in, n_out);
@@ -65,13 +70,13 @@ int main(void) {
   }
   ep_cpu_isa_force(before);
   printf("ISA levels compared with scalar:");
-  for (int level = EP_ISA_SCALAR + 1; level <= (int)best; level++) {
-    printf(" %s", ep_cpu_isa_name((ep_cpu_isa)level));
+  for (int level = EP_ISA_SCALAR + 1; level < EP_ISA_COUNT; level++) {
+    if (ep_cpu_isa_supported((ep_cpu_isa)level)) printf(" %s", ep_cpu_isa_name((ep_cpu_isa)level));
   }
   printf("%s; skipped:", best == EP_ISA_SCALAR ? " none" : "");
-  for (int level = (int)best + 1; level < EP_ISA_COUNT; level++) {
-    printf(" %s", ep_cpu_isa_name((ep_cpu_isa)level));
+  for (int level = EP_ISA_SCALAR + 1; level < EP_ISA_COUNT; level++) {
+    if (!ep_cpu_isa_supported((ep_cpu_isa)level)) printf(" %s", ep_cpu_isa_name((ep_cpu_isa)level));
   }
-  printf("%s\n", best + 1 < EP_ISA_COUNT ? " (not supported by this CPU)" : " none");
+  printf(" (not supported by this CPU or build)\n");
   return ep_test_finish();
 }

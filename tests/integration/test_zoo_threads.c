@@ -53,6 +53,10 @@ static void check_split(const ep_graph* g, const float* input, size_t n_in, cons
 int main(void) {
   for (int m = 0; m < ep_zoo_count(); m++) {
     const ep_zoo_entry* entry = ep_zoo_entry_at(m);
+    if (!ep_test_zoo_selected(entry->name)) {
+      printf("%s: not in EP_TEST_ZOO, skipped\n", entry->name);
+      continue;
+    }
     ep_graph *defined = NULL, *g = NULL;
     EP_CHECK_OK(entry->build(EP_ZOO_DEFAULT_SEED, &defined));
     if (defined == NULL) continue;

@@ -29,7 +29,7 @@ static inline int ep_test_for_each_isa(const char* what, void (*body)(ep_cpu_isa
   }
   ep_cpu_isa_force(before);
   printf("%s: ISA levels tested:%s; skipped:%s%s\n", what, tested, skipped[0] ? skipped : " none",
-         skipped[0] ? " (not supported by this CPU)" : "");
+         skipped[0] ? " (not supported by this CPU or build)" : "");
   return ran;
 }
 

@@ -1,6 +1,8 @@
 #include "test_support.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 int ep_test_passed = 0;
 int ep_test_failed = 0;
@@ -50,4 +52,14 @@ int ep_test_all_finite(const float* x, size_t n) {
     if (!isfinite(x[i])) return 0;
   }
   return 1;
+}
+
+int ep_test_zoo_selected(const char* name) {
+  const char* list = getenv("EP_TEST_ZOO");
+  if (list == NULL || *list == '\0') return 1;
+  const size_t n = strlen(name);
+  for (const char* p = list; (p = strstr(p, name)) != NULL; p += n) {
+    if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ',')) return 1;
+  }
+  return 0;
 }

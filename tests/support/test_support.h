@@ -60,5 +60,9 @@ double ep_test_max_rel_diff(const float* a, const float* b, size_t n);
 double ep_test_max_abs_diff(const float* a, const float* b, size_t n);
 /* 1 if every value is finite. */
 int ep_test_all_finite(const float* x, size_t n);
+/* 1 if the zoo model `name` is to be run: EP_TEST_ZOO=name,name,... names the models of the
+ * tests that loop over the zoo (the emulated arm64 run keeps to the small ones: the Makefile's
+ * test-arm64); unset or empty, all of them. */
+int ep_test_zoo_selected(const char* name);
 
 #endif /* EDGEPROF_TEST_SUPPORT_H */

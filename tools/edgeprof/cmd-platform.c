@@ -1,9 +1,12 @@
 /* edgeprof platform: the CPU, its ISA levels, cores, caches, and one core's measured FP32 peak
- * and memory bandwidth, the references for "% of peak" in reports. */
+ * and memory bandwidth, the references for "% of peak" in reports; then the core types,
+ * clusters and core sets, and the energy meter. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_energy.h"
 #include "edgeprof/cpu.h"
 #include "edgeprof/report.h"
 #include "edgeprof/session.h"
@@ -29,11 +32,17 @@ static void print_summary(const ep_platform_summary* s) {
     printf(i + 1 < c->n_caches ? "," : "");
   }
   printf("%s\n", c->n_caches == 0 ? " unknown" : "");
-  printf("features    FMA %s, AVX2 %s, AVX-512F %s; OS saves YMM %s, ZMM %s\n",
-         c->has_fma ? "yes" : "no", c->has_avx2 ? "yes" : "no", c->has_avx512f ? "yes" : "no",
-         c->os_ymm ? "yes" : "no", c->os_zmm ? "yes" : "no");
+  if (s->best == EP_ISA_NEON) {
+    printf("features    Advanced SIMD (NEON) with FMA (AArch64)\n");
+  } else {
+    printf("features    FMA %s, AVX2 %s, AVX-512F %s; OS saves YMM %s, ZMM %s\n",
+           c->has_fma ? "yes" : "no", c->has_avx2 ? "yes" : "no", c->has_avx512f ? "yes" : "no",
+           c->os_ymm ? "yes" : "no", c->os_zmm ? "yes" : "no");
+  }
   printf("ISA levels  available:");
-  for (int i = 0; i <= (int)s->best; i++) printf(" %s", ep_cpu_isa_name((ep_cpu_isa)i));
+  for (int i = 0; i < EP_ISA_COUNT; i++) {
+    if (ep_cpu_isa_supported((ep_cpu_isa)i)) printf(" %s", ep_cpu_isa_name((ep_cpu_isa)i));
+  }
   printf("; in use: %s\n", ep_cpu_isa_name(s->active));
   if (s->isa_note != NULL) printf("            %s\n", s->isa_note);
   if (s->blocked_layout != NULL) {
@@ -57,8 +66,8 @@ static void print_summary(const ep_platform_summary* s) {
   printf("%s\n", s->n_backends == 0 ? " none" : "");
   printf("FP32 peak   %.1f GFLOP/s on one core (%s multiply-add loop)", s->peak_gflops,
          ep_cpu_isa_name(s->active));
-  for (int i = 0; i <= (int)s->best; i++) {
-    if (i != (int)s->active) {
+  for (int i = 0; i < EP_ISA_COUNT; i++) {
+    if (i != (int)s->active && ep_cpu_isa_supported((ep_cpu_isa)i)) {
       printf("; %s %.1f", ep_cpu_isa_name((ep_cpu_isa)i), s->peak_gflops_by_isa[i]);
     }
   }
@@ -90,12 +99,29 @@ int cmd_platform(int argc, char** argv) {
   }
   if (!cli_is_stdout(args.json)) {
     print_summary(&summary);
-    ep_topology* topology = NULL; /* the core sets of sweep and characterize */
-    if (ep_topology_detect(NULL, NULL, 0, &topology) == EP_OK) {
+    /* The core sets of sweep and characterize. With EDGEPROF_SYSFS_ROOT (a recorded board such
+     * as tests/fixtures/jetson-tx2/sys) every CPU of that tree counts as allowed. */
+    static int every[EP_MAX_CPUS];
+    bool other_root = getenv("EDGEPROF_SYSFS_ROOT") != NULL && getenv("EDGEPROF_SYSFS_ROOT")[0];
+    for (int i = 0; other_root && i < EP_MAX_CPUS; i++) every[i] = i;
+    ep_topology* topology = NULL;
+    if (ep_topology_detect(cli_sysfs_root(), other_root ? every : NULL,
+                           other_root ? EP_MAX_CPUS : 0, &topology) == EP_OK) {
       printf("\n");
       ep_topology_format(topology, stdout);
       ep_topology_destroy(topology);
     }
+    cli_energy energy;
+    cli_energy_open(true, &energy);
+    if (energy.meter != NULL) {
+      printf("Energy meter: %s; `bench --energy` reads it\n",
+             ep_energy_meter_description(energy.meter));
+      const char* note = ep_energy_meter_note(energy.meter);
+      if (note[0] != '\0') printf("  (%s)\n", note);
+    } else {
+      printf("Energy meter: none (%s)\n", energy.why);
+    }
+    cli_energy_close(&energy);
   }
   if (json != NULL) {
     status = ep_report_platform_json(&summary, ep_output_stream(json));

@@ -66,6 +66,30 @@ void ep_wg_output2__avx512f(const ep_wg_geometry* g, const float* m, size_t co, 
   }
 #endif
 
+#if defined(EP_HAVE_NEON_KERNELS)
+void ep_f32_gemm_ukernel_8x8__neon(size_t mr, size_t nr, size_t kc, const float* a, const float* b,
+                                   float* c, size_t ldc, bool accumulate,
+                                   const ep_f32_gemm_epilogue* epilogue);
+void ep_f32_gemm_strided_ukernel_8x8__neon(size_t mr, size_t nr, size_t kc, const float* a,
+                                           const float* b, size_t ldb, float* c, size_t ldc,
+                                           bool accumulate, const ep_f32_gemm_epilogue* epilogue);
+void ep_f32_gemv_ukernel_1x8__neon(size_t nr, size_t kc, const float* x, const float* b, float* y,
+                                   bool accumulate, const ep_f32_gemm_epilogue* epilogue);
+extern const ep_vmath ep_vmath_table__neon;
+void ep_f32_dwconv_plane__neon(const ep_f32_dwconv_plane* plane, const float* x, float* xp,
+                               bool zero, const float* w, float bias, float* y);
+void ep_pool_plane__neon(const ep_pool_plane* plane, bool max, const float* x, float* y,
+                         float* row);
+void ep_f32_im2col_pack__neon(const ep_conv_desc* d, const float* x, size_t k0, size_t kc,
+                              size_t p0, size_t np, size_t nr, float* out);
+void ep_wg_input__neon(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
+void ep_wg_output__neon(const ep_wg_geometry* g, const float* m, size_t co, float bias,
+                        ep_activation act, float* y);
+void ep_wg_input2__neon(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
+void ep_wg_output2__neon(const ep_wg_geometry* g, const float* m, size_t co, float bias,
+                         ep_activation act, float* y);
+#endif
+
 /* One entry per level; a level this build lacks has .gemm.gemm == NULL. */
 static const ep_kernel_config configs[EP_ISA_COUNT] = {
     [EP_ISA_SCALAR] =
@@ -119,10 +143,35 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
             .nchwc = NCHWC_AVX2,
         },
 #endif
+#if defined(EP_HAVE_NEON_KERNELS)
+    /* AArch64: 32 registers of 4 floats. The 8x8 tile takes A values as lanes inside the FMAs
+     * (f32-gemm-8x8-neon.c); the vector planes are the x86 templates over 4 lanes. No blocked
+     * layout: NCHW4c would need kernels of its own, and whether it pays on these cores is to be
+     * measured on a board first. */
+    [EP_ISA_NEON] =
+        {
+            .isa = EP_ISA_NEON,
+            .gemm = {.mr = 8,
+                     .nr = 8,
+                     .gemm = ep_f32_gemm_ukernel_8x8__neon,
+                     .gemv = ep_f32_gemv_ukernel_1x8__neon,
+                     .isa = EP_ISA_NEON,
+                     .gemm_strided = ep_f32_gemm_strided_ukernel_8x8__neon},
+            .vmath = &ep_vmath_table__neon,
+            .dwconv_plane = ep_f32_dwconv_plane__neon,
+            .pool_plane = ep_pool_plane__neon,
+            .im2col = ep_f32_im2col_pack__neon,
+            .winograd = {{ep_wg_input__neon, ep_wg_input2__neon},
+                         {ep_wg_output__neon, ep_wg_output2__neon}},
+        },
+#endif
 };
 
+/* The levels of one architecture are ordered (x86-64: scalar, avx2, avx512; AArch64: scalar,
+ * neon): a level this build lacks gives the best one below it on its own architecture. */
 const ep_kernel_config* ep_kernel_config_for(ep_cpu_isa isa) {
   int level = (int)isa < EP_ISA_COUNT ? (int)isa : EP_ISA_COUNT - 1;
+  if (level == EP_ISA_NEON && configs[level].gemm.gemm == NULL) level = EP_ISA_SCALAR;
   while (level > 0 && configs[level].gemm.gemm == NULL) level--;
   return &configs[level < 0 ? 0 : level];
 }

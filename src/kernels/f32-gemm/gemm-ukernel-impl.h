@@ -5,9 +5,10 @@
  *   EP_UK_NV    vectors per row (the B panel width is EP_UK_NV * VF_LANES);
  *   EP_UK_NAME  the function to define (ep_f32_gemm_ukernel_fn);
  *   EP_UK_STRIDED_NAME  the same over a B that is not packed (ep_f32_gemm_strided_ukernel_fn).
- * Per k step: EP_UK_NV loads of B, EP_UK_MR broadcasts of A, EP_UK_MR * EP_UK_NV FMAs into
- * independent accumulators. A tile narrower than one vector less than the panel (the last pixels
- * of a small image) runs with fewer vectors, so that it costs what it computes. */
+ * Per k step: EP_UK_NV loads of B, EP_UK_MR broadcasts of A (EP_UK_MR / VF_LANES loads where the
+ * shim has lane FMAs), EP_UK_MR * EP_UK_NV FMAs into independent accumulators. A tile narrower than
+ * one vector less than the panel (the last pixels of a small image) runs with fewer vectors, so
+ * that it costs what it computes. */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -21,6 +22,14 @@
 
 #define EP_UK_ALWAYS_INLINE static inline __attribute__((always_inline))
 
+/* Where the shim multiplies by a lane of a register (vec-neon.h: fmla by element), A is loaded a
+ * vector of rows at a time instead of a broadcast per row: one load per VF_LANES rows. */
+#if defined(VF_HAS_FMADD_LANE) && EP_UK_MR % VF_LANES == 0
+#define EP_UK_LANE_FMA 1
+#else
+#define EP_UK_LANE_FMA 0
+#endif
+
 /* acc [MR][nv] = A panel x B over kc steps, nv <= NV vectors per row; B row k at b + k * ldb
  * (NR for a packed panel). */
 EP_UK_ALWAYS_INLINE void tile_product(const int nv, size_t kc, const float* restrict a,
@@ -31,12 +40,24 @@ EP_UK_ALWAYS_INLINE void tile_product(const int nv, size_t kc, const float* rest
   _Pragma("GCC unroll 2") for (size_t k = 0; k < kc; k++) {
     vf bv[NV];
     _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) bv[v] = vf_load(b + v * VF_LANES);
+#if EP_UK_LANE_FMA
+    vf av[MR / VF_LANES];
+    _Pragma("GCC unroll 4") for (int q = 0; q < MR / VF_LANES; q++) {
+      av[q] = vf_load(a + q * VF_LANES);
+    }
+    _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+      _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) {
+        acc[r][v] = vf_fmadd_lane(av[r / VF_LANES], r % VF_LANES, bv[v], acc[r][v]);
+      }
+    }
+#else
     _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
       const vf ar = vf_bcast(a + r);
       _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) {
         acc[r][v] = vf_fmadd(ar, bv[v], acc[r][v]);
       }
     }
+#endif
     a += MR;
     b += ldb;
   }
@@ -103,10 +124,22 @@ EP_UK_ALWAYS_INLINE void tile_product_narrow(size_t kc, const float* restrict a,
   for (; k + 1 < kc; k += 2) {
     const vf b0 = vf_load(b);
     const vf b1 = vf_load(b + ldb);
+#if EP_UK_LANE_FMA
+    vf a0[MR / VF_LANES], a1[MR / VF_LANES];
+    _Pragma("GCC unroll 4") for (int q = 0; q < MR / VF_LANES; q++) {
+      a0[q] = vf_load(a + q * VF_LANES);
+      a1[q] = vf_load(a + MR + q * VF_LANES);
+    }
+    _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+      acc[r][0] = vf_fmadd_lane(a0[r / VF_LANES], r % VF_LANES, b0, acc[r][0]);
+      acc[r][1] = vf_fmadd_lane(a1[r / VF_LANES], r % VF_LANES, b1, acc[r][1]);
+    }
+#else
     _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
       acc[r][0] = vf_fmadd(vf_bcast(a + r), b0, acc[r][0]);
       acc[r][1] = vf_fmadd(vf_bcast(a + MR + r), b1, acc[r][1]);
     }
+#endif
     a += 2 * MR;
     b += 2 * ldb;
   }
@@ -186,3 +219,4 @@ void EP_UK_STRIDED_NAME(size_t mr, size_t nr, size_t kc, const float* restrict a
 #undef NV
 #undef NR
 #undef EP_UK_ALWAYS_INLINE
+#undef EP_UK_LANE_FMA
