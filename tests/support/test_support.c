@@ -63,3 +63,18 @@ int ep_test_zoo_selected(const char* name) {
   }
   return 0;
 }
+
+/* CMake compiles with absolute paths: tests/support/../fixtures. */
+const char* ep_test_fixtures_dir(void) {
+  static char dir[1024];
+  const char* env = getenv("EP_FIXTURES");
+  if (env != NULL && env[0] != '\0') return env;
+  snprintf(dir, sizeof dir, "%s", __FILE__);
+  char* slash = strrchr(dir, '/');
+  if (slash == NULL) return "tests/fixtures";
+  *slash = '\0';
+  slash = strrchr(dir, '/');
+  if (slash == NULL) return "tests/fixtures";
+  snprintf(slash, sizeof dir - (size_t)(slash - dir), "/fixtures");
+  return dir;
+}

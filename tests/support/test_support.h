@@ -65,4 +65,7 @@ int ep_test_all_finite(const float* x, size_t n);
  * test-arm64); unset or empty, all of them. */
 int ep_test_zoo_selected(const char* name);
 
+/* tests/fixtures (recorded sysfs and /proc trees of real boards), or $EP_FIXTURES. */
+const char* ep_test_fixtures_dir(void);
+
 #endif /* EDGEPROF_TEST_SUPPORT_H */

@@ -27,25 +27,12 @@ static double fake_now(void* user) {
   return fake_time;
 }
 
-static const char* fixtures_dir(void) {
-  static char dir[1024];
-  const char* env = getenv("EP_FIXTURES");
-  if (env != NULL && env[0] != '\0') return env;
-  snprintf(dir, sizeof dir, "%s", __FILE__);
-  char* slash = strrchr(dir, '/');
-  if (slash == NULL) return "tests/fixtures";
-  *slash = '\0';
-  slash = strrchr(dir, '/');
-  if (slash == NULL) return "tests/fixtures";
-  snprintf(slash, sizeof dir - (size_t)(slash - dir), "/fixtures");
-  return dir;
-}
 
 /* A fresh copy of a board's tree; root receives its sys folder. */
 static bool copy_board(const char* board, char* root, size_t size) {
   char dest[400], cmd[2048];
   snprintf(dest, sizeof dest, "%s/copy%d", base, copies++);
-  snprintf(cmd, sizeof cmd, "cp -r '%s/%s' '%s'", fixtures_dir(), board, dest);
+  snprintf(cmd, sizeof cmd, "cp -r '%s/%s' '%s'", ep_test_fixtures_dir(), board, dest);
   if (system(cmd) != 0) {
     fprintf(stderr, "cannot copy the fixture %s\n", board);
     ep_test_failed++;

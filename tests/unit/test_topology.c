@@ -298,23 +298,10 @@ static void test_define_sets(void) {
 
 /* tests/fixtures beside this file's folder (CMake compiles with absolute paths), or
  * $EP_FIXTURES. */
-static const char* fixtures_dir(void) {
-  static char dir[1024];
-  const char* env = getenv("EP_FIXTURES");
-  if (env != NULL && env[0] != '\0') return env;
-  snprintf(dir, sizeof dir, "%s", __FILE__);
-  char* slash = strrchr(dir, '/');
-  if (slash == NULL) return "tests/fixtures";
-  *slash = '\0';
-  slash = strrchr(dir, '/');
-  if (slash == NULL) return "tests/fixtures";
-  snprintf(slash, sizeof dir - (size_t)(slash - dir), "/fixtures");
-  return dir;
-}
 
 static ep_topology* detect_board(const char* board, int n_cpus) {
   char root[1200];
-  snprintf(root, sizeof root, "%s/%s/sys", fixtures_dir(), board);
+  snprintf(root, sizeof root, "%s/%s/sys", ep_test_fixtures_dir(), board);
   ep_topology* t = NULL;
   EP_CHECK_MSG(ep_topology_detect(root, range(0, n_cpus - 1), n_cpus, &t) == EP_OK,
                "%s: %s", board, ep_last_error());
