@@ -3,7 +3,9 @@
 #ifndef EDGEPROF_BENCH_H
 #define EDGEPROF_BENCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "edgeprof/session.h"
 #include "edgeprof/status.h"
@@ -38,6 +40,45 @@ void ep_bench_options_default(ep_bench_options* options);
  * (*samples_out, free()), and its length. */
 ep_status ep_bench_run(ep_session* session, const ep_bench_options* options,
                        double** samples_out, int* count_out);
+
+/* --- MLPerf Inference SingleStream (LoadGen's rules) ------------------------------------- */
+
+/* How many of the slowest of q latency samples to discard so that the largest of the rest is
+ * LoadGen's early-stopping estimate of the `percentile` latency (0.90 for SingleStream) at
+ * `confidence` (0.99), tolerance d = 0. q = 100 gives 2, q = 745 gives 54 (LoadGen's logs).
+ * Returns -1 when q is too small for an estimate (q < ep_early_stopping_min_queries) or an
+ * argument is out of range (q < 1, percentile or confidence outside (0, 1)). Pure and
+ * thread-safe. */
+int ep_early_stopping_discard(int64_t q, double percentile, double confidence);
+
+/* The smallest q for which ep_early_stopping_discard gives an estimate (64 for 0.90 at 0.99);
+ * -1 for arguments out of range. */
+int64_t ep_early_stopping_min_queries(double percentile, double confidence);
+
+/* The early-stopping estimate of n samples (ms, left as they are): writes it to *estimate_out
+ * and returns the number of slowest samples discarded, or returns -1 (nothing written) as
+ * ep_early_stopping_discard does, or when the sorted copy cannot be allocated. */
+int ep_early_stopping_estimate(const double* samples_ms, int n, double percentile,
+                               double confidence, double* estimate_out);
+
+#define EP_SINGLESTREAM_PERCENTILE 0.90
+#define EP_SINGLESTREAM_CONFIDENCE 0.99
+#define EP_SINGLESTREAM_MIN_QUERIES 64     /* the rules' defaults */
+#define EP_SINGLESTREAM_MIN_DURATION_S 600.0
+
+typedef struct ep_singlestream_result {
+  int64_t queries;    /* processed queries (timed runs) */
+  int discarded;      /* slowest queries discarded; -1: too few queries for an estimate */
+  double p90_estimate_ms; /* the early-stopping estimate; 0 when discarded is -1 */
+  bool valid;         /* LoadGen's VALID: min duration, min queries and early stopping met */
+  char reason[192];   /* why INVALID ("; "-separated); "" when valid */
+} ep_singlestream_result;
+
+/* SingleStream's result of one run: n latency samples taken one after another over
+ * duration_s seconds, judged against min_queries and min_duration_s as LoadGen does. */
+void ep_singlestream_evaluate(const double* samples_ms, int n, double duration_s,
+                              int64_t min_queries, double min_duration_s,
+                              ep_singlestream_result* result_out);
 
 #ifdef __cplusplus
 }

@@ -53,6 +53,8 @@ typedef struct ep_bench_report {
   const char* backend; /* the backend asked for; NULL means "cpu" */
   /* bench --energy over the timed runs; NULL: "energy": null (not asked, or no meter). */
   const ep_energy_result* energy;
+  /* bench --scenario singlestream; NULL: "singlestream": null. */
+  const ep_singlestream_result* singlestream;
 } ep_bench_report;
 
 ep_status ep_report_bench_json(const ep_bench_report* report, FILE* out);

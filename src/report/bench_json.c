@@ -44,6 +44,28 @@ ep_status ep_report_bench_json(const ep_bench_report* r, FILE* out) {
     ep_json_add_int(memory, "peak_rss", (int64_t)r->peak_rss_bytes);
   }
   cJSON_AddItemToObject(doc, "energy", ep_json_energy(r->energy));
+  if (r->singlestream != NULL) {
+    const ep_singlestream_result* ss = r->singlestream;
+    cJSON* o = cJSON_AddObjectToObject(doc, "singlestream");
+    if (o != NULL) {
+      ep_json_add_int(o, "queries", ss->queries);
+      if (ss->discarded >= 0) {
+        ep_json_add_int(o, "discarded", ss->discarded);
+        cJSON_AddNumberToObject(o, "p90_estimate_ms", ep_json_ms(ss->p90_estimate_ms));
+      } else {
+        cJSON_AddNullToObject(o, "discarded");
+        cJSON_AddNullToObject(o, "p90_estimate_ms");
+      }
+      cJSON_AddBoolToObject(o, "valid", ss->valid);
+      if (ss->valid) {
+        cJSON_AddNullToObject(o, "reason");
+      } else {
+        cJSON_AddStringToObject(o, "reason", ss->reason);
+      }
+    }
+  } else {
+    cJSON_AddNullToObject(doc, "singlestream");
+  }
   cJSON* samples = cJSON_AddArrayToObject(doc, "samples_ms");
   for (int i = 0; samples != NULL && i < r->n_samples; i++) {
     cJSON_AddItemToArray(samples, cJSON_CreateNumber(ep_json_ms(r->samples_ms[i])));

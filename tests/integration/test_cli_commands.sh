@@ -25,7 +25,7 @@ for c in models info bench profile characterize; do
   run_ok "$c --help" "$c" --help && check "$c --help lists --help" contains "$TMP/stdout" "--help"
 done
 run_ok "bench --help" bench --help
-for flag in --threads --cpus --runs --min-time --warmup --json --seed; do
+for flag in --threads --cpus --runs --min-time --warmup --json --seed --scenario --min-queries --min-duration; do
   check "bench --help documents $flag" contains "$TMP/stdout" "$flag"
 done
 
@@ -99,9 +99,19 @@ for k in ("min", "median", "mean", "p90", "p99", "max", "stddev"):
     assert isinstance(l[k], (int, float)) and l[k] >= 0, k
 assert 0 < l["min"] <= l["median"] <= l["p90"] <= l["p99"] <= l["max"]
 assert len(d["samples_ms"]) == 3
+assert d["singlestream"] is None
 assert d["throughput_per_s"] > 0
 m = d["memory_bytes"]
 assert m["weights_packed"] > 0 and m["peak_rss"] > 0 and "activation_arena" in m'
+fi
+if run_ok "bench --scenario singlestream" bench mlp --scenario singlestream --min-queries 100 \
+    --min-duration 0 --json "$TMP/ss.json"; then
+  check "bench prints the SingleStream result" contains "$TMP/stdout" "SingleStream: 90th percentile"
+  check "bench SingleStream JSON" json_check "$TMP/ss.json" '
+s = d["singlestream"]
+assert d["runs"] == 100 and s["queries"] == 100 and s["discarded"] == 2, s
+assert s["valid"] is True and s["reason"] is None, s
+assert s["p90_estimate_ms"] == sorted(d["samples_ms"])[97], s'
 fi
 check "bench leaves no temporary file" test -z "$(ls "$TMP" | grep '\.tmp\.')"
 if run_ok "bench --json -" bench lstm "${FAST[@]}" --warmup 0 --json -; then

@@ -57,6 +57,13 @@ static const option_spec specs[] = {
     {CLI_OPT_ENERGY, "--energy", NULL, KIND_FLAG, FIELD(energy), 0, 0, NULL,
      "read the energy meter (RAPL, Jetson INA3221 rails, battery) during\n"
      "                     the timed runs: joules per inference and mean power"},
+    {CLI_OPT_SCENARIO, "--scenario", NULL, KIND_STRING, FIELD(scenario), 0, 0, "NAME",
+     "singlestream: MLPerf LoadGen's SingleStream rules and result\n"
+     "                     (replaces --runs and --min-time by the two below)"},
+    {CLI_OPT_SCENARIO, "--min-queries", NULL, KIND_INT, FIELD(min_queries), 1, 10000000, "N",
+     "with --scenario: run at least N queries (default 64, as the rules)"},
+    {CLI_OPT_SCENARIO, "--min-duration", NULL, KIND_DOUBLE, FIELD(min_duration), 0, 86400, "S",
+     "with --scenario: and for at least S seconds (default 600, as the rules)"},
     {CLI_OPT_HELP, "--help", "-h", KIND_FLAG, FIELD(help), 0, 0, NULL, "show this help"},
 };
 
@@ -69,6 +76,8 @@ void cli_args_default(cli_args* args) {
   args->runs = 50;
   args->min_time = 1.0;
   args->warmup = 1;
+  args->min_queries = -1;
+  args->min_duration = -1.0;
 }
 
 /* The spec a flag names ("--threads" or "--threads=4"), NULL if none. */

@@ -24,6 +24,7 @@ enum {
   CLI_OPT_SHAPE = 1u << 12, /* --shape NAME=DxD..., repeatable: input shapes of a model file */
   CLI_OPT_BACKEND = 1u << 13, /* --backend NAME: the backend running the network */
   CLI_OPT_ENERGY = 1u << 14,  /* --energy: read the machine's energy meter while timing */
+  CLI_OPT_SCENARIO = 1u << 15, /* --scenario, --min-queries, --min-duration (MLPerf LoadGen) */
 };
 
 #define CLI_MAX_POSITIONAL 8
@@ -46,6 +47,9 @@ typedef struct cli_args {
   int n_shapes;
   const char* backend; /* --backend NAME: NULL ("cpu") */
   bool energy;         /* --energy */
+  const char* scenario; /* --scenario NAME: NULL (none) */
+  int min_queries;     /* --min-queries N: -1 (not given; the scenario's default) */
+  double min_duration; /* --min-duration S: -1 (not given; the scenario's default) */
   const char* positional[CLI_MAX_POSITIONAL];
   int n_positional;
 } cli_args;

@@ -1,6 +1,7 @@
 /* edgeprof bench MODEL: whole-network latency statistics, throughput and memory. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "cli_args.h"
@@ -31,6 +32,19 @@ static void print_result(const ep_bench_report* r, int warmup, const cli_energy*
   cli_energy_print(energy, stdout);
 }
 
+static void print_singlestream(const ep_singlestream_result* ss) {
+  if (ss->discarded >= 0) {
+    printf("SingleStream: 90th percentile early-stopping estimate %.3f ms (%lld queries, discarded "
+           "%d slowest), %s%s%s%s\n",
+           ss->p90_estimate_ms, (long long)ss->queries, ss->discarded,
+           ss->valid ? "VALID" : "INVALID", ss->valid ? "" : " (", ss->reason,
+           ss->valid ? "" : ")");
+  } else {
+    printf("SingleStream: no 90th percentile early-stopping estimate (%lld queries), INVALID (%s)\n",
+           (long long)ss->queries, ss->reason);
+  }
+}
+
 int cmd_bench(int argc, char** argv) {
   cli_args args;
   int rc = cli_parse_command("bench", argc, argv, &args);
@@ -45,6 +59,18 @@ int cmd_bench(int argc, char** argv) {
   if (rc != CLI_EXIT_OK) return rc;
   rc = cli_check_backends("bench", args.backend, false);
   if (rc != CLI_EXIT_OK) return rc;
+  bool singlestream = args.scenario != NULL;
+  if (singlestream && strcmp(args.scenario, "singlestream") != 0) {
+    return cli_fail(CLI_EXIT_USAGE, "bench: unknown --scenario '%s' (known: singlestream)",
+                    args.scenario);
+  }
+  if (!singlestream && (args.min_queries >= 0 || args.min_duration >= 0.0)) {
+    return cli_fail(CLI_EXIT_USAGE,
+                    "bench: --min-queries and --min-duration need --scenario singlestream");
+  }
+  int64_t min_queries = args.min_queries >= 0 ? args.min_queries : EP_SINGLESTREAM_MIN_QUERIES;
+  double min_duration = args.min_duration >= 0.0 ? args.min_duration
+                                                 : EP_SINGLESTREAM_MIN_DURATION_S;
 
   const char* model = args.positional[0];
   ep_output* json = NULL;
@@ -57,7 +83,8 @@ int cmd_bench(int argc, char** argv) {
   cli_progress progress;
   cli_energy energy;
   ep_bench_options bo;
-  ep_bench_report report = {model, args.threads, NULL, NULL, 0, {0}, {0}, 0, NULL, NULL};
+  ep_singlestream_result ss;
+  ep_bench_report report = {model, args.threads, NULL, NULL, 0, {0}, {0}, 0, NULL, NULL, NULL};
   ep_status status;
   cli_energy_open(args.energy, &energy);
   rc = cli_output_open("bench", args.json, &json);
@@ -74,7 +101,12 @@ int cmd_bench(int argc, char** argv) {
   snprintf(label, sizeof label, "bench %s", model);
   cli_progress_init(&progress, label);
   cli_bench_options(&args, &progress, &bo);
-  if (energy.meter != NULL) { /* the meter covers the timed runs only: warm up first */
+  if (singlestream) { /* LoadGen's minimums replace --runs and --min-time */
+    bo.min_runs = (int)min_queries;
+    bo.min_seconds = min_duration;
+  }
+  /* The meter and SingleStream's duration cover the timed runs only: warm up first. */
+  if (energy.meter != NULL || singlestream) {
     for (int i = 0; i < bo.warmup_runs; i++) {
       status = ep_session_run(session);
       if (status != EP_OK) {
@@ -83,9 +115,11 @@ int cmd_bench(int argc, char** argv) {
       }
     }
     bo.warmup_runs = 0;
-    cli_energy_start(&energy);
+    if (energy.meter != NULL) cli_energy_start(&energy);
   }
+  double timed_start = ep_now();
   status = ep_bench_run(session, &bo, &samples, &n_samples);
+  double timed_seconds = ep_now() - timed_start;
   cli_energy_stop(&energy, status == EP_OK ? n_samples : 0);
   if (status != EP_OK) {
     rc = cli_fail(CLI_EXIT_RUNTIME, "bench: %s", ep_last_error());
@@ -100,8 +134,13 @@ int cmd_bench(int argc, char** argv) {
   report.peak_rss_bytes = ep_peak_rss_bytes();
   report.backend = ep_session_backend(session);
   report.energy = cli_energy_result(&energy);
+  if (singlestream) {
+    ep_singlestream_evaluate(samples, n_samples, timed_seconds, min_queries, min_duration, &ss);
+    report.singlestream = &ss;
+  }
   if (!cli_is_stdout(args.json)) {
     print_result(&report, args.warmup, &energy);
+    if (singlestream) print_singlestream(&ss);
   } else if (report.energy == NULL) {
     cli_energy_print(&energy, stderr); /* stdout holds only the JSON */
   }

@@ -21,7 +21,8 @@ static const cli_command commands[] = {
      CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_TABLE1 | CLI_OPT_SHAPE},
     {"bench", cmd_bench, "measure a model's latency, throughput and memory",
      "bench MODEL [--threads N] [--cpus LIST] [--runs N] [--min-time S] [--warmup N]\n"
-     "             [--backend NAME] [--energy] [--json FILE] [--seed N]",
+     "             [--backend NAME] [--energy] [--json FILE] [--seed N]\n"
+     "             [--scenario singlestream [--min-queries N] [--min-duration S]]",
      "Runs the whole network at batch 1 like TFLite's benchmark tool: --warmup untimed runs,\n"
      "then timed runs until at least --runs runs AND --min-time seconds. Prints count, min,\n"
      "median, mean, p90, p99, max and standard deviation of the latency (ms), the throughput\n"
@@ -31,9 +32,15 @@ static const cli_command commands[] = {
      "VDD_IN rail, a discharging battery's fuel gauge) is read over the timed runs, and the\n"
      "joules per inference and mean power (W) are printed beside the latency; where there is\n"
      "no meter, or it is not readable (RAPL is root-only since Linux 5.10), one line says so.\n"
-     "See docs/edge-devices.md.\n",
+     "See docs/edge-devices.md.\n"
+     "With --scenario singlestream: MLPerf Inference's SingleStream rules as LoadGen applies\n"
+     "them: one query after the previous completes, at least --min-queries queries (64) AND\n"
+     "--min-duration seconds (600); the result is the 90th-percentile early-stopping estimate\n"
+     "at 99% confidence (the t - 1 slowest queries discarded, the largest of the rest), and\n"
+     "VALID or INVALID (too short, too few queries) as LoadGen says it.\n",
      CLI_OPT_THREADS | CLI_OPT_CPUS | CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP |
-         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE | CLI_OPT_BACKEND | CLI_OPT_ENERGY},
+         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE | CLI_OPT_BACKEND | CLI_OPT_ENERGY |
+         CLI_OPT_SCENARIO},
     {"profile", cmd_profile, "time every node of a model, and the time by op type",
      "profile MODEL [--threads N] [--cpus LIST] [--runs N] [--min-time S] [--warmup N]\n"
      "               [--backend NAME] [--energy] [--json FILE] [--seed N]",
