@@ -460,25 +460,3 @@ const char* ep_session_node_backend(const ep_session* s, int node) {
   if (node < 0 || node >= s->n_nodes) return NULL;
   return s->nodes[node].backend->iface->name;
 }
-
-/* --- the backends of this build, for callers outside the runtime ------------------------- */
-
-const char* ep_backend_name(int index) {
-  const ep_backend_i* b = ep_backend_at(index);
-  return b != NULL ? b->name : NULL;
-}
-
-bool ep_backend_available(const char* name, char* why, size_t why_size) {
-  const ep_backend_i* b = ep_backend_find(name);
-  if (b == NULL) {
-    if (why != NULL && why_size > 0) snprintf(why, why_size, "not in this build");
-    return false;
-  }
-  if (why != NULL && why_size > 0) why[0] = '\0';
-  return b->available == NULL || b->available(why, why_size);
-}
-
-const char* ep_backend_version(const char* name) {
-  const ep_backend_i* b = ep_backend_find(name);
-  return b != NULL && b->describe != NULL ? b->describe() : NULL;
-}

@@ -111,19 +111,22 @@ int cli_check_backends(const char* command, const char* names, bool list) {
   int count = 0;
   for (char* name = strtok_r(copy, ",", &save); name != NULL; name = strtok_r(NULL, ",", &save)) {
     count++;
-    char why[256];
-    if (ep_backend_available(name, why, sizeof why)) continue;
-    if (strcmp(why, "not in this build") != 0) {
-      return cli_fail(CLI_EXIT_RUNTIME, "%s: --backend %s: not available here: %s", command,
-                      name, why);
-    }
     char known[128] = "";
+    bool in_build = false;
     for (int i = 0; ep_backend_name(i) != NULL; i++) {
+      in_build = in_build || strcmp(ep_backend_name(i), name) == 0;
       if (i) strncat(known, ", ", sizeof known - strlen(known) - 1);
       strncat(known, ep_backend_name(i), sizeof known - strlen(known) - 1);
     }
-    return cli_fail(CLI_EXIT_USAGE, "%s: --backend: no backend '%s' in this build (it has: %s)",
-                    command, name, known);
+    if (!in_build) {
+      return cli_fail(CLI_EXIT_USAGE, "%s: --backend: no backend '%s' in this build (it has: %s)",
+                      command, name, known);
+    }
+    char why[256];
+    if (!ep_backend_available(name, why, sizeof why)) {
+      return cli_fail(CLI_EXIT_RUNTIME, "%s: --backend %s: not available here: %s", command,
+                      name, why);
+    }
   }
   if (count == 0 || (!list && count > 1)) {
     return cli_fail(CLI_EXIT_USAGE, "%s: --backend takes %s", command,

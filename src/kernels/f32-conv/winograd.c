@@ -188,6 +188,7 @@ typedef struct wg_job {
   wg_layout l;
   ep_wg_input_fn input;
   ep_wg_output_fn output;
+  const ep_nchwc_kernels* nchwc; /* the layout rows of the configuration in use */
   const float* u;
   const float* bias;
   const float* x; /* this image */
@@ -199,10 +200,10 @@ typedef struct wg_job {
   size_t in_grain, out_grain;
 } wg_job;
 
-/* The 8 channels of an NCHW8c row to 8 plain rows and back (f32-wg-layout-avx2.c; a plain C
- * loop elsewhere, where no level has blocked layouts to give it). */
-static void unblock_row(const float* src, size_t n, float* const dst[EP_NCHWC_BLOCK]) {
-  const ep_nchwc_kernels* k = &ep_kernel_config_get()->nchwc;
+/* The 8 channels of an NCHW8c row to 8 plain rows and back (the configuration's, e.g.
+ * f32-wg-layout-avx2.c; a plain C loop where it has none). */
+static void unblock_row(const ep_nchwc_kernels* k, const float* src, size_t n,
+                        float* const dst[EP_NCHWC_BLOCK]) {
   if (k->unblock_row != NULL) {
     k->unblock_row(src, n, dst);
     return;
@@ -212,8 +213,8 @@ static void unblock_row(const float* src, size_t n, float* const dst[EP_NCHWC_BL
   }
 }
 
-static void block_row(const float* const src[EP_NCHWC_BLOCK], size_t n, float* dst) {
-  const ep_nchwc_kernels* k = &ep_kernel_config_get()->nchwc;
+static void block_row(const ep_nchwc_kernels* k, const float* const src[EP_NCHWC_BLOCK], size_t n,
+                      float* dst) {
   if (k->block_row != NULL) {
     k->block_row(src, n, dst);
     return;
@@ -225,8 +226,8 @@ static void block_row(const float* const src[EP_NCHWC_BLOCK], size_t n, float* d
 
 /* Copies `planes` input channels from ci on (1 of an NCHW input, the 8 of an NCHW8c block) into
  * xp[0..planes) with the padding of d around them; zeros up to rows x cols. */
-static void pad_planes(const ep_conv_desc* d, const float* x, size_t ci, size_t planes, size_t rows,
-                       size_t cols, float* const xp[EP_NCHWC_BLOCK]) {
+static void pad_planes(const ep_nchwc_kernels* k, const ep_conv_desc* d, const float* x, size_t ci,
+                       size_t planes, size_t rows, size_t cols, float* const xp[EP_NCHWC_BLOCK]) {
   const size_t in_w = (size_t)d->in_w, top = (size_t)d->pad_top;
   const size_t left = (size_t)d->pad_left, in_plane = (size_t)d->in_h * in_w;
   /* Input rows and columns past what the tiles reach are not needed (and would not fit). */
@@ -247,7 +248,7 @@ static void pad_planes(const ep_conv_desc* d, const float* x, size_t ci, size_t 
     if (planes == 1) {
       memcpy(inside[0], x + ci * in_plane + iy * in_w, w * sizeof *inside[0]);
     } else {
-      unblock_row(x + ci * in_plane + iy * in_w * EP_NCHWC_BLOCK, w, inside);
+      unblock_row(k, x + ci * in_plane + iy * in_w * EP_NCHWC_BLOCK, w, inside);
     }
     for (size_t c = 0; c < planes; c++) row[c] += cols;
   }
@@ -268,7 +269,7 @@ static void input_items(void* ctx, size_t begin, size_t end, int worker) {
   }
   for (size_t item = begin; item < end; item++) {
     const size_t ci = item * per_item;
-    pad_planes(job->d, job->x, ci, per_item, job->l.padded_rows, g->padded_w, xp);
+    pad_planes(job->nchwc, job->d, job->x, ci, per_item, job->l.padded_rows, g->padded_w, xp);
     for (size_t c = 0; c < per_item; c++) job->input(g, xp[c], ci + c, job->v);
   }
 }
@@ -312,7 +313,8 @@ static void output_items(void* ctx, size_t begin, size_t end, int worker) {
       }
     }
     if (blocked) {
-      block_row((const float* const*)planes, out_plane, job->y + item * per_item * out_plane);
+      block_row(job->nchwc, (const float* const*)planes, out_plane,
+                job->y + item * per_item * out_plane);
     }
   }
 }
@@ -326,6 +328,7 @@ void ep_f32_winograd_run(const ep_conv_desc* d, const ep_f32_gemm_config* config
     return; /* planned otherwise */
   }
   const ep_wg_geometry* g = &job.l.g;
+  job.nchwc = &ep_kernel_config_for(config->isa)->nchwc;
   job.u = packed;
   job.bias = packed + job.l.v->positions * job.l.m_padded * g->cin;
   job.v = workspace;
