@@ -10,7 +10,7 @@ CTEST_ARGS ?=
 # Debian packages the build and the tests need (installed by `make deps` when run as root).
 # chromium renders report.html in tests/integration/test_report_browser.sh (a screenshot);
 # python3-venv holds the Python side of the tests (ONNX Runtime, OpenVINO, onnx: see `pyenv`).
-DEB_PACKAGES := cmake make gcc libc6-dev libcjson-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev libdnnl-dev libxnnpack-dev libpthreadpool-dev clang-14 libclang-rt-14-dev chromium python3-venv
+DEB_PACKAGES := cmake make gcc libc6-dev libcjson-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev libdnnl-dev libxnnpack-dev libpthreadpool-dev clang-14 libclang-rt-14-dev chromium python3-venv libmicrohttpd-dev libcurl4-openssl-dev libgnutls28-dev curl openssl
 
 .PHONY: all deps build pyenv run test test-asan fuzz clean deps-arm64 arm64 test-arm64 arm64-static
 

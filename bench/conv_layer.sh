@@ -12,11 +12,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/build
 if [[ $# -gt 0 && -d $1 ]]; then BUILD=$(cd "$1" && pwd); shift; fi
 if [[ $# -eq 0 || $1 == -h || $1 == --help ]]; then sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
-if [[ ! -f $BUILD/libedgeprof.a ]]; then
-  echo "conv_layer: no libedgeprof.a in $BUILD (build it first: cmake --build $BUILD)" >&2
-  exit 2
-fi
+source "$ROOT/bench/link_libs.sh"
+edgeprof_link_args "$BUILD" || { echo "conv_layer: cannot link against $BUILD" >&2; exit 2; }
 BIN=$BUILD/conv_layer
 cc -O2 -std=gnu11 -pthread -I"$ROOT/include" -I"$ROOT/src" -I"$BUILD" "$ROOT/bench/conv_layer.c" \
-  "$BUILD/libedgeprof.a" -lm -o "$BIN"
+  "${EDGEPROF_LINK[@]}" -o "$BIN"
 exec "$BIN" "$@"

@@ -3,6 +3,7 @@
 #ifndef EDGEPROF_BENCH_H
 #define EDGEPROF_BENCH_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@ extern "C" {
 typedef struct ep_latency_stats {
   int count;
   double min, median, mean, p90, p99, max, stddev; /* milliseconds */
+  double p95, p999; /* the tail as onnxruntime_perf_test and LoadGen report it (p999: 99.9th) */
 } ep_latency_stats;
 
 /* Statistics of n samples in milliseconds (sorted copy; samples are left as they are).
@@ -28,9 +30,15 @@ typedef struct ep_bench_options {
   int min_runs;    /* default 50 */
   double min_seconds; /* default 1.0 */
   int max_runs;       /* stop here even before min_seconds; 0 means no limit */
+  /* Stop once the timed runs took this long, even before min_runs (at least one run); 0 means
+   * no limit. TFLite's --max_secs. */
+  double max_seconds;
   /* Called after every run with the run index (progress); may be NULL. */
   void (*progress)(void* user, int run, double elapsed_seconds);
   void* user;
+  /* When *stop becomes non-zero (a signal handler sets it), the loop ends after the current
+   * run and returns the samples so far; NULL: never. */
+  const volatile sig_atomic_t* stop;
 } ep_bench_options;
 
 /* Fills options with the defaults above. */
@@ -79,6 +87,51 @@ typedef struct ep_singlestream_result {
 void ep_singlestream_evaluate(const double* samples_ms, int n, double duration_s,
                               int64_t min_queries, double min_duration_s,
                               ep_singlestream_result* result_out);
+
+/* --- MultiStream-style p99 and Offline throughput --------------------------------------- */
+
+/* MultiStream (LoadGen since v3.0): a query is 8 samples, sent when the previous query has
+ * completed; the result is the 99th-percentile early-stopping estimate of the query latency at
+ * 99% confidence; at least 662 queries and 600 s. Here, at batch 1, a query's 8 samples run one
+ * after another and its latency is the sum of theirs. */
+#define EP_MULTISTREAM_SAMPLES_PER_QUERY 8
+#define EP_MULTISTREAM_PERCENTILE 0.99
+#define EP_MULTISTREAM_CONFIDENCE 0.99
+#define EP_MULTISTREAM_MIN_QUERIES 662
+#define EP_MULTISTREAM_MIN_DURATION_S 600.0
+
+typedef struct ep_multistream_result {
+  int64_t queries;       /* complete queries (n / samples_per_query; the rest is not counted) */
+  int samples_per_query;
+  int discarded;         /* slowest queries discarded; -1: too few for an estimate */
+  double p99_estimate_ms; /* the early-stopping estimate of the query latency; 0 when -1 */
+  bool valid;            /* min duration, min queries and an estimate */
+  char reason[192];      /* why INVALID ("; "-separated); "" when valid */
+} ep_multistream_result;
+
+/* MultiStream's result of n sample latencies (ms) run one after another over duration_s: each
+ * run of samples_per_query consecutive samples is one query. */
+void ep_multistream_evaluate(const double* samples_ms, int n, int samples_per_query,
+                             double duration_s, int64_t min_queries, double min_duration_s,
+                             ep_multistream_result* result_out);
+
+/* Offline (LoadGen): every sample in one query, the result in samples per second; at least 24576
+ * samples and 600 s. On an edge device running batch 1 the samples of that query run one after
+ * another exactly as SingleStream's do, so the throughput is derived from such a run: samples
+ * over the wall time of the timed runs (the edge derivation MLPerf Inference allows). */
+#define EP_OFFLINE_MIN_SAMPLES 24576
+#define EP_OFFLINE_MIN_DURATION_S 600.0
+
+typedef struct ep_offline_result {
+  int64_t samples;
+  double seconds;
+  double samples_per_s;
+  bool valid;
+  char reason[192];
+} ep_offline_result;
+
+void ep_offline_evaluate(int64_t samples, double duration_s, int64_t min_samples,
+                         double min_duration_s, ep_offline_result* result_out);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 #ifndef EDGEPROF_CHARACTERIZE_H
 #define EDGEPROF_CHARACTERIZE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +52,8 @@ char* ep_platform_id(const char* host, const char* cpu_model, char* buf, size_t 
 
 #define EP_CHARACTERIZE_MAX_BACKENDS 8
 
+struct ep_characterize_result;
+
 typedef struct ep_characterize_options {
   const char* const* models; /* zoo names; NULL: every zoo model in zoo order */
   int n_models;
@@ -75,14 +78,37 @@ typedef struct ep_characterize_options {
   ep_energy_meter* energy_meter;
   const char* energy_note;
   bool quick;           /* recorded in the results */
+  /* Noise (edgeprof/noise.h): after a model's configurations, those judged noisy are measured
+   * again, all of them in turn so that a burst of other work hits each alike, for at most
+   * this many rounds and at most as long again as the first pass took (0: never). An attempt
+   * that passes replaces a noisy one; of noisy attempts the lowest median is kept. */
+  int remeasure_rounds;
+  /* The latency figure that picks the best configuration (and that reports use): false, the
+   * median; true, MLPerf's 90th-percentile early-stopping estimate (99% confidence, as
+   * SingleStream's result), which needs at least EP_SINGLESTREAM_MIN_QUERIES (64) runs per
+   * configuration: min_runs is raised to that. */
+  bool latency_p90_estimate;
   ep_measure_options measure; /* runs per configuration (on_run is set by the job) */
-  /* One line of progress ("[3/40] resnet50: big, 2 threads ..."), at least every second or so
-   * while measuring; may be NULL. */
+  /* One line of progress, at least every second or so while measuring; may be NULL. Each
+   * starts with the step, the elapsed time and an estimate of the time left:
+   * "[3/40 0:42 elapsed, ~1:30 left] measuring resnet50: big, 2 threads (run 12, 1.0 s)". */
   void (*progress)(void* user, const char* line);
   void* user;
+  /* When *stop becomes non-zero (a signal handler sets it) the job stops within one run, drops
+   * the configuration it was measuring and returns what finished, marked partial. NULL: never. */
+  const volatile sig_atomic_t* stop;
+  const char* label; /* names the run in results and reports (NULL or "": none) */
+  /* Models already in a partial results file being resumed: skipped, in `models` order. */
+  const char* const* skip_models;
+  int n_skip_models;
+  double elapsed_before; /* seconds the resumed run already took */
+  /* Called once the settings are resolved, before anything is measured (may be NULL): a
+   * status other than EP_OK ends the job with it (resume checks the settings match). */
+  ep_status (*before_measuring)(void* user, const struct ep_characterize_result* result);
+  void* before_measuring_user;
 } ep_characterize_options;
 
-/* Defaults: every model, default seed, profile on; warm-up 1, 20 runs, 0.5 s, 5 s budget;
+/* Defaults: every model, default seed, profile on, 2 re-measuring rounds; warm-up 1, 20 runs, 0.5 s, 5 s budget;
  * quick: warm-up 1, 3 runs, 0.05 s, 0.6 s budget. `topology` and the sets are left NULL. */
 void ep_characterize_options_default(ep_characterize_options* options, bool quick);
 
@@ -108,9 +134,11 @@ typedef struct ep_characterize_model {
   ep_measurement* measurements; /* set-major, threads ascending */
   int best;                     /* index of the lowest median */
   ep_profile* profile;          /* at measurements[best]'s configuration; NULL if off */
+  ep_noise profile_noise;       /* what else the machine did while it was profiled */
   int n_nodes;
   ep_characterize_node* nodes;  /* [n_nodes] the optimized graph's nodes, run order */
   ep_session_memory memory;     /* of the first configuration's session */
+  bool complete;                /* false: stopped while measuring it (a partial result) */
   int n_energy;                 /* with a meter: one per measured core set, in set order */
   ep_characterize_energy energy[EP_TOPOLOGY_MAX_SETS];
 } ep_characterize_model;
@@ -131,8 +159,11 @@ typedef struct ep_characterize_result {
   char backends[EP_CHARACTERIZE_MAX_BACKENDS][16]; /* measured, in order */
   uint64_t seed;
   bool quick;
+  bool latency_p90_estimate; /* the figure: median (false) or p90 early-stopping estimate */
   ep_measure_options measure;
   double elapsed_seconds;
+  bool partial;           /* stopped (options.stop): models after the last complete one missing */
+  char label[64];
   size_t peak_rss_bytes;
   double load_average; /* 1-minute load average before measuring (/proc/loadavg); -1: unknown */
   bool has_energy_meter;
@@ -144,7 +175,7 @@ typedef struct ep_characterize_result {
   ep_characterize_model* models;
 } ep_characterize_result;
 
-/* Runs the whole job. EP_ERR_NOT_FOUND for an unknown model, EP_ERR_INVALID_ARGUMENT for an
+/* Runs the whole job (the models of options.skip_models excepted). EP_ERR_NOT_FOUND for an unknown model, EP_ERR_INVALID_ARGUMENT for an
  * unknown core set (both checked before anything is measured). Free the result with
  * ep_characterize_result_destroy. */
 ep_status ep_characterize_run(const ep_characterize_options* options,

@@ -295,6 +295,14 @@ void ep_graph_totals_compute(const ep_graph* graph, ep_graph_totals* totals_out)
  * after k, or graph outputs produced before k. Writes up to `max` ids, returns the count. */
 int ep_graph_cut_tensors(const ep_graph* graph, int k, int* ids, int max);
 
+/* The nodes [first, end) as a model of their own (0 <= first <= end <= n). Its inputs: tensors
+ * produced before `first` (or graph inputs) that a node of the range reads. Its outputs: tensors
+ * the range produces that are graph outputs or are read at or after `end`. Both in ascending id
+ * (for end == n they are ep_plan_upload_tensors and ep_plan_download_tensors). Write up to
+ * `max` ids, return the count. */
+int ep_graph_range_inputs(const ep_graph* graph, int first, int end, int* ids, int max);
+int ep_graph_range_outputs(const ep_graph* graph, int first, int end, int* ids, int max);
+
 #ifdef __cplusplus
 }
 #endif

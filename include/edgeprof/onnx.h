@@ -77,6 +77,11 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
  * separate node, a conv with a residual a Conv then an Add (then the activation); optimizing
  * the loaded graph fuses them again. */
 ep_status ep_onnx_export(const ep_graph* graph, const char* path);
+/* The nodes [first, end) alone, as a model whose inputs and outputs are
+ * ep_graph_range_inputs/outputs (the tensors crossing the cuts, named as in the graph), and only
+ * the weights those nodes read. `name` names the ONNX graph (NULL: the graph's name). */
+ep_status ep_onnx_export_range(const ep_graph* graph, int first, int end, const char* name,
+                               const char* path);
 
 /* Reads a tensor file: NumPy .npy (format 1.0, 2.0 or 3.0; '<f4', '<f8', '<i8', '<i4' in C
  * order: f8 becomes float32, integers int64) or ONNX TensorProto .pb (FLOAT, DOUBLE, INT64,

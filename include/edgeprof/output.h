@@ -32,6 +32,14 @@ ep_status ep_output_commit(ep_output* output);
 /* Closes and removes the temporary file; frees the output. NULL is a no-op. */
 void ep_output_discard(ep_output* output);
 
+/* --- input files ------------------------------------------------------------------------ */
+
+/* Opens PATH for reading ("rb") if it is a regular file (a symbolic link to one is fine).
+ * A folder, FIFO, device or socket is refused (EP_ERR_INVALID_ARGUMENT, the message says which)
+ * without blocking: a FIFO is never waited on. A missing file is EP_ERR_NOT_FOUND, another
+ * failure EP_ERR_IO. Every reader of a user-named file goes through this. */
+ep_status ep_input_open(const char* path, FILE** file_out);
+
 /* Creates a folder and its parents (mkdir -p); fine if it exists. */
 ep_status ep_make_dirs(const char* path);
 

@@ -34,6 +34,18 @@ size_t ep_peak_rss_bytes(void);
 /* Host name for result folders ("unknown" if it cannot be read). */
 void ep_host_name(char* buf, size_t size);
 
+/* Where and with what a result was made: written into every JSON document (docs/results.md,
+ * "environment"). */
+typedef struct ep_environment {
+  char host[256];
+  char cpu[128];      /* brand string */
+  char isa[16];       /* ISA level the kernels use (EDGEPROF_ISA may lower it) */
+  char version[32];   /* edgeprof's version (CMake's project version) */
+  char git_hash[48];  /* the source tree's commit at build time, "-dirty" if modified; "unknown" */
+  char date[32];      /* now, UTC, ISO 8601: 2026-12-07T07:20:00Z */
+} ep_environment;
+void ep_environment_get(ep_environment* env_out);
+
 #ifdef __cplusplus
 }
 #endif

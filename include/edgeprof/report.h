@@ -55,6 +55,13 @@ typedef struct ep_bench_report {
   const ep_energy_result* energy;
   /* bench --scenario singlestream; NULL: "singlestream": null. */
   const ep_singlestream_result* singlestream;
+  /* bench --scenario multistream / offline; NULL: null in the JSON. */
+  const ep_multistream_result* multistream;
+  const ep_offline_result* offline;
+  /* Initialisation and the first inference, as TFLite's benchmark tool reports them: loading
+   * and optimizing the graph, creating the session (kernels chosen, weights packed, arena
+   * planned), and the first run (cold caches, first touches); negative: not measured. */
+  double load_ms, session_ms, first_inference_ms;
 } ep_bench_report;
 
 ep_status ep_report_bench_json(const ep_bench_report* report, FILE* out);
@@ -68,9 +75,17 @@ typedef struct ep_profile_report {
   const ep_session* session; /* which backend ran each node (ep_session_node_backend) */
   /* profile --energy over all its runs; NULL: "energy": null. plan reads its mean power. */
   const ep_energy_result* energy;
+  /* As in ep_bench_report; negative: not measured ("init_ms": null). */
+  double load_ms, session_ms, first_inference_ms;
 } ep_profile_report;
 
 ep_status ep_report_profile_json(const ep_profile_report* report, FILE* out);
+/* profile --csv: one row per node in run order (docs/results.md, "profile --csv"). */
+ep_status ep_report_profile_csv(const ep_profile_report* report, FILE* out);
+/* profile --trace: the runs of a profile made by ep_profile_run_traced as a Chrome trace
+ * (Trace Event Format: {"traceEvents": [{"name","cat","ph":"X","ts","dur","pid","tid",
+ * "args"}...]}), which chrome://tracing and Perfetto open. */
+ep_status ep_report_profile_trace(const ep_profile_report* report, FILE* out);
 
 /* info MODEL: the optimized graph's nodes and totals, and the totals of the graph as defined. */
 ep_status ep_report_info_json(const char* model, const ep_graph* optimized,
@@ -82,6 +97,18 @@ ep_status ep_report_table1_json(const ep_table1_row* rows, int n_rows, FILE* out
 /* characterize: results.json (the measurements; everything else is drawn from it). */
 ep_status ep_report_characterize_json(const ep_characterize_result* result, FILE* out);
 
+/* Resuming a partial results.json (`characterize --resume`): EP_OK when `previous_path` is a
+ * partial characterize results file measured with the settings of `result` (backends, core
+ * sets, threads, runs, seed, --quick, label); EP_ERR_INVALID_ARGUMENT naming what differs,
+ * EP_ERR_NOT_FOUND / EP_ERR_FORMAT for a missing or unreadable file. */
+ep_status ep_report_characterize_resumable(const ep_characterize_result* result,
+                                           const char* previous_path);
+/* Writes the previous file's complete models followed by those of `result` (the rest of the
+ * run) as one results.json: the previous date and load average, the elapsed time of
+ * `result` (which counts the previous run's), partial as `result` is. */
+ep_status ep_report_characterize_json_resumed(const ep_characterize_result* result,
+                                              const char* previous_path, FILE* out);
+
 /* sweep --json. */
 typedef struct ep_sweep_report {
   const char* model;
@@ -91,6 +118,9 @@ typedef struct ep_sweep_report {
 } ep_sweep_report;
 
 ep_status ep_report_sweep_json(const ep_sweep_report* report, FILE* out);
+/* sweep --svg: Fig. 2 of the one model, a line per core set (and backend), median against
+ * threads with a whisker up to the p90, as in ep_report_fig2_svg. */
+ep_status ep_report_sweep_svg(const ep_sweep_report* report, FILE* out);
 
 /* --- reports drawn from results files: one machine, or several side by side ------------- */
 
@@ -112,10 +142,12 @@ void ep_findings_compare(const ep_results* const* machines, int n, ep_findings* 
 /* Milliseconds with 3-4 significant digits ("0.512", "45.1", "210"). Returns buf. */
 char* ep_format_ms(double ms, char* buf, size_t size);
 
-/* Charts (hand-written SVG 1.1, no script). Fig. 1: grouped bars of every network's best
- * median, one series per machine (and backend), log-scale axis; an absent network is a gap
- * marked "n/a". Fig. 2: median against threads for one machine, one line per network and core
- * set. Layers: 100% stacked bars of the time by op type, one row per network and machine. */
+/* Charts (hand-written SVG 1.1, no script), laid out from the text widths so that no label
+ * clips or overlaps another. Fig. 1: grouped bars of every network's best median with a whisker
+ * up to its p90, one series per machine (and backend), log-scale axis; an absent network is a
+ * gap marked "n/a". Fig. 2: small multiples for one machine, a panel per network and a line per
+ * core set, median against threads with p90 whiskers. Layers: 100% stacked bars of the time by
+ * op type, one row per network and machine. Noisy measurements carry a red dashed mark. */
 ep_status ep_report_fig1_svg(const ep_results* const* machines, int n, FILE* out);
 ep_status ep_report_fig2_svg(const ep_results* machine, FILE* out);
 ep_status ep_report_layers_svg(const ep_results* const* machines, int n, FILE* out);

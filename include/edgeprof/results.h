@@ -31,6 +31,14 @@ typedef struct ep_results_measurement {
   bool oversubscribed;
   int runs;
   ep_latency_stats stats;
+  double p90_estimate_ms; /* MLPerf's p90 early-stopping estimate; 0: none (under 64 runs) */
+  /* The latency figure the best configuration, findings and tables use: stats.median, or
+   * p90_estimate_ms for a run made with --latency p90est (a huge value where it has none). */
+  double figure_ms;
+  /* The noise verdict (files before it: never noisy, has_noise false). */
+  bool has_noise, noisy;
+  char noise_reasons[192];
+  int attempts;
 } ep_results_measurement;
 
 typedef struct ep_results_op {
@@ -67,16 +75,23 @@ typedef struct ep_results_model {
       paper_flops[16];
   int n_measurements;
   ep_results_measurement* measurements;
-  int best; /* index of the lowest median; -1 when nothing was measured */
+  int best; /* index of the lowest median of the measurements that are not noisy (of all of
+              them when every one is noisy); -1 when nothing was measured */
   /* Per-node profile at the best configuration (has_profile false when absent). */
   bool has_profile;
   char profile_backend[16], profile_core_set[32];
   int profile_threads, profile_runs;
   double profile_total_ms;
+  bool profile_noisy;            /* its noise verdict (files before it: false) */
+  double profile_whole_mean_ms;  /* whole runs alternating with the node-timed ones; 0: absent */
+  double profile_whole_stddev_ms;
+  double profile_timer_cost_us;  /* one node's timing; -1: not recorded (older files) */
+  double profile_timer_overhead_ms;
   int n_ops;
   ep_results_op* ops; /* by time, largest first */
   int n_nodes;
   ep_results_node* nodes; /* run order */
+  bool complete;              /* false: a partial run stopped while measuring it */
   int n_energy;               /* 0 without a meter (and in files before energy) */
   ep_results_energy* energy;  /* set order */
 } ep_results_model;
@@ -91,7 +106,8 @@ typedef struct ep_results_set {
 typedef struct ep_results {
   char path[640];
   int schema_version; /* as read from the file */
-  char platform_id[128]; /* characters other than [A-Za-z0-9_-] become '-' (it names files) */
+  char platform_id[128]; /* characters other than [A-Za-z0-9_-] become '-' (it names files);
+                          * "-<label>" appended for a labelled run */
   char host[256], cpu_model[128], isa[16], date[32];
   char topology_kind[48];
   int cpus_online;
@@ -99,9 +115,12 @@ typedef struct ep_results {
   int n_sets;
   ep_results_set* sets; /* core sets of the machine, listing order */
   bool quick;
+  bool latency_p90_estimate; /* settings.latency "p90est": figure_ms is the estimate */
   int warmup_runs, min_runs;
   double min_seconds, budget_seconds, elapsed_seconds;
   double load_average; /* before the run; -1 when unknown */
+  bool partial;        /* stopped by a signal: `characterize --resume` completes it */
+  char label[64];      /* --label ("" when none) */
   /* The energy meter ("" when there was none or the file predates energy): "rapl", ... */
   char energy_meter[16], energy_description[160], energy_scope[16];
   char energy_note[640]; /* why there was none, when recorded */
@@ -118,7 +137,8 @@ void ep_results_destroy(ep_results* results);
 
 /* The model named `name`, NULL if absent. */
 const ep_results_model* ep_results_find_model(const ep_results* results, const char* name);
-/* Its best measurement on `backend` (NULL: any), NULL if none. */
+/* Its best measurement on `backend` (NULL: any), NULL if none: the lowest median of those not
+ * noisy, or of all when every one is noisy. */
 const ep_results_measurement* ep_results_best(const ep_results_model* model, const char* backend);
 /* Its measurement on (core_set, threads) on any backend, NULL if none. */
 const ep_results_measurement* ep_results_point(const ep_results_model* model,

@@ -19,6 +19,7 @@ typedef enum ep_status {
   EP_ERR_IO,               /* reading or writing a file failed */
   EP_ERR_FORMAT,           /* malformed data: a file, a message */
   EP_ERR_SYSTEM,           /* an OS call failed (threads, affinity, sockets) */
+  EP_ERR_UNTRUSTED,        /* a TLS peer's certificate does not chain to the given CA */
 } ep_status;
 
 /* Short stable name of a status ("invalid argument", ...). Never NULL. */

@@ -7,10 +7,12 @@
 #ifndef EDGEPROF_SWEEP_H
 #define EDGEPROF_SWEEP_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "edgeprof/bench.h"
 #include "edgeprof/graph.h"
+#include "edgeprof/noise.h"
 #include "edgeprof/session.h"
 #include "edgeprof/status.h"
 #include "edgeprof/topology.h"
@@ -36,6 +38,7 @@ typedef struct ep_measure_options {
   void (*on_run)(void* user, int run, double elapsed_seconds);
   void* user;
   const char* backend; /* NULL: EP_BACKEND_CPU */
+  const volatile sig_atomic_t* stop; /* non-zero: stop after the current run; may be NULL */
 } ep_measure_options;
 
 /* One configuration and what was measured there. */
@@ -51,6 +54,10 @@ typedef struct ep_measurement {
   double* samples_ms;                  /* [n_samples] every timed run, in run order */
   ep_latency_stats stats;
   double seconds;                      /* wall time of the configuration, warm-up included */
+  ep_noise noise;                      /* what else the machine did during the timed runs */
+  /* MLPerf's 90th-percentile early-stopping estimate at 99% confidence of the samples (as
+   * SingleStream's result); 0 when there are fewer than 64 samples. */
+  double p90_estimate_ms;
 } ep_measurement;
 
 /* Frees the samples of `n` measurements (not the array). */

@@ -14,6 +14,7 @@ void ep_characterize_options_default(ep_characterize_options* options, bool quic
   memset(options, 0, sizeof *options);
   options->seed = EP_ZOO_DEFAULT_SEED;
   options->profile = true;
+  options->remeasure_rounds = 2;
   options->quick = quick;
   options->measure.warmup_runs = 1;
   options->measure.min_runs = quick ? 3 : 20;
@@ -70,26 +71,56 @@ char* ep_platform_id(const char* host, const char* cpu_model, char* buf, size_t 
 typedef struct job {
   const ep_characterize_options* options;
   int step, steps;  /* configurations started / in all, for "[3/40]" */
-  char what[160];   /* "resnet50: big, 2 threads" */
+  char what[320];   /* "resnet50: big, 2 threads" */
   double last_said; /* ep_now() of the last progress line */
+  double start;     /* ep_now() when measuring began */
+  ep_measure_options measure; /* the result's: options->measure as the latency figure needs */
 } job;
 
+static bool stop_requested(const ep_characterize_options* o) {
+  return o->stop != NULL && *o->stop != 0;
+}
+
+/* "1:05", "1:02:03". */
+static void format_duration(double seconds, char* buf, size_t size) {
+  long s = seconds > 0.0 ? (long)(seconds + 0.5) : 0;
+  if (s >= 3600) {
+    snprintf(buf, size, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  } else {
+    snprintf(buf, size, "%ld:%02ld", s / 60, s % 60);
+  }
+}
+
+/* Every line starts with where the job stands: the step, the time so far and, once a
+ * configuration has finished, the time left at the pace so far. */
 static void say(job* j, const char* format, ...) __attribute__((format(printf, 2, 3)));
 static void say(job* j, const char* format, ...) {
   if (j->options->progress == NULL) return;
-  char line[320];
+  char line[512], elapsed[32], left[32];
+  double spent = ep_now() - j->start;
+  format_duration(spent, elapsed, sizeof elapsed);
+  int done = j->step > 0 ? j->step - 1 : 0;
+  int n = snprintf(line, sizeof line, "[%d/%d %s elapsed", j->step > 0 ? j->step : 1, j->steps,
+                   elapsed);
+  if (done > 0 && j->steps > done) {
+    format_duration(spent / done * (j->steps - done), left, sizeof left);
+    n += snprintf(line + n, sizeof line - (size_t)n, ", ~%s left", left);
+  }
+  n += snprintf(line + n, sizeof line - (size_t)n, "] ");
   va_list args;
   va_start(args, format);
-  vsnprintf(line, sizeof line, format, args);
+  vsnprintf(line + n, sizeof line - (size_t)n, format, args);
   va_end(args);
   j->options->progress(j->options->user, line);
   j->last_said = ep_now();
 }
 
+/* A heartbeat while one configuration runs: says what is being measured, never a latency, so
+ * that it cannot be taken for a result. */
 static void on_run(void* user, int run, double elapsed) {
   job* j = user;
   if (ep_now() - j->last_said >= 1.0) {
-    say(j, "[%d/%d] %s: %d runs, %.1f s", j->step, j->steps, j->what, run, elapsed);
+    say(j, "measuring %s (run %d, %.1f s)", j->what, run, elapsed);
   }
 }
 
@@ -121,11 +152,23 @@ static int set_threads(const ep_characterize_result* r, const ep_core_set* set, 
   return n;
 }
 
+/* The profile's runs, watched like a measurement's. */
+typedef struct profile_watch {
+  ep_noise_monitor monitor;
+  job* j;
+} profile_watch;
+
+static void on_profile_run(void* user, int run, double elapsed) {
+  profile_watch* w = user;
+  ep_noise_monitor_tick(&w->monitor);
+  on_run(w->j, run, elapsed);
+}
+
 /* The per-node profile at the best configuration. */
 static ep_status profile_best(const ep_graph* g, const ep_core_set* set, job* j,
                               ep_characterize_model* m) {
   const ep_measurement* best = &m->measurements[m->best];
-  const ep_measure_options* mo = &j->options->measure;
+  const ep_measure_options* mo = &j->measure;
   ep_session_options so = {best->threads, set->cpus, set->n_cpus, best->backend};
   ep_session* session = NULL;
   ep_status status = ep_session_create(g, &so, &session);
@@ -135,8 +178,15 @@ static ep_status profile_best(const ep_graph* g, const ep_core_set* set, job* j,
   bench.warmup_runs = mo->warmup_runs > 0 ? mo->warmup_runs : 1;
   bench.min_runs = mo->min_runs > 0 ? mo->min_runs : 1;
   bench.min_seconds = mo->min_seconds;
-  bench.progress = on_run;
-  bench.user = j;
+  profile_watch* w = malloc(sizeof *w);
+  if (w == NULL) {
+    ep_session_destroy(session);
+    return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory");
+  }
+  w->j = j;
+  bench.progress = on_profile_run;
+  bench.user = w;
+  bench.stop = j->options->stop;
   /* A profile run is a pair (whole run, timed run): half the budget's runs, never under 3. */
   double one_run = best->stats.median / 1e3;
   if (mo->budget_seconds > 0.0 && one_run > 0.0 &&
@@ -144,7 +194,17 @@ static ep_status profile_best(const ep_graph* g, const ep_core_set* set, job* j,
     int cap = (int)(mo->budget_seconds / (2.0 * one_run));
     bench.max_runs = cap < 3 ? 3 : cap;
   }
+  ep_noise_monitor_start(&w->monitor, set->cpus, set->n_cpus, best->threads);
   status = ep_profile_run(session, &bench, &m->profile);
+  if (status == EP_OK) {
+    /* The spread judged is that of the whole runs (the node-timed ones are not latencies). */
+    ep_noise_monitor_stop(&w->monitor, NULL, 0, &m->profile_noise);
+    const ep_latency_stats* whole = &m->profile->whole;
+    m->profile_noise.spread = whole->median > 0.0 ? (whole->p90 - whole->median) / whole->median
+                                                  : 0.0;
+    ep_noise_judge(&m->profile_noise, m->profile_noise.other_ticks);
+  }
+  free(w);
   ep_session_destroy(session);
   return status;
 }
@@ -168,7 +228,7 @@ static ep_status measure_energy(const ep_graph* g, const ep_core_set* const* set
     snprintf(j->what, sizeof j->what, "%s: energy on %s (%s, %d thread%s, %.1f s)",
              m->table1.zoo->name, sets[s]->name, b->backend, b->threads,
              b->threads > 1 ? "s" : "", seconds);
-    say(j, "[%d/%d] %s ...", j->step, j->steps, j->what);
+    say(j, "%s ...", j->what);
     ep_session_options so = {b->threads, sets[s]->cpus, sets[s]->n_cpus, b->backend};
     ep_session* session = NULL;
     ep_status status = ep_session_create(g, &so, &session);
@@ -204,13 +264,79 @@ static ep_status measure_energy(const ep_graph* g, const ep_core_set* const* set
   return EP_OK;
 }
 
+/* What ep_measure needs to measure a configuration again. */
+typedef struct measured_config {
+  const ep_core_set* set;
+  const char* backend;
+  int threads;
+} measured_config;
+
+/* The figure configurations are compared by: the median, or the p90 early-stopping estimate
+ * (a configuration without one, too few runs, ranks last). */
+static double figure(const ep_characterize_options* o, const ep_measurement* m) {
+  if (!o->latency_p90_estimate) return m->stats.median;
+  return m->p90_estimate_ms > 0.0 ? m->p90_estimate_ms : 1e300;
+}
+
+/* Whether attempt `b` should replace `a`: a passed attempt beats a noisy one; between two
+ * noisy ones the lower median is the less disturbed. */
+static bool better_attempt(const ep_characterize_options* o, const ep_measurement* a,
+                           const ep_measurement* b) {
+  if (a->noise.noisy != b->noise.noisy) return a->noise.noisy;
+  return a->noise.noisy && figure(o, b) < figure(o, a);
+}
+
+/* Rounds over the noisy configurations, each measured again in turn, so that a burst of other
+ * work lands on several of them alike rather than on one measured over and over. */
+static ep_status remeasure_noisy(const ep_graph* g, const measured_config* config,
+                                 double first_pass, job* j, ep_characterize_model* m) {
+  const ep_characterize_options* o = j->options;
+  double start = ep_now();
+  for (int round = 1; round <= o->remeasure_rounds; round++) {
+    int noisy = 0;
+    for (int i = 0; i < m->n_measurements; i++) noisy += m->measurements[i].noise.noisy;
+    if (noisy == 0) break;
+    for (int i = 0; i < m->n_measurements; i++) {
+      ep_measurement* old = &m->measurements[i];
+      if (!old->noise.noisy) continue;
+      if (ep_now() - start > first_pass || stop_requested(o)) return EP_OK;
+      snprintf(j->what, sizeof j->what, "%s: %s, %d thread%s again (round %d of %d: %s)",
+               m->table1.zoo->name, old->core_set, old->threads, old->threads > 1 ? "s" : "",
+               round, o->remeasure_rounds, old->noise.reasons);
+      say(j, "measuring %s ...", j->what);
+      ep_measure_options mo = j->measure;
+      mo.on_run = on_run;
+      mo.user = j;
+      mo.stop = o->stop;
+      mo.backend = config[i].backend;
+      ep_measurement again;
+      ep_status status = ep_measure(g, config[i].set, config[i].threads, &mo, &again, NULL);
+      if (status != EP_OK) return status;
+      if (stop_requested(o)) {
+        ep_measurements_clear(&again, 1);
+        return EP_OK;
+      }
+      int attempts = old->noise.attempts + 1;
+      if (better_attempt(o, old, &again)) {
+        ep_measurements_clear(old, 1);
+        *old = again;
+      } else {
+        ep_measurements_clear(&again, 1);
+      }
+      old->noise.attempts = attempts;
+    }
+  }
+  return EP_OK;
+}
+
 static ep_status characterize_model(const char* name, const ep_core_set* const* sets,
                                     int n_sets, job* j, ep_characterize_result* r,
                                     ep_characterize_model* m) {
   const ep_characterize_options* o = j->options;
   ep_graph* defined = NULL;
   ep_graph* optimized = NULL;
-  say(j, "[%d/%d] %s: building the graph", j->step + 1, j->steps, name);
+  measured_config* config = NULL;
+  say(j, "%s: building the graph", name);
   ep_status status = ep_model_load(name, o->seed, &defined, &optimized);
   if (status != EP_OK) goto cleanup;
   ep_table1_row_from_graph(ep_zoo_find(name), defined, &m->table1);
@@ -229,9 +355,16 @@ static ep_status characterize_model(const char* name, const ep_core_set* const* 
     status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for results");
     goto cleanup;
   }
-  ep_measure_options mo = o->measure;
+  config = calloc((size_t)(total > 0 ? total : 1), sizeof *config);
+  if (config == NULL) {
+    status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for results");
+    goto cleanup;
+  }
+  ep_measure_options mo = j->measure;
   mo.on_run = on_run;
   mo.user = j;
+  mo.stop = o->stop;
+  double first_pass = ep_now();
   for (int b = 0; b < r->n_backends; b++) {
     mo.backend = r->backends[b];
     for (int s = 0; s < n_sets; s++) {
@@ -242,18 +375,33 @@ static ep_status characterize_model(const char* name, const ep_core_set* const* 
                  r->n_backends > 1 ? r->backends[b] : "", r->n_backends > 1 ? ", " : "",
                  sets[s]->name, threads[k], threads[k] > 1 ? "s" : "",
                  threads[k] > sets[s]->n_cpus ? " (oversubscribed)" : "");
-        say(j, "[%d/%d] %s ...", j->step, j->steps, j->what);
+        if (stop_requested(o)) goto cleanup; /* m->complete stays false */
+        say(j, "measuring %s ...", j->what);
         ep_measurement* meas = &m->measurements[m->n_measurements];
         status = ep_measure(optimized, sets[s], threads[k], &mo, meas,
                             m->n_measurements == 0 ? &m->memory : NULL);
         if (status != EP_OK) goto cleanup;
+        if (stop_requested(o)) { /* cut short: not a measurement */
+          ep_measurements_clear(meas, 1);
+          goto cleanup;
+        }
+        config[m->n_measurements] = (measured_config){sets[s], r->backends[b], threads[k]};
         m->n_measurements++;
       }
     }
   }
+  first_pass = ep_now() - first_pass;
+  status = remeasure_noisy(optimized, config, first_pass, j, m);
+  if (status != EP_OK || stop_requested(o)) goto cleanup;
+  /* The best configuration among those that passed the noise check (of all when none did). */
   m->best = 0;
   for (int i = 1; i < m->n_measurements; i++) {
-    if (m->measurements[i].stats.median < m->measurements[m->best].stats.median) m->best = i;
+    const ep_measurement* x = &m->measurements[i];
+    const ep_measurement* b = &m->measurements[m->best];
+    if ((b->noise.noisy && !x->noise.noisy) ||
+        (b->noise.noisy == x->noise.noisy && figure(o, x) < figure(o, b))) {
+      m->best = i;
+    }
   }
   if (o->profile && m->n_measurements > 0) {
     const ep_measurement* b = &m->measurements[m->best];
@@ -263,14 +411,25 @@ static ep_status characterize_model(const char* name, const ep_core_set* const* 
     }
     snprintf(j->what, sizeof j->what, "%s: per-node profile at the best configuration (%s, %s, "
              "%d thread%s)", name, b->backend, b->core_set, b->threads, b->threads > 1 ? "s" : "");
-    say(j, "[%d/%d] %s ...", j->step, j->steps, j->what);
+    say(j, "%s ...", j->what);
     status = profile_best(optimized, set, j, m);
+    if (status == EP_OK && stop_requested(o)) { /* cut short: not a profile */
+      ep_profile_destroy(m->profile);
+      m->profile = NULL;
+      goto cleanup;
+    }
   }
   if (status == EP_OK && o->energy_meter != NULL && m->n_measurements > 0) {
     status = measure_energy(optimized, sets, n_sets, j, m);
+    if (status == EP_OK && stop_requested(o)) {
+      m->n_energy = 0;
+      goto cleanup;
+    }
   }
+  m->complete = status == EP_OK;
 
 cleanup:
+  free(config);
   ep_graph_destroy(defined);
   ep_graph_destroy(optimized);
   return status;
@@ -294,6 +453,17 @@ static void format_date(char* buf, size_t size) {
   if (gmtime_r(&now, &tm) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
     snprintf(buf, size, "unknown");
   }
+}
+
+static const char* model_name(const ep_characterize_options* o, int i) {
+  return o->models != NULL ? o->models[i] : ep_zoo_entry_at(i)->name;
+}
+
+static bool skipped(const ep_characterize_options* o, const char* name) {
+  for (int i = 0; o->skip_models != NULL && i < o->n_skip_models; i++) {
+    if (strcmp(o->skip_models[i], name) == 0) return true;
+  }
+  return false;
 }
 
 ep_status ep_characterize_run(const ep_characterize_options* options,
@@ -373,6 +543,8 @@ ep_status ep_characterize_run(const ep_characterize_options* options,
   }
   r->seed = options->seed;
   r->quick = options->quick;
+  r->latency_p90_estimate = options->latency_p90_estimate;
+  snprintf(r->label, sizeof r->label, "%s", options->label != NULL ? options->label : "");
   r->load_average = load_average();
   if (options->energy_meter != NULL) {
     r->has_energy_meter = true;
@@ -386,20 +558,46 @@ ep_status ep_characterize_run(const ep_characterize_options* options,
     snprintf(r->energy_note, sizeof r->energy_note, "%s", options->energy_note);
   }
   r->measure = options->measure;
+  if (options->latency_p90_estimate) {
+    /* The least with an estimate, for every configuration: no budget may cut runs below it. */
+    if (r->measure.min_runs < EP_SINGLESTREAM_MIN_QUERIES) {
+      r->measure.min_runs = EP_SINGLESTREAM_MIN_QUERIES;
+    }
+    r->measure.budget_seconds = 0.0;
+  }
   r->measure.on_run = NULL;
   r->measure.user = NULL;
 
-  job j = {options, 0, 0, "", ep_now()};
-  int threads[EP_SWEEP_MAX_THREADS];
-  for (int s = 0; s < n_sets; s++) j.steps += set_threads(r, sets[s], threads);
-  j.steps *= n_models * r->n_backends;
-  double start = ep_now();
-  for (int i = 0; i < n_models; i++) {
-    const char* name = options->models != NULL ? options->models[i] : ep_zoo_entry_at(i)->name;
-    status = characterize_model(name, sets, n_sets, &j, r, &r->models[i]);
+  if (options->before_measuring != NULL) {
+    r->n_models = 0; /* the settings alone: nothing measured yet */
+    status = options->before_measuring(options->before_measuring_user, r);
+    r->n_models = n_models;
     if (status != EP_OK) goto cleanup;
   }
-  r->elapsed_seconds = ep_now() - start;
+  double start = ep_now();
+  job j = {options, 0, 0, "", start, start, r->measure};
+  int threads[EP_SWEEP_MAX_THREADS];
+  /* The models this run measures (--resume skips those a partial run finished). */
+  int n_to_measure = 0;
+  for (int i = 0; i < n_models; i++) n_to_measure += !skipped(options, model_name(options, i));
+  for (int s = 0; s < n_sets; s++) j.steps += set_threads(r, sets[s], threads);
+  j.steps *= n_to_measure * r->n_backends;
+  int n_out = 0;
+  for (int i = 0; i < n_models; i++) {
+    const char* name = model_name(options, i);
+    if (skipped(options, name)) continue;
+    if (stop_requested(options)) break;
+    ep_characterize_model* m = &r->models[n_out];
+    status = characterize_model(name, sets, n_sets, &j, r, m);
+    if (m->table1.zoo != NULL) n_out++; /* stopped before the graph was built: nothing */
+    if (status != EP_OK) {
+      r->n_models = n_out < n_models ? n_out + 1 : n_models; /* the failed one is freed too */
+      goto cleanup;
+    }
+  }
+  r->n_models = n_out;
+  r->partial = stop_requested(options);
+  r->elapsed_seconds = options->elapsed_before + ep_now() - start;
   r->peak_rss_bytes = ep_peak_rss_bytes();
 
 cleanup:

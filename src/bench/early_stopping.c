@@ -142,3 +142,69 @@ void ep_singlestream_evaluate(const double* samples_ms, int n, double duration_s
   r.valid = r.reason[0] == '\0';
   *result_out = r;
 }
+
+void ep_multistream_evaluate(const double* samples_ms, int n, int samples_per_query,
+                             double duration_s, int64_t min_queries, double min_duration_s,
+                             ep_multistream_result* result_out) {
+  ep_multistream_result r;
+  memset(&r, 0, sizeof r);
+  r.samples_per_query = samples_per_query > 0 ? samples_per_query : 1;
+  int queries = n > 0 && samples_ms != NULL ? n / r.samples_per_query : 0;
+  r.queries = queries;
+  r.discarded = -1;
+  double* latency = queries > 0 ? malloc((size_t)queries * sizeof *latency) : NULL;
+  if (latency != NULL) {
+    for (int q = 0; q < queries; q++) {
+      double sum = 0.0;
+      for (int k = 0; k < r.samples_per_query; k++) sum += samples_ms[q * r.samples_per_query + k];
+      latency[q] = sum;
+    }
+    double estimate = 0.0;
+    r.discarded = ep_early_stopping_estimate(latency, queries, EP_MULTISTREAM_PERCENTILE,
+                                             EP_MULTISTREAM_CONFIDENCE, &estimate);
+    if (r.discarded >= 0) r.p99_estimate_ms = estimate;
+    free(latency);
+  }
+  char text[96];
+  if (duration_s < min_duration_s) {
+    snprintf(text, sizeof text, "ran %.3g s, shorter than the minimum %.3g s", duration_s,
+             min_duration_s);
+    add_reason(r.reason, sizeof r.reason, text);
+  }
+  if (r.queries < min_queries) {
+    snprintf(text, sizeof text, "%lld queries, fewer than the minimum %lld",
+             (long long)r.queries, (long long)min_queries);
+    add_reason(r.reason, sizeof r.reason, text);
+  }
+  if (r.discarded < 0) {
+    snprintf(text, sizeof text, "too few queries for an early-stopping estimate (need %lld)",
+             (long long)ep_early_stopping_min_queries(EP_MULTISTREAM_PERCENTILE,
+                                                      EP_MULTISTREAM_CONFIDENCE));
+    add_reason(r.reason, sizeof r.reason, text);
+  }
+  r.valid = r.reason[0] == '\0';
+  *result_out = r;
+}
+
+void ep_offline_evaluate(int64_t samples, double duration_s, int64_t min_samples,
+                         double min_duration_s, ep_offline_result* result_out) {
+  ep_offline_result r;
+  memset(&r, 0, sizeof r);
+  r.samples = samples > 0 ? samples : 0;
+  r.seconds = duration_s > 0.0 ? duration_s : 0.0;
+  r.samples_per_s = r.seconds > 0.0 ? (double)r.samples / r.seconds : 0.0;
+  char text[96];
+  if (duration_s < min_duration_s) {
+    snprintf(text, sizeof text, "ran %.3g s, shorter than the minimum %.3g s", duration_s,
+             min_duration_s);
+    add_reason(r.reason, sizeof r.reason, text);
+  }
+  if (r.samples < min_samples) {
+    snprintf(text, sizeof text, "%lld samples, fewer than the minimum %lld",
+             (long long)r.samples, (long long)min_samples);
+    add_reason(r.reason, sizeof r.reason, text);
+  }
+  if (r.samples == 0) add_reason(r.reason, sizeof r.reason, "no samples");
+  r.valid = r.reason[0] == '\0';
+  *result_out = r;
+}

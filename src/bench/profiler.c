@@ -9,11 +9,31 @@
 typedef struct accumulator {
   double* seconds; /* [n_nodes] sums over the timed runs */
   int n_nodes;
+  /* With a trace: spans in time order. */
+  ep_profile_event* events;
+  int n_events, max_events, dropped;
+  int run;
+  double origin;
 } accumulator;
+
+static void record(accumulator* acc, int node, double start, double seconds) {
+  if (acc->events == NULL) return;
+  if (acc->n_events == acc->max_events) {
+    acc->dropped++;
+    return;
+  }
+  ep_profile_event* e = &acc->events[acc->n_events++];
+  e->node = node;
+  e->run = acc->run;
+  e->start_s = start - acc->origin;
+  e->dur_s = seconds;
+}
 
 static void on_node(void* user, int node_index, double seconds) {
   accumulator* acc = user;
-  if (node_index >= 0 && node_index < acc->n_nodes) acc->seconds[node_index] += seconds;
+  if (node_index < 0 || node_index >= acc->n_nodes) return; /* the timer-cost calibration */
+  acc->seconds[node_index] += seconds;
+  if (acc->events != NULL) record(acc, node_index, ep_now() - seconds, seconds);
 }
 
 static int cmp_op_time(const void* a, const void* b) {
@@ -46,14 +66,38 @@ static ep_status summarize_by_op(const ep_graph* graph, ep_profile* p) {
   return EP_OK;
 }
 
+/* One node's timing as ep_session_run_range does it (a clock read, the node, a clock read, the
+ * callback through its pointer), without the node: the best of a few batches of many, so that
+ * a preemption does not count. */
+static double timer_cost_seconds(void (*callback)(void*, int, double), void* user) {
+  enum { BATCH = 2000, BATCHES = 5 };
+  double best = 0.0;
+  for (int b = 0; b < BATCHES; b++) {
+    double start = ep_now();
+    for (int i = 0; i < BATCH; i++) {
+      double t0 = ep_now();
+      callback(user, -1, ep_now() - t0); /* index -1: counted nowhere */
+    }
+    double each = (ep_now() - start) / BATCH;
+    if (b == 0 || each < best) best = each;
+  }
+  return best;
+}
+
 static int keep_running(const ep_bench_options* o, int done, double elapsed) {
   if (o->max_runs > 0 && done >= o->max_runs) return 0;
+  if (o->max_seconds > 0.0 && done > 0 && elapsed >= o->max_seconds) return 0;
   return done < o->min_runs || elapsed < o->min_seconds;
 }
 
 ep_status ep_profile_run(ep_session* session, const ep_bench_options* options,
                          ep_profile** profile_out) {
-  if (session == NULL || options == NULL || profile_out == NULL) {
+  return ep_profile_run_traced(session, options, 0, profile_out);
+}
+
+ep_status ep_profile_run_traced(ep_session* session, const ep_bench_options* options,
+                                int max_events, ep_profile** profile_out) {
+  if (session == NULL || options == NULL || profile_out == NULL || max_events < 0) {
     return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_profile_run: NULL argument");
   }
   const ep_graph* graph = ep_session_graph(session);
@@ -61,16 +105,21 @@ ep_status ep_profile_run(ep_session* session, const ep_bench_options* options,
   int capacity = options->min_runs > 16 ? options->min_runs : 16;
   double* samples = malloc((size_t)capacity * sizeof *samples);
   int n_samples = 0;
-  accumulator acc = {NULL, ep_graph_node_count(graph)};
+  accumulator acc = {NULL, ep_graph_node_count(graph), NULL, 0, max_events, 0, 0, 0.0};
   ep_profile* p = calloc(1, sizeof *p);
   size_t n_alloc = acc.n_nodes > 0 ? (size_t)acc.n_nodes : 1;
   acc.seconds = calloc(n_alloc, sizeof *acc.seconds);
   if (p != NULL) p->node_ms = calloc(n_alloc, sizeof *p->node_ms);
-  if (samples == NULL || p == NULL || acc.seconds == NULL || p->node_ms == NULL) {
+  if (max_events > 0) acc.events = malloc((size_t)max_events * sizeof *acc.events);
+  if (samples == NULL || p == NULL || acc.seconds == NULL || p->node_ms == NULL ||
+      (max_events > 0 && acc.events == NULL)) {
     status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for a profile");
     goto cleanup;
   }
   p->n_nodes = acc.n_nodes;
+  void (*volatile callback)(void*, int, double) = on_node; /* called as the session calls it */
+  p->timer_cost_ms = timer_cost_seconds(callback, &acc) * 1e3;
+  p->timer_overhead_ms = p->timer_cost_ms * acc.n_nodes;
 
   ep_session_set_node_callback(session, NULL, NULL);
   for (int i = 0; i < options->warmup_runs && status == EP_OK; i++) {
@@ -80,6 +129,7 @@ ep_status ep_profile_run(ep_session* session, const ep_bench_options* options,
    * both see the same machine: a busy spell on a shared machine then cannot skew one side. */
   double start = ep_now();
   double elapsed = 0.0;
+  acc.origin = start;
   while (status == EP_OK && (n_samples == 0 || keep_running(options, n_samples, elapsed))) {
     if (n_samples == capacity) {
       double* bigger = realloc(samples, (size_t)capacity * 2 * sizeof *samples);
@@ -95,9 +145,20 @@ ep_status ep_profile_run(ep_session* session, const ep_bench_options* options,
     double t1 = ep_now();
     if (status != EP_OK) break;
     samples[n_samples++] = (t1 - t0) * 1e3;
+    record(&acc, EP_PROFILE_RUN_WHOLE, t0, t1 - t0);
+    /* The run's own span goes before its nodes' (time order); its length is known after. */
+    int run_event = acc.n_events;
+    record(&acc, EP_PROFILE_RUN_TIMED, ep_now(), 0.0);
     ep_session_set_node_callback(session, on_node, &acc);
+    double t2 = ep_now();
     status = ep_session_run(session);
+    double t3 = ep_now();
     ep_session_set_node_callback(session, NULL, NULL);
+    if (acc.events != NULL && run_event < acc.n_events) {
+      acc.events[run_event].start_s = t2 - acc.origin;
+      acc.events[run_event].dur_s = t3 - t2;
+    }
+    acc.run++;
     elapsed = ep_now() - start;
     if (options->progress != NULL) options->progress(options->user, n_samples, elapsed);
   }
@@ -110,8 +171,13 @@ ep_status ep_profile_run(ep_session* session, const ep_bench_options* options,
     p->total_ms += p->node_ms[i];
   }
   status = summarize_by_op(graph, p);
+  p->events = acc.events;
+  p->n_events = acc.n_events;
+  p->events_dropped = acc.dropped;
+  acc.events = NULL;
 
 cleanup:
+  free(acc.events);
   ep_session_set_node_callback(session, NULL, NULL);
   free(samples);
   free(acc.seconds);
@@ -127,6 +193,7 @@ void ep_profile_destroy(ep_profile* profile) {
   if (profile == NULL) return;
   free(profile->node_ms);
   free(profile->by_op_type);
+  free(profile->events);
   free(profile);
 }
 

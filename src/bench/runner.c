@@ -10,12 +10,16 @@ void ep_bench_options_default(ep_bench_options* options) {
   options->min_runs = 50;
   options->min_seconds = 1.0;
   options->max_runs = 0;
+  options->max_seconds = 0.0;
   options->progress = NULL;
   options->user = NULL;
+  options->stop = NULL;
 }
 
 static int keep_running(const ep_bench_options* o, int done, double elapsed) {
+  if (o->stop != NULL && *o->stop) return 0;
   if (o->max_runs > 0 && done >= o->max_runs) return 0;
+  if (o->max_seconds > 0.0 && done > 0 && elapsed >= o->max_seconds) return 0;
   return done < o->min_runs || elapsed < o->min_seconds;
 }
 

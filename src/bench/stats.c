@@ -41,7 +41,7 @@ void ep_latency_stats_compute(const double* samples_ms, int n, ep_latency_stats*
       if (samples_ms[i] < s.min) s.min = samples_ms[i];
       if (samples_ms[i] > s.max) s.max = samples_ms[i];
     }
-    s.median = s.p90 = s.p99 = s.mean;
+    s.median = s.p90 = s.p95 = s.p99 = s.p999 = s.mean;
     *stats_out = s;
     return;
   }
@@ -51,7 +51,9 @@ void ep_latency_stats_compute(const double* samples_ms, int n, ep_latency_stats*
   s.max = sorted[n - 1];
   s.median = percentile(sorted, n, 0.5);
   s.p90 = percentile(sorted, n, 0.9);
+  s.p95 = percentile(sorted, n, 0.95);
   s.p99 = percentile(sorted, n, 0.99);
+  s.p999 = percentile(sorted, n, 0.999);
   free(sorted);
   *stats_out = s;
 }

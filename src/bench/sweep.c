@@ -17,6 +17,18 @@ void ep_measurements_clear(ep_measurement* measurements, int n) {
   }
 }
 
+/* Between runs: the noise monitor's sample, then the caller's progress callback. */
+typedef struct watch {
+  ep_noise_monitor monitor;
+  const ep_measure_options* options;
+} watch;
+
+static void on_timed_run(void* user, int run, double elapsed) {
+  watch* w = user;
+  ep_noise_monitor_tick(&w->monitor);
+  if (w->options->on_run != NULL) w->options->on_run(w->options->user, run, elapsed);
+}
+
 ep_status ep_measure(const ep_graph* graph, const ep_core_set* set, int threads,
                      const ep_measure_options* o, ep_measurement* out,
                      ep_session_memory* memory_out) {
@@ -48,24 +60,38 @@ ep_status ep_measure(const ep_graph* graph, const ep_core_set* set, int threads,
     one_run = ep_now() - t0;
   }
   out->warmup_runs = warmups;
+  watch* w = status == EP_OK ? malloc(sizeof *w) : NULL;
+  if (status == EP_OK && w == NULL) status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory");
   if (status == EP_OK) {
     ep_bench_options bench;
     ep_bench_options_default(&bench);
     bench.warmup_runs = 0;
     bench.min_runs = o->min_runs > 0 ? o->min_runs : 1;
     bench.min_seconds = o->min_seconds;
-    bench.progress = o->on_run;
-    bench.user = o->user;
+    w->options = o;
+    bench.stop = o->stop;
+    bench.progress = on_timed_run;
+    bench.user = w;
     if (o->budget_seconds > 0.0 && one_run > 0.0 &&
         one_run * bench.min_runs > o->budget_seconds) {
       int cap = (int)(o->budget_seconds / one_run);
       bench.max_runs = cap < 3 ? 3 : cap;
     }
+    ep_noise_monitor_start(&w->monitor, set->cpus, set->n_cpus, threads);
     status = ep_bench_run(session, &bench, &out->samples_ms, &out->n_samples);
+    if (status == EP_OK) {
+      ep_noise_monitor_stop(&w->monitor, out->samples_ms, out->n_samples, &out->noise);
+    }
   }
+  free(w);
   ep_session_destroy(session);
   if (status != EP_OK) return status;
   ep_latency_stats_compute(out->samples_ms, out->n_samples, &out->stats);
+  double estimate = 0.0;
+  if (ep_early_stopping_estimate(out->samples_ms, out->n_samples, EP_SINGLESTREAM_PERCENTILE,
+                                 EP_SINGLESTREAM_CONFIDENCE, &estimate) >= 0) {
+    out->p90_estimate_ms = estimate;
+  }
   out->seconds = ep_now() - start;
   return EP_OK;
 }

@@ -16,6 +16,7 @@ const char* ep_status_name(ep_status status) {
     case EP_ERR_IO: return "i/o error";
     case EP_ERR_FORMAT: return "malformed data";
     case EP_ERR_SYSTEM: return "system error";
+    case EP_ERR_UNTRUSTED: return "untrusted certificate";
   }
   return "unknown status";
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edgeprof/text.h"
 #include "graph/graph_internal.h"
 
 /* --- shapes ----------------------------------------------------------------------------- */
@@ -369,7 +370,9 @@ ep_status ep_graph_add_node(ep_graph* graph, ep_op op, const char* name, const e
   if (attrs) node.attrs = *attrs;
   node.n_inputs = n_inputs;
   node.n_outputs = n_outputs;
-  node.name = dup_string(name);
+  /* A node name is only ever shown (tensor names are the keys): control characters from a
+   * model file are escaped once here, for every table, JSON, chart and report. */
+  node.name = ep_text_escape_controls_dup(name);
   node.inputs = malloc(sizeof(int) * (size_t)(n_inputs ? n_inputs : 1));
   node.outputs = malloc(sizeof(int) * (size_t)n_outputs);
   if (!node.name || !node.inputs || !node.outputs) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edgeprof/output.h"
 #include "edgeprof/net.h"
 
 ep_status ep_net_parse_address(const char* text, char* host, size_t host_size, int* port_out) {
@@ -42,8 +43,10 @@ bad:
 }
 
 ep_status ep_net_token_load(const char* path, uint8_t token[EP_NET_MAX_TOKEN], size_t* length_out) {
-  FILE* f = fopen(path, "rb");
-  if (f == NULL) return ep_error(EP_ERR_IO, "cannot read token file %s: %s", path, strerror(errno));
+  FILE* f = NULL;
+  if (ep_input_open(path, &f) != EP_OK) {
+    return ep_error(EP_ERR_IO, "token file: %s", ep_last_error());
+  }
   uint8_t buf[EP_NET_MAX_TOKEN + 3];
   size_t n = fread(buf, 1, sizeof buf, f);
   int failed = ferror(f);

@@ -1,4 +1,5 @@
 /* The edge side of the protocol: one connection, one request at a time. */
+#include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +14,9 @@ struct ep_client {
   ep_client_options opt;
   char host[256];
   uint8_t token[EP_NET_MAX_TOKEN];
+  char ca_file[4096];
   int fd;
+  ep_net_stream stream; /* fd and TLS session; stream.fd == fd */
   uint64_t next_id;
   ep_net_failure failure;
   uint32_t server_error;
@@ -37,6 +40,10 @@ const char* ep_net_failure_name(ep_net_failure f) {
       return "server refused the request";
     case EP_NET_FAIL_PROTOCOL:
       return "protocol error";
+    case EP_NET_FAIL_BACKOFF:
+      return "backing off";
+    case EP_NET_FAIL_UNTRUSTED:
+      return "server certificate not trusted";
   }
   return "unknown failure";
 }
@@ -75,12 +82,32 @@ ep_status ep_client_connect(const ep_client_options* options, ep_client** client
   c->next_id = 1;
   ep_net_buf_init(&c->in);
   ep_net_buf_init(&c->out);
+  if (options->tls_ca_file != NULL) snprintf(c->ca_file, sizeof c->ca_file, "%s", options->tls_ca_file);
+  c->opt.tls_ca_file = options->tls_ca_file != NULL ? c->ca_file : NULL;
+  double deadline = ep_now() + c->opt.connect_timeout_s;
   ep_status st = ep_net_connect(c->host, c->opt.port, c->opt.connect_timeout_s, &c->fd);
+  c->stream.fd = c->fd;
   if (st != EP_OK) {
     if (failure_out != NULL) *failure_out = EP_NET_FAIL_UNREACHABLE;
-    c->fd = -1;
+    c->fd = c->stream.fd = -1;
     ep_client_destroy(c);
     return st;
+  }
+  if (c->opt.tls) {
+    /* The handshake shares the connect's deadline: a stopped server costs one timeout. */
+    ep_net_tls_config* config = NULL;
+    st = ep_net_tls_client_config(c->opt.tls_ca_file, &config);
+    if (st == EP_OK) st = ep_net_tls_handshake(config, c->fd, c->host, deadline, &c->stream.tls);
+    ep_net_tls_config_free(config);
+    if (st != EP_OK) {
+      if (failure_out != NULL) {
+        *failure_out = st == EP_ERR_UNTRUSTED        ? EP_NET_FAIL_UNTRUSTED
+                       : ep_now() >= deadline ? EP_NET_FAIL_TIMEOUT
+                                              : EP_NET_FAIL_PROTOCOL;
+      }
+      ep_client_destroy(c);
+      return st;
+    }
   }
   *client_out = c;
   return EP_OK;
@@ -88,6 +115,7 @@ ep_status ep_client_connect(const ep_client_options* options, ep_client** client
 
 void ep_client_destroy(ep_client* c) {
   if (c == NULL) return;
+  ep_net_tls_free(c->stream.tls);
   ep_net_close(c->fd);
   ep_net_buf_free(&c->in);
   ep_net_buf_free(&c->out);
@@ -102,7 +130,11 @@ bool ep_client_idle_ok(ep_client* c) {
   /* Between requests the server sends nothing: anything readable is a close or an ERROR
    * (an idle timeout, a shutdown). */
   struct pollfd p = {c->fd, POLLIN, 0};
-  return poll(&p, 1, 0) == 0;
+  if (poll(&p, 1, 0) == 0) return true;
+  if (c->stream.tls == NULL) return false;
+  /* With TLS a readable socket may hold a record that carries no data (a key update). */
+  uint8_t byte;
+  return ep_net_tls_recv(c->stream.tls, &byte, 1) < 0 && errno == EAGAIN;
 }
 uint32_t ep_client_server_error(const ep_client* c) { return c->server_error; }
 
@@ -116,8 +148,10 @@ static ep_status fail(ep_client* c, ep_net_failure f, const char* format, ...) {
   vsnprintf(message, sizeof message, format, args);
   va_end(args);
   c->failure = f;
+  ep_net_tls_free(c->stream.tls);
+  c->stream.tls = NULL;
   ep_net_close(c->fd);
-  c->fd = -1;
+  c->fd = c->stream.fd = -1;
   return ep_error(f == EP_NET_FAIL_PROTOCOL ? EP_ERR_FORMAT : EP_ERR_IO, "%s: %s",
                   ep_net_failure_name(f), message);
 }
@@ -127,7 +161,7 @@ static ep_status send_out(ep_client* c, double* seconds_out) {
   ep_status st = ep_net_frame_end(&c->out);
   if (st != EP_OK) return st;
   double start = ep_now();
-  net_io r = ep_net_write_all(c->fd, c->out.data, c->out.length, c->opt.io_timeout_s, c->opt.pace_bps);
+  net_io r = ep_net_write_all(&c->stream, c->out.data, c->out.length, c->opt.io_timeout_s, c->opt.pace_bps);
   if (seconds_out != NULL) *seconds_out = ep_now() - start;
   switch (r) {
     case NET_IO_OK:
@@ -144,7 +178,7 @@ static ep_status send_out(ep_client* c, double* seconds_out) {
 static ep_status expect(ep_client* c, uint64_t id, ep_net_type type) {
   ep_net_header h;
   ep_net_error_code code = EP_NET_OK;
-  net_io r = ep_net_recv_frame(c->fd, c->opt.max_payload, c->opt.io_timeout_s, c->opt.io_timeout_s, &h,
+  net_io r = ep_net_recv_frame(&c->stream, c->opt.max_payload, c->opt.io_timeout_s, c->opt.io_timeout_s, &h,
                             &c->in, &code);
   switch (r) {
     case NET_IO_OK:
@@ -171,7 +205,17 @@ static ep_status expect(ep_client* c, uint64_t id, ep_net_type type) {
       return fail(c, EP_NET_FAIL_PROTOCOL, "malformed ERROR frame");
     }
     c->server_error = err;
+    if (err == EP_NET_E_VERSION && h.version < EP_NET_VERSION) {
+      return fail(c, EP_NET_FAIL_REFUSED,
+                  "the server speaks protocol version %u, this client %d (placements, "
+                  "compressed tensors and load reports need %d): update the server",
+                  h.version, EP_NET_VERSION, EP_NET_VERSION);
+    }
     return fail(c, EP_NET_FAIL_REFUSED, "%s: %s", ep_net_error_name(err), message);
+  }
+  if (h.version != EP_NET_VERSION) {
+    return fail(c, EP_NET_FAIL_PROTOCOL, "the server answered in protocol version %u, not %d",
+                h.version, EP_NET_VERSION);
   }
   if (h.type != type || h.request_id != id) {
     return fail(c, EP_NET_FAIL_PROTOCOL, "expected %s for request %llu, got %s for %llu",
@@ -187,12 +231,13 @@ ep_status ep_client_hello(ep_client* c, const ep_net_hello* hello, ep_net_hello_
   if (h.token_length > 0) memcpy(h.token, c->token, h.token_length);
   uint64_t id = c->next_id++;
   ep_net_frame_begin(&c->out, EP_NET_HELLO, id);
-  ep_net_put_hello(&c->out, &h);
+  ep_net_put_hello(&c->out, EP_NET_VERSION, &h);
   ep_status st = send_out(c, NULL);
   if (st == EP_OK) st = expect(c, id, EP_NET_HELLO_OK);
   if (st != EP_OK) return st;
   ep_net_hello_ok ok;
-  if (ep_net_get_hello_ok(c->in.data, c->in.length, &ok) != EP_NET_OK || ok.split != h.split) {
+  if (ep_net_get_hello_ok(c->in.data, c->in.length, EP_NET_VERSION, &ok) != EP_NET_OK ||
+      ok.split != h.split) {
     return fail(c, EP_NET_FAIL_PROTOCOL, "malformed HELLO_OK");
   }
   *ok_out = ok;
@@ -257,8 +302,8 @@ ep_status ep_client_infer(ep_client* c, const ep_net_tensor_out* inputs, uint32_
   t.download_bytes = (int64_t)(c->in.length + EP_NET_HEADER_SIZE);
   uint64_t ns = 0;
   uint32_t count = 0;
-  if (ep_net_get_result(c->in.data, c->in.length, &ns, c->views, EP_NET_MAX_TENSORS, &count) !=
-      EP_NET_OK) {
+  if (ep_net_get_result(c->in.data, c->in.length, EP_NET_VERSION, &ns, &t.load, c->views,
+                        EP_NET_MAX_TENSORS, &count) != EP_NET_OK) {
     return fail(c, EP_NET_FAIL_PROTOCOL, "malformed RESULT");
   }
   if (count != n_outputs) {

@@ -101,7 +101,7 @@ ep_net_error_code ep_net_header_decode(const uint8_t in[EP_NET_HEADER_SIZE], uin
   out->payload_length = rd32(w->payload_length);
   out->request_id = rd64(w->request_id);
   if (out->magic != EP_NET_MAGIC) return EP_NET_E_MALFORMED;
-  if (out->version != EP_NET_VERSION) return EP_NET_E_VERSION;
+  if (out->version < EP_NET_VERSION_MIN || out->version > EP_NET_VERSION) return EP_NET_E_VERSION;
   if (out->type < 1 || out->type > EP_NET_TYPE_MAX || out->flags != 0) return EP_NET_E_MALFORMED;
   if (out->payload_length > max_payload) return EP_NET_E_TOO_LARGE;
   return EP_NET_OK;
@@ -164,13 +164,18 @@ static void put_f64(ep_net_buf* b, double v) {
   put_u64(b, bits);
 }
 
-void ep_net_frame_begin(ep_net_buf* buf, ep_net_type type, uint64_t request_id) {
+void ep_net_frame_begin_version(ep_net_buf* buf, uint16_t version, ep_net_type type,
+                                uint64_t request_id) {
   buf->length = 0;
   buf->failed = false;
   uint8_t* p = reserve(buf, EP_NET_HEADER_SIZE);
   if (p == NULL) return;
-  ep_net_header h = {EP_NET_MAGIC, EP_NET_VERSION, (uint16_t)type, 0, 0, request_id};
+  ep_net_header h = {EP_NET_MAGIC, version, (uint16_t)type, 0, 0, request_id};
   ep_net_header_encode(&h, p);
+}
+
+void ep_net_frame_begin(ep_net_buf* buf, ep_net_type type, uint64_t request_id) {
+  ep_net_frame_begin_version(buf, EP_NET_VERSION, type, request_id);
 }
 
 ep_status ep_net_frame_end(ep_net_buf* buf) {
@@ -187,7 +192,7 @@ ep_status ep_net_frame_end(ep_net_buf* buf) {
 
 /* --- encoders ------------------------------------------------------------------------------ */
 
-void ep_net_put_hello(ep_net_buf* b, const ep_net_hello* h) {
+void ep_net_put_hello(ep_net_buf* b, uint16_t version, const ep_net_hello* h) {
   size_t name_len =
       h->model_kind == EP_NET_MODEL_SHA256 ? 32 : strnlen(h->zoo_name, EP_NET_MAX_MODEL_NAME);
   put_u8(b, h->model_kind);
@@ -200,13 +205,22 @@ void ep_net_put_hello(ep_net_buf* b, const ep_net_hello* h) {
       b, h->model_kind == EP_NET_MODEL_SHA256 ? (const void*)h->sha256 : (const void*)h->zoo_name,
       name_len);
   ep_net_put_bytes(b, h->token, h->token_length <= EP_NET_MAX_TOKEN ? h->token_length : 0);
+  if (version < 2) return;
+  put_u8(b, (uint8_t)(h->cut_dtype + 1)); /* the wire's dtype code */
+  put_u8(b, 0);
+  put_u16(b, 0);
+  put_u32(b, h->tiers != NULL ? h->n_tiers : 0);
+  if (h->tiers != NULL) ep_net_put_bytes(b, h->tiers, h->n_tiers);
 }
 
-void ep_net_put_hello_ok(ep_net_buf* b, const ep_net_hello_ok* ok) {
+void ep_net_put_hello_ok(ep_net_buf* b, uint16_t version, const ep_net_hello_ok* ok) {
   put_u32(b, ok->n_nodes);
   put_u32(b, ok->split);
   put_u32(b, ok->upload_tensors);
   put_u32(b, ok->download_tensors);
+  if (version < 2) return;
+  put_u32(b, ok->server_nodes);
+  put_u32(b, ok->sessions);
 }
 
 void ep_net_put_profile(ep_net_buf* b, const double* node_ms, uint32_t n) {
@@ -218,29 +232,36 @@ void ep_net_put_tensors(ep_net_buf* b, const ep_net_tensor_out* t, uint32_t coun
   put_u32(b, count);
   for (uint32_t i = 0; i < count; i++) {
     const ep_shape* s = &t[i].shape;
-    put_u8(b, EP_NET_DTYPE_F32);
+    ep_cut_dtype dtype = (ep_cut_dtype)t[i].dtype;
+    put_u8(b, (uint8_t)(dtype + 1));
     put_u8(b, (uint8_t)s->rank);
     put_u16(b, 0);
     for (int d = 0; d < s->rank; d++) put_u64(b, (uint64_t)s->dims[d]);
-    size_t numel = 1; /* the product of the dims, as ep_shape_numel; here to keep this file
-                       * free of other dependencies (the fuzz target links it alone) */
-    for (int d = 0; d < s->rank; d++) numel *= (size_t)s->dims[d];
-    uint8_t* p = numel <= SIZE_MAX / 4 ? reserve(b, numel * 4) : NULL;
-    if (p == NULL) {
+    ep_codec_shape cs = ep_codec_shape_of(s->rank, s->dims);
+    int64_t bytes = ep_tensor_encoded_bytes(dtype, &cs);
+    uint8_t* p = bytes >= 0 && (uint64_t)bytes <= SIZE_MAX / 2 ? reserve(b, (size_t)bytes) : NULL;
+    bool empty = cs.outer == 0 || cs.channels == 0 || cs.inner == 0;
+    if (p != NULL && empty) memset(p, 0, (size_t)bytes); /* int8 scales of nothing: 0 */
+    if (p == NULL || (!empty && ep_tensor_encode(dtype, &cs, t[i].data, p, (size_t)bytes) != EP_OK)) {
       b->failed = true;
       return;
-    }
-    for (size_t j = 0; j < numel; j++) {
-      uint32_t bits;
-      memcpy(&bits, &t[i].data[j], 4);
-      le32(p + 4 * j, bits);
     }
   }
 }
 
-void ep_net_put_result(ep_net_buf* b, uint64_t server_ns, const ep_net_tensor_out* t,
-                       uint32_t count) {
+void ep_net_put_result(ep_net_buf* b, uint16_t version, uint64_t server_ns,
+                       const ep_net_load* load, const ep_net_tensor_out* t, uint32_t count) {
   put_u64(b, server_ns);
+  if (version >= 2) {
+    ep_net_load none;
+    memset(&none, 0, sizeof none);
+    if (load == NULL) load = &none;
+    put_u32(b, load->queued);
+    put_u32(b, load->running);
+    put_f64(b, load->slowdown);
+    put_f64(b, load->throttle);
+    put_u64(b, load->forward_ns);
+  }
   ep_net_put_tensors(b, t, count);
 }
 
@@ -295,7 +316,8 @@ static bool name_char_ok(char c) {
          c == '-' || c == '.';
 }
 
-ep_net_error_code ep_net_get_hello(const uint8_t* payload, size_t length, ep_net_hello* out) {
+ep_net_error_code ep_net_get_hello(const uint8_t* payload, size_t length, uint16_t version,
+                                   ep_net_hello* out) {
   reader r = {payload, length, 0, false};
   ep_net_hello h;
   memset(&h, 0, sizeof h);
@@ -308,6 +330,23 @@ ep_net_error_code ep_net_get_hello(const uint8_t* payload, size_t length, ep_net
   if (r.failed || reserved != 0 || h.token_length > EP_NET_MAX_TOKEN) return EP_NET_E_MALFORMED;
   const uint8_t* name = take(&r, name_len);
   const uint8_t* token = take(&r, h.token_length);
+  if (version >= 2) {
+    uint8_t code = get_u8(&r);
+    uint8_t reserved8 = get_u8(&r);
+    uint16_t reserved16 = get_u16(&r);
+    h.n_tiers = get_u32(&r);
+    if (r.failed || reserved8 != 0 || reserved16 != 0 || code < EP_NET_DTYPE_F32 ||
+        code > EP_NET_DTYPE_INT8_CHANNEL || h.n_tiers > EP_NET_MAX_NODES) {
+      return EP_NET_E_MALFORMED;
+    }
+    h.cut_dtype = (uint8_t)(code - 1);
+    h.tiers = h.n_tiers > 0 ? take(&r, h.n_tiers) : NULL;
+    for (uint32_t i = 0; h.tiers != NULL && i < h.n_tiers; i++) {
+      if (h.tiers[i] > EP_NET_MAX_TIER) return EP_NET_E_MALFORMED;
+    }
+    /* A placement replaces the split: the field must then be 0. */
+    if (h.n_tiers > 0 && h.split != 0) return EP_NET_E_MALFORMED;
+  }
   if (!done(&r)) return EP_NET_E_MALFORMED;
   if (h.model_kind == EP_NET_MODEL_ZOO) {
     if (name_len == 0 || name_len > EP_NET_MAX_MODEL_NAME) return EP_NET_E_MALFORMED;
@@ -327,14 +366,21 @@ ep_net_error_code ep_net_get_hello(const uint8_t* payload, size_t length, ep_net
   return EP_NET_OK;
 }
 
-ep_net_error_code ep_net_get_hello_ok(const uint8_t* payload, size_t length, ep_net_hello_ok* out) {
+ep_net_error_code ep_net_get_hello_ok(const uint8_t* payload, size_t length, uint16_t version,
+                                      ep_net_hello_ok* out) {
   reader r = {payload, length, 0, false};
   ep_net_hello_ok ok;
+  memset(&ok, 0, sizeof ok);
   ok.n_nodes = get_u32(&r);
   ok.split = get_u32(&r);
   ok.upload_tensors = get_u32(&r);
   ok.download_tensors = get_u32(&r);
+  if (version >= 2) {
+    ok.server_nodes = get_u32(&r);
+    ok.sessions = get_u32(&r);
+  }
   if (!done(&r) || ok.n_nodes > EP_NET_MAX_NODES || ok.split > ok.n_nodes ||
+      ok.server_nodes > ok.n_nodes ||
       ok.upload_tensors > EP_NET_MAX_TENSORS || ok.download_tensors > EP_NET_MAX_TENSORS) {
     return EP_NET_E_MALFORMED;
   }
@@ -360,8 +406,8 @@ ep_net_error_code ep_net_get_profile(const uint8_t* payload, size_t length, doub
   return EP_NET_OK;
 }
 
-static ep_net_error_code get_tensor_list(reader* r, ep_net_tensor_view* views, uint32_t max_views,
-                                         uint32_t* count_out) {
+static ep_net_error_code get_tensor_list(reader* r, uint16_t version, ep_net_tensor_view* views,
+                                         uint32_t max_views, uint32_t* count_out) {
   uint32_t count = get_u32(r);
   if (r->failed || count > max_views || count > EP_NET_MAX_TENSORS) return EP_NET_E_MALFORMED;
   for (uint32_t i = 0; i < count; i++) {
@@ -370,13 +416,15 @@ static ep_net_error_code get_tensor_list(reader* r, ep_net_tensor_view* views, u
     v.dtype = get_u8(r);
     uint8_t rank = get_u8(r);
     uint16_t reserved = get_u16(r);
-    if (r->failed || v.dtype != EP_NET_DTYPE_F32 || rank > EP_MAX_RANK || reserved != 0) {
+    uint8_t max_dtype = version >= 2 ? EP_NET_DTYPE_INT8_CHANNEL : EP_NET_DTYPE_F32;
+    if (r->failed || v.dtype < EP_NET_DTYPE_F32 || v.dtype > max_dtype || rank > EP_MAX_RANK ||
+        reserved != 0) {
       return EP_NET_E_MALFORMED;
     }
     v.shape.rank = rank;
-    /* numel <= what the rest of the payload can hold: every product is checked against it
-     * before it can overflow. */
-    size_t limit = (r->length - r->pos) / 4;
+    /* numel <= what the rest of the payload can hold (at least a byte a value): every product
+     * is checked against it before it can overflow. */
+    size_t limit = r->length - r->pos;
     size_t numel = 1;
     for (int d = 0; d < rank; d++) {
       uint64_t dim = get_u64(r);
@@ -390,35 +438,73 @@ static ep_net_error_code get_tensor_list(reader* r, ep_net_tensor_view* views, u
       }
     }
     v.numel = numel;
-    v.data = take(r, numel * 4);
+    ep_cut_dtype dtype = (ep_cut_dtype)(v.dtype - 1);
+    ep_codec_shape cs = ep_codec_shape_of(rank, v.shape.dims);
+    int64_t scales = dtype == EP_CUT_INT8 ? 1 : dtype == EP_CUT_INT8_CHANNEL ? cs.channels : 0;
+    /* Checked before the codec multiplies it: channels can be huge in an empty tensor. */
+    if ((uint64_t)scales > (r->length - r->pos) / 4) return EP_NET_E_MALFORMED;
+    /* An empty tensor is its scales alone (its dims' product may not be formed: one of them can
+     * be anything when another is 0). */
+    int64_t bytes = numel == 0 ? 4 * scales : ep_tensor_encoded_bytes(dtype, &cs);
+    if (bytes < 0 || (uint64_t)bytes > r->length - r->pos) return EP_NET_E_MALFORMED;
+    v.data = take(r, (size_t)bytes);
     if (r->failed) return EP_NET_E_MALFORMED;
+    /* int8 scales must be finite and not negative: they multiply every value. */
+    for (int64_t k = 0; k < scales; k++) {
+      uint32_t bits = rd32(v.data + 4 * k);
+      float scale;
+      memcpy(&scale, &bits, 4);
+      if (!isfinite(scale) || scale < 0) return EP_NET_E_MALFORMED;
+    }
     views[i] = v;
   }
   *count_out = count;
   return EP_NET_OK;
 }
 
-ep_net_error_code ep_net_get_tensors(const uint8_t* payload, size_t length,
+ep_net_error_code ep_net_get_tensors(const uint8_t* payload, size_t length, uint16_t version,
                                      ep_net_tensor_view* views, uint32_t max_views,
                                      uint32_t* count_out) {
   reader r = {payload, length, 0, false};
   uint32_t count = 0;
-  ep_net_error_code e = get_tensor_list(&r, views, max_views, &count);
+  ep_net_error_code e = get_tensor_list(&r, version, views, max_views, &count);
   if (e != EP_NET_OK || !done(&r)) return EP_NET_E_MALFORMED;
   *count_out = count;
   return EP_NET_OK;
 }
 
-ep_net_error_code ep_net_get_result(const uint8_t* payload, size_t length, uint64_t* server_ns_out,
+static double get_f64(reader* r) {
+  uint64_t bits = get_u64(r);
+  double v;
+  memcpy(&v, &bits, 8);
+  return v;
+}
+
+ep_net_error_code ep_net_get_result(const uint8_t* payload, size_t length, uint16_t version,
+                                    uint64_t* server_ns_out, ep_net_load* load_out,
                                     ep_net_tensor_view* views, uint32_t max_views,
                                     uint32_t* count_out) {
   reader r = {payload, length, 0, false};
   uint64_t ns = get_u64(&r);
+  ep_net_load load;
+  memset(&load, 0, sizeof load);
+  if (version >= 2) {
+    load.queued = get_u32(&r);
+    load.running = get_u32(&r);
+    load.slowdown = get_f64(&r);
+    load.throttle = get_f64(&r);
+    load.forward_ns = get_u64(&r);
+    if (!isfinite(load.slowdown) || load.slowdown < 0 || !isfinite(load.throttle) ||
+        load.throttle < 0 || load.forward_ns > ns) {
+      return EP_NET_E_MALFORMED;
+    }
+  }
   uint32_t count = 0;
   if (r.failed) return EP_NET_E_MALFORMED;
-  ep_net_error_code e = get_tensor_list(&r, views, max_views, &count);
+  ep_net_error_code e = get_tensor_list(&r, version, views, max_views, &count);
   if (e != EP_NET_OK || !done(&r)) return EP_NET_E_MALFORMED;
   *server_ns_out = ns;
+  if (load_out != NULL) *load_out = load;
   *count_out = count;
   return EP_NET_OK;
 }
@@ -452,10 +538,13 @@ ep_net_error_code ep_net_get_pong(const uint8_t* payload, size_t length, uint64_
 }
 
 void ep_net_tensor_read_f32(const ep_net_tensor_view* v, float* dst) {
-  for (size_t i = 0; i < v->numel; i++) {
-    uint32_t bits = rd32(v->data + 4 * i);
-    memcpy(&dst[i], &bits, 4);
-  }
+  if (v->numel == 0) return;
+  ep_cut_dtype dtype = (ep_cut_dtype)(v->dtype - 1);
+  ep_codec_shape cs = ep_codec_shape_of(v->shape.rank, v->shape.dims);
+  /* The view was checked when decoded: the size and the scales are right. */
+  ep_status st = ep_tensor_decode(dtype, &cs, v->data, (size_t)ep_tensor_encoded_bytes(dtype, &cs),
+                                  dst);
+  (void)st;
 }
 
 bool ep_net_token_equal(const uint8_t* a, size_t a_length, const uint8_t* b, size_t b_length) {

@@ -23,32 +23,22 @@
 #include "edgeprof/platform.h"
 #include "edgeprof/profile.h"
 #include "edgeprof/zoo.h"
+#include "net/chain.h"
+#include "net/model_cache.h"
 #include "net/socket.h"
 
-enum { MAX_MODELS = 16 }; /* models (name, seed) cached at once: bounds what clients can load */
+typedef enum { SLOT_FREE, SLOT_PENDING, SLOT_AUTHED, SLOT_DONE } slot_state;
 
-typedef enum { MODEL_LOADING, MODEL_READY, MODEL_FAILED } model_state;
-
-typedef struct model_entry {
-  struct model_entry* next;
-  char key[400];
-  pthread_mutex_t lock;
-  pthread_cond_t cond;
-  model_state state;
-  char error[256];
-  ep_graph* graph;
-  ep_session** sessions;
-  bool* in_use;
-  int n_sessions, creating, max_sessions;
-  double* profile_ms; /* the server's per-node times, measured on first request */
-} model_entry;
-
-typedef enum { SLOT_FREE, SLOT_RUNNING, SLOT_DONE } slot_state;
-
+/* A connection's thread and its place in admission: PENDING until its HELLO passed the token
+ * check, AUTHED after. Only the accept loop joins threads and reuses slots. */
 typedef struct slot {
   slot_state state;
   pthread_t thread;
   int fd;
+  char address[INET6_ADDRSTRLEN]; /* the peer's address, without the port */
+  uint64_t order;                 /* accept order: the oldest pending one is dropped first */
+  bool dropped;                   /* closed by the accept loop to make room */
+  double accepted;                /* ep_now() at accept: the handshake deadline runs from it */
   struct ep_server* server;
 } slot;
 
@@ -63,14 +53,19 @@ struct ep_server {
   int port;
   int wake[2];
   volatile sig_atomic_t stopping;
-  pthread_mutex_t lock; /* slots, stats, models list */
+  pthread_mutex_t lock; /* slots, stats */
   slot* slots;
+  int n_slots; /* max_clients + max_pending */
+  uint64_t accepted;
   ep_server_stats stats;
-  model_entry* models;
-  int n_models;
-  int n_files;
-  char** files;
-  uint8_t (*file_sha)[32];
+  ep_model_cache* models;
+  ep_net_tls_config* tls; /* NULL: plain TCP */
+  /* Placements (src/net/chain.c): the next server, the throttle and the load report. */
+  char next_host[256];
+  uint8_t next_token[EP_NET_MAX_TOKEN];
+  ep_net_chain_next next;
+  double throttle;           /* under lock */
+  uint32_t waiting, running; /* INFER requests waiting for a session, running; under lock */
 };
 
 static void log_line(ep_server* s, const char* format, ...) __attribute__((format(printf, 2, 3)));
@@ -93,166 +88,36 @@ void ep_server_options_default(ep_server_options* o) {
   o->idle_timeout_s = 60;
   o->io_timeout_s = 10;
   o->max_payload = EP_NET_DEFAULT_MAX_PAYLOAD;
-}
-
-/* --- models and sessions ------------------------------------------------------------------ */
-
-static void model_free(model_entry* m) {
-  if (m == NULL) return;
-  for (int i = 0; i < m->n_sessions; i++) ep_session_destroy(m->sessions[i]);
-  free(m->sessions);
-  free(m->in_use);
-  free(m->profile_ms);
-  ep_graph_destroy(m->graph);
-  pthread_mutex_destroy(&m->lock);
-  pthread_cond_destroy(&m->cond);
-  free(m);
-}
-
-/* The model a HELLO names, loaded on first use; NULL with *code and a message on failure. */
-static model_entry* model_get(ep_server* s, const ep_net_hello* h, uint32_t* code, char* why,
-                              size_t why_size) {
-  char key[400];
-  const char* path = NULL;
-  if (h->model_kind == EP_NET_MODEL_ZOO) {
-    if (ep_zoo_find(h->zoo_name) == NULL) {
-      *code = EP_NET_E_UNKNOWN_MODEL;
-      snprintf(why, why_size, "no zoo model '%s'", h->zoo_name);
-      return NULL;
-    }
-    snprintf(key, sizeof key, "zoo:%s:%llu", h->zoo_name, (unsigned long long)h->seed);
-  } else {
-    char hex[65];
-    ep_sha256_hex(h->sha256, hex);
-    for (int i = 0; i < s->n_files && path == NULL; i++) {
-      if (memcmp(s->file_sha[i], h->sha256, 32) == 0) path = s->files[i];
-    }
-    if (path == NULL) {
-      *code = EP_NET_E_UNKNOWN_MODEL;
-      snprintf(why, why_size, "no served model file has SHA-256 %s", hex);
-      return NULL;
-    }
-    snprintf(key, sizeof key, "sha256:%s", hex);
-  }
-  pthread_mutex_lock(&s->lock);
-  model_entry* m = s->models;
-  while (m != NULL && strcmp(m->key, key) != 0) m = m->next;
-  bool load = false;
-  if (m == NULL) {
-    if (s->n_models >= MAX_MODELS) {
-      pthread_mutex_unlock(&s->lock);
-      *code = EP_NET_E_INTERNAL;
-      snprintf(why, why_size, "the server holds %d models already", MAX_MODELS);
-      return NULL;
-    }
-    m = calloc(1, sizeof *m);
-    if (m == NULL) {
-      pthread_mutex_unlock(&s->lock);
-      *code = EP_NET_E_INTERNAL;
-      snprintf(why, why_size, "out of memory");
-      return NULL;
-    }
-    snprintf(m->key, sizeof m->key, "%s", key);
-    pthread_mutex_init(&m->lock, NULL);
-    pthread_cond_init(&m->cond, NULL);
-    m->state = MODEL_LOADING;
-    m->max_sessions = s->opt.sessions_per_model;
-    m->next = s->models;
-    s->models = m;
-    s->n_models++;
-    load = true;
-  }
-  pthread_mutex_unlock(&s->lock);
-
-  if (load) {
-    /* Loaded outside the server lock: other models keep being served meanwhile. */
-    ep_graph* graph = NULL;
-    ep_status st = ep_model_load(path != NULL ? path : h->zoo_name, h->seed, NULL, &graph);
-    pthread_mutex_lock(&m->lock);
-    if (st == EP_OK) {
-      m->graph = graph;
-      m->sessions = calloc((size_t)m->max_sessions + 1, sizeof *m->sessions);
-      m->in_use = calloc((size_t)m->max_sessions + 1, sizeof *m->in_use);
-      m->profile_ms = NULL;
-      m->state = m->sessions != NULL && m->in_use != NULL ? MODEL_READY : MODEL_FAILED;
-      if (m->state == MODEL_FAILED) snprintf(m->error, sizeof m->error, "out of memory");
-    } else {
-      m->state = MODEL_FAILED;
-      snprintf(m->error, sizeof m->error, "%s", ep_last_error());
-    }
-    pthread_cond_broadcast(&m->cond);
-    pthread_mutex_unlock(&m->lock);
-    if (m->state == MODEL_READY) log_line(s, "loaded %s", key);
-  }
-  pthread_mutex_lock(&m->lock);
-  while (m->state == MODEL_LOADING) pthread_cond_wait(&m->cond, &m->lock);
-  model_state state = m->state;
-  if (state == MODEL_FAILED) snprintf(why, why_size, "cannot load the model: %s", m->error);
-  pthread_mutex_unlock(&m->lock);
-  if (state == MODEL_FAILED) {
-    *code = EP_NET_E_INTERNAL;
-    return NULL;
-  }
-  return m;
-}
-
-/* A session of the model for this thread alone; NULL with a message on failure. */
-static ep_session* session_acquire(ep_server* s, model_entry* m, char* why, size_t why_size) {
-  pthread_mutex_lock(&m->lock);
-  for (;;) {
-    for (int i = 0; i < m->n_sessions; i++) {
-      if (!m->in_use[i]) {
-        m->in_use[i] = true;
-        pthread_mutex_unlock(&m->lock);
-        return m->sessions[i];
-      }
-    }
-    if (m->n_sessions + m->creating < m->max_sessions) break;
-    pthread_cond_wait(&m->cond, &m->lock);
-  }
-  m->creating++;
-  pthread_mutex_unlock(&m->lock);
-  ep_session_options so = {s->opt.threads, s->cpus, s->opt.n_cpus, NULL};
-  ep_session* session = NULL;
-  ep_status st = ep_session_create(m->graph, &so, &session);
-  if (st != EP_OK) snprintf(why, why_size, "cannot create a session: %s", ep_last_error());
-  pthread_mutex_lock(&m->lock);
-  m->creating--;
-  if (session != NULL) {
-    m->in_use[m->n_sessions] = true;
-    m->sessions[m->n_sessions++] = session;
-  }
-  pthread_cond_broadcast(&m->cond);
-  pthread_mutex_unlock(&m->lock);
-  return session;
-}
-
-static void session_release(model_entry* m, ep_session* session) {
-  pthread_mutex_lock(&m->lock);
-  for (int i = 0; i < m->n_sessions; i++) {
-    if (m->sessions[i] == session) m->in_use[i] = false;
-  }
-  pthread_cond_signal(&m->cond);
-  pthread_mutex_unlock(&m->lock);
+  o->handshake_timeout_s = 5;
+  o->max_pending = 64;
+  o->max_pending_per_address = 32; /* a burst of clients behind one address (NAT, a load test) fits */
+  o->drain_timeout_s = 10;
+  o->model_memory = EP_MODEL_CACHE_DEFAULT_BUDGET;
+  o->models_seed = EP_ZOO_DEFAULT_SEED;
 }
 
 /* --- one connection ------------------------------------------------------------------------ */
 
 typedef struct conn {
   ep_server* s;
+  slot* sl;
   int fd;
+  ep_net_stream stream; /* fd, and the TLS session with TLS */
   char peer[64];
   ep_net_buf in, out;
   ep_net_tensor_view* views;
   ep_net_tensor_out* outs;
   int* ids;
-  model_entry* model;
-  int split;
-  bool ready;
+  ep_cached_model* model;
+  bool ready;  /* a HELLO was answered HELLO_OK */
+  uint16_t version;    /* of the connection's frames: its first frame's */
+  ep_net_chain* chain; /* the placement of the last HELLO */
+  bool authed; /* the token was checked and the connection holds a served slot */
 } conn;
 
 static bool send_frame(conn* c) {
-  return ep_net_write_all(c->fd, c->out.data, c->out.length, c->s->opt.io_timeout_s, 0) == NET_IO_OK;
+  return ep_net_write_all(&c->stream, c->out.data, c->out.length, c->s->opt.io_timeout_s, 0) ==
+         NET_IO_OK;
 }
 
 /* ERROR frame (best effort: the connection closes after it whatever happens). */
@@ -264,7 +129,9 @@ static void send_error(conn* c, uint64_t request_id, uint32_t code, const char* 
   va_start(args, format);
   vsnprintf(message, sizeof message, format, args);
   va_end(args);
-  ep_net_frame_begin(&c->out, EP_NET_ERROR, request_id);
+  /* Before a valid first frame, in the oldest version: every client can read that. */
+  ep_net_frame_begin_version(&c->out, c->version != 0 ? c->version : EP_NET_VERSION_MIN,
+                             EP_NET_ERROR, request_id);
   ep_net_put_error(&c->out, code, message);
   /* Counted before the send, as answered requests are: the peer may look at the stats as
    * soon as it has the reply. */
@@ -275,58 +142,116 @@ static void send_error(conn* c, uint64_t request_id, uint32_t code, const char* 
   log_line(c->s, "%s: error %u (%s): %s", c->peer, code, ep_net_error_name(code), message);
 }
 
+/* BUSY (best effort); the connection then closes. */
+static void send_busy(conn* c, uint64_t request_id, const char* why) {
+  pthread_mutex_lock(&c->s->lock);
+  c->s->stats.busy++;
+  pthread_mutex_unlock(&c->s->lock);
+  ep_net_frame_begin_version(&c->out, c->version != 0 ? c->version : EP_NET_VERSION_MIN,
+                             EP_NET_BUSY, request_id);
+  if (ep_net_frame_end(&c->out) == EP_OK) send_frame(c);
+  log_line(c->s, "%s: busy: %s", c->peer, why);
+}
+
+/* Moves the connection from PENDING to AUTHED: false when it was dropped meanwhile, or when
+ * max_clients authenticated connections are served already (*full). */
+static bool promote(conn* c, bool* full) {
+  ep_server* s = c->s;
+  *full = false;
+  pthread_mutex_lock(&s->lock);
+  bool ok = !c->sl->dropped;
+  if (ok) {
+    int authed = 0;
+    for (int i = 0; i < s->n_slots; i++) authed += s->slots[i].state == SLOT_AUTHED;
+    *full = authed >= s->opt.max_clients;
+    ok = !*full;
+  }
+  if (ok) c->sl->state = SLOT_AUTHED;
+  pthread_mutex_unlock(&s->lock);
+  return ok;
+}
+
 static bool on_hello(conn* c, const ep_net_header* h) {
   ep_server* s = c->s;
   ep_net_hello hello;
-  if (ep_net_get_hello(c->in.data, c->in.length, &hello) != EP_NET_OK) {
-    send_error(c, h->request_id, EP_NET_E_MALFORMED, "malformed HELLO payload");
+  ep_net_error_code check =
+      ep_net_preauth_hello(h, c->in.data, c->in.length, s->has_token ? s->token : NULL,
+                           s->token_length, &hello);
+  if (check != EP_NET_OK) {
+    send_error(c, h->request_id, check, "%s",
+               check == EP_NET_E_UNAUTHORIZED ? "wrong or missing token"
+               : check == EP_NET_E_MALFORMED  ? "malformed HELLO payload"
+                                              : "not a HELLO");
     return false;
   }
-  if (s->has_token &&
-      !ep_net_token_equal(s->token, s->token_length, hello.token, hello.token_length)) {
-    send_error(c, h->request_id, EP_NET_E_UNAUTHORIZED, "wrong or missing token");
-    return false;
+  /* Authenticated: only now may the client hold a served slot and make the server load. */
+  if (!c->authed) {
+    bool full = false;
+    if (!promote(c, &full)) {
+      if (full) send_busy(c, h->request_id, "every client slot is taken");
+      return false;
+    }
+    c->authed = true;
   }
-  uint32_t code = 0;
-  char why[300];
-  model_entry* m = model_get(s, &hello, &code, why, sizeof why);
-  if (m == NULL) {
+  ep_model_request r;
+  memset(&r, 0, sizeof r);
+  r.kind = (ep_net_model_kind)hello.model_kind;
+  r.zoo_name = hello.zoo_name;
+  r.seed = hello.seed;
+  memcpy(r.sha256, hello.sha256, sizeof r.sha256);
+  char why[400];
+  ep_cached_model* m = NULL;
+  ep_net_error_code code = ep_model_cache_acquire(s->models, &r, &m, why, sizeof why);
+  if (code != EP_NET_OK) {
     send_error(c, h->request_id, code, "%s", why);
     return false;
   }
-  int n = ep_graph_node_count(m->graph);
-  if (hello.split > (uint32_t)n) {
-    send_error(c, h->request_id, EP_NET_E_BAD_SPLIT, "split %u is outside [0, %d]", hello.split, n);
+  ep_net_hello_ok ok;
+  code = ep_net_chain_hello(c->chain, ep_cached_model_graph(m), &hello, &s->next,
+                            (uint32_t)s->opt.sessions_per_model, &ok, why, sizeof why);
+  if (code != EP_NET_OK) {
+    ep_model_cache_release(s->models, m);
+    ep_model_cache_release(s->models, c->model);
+    c->model = NULL;
+    c->ready = false;
+    send_error(c, h->request_id, code, "%s", why);
     return false;
   }
+  ep_model_cache_release(s->models, c->model);
   c->model = m;
-  c->split = (int)hello.split;
   c->ready = true;
-  ep_net_hello_ok ok = {(uint32_t)n, hello.split,
-                        (uint32_t)ep_plan_upload_tensors(m->graph, c->split, NULL, 0),
-                        (uint32_t)ep_plan_download_tensors(m->graph, c->split, NULL, 0)};
-  ep_net_frame_begin(&c->out, EP_NET_HELLO_OK, h->request_id);
-  ep_net_put_hello_ok(&c->out, &ok);
+  ep_net_frame_begin_version(&c->out, c->version, EP_NET_HELLO_OK, h->request_id);
+  ep_net_put_hello_ok(&c->out, c->version, &ok);
   return ep_net_frame_end(&c->out) == EP_OK && send_frame(c);
 }
 
+/* A session for this request; false after answering BUSY (queue full) or ERROR. */
+static bool take_session(conn* c, const ep_net_header* h, ep_session** session) {
+  char why[300];
+  bool busy = false;
+  if (ep_cached_model_session_acquire(c->s->models, c->model, session, &busy, why, sizeof why) ==
+      EP_NET_OK) {
+    return true;
+  }
+  if (busy) {
+    send_busy(c, h->request_id, why);
+  } else {
+    send_error(c, h->request_id, EP_NET_E_INTERNAL, "%s", why);
+  }
+  return false;
+}
+
 static bool on_profile(conn* c, const ep_net_header* h) {
-  model_entry* m = c->model;
-  int n = ep_graph_node_count(m->graph);
+  ep_cached_model* m = c->model;
+  int n = ep_graph_node_count(ep_cached_model_graph(m));
   if (c->in.length != 0) {
     send_error(c, h->request_id, EP_NET_E_MALFORMED, "PROFILE_REQUEST carries no payload");
     return false;
   }
-  pthread_mutex_lock(&m->lock);
-  const double* profile = m->profile_ms; /* written once, under the lock, then never changed */
-  pthread_mutex_unlock(&m->lock);
+  const double* profile = ep_cached_model_profile(m);
   if (profile == NULL) {
-    char why[300];
-    ep_session* session = session_acquire(c->s, m, why, sizeof why);
-    if (session == NULL) {
-      send_error(c, h->request_id, EP_NET_E_INTERNAL, "%s", why);
-      return false;
-    }
+    ep_session* session = NULL;
+    if (!take_session(c, h, &session)) return false;
     ep_bench_options bo;
     ep_bench_options_default(&bo);
     bo.warmup_runs = 1;
@@ -335,7 +260,7 @@ static bool on_profile(conn* c, const ep_net_header* h) {
     bo.max_runs = 3;
     ep_profile* p = NULL;
     ep_status st = ep_profile_run(session, &bo, &p);
-    session_release(m, session);
+    ep_cached_model_session_release(m, session);
     if (st != EP_OK) {
       send_error(c, h->request_id, EP_NET_E_INTERNAL, "profiling failed: %s", ep_last_error());
       return false;
@@ -343,79 +268,63 @@ static bool on_profile(conn* c, const ep_net_header* h) {
     double* ms = malloc((size_t)n * sizeof *ms + 1);
     if (ms != NULL) memcpy(ms, p->node_ms, (size_t)n * sizeof *ms);
     ep_profile_destroy(p);
-    pthread_mutex_lock(&m->lock);
-    if (m->profile_ms == NULL) {
-      m->profile_ms = ms;
-      ms = NULL;
-    }
-    profile = m->profile_ms;
-    pthread_mutex_unlock(&m->lock);
-    free(ms);
-    if (profile == NULL) {
+    if (ms == NULL) {
       send_error(c, h->request_id, EP_NET_E_INTERNAL, "out of memory");
       return false;
     }
+    profile = ep_cached_model_set_profile(m, ms);
   }
-  ep_net_frame_begin(&c->out, EP_NET_PROFILE, h->request_id);
+  ep_net_frame_begin_version(&c->out, c->version, EP_NET_PROFILE, h->request_id);
   ep_net_put_profile(&c->out, profile, (uint32_t)n);
   return ep_net_frame_end(&c->out) == EP_OK && send_frame(c);
 }
 
 static bool on_infer(conn* c, const ep_net_header* h) {
   ep_server* s = c->s;
-  model_entry* m = c->model;
-  const ep_graph* g = m->graph;
-  int n = ep_graph_node_count(g);
+  ep_cached_model* m = c->model;
   uint32_t count = 0;
-  if (ep_net_get_tensors(c->in.data, c->in.length, c->views, EP_NET_MAX_TENSORS, &count) !=
-      EP_NET_OK) {
+  if (ep_net_get_tensors(c->in.data, c->in.length, c->version, c->views, EP_NET_MAX_TENSORS,
+                         &count) != EP_NET_OK) {
     send_error(c, h->request_id, EP_NET_E_MALFORMED, "malformed INFER payload");
     return false;
   }
-  int n_up = ep_plan_upload_tensors(g, c->split, c->ids, EP_NET_MAX_TENSORS);
-  if (n_up > EP_NET_MAX_TENSORS || (uint32_t)n_up != count) {
-    send_error(c, h->request_id, EP_NET_E_BAD_TENSORS, "the cut at %d takes %d tensors, got %u",
-               c->split, n_up, count);
-    return false;
-  }
-  for (int i = 0; i < n_up; i++) {
-    const ep_tensor* t = ep_graph_tensor(g, c->ids[i]);
-    if (!ep_shape_equal(&t->shape, &c->views[i].shape)) {
-      char want[64], got[64];
-      send_error(c, h->request_id, EP_NET_E_BAD_TENSORS, "tensor %d (%s) must be %s, got %s", i,
-                 t->name, ep_shape_format(&t->shape, want, sizeof want),
-                 ep_shape_format(&c->views[i].shape, got, sizeof got));
-      return false;
-    }
-  }
-  if (ep_plan_download_tensors(g, c->split, NULL, 0) > EP_NET_MAX_TENSORS) {
-    send_error(c, h->request_id, EP_NET_E_INTERNAL, "the model has more than %d outputs",
-               EP_NET_MAX_TENSORS);
-    return false;
-  }
   char why[300];
-  ep_session* session = session_acquire(s, m, why, sizeof why);
-  if (session == NULL) {
-    send_error(c, h->request_id, EP_NET_E_INTERNAL, "%s", why);
+  uint32_t code = ep_net_chain_take(c->chain, c->views, count, why, sizeof why);
+  if (code != EP_NET_OK) {
+    send_error(c, h->request_id, code, "%s", why);
     return false;
   }
-  for (int i = 0; i < n_up; i++) {
-    ep_net_tensor_read_f32(&c->views[i], ep_session_tensor_data(session, c->ids[i]));
-  }
+  pthread_mutex_lock(&s->lock);
+  s->waiting++;
+  pthread_mutex_unlock(&s->lock);
+  ep_session* session = NULL;
+  bool got = take_session(c, h, &session);
+  pthread_mutex_lock(&s->lock);
+  s->waiting--;
+  s->running += got;
+  double throttle = s->throttle;
+  pthread_mutex_unlock(&s->lock);
+  if (!got) return false;
+  const double* profile = ep_cached_model_profile(m);
+  ep_net_load load;
+  memset(&load, 0, sizeof load);
+  uint32_t n_down = 0;
   double start = ep_now();
-  ep_status st = ep_session_run_range(session, c->split, n);
+  ep_status st = ep_net_chain_run(c->chain, session, throttle, profile, c->outs, &n_down, &load);
   double seconds = ep_now() - start;
-  int n_down = ep_plan_download_tensors(g, c->split, c->ids, EP_NET_MAX_TENSORS);
-  for (int i = 0; i < n_down && i < EP_NET_MAX_TENSORS; i++) {
-    c->outs[i].shape = ep_graph_tensor(g, c->ids[i])->shape;
-    c->outs[i].data = ep_session_tensor_data(session, c->ids[i]);
-  }
+  pthread_mutex_lock(&s->lock);
+  load.queued = s->waiting;
+  load.running = s->running;
+  pthread_mutex_unlock(&s->lock);
   if (st == EP_OK) {
-    ep_net_frame_begin(&c->out, EP_NET_RESULT, h->request_id);
-    ep_net_put_result(&c->out, (uint64_t)(seconds * 1e9), c->outs, (uint32_t)n_down);
+    ep_net_frame_begin_version(&c->out, c->version, EP_NET_RESULT, h->request_id);
+    ep_net_put_result(&c->out, c->version, (uint64_t)(seconds * 1e9), &load, c->outs, n_down);
     st = ep_net_frame_end(&c->out);
   }
-  session_release(m, session); /* the result is in the frame buffer now */
+  ep_cached_model_session_release(m, session); /* the result is in the frame buffer now */
+  pthread_mutex_lock(&s->lock);
+  s->running--;
+  pthread_mutex_unlock(&s->lock);
   if (st != EP_OK) {
     send_error(c, h->request_id, EP_NET_E_INTERNAL, "%s", ep_last_error());
     return false;
@@ -429,7 +338,7 @@ static bool on_infer(conn* c, const ep_net_header* h) {
 }
 
 static bool on_ping(conn* c, const ep_net_header* h) {
-  ep_net_frame_begin(&c->out, EP_NET_PONG, h->request_id);
+  ep_net_frame_begin_version(&c->out, c->version, EP_NET_PONG, h->request_id);
   ep_net_put_pong(&c->out, c->in.length);
   return ep_net_frame_end(&c->out) == EP_OK && send_frame(c);
 }
@@ -439,24 +348,41 @@ static void serve_connection(conn* c) {
   for (;;) {
     ep_net_header h;
     ep_net_error_code code = EP_NET_OK;
-    net_io r = ep_net_recv_frame(c->fd, s->opt.max_payload, s->opt.idle_timeout_s, s->opt.io_timeout_s,
-                              &h, &c->in, &code);
+    /* Before authentication: one HELLO-sized frame, within the handshake deadline. */
+    net_io r = c->authed
+                   ? ep_net_recv_frame_until(&c->stream, s->opt.max_payload, s->opt.idle_timeout_s,
+                                             s->opt.io_timeout_s, 0, s->wake[0], &h, &c->in,
+                                             &code)
+                   : ep_net_recv_frame_until(&c->stream, EP_NET_MAX_HELLO_PAYLOAD,
+                                             s->opt.handshake_timeout_s, s->opt.io_timeout_s,
+                                             c->sl->accepted + s->opt.handshake_timeout_s,
+                                             s->wake[0], &h, &c->in, &code);
     if (r == NET_IO_CLOSED) return;
-    if (s->stopping) {
+    if (r == NET_IO_STOPPED) {
       send_error(c, 0, EP_NET_E_SHUTDOWN, "the server is stopping");
       return;
     }
     if (r == NET_IO_TIMEOUT) {
-      send_error(c, 0, EP_NET_E_TIMEOUT, "no complete frame in time");
+      send_error(c, 0, EP_NET_E_TIMEOUT, "%s",
+                 c->authed ? "no complete frame in time" : "no HELLO within the handshake timeout");
       return;
     }
     if (r == NET_IO_PROTOCOL) {
       send_error(c, 0, code, "%s%s", ep_net_error_name(code),
-                 code == EP_NET_E_TOO_LARGE ? " (payload over the server's limit)" : "");
+                 code != EP_NET_E_TOO_LARGE ? ""
+                 : c->authed               ? " (payload over the server's limit)"
+                                           : " (a frame before authentication is a HELLO)");
       return;
     }
     if (r != NET_IO_OK) {
       if (code == EP_NET_E_INTERNAL) send_error(c, 0, code, "out of memory for a frame");
+      return;
+    }
+    /* The first frame sets the connection's protocol version; later ones must keep it. */
+    if (c->version == 0) c->version = h.version;
+    if (h.version != c->version) {
+      send_error(c, h.request_id, EP_NET_E_VERSION, "protocol version %u after %u", h.version,
+                 c->version);
       return;
     }
     if (h.type != EP_NET_HELLO && !c->ready) {
@@ -487,8 +413,8 @@ static void serve_connection(conn* c) {
   }
 }
 
-/* "127.0.0.1:53412" for the log. */
-static void describe_peer(int fd, char* buf, size_t size) {
+/* The peer's address (no port) and "client 127.0.0.1:53412" for the log. */
+static void describe_peer(int fd, char* address, size_t address_size, char* buf, size_t size) {
   struct sockaddr_storage addr;
   socklen_t len = sizeof addr;
   char host[INET6_ADDRSTRLEN] = "?";
@@ -504,7 +430,8 @@ static void describe_peer(int fd, char* buf, size_t size) {
       port = ntohs(a->sin6_port);
     }
   }
-  snprintf(buf, size, "client %s:%d", host, port);
+  snprintf(address, address_size, "%s", host);
+  if (buf != NULL) snprintf(buf, size, "client %s:%d", host, port);
 }
 
 static void* connection_main(void* arg) {
@@ -513,23 +440,40 @@ static void* connection_main(void* arg) {
   conn c;
   memset(&c, 0, sizeof c);
   c.s = s;
+  c.sl = sl;
   c.fd = sl->fd;
-  describe_peer(c.fd, c.peer, sizeof c.peer);
+  c.stream.fd = c.fd;
+  char address[INET6_ADDRSTRLEN];
+  describe_peer(c.fd, address, sizeof address, c.peer, sizeof c.peer);
   ep_net_buf_init(&c.in);
   ep_net_buf_init(&c.out);
   c.views = calloc(EP_NET_MAX_TENSORS, sizeof *c.views);
   c.outs = calloc(EP_NET_MAX_TENSORS, sizeof *c.outs);
   c.ids = calloc(EP_NET_MAX_TENSORS, sizeof *c.ids);
-  if (c.views != NULL && c.outs != NULL && c.ids != NULL) {
+  c.chain = ep_net_chain_create();
+  c.version = 0;
+  bool secured = true;
+  if (s->tls != NULL) {
+    /* The TLS handshake counts against the handshake timeout, as the HELLO does. */
+    secured = ep_net_tls_handshake(s->tls, c.fd, NULL, sl->accepted + s->opt.handshake_timeout_s,
+                                   &c.stream.tls) == EP_OK;
+    if (!secured) log_line(s, "%s: no TLS: %s", c.peer, ep_last_error());
+  }
+  if (!secured) {
+    /* Nothing can be said to a peer without TLS: just close. */
+  } else if (c.views != NULL && c.outs != NULL && c.ids != NULL && c.chain != NULL) {
     log_line(s, "%s connected", c.peer);
     serve_connection(&c);
     log_line(s, "%s disconnected", c.peer);
   } else {
     send_error(&c, 0, EP_NET_E_INTERNAL, "out of memory");
   }
+  ep_model_cache_release(s->models, c.model);
   free(c.views);
   free(c.outs);
   free(c.ids);
+  ep_net_chain_destroy(c.chain);
+  ep_net_tls_free(c.stream.tls);
   ep_net_buf_free(&c.in);
   ep_net_buf_free(&c.out);
   pthread_mutex_lock(&s->lock);
@@ -551,6 +495,9 @@ ep_status ep_server_create(const ep_server_options* options, ep_server** server_
     return ep_error(EP_ERR_INVALID_ARGUMENT, "max clients must be 1 to 4096, got %d",
                     o->max_clients);
   }
+  if (o->max_pending < 0 || o->max_pending > 4096 || o->max_pending_per_address < 0) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "pending connections must be 1 to 4096");
+  }
   if (o->token != NULL && (o->token_length == 0 || o->token_length > EP_NET_MAX_TOKEN)) {
     return ep_error(EP_ERR_INVALID_ARGUMENT, "a token holds 1 to %d bytes", EP_NET_MAX_TOKEN);
   }
@@ -564,7 +511,15 @@ ep_status ep_server_create(const ep_server_options* options, ep_server** server_
   if (s->opt.threads < 1) s->opt.threads = 1;
   if (s->opt.idle_timeout_s <= 0) s->opt.idle_timeout_s = defaults.idle_timeout_s;
   if (s->opt.io_timeout_s <= 0) s->opt.io_timeout_s = defaults.io_timeout_s;
+  if (s->opt.handshake_timeout_s <= 0) s->opt.handshake_timeout_s = defaults.handshake_timeout_s;
+  if (s->opt.drain_timeout_s < 0) s->opt.drain_timeout_s = defaults.drain_timeout_s;
+  if (s->opt.max_pending == 0) s->opt.max_pending = defaults.max_pending;
+  if (s->opt.max_pending_per_address == 0) {
+    s->opt.max_pending_per_address = defaults.max_pending_per_address;
+  }
+  if (s->opt.max_queue <= 0) s->opt.max_queue = s->opt.max_clients;
   if (s->opt.max_payload == 0) s->opt.max_payload = defaults.max_payload;
+  if (s->opt.max_payload < EP_NET_MAX_HELLO_PAYLOAD) s->opt.max_payload = EP_NET_MAX_HELLO_PAYLOAD;
   snprintf(s->host, sizeof s->host, "%s", o->host != NULL ? o->host : "127.0.0.1");
   s->opt.host = s->host;
   if (o->token != NULL) {
@@ -587,27 +542,65 @@ ep_status ep_server_create(const ep_server_options* options, ep_server** server_
     int n = o->n_cpus > 0 ? o->n_cpus : ep_cpus_allowed(allowed, EP_MAX_CPUS);
     s->opt.sessions_per_model = n / s->opt.threads > 1 ? n / s->opt.threads : 1;
   }
-  s->slots = calloc((size_t)s->opt.max_clients, sizeof *s->slots);
-  if (o->n_model_files > 0) {
-    s->files = calloc((size_t)o->n_model_files, sizeof *s->files);
-    s->file_sha = calloc((size_t)o->n_model_files, sizeof *s->file_sha);
-  }
-  if (s->slots == NULL || (o->n_model_files > 0 && (s->files == NULL || s->file_sha == NULL))) {
+  s->n_slots = s->opt.max_clients + s->opt.max_pending;
+  s->slots = calloc((size_t)s->n_slots, sizeof *s->slots);
+  if (s->slots == NULL) {
     status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for a server");
     goto cleanup;
   }
-  for (int i = 0; i < s->opt.max_clients; i++) s->slots[i].fd = -1;
-  for (int i = 0; i < o->n_model_files; i++) {
-    s->files[i] = strdup(o->model_files[i]);
-    s->n_files = i + 1;
-    if (s->files[i] == NULL) {
-      status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for a server");
-      goto cleanup;
-    }
-    status = ep_sha256_file(s->files[i], s->file_sha[i]);
+  for (int i = 0; i < s->n_slots; i++) s->slots[i].fd = -1;
+  ep_model_cache_options mo;
+  memset(&mo, 0, sizeof mo);
+  mo.memory_budget = s->opt.model_memory;
+  mo.threads = s->opt.threads;
+  mo.cpus = s->cpus;
+  mo.n_cpus = s->opt.n_cpus;
+  mo.sessions_per_model = s->opt.sessions_per_model;
+  mo.max_waiting = s->opt.max_queue;
+  mo.model_files = o->model_files;
+  mo.n_model_files = o->n_model_files;
+  mo.pinned = o->models;
+  mo.n_pinned = o->n_models;
+  mo.pinned_seed = o->models_seed;
+  mo.log = o->log;
+  mo.log_user = o->log_user;
+  status = ep_model_cache_create(&mo, &s->models);
+  if (status != EP_OK) goto cleanup;
+  if ((o->tls_cert_file == NULL) != (o->tls_key_file == NULL)) {
+    status = ep_error(EP_ERR_INVALID_ARGUMENT, "TLS needs both a certificate and a key");
+    goto cleanup;
+  }
+  if (o->tls_cert_file != NULL) {
+    status = ep_net_tls_server_config(o->tls_cert_file, o->tls_key_file, &s->tls);
     if (status != EP_OK) goto cleanup;
   }
+  s->opt.tls_cert_file = s->opt.tls_key_file = NULL;
   s->opt.model_files = NULL;
+  s->opt.models = NULL;
+  s->throttle = o->throttle > 1 ? o->throttle : 1;
+  if (o->next != NULL) {
+    status = ep_net_parse_address(o->next, s->next_host, sizeof s->next_host, &s->next.port);
+    if (status == EP_OK && s->next.port == 0) {
+      status = ep_error(EP_ERR_INVALID_ARGUMENT, "the next server's port cannot be 0");
+    }
+    if (status != EP_OK) goto cleanup;
+    if (o->next_token != NULL && (o->next_token_length == 0 ||
+                                  o->next_token_length > EP_NET_MAX_TOKEN)) {
+      status = ep_error(EP_ERR_INVALID_ARGUMENT, "a token holds 1 to %d bytes", EP_NET_MAX_TOKEN);
+      goto cleanup;
+    }
+    s->next.host = s->next_host;
+    if (o->next_token != NULL) {
+      memcpy(s->next_token, o->next_token, o->next_token_length);
+      s->next.token = s->next_token;
+      s->next.token_length = o->next_token_length;
+    }
+    s->next.io_timeout_s = 30;
+    s->next.log = o->log;
+    s->next.log_user = o->log_user;
+  }
+  s->opt.next = NULL;
+  s->opt.next_token = NULL;
   if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
     status = ep_error(EP_ERR_SYSTEM, "cannot create a pipe: %s", strerror(errno));
     goto cleanup;
@@ -624,20 +617,29 @@ cleanup:
 
 int ep_server_port(const ep_server* s) { return s->port; }
 
+void ep_server_set_throttle(ep_server* s, double factor) {
+  pthread_mutex_lock(&s->lock);
+  s->throttle = factor > 1 ? factor : 1;
+  pthread_mutex_unlock(&s->lock);
+}
+
 void ep_server_stop(ep_server* s) {
   if (s == NULL) return;
   s->stopping = 1;
   if (s->wake[1] >= 0) {
+    /* Never read: the pipe stays readable, which every connection's wait for its next frame
+     * watches (ERROR SHUTDOWN, then close). */
     char byte = 1;
     ssize_t ignored = write(s->wake[1], &byte, 1);
     (void)ignored;
   }
 }
 
-/* Joins finished connection threads; returns the number of slots in use. */
+/* Joins finished connection threads; returns the number of slots in use. Only the thread of
+ * ep_server_run calls it. */
 static int reap(ep_server* s) {
   int used = 0;
-  for (int i = 0; i < s->opt.max_clients; i++) {
+  for (int i = 0; i < s->n_slots; i++) {
     pthread_mutex_lock(&s->lock);
     slot_state state = s->slots[i].state;
     pthread_mutex_unlock(&s->lock);
@@ -646,7 +648,7 @@ static int reap(ep_server* s) {
       pthread_mutex_lock(&s->lock);
       s->slots[i].state = SLOT_FREE;
       pthread_mutex_unlock(&s->lock);
-    } else if (state == SLOT_RUNNING) {
+    } else if (state != SLOT_FREE) {
       used++;
     }
   }
@@ -657,7 +659,7 @@ static int reap(ep_server* s) {
  * what the client already sent is drained first. */
 static void turn_away(int fd) {
   uint8_t frame[EP_NET_HEADER_SIZE];
-  ep_net_header h = {EP_NET_MAGIC, EP_NET_VERSION, EP_NET_BUSY, 0, 0, 0};
+  ep_net_header h = {EP_NET_MAGIC, EP_NET_VERSION_MIN, EP_NET_BUSY, 0, 0, 0}; /* any client reads it */
   ep_net_header_encode(&h, frame);
   ssize_t ignored = send(fd, frame, sizeof frame, MSG_NOSIGNAL | MSG_DONTWAIT);
   (void)ignored;
@@ -668,28 +670,102 @@ static void turn_away(int fd) {
   ep_net_close(fd);
 }
 
+/* Under the lock: the oldest pending connection (from `address`, or any when NULL); -1 if
+ * none. */
+static int oldest_pending(ep_server* s, const char* address) {
+  int oldest = -1;
+  for (int i = 0; i < s->n_slots; i++) {
+    slot* sl = &s->slots[i];
+    if (sl->state != SLOT_PENDING || sl->dropped) continue;
+    if (address != NULL && strcmp(sl->address, address) != 0) continue;
+    if (oldest < 0 || sl->order < s->slots[oldest].order) oldest = i;
+  }
+  return oldest;
+}
+
+/* Closes a pending connection to make room: its thread sees the end of its socket and exits;
+ * then the slot is free. Returns the slot, or -1 if the connection authenticated meanwhile. */
+static int drop(ep_server* s, int i) {
+  slot* sl = &s->slots[i];
+  pthread_mutex_lock(&s->lock);
+  if (sl->state != SLOT_PENDING) {
+    pthread_mutex_unlock(&s->lock);
+    return -1;
+  }
+  sl->dropped = true; /* promote() refuses it from now on */
+  if (sl->fd >= 0) shutdown(sl->fd, SHUT_RDWR);
+  s->stats.dropped++;
+  pthread_mutex_unlock(&s->lock);
+  log_line(s, "dropped an unauthenticated connection from %s to make room", sl->address);
+  pthread_join(sl->thread, NULL); /* prompt: its socket is shut, it loads nothing */
+  pthread_mutex_lock(&s->lock);
+  sl->state = SLOT_FREE;
+  pthread_mutex_unlock(&s->lock);
+  return i;
+}
+
+/* A slot for a new connection from `address`: a free one, else one freed by dropping the
+ * oldest pending connection of that address (over its limit) or of all. Never waits on a
+ * client: dropping closes a connection that holds nothing. -1 if every slot is authenticated. */
+static int admit_once(ep_server* s, const char* address) {
+  reap(s);
+  pthread_mutex_lock(&s->lock);
+  int from_address = 0, pending = 0, free_slot = -1;
+  for (int i = 0; i < s->n_slots; i++) {
+    slot* sl = &s->slots[i];
+    if (sl->state == SLOT_PENDING && !sl->dropped) {
+      pending++;
+      from_address += strcmp(sl->address, address) == 0;
+    }
+    if (sl->state == SLOT_FREE && free_slot < 0) free_slot = i;
+  }
+  int victim = -1;
+  if (from_address >= s->opt.max_pending_per_address) {
+    victim = oldest_pending(s, address);
+  } else if (pending >= s->opt.max_pending || free_slot < 0) {
+    victim = oldest_pending(s, NULL);
+  }
+  pthread_mutex_unlock(&s->lock);
+  if (victim >= 0) {
+    int dropped = drop(s, victim);
+    if (dropped >= 0) return dropped;
+  }
+  return free_slot;
+}
+
+/* A connection that ends on its own while chosen to be dropped leaves its slot to the next
+ * reap: try again (a few times at most). */
+static int admit(ep_server* s, const char* address) {
+  int i = -1;
+  for (int attempt = 0; attempt < 3 && i < 0; attempt++) i = admit_once(s, address);
+  return i;
+}
+
 static void accept_one(ep_server* s) {
   int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
   if (fd < 0) return;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  reap(s);
-  int free_slot = -1;
-  pthread_mutex_lock(&s->lock);
-  for (int i = 0; i < s->opt.max_clients && free_slot < 0; i++) {
-    if (s->slots[i].state == SLOT_FREE) free_slot = i;
-  }
-  if (free_slot < 0) {
+  char address[INET6_ADDRSTRLEN];
+  describe_peer(fd, address, sizeof address, NULL, 0);
+  int i = admit(s, address);
+  if (i < 0) {
+    pthread_mutex_lock(&s->lock);
     s->stats.busy++;
     pthread_mutex_unlock(&s->lock);
-    log_line(s, "busy: %d clients already, turned one away", s->opt.max_clients);
+    log_line(s, "busy: every connection slot is taken, turned %s away", address);
     turn_away(fd);
     return;
   }
-  slot* sl = &s->slots[free_slot];
-  sl->state = SLOT_RUNNING;
+  slot* sl = &s->slots[i];
+  pthread_mutex_lock(&s->lock);
+  sl->state = SLOT_PENDING;
   sl->fd = fd;
   sl->server = s;
+  sl->dropped = false;
+  sl->order = ++s->accepted;
+  sl->accepted = ep_now();
+  snprintf(sl->address, sizeof sl->address, "%s", address);
   s->stats.connections++;
   pthread_mutex_unlock(&s->lock);
   if (pthread_create(&sl->thread, NULL, connection_main, sl) != 0) {
@@ -717,17 +793,22 @@ ep_status ep_server_run(ep_server* s) {
     if (p[1].revents != 0) break;
     if (p[0].revents & POLLIN) accept_one(s);
   }
-  /* Shutting down: no new connections; wake every connection thread and wait for it. */
+  /* Draining: no new connections. Every connection waiting for its next frame sees the wake
+   * pipe, sends ERROR SHUTDOWN and closes; requests in flight finish first, for up to the
+   * drain timeout, after which the remaining sockets are shut. */
   ep_net_close(s->listen_fd);
   s->listen_fd = -1;
+  log_line(s, "stopping: draining connections (up to %g s)", s->opt.drain_timeout_s);
+  double deadline = ep_now() + s->opt.drain_timeout_s;
+  while (reap(s) > 0 && ep_now() < deadline) usleep(10 * 1000);
   pthread_mutex_lock(&s->lock);
-  for (int i = 0; i < s->opt.max_clients; i++) {
-    if (s->slots[i].state == SLOT_RUNNING && s->slots[i].fd >= 0) {
+  for (int i = 0; i < s->n_slots; i++) {
+    if (s->slots[i].state != SLOT_FREE && s->slots[i].fd >= 0) {
       shutdown(s->slots[i].fd, SHUT_RDWR);
     }
   }
   pthread_mutex_unlock(&s->lock);
-  for (int i = 0; i < s->opt.max_clients; i++) {
+  for (int i = 0; i < s->n_slots; i++) {
     pthread_mutex_lock(&s->lock);
     slot_state state = s->slots[i].state;
     pthread_mutex_unlock(&s->lock);
@@ -744,14 +825,8 @@ void ep_server_destroy(ep_server* s) {
   ep_net_close(s->listen_fd);
   ep_net_close(s->wake[0]);
   ep_net_close(s->wake[1]);
-  while (s->models != NULL) {
-    model_entry* next = s->models->next;
-    model_free(s->models);
-    s->models = next;
-  }
-  for (int i = 0; i < s->n_files; i++) free(s->files[i]);
-  free(s->files);
-  free(s->file_sha);
+  ep_model_cache_destroy(s->models);
+  ep_net_tls_config_free(s->tls);
   free(s->slots);
   free(s->cpus);
   pthread_mutex_destroy(&s->lock);
@@ -762,4 +837,10 @@ void ep_server_stats_get(ep_server* s, ep_server_stats* stats_out) {
   pthread_mutex_lock(&s->lock);
   *stats_out = s->stats;
   pthread_mutex_unlock(&s->lock);
+  ep_model_cache_stats m;
+  ep_model_cache_stats_get(s->models, &m);
+  stats_out->models = m.models;
+  stats_out->model_bytes = m.bytes;
+  stats_out->model_loads = m.loads;
+  stats_out->model_evictions = m.evictions;
 }

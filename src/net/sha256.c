@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "edgeprof/output.h"
 #include "edgeprof/net.h"
 
 static const uint32_t K[64] = {
@@ -96,8 +97,9 @@ void ep_sha256_final(ep_sha256* ctx, uint8_t digest[32]) {
 }
 
 ep_status ep_sha256_file(const char* path, uint8_t digest[32]) {
-  FILE* f = fopen(path, "rb");
-  if (f == NULL) return ep_error(EP_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+  FILE* f = NULL;
+  ep_status opened = ep_input_open(path, &f);
+  if (opened != EP_OK) return opened;
   ep_sha256 ctx;
   ep_sha256_init(&ctx);
   uint8_t buf[65536];

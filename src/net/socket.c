@@ -136,8 +136,24 @@ static void sleep_s(double s) {
   }
 }
 
-net_io ep_net_write_all(int fd, const uint8_t* data, size_t length, double timeout_s,
-                     double pace_bps) {
+static ssize_t stream_send(ep_net_stream* s, const uint8_t* data, size_t length) {
+  if (s->tls != NULL) return ep_net_tls_send(s->tls, data, length);
+  return send(s->fd, data, length, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static ssize_t stream_recv(ep_net_stream* s, uint8_t* data, size_t length) {
+  if (s->tls != NULL) return ep_net_tls_recv(s->tls, data, length);
+  return recv(s->fd, data, length, MSG_DONTWAIT);
+}
+
+/* What to poll for after EAGAIN: TLS may need to write to read (and the reverse). */
+static short wait_events(ep_net_stream* s, short plain) {
+  if (s->tls == NULL) return plain;
+  return ep_net_tls_wants_write(s->tls) ? POLLOUT : POLLIN;
+}
+
+net_io ep_net_write_all(ep_net_stream* stream, const uint8_t* data, size_t length,
+                        double timeout_s, double pace_bps) {
   double start = ep_now();
   double deadline = start + timeout_s;
   size_t sent = 0;
@@ -151,14 +167,14 @@ net_io ep_net_write_all(int fd, const uint8_t* data, size_t length, double timeo
       if (due > deadline) return NET_IO_TIMEOUT;
       if (due > now) sleep_s(due - now);
     }
-    ssize_t n = send(fd, data + sent, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n = stream_send(stream, data + sent, chunk);
     if (n > 0) {
       sent += (size_t)n;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      struct pollfd p = {fd, POLLOUT, 0};
+      struct pollfd p = {stream->fd, wait_events(stream, POLLOUT), 0};
       int ms = poll_ms(deadline);
       if (ms == 0) return NET_IO_TIMEOUT;
       int r = poll(&p, 1, ms);
@@ -171,11 +187,13 @@ net_io ep_net_write_all(int fd, const uint8_t* data, size_t length, double timeo
   return NET_IO_OK;
 }
 
-net_io ep_net_read_all(int fd, uint8_t* data, size_t length, double timeout_s) {
-  double deadline = ep_now() + timeout_s;
+/* Reads exactly `length` bytes before `deadline`; with stop_fd >= 0, gives up with
+ * NET_IO_STOPPED if it turns readable before the first byte. */
+static net_io read_until(ep_net_stream* stream, uint8_t* data, size_t length, double deadline,
+                         int stop_fd) {
   size_t got = 0;
   while (got < length) {
-    ssize_t n = recv(fd, data + got, length - got, MSG_DONTWAIT);
+    ssize_t n = stream_recv(stream, data + got, length - got);
     if (n > 0) {
       got += (size_t)n;
       continue;
@@ -183,12 +201,15 @@ net_io ep_net_read_all(int fd, uint8_t* data, size_t length, double timeout_s) {
     if (n == 0) return NET_IO_CLOSED;
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      struct pollfd p = {fd, POLLIN, 0};
+      if (stream->tls != NULL && ep_net_tls_pending(stream->tls)) continue;
+      struct pollfd p[2] = {{stream->fd, wait_events(stream, POLLIN), 0}, {stop_fd, POLLIN, 0}};
+      int watch = stop_fd >= 0 && got == 0 ? 2 : 1;
       int ms = poll_ms(deadline);
       if (ms == 0) return NET_IO_TIMEOUT;
-      int r = poll(&p, 1, ms);
+      int r = poll(p, (nfds_t)watch, ms);
       if (r == 0) return NET_IO_TIMEOUT;
       if (r < 0 && errno != EINTR) return NET_IO_ERROR;
+      if (r > 0 && watch == 2 && p[1].revents != 0 && p[0].revents == 0) return NET_IO_STOPPED;
       continue;
     }
     return errno == ECONNRESET ? NET_IO_CLOSED : NET_IO_ERROR;
@@ -196,13 +217,22 @@ net_io ep_net_read_all(int fd, uint8_t* data, size_t length, double timeout_s) {
   return NET_IO_OK;
 }
 
-net_io ep_net_recv_frame(int fd, uint32_t max_payload, double first_timeout_s, double io_timeout_s,
-                      ep_net_header* header_out, ep_net_buf* payload, ep_net_error_code* code_out) {
+net_io ep_net_read_all(ep_net_stream* stream, uint8_t* data, size_t length, double timeout_s) {
+  return read_until(stream, data, length, ep_now() + timeout_s, -1);
+}
+
+static double earlier(double a, double b) { return b > 0 && b < a ? b : a; }
+
+net_io ep_net_recv_frame_until(ep_net_stream* stream, uint32_t max_payload, double first_timeout_s,
+                               double io_timeout_s, double deadline, int stop_fd,
+                               ep_net_header* header_out, ep_net_buf* payload,
+                               ep_net_error_code* code_out) {
   uint8_t head[EP_NET_HEADER_SIZE];
   *code_out = EP_NET_OK;
-  net_io r = ep_net_read_all(fd, head, 1, first_timeout_s);
+  net_io r = read_until(stream, head, 1, earlier(ep_now() + first_timeout_s, deadline), stop_fd);
   if (r != NET_IO_OK) return r;
-  r = ep_net_read_all(fd, head + 1, sizeof head - 1, io_timeout_s);
+  double frame_deadline = earlier(ep_now() + io_timeout_s, deadline);
+  r = read_until(stream, head + 1, sizeof head - 1, frame_deadline, -1);
   if (r == NET_IO_CLOSED) {
     *code_out = EP_NET_E_MALFORMED; /* a truncated header */
     return NET_IO_PROTOCOL;
@@ -218,7 +248,6 @@ net_io ep_net_recv_frame(int fd, uint32_t max_payload, double first_timeout_s, d
   /* The length is within max_payload (checked above). The buffer grows with the bytes that
    * actually arrive, so a peer announcing a large frame and sending nothing costs no memory. */
   size_t want = header_out->payload_length;
-  double deadline = ep_now() + io_timeout_s;
   while (payload->length < want) {
     if (payload->capacity <= payload->length) {
       size_t cap = payload->capacity < 65536 ? 65536 : payload->capacity * 2;
@@ -231,11 +260,9 @@ net_io ep_net_recv_frame(int fd, uint32_t max_payload, double first_timeout_s, d
       payload->data = grown;
       payload->capacity = cap;
     }
-    double left = deadline - ep_now();
-    if (left <= 0) return NET_IO_TIMEOUT;
     size_t end = payload->capacity < want ? payload->capacity : want;
     size_t step = end - payload->length;
-    r = ep_net_read_all(fd, payload->data + payload->length, step, left);
+    r = read_until(stream, payload->data + payload->length, step, frame_deadline, -1);
     if (r == NET_IO_CLOSED) {
       *code_out = EP_NET_E_MALFORMED; /* a truncated frame */
       return NET_IO_PROTOCOL;
@@ -244,6 +271,13 @@ net_io ep_net_recv_frame(int fd, uint32_t max_payload, double first_timeout_s, d
     payload->length += step;
   }
   return NET_IO_OK;
+}
+
+net_io ep_net_recv_frame(ep_net_stream* stream, uint32_t max_payload, double first_timeout_s, double io_timeout_s,
+                         ep_net_header* header_out, ep_net_buf* payload,
+                         ep_net_error_code* code_out) {
+  return ep_net_recv_frame_until(stream, max_payload, first_timeout_s, io_timeout_s, 0, -1,
+                                 header_out, payload, code_out);
 }
 
 void ep_net_close(int fd) {

@@ -463,8 +463,18 @@ static ep_status export_node(ex* e, const ep_node* n) {
 }
 
 ep_status ep_onnx_export(const ep_graph* graph, const char* path) {
+  if (graph == NULL) return ep_error(EP_ERR_INVALID_ARGUMENT, "export: needs a finalized graph");
+  return ep_onnx_export_range(graph, 0, ep_graph_node_count(graph), NULL, path);
+}
+
+ep_status ep_onnx_export_range(const ep_graph* graph, int first, int end, const char* name,
+                               const char* path) {
   if (graph == NULL || path == NULL || !ep_graph_is_finalized(graph)) {
     return ep_error(EP_ERR_INVALID_ARGUMENT, "export: needs a finalized graph and a path");
+  }
+  if (first < 0 || end > ep_graph_node_count(graph) || first >= end) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "export: nodes [%d, %d) are not a range of 1 to %d nodes",
+                    first, end, ep_graph_node_count(graph));
   }
   ex e;
   memset(&e, 0, sizeof e);
@@ -480,7 +490,7 @@ ep_status ep_onnx_export(const ep_graph* graph, const char* path) {
     free(e.consumers);
     return ep_error(EP_ERR_OUT_OF_MEMORY, "export: out of memory");
   }
-  for (int i = 0; i < ep_graph_node_count(graph); i++) {
+  for (int i = first; i < end; i++) {
     const ep_node* n = ep_graph_node(graph, i);
     for (int k = 0; k < n->n_inputs; k++) {
       if (n->inputs[k] >= 0) e.consumers[n->inputs[k]]++;
@@ -496,7 +506,7 @@ ep_status ep_onnx_export(const ep_graph* graph, const char* path) {
     if (zoo_rnn_weight[id] && e.consumers[id] == 1) continue;
     if (e.consumers[id] == 0) continue;
     bool is_seq_lens = false;
-    for (int i = 0; i < ep_graph_node_count(graph) && !is_seq_lens; i++) {
+    for (int i = first; i < end && !is_seq_lens; i++) {
       const ep_node* n = ep_graph_node(graph, i);
       is_seq_lens = (n->op == EP_OP_LSTM || n->op == EP_OP_GRU) && n->n_inputs > 4 &&
                     n->inputs[4] == id;
@@ -512,7 +522,7 @@ ep_status ep_onnx_export(const ep_graph* graph, const char* path) {
            sizeof(float) * (size_t)numel, false);
     }
   }
-  for (int i = 0; i < ep_graph_node_count(graph) && st == EP_OK; i++) {
+  for (int i = first; i < end && st == EP_OK; i++) {
     st = export_node(&e, ep_graph_node(graph, i));
   }
   if (st != EP_OK) goto cleanup;
@@ -521,20 +531,26 @@ ep_status ep_onnx_export(const ep_graph* graph, const char* path) {
   Onnx__ModelProto* m = arena(&e, sizeof *m);
   Onnx__OperatorSetIdProto* opset = arena(&e, sizeof *opset);
   Onnx__OperatorSetIdProto** opsets = arena(&e, sizeof(void*));
-  int n_in = ep_graph_input_count(graph), n_out = ep_graph_output_count(graph);
+  /* The range's own inputs and outputs: for the whole graph, the graph's. */
+  int n_in = ep_graph_range_inputs(graph, first, end, NULL, 0);
+  int n_out = ep_graph_range_outputs(graph, first, end, NULL, 0);
   Onnx__ValueInfoProto** ins = arena(&e, sizeof(void*) * (size_t)(n_in + 1));
   Onnx__ValueInfoProto** outs = arena(&e, sizeof(void*) * (size_t)(n_out + 1));
-  if (e.oom || !g || !m || !opset || !opsets || !ins || !outs) goto oom;
+  int* in_ids = arena(&e, sizeof(int) * (size_t)(n_in + 1));
+  int* out_ids = arena(&e, sizeof(int) * (size_t)(n_out + 1));
+  if (e.oom || !g || !m || !opset || !opsets || !ins || !outs || !in_ids || !out_ids) goto oom;
+  ep_graph_range_inputs(graph, first, end, in_ids, n_in);
+  ep_graph_range_outputs(graph, first, end, out_ids, n_out);
   ep_onnx__graph_proto__init(g);
   ep_onnx__model_proto__init(m);
   ep_onnx__operator_set_id_proto__init(opset);
   for (int i = 0; i < n_in; i++) {
-    if ((ins[i] = value_info(&e, ep_graph_tensor(graph, ep_graph_input(graph, i)))) == NULL) goto oom;
+    if ((ins[i] = value_info(&e, ep_graph_tensor(graph, in_ids[i]))) == NULL) goto oom;
   }
   for (int i = 0; i < n_out; i++) {
-    if ((outs[i] = value_info(&e, ep_graph_tensor(graph, ep_graph_output(graph, i)))) == NULL) goto oom;
+    if ((outs[i] = value_info(&e, ep_graph_tensor(graph, out_ids[i]))) == NULL) goto oom;
   }
-  g->name = str(&e, ep_graph_name(graph));
+  g->name = str(&e, name != NULL ? name : ep_graph_name(graph));
   g->node = e.nodes;
   g->n_node = e.n_nodes;
   g->initializer = e.inits;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "edgeprof/output.h"
 #include "edgeprof/onnx.h"
 #include "graph/graph_internal.h"
 #include "onnx/onnx_internal.h"
@@ -979,8 +980,9 @@ ep_status ep_onnx_load(const char* path, const ep_onnx_options* options, ep_grap
   if (path == NULL || graph_out == NULL) {
     return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_onnx_load: no path");
   }
-  FILE* f = fopen(path, "rb");
-  if (f == NULL) return ep_error(EP_ERR_NOT_FOUND, "%s: cannot open the file", path);
+  FILE* f = NULL;
+  ep_status opened = ep_input_open(path, &f);
+  if (opened != EP_OK) return opened;
   struct stat sb;
   if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
     fclose(f);

@@ -12,8 +12,9 @@
 #define MAX_TENSOR_FILE (INT64_C(1) << 31)
 
 static ep_status read_all(const char* path, uint8_t** data_out, size_t* size_out) {
-  FILE* f = fopen(path, "rb");
-  if (f == NULL) return ep_error(EP_ERR_NOT_FOUND, "%s: cannot open the file", path);
+  FILE* f = NULL;
+  ep_status opened = ep_input_open(path, &f);
+  if (opened != EP_OK) return opened;
   struct stat sb;
   if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || (int64_t)sb.st_size > MAX_TENSOR_FILE) {
     fclose(f);
@@ -142,9 +143,12 @@ static ep_status parse_npy(const char* path, const uint8_t* d, size_t size, ep_h
     }
     numel *= dims[i];
   }
-  if ((uint64_t)numel * esize > body) {
-    st = ep_error(EP_ERR_FORMAT, "%s: .npy data has %zu bytes, the shape needs %llu", path, body,
-                  (unsigned long long)numel * esize);
+  /* Exactly the bytes the shape needs: trailing bytes mean the header and the data disagree
+   * (a truncated shape, a concatenated file), and reading either way would be a guess. */
+  if ((uint64_t)numel * esize != body) {
+    st = ep_error(EP_ERR_FORMAT, "%s: .npy data has %zu bytes, the shape needs %llu%s", path, body,
+                  (unsigned long long)numel * esize,
+                  (uint64_t)numel * esize < body ? " (trailing bytes)" : "");
     goto done;
   }
   t.has_raw_data = true;

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "edgeprof/output.h"
+
 #include "onnx/onnx_internal.h"
 
 _Static_assert(sizeof(float) == 4, "float32 expected");
@@ -194,10 +196,10 @@ static ep_status read_external(const Onnx__TensorProto* t, const char* dir, cons
     return ep_error(EP_ERR_FORMAT, "%s: tensor %s: external data path '%s' leaves the model's folder",
                     label, tname, location);
   }
-  FILE* f = fopen(file_real, "rb");
-  if (f == NULL) {
-    return ep_error(EP_ERR_IO, "%s: tensor %s: cannot open external data '%s'", label, tname,
-                    location);
+  FILE* f = NULL;
+  if (ep_input_open(file_real, &f) != EP_OK) {
+    return ep_error(EP_ERR_IO, "%s: tensor %s: cannot open external data '%s': %s", label, tname,
+                    location, ep_last_error());
   }
   ep_status st = EP_OK;
   uint8_t* bytes = NULL;
@@ -297,14 +299,21 @@ ep_status ep_onnx_tensor_from_proto(const Onnx__TensorProto* t, const char* dir,
                       tname, field, have, (long long)n);
     }
   }
-  ep_status st = ep_host_tensor_alloc(dtype, &shape, out);
-  if (st != EP_OK) return st;
+  /* External data is read (its file's size checked) before the tensor is allocated, so a small
+   * model naming huge dims cannot ask for gigabytes. */
+  uint8_t* external_bytes = NULL;
   if (external) {
-    uint8_t* bytes = NULL;
-    st = read_external(t, dir, label, tname, want, &bytes);
-    if (st != EP_OK) goto fail;
-    convert_raw(bytes, type, n, out);
-    free(bytes);
+    ep_status read = read_external(t, dir, label, tname, want, &external_bytes);
+    if (read != EP_OK) return read;
+  }
+  ep_status st = ep_host_tensor_alloc(dtype, &shape, out);
+  if (st != EP_OK) {
+    free(external_bytes);
+    return st;
+  }
+  if (external) {
+    convert_raw(external_bytes, type, n, out);
+    free(external_bytes);
     return EP_OK;
   }
   if (t->has_raw_data) {
@@ -327,8 +336,4 @@ ep_status ep_onnx_tensor_from_proto(const Onnx__TensorProto* t, const char* dir,
     }
   }
   return EP_OK;
-
-fail:
-  ep_host_tensor_free(out);
-  return st;
 }

@@ -105,6 +105,33 @@ ep_status ep_parse_duration(const char* text, double* seconds_out) {
   return EP_OK;
 }
 
+ep_status ep_network_parse_link(const char* text, ep_network* network_out) {
+  if (text != NULL && ep_network_preset_find(text, network_out) == EP_OK) return EP_OK;
+  char buf[128];
+  const char* comma = text != NULL ? strchr(text, ',') : NULL;
+  ep_network net;
+  if (comma == NULL || strlen(text) >= sizeof buf) goto bad;
+  memcpy(buf, text, (size_t)(comma - text));
+  buf[comma - text] = '\0';
+  /* UP/DOWN: the slash followed by a number ("Mbit/s" holds one followed by 's'). */
+  char* slash = NULL;
+  for (char* c = buf; *c != '\0' && slash == NULL; c++) {
+    if (*c == '/' && (isdigit((unsigned char)c[1]) || c[1] == '.')) slash = c;
+  }
+  if (slash != NULL) *slash = '\0';
+  if (ep_parse_bitrate(buf, &net.uplink_bps) != EP_OK) goto bad;
+  net.downlink_bps = net.uplink_bps;
+  if (slash != NULL && ep_parse_bitrate(slash + 1, &net.downlink_bps) != EP_OK) goto bad;
+  if (ep_parse_duration(comma + 1, &net.rtt_s) != EP_OK) goto bad;
+  *network_out = net;
+  return EP_OK;
+bad:
+  return ep_error(EP_ERR_INVALID_ARGUMENT,
+                  "bad link '%s' (a preset: 3g, lte, wifi; or UP,RTT or UP/DOWN,RTT with units: "
+                  "100Mbit,2ms or 50Mbit/200Mbit,15ms)",
+                  text != NULL ? text : "");
+}
+
 void ep_power_model_default(ep_power_model* power_out) {
   power_out->compute_w = EP_POWER_DEFAULT_COMPUTE_W;
   power_out->idle_w = EP_POWER_DEFAULT_IDLE_W;

@@ -1,5 +1,6 @@
 /* The planner: latency and edge energy of every cut position, and the best one. */
 #include "edgeprof/plan.h"
+#include "plan/partition_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -112,8 +113,31 @@ static bool better(double a, double b) { return a < b - 1e-9 * fmax(1.0, fabs(b)
 ep_status ep_plan_compute(const ep_graph* graph, const double* edge_ms, const double* server_ms,
                           const ep_network* network, const ep_power_model* power,
                           ep_plan_objective objective, ep_plan** plan_out) {
+  return ep_plan_compute_encoded(graph, edge_ms, server_ms, network, power, objective, EP_CUT_FP32,
+                                 plan_out);
+}
+
+/* Bytes of the tensors uploaded at cut k, each encoded as `dtype`. */
+static int64_t upload_bytes_encoded(const ep_graph* graph, int k, ep_cut_dtype dtype) {
+  int64_t bytes = 0;
+  for (int id = 0; id < ep_graph_tensor_count(graph); id++) {
+    const ep_tensor* t = ep_graph_tensor(graph, id);
+    if (t->kind == EP_TENSOR_CONSTANT) continue;
+    bool before = t->kind == EP_TENSOR_INPUT || t->producer < k;
+    if (before && t->last_consumer >= k) bytes += ep_plan_tensor_bytes(graph, id, dtype);
+  }
+  return bytes;
+}
+
+ep_status ep_plan_compute_encoded(const ep_graph* graph, const double* edge_ms,
+                                  const double* server_ms, const ep_network* network,
+                                  const ep_power_model* power, ep_plan_objective objective,
+                                  ep_cut_dtype dtype, ep_plan** plan_out) {
   ep_status status = check_inputs(graph, edge_ms, server_ms, network, power);
   if (status != EP_OK) return status;
+  if ((int)dtype < 0 || (int)dtype > EP_CUT_INT8_CHANNEL) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "plan: unknown cut dtype %d", (int)dtype);
+  }
   int n = ep_graph_node_count(graph);
   ep_plan* plan = calloc(1, sizeof *plan);
   if (plan != NULL) plan->cuts = calloc((size_t)n + 1, sizeof *plan->cuts);
@@ -124,6 +148,7 @@ ep_status ep_plan_compute(const ep_graph* graph, const double* edge_ms, const do
   plan->n_nodes = n;
   plan->n_cuts = n + 1;
   plan->objective = objective;
+  plan->dtype = dtype;
   plan->network = *network;
   plan->power = *power;
   for (int i = 0; i < 3; i++) {
@@ -145,7 +170,7 @@ ep_status ep_plan_compute(const ep_graph* graph, const double* edge_ms, const do
     c->edge_ms = edge_prefix;
     if (k < n) {
       c->upload_tensors = ep_plan_upload_tensors(graph, k, NULL, 0);
-      c->upload_bytes = ep_plan_upload_bytes(graph, k);
+      c->upload_bytes = upload_bytes_encoded(graph, k, dtype);
       c->download_bytes = ep_plan_download_bytes(graph, k);
       c->upload_ms = 1e3 * (double)c->upload_bytes * 8.0 / network->uplink_bps;
       c->download_ms = 1e3 * (double)c->download_bytes * 8.0 / network->downlink_bps;
@@ -183,8 +208,9 @@ void ep_plan_destroy(ep_plan* plan) {
 
 ep_status ep_plan_sweep(const ep_graph* graph, const double* edge_ms, const double* server_ms,
                         const ep_network* network, double fixed_downlink_bps,
-                        const ep_power_model* power, ep_plan_objective objective, double lo_bps,
-                        double hi_bps, int count, ep_plan_sweep_point* points_out) {
+                        const ep_power_model* power, ep_plan_objective objective,
+                        ep_cut_dtype dtype, double lo_bps, double hi_bps, int count,
+                        ep_plan_sweep_point* points_out) {
   if (count < 2 || !(lo_bps > 0) || !(hi_bps > lo_bps) || points_out == NULL) {
     return ep_error(EP_ERR_INVALID_ARGUMENT,
                     "plan sweep: need at least 2 points and 0 < low bandwidth < high bandwidth");
@@ -194,7 +220,8 @@ ep_status ep_plan_sweep(const ep_graph* graph, const double* edge_ms, const doub
     net.uplink_bps = lo_bps * pow(hi_bps / lo_bps, (double)i / (count - 1));
     net.downlink_bps = fixed_downlink_bps > 0 ? fixed_downlink_bps : net.uplink_bps;
     ep_plan* plan = NULL;
-    ep_status status = ep_plan_compute(graph, edge_ms, server_ms, &net, power, objective, &plan);
+    ep_status status =
+        ep_plan_compute_encoded(graph, edge_ms, server_ms, &net, power, objective, dtype, &plan);
     if (status != EP_OK) return status;
     points_out[i].uplink_bps = net.uplink_bps;
     points_out[i].best = plan->best;

@@ -7,7 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edgeprof/output.h"
 #include "edgeprof/plan.h"
+#include "plan/partition_internal.h"
+
+/* The version of `profile --json` documents whose fields this reader knows (the report layer's
+ * EP_RESULTS_SCHEMA_VERSION; the planner sits beside it, not above it). */
+#define PROFILE_SCHEMA_VERSION 1
+/* One node taking longer than an hour is a broken or edited file, not a profile. */
+#define MAX_NODE_MS 3.6e6
 
 ep_status ep_plan_times_parse(const char* text, size_t length, const char* source,
                               const char* model, const ep_graph* graph, double* ms_out) {
@@ -30,6 +38,24 @@ ep_status ep_plan_times_parse(const char* text, size_t length, const char* sourc
                       "%s: no \"model\" and \"nodes\": not a `edgeprof profile "
                       "--json` file",
                       source);
+    goto cleanup;
+  }
+  /* Only versions whose meaning is known: a newer profile may mean something else by the same
+   * fields (docs/results.md: a change of meaning takes a new version). */
+  const cJSON* version = cJSON_GetObjectItemCaseSensitive(doc, "schema_version");
+  if (!cJSON_IsNumber(version) || version->valuedouble != PROFILE_SCHEMA_VERSION) {
+    char got[32] = "missing";
+    if (cJSON_IsNumber(version)) snprintf(got, sizeof got, "%g", version->valuedouble);
+    status = ep_error(EP_ERR_FORMAT,
+                      "%s: schema_version %s is not one this edgeprof reads (profile documents "
+                      "of version %d)",
+                      source, got, PROFILE_SCHEMA_VERSION);
+    goto cleanup;
+  }
+  const cJSON* kind = cJSON_GetObjectItemCaseSensitive(doc, "kind");
+  if (kind != NULL && (!cJSON_IsString(kind) || strcmp(kind->valuestring, "profile") != 0)) {
+    status = ep_error(EP_ERR_FORMAT, "%s: a \"%s\" document, not a profile (`edgeprof profile "
+                      "--json`)", source, cJSON_IsString(kind) ? kind->valuestring : "?");
     goto cleanup;
   }
   if (model != NULL && strcmp(doc_model->valuestring, model) != 0) {
@@ -62,6 +88,13 @@ ep_status ep_plan_times_parse(const char* text, size_t length, const char* sourc
                         "%s: node %d has no \"name\" or no non-negative "
                         "\"avg_ms\"",
                         source, position);
+      goto cleanup;
+    }
+    if (avg->valuedouble > MAX_NODE_MS) {
+      status = ep_error(EP_ERR_FORMAT,
+                        "%s: node '%s' takes %g ms: more than an hour for one node is not a "
+                        "measurement",
+                        source, name->valuestring, avg->valuedouble);
       goto cleanup;
     }
     /* Profiles list nodes in run order: try the same position first. */
@@ -99,12 +132,10 @@ cleanup:
 }
 
 /* The whole file, NUL-terminated (free()); NULL with the status set on failure. */
-static char* read_document(const char* path, size_t* length_out, ep_status* status_out) {
-  FILE* f = fopen(path, "rb");
-  if (f == NULL) {
-    *status_out = ep_error(EP_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-    return NULL;
-  }
+char* ep_plan_read_document(const char* path, size_t* length_out, ep_status* status_out) {
+  FILE* f = NULL;
+  *status_out = ep_input_open(path, &f);
+  if (*status_out != EP_OK) return NULL;
   enum { MAX_PROFILE_BYTES = 64 << 20 };
   char* text = NULL;
   size_t used = 0, cap = 0;
@@ -112,7 +143,7 @@ static char* read_document(const char* path, size_t* length_out, ep_status* stat
   for (;;) {
     if (used == cap) {
       if (cap >= MAX_PROFILE_BYTES) {
-        status = ep_error(EP_ERR_FORMAT, "%s: larger than %d MiB, not a profile", path,
+        status = ep_error(EP_ERR_FORMAT, "%s: larger than %d MiB: not an edgeprof document", path,
                           MAX_PROFILE_BYTES >> 20);
         goto cleanup;
       }
@@ -148,7 +179,7 @@ ep_status ep_plan_times_load(const char* path, const char* model, const ep_graph
                              double* ms_out) {
   size_t used = 0;
   ep_status status = EP_OK;
-  char* text = read_document(path, &used, &status);
+  char* text = ep_plan_read_document(path, &used, &status);
   if (text == NULL) return status;
   status = ep_plan_times_parse(text, used, path, model, graph, ms_out);
   free(text);
@@ -193,7 +224,7 @@ ep_status ep_plan_measured_power_parse(const char* text, size_t length, const ch
 ep_status ep_plan_measured_power_load(const char* path, ep_plan_measured_power* power_out) {
   size_t used = 0;
   ep_status status = EP_OK;
-  char* text = read_document(path, &used, &status);
+  char* text = ep_plan_read_document(path, &used, &status);
   if (text == NULL) return status;
   status = ep_plan_measured_power_parse(text, used, path, power_out);
   free(text);

@@ -44,15 +44,19 @@ ep_status ep_plan_sweep_svg(const char* model, const ep_graph* graph, ep_plan_ob
   fprintf(out, "<text x=\"%d\" y=\"24\" font-size=\"15\">", LEFT);
   put_text(out, model);
   fprintf(out, ": best cut for %s vs uplink bandwidth</text>\n", ep_plan_objective_name(objective));
-  /* Axes and grid: a line per decade, a line per quarter of the nodes. */
+  /* Axes and grid: a line per decade, a line per labelled cut. */
   fprintf(out, "<g stroke=\"#ccc\">\n");
   for (int d = (int)ceil(lo); d <= (int)floor(hi); d++) {
     double x = X(pow(10, d));
     fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x, TOP, x, TOP + ph);
   }
-  for (int q = 0; q <= 4; q++) {
-    double y = TOP + ph - q * ph / 4;
-    fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", LEFT, y, LEFT + pw, y);
+  /* A line at each labelled cut (quarters of the nodes, rounded; each cut once). */
+  for (int q = 0, prev = -1; q <= 4; q++) {
+    int k = (int)lround((double)q * n / 4);
+    if (k == prev) continue;
+    prev = k;
+    fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", LEFT, Y(k), LEFT + pw,
+            Y(k));
   }
   fprintf(out, "</g>\n<g fill=\"#333\">\n");
   for (int d = (int)ceil(lo); d <= (int)floor(hi); d++) {
@@ -65,8 +69,10 @@ ep_status ep_plan_sweep_svg(const char* model, const ep_graph* graph, ep_plan_ob
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g %s</text>\n", X(bps),
             TOP + ph + 18, scaled, label);
   }
-  for (int q = 0; q <= 4; q++) {
+  for (int q = 0, prev = -1; q <= 4; q++) {
     int k = (int)lround((double)q * n / 4);
+    if (k == prev) continue;
+    prev = k;
     fprintf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d</text>\n", LEFT - 8, Y(k) + 4,
             k);
   }

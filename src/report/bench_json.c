@@ -26,6 +26,8 @@ ep_status ep_report_bench_json(const ep_bench_report* r, FILE* out) {
   cJSON* doc = ep_json_begin();
   if (doc == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
   cJSON_AddNumberToObject(doc, "schema_version", EP_RESULTS_SCHEMA_VERSION);
+  cJSON_AddStringToObject(doc, "kind", "bench");
+  ep_json_add_environment(doc, r->backend != NULL ? r->backend : "cpu");
   cJSON_AddStringToObject(doc, "model", r->model);
   cJSON_AddStringToObject(doc, "backend", r->backend != NULL ? r->backend : "cpu");
   ep_json_add_int(doc, "threads", r->threads);
@@ -35,6 +37,7 @@ ep_status ep_report_bench_json(const ep_bench_report* r, FILE* out) {
     cJSON_AddNullToObject(doc, "cpus");
   }
   ep_json_add_int(doc, "runs", r->n_samples);
+  ep_json_add_init(doc, r->load_ms, r->session_ms, r->first_inference_ms);
   cJSON_AddItemToObject(doc, "latency_ms", ep_json_latency(&r->stats));
   cJSON_AddNumberToObject(doc, "throughput_per_s",
                           r->stats.mean > 0.0 ? round(1e6 / r->stats.mean) / 1e3 : 0.0);
@@ -65,6 +68,47 @@ ep_status ep_report_bench_json(const ep_bench_report* r, FILE* out) {
     }
   } else {
     cJSON_AddNullToObject(doc, "singlestream");
+  }
+  if (r->multistream != NULL) {
+    const ep_multistream_result* ms = r->multistream;
+    cJSON* o = cJSON_AddObjectToObject(doc, "multistream");
+    if (o != NULL) {
+      ep_json_add_int(o, "queries", ms->queries);
+      ep_json_add_int(o, "samples_per_query", ms->samples_per_query);
+      if (ms->discarded >= 0) {
+        ep_json_add_int(o, "discarded", ms->discarded);
+        cJSON_AddNumberToObject(o, "p99_estimate_ms", ep_json_ms(ms->p99_estimate_ms));
+      } else {
+        cJSON_AddNullToObject(o, "discarded");
+        cJSON_AddNullToObject(o, "p99_estimate_ms");
+      }
+      cJSON_AddBoolToObject(o, "valid", ms->valid);
+      if (ms->valid) {
+        cJSON_AddNullToObject(o, "reason");
+      } else {
+        cJSON_AddStringToObject(o, "reason", ms->reason);
+      }
+    }
+  } else {
+    cJSON_AddNullToObject(doc, "multistream");
+  }
+  if (r->offline != NULL) {
+    const ep_offline_result* off = r->offline;
+    cJSON* o = cJSON_AddObjectToObject(doc, "offline");
+    if (o != NULL) {
+      ep_json_add_int(o, "samples", off->samples);
+      cJSON_AddNumberToObject(o, "seconds", round(off->seconds * 1e6) / 1e6);
+      cJSON_AddNumberToObject(o, "samples_per_s", round(off->samples_per_s * 1e3) / 1e3);
+      cJSON_AddStringToObject(o, "derived_from", "batch-1 runs one after another");
+      cJSON_AddBoolToObject(o, "valid", off->valid);
+      if (off->valid) {
+        cJSON_AddNullToObject(o, "reason");
+      } else {
+        cJSON_AddStringToObject(o, "reason", off->reason);
+      }
+    }
+  } else {
+    cJSON_AddNullToObject(doc, "offline");
   }
   cJSON* samples = cJSON_AddArrayToObject(doc, "samples_ms");
   for (int i = 0; samples != NULL && i < r->n_samples; i++) {

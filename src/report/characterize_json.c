@@ -1,5 +1,7 @@
 /* characterize: results.json, and sweep --json (schemas in docs/results.md). */
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "edgeprof/report.h"
@@ -77,6 +79,31 @@ static cJSON* platform_json(const ep_characterize_result* r) {
   return o;
 }
 
+static double round_to(double v, double unit) { return round(v / unit) * unit; }
+
+/* What else the machine did while the configuration was timed (edgeprof/noise.h). */
+static cJSON* noise_json(const ep_noise* n) {
+  cJSON* o = cJSON_CreateObject();
+  if (o == NULL) return NULL;
+  cJSON_AddStringToObject(o, "verdict", n->noisy ? "noisy" : "ok");
+  cJSON_AddStringToObject(o, "reasons", n->reasons);
+  cJSON_AddBoolToObject(o, "measured", n->measured);
+  ep_json_add_int(o, "attempts", n->attempts);
+  cJSON_AddNumberToObject(o, "other_cpu_share", round_to(n->other_cpu_share, 1e-3));
+  cJSON_AddNumberToObject(o, "steal_share", round_to(n->steal_share, 1e-3));
+  cJSON_AddNumberToObject(o, "run_queue_excess", round_to(n->run_queue_excess, 1e-2));
+  cJSON_AddNumberToObject(o, "free_cpus", n->free_cpus);
+  if (n->freq_max_mhz > 0.0) {
+    cJSON_AddNumberToObject(o, "freq_min_mhz", round(n->freq_min_mhz));
+    cJSON_AddNumberToObject(o, "freq_max_mhz", round(n->freq_max_mhz));
+  } else {
+    cJSON_AddNullToObject(o, "freq_min_mhz");
+    cJSON_AddNullToObject(o, "freq_max_mhz");
+  }
+  cJSON_AddNumberToObject(o, "spread", round_to(n->spread, 1e-3));
+  return o;
+}
+
 static cJSON* measurement_json(const ep_measurement* m) {
   cJSON* o = cJSON_CreateObject();
   if (o == NULL) return NULL;
@@ -89,11 +116,17 @@ static cJSON* measurement_json(const ep_measurement* m) {
   ep_json_add_int(o, "warmup_runs", m->warmup_runs);
   ep_json_add_int(o, "runs", m->n_samples);
   cJSON_AddItemToObject(o, "latency_ms", ep_json_latency(&m->stats));
+  if (m->p90_estimate_ms > 0.0) {
+    ep_json_add_ms(o, "p90_estimate_ms", m->p90_estimate_ms);
+  } else {
+    cJSON_AddNullToObject(o, "p90_estimate_ms");
+  }
   cJSON* samples = cJSON_AddArrayToObject(o, "samples_ms");
   for (int i = 0; samples != NULL && i < m->n_samples; i++) {
     cJSON_AddItemToArray(samples, cJSON_CreateNumber(ep_json_ms(m->samples_ms[i])));
   }
   cJSON_AddNumberToObject(o, "seconds", round(m->seconds * 1e3) / 1e3);
+  cJSON_AddItemToObject(o, "noise", noise_json(&m->noise));
   return o;
 }
 
@@ -110,6 +143,9 @@ static cJSON* profile_json(const ep_characterize_model* m) {
   ep_json_add_int(o, "runs", p->runs);
   ep_json_add_ms(o, "total_ms", p->total_ms);
   cJSON_AddItemToObject(o, "whole_run_ms", ep_json_latency(&p->whole));
+  cJSON_AddItemToObject(o, "noise", noise_json(&m->profile_noise));
+  cJSON_AddNumberToObject(o, "timer_cost_us", round(p->timer_cost_ms * 1e6) / 1e3);
+  ep_json_add_ms(o, "timer_overhead_ms", p->timer_overhead_ms);
   cJSON* by_op = cJSON_AddArrayToObject(o, "by_op_type");
   for (int i = 0; by_op != NULL && i < p->n_op_types; i++) {
     cJSON* row = cJSON_CreateObject();
@@ -143,6 +179,7 @@ static cJSON* model_json(const ep_characterize_model* m) {
   if (o == NULL) return NULL;
   cJSON_AddStringToObject(o, "name", m->table1.zoo->name);
   cJSON_AddStringToObject(o, "family", m->family);
+  cJSON_AddBoolToObject(o, "complete", m->complete);
   cJSON* list = cJSON_AddArrayToObject(o, "measurements");
   for (int i = 0; list != NULL && i < m->n_measurements; i++) {
     cJSON_AddItemToArray(list, measurement_json(&m->measurements[i]));
@@ -157,6 +194,11 @@ static cJSON* model_json(const ep_characterize_model* m) {
       ep_json_add_int(best, "threads", b->threads);
       ep_json_add_ms(best, "median_ms", b->stats.median);
       ep_json_add_ms(best, "p90_ms", b->stats.p90);
+      if (b->p90_estimate_ms > 0.0) {
+        ep_json_add_ms(best, "p90_estimate_ms", b->p90_estimate_ms);
+      } else {
+        cJSON_AddNullToObject(best, "p90_estimate_ms");
+      }
     }
   } else {
     cJSON_AddNullToObject(o, "best");
@@ -178,15 +220,23 @@ static cJSON* model_json(const ep_characterize_model* m) {
   return o;
 }
 
-ep_status ep_report_characterize_json(const ep_characterize_result* r, FILE* out) {
+static cJSON* characterize_doc(const ep_characterize_result* r) {
   cJSON* doc = ep_json_begin();
-  if (doc == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
+  if (doc == NULL) return NULL;
   cJSON_AddNumberToObject(doc, "schema_version", EP_CHARACTERIZE_SCHEMA_VERSION);
   cJSON_AddStringToObject(doc, "kind", "characterize");
+  char backends[256] = "";
+  for (int i = 0; i < r->n_backends; i++) {
+    if (i) strncat(backends, ",", sizeof backends - strlen(backends) - 1);
+    strncat(backends, r->backends[i], sizeof backends - strlen(backends) - 1);
+  }
+  ep_json_add_environment(doc, r->n_backends > 0 ? backends : "cpu");
   cJSON_AddItemToObject(doc, "platform", platform_json(r));
   cJSON_AddStringToObject(doc, "date", r->date);
   cJSON_AddNumberToObject(doc, "seed", (double)r->seed);
   cJSON_AddBoolToObject(doc, "quick", r->quick);
+  cJSON_AddStringToObject(doc, "label", r->label);
+  cJSON_AddBoolToObject(doc, "partial", r->partial);
   cJSON* settings = cJSON_AddObjectToObject(doc, "settings");
   if (settings != NULL) {
     cJSON* backends = cJSON_AddArrayToObject(settings, "backends");
@@ -203,6 +253,7 @@ ep_status ep_report_characterize_json(const ep_characterize_result* r, FILE* out
     }
     cJSON_AddStringToObject(settings, "threads_per_set",
                             r->threads_given ? "all" : "up to max(8, set size)");
+    cJSON_AddStringToObject(settings, "latency", r->latency_p90_estimate ? "p90est" : "median");
     ep_json_add_int(settings, "warmup_runs", r->measure.warmup_runs);
     ep_json_add_int(settings, "min_runs", r->measure.min_runs);
     cJSON_AddNumberToObject(settings, "min_seconds", r->measure.min_seconds);
@@ -234,6 +285,130 @@ ep_status ep_report_characterize_json(const ep_characterize_result* r, FILE* out
   for (int i = 0; models != NULL && i < r->n_models; i++) {
     cJSON_AddItemToArray(models, model_json(&r->models[i]));
   }
+  return doc;
+}
+
+ep_status ep_report_characterize_json(const ep_characterize_result* r, FILE* out) {
+  cJSON* doc = characterize_doc(r);
+  if (doc == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
+  return ep_json_finish(doc, out);
+}
+
+static ep_status read_json(const char* path, cJSON** doc_out) {
+  FILE* f = fopen(path, "rb");
+  if (f == NULL) {
+    return ep_error(errno == ENOENT ? EP_ERR_NOT_FOUND : EP_ERR_IO, "cannot read %s: %s", path,
+                    strerror(errno));
+  }
+  char* text = NULL;
+  size_t len = 0, cap = 0;
+  ep_status status = EP_OK;
+  for (;;) {
+    if (len + 65536 + 1 > cap) {
+      char* bigger = cap < ((size_t)1 << 31) ? realloc(text, cap ? cap * 2 : 1 << 20) : NULL;
+      if (bigger == NULL) {
+        status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to read %s", path);
+        break;
+      }
+      text = bigger;
+      cap = cap ? cap * 2 : 1 << 20;
+    }
+    size_t n = fread(text + len, 1, cap - len - 1, f);
+    len += n;
+    if (n == 0) break;
+  }
+  fclose(f);
+  if (status != EP_OK) {
+    free(text);
+    return status;
+  }
+  text[len] = '\0';
+  cJSON* doc = cJSON_Parse(text);
+  free(text);
+  const cJSON* kind = cJSON_GetObjectItemCaseSensitive(doc, "kind");
+  if (!cJSON_IsString(kind) || strcmp(kind->valuestring, "characterize") != 0) {
+    cJSON_Delete(doc);
+    return ep_error(EP_ERR_FORMAT, "%s: not an edgeprof characterize results file", path);
+  }
+  *doc_out = doc;
+  return EP_OK;
+}
+
+/* The fields that must match for two pieces of one run to be one run. */
+static const char* const RESUME_KEYS[] = {"settings", "seed", "quick", "label"};
+
+ep_status ep_report_characterize_resumable(const ep_characterize_result* r, const char* path) {
+  cJSON* previous = NULL;
+  ep_status status = read_json(path, &previous);
+  if (status != EP_OK) return status;
+  cJSON* now = characterize_doc(r);
+  if (now == NULL) {
+    cJSON_Delete(previous);
+    return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
+  }
+  if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(previous, "partial"))) {
+    status = ep_error(EP_ERR_INVALID_ARGUMENT, "%s is a complete run: nothing to resume", path);
+  }
+  for (size_t i = 0; status == EP_OK && i < sizeof RESUME_KEYS / sizeof *RESUME_KEYS; i++) {
+    const cJSON* a = cJSON_GetObjectItemCaseSensitive(previous, RESUME_KEYS[i]);
+    const cJSON* b = cJSON_GetObjectItemCaseSensitive(now, RESUME_KEYS[i]);
+    if (a == NULL || b == NULL || !cJSON_Compare(a, b, true)) {
+      char* was = a != NULL ? cJSON_PrintUnformatted(a) : NULL;
+      char* is = b != NULL ? cJSON_PrintUnformatted(b) : NULL;
+      status = ep_error(EP_ERR_INVALID_ARGUMENT,
+                        "%s was measured with other settings (%s: %.200s, now %.200s): resume "
+                        "with the flags of the interrupted run", path, RESUME_KEYS[i],
+                        was != NULL ? was : "absent", is != NULL ? is : "absent");
+      cJSON_free(was);
+      cJSON_free(is);
+    }
+  }
+  cJSON_Delete(previous);
+  cJSON_Delete(now);
+  return status;
+}
+
+ep_status ep_report_characterize_json_resumed(const ep_characterize_result* r, const char* path,
+                                              FILE* out) {
+  cJSON* previous = NULL;
+  ep_status status = read_json(path, &previous);
+  if (status != EP_OK) return status;
+  cJSON* doc = characterize_doc(r);
+  if (doc == NULL) {
+    cJSON_Delete(previous);
+    return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
+  }
+  /* The run began with the previous piece: its date and the load before it. */
+  static const char* const kept[] = {"date", "load_average_before"};
+  for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+    cJSON* item = cJSON_DetachItemFromObjectCaseSensitive(previous, kept[i]);
+    if (item != NULL) cJSON_ReplaceItemInObjectCaseSensitive(doc, kept[i], item);
+  }
+  cJSON_AddStringToObject(doc, "resumed_date", r->date);
+  /* Its complete models (and their Table I rows) first, in their order: the new piece measured
+   * the models after them. */
+  cJSON* models = cJSON_GetObjectItemCaseSensitive(doc, "models");
+  cJSON* table1 = cJSON_GetObjectItemCaseSensitive(doc, "table1");
+  cJSON* old_models = cJSON_GetObjectItemCaseSensitive(previous, "models");
+  cJSON* old_table1 = cJSON_GetObjectItemCaseSensitive(previous, "table1");
+  int at = 0;
+  for (int i = cJSON_GetArraySize(old_models) - 1; i >= 0; i--) {
+    cJSON* m = cJSON_GetArrayItem(old_models, i);
+    if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(m, "complete"))) continue;
+    const cJSON* name = cJSON_GetObjectItemCaseSensitive(m, "name");
+    for (int k = 0; cJSON_IsString(name) && k < cJSON_GetArraySize(old_table1); k++) {
+      const cJSON* row_name =
+          cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(old_table1, k), "name");
+      if (cJSON_IsString(row_name) && strcmp(row_name->valuestring, name->valuestring) == 0) {
+        cJSON_InsertItemInArray(table1, 0, cJSON_DetachItemFromArray(old_table1, k));
+        break;
+      }
+    }
+    cJSON_InsertItemInArray(models, 0, cJSON_DetachItemFromArray(old_models, i));
+    at++;
+  }
+  (void)at;
+  cJSON_Delete(previous);
   return ep_json_finish(doc, out);
 }
 
@@ -242,6 +417,7 @@ ep_status ep_report_sweep_json(const ep_sweep_report* s, FILE* out) {
   if (doc == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
   cJSON_AddNumberToObject(doc, "schema_version", EP_CHARACTERIZE_SCHEMA_VERSION);
   cJSON_AddStringToObject(doc, "kind", "sweep");
+  ep_json_add_environment(doc, s->n_measurements > 0 ? s->measurements[0].backend : "cpu");
   cJSON_AddStringToObject(doc, "model", s->model);
   cJSON_AddItemToObject(doc, "topology", topology_json(s->topology));
   cJSON* list = cJSON_AddArrayToObject(doc, "measurements");

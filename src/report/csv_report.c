@@ -21,7 +21,7 @@ static void field(FILE* out, const char* s, bool last) {
 
 static void latency(const ep_results* const* machines, int n, FILE* out) {
   fputs("platform_id,model,family,backend,core_set,cpus,set_size,threads,oversubscribed,runs,"
-        "min_ms,median_ms,mean_ms,p90_ms,p99_ms,max_ms,stddev_ms\n", out);
+        "min_ms,median_ms,mean_ms,p90_ms,p99_ms,max_ms,stddev_ms,noise\n", out);
   for (int k = 0; k < n; k++) {
     for (int i = 0; i < machines[k]->n_models; i++) {
       const ep_results_model* m = &machines[k]->models[i];
@@ -33,16 +33,18 @@ static void latency(const ep_results* const* machines, int n, FILE* out) {
         field(out, x->backend, false);
         field(out, x->core_set, false);
         field(out, x->cpus, false);
-        fprintf(out, "%d,%d,%s,%d,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f\n", x->set_size, x->threads,
-                x->oversubscribed ? "true" : "false", x->runs, x->stats.min, x->stats.median,
-                x->stats.mean, x->stats.p90, x->stats.p99, x->stats.max, x->stats.stddev);
+        fprintf(out, "%d,%d,%s,%d,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%s\n", x->set_size,
+                x->threads, x->oversubscribed ? "true" : "false", x->runs, x->stats.min,
+                x->stats.median, x->stats.mean, x->stats.p90, x->stats.p99, x->stats.max,
+                x->stats.stddev, x->noisy ? "noisy" : "ok");
       }
     }
   }
 }
 
 static void best(const ep_results* const* machines, int n, FILE* out) {
-  fputs("platform_id,model,backend,core_set,threads,oversubscribed,median_ms,p90_ms\n", out);
+  fputs("platform_id,model,backend,core_set,threads,oversubscribed,median_ms,p90_ms,noise\n",
+        out);
   for (int k = 0; k < n; k++) {
     for (int i = 0; i < machines[k]->n_models; i++) {
       const ep_results_model* m = &machines[k]->models[i];
@@ -52,8 +54,8 @@ static void best(const ep_results* const* machines, int n, FILE* out) {
       field(out, m->name, false);
       field(out, b->backend, false);
       field(out, b->core_set, false);
-      fprintf(out, "%d,%s,%.4f,%.4f\n", b->threads, b->oversubscribed ? "true" : "false",
-              b->stats.median, b->stats.p90);
+      fprintf(out, "%d,%s,%.4f,%.4f,%s\n", b->threads, b->oversubscribed ? "true" : "false",
+              b->stats.median, b->stats.p90, b->noisy ? "noisy" : "ok");
     }
   }
 }

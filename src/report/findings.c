@@ -3,6 +3,7 @@
  * measurements it needs exist, and says what they show, agreeing with the paper or not. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "edgeprof/report.h"
@@ -76,7 +77,7 @@ static const ep_results_measurement* best_on(const ep_results_model* m, const ch
   for (int k = 0; k < m->n_measurements; k++) {
     const ep_results_measurement* x = &m->measurements[k];
     if (strcmp(x->core_set, set) != 0 || (max_threads > 0 && x->threads > max_threads)) continue;
-    if (best == NULL || x->stats.median < best->stats.median) best = x;
+    if (best == NULL || x->figure_ms < best->figure_ms) best = x;
   }
   return best;
 }
@@ -99,7 +100,7 @@ static bool scaling_sentence(const ep_results* r, const char* set, int threads, 
     const ep_results_measurement* a = ep_results_point(m, set, 1);
     const ep_results_measurement* b = ep_results_point(m, set, threads);
     if (a == NULL || b == NULL) continue;
-    double gain = a->stats.median / b->stats.median;
+    double gain = a->figure_ms / b->figure_ms;
     if (strcmp(m->family, "cnn") == 0) {
       cnn_names[*n_cnn] = m->name;
       cnn[(*n_cnn)++] = gain;
@@ -203,7 +204,7 @@ static void big_little(const ep_results* r, ep_findings* f) {
     const ep_results_measurement* b = best_on(&r->models[i], "big", 0);
     const ep_results_measurement* a = best_on(&r->models[i], "all", 0);
     if (a == NULL || b == NULL) continue;
-    double change = a->stats.median / b->stats.median - 1.0;
+    double change = a->figure_ms / b->figure_ms - 1.0;
     if (change > 0.02) {
       slower[ns] = r->models[i].name;
       ds[ns++] = change;
@@ -253,10 +254,10 @@ static void oversubscription(const ep_results* r, ep_findings* f) {
     for (int k = 0; k < m->n_measurements; k++) {
       const ep_results_measurement* x = &m->measurements[k];
       if (strcmp(x->core_set, set) != 0 || x->threads <= s->size) continue;
-      if (over == NULL || x->stats.median < over->stats.median) over = x;
+      if (over == NULL || x->figure_ms < over->figure_ms) over = x;
     }
     if (fit == NULL || over == NULL) continue;
-    double change = over->stats.median / fit->stats.median - 1.0;
+    double change = over->figure_ms / fit->figure_ms - 1.0;
     if (change > 0.02) {
       slower[ns] = m->name;
       ds[ns++] = change;
@@ -290,11 +291,11 @@ static void fits(const ep_results* r, ep_findings* f) {
     const ep_results_measurement* b = ep_results_best(&r->models[i], NULL);
     if (b == NULL) continue;
     int k = n++;
-    for (; k > 0 && ms[k - 1] > b->stats.median; k--) {
+    for (; k > 0 && ms[k - 1] > b->figure_ms; k--) {
       ms[k] = ms[k - 1];
       names[k] = names[k - 1];
     }
-    ms[k] = b->stats.median;
+    ms[k] = b->figure_ms;
     names[k] = r->models[i].name;
   }
   if (n < 2) return;
@@ -362,7 +363,7 @@ static void best_configurations(const ep_results* r, ep_findings* f) {
     if (b == NULL) continue;
     char ms[32];
     put(&t, "%s%s %s ms with %d thread%s on '%s'%s", n++ == 0 ? "Best configurations: " : "; ",
-        r->models[i].name, ep_format_ms(b->stats.median, ms, sizeof ms), b->threads,
+        r->models[i].name, ep_format_ms(b->figure_ms, ms, sizeof ms), b->threads,
         b->threads == 1 ? "" : "s", b->core_set, b->oversubscribed ? " (oversubscribed)" : "");
   }
   if (n == 0) return;
@@ -373,9 +374,15 @@ static void best_configurations(const ep_results* r, ep_findings* f) {
 static void op_types(const ep_results* r, ep_findings* f) {
   text t = {"", 0};
   int n = 0;
+  const char* noisy[64];
+  int n_noisy = 0;
   for (int i = 0; i < r->n_models; i++) {
     const ep_results_model* m = &r->models[i];
     if (!m->has_profile || m->n_ops == 0) continue;
+    if (m->profile_noisy) { /* its shares may be the load's, not the network's */
+      if (n_noisy < 64) noisy[n_noisy++] = m->name;
+      continue;
+    }
     put(&t, "%s%s %.0f%% of %s", n++ == 0 ? "Where the time goes at the best configuration: "
                                           : "; ",
         m->ops[0].op, m->ops[0].percent, m->name);
@@ -383,8 +390,13 @@ static void op_types(const ep_results* r, ep_findings* f) {
       put(&t, " (then %s %.0f%%)", m->ops[1].op, m->ops[1].percent);
     }
   }
-  if (n == 0) return;
-  put(&t, ".");
+  if (n > 0) put(&t, ".");
+  if (n_noisy > 0) {
+    put(&t, "%sWhere the time goes is not established for ", n > 0 ? " " : "");
+    put_list(&t, noisy, n_noisy);
+    put(&t, ": the machine was busy while %s profiled (noise check failed).",
+        n_noisy == 1 ? "it was" : "they were");
+  }
   add(f, &t);
 }
 
@@ -401,7 +413,7 @@ static void backends(const ep_results* r, ep_findings* f) {
       if (!first) continue;
       const ep_results_measurement* other = ep_results_best(m, b);
       text t = {"", 0};
-      double ratio = cpu->stats.median / other->stats.median;
+      double ratio = cpu->figure_ms / other->figure_ms;
       put(&t, "%s: backend '%s' is %.1f× %s than the CPU.", m->name, b,
           ratio >= 1.0 ? ratio : 1.0 / ratio, ratio >= 1.0 ? "faster" : "slower");
       add(f, &t);
@@ -422,21 +434,169 @@ static void busy(const ep_results* r, ep_findings* f) {
   add(f, &t);
 }
 
+/* The set the thread-scaling finding reads, as thread_scaling() picks it. */
+static const char* scaling_set(const ep_results* r) {
+  if (set_measured(r, "big")) return "big";
+  if (set_measured(r, "all")) return "all";
+  if (r->n_models > 0 && r->models[0].n_measurements > 0) {
+    return r->models[0].measurements[0].core_set;
+  }
+  return NULL;
+}
+
+/* What the noisy configurations took away: which they were, and which findings could not be
+ * established without them. Returns the count of noisy configurations. */
+static int noise_sentence(const ep_results* r, ep_findings* f) {
+  int noisy = 0, total = 0;
+  for (int i = 0; i < r->n_models; i++) {
+    for (int k = 0; k < r->models[i].n_measurements; k++) {
+      noisy += r->models[i].measurements[k].noisy;
+      total++;
+    }
+  }
+  if (noisy == 0) return 0;
+  text t = {"", 0};
+  put(&t, "Noise: %d of %d configurations stayed noisy after re-measuring (other processes' CPU "
+          "time, steal, run queue, frequency or the spread of the samples above the thresholds "
+          "of docs/results.md) and are left out of these findings:", noisy, total);
+  int models_named = 0;
+  for (int i = 0; i < r->n_models; i++) {
+    const ep_results_model* m = &r->models[i];
+    const char* set = NULL; /* the set being listed ("on 'all' with 1, 2") */
+    for (int k = 0; k < m->n_measurements; k++) {
+      const ep_results_measurement* x = &m->measurements[k];
+      if (!x->noisy) continue;
+      if (set == NULL) put(&t, "%s %s", models_named++ > 0 ? ";" : "", m->name);
+      if (set == NULL || strcmp(set, x->core_set) != 0) {
+        put(&t, "%s on '%s' with %d", set != NULL ? " and" : "", x->core_set, x->threads);
+        set = x->core_set;
+      } else {
+        put(&t, ", %d", x->threads);
+      }
+    }
+    if (set != NULL) put(&t, " thread(s)");
+  }
+  put(&t, ".");
+  const char* set = scaling_set(r);
+  const char* lost_scaling[64];
+  const char* lost_best[64];
+  int n_scaling = 0, n_best = 0;
+  for (int i = 0; i < r->n_models && i < 64; i++) {
+    const ep_results_model* m = &r->models[i];
+    const ep_results_measurement* a = set != NULL ? ep_results_point(m, set, 1) : NULL;
+    const ep_results_measurement* b = set != NULL ? ep_results_point(m, set, 2) : NULL;
+    if (a != NULL && b != NULL && (a->noisy || b->noisy)) lost_scaling[n_scaling++] = m->name;
+    const ep_results_measurement* best = ep_results_best(m, NULL);
+    if (best != NULL && best->noisy) lost_best[n_best++] = m->name;
+  }
+  if (n_scaling + n_best > 0) {
+    put(&t, " Not established:");
+    if (n_scaling > 0) {
+      put(&t, " the thread scaling of ");
+      put_list(&t, lost_scaling, n_scaling);
+      put(&t, " on '%s'", set);
+    }
+    if (n_best > 0) {
+      put(&t, "%s the best configuration and latency of ", n_scaling > 0 ? ";" : "");
+      put_list(&t, lost_best, n_best);
+      put(&t, " (every configuration noisy)");
+    }
+    put(&t, ". Rerun on a quieter machine, or with more --remeasure rounds.");
+  }
+  add(f, &t);
+  return noisy;
+}
+
+/* `r` with only the configurations that passed the noise check; each model's measurements
+ * array is allocated (free_passed). */
+static ep_results* passed_only(const ep_results* r) {
+  ep_results* copy = malloc(sizeof *copy);
+  ep_results_model* models = calloc(r->n_models > 0 ? (size_t)r->n_models : 1, sizeof *models);
+  if (copy == NULL || models == NULL) {
+    free(copy);
+    free(models);
+    return NULL;
+  }
+  *copy = *r;
+  copy->models = models;
+  for (int i = 0; i < r->n_models; i++) {
+    const ep_results_model* m = &r->models[i];
+    models[i] = *m;
+    models[i].measurements = calloc(m->n_measurements > 0 ? (size_t)m->n_measurements : 1,
+                                    sizeof *m->measurements);
+    models[i].n_measurements = 0;
+    models[i].best = -1;
+    for (int k = 0; models[i].measurements != NULL && k < m->n_measurements; k++) {
+      if (!m->measurements[k].noisy) {
+        models[i].measurements[models[i].n_measurements++] = m->measurements[k];
+      }
+    }
+  }
+  return copy;
+}
+
+static void free_passed(ep_results* copy) {
+  if (copy == NULL) return;
+  for (int i = 0; i < copy->n_models; i++) free(copy->models[i].measurements);
+  free(copy->models);
+  free(copy);
+}
+
 void ep_findings_compute(const ep_results* r, ep_findings* f) {
   memset(f, 0, sizeof *f);
   busy(r, f);
-  fits(r, f);
-  thread_scaling(r, f);
-  big_little(r, f);
-  oversubscription(r, f);
-  backends(r, f);
-  op_types(r, f);
-  best_configurations(r, f);
+  if (r->partial) {
+    text t = {"", 0};
+    put(&t, "This run was interrupted (partial results): only the networks measured before it "
+            "stopped are here; `edgeprof characterize ... --resume` completes it.");
+    add(f, &t);
+  }
+  /* Findings come only from configurations that passed the noise check. */
+  ep_results* passed = noise_sentence(r, f) > 0 ? passed_only(r) : NULL;
+  const ep_results* use = passed != NULL ? passed : r;
+  fits(use, f);
+  thread_scaling(use, f);
+  big_little(use, f);
+  oversubscription(use, f);
+  backends(use, f);
+  op_types(use, f);
+  best_configurations(use, f);
+  free_passed(passed);
+}
+
+/* Results of one host and CPU are runs of one machine: say so before any comparison, so that
+ * run-to-run differences are not read as differences between machines. */
+static void same_machine(const ep_results* const* machines, int n, ep_findings* f) {
+  bool said[64] = {false};
+  for (int k = 0; k < n && k < 64; k++) {
+    if (said[k]) continue;
+    const char* names[64];
+    int runs = 0;
+    bool labelled = true;
+    for (int j = k; j < n && j < 64; j++) {
+      if (strcmp(machines[j]->host, machines[k]->host) != 0 ||
+          strcmp(machines[j]->cpu_model, machines[k]->cpu_model) != 0) {
+        continue;
+      }
+      names[runs++] = machines[j]->platform_id;
+      labelled &= machines[j]->label[0] != '\0';
+      said[j] = true;
+    }
+    if (runs < 2) continue;
+    text t = {"", 0};
+    put_list(&t, names, runs);
+    put(&t, " are %d runs of one machine (host %s, %s)%s: the comparisons below between them "
+            "are between runs (their load and settings), not between machines.", runs,
+        machines[k]->host, machines[k]->cpu_model,
+        labelled ? ", told apart by their labels" : "");
+    add(f, &t);
+  }
 }
 
 void ep_findings_compare(const ep_results* const* machines, int n, ep_findings* f) {
   memset(f, 0, sizeof *f);
   if (n < 2) return;
+  same_machine(machines, n, f);
   const char* seen[64];
   int n_seen = 0;
   for (int k = 0; k < n; k++) {
@@ -451,13 +611,13 @@ void ep_findings_compare(const ep_results* const* machines, int n, ep_findings* 
       for (int j = 0; j < n; j++) {
         const ep_results_measurement* b =
             ep_results_best(ep_results_find_model(machines[j], name), NULL);
-        if (b == NULL) continue;
+        if (b == NULL || b->noisy) continue; /* every configuration noisy: no comparison */
         count++;
-        if (fast == NULL || b->stats.median < fast->stats.median) {
+        if (fast == NULL || b->figure_ms < fast->figure_ms) {
           fast = b;
           fast_k = j;
         }
-        if (slow == NULL || b->stats.median > slow->stats.median) {
+        if (slow == NULL || b->figure_ms > slow->figure_ms) {
           slow = b;
           slow_k = j;
         }
@@ -467,9 +627,9 @@ void ep_findings_compare(const ep_results* const* machines, int n, ep_findings* 
       char a[32], b[32];
       put(&t, "%s: fastest on %s (%s ms, %s, %d thread%s on '%s'), %.1f× faster than on %s "
               "(%s ms)", name, machines[fast_k]->platform_id,
-          ep_format_ms(fast->stats.median, a, sizeof a), fast->backend, fast->threads,
-          fast->threads == 1 ? "" : "s", fast->core_set, slow->stats.median / fast->stats.median,
-          machines[slow_k]->platform_id, ep_format_ms(slow->stats.median, b, sizeof b));
+          ep_format_ms(fast->figure_ms, a, sizeof a), fast->backend, fast->threads,
+          fast->threads == 1 ? "" : "s", fast->core_set, slow->figure_ms / fast->figure_ms,
+          machines[slow_k]->platform_id, ep_format_ms(slow->figure_ms, b, sizeof b));
       if (count < n) put(&t, "; measured on %d of %d machines", count, n);
       put(&t, ".");
       add(f, &t);

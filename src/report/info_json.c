@@ -27,6 +27,8 @@ ep_status ep_report_info_json(const char* model, const ep_graph* optimized,
   if (doc == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
   ep_graph_totals totals;
   cJSON_AddNumberToObject(doc, "schema_version", EP_RESULTS_SCHEMA_VERSION);
+  cJSON_AddStringToObject(doc, "kind", "info");
+  ep_json_add_environment(doc, NULL);
   cJSON_AddStringToObject(doc, "model", model);
   cJSON* nodes = cJSON_AddArrayToObject(doc, "nodes");
   for (int i = 0; nodes != NULL && i < ep_graph_node_count(optimized); i++) {
@@ -45,6 +47,8 @@ ep_status ep_report_table1_json(const ep_table1_row* rows, int n_rows, FILE* out
   cJSON* doc = ep_json_begin();
   if (doc == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
   cJSON_AddNumberToObject(doc, "schema_version", EP_RESULTS_SCHEMA_VERSION);
+  cJSON_AddStringToObject(doc, "kind", "table1");
+  ep_json_add_environment(doc, NULL);
   cJSON* models = cJSON_AddArrayToObject(doc, "models");
   for (int i = 0; models != NULL && i < n_rows; i++) {
     cJSON_AddItemToArray(models, ep_json_table1_row(&rows[i]));

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "edgeprof/platform.h"
+
 /* cJSON's Add* calls return NULL on allocation failure and leave the document short; the
  * hooks record it so that a truncated document is never written. */
 static _Thread_local bool alloc_failed;
@@ -38,6 +40,42 @@ ep_status ep_json_finish(cJSON* doc, FILE* out) {
   return EP_OK;
 }
 
+void ep_json_add_environment(cJSON* doc, const char* backend) {
+  ep_environment env;
+  ep_environment_get(&env);
+  cJSON* o = cJSON_AddObjectToObject(doc, "environment");
+  if (o == NULL) return;
+  cJSON_AddStringToObject(o, "host", env.host);
+  cJSON_AddStringToObject(o, "cpu", env.cpu);
+  cJSON_AddStringToObject(o, "isa", env.isa);
+  if (backend != NULL) {
+    cJSON_AddStringToObject(o, "backend", backend);
+  } else {
+    cJSON_AddNullToObject(o, "backend");
+  }
+  cJSON_AddStringToObject(o, "edgeprof_version", env.version);
+  cJSON_AddStringToObject(o, "git_hash", env.git_hash);
+  cJSON_AddStringToObject(o, "date", env.date);
+}
+
+void ep_json_add_init(cJSON* doc, double load_ms, double session_ms, double first_inference_ms) {
+  if (load_ms >= 0 && session_ms >= 0) {
+    cJSON* init = cJSON_AddObjectToObject(doc, "init_ms");
+    if (init != NULL) {
+      ep_json_add_ms(init, "load", load_ms);
+      ep_json_add_ms(init, "session", session_ms);
+      ep_json_add_ms(init, "total", load_ms + session_ms);
+    }
+  } else {
+    cJSON_AddNullToObject(doc, "init_ms");
+  }
+  if (first_inference_ms >= 0) {
+    ep_json_add_ms(doc, "first_inference_ms", first_inference_ms);
+  } else {
+    cJSON_AddNullToObject(doc, "first_inference_ms");
+  }
+}
+
 double ep_json_ms(double ms) {
   if (!isfinite(ms)) return ms;
   return round(ms * 1e4) / 1e4;
@@ -61,8 +99,11 @@ cJSON* ep_json_latency(const ep_latency_stats* s) {
   ep_json_add_ms(o, "min", s->min);
   ep_json_add_ms(o, "median", s->median);
   ep_json_add_ms(o, "mean", s->mean);
+  ep_json_add_ms(o, "p50", s->median);
   ep_json_add_ms(o, "p90", s->p90);
+  ep_json_add_ms(o, "p95", s->p95);
   ep_json_add_ms(o, "p99", s->p99);
+  ep_json_add_ms(o, "p999", s->p999);
   ep_json_add_ms(o, "max", s->max);
   ep_json_add_ms(o, "stddev", s->stddev);
   return o;

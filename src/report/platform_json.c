@@ -10,6 +10,8 @@ ep_status ep_report_platform_json(const ep_platform_summary* s, FILE* out) {
   cJSON* doc = ep_json_begin();
   if (doc == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
   cJSON_AddNumberToObject(doc, "schema_version", EP_RESULTS_SCHEMA_VERSION);
+  cJSON_AddStringToObject(doc, "kind", "platform");
+  ep_json_add_environment(doc, NULL);
   cJSON* cpu = cJSON_AddObjectToObject(doc, "cpu");
   if (cpu != NULL) {
     cJSON_AddStringToObject(cpu, "model", s->cpu.model);

@@ -7,6 +7,8 @@ ep_status ep_report_profile_json(const ep_profile_report* r, FILE* out) {
   cJSON* doc = ep_json_begin();
   if (doc == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory to build a JSON document");
   cJSON_AddNumberToObject(doc, "schema_version", EP_RESULTS_SCHEMA_VERSION);
+  cJSON_AddStringToObject(doc, "kind", "profile");
+  ep_json_add_environment(doc, r->session != NULL ? ep_session_backend(r->session) : "cpu");
   cJSON_AddStringToObject(doc, "model", r->model);
   cJSON_AddStringToObject(doc, "backend", r->session != NULL ? ep_session_backend(r->session) : "cpu");
   ep_json_add_int(doc, "threads", r->threads);
@@ -16,6 +18,7 @@ ep_status ep_report_profile_json(const ep_profile_report* r, FILE* out) {
     cJSON_AddNullToObject(doc, "cpus");
   }
   ep_json_add_int(doc, "runs", p->runs);
+  ep_json_add_init(doc, r->load_ms, r->session_ms, r->first_inference_ms);
   ep_json_add_ms(doc, "total_ms", p->total_ms);
   ep_json_add_ms(doc, "whole_run_median_ms", p->whole.median);
   ep_json_add_ms(doc, "whole_run_mean_ms", p->whole.mean);

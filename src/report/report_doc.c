@@ -19,16 +19,39 @@ typedef struct doc {
   const char* align; /* per column: 'l' or 'r' */
 } doc;
 
+static bool word_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Markdown text that shows exactly what it quotes (names, labels and CPU strings come from
+ * results files): the characters that would start emphasis, code, links, raw HTML, tables or
+ * entities are backslash-escaped (CommonMark), an underscore only where it could start or end
+ * emphasis (mobilenet_v1 stays readable), control characters written as \xNN, line breaks
+ * flattened. */
+static void put_markdown(FILE* out, const char* s, const char* specials) {
+  for (const char* p = s; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c == '\n' || c == '\r') {
+      fputc(' ', out);
+    } else if (c < 0x20 || c == 0x7f) {
+      fprintf(out, "\\x%02x", c);
+    } else if (strchr(specials, c) != NULL ||
+               (c == '_' && (p == s || !word_char(p[-1]) || !word_char(p[1])))) {
+      fputc('\\', out);
+      fputc(c, out);
+    } else {
+      fputc(c, out);
+    }
+  }
+}
+
 /* Text for a Markdown table cell or paragraph, or HTML. */
 static void put_text(doc* d, const char* s) {
   if (d->html) {
     ep_svg_escape(d->out, s);
     return;
   }
-  for (const char* p = s; *p; p++) {
-    if (*p == '|') fputc('\\', d->out);
-    fputc(*p == '\n' ? ' ' : *p, d->out);
-  }
+  put_markdown(d->out, s, "\\`*[]<>|~&#!");
 }
 
 static void heading(doc* d, int level, const char* text, const char* id) {
@@ -117,7 +140,9 @@ static void figure(doc* d, figure_kind kind, const ep_results* const* machines, 
   if (kind == LAYERS) snprintf(file, sizeof file, "layers.svg");
   if (kind == FIG2) ep_report_fig2_name(machines, n, i, file, sizeof file);
   if (!d->html) {
-    fprintf(d->out, "![%s](%s)\n\n", caption, file);
+    fputs("![", d->out);
+    put_markdown(d->out, caption, "\\`*[]<>|~&#!");
+    fprintf(d->out, "](%s)\n\n", file);
     return;
   }
   fputs("<figure>\n", d->out);
@@ -171,11 +196,26 @@ static void findings(doc* d, const ep_results* const* machines, int n) {
   }
 }
 
+/* The mark of a configuration that stayed noisy (edgeprof/noise.h), said under each table. */
+static void noise_note(doc* d, const ep_results* const* machines, int n) {
+  for (int k = 0; k < n; k++) {
+    for (int i = 0; i < machines[k]->n_models; i++) {
+      for (int j = 0; j < machines[k]->models[i].n_measurements; j++) {
+        if (!machines[k]->models[i].measurements[j].noisy) continue;
+        para(d, "‡ noisy: other work on the machine (CPU time of other processes, steal, run "
+                "queue, frequency) or the spread of the samples stayed above the thresholds "
+                "after re-measuring (results.json: noise); left out of the findings.");
+        return;
+      }
+    }
+  }
+}
+
 static void fig1(doc* d, const ep_results* const* machines, int n) {
   heading(d, 2, "Fig. 1: latency of each network, best configuration", "fig1");
   figure(d, FIG1, machines, n, 0,
          "Fig. 1: median latency at batch 1 of each network, at the best configuration tried "
-         "(backend x core set x threads), log scale");
+         "(backend x core set x threads), log scale; whiskers reach the p90");
   const char* models[MAX_MODELS];
   int n_models = ep_svg_model_names(machines, n, models, MAX_MODELS);
   const char* headers[MAX_COLS];
@@ -203,8 +243,9 @@ static void fig1(doc* d, const ep_results* const* machines, int n) {
       if (b == NULL) {
         snprintf(cell[k], sizeof cell[k], "not measured");
       } else {
-        snprintf(cell[k], sizeof cell[k], "%s (%s) · %s, %s, %d thr", ep_format_ms(b->stats.median,
-                 med, sizeof med), ep_format_ms(b->stats.p90, p90, sizeof p90), b->backend,
+        snprintf(cell[k], sizeof cell[k], "%s (%s)%s · %s, %s, %d thr",
+                 ep_format_ms(b->stats.median, med, sizeof med),
+                 ep_format_ms(b->stats.p90, p90, sizeof p90), b->noisy ? " ‡" : "", b->backend,
                  b->core_set, b->threads);
       }
       cells[k + 1] = cell[k];
@@ -212,6 +253,14 @@ static void fig1(doc* d, const ep_results* const* machines, int n) {
     table_row(d, cells);
   }
   table_end(d);
+  noise_note(d, machines, n);
+  for (int k = 0; k < n; k++) {
+    if (!machines[k]->latency_p90_estimate) continue;
+    para(d, "Latency figure of %s: MLPerf's 90th-percentile early-stopping estimate at 99%% "
+            "confidence (characterize --latency p90est, at least 64 runs per configuration): it "
+            "chose the best configurations and the findings compare it; the charts and tables "
+            "show the median and p90 of the samples.", machines[k]->platform_id);
+  }
 }
 
 static int sorted_threads(const ep_results* r, int* out, int max) {
@@ -276,8 +325,9 @@ static void sweep_tables(doc* d, const ep_results* r) {
         if (p == NULL) {
           cell[t][0] = '\0';
         } else {
-          snprintf(cell[t], sizeof cell[t], "%s (%s)", ep_format_ms(p->stats.median, med,
-                   sizeof med), ep_format_ms(p->stats.p90, p90, sizeof p90));
+          snprintf(cell[t], sizeof cell[t], "%s (%s)%s", ep_format_ms(p->stats.median, med,
+                   sizeof med), ep_format_ms(p->stats.p90, p90, sizeof p90),
+                   p->noisy ? " ‡" : "");
         }
         cells[t + 1] = cell[t];
       }
@@ -287,6 +337,8 @@ static void sweep_tables(doc* d, const ep_results* r) {
   }
   para(d, "† oversubscribed: more threads than the core set has CPUs (workers are pinned "
           "round-robin over its CPUs).");
+  const ep_results* one[1] = {r};
+  noise_note(d, one, 1);
 }
 
 static void fig2(doc* d, const ep_results* const* machines, int n) {
@@ -295,7 +347,8 @@ static void fig2(doc* d, const ep_results* const* machines, int n) {
     if (n > 1) heading(d, 3, machines[k]->platform_id, NULL);
     char caption[300];
     snprintf(caption, sizeof caption,
-             "Fig. 2 on %s: median latency against threads, one line per network and core set",
+             "Fig. 2 on %s: a panel per network, median latency against threads, one line "
+             "per core set, whiskers to the p90",
              machines[k]->platform_id);
     figure(d, FIG2, machines, n, k, caption);
     sweep_tables(d, machines[k]);
@@ -316,9 +369,9 @@ static void layers(doc* d, const ep_results* const* machines, int n) {
       const ep_results_model* m = ep_results_find_model(machines[k], models[i]);
       if (m == NULL || !m->has_profile) continue;
       char config[160], ops[1024] = "";
-      snprintf(config, sizeof config, "%s, %s, %d thread%s, %d runs", m->profile_backend,
+      snprintf(config, sizeof config, "%s, %s, %d thread%s, %d runs%s", m->profile_backend,
                m->profile_core_set, m->profile_threads, m->profile_threads == 1 ? "" : "s",
-               m->profile_runs);
+               m->profile_runs, m->profile_noisy ? " ‡" : "");
       for (int o = 0; o < m->n_ops; o++) {
         size_t len = strlen(ops);
         snprintf(ops + len, sizeof ops - len, "%s%s %.1f%% (%d)", o ? ", " : "", m->ops[o].op,
@@ -331,6 +384,45 @@ static void layers(doc* d, const ep_results* const* machines, int n) {
   table_end(d);
 }
 
+/* The node sum beside the whole-network latency of the same profile (its whole runs alternate
+ * with the node-timed ones, so both saw the same machine), and why they differ. */
+static void profile_gap(doc* d, const ep_results_model* m, const char* where) {
+  if (!(m->profile_whole_mean_ms > 0.0)) return;
+  char sum[32], whole[32], gap[32], timers[32];
+  double diff = m->profile_total_ms - m->profile_whole_mean_ms;
+  double pct = 100.0 * diff / m->profile_whole_mean_ms;
+  ep_format_ms(m->profile_total_ms, sum, sizeof sum);
+  ep_format_ms(m->profile_whole_mean_ms, whole, sizeof whole);
+  ep_format_ms(diff < 0 ? -diff : diff, gap, sizeof gap);
+  /* Two means of `runs` runs each differ by chance within about 2 standard errors of their
+   * difference, sqrt(2) * stddev / sqrt(runs) each. */
+  double chance = m->profile_runs > 0
+                      ? 2.0 * sqrt(2.0) * m->profile_whole_stddev_ms / sqrt(m->profile_runs)
+                      : 0.0;
+  const char* why;
+  if (m->profile_timer_cost_us < 0.0) {
+    why = "not known (this file predates the measured timer cost)";
+  } else if (fabs(diff) <= m->profile_timer_overhead_ms + chance + 0.02 * m->profile_whole_mean_ms) {
+    why = "the timers' own cost and run-to-run variation (two standard errors, plus 2%): the "
+          "profile and the latency agree";
+  } else if (diff > 0.0) {
+    why = "the node-timed runs were slower than the whole runs beside them by more than the "
+          "timers cost and chance explains: load on the machine that hit them more (see the "
+          "noise marks of this configuration)";
+  } else {
+    why = "the whole runs spend time outside every node beyond chance: work between nodes "
+          "(views, layout conversions, the run loop) that no node timer sees, or load that "
+          "hit the whole runs more";
+  }
+  ep_format_ms(m->profile_timer_overhead_ms, timers, sizeof timers);
+  para(d, "%s%s: the node times sum to %s ms against %s ms for the whole network (mean of the "
+          "runs without timers that alternated with the timed ones): %s ms %s (%+.1f%%). The "
+          "timers cost %.3f µs per node, %s ms per run over %d nodes. Reason: %s.",
+       m->name, where, sum, whole, gap, diff >= 0 ? "more" : "less", pct,
+       m->profile_timer_cost_us < 0.0 ? 0.0 : m->profile_timer_cost_us, timers, m->n_nodes,
+       why);
+}
+
 static void slowest_nodes(doc* d, const ep_results* const* machines, int n) {
   heading(d, 2, "Slowest nodes at the best configuration", "nodes");
   para(d, "The %d nodes that take the most time in each network (all of them: layers.csv).",
@@ -339,10 +431,12 @@ static void slowest_nodes(doc* d, const ep_results* const* machines, int n) {
     for (int i = 0; i < machines[k]->n_models; i++) {
       const ep_results_model* m = &machines[k]->models[i];
       if (!m->has_profile || m->n_nodes == 0) continue;
-      char title[300], total[32];
-      snprintf(title, sizeof title, "%s%s%s: %d nodes, %s ms summed", m->name,
-               n > 1 ? " on " : "", n > 1 ? machines[k]->platform_id : "", m->n_nodes,
-               ep_format_ms(m->profile_total_ms, total, sizeof total));
+      char title[300], total[32], whole[32];
+      snprintf(title, sizeof title, "%s%s%s: %d nodes, %s ms summed (whole network %s ms)",
+               m->name, n > 1 ? " on " : "", n > 1 ? machines[k]->platform_id : "", m->n_nodes,
+               ep_format_ms(m->profile_total_ms, total, sizeof total),
+               m->profile_whole_mean_ms > 0.0
+                   ? ep_format_ms(m->profile_whole_mean_ms, whole, sizeof whole) : "?");
       if (d->html) {
         fputs("<details><summary>", d->out);
         put_text(d, title);
@@ -375,6 +469,9 @@ static void slowest_nodes(doc* d, const ep_results* const* machines, int n) {
       }
       table_end(d);
       if (d->html) fputs("</details>\n", d->out);
+      char where[160] = "";
+      if (n > 1) snprintf(where, sizeof where, " on %s", machines[k]->platform_id);
+      profile_gap(d, m, where);
     }
   }
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "edgeprof/output.h"
 #include "edgeprof/report.h"
 #include "edgeprof/results.h"
 
@@ -126,6 +127,25 @@ static void read_measurement(reader* r, const cJSON* o, ep_results_measurement* 
   m->runs = get_int(r, o, "runs", true);
   get_stats(r, field(r, o, "latency_ms", true), &m->stats);
   m->stats.count = m->runs;
+  const cJSON* estimate = field(r, o, "p90_estimate_ms", false);
+  if (estimate != NULL && !cJSON_IsNull(estimate)) {
+    m->p90_estimate_ms = get_number(r, o, "p90_estimate_ms", true);
+  }
+  m->attempts = 1;
+  const cJSON* noise = field(r, o, "noise", false);
+  if (noise != NULL && !cJSON_IsNull(noise)) {
+    char verdict[16];
+    get_string(r, noise, "verdict", verdict, sizeof verdict, true);
+    if (r->status == EP_OK && strcmp(verdict, "ok") != 0 && strcmp(verdict, "noisy") != 0) {
+      fail(r, "noise.verdict must be \"ok\" or \"noisy\"");
+    }
+    m->has_noise = true;
+    m->noisy = strcmp(verdict, "noisy") == 0;
+    get_string(r, noise, "reasons", m->noise_reasons, sizeof m->noise_reasons, false);
+    if (cJSON_GetObjectItemCaseSensitive(noise, "attempts") != NULL) {
+      m->attempts = get_int(r, noise, "attempts", false);
+    }
+  }
   if (r->status == EP_OK && (m->threads < 1 || m->set_size < 1)) {
     fail(r, "threads and set_size must be at least 1");
   }
@@ -148,6 +168,22 @@ static void read_profile(reader* r, const cJSON* p, ep_results_model* m, bool v1
   m->profile_threads = get_int(r, p, "threads", true);
   m->profile_runs = get_int(r, p, "runs", true);
   m->profile_total_ms = get_number(r, p, "total_ms", true);
+  const cJSON* noise = field(r, p, "noise", false);
+  if (cJSON_IsObject(noise)) {
+    char verdict[16];
+    get_string(r, noise, "verdict", verdict, sizeof verdict, true);
+    m->profile_noisy = strcmp(verdict, "noisy") == 0;
+  }
+  const cJSON* whole = field(r, p, "whole_run_ms", false);
+  if (cJSON_IsObject(whole)) {
+    m->profile_whole_mean_ms = get_number(r, whole, "mean", false);
+    m->profile_whole_stddev_ms = get_number(r, whole, "stddev", false);
+  }
+  m->profile_timer_cost_us = -1.0;
+  if (field(r, p, "timer_cost_us", false) != NULL) {
+    m->profile_timer_cost_us = get_number(r, p, "timer_cost_us", true);
+    m->profile_timer_overhead_ms = get_number(r, p, "timer_overhead_ms", true);
+  }
   const cJSON* ops = get_array(r, p, "by_op_type", true);
   m->n_ops = cJSON_GetArraySize(ops);
   m->ops = alloc_array(r, m->n_ops, sizeof *m->ops);
@@ -243,10 +279,11 @@ static void guess_family(ep_results_model* m) {
 }
 
 static void read_model(reader* r, const cJSON* o, const cJSON* table1, const char* v1_cpus,
-                       ep_results_model* m) {
+                       bool p90_estimate, ep_results_model* m) {
   bool v1 = v1_cpus != NULL;
   get_string(r, o, "name", m->name, sizeof m->name, true);
   m->best = -1;
+  m->complete = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "complete"));
   const cJSON* list = get_array(r, o, v1 ? "latency_ms" : "measurements", true);
   m->n_measurements = cJSON_GetArraySize(list);
   m->measurements = alloc_array(r, m->n_measurements, sizeof *m->measurements);
@@ -274,10 +311,12 @@ static void read_model(reader* r, const cJSON* o, const cJSON* table1, const cha
   r->where[where_len] = '\0';
   if (r->status != EP_OK) return;
   for (int i = 0; i < m->n_measurements; i++) {
-    if (m->best < 0 || m->measurements[i].stats.median < m->measurements[m->best].stats.median) {
-      m->best = i;
-    }
+    ep_results_measurement* x = &m->measurements[i];
+    x->figure_ms = !p90_estimate ? x->stats.median
+                   : x->p90_estimate_ms > 0.0 ? x->p90_estimate_ms : 1e300;
   }
+  const ep_results_measurement* best = ep_results_best(m, NULL);
+  m->best = best != NULL ? (int)(best - m->measurements) : -1;
   read_profile(r, field(r, o, "profile", false), m, v1);
   if (v1) {
     guess_family(m);
@@ -321,6 +360,13 @@ static void read_platform_v2(reader* r, const cJSON* doc, ep_results* res) {
   res->min_runs = get_int(r, settings, "min_runs", true);
   res->min_seconds = get_number(r, settings, "min_seconds", true);
   res->budget_seconds = get_number(r, settings, "budget_seconds", true);
+  char latency[16];
+  get_string(r, settings, "latency", latency, sizeof latency, false);
+  if (r->status == EP_OK && latency[0] != '\0' && strcmp(latency, "median") != 0 &&
+      strcmp(latency, "p90est") != 0) {
+    fail(r, "settings.latency must be \"median\" or \"p90est\"");
+  }
+  res->latency_p90_estimate = strcmp(latency, "p90est") == 0;
   r->where[0] = '\0';
   res->quick = get_bool(r, doc, "quick", true);
 }
@@ -357,12 +403,9 @@ static void sanitize_id(char* id) {
 }
 
 static char* slurp(const char* path, ep_status* status) {
-  FILE* f = fopen(path, "rb");
-  if (f == NULL) {
-    *status = ep_error(errno == ENOENT ? EP_ERR_NOT_FOUND : EP_ERR_IO, "cannot read %s: %s", path,
-                       strerror(errno));
-    return NULL;
-  }
+  FILE* f = NULL;
+  *status = ep_input_open(path, &f);
+  if (*status != EP_OK) return NULL;
   char* text = NULL;
   size_t len = 0, cap = 0;
   for (;;) {
@@ -456,6 +499,15 @@ ep_status ep_results_load(const char* path, ep_results** results_out) {
   res->elapsed_seconds = get_number(&r, doc, "elapsed_s", false);
   const cJSON* load = cJSON_GetObjectItemCaseSensitive(doc, "load_average_before");
   res->load_average = cJSON_IsNumber(load) ? load->valuedouble : -1.0;
+  res->partial = get_bool(&r, doc, "partial", false);
+  get_string(&r, doc, "label", res->label, sizeof res->label, false);
+  if (res->label[0] != '\0') {
+    /* A labelled run is named by its label too, so that two runs of one machine stay apart
+     * in merged reports and file names (fig2-<id>.svg). */
+    size_t len = strlen(res->platform_id);
+    snprintf(res->platform_id + len, sizeof res->platform_id - len, "-%.60s", res->label);
+    sanitize_id(res->platform_id);
+  }
   const cJSON* meter = cJSON_GetObjectItemCaseSensitive(doc, "energy_meter");
   if (meter != NULL && !cJSON_IsNull(meter)) {
     snprintf(r.where, sizeof r.where, "energy_meter");
@@ -474,7 +526,7 @@ ep_status ep_results_load(const char* path, ep_results** results_out) {
   for (int i = 0; res->models != NULL && i < res->n_models && r.status == EP_OK; i++) {
     snprintf(r.where, sizeof r.where, "models[%d]", i);
     read_model(&r, cJSON_GetArrayItem(models, i), table1, v1 ? res->cpus_allowed : NULL,
-               &res->models[i]);
+               res->latency_p90_estimate, &res->models[i]);
   }
 
 cleanup:
@@ -514,7 +566,11 @@ const ep_results_measurement* ep_results_best(const ep_results_model* m, const c
   for (int i = 0; m != NULL && i < m->n_measurements; i++) {
     const ep_results_measurement* x = &m->measurements[i];
     if (backend != NULL && strcmp(x->backend, backend) != 0) continue;
-    if (best == NULL || x->stats.median < best->stats.median) best = x;
+    /* A configuration that passed the noise check beats any that did not. */
+    if (best == NULL || (best->noisy && !x->noisy) ||
+        (best->noisy == x->noisy && x->figure_ms < best->figure_ms)) {
+      best = x;
+    }
   }
   return best;
 }

@@ -53,20 +53,34 @@ ep_status ep_report_layers_svg(const ep_results* const* machines, int n, FILE* o
   int n_shown = n_ops > SHOWN_OPS + 1 ? SHOWN_OPS : n_ops;
   bool have_other = n_ops > n_shown;
 
-  /* Room for the longest row label (about 7 px per character at 12 px). */
-  size_t longest = 8;
+  /* Room for the longest row label, measured. */
+  double longest = ep_svg_text_width("no per-node profile", 12, false);
   for (int i = 0; i < n_models; i++) {
     for (int k = 0; k < n; k++) {
-      size_t len = strlen(models[i]) + (n > 1 ? 3 + strlen(machines[k]->platform_id) : 0);
-      if (len > longest) longest = len;
+      char label[300];
+      snprintf(label, sizeof label, "%s%s%s", models[i], n > 1 ? " · " : "",
+               n > 1 ? machines[k]->platform_id : "");
+      longest = fmax(longest, ep_svg_text_width(label, 12, false));
     }
   }
-  const int left = 20 + (int)(7 * longest), top = 46, row_h = 24, gap = 10, plot_w = 560;
-  int width = left + plot_w + 30;
-  int per_row = 5;
-  int legend_rows = (n_shown + (have_other ? 1 : 0) + per_row - 1) / per_row;
-  int height = top + (n_rows > 0 ? n_rows : 1) * (row_h + gap) + 30 + legend_rows * 20 + 10;
-  ep_svg_begin(out, width, height, "Time share by op type at the best configuration");
+  const char* title = "Time share by op type at the best configuration";
+  const int top = 46, row_h = 24, gap = 10, plot_w = 560;
+  const int left = 20 + (int)ceil(longest);
+  svg_legend_item items[SHOWN_OPS + 2];
+  int n_items = 0;
+  for (int s = 0; s < n_shown; s++) {
+    items[n_items++] = (svg_legend_item){SVG_SWATCH_BOX, ep_svg_series_color(s), NULL, ops[s].op};
+  }
+  if (have_other) items[n_items++] = (svg_legend_item){SVG_SWATCH_BOX, "#bbbbbb", NULL, "other"};
+  double fwidth = left + plot_w + 30.0;
+  fwidth = fmax(fwidth, ep_svg_text_width(title, 15, true) + 28.0);
+  fwidth = fmax(fwidth, left + ep_svg_legend_min_width(items, n_items) + 16.0);
+  int width = (int)ceil(fwidth);
+  double legend_w = width - left - 16.0;
+  int legend_rows = ep_svg_legend_rows(items, n_items, legend_w);
+  int height = top + (n_rows > 0 ? n_rows : 1) * (row_h + gap) + 30 +
+               legend_rows * SVG_LEGEND_ROW + 10;
+  ep_svg_begin(out, width, height, title);
   for (int t = 0; t <= 4; t++) {
     double px = left + plot_w * t / 4.0;
     fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#dddddd\"/>\n", px,
@@ -119,9 +133,9 @@ ep_status ep_report_layers_svg(const ep_results* const* machines, int n, FILE* o
                 "data-percent=\"%.4f\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" "
                 "fill=\"%s\"><title>%s: %s %.1f%%</title></rect>\n",
                 model, id, op, pct, x, y, w, row_h, color, model, op, pct);
-        if (w >= 34) {
-          char text[16];
-          snprintf(text, sizeof text, "%.0f%%", pct);
+        char text[16];
+        snprintf(text, sizeof text, "%.0f%%", pct);
+        if (ep_svg_text_width(text, 10, false) + 6.0 <= w) {
           ep_svg_text(out, x + w / 2, y + row_h / 2.0 + 4, "middle", 10, "fill=\"#ffffff\"", text);
         }
         x += w;
@@ -130,15 +144,7 @@ ep_status ep_report_layers_svg(const ep_results* const* machines, int n, FILE* o
       row++;
     }
   }
-  double ly = top + n_rows * (row_h + gap) + 36;
-  int col_w = plot_w / per_row;
-  for (int s = 0; s < n_shown + (have_other ? 1 : 0); s++) {
-    double lx = left + (s % per_row) * col_w;
-    double yy = ly + (s / per_row) * 20;
-    fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx,
-            yy - 10, s < n_shown ? ep_svg_series_color(s) : "#bbbbbb");
-    ep_svg_text(out, lx + 16, yy, "start", 11, "fill=\"#222222\"", s < n_shown ? ops[s].op : "other");
-  }
+  ep_svg_legend_draw(out, items, n_items, left, top + n_rows * (row_h + gap) + 36, legend_w);
   ep_svg_end(out);
   if (ferror(out)) return ep_error(EP_ERR_IO, "cannot write layers.svg");
   return EP_OK;

@@ -119,6 +119,158 @@ void ep_svg_text(FILE* out, double x, double y, const char* anchor, int size, co
   fputs("</text>\n", out);
 }
 
+/* Advance widths of DejaVu Sans in 1/1000 em for ASCII 32..126, as Chromium measures them
+ * (canvas measureText at 1000 px). */
+static const short dejavu_regular[95] = {
+    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337,
+    636, 636, 636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531,
+    1000, 684, 686, 698, 770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787,
+    603, 787, 695, 635, 611, 732, 684, 989, 685, 611, 685, 390, 337, 390, 838, 500,
+    500, 613, 635, 550, 635, 615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612,
+    635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337, 636, 838,
+};
+static const short dejavu_bold[95] = {
+    348, 456, 521, 838, 696, 1002, 872, 306, 457, 457, 523, 838, 380, 415, 380, 365,
+    696, 696, 696, 696, 696, 696, 696, 696, 696, 696, 400, 400, 838, 838, 838, 580,
+    1000, 774, 762, 734, 830, 683, 683, 821, 837, 372, 372, 775, 637, 995, 837, 850,
+    733, 850, 770, 720, 682, 812, 774, 1103, 771, 724, 725, 457, 365, 457, 838, 500,
+    500, 675, 716, 593, 716, 678, 435, 716, 712, 343, 343, 665, 343, 1042, 712, 687,
+    716, 716, 493, 595, 478, 712, 652, 924, 645, 652, 582, 712, 365, 712, 838,
+};
+
+double ep_svg_text_width(const char* text, double size, bool bold) {
+  const short* table = bold ? dejavu_bold : dejavu_regular;
+  double units = 0.0;
+  for (const unsigned char* p = (const unsigned char*)(text != NULL ? text : ""); *p;) {
+    if (*p >= 32 && *p < 127) {
+      units += table[*p - 32];
+      p++;
+      continue;
+    }
+    /* One code point of UTF-8: its lead byte and continuation bytes. */
+    unsigned cp = *p;
+    int extra = *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 : *p >= 0xc0 ? 1 : 0;
+    cp &= extra == 3 ? 0x07 : extra == 2 ? 0x0f : extra == 1 ? 0x1f : 0x7f;
+    p++;
+    for (; extra > 0 && (*p & 0xc0) == 0x80; extra--, p++) cp = (cp << 6) | (*p & 0x3f);
+    units += cp == 0xb7 ? 380 : cp == 0x2013 ? 500 : cp == 0xd7 ? 838 : cp == 0x2026 ? 1000
+             : cp < 32 ? 0 : 1000;
+  }
+  return units * size / 1000.0;
+}
+
+char* ep_svg_fit_text(const char* text, double size, double max_px, char* buf, size_t bufsize) {
+  if (bufsize == 0) return buf;
+  snprintf(buf, bufsize, "%s", text != NULL ? text : "");
+  if (ep_svg_text_width(buf, size, false) <= max_px) return buf;
+  static const char ellipsis[] = "\xe2\x80\xa6"; /* … */
+  size_t len = strlen(buf);
+  while (len > 0) {
+    len--;
+    while (len > 0 && ((unsigned char)buf[len] & 0xc0) == 0x80) len--; /* whole code points */
+    if (len + sizeof ellipsis > bufsize) continue;
+    memcpy(buf + len, ellipsis, sizeof ellipsis);
+    if (ep_svg_text_width(buf, size, false) <= max_px) return buf;
+  }
+  snprintf(buf, bufsize, "%s", ellipsis);
+  return buf;
+}
+
+/* Legend geometry: a 24-px swatch, 6 px to the label, 18 px to the next entry; 11-px labels. */
+#define SWATCH_W 24.0
+#define LABEL_GAP 6.0
+#define ENTRY_GAP 18.0
+#define LEGEND_FONT 11
+
+static double entry_width(const svg_legend_item* item) {
+  return SWATCH_W + LABEL_GAP + ep_svg_text_width(item->label, LEGEND_FONT, false);
+}
+
+double ep_svg_legend_min_width(const svg_legend_item* items, int n) {
+  double w = 0.0;
+  for (int i = 0; i < n; i++) w = fmax(w, entry_width(&items[i]));
+  return w;
+}
+
+/* Calls place(i, x, row) for each entry; returns the number of lines. */
+static int flow(const svg_legend_item* items, int n, double width,
+                void (*place)(void*, int, double, int), void* user) {
+  double x = 0.0;
+  int row = 0;
+  for (int i = 0; i < n; i++) {
+    double w = entry_width(&items[i]);
+    if (x > 0.0 && x + w > width) {
+      row++;
+      x = 0.0;
+    }
+    if (place != NULL) place(user, i, x, row);
+    x += w + ENTRY_GAP;
+  }
+  return n > 0 ? row + 1 : 0;
+}
+
+int ep_svg_legend_rows(const svg_legend_item* items, int n, double width) {
+  return flow(items, n, width, NULL, NULL);
+}
+
+typedef struct legend_ctx {
+  FILE* out;
+  const svg_legend_item* items;
+  double x, y;
+} legend_ctx;
+
+static void draw_entry(void* user, int i, double dx, int row) {
+  legend_ctx* c = user;
+  const svg_legend_item* it = &c->items[i];
+  double x = c->x + dx, y = c->y + row * SVG_LEGEND_ROW, mid = y - 4.0;
+  const char* color = it->color != NULL ? it->color : "#555555";
+  const char* dash = it->dash != NULL ? it->dash : "";
+  FILE* out = c->out;
+  switch (it->swatch) {
+    case SVG_SWATCH_BOX:
+      fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n",
+              x + 6, y - 10, color);
+      break;
+    case SVG_SWATCH_LINE:
+      fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                   "stroke-width=\"2.5\"%s%s%s/>\n", x, mid, x + SWATCH_W, mid, color,
+              dash[0] ? " stroke-dasharray=\"" : "", dash, dash[0] ? "\"" : "");
+      break;
+    case SVG_SWATCH_HOLLOW:
+      fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#ffffff\" stroke=\"%s\" "
+                   "stroke-width=\"1.5\"/>\n", x + 12, mid, color);
+      break;
+    case SVG_SWATCH_WHISKER:
+      fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n"
+                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n"
+                   "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
+              x + 12, mid, x + 12, y - 12, color, x + 9, y - 12, x + 15, y - 12, color, x + 12,
+              mid, color);
+      break;
+    case SVG_SWATCH_NOISY:
+      fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"#ffffff\" "
+                   "stroke=\"" SVG_NOISY_COLOR "\" stroke-width=\"2\" stroke-dasharray=\""
+                   SVG_NOISY_DASH "\"/>\n", x + 6, y - 10);
+      break;
+    case SVG_SWATCH_NOISY_POINT:
+      fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"#555555\"/>\n<circle "
+                   "cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"" SVG_NOISY_COLOR "\" "
+                   "stroke-width=\"1.5\" stroke-dasharray=\"" SVG_NOISY_DASH "\"/>\n",
+              x + 12, mid, x + 12, mid);
+      break;
+  }
+  fprintf(out, "<text class=\"legend\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"start\" "
+               "font-size=\"%d\" fill=\"#222222\">", x + SWATCH_W + LABEL_GAP, y, LEGEND_FONT);
+  ep_svg_escape(out, it->label);
+  fputs("</text>\n", out);
+}
+
+void ep_svg_legend_draw(FILE* out, const svg_legend_item* items, int n, double x, double y,
+                        double width) {
+  legend_ctx c = {out, items, x, y};
+  flow(items, n, width, draw_entry, &c);
+}
+
 const char* ep_svg_series_color(int i) {
   static const char* colors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                  "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};

@@ -45,6 +45,43 @@ void ep_svg_end(FILE* out);
 void ep_svg_text(FILE* out, double x, double y, const char* anchor, int size, const char* extra,
               const char* text);
 
+/* The width in px of `text` (UTF-8) at `size` px, from DejaVu Sans' advance widths: the widest
+ * of the fonts SVG_FONT resolves to (Helvetica and Arial are narrower; Debian without
+ * fonts-liberation draws DejaVu Sans), so a layout sized by it never clips. Characters outside
+ * ASCII count as one em, except the few the charts use. */
+double ep_svg_text_width(const char* text, double size, bool bold);
+/* `text` cut to at most max_px wide at `size` px, with "…" where cut. Returns buf. */
+char* ep_svg_fit_text(const char* text, double size, double max_px, char* buf, size_t bufsize);
+
+/* Legend entries laid out left to right, a new line when the next does not fit `width`. */
+typedef enum svg_swatch {
+  SVG_SWATCH_BOX,     /* a filled square (bars, segments) */
+  SVG_SWATCH_LINE,    /* a line in `color` with `dash` (lines of a chart) */
+  SVG_SWATCH_HOLLOW,  /* a hollow point: oversubscribed */
+  SVG_SWATCH_WHISKER, /* a point with a whisker up to p90 */
+  SVG_SWATCH_NOISY,   /* the mark of a noisy bar: a red dashed outline */
+  SVG_SWATCH_NOISY_POINT /* the mark of a noisy point: a red dashed ring */
+} svg_swatch;
+
+typedef struct svg_legend_item {
+  svg_swatch swatch;
+  const char* color; /* NULL: grey */
+  const char* dash;  /* NULL or "": solid */
+  const char* label;
+} svg_legend_item;
+
+#define SVG_LEGEND_ROW 18 /* px per legend line */
+/* The widest single entry (a legend narrower than this cannot hold it). */
+double ep_svg_legend_min_width(const svg_legend_item* items, int n);
+/* Lines the entries take in `width` px. */
+int ep_svg_legend_rows(const svg_legend_item* items, int n, double width);
+/* Draws them from (x, y): y is the baseline of the first line. */
+void ep_svg_legend_draw(FILE* out, const svg_legend_item* items, int n, double x, double y,
+                        double width);
+/* The noisy mark around a point or on a bar: red, dashed. */
+#define SVG_NOISY_COLOR "#d62728"
+#define SVG_NOISY_DASH "3,2"
+
 /* Categorical colours (Tableau 10, readable on white and for most colour-blind readers). */
 const char* ep_svg_series_color(int index);
 /* Dash patterns for core sets: "" (solid), "6,3", "2,3", "8,3,2,3", ... */

@@ -26,6 +26,8 @@ if [[ -n "$DATA" && -d "$DATA" && -z "$(ls -A "$SEEDS")" ]]; then
     fi
   done
 fi
+# Inputs that once failed (tests/fuzz/onnx-seeds) run first, every time.
+cp "$(dirname "$0")"/onnx-seeds/* "$SEEDS"/
 echo "fuzzing the ONNX loader for ${SECONDS_MAX}s ($(ls "$SEEDS" | wc -l) seeds, corpus $CORPUS)"
 ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

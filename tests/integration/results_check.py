@@ -142,7 +142,14 @@ def cmd_consistency(results_json):
                   "statistics order %s" % lat)
             check(abs(median(x["samples_ms"]) - lat["median"]) <= 1e-3 + 1e-4 * lat["median"],
                   "median of samples %s vs %s" % (median(x["samples_ms"]), lat["median"]))
-        best = min(range(len(ms)), key=lambda i: ms[i]["latency_ms"]["median"])
+        # The best configuration is the fastest of those that passed the noise check (of all when
+        # none did), by the run's latency figure: the median, or the p90 early-stopping estimate.
+        def figure(x):
+            if d["settings"].get("latency") == "p90est":
+                return x.get("p90_estimate_ms") or float("inf")
+            return x["latency_ms"]["median"]
+        quiet = [i for i in range(len(ms)) if not noisy(ms[i])] or list(range(len(ms)))
+        best = min(quiet, key=lambda i: figure(ms[i]))
         b = m["best"]
         check(b["index"] == best and b["median_ms"] == ms[best]["latency_ms"]["median"],
               "%s: best %s, argmin %d" % (m["name"], b, best))
@@ -153,6 +160,21 @@ def cmd_consistency(results_json):
         check(abs(sum(n["avg_ms"] for n in p["nodes"]) - p["total_ms"]) < 1e-3 * len(p["nodes"]),
               "node times sum")
     check([r["name"] for r in d["table1"]] == [m["name"] for m in d["models"]], "table1 names")
+
+
+def noisy(measurement):
+    """The noise verdict of a measurement (files before it: never noisy)."""
+    noise = measurement.get("noise")
+    return isinstance(noise, dict) and noise.get("verdict") == "noisy"
+
+
+def close(a, b):
+    """Equal to the 4 decimals the charts write."""
+    return abs(float(a) - float(b)) <= 1e-4 + 1e-6 * abs(float(b))
+
+
+def texts(root, cls=None):
+    return [e.text for e in root.iter(SVG + "text") if cls is None or e.get("class") == cls]
 
 
 def svg_root(path):
@@ -179,12 +201,23 @@ def cmd_outputs(out_dir, results_files):
     machines = []
     for d in docs:
         if d["schema_version"] == 1:
+            points = {m["name"]: {("all", "cpu", x["threads"]): (x["median"], x["p90"], False)
+                                  for x in m["latency_ms"]} for m in d["models"]}
             machines.append({"id": d["host"], "models": {m["name"]: len(m["latency_ms"]) for m in d["models"]},
-                             "profiles": [m["name"] for m in d["models"] if m.get("profile")]})
+                             "profiles": [m["name"] for m in d["models"] if m.get("profile")],
+                             "points": points, "sets": ["all"],
+                             "ops": {m["name"]: [o["op"] for o in m["profile"]["by_op_type"]]
+                                     for m in d["models"] if m.get("profile")}})
         else:
+            points = {m["name"]: {(x["core_set"], x["backend"], x["threads"]):
+                                  (x["latency_ms"]["median"], x["latency_ms"]["p90"], noisy(x))
+                                  for x in m["measurements"]} for m in d["models"]}
             machines.append({"id": d["platform"]["id"],
                              "models": {m["name"]: len(m["measurements"]) for m in d["models"]},
-                             "profiles": [m["name"] for m in d["models"] if m.get("profile")]})
+                             "profiles": [m["name"] for m in d["models"] if m.get("profile")],
+                             "points": points, "sets": d["settings"]["core_sets"],
+                             "ops": {m["name"]: [o["op"] for o in m["profile"]["by_op_type"]]
+                                     for m in d["models"] if m.get("profile")}})
     ids = [m["id"] for m in machines]
     for i in range(1, len(ids)):  # report makes ids unique: id, id-2, ...
         k = 2
@@ -210,6 +243,35 @@ def cmd_outputs(out_dir, results_files):
               "fig1: %d gaps, expected %d" % (len(missing), want_missing))
         for b in bars:
             check(float(b.get("height")) > 0 and float(b.get("data-ms")) > 0, "fig1 bar height")
+        # Each bar is its machine's best median of the network (not noisy, where any passed),
+        # its whisker that configuration's p90, its value label the same number.
+        whiskers = by_class(root, "whisker")
+        check(len(whiskers) == len(bars), "fig1: %d whiskers for %d bars" % (len(whiskers), len(bars)))
+        values = by_class(root, "value")
+        for m in machines:
+            for name, pts in m["points"].items():
+                quiet = [v for v in pts.values() if not v[2]] or list(pts.values())
+                best = min(quiet, key=lambda v: v[0])
+                bar = [b for b in bars if b.get("data-machine") == m["id"] and b.get("data-model") == name]
+                if not check(len(bar) == 1, "fig1: one bar of %s on %s" % (name, m["id"])):
+                    continue
+                check(close(bar[0].get("data-ms"), best[0]) and close(bar[0].get("data-p90"), best[1]),
+                      "fig1: %s on %s drawn as %s ms (p90 %s), best is %s" %
+                      (name, m["id"], bar[0].get("data-ms"), bar[0].get("data-p90"), best))
+                check(bar[0].get("data-noisy") == ("true" if best[2] else "false"),
+                      "fig1: noisy mark of %s on %s" % (name, m["id"]))
+        check(any(close(w.get("data-ms"), b.get("data-p90")) for b in bars for w in whiskers),
+              "fig1: whiskers at the p90s")
+        for v in values:
+            check(any(abs(float(v.text) - float(b.get("data-ms"))) <= 0.006 * float(b.get("data-ms"))
+                      for b in bars), "fig1: value label %s is no bar's median" % v.text)
+        check(texts(root, "model") == models, "fig1: network labels %s" % texts(root, "model"))
+        legend = texts(root, "legend")
+        for m in machines:
+            check(any(t.startswith(m["id"]) for t in legend), "fig1: %s not in the legend %s" % (m["id"], legend))
+        any_noisy = any(b.get("data-noisy") == "true" for b in bars)
+        check(any(t.startswith("noisy") for t in legend) == any_noisy,
+              "fig1: a legend entry for the noisy mark exactly when a bar is noisy (%s)" % legend)
         for m in machines:
             for name in models:
                 has = any(b.get("data-machine") == m["id"] and b.get("data-model") == name for b in bars)
@@ -224,6 +286,31 @@ def cmd_outputs(out_dir, results_files):
         check(len(points) == want, "%s: %d points, expected %d" % (name, len(points), want))
         lines = by_class(root, "line")
         check(len(lines) >= len(m["models"]), "%s: %d lines" % (name, len(lines)))
+        # One panel per network, titled with its name; every point the measured median and p90
+        # of its configuration; the legend names every core set.
+        panels = by_class(root, "panel")
+        check([p.get("data-model") for p in panels] == list(m["models"]),
+              "%s: panels %s" % (name, [p.get("data-model") for p in panels]))
+        check(texts(root, "panel-title") == list(m["models"]),
+              "%s: panel titles %s" % (name, texts(root, "panel-title")))
+        for p in points:
+            key = (p.get("data-core-set"), p.get("data-backend"), int(p.get("data-threads")))
+            want = m["points"].get(p.get("data-model"), {}).get(key)
+            if check(want is not None, "%s: a point at %s not measured" % (name, key)):
+                check(close(p.get("data-ms"), want[0]) and close(p.get("data-p90"), want[1]),
+                      "%s: %s %s drawn as %s (p90 %s), measured %s" %
+                      (name, p.get("data-model"), key, p.get("data-ms"), p.get("data-p90"), want))
+                check(p.get("data-noisy") == ("true" if want[2] else "false"),
+                      "%s: noisy mark of %s %s" % (name, p.get("data-model"), key))
+        check(len(by_class(root, "whisker")) == len(points), "%s: a whisker per point" % name)
+        check(len(by_class(root, "noisy-mark")) == sum(v[2] for pts in m["points"].values() for v in pts.values()),
+              "%s: a noisy mark per noisy point" % name)
+        legend = texts(root, "legend")
+        for core_set in m["sets"]:
+            check(any(t.startswith(core_set) for t in legend), "%s: core set %s not in the legend %s" % (name, core_set, legend))
+        any_noisy = any(p.get("data-noisy") == "true" for p in points)
+        check(any(t.startswith("noisy") for t in legend) == any_noisy,
+              "%s: a legend entry for the noisy mark exactly when a point is noisy (%s)" % (name, legend))
         for line in lines:
             pts = line.get("points").split()
             check(all(len(p.split(",")) == 2 for p in pts), "%s: polyline points" % name)
@@ -235,6 +322,14 @@ def cmd_outputs(out_dir, results_files):
         for row in rows:
             total = sum(float(s.get("data-percent")) for s in row if s.get("class") == "segment")
             check(abs(total - 100) < 0.5, "layers: row %s sums to %.2f%%" % (row.get("data-model"), total))
+        ops = []
+        for m in machines:
+            for names in m["ops"].values():
+                ops += [o for o in names if o not in ops]
+        legend = texts(root, "legend")
+        shown = ops if len(ops) <= 10 else None
+        check(shown is None and "other" in legend or set(legend) == set(ops),
+              "layers: legend %s, op types %s" % (legend, ops))
 
     latency = read_csv(os.path.join(out_dir, "latency.csv"))
     check(len(latency) == sum(sum(m["models"].values()) for m in machines),

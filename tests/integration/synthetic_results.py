@@ -7,20 +7,23 @@
                                  DIR/future (schema 99), DIR/garbage (not JSON),
                                  DIR/badtype (a field of the wrong type)
 The numbers follow the paper's shapes: the CNNs scale with threads, LSTM and MLP do not, and
-big+little is slower than big alone.
+big+little is slower than big alone. Two of the phone's configurations are judged noisy.
 """
 import json
 import os
 import sys
 
 ZOO = {
-    # name: (family, 1-thread ms on a big core, parallel fraction, ops)
-    "inception_v1": ("cnn", 420.0, 0.95, [("Conv", 57, 0.90), ("MaxPool", 13, 0.06), ("Concat", 9, 0.03),
-                                          ("FullyConnected", 1, 0.01)]),
-    "resnet50": ("cnn", 980.0, 0.96, [("Conv", 53, 0.94), ("Add", 16, 0.05), ("FullyConnected", 1, 0.01)]),
+    # name: (family, 1-thread ms on a big core, parallel fraction, ops): the op types and shares
+    # of edgeprof's own profiles of the zoo (x86, 1 thread).
+    "inception_v1": ("cnn", 420.0, 0.95, [("Conv", 57, 0.932), ("MaxPool", 13, 0.046),
+                                          ("FullyConnected", 1, 0.019), ("Concat", 9, 0.003)]),
+    "resnet50": ("cnn", 980.0, 0.96, [("Conv", 53, 0.975), ("MaxPool", 1, 0.022),
+                                      ("FullyConnected", 1, 0.002), ("GlobalAveragePool", 1, 0.001)]),
     "mobilenet_v1": ("cnn", 60.0, 0.93, [("Conv", 27, 0.97), ("FullyConnected", 1, 0.02),
-                                          ("GlobalAveragePool", 1, 0.01)]),
-    "lstm": ("rnn", 11.0, 0.10, [("FullyConnected", 1, 0.50), ("LSTM", 2, 0.30), ("Softmax", 1, 0.20)]),
+                                          ("GlobalAveragePool", 1, 0.008), ("Softmax", 1, 0.002)]),
+    "lstm": ("rnn", 11.0, 0.10, [("FullyConnected", 1, 0.50), ("LSTM", 2, 0.30), ("Softmax", 1, 0.19),
+                                 ("Reshape", 1, 0.01)]),
     "mlp": ("mlp", 9.0, 0.12, [("FullyConnected", 4, 0.999), ("Softmax", 1, 0.001)]),
 }
 TABLE1 = {
@@ -48,11 +51,25 @@ def stats(ms):
                      "p99": s[4], "max": s[4], "stddev": round(0.02 * ms, 4)}
 
 
+def noise(verdict, reasons=""):
+    return {"verdict": verdict, "reasons": reasons, "measured": True, "attempts": 1 if verdict == "ok" else 3,
+            "other_cpu_share": 0.01 if verdict == "ok" else 0.4, "steal_share": 0.0,
+            "run_queue_excess": 0.0 if verdict == "ok" else 1.2, "free_cpus": 0,
+            "freq_min_mhz": None, "freq_max_mhz": None, "spread": 0.03}
+
+
 def measurement(core_set, cpus, size, threads, ms):
     samples, lat = stats(ms)
     return {"backend": "cpu", "core_set": core_set, "cpus": cpus, "set_size": size,
             "threads": threads, "oversubscribed": threads > size, "warmup_runs": 1, "runs": 5,
-            "latency_ms": lat, "samples_ms": samples, "seconds": round(ms * 6 / 1000, 3)}
+            "latency_ms": lat, "samples_ms": samples, "seconds": round(ms * 6 / 1000, 3),
+            "noise": noise("ok")}
+
+
+# Configurations a neighbour disturbed (the phone): drawn with the noisy mark, and never a best.
+# (model, core set, threads, factor): resnet50's would-be best (big, 4 threads) measured fast by
+# luck of the spread and judged noisy, so its best is the next quiet one; mlp on little, 2 slower.
+NOISY = [("resnet50", "big", 4, 0.8), ("mlp", "little", 2, 1.6)]
 
 
 def profile(name, best):
@@ -93,7 +110,14 @@ def machine(pid, host, cpu_model, kind, sets, cpus, models, speed, threads):
                     continue
                 ms_list.append(measurement(set_name, set_cpus, size, t,
                                            latency(base, frac, t, size, speed * set_speed, penalty)))
-        best = min(range(len(ms_list)), key=lambda k: ms_list[k]["latency_ms"]["median"])
+        for m in ms_list:
+            for model, core_set, n_threads, factor in (NOISY if pid.startswith("oneplus") else []):
+                if (model, core_set, n_threads) == (name, m["core_set"], m["threads"]):
+                    disturbed = m["latency_ms"]["median"] * factor
+                    m["samples_ms"], m["latency_ms"] = stats(disturbed)
+                    m["noise"] = noise("noisy", "other processes 40% of the set's CPU time")
+        quiet = [k for k in range(len(ms_list)) if ms_list[k]["noise"]["verdict"] == "ok"]
+        best = min(quiet, key=lambda k: ms_list[k]["latency_ms"]["median"])
         b = ms_list[best]
         docs.append({"name": name, "family": family, "measurements": ms_list,
                      "best": {"index": best, "backend": "cpu", "core_set": b["core_set"],

@@ -155,7 +155,7 @@ assert rel <= 0.15, rel
 done
 check "profile JSON fields and node times within 15% of the whole" test $profile_ok -eq 1
 if run_ok "profile lstm (text)" profile lstm "${FAST[@]}"; then
-  for word in "avg ms" "cum %" GFLOP/s "output KB" "By op type" "Sum of node times" LSTM; do
+  for word in "avg ms" "cum %" GFLOP/s "output KiB" "By op type" "Sum of node times" LSTM; do
     check "profile prints $word" contains "$TMP/stdout" "$word"
   done
 fi

@@ -73,6 +73,20 @@ expect_usage_error "--seed -1" info mlp --seed -1 "${J[@]}"
 expect_usage_error "--seed abc" bench mlp "${FAST[@]}" --seed abc "${J[@]}"
 expect_usage_error "--threads 0 (profile)" profile mlp "${FAST[@]}" --threads 0 "${J[@]}"
 
+# Typed values (one grammar: durations with units, rates need a unit).
+for bad in 5x 2d 1M ms; do
+  expect_usage_error "--min-time '$bad'" bench mlp --runs 3 --min-time "$bad" "${J[@]}"
+done
+expect_usage_error "--budget 1x (sweep)" sweep mlp --budget 1x "${J[@]}"
+expect_usage_error "bare --bandwidth 5 (plan: would be 5 bit/s)" plan mlp --edge "$TMP/a_file" \
+  --server "$TMP/a_file" --bandwidth 5 "${J[@]}"
+expect_usage_error "bare --rtt 40 (plan)" plan mlp --edge "$TMP/a_file" --server "$TMP/a_file" \
+  --rtt 40 "${J[@]}"
+expect_usage_error "bare --bandwidth 5 (offload)" offload mlp --server 127.0.0.1:9 --bandwidth 5
+expect_usage_error "--idle-timeout 0 (serve)" serve --idle-timeout 0
+expect_usage_error "offload --split 99: nothing on stdout before the error" offload mlp \
+  --server 127.0.0.1:9 --split 99 "${J[@]}"
+
 # CPU lists.
 for bad in 4096 1000 0- 3-1 x "0,,1" "-1"; do
   expect_usage_error "--cpus '$bad'" bench mlp "${FAST[@]}" --cpus "$bad" "${J[@]}"

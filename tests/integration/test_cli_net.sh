@@ -59,7 +59,7 @@ check "every run equal to local" grep -q "3 of 3 equal" <<<"$out"
 out=$($T "$CLI" offload lstm --server "127.0.0.1:$port" --token-file "$TMP/token" --runs 3 \
   --verify --json "$TMP/offload.json" 2>&1)
 check "offload --split auto succeeds" test $? -eq 0
-check "auto plans a split" grep -q "split auto: k =" <<<"$out"
+check "auto plans a split" grep -q "split auto (prefix cuts): k=" <<<"$out"
 if have_python; then
   check "offload JSON" json_check "$TMP/offload.json" "
 assert d['kind'] == 'offload' and len(d['runs']) == 3
@@ -77,8 +77,32 @@ if [[ ${#files[@]} -gt 0 ]]; then
 fi
 out=$($T "$CLI" offload mlp --server "127.0.0.1:$port" --token-file "$TMP/bad-token" --split 1 \
   --runs 2 --verify 2>&1)
-check "a wrong token still gives the result (exit 0)" test $? -eq 0
-check "a wrong token finishes locally and says why" grep -q "finished here: .*unauthorized" <<<"$out"
+check "a wrong token is an error (exit 1)" test $? -eq 1
+check "a wrong token says so" grep -q "refused the token" <<<"$out"
+out=$($T "$CLI" offload mlp --server "127.0.0.1:$port" --token-file "$TMP/bad-token" --split 1 \
+  --runs 2 --verify --fallback local 2>&1)
+check "--fallback local: a wrong token still gives the result (exit 0)" test $? -eq 0
+check "--fallback local: finishes locally and says why" \
+  grep -q "finished here: .*unauthorized" <<<"$out"
+# A stopped server (SIGSTOP) costs one --timeout, then the client backs off and runs here.
+serve_pid=$(pgrep -P "$SERVER" | head -1) # the server itself, not the `timeout` around it
+kill -STOP "$serve_pid"
+for _ in $(seq 100); do # until it is stopped for sure
+  [[ "$(awk '{print $3}' "/proc/$serve_pid/stat" 2>/dev/null)" == T ]] && break
+  sleep 0.02
+done
+start=$(date +%s.%N)
+out=$($T "$CLI" offload mlp --server "127.0.0.1:$port" --token-file "$TMP/token" --split 2 \
+  --runs 4 --verify --timeout 1s --backoff 60s 2>&1)
+rc=$?
+took=$(echo "$(date +%s.%N) - $start" | bc)
+kill -CONT "$serve_pid"
+check "a stopped server: still the result (exit 0)" test $rc -eq 0
+check "a stopped server: every run finished here" grep -q "0 split with the server, 4 finished here" <<<"$out"
+check "a stopped server: the client backs off and says so" \
+  test "$(grep -c 'finished here: backing off' <<<"$out")" -eq 4
+check "a stopped server costs one timeout, not one per request ($took s)" \
+  test "$(echo "$took < 8" | bc)" -eq 1
 $T "$CLI" offload mlp --server "127.0.0.1:$port" --split 99 >/dev/null 2>&1
 check "a split past the end is refused" test $? -eq 2
 $T "$CLI" offload mlp --server "127.0.0.1:0" >/dev/null 2>&1

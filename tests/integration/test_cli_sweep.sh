@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # sweep: a latency table per core set, thread counts above a set's size run and are marked;
-# --json has the measurements; bad lists and sets are refused.
+# --json has the measurements, --svg draws them (the values read back from the chart); bad lists
+# and sets are refused.
 source "$(dirname "$0")/test_cli_helpers.bash"
 
 rc=0
 "$CLI" sweep mlp --threads 1,2,4 --core-sets all,one --runs 3 --min-time 0 \
-  --json "$TMP/sweep.json" >"$TMP/stdout" 2>"$TMP/stderr" || rc=$?
+  --json "$TMP/sweep.json" --svg "$TMP/sweep.svg" >"$TMP/stdout" 2>"$TMP/stderr" || rc=$?
 check "sweep exits 0 (got $rc: $(tail -c 300 "$TMP/stderr"))" test $rc -eq 0
 check "a table for 'all'" grep -q "^mlp on core set 'all' (CPUs " "$TMP/stdout"
 check "a table for 'one'" grep -q "^mlp on core set 'one' (CPUs " "$TMP/stdout"
@@ -27,6 +28,31 @@ for m in ms:
 assert ms[3]['set_size'] == 1 and ms[0]['set_size'] == $n
 assert {s['name'] for s in d['topology']['core_sets']} >= {'all', 'one'}
 "
+  check "sweep.svg draws the measurements of sweep.json" python3 - "$TMP/sweep.json" "$TMP/sweep.svg" <<'PY'
+import json, sys, xml.etree.ElementTree as ET
+d = json.load(open(sys.argv[1]))
+root = ET.parse(sys.argv[2]).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+cls = lambda c: [e for e in root.iter() if e.get("class") == c]
+assert [p.get("data-model") for p in cls("panel")] == ["mlp"]
+assert [t.text for t in root.iter(ns + "text") if t.get("class") == "panel-title"] == ["mlp"]
+points = cls("point")
+want = {(m["core_set"], m["threads"]): m for m in d["measurements"]}
+assert len(points) == len(want) == 6, len(points)
+for p in points:
+    m = want[(p.get("data-core-set"), int(p.get("data-threads")))]
+    assert abs(float(p.get("data-ms")) - m["latency_ms"]["median"]) < 1e-3, (p.attrib, m["latency_ms"])
+    assert abs(float(p.get("data-p90")) - m["latency_ms"]["p90"]) < 1e-3, (p.attrib, m["latency_ms"])
+    assert p.get("data-oversubscribed") == ("true" if m["oversubscribed"] else "false")
+    assert (p.get("fill") == "#ffffff") == m["oversubscribed"]  # hollow
+    assert p.get("data-noisy") == ("true" if m["noise"]["verdict"] == "noisy" else "false")
+assert len(cls("noisy-mark")) == sum(m["noise"]["verdict"] == "noisy" for m in d["measurements"])
+assert sorted(float(w.get("data-ms")) for w in cls("whisker")) == sorted(float(p.get("data-p90")) for p in points)
+assert len(cls("line")) == 2
+legend = [t.text for t in root.iter(ns + "text") if t.get("class") == "legend"]
+assert any(t.startswith("all (CPUs ") for t in legend) and "one (CPUs 0)" in legend, legend
+assert "oversubscribed (threads > CPUs)" in legend, legend
+PY
 fi
 rc=0
 "$CLI" sweep mlp --threads 2 --core-sets pair --core-set pair=0 --runs 3 --min-time 0 --json - \
@@ -51,6 +77,7 @@ usage "bad thread list" "bad thread list '1,,2'" mlp --threads 1,,2
 usage "too many threads" "thread counts go from 1 to" mlp --threads 5000
 usage "core set with a CPU that does not exist" "--core-set: " mlp --core-set x=999
 usage "bad budget" "--budget must be" mlp --budget -1
+usage "two documents on stdout" "--json and --svg cannot both go to stdout" mlp --json - --svg -
 usage "unknown model" "unknown model" vgg16
 
 finish

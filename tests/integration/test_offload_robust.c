@@ -153,7 +153,7 @@ static void attacks(void) {
   /* A frame that stalls halfway: the server times out (io timeout 0.5 s) and says so. */
   frame(&b, EP_NET_HELLO, 1);
   ep_net_hello h = good_hello(2);
-  ep_net_put_hello(&b, &h);
+  ep_net_put_hello(&b, EP_NET_VERSION, &h);
   ep_net_frame_end(&b);
   expect_error("stalled frame", b.data, b.length - 3, EP_NET_E_TIMEOUT, 3);
 
@@ -166,9 +166,12 @@ static void attacks(void) {
   ep_net_header_encode(&hd, head);
   expect_error("just over the limit", head, sizeof head, EP_NET_E_TOO_LARGE, 3);
   hd.payload_length = 0;
-  hd.version = 2;
+  hd.version = EP_NET_VERSION + 1;
   ep_net_header_encode(&hd, head);
-  expect_error("version 2", head, sizeof head, EP_NET_E_VERSION, 3);
+  expect_error("a version from the future", head, sizeof head, EP_NET_E_VERSION, 3);
+  hd.version = 0;
+  ep_net_header_encode(&hd, head);
+  expect_error("version 0", head, sizeof head, EP_NET_E_VERSION, 3);
   hd.version = EP_NET_VERSION;
   hd.flags = 1;
   ep_net_header_encode(&hd, head);
@@ -193,18 +196,18 @@ static void attacks(void) {
   ep_net_hello wrong = good_hello(2);
   wrong.token[0] ^= 1;
   frame(&b, EP_NET_HELLO, 1);
-  ep_net_put_hello(&b, &wrong);
+  ep_net_put_hello(&b, EP_NET_VERSION, &wrong);
   ep_net_frame_end(&b);
   expect_error("wrong token", b.data, b.length, EP_NET_E_UNAUTHORIZED, 3);
   wrong = good_hello(2);
   wrong.token_length = 3; /* a prefix of the right token */
   frame(&b, EP_NET_HELLO, 1);
-  ep_net_put_hello(&b, &wrong);
+  ep_net_put_hello(&b, EP_NET_VERSION, &wrong);
   ep_net_frame_end(&b);
   expect_error("token prefix", b.data, b.length, EP_NET_E_UNAUTHORIZED, 3);
   wrong.token_length = 0;
   frame(&b, EP_NET_HELLO, 1);
-  ep_net_put_hello(&b, &wrong);
+  ep_net_put_hello(&b, EP_NET_VERSION, &wrong);
   ep_net_frame_end(&b);
   expect_error("no token", b.data, b.length, EP_NET_E_UNAUTHORIZED, 3);
   good_client_works("wrong tokens");
@@ -212,7 +215,7 @@ static void attacks(void) {
   /* Payload checks on HELLO. */
   frame(&b, EP_NET_HELLO, 1);
   h = good_hello(2);
-  ep_net_put_hello(&b, &h);
+  ep_net_put_hello(&b, EP_NET_VERSION, &h);
   ep_net_frame_end(&b);
   ep_net_buf cut;
   ep_net_buf_init(&cut);
@@ -223,18 +226,18 @@ static void attacks(void) {
   h = good_hello(2);
   strcpy(h.zoo_name, "vgg16");
   frame(&b, EP_NET_HELLO, 1);
-  ep_net_put_hello(&b, &h);
+  ep_net_put_hello(&b, EP_NET_VERSION, &h);
   ep_net_frame_end(&b);
   expect_error("unknown model", b.data, b.length, EP_NET_E_UNKNOWN_MODEL, 3);
   h = good_hello(6);
   frame(&b, EP_NET_HELLO, 1);
-  ep_net_put_hello(&b, &h);
+  ep_net_put_hello(&b, EP_NET_VERSION, &h);
   ep_net_frame_end(&b);
   expect_error("split past the end", b.data, b.length, EP_NET_E_BAD_SPLIT, 3);
   h = good_hello(2);
   h.model_kind = EP_NET_MODEL_SHA256;
   frame(&b, EP_NET_HELLO, 1);
-  ep_net_put_hello(&b, &h);
+  ep_net_put_hello(&b, EP_NET_VERSION, &h);
   ep_net_frame_end(&b);
   expect_error("unknown file hash", b.data, b.length, EP_NET_E_UNKNOWN_MODEL, 3);
   good_client_works("bad HELLOs");
@@ -244,7 +247,7 @@ static void attacks(void) {
   ep_net_buf_init(&hello);
   frame(&hello, EP_NET_HELLO, 1);
   h = good_hello(2); /* mlp: the cut at 2 takes one [1, 4096] tensor */
-  ep_net_put_hello(&hello, &h);
+  ep_net_put_hello(&hello, EP_NET_VERSION, &h);
   ep_net_frame_end(&hello);
   float zeros[4096] = {0};
   struct {
@@ -259,7 +262,7 @@ static void attacks(void) {
       {"wrong rank", ep_shape_make(1, (int64_t[]){4096}), 1, EP_NET_E_BAD_TENSORS},
   };
   for (size_t i = 0; i < sizeof tensor_cases / sizeof tensor_cases[0]; i++) {
-    ep_net_tensor_out t[2] = {{tensor_cases[i].shape, zeros}, {tensor_cases[i].shape, zeros}};
+    ep_net_tensor_out t[2] = {{tensor_cases[i].shape, zeros, 0}, {tensor_cases[i].shape, zeros, 0}};
     ep_net_buf all;
     ep_net_buf_init(&all);
     ep_net_put_bytes(&all, hello.data, hello.length);
@@ -302,7 +305,7 @@ static void attacks(void) {
     int fd = raw_connect();
     send_all(fd, hello.data, hello.length);
     frame(&b, EP_NET_RESULT, 2);
-    ep_net_put_result(&b, 0, NULL, 0);
+    ep_net_put_result(&b, EP_NET_VERSION, 0, NULL, NULL, 0);
     ep_net_frame_end(&b);
     send_all(fd, b.data, b.length);
     uint32_t code = 0;
@@ -312,7 +315,7 @@ static void attacks(void) {
   }
   good_client_works("bad INFERs");
 
-  /* A client that connects and says nothing is dropped after the idle timeout (1 s here). */
+  /* A client that connects and says nothing is dropped after the handshake timeout (1 s). */
   {
     int fd = raw_connect();
     uint32_t code = 0;
@@ -342,11 +345,24 @@ static void refusals(test_server* full) {
                info.failure, info.reason);
   ep_offload_destroy(off);
 
-  /* The full server (1 client at most) holds one idle raw connection. */
+  /* The full server (1 client at most) holds one idle authenticated connection (a silent
+   * one holds nothing: it is only pending). */
   int saved = port;
   port = full->port;
   int holder = raw_connect();
-  usleep(100 * 1000); /* let the server give it the only slot */
+  {
+    ep_net_buf hb;
+    ep_net_buf_init(&hb);
+    ep_net_hello h = good_hello(2);
+    h.token_length = 0; /* the full server has no token */
+    frame(&hb, EP_NET_HELLO, 1);
+    ep_net_put_hello(&hb, EP_NET_VERSION, &h);
+    ep_net_frame_end(&hb);
+    send_all(holder, hb.data, hb.length);
+    uint32_t code = 0;
+    EP_CHECK_MSG(read_answer(holder, 5, &code) == EP_NET_HELLO_OK, "holder: no HELLO_OK");
+    ep_net_buf_free(&hb);
+  }
   test_offload_options(&oo, "mlp", full->port);
   off = NULL;
   EP_CHECK_OK(ep_offload_create(good.session, &oo, &off));
@@ -373,6 +389,7 @@ int main(void) {
   so.token_length = strlen(token);
   so.max_clients = 4;
   so.idle_timeout_s = 1.0;
+  so.handshake_timeout_s = 1.0;
   so.io_timeout_s = 0.5;
   so.max_payload = 1u << 20;
   test_server ts, full;

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # report.html of two synthetic machines rendered by headless Chromium: the screenshot is not
-# blank and shows the charts (their bar and line colours cover many pixels).
+# blank and shows the charts (their bar and line colours cover many pixels), and no text of any
+# chart leaves its box, overlaps another or runs into a shape, as the browser measures it
+# (svg_text_check.py). The same for a crowded report (eight machines, eight networks, long
+# names) and for the charts of `sweep --svg` and `plan --sweep-bandwidth` (split.svg).
 #
 # Chromium is Debian's `chromium` package, in the Makefile's DEB_PACKAGES (`make deps`, which
 # `make test` runs, installs it). When this test runs without it (ctest alone) it installs it
@@ -86,5 +89,52 @@ blue, orange = near(b"", (0x4e, 0x79, 0xa7)), near(b"", (0xf2, 0x8e, 0x2b))
 print("chart blue %d px, orange %d px" % (blue, orange))
 assert blue > 3000 and orange > 1500, "the charts' colours are missing"
 PY
+
+# Crowded: eight machines (report takes at most 8; one series each in Fig. 1) and eight networks,
+# two with long names; one network noisy everywhere on one machine.
+python3 - "$TMP/in/phone/results.json" "$TMP/crowd" <<'PY'
+import copy, json, os, sys
+base = json.load(open(sys.argv[1]))
+extra = {"efficientnet_b0": "mobilenet_v1", "vit_b16_imagenet_224": "resnet50",
+         "bert_base_uncased_seq128": "inception_v1"}
+for k in range(8):
+    d = copy.deepcopy(base)
+    d["platform"]["id"] = "machine-%d-with-a-long-platform-name" % k if k % 3 == 0 else "box-%d" % k
+    for name, like in extra.items():
+        m = copy.deepcopy([x for x in d["models"] if x["name"] == like][0])
+        m["name"] = name
+        d["models"].append(m)
+        t = copy.deepcopy([x for x in d["table1"] if x["name"] == like][0])
+        t["name"] = name
+        d["table1"].append(t)
+    for m in d["models"]:  # spread the machines apart
+        for x in m["measurements"]:
+            for key in x["latency_ms"]:
+                x["latency_ms"][key] = round(x["latency_ms"][key] * (1 + 0.7 * k), 4)
+            x["samples_ms"] = [round(v * (1 + 0.7 * k), 4) for v in x["samples_ms"]]
+        m["best"]["median_ms"] = m["measurements"][m["best"]["index"]]["latency_ms"]["median"]
+        if k == 2 and m["name"] == "lstm":  # every configuration noisy: a marked bar in Fig. 1
+            for x in m["measurements"]:
+                x["noise"]["verdict"], x["noise"]["reasons"] = "noisy", "run queue 1.2 threads above ours"
+    os.makedirs(os.path.join(sys.argv[2], str(k)))
+    json.dump(d, open(os.path.join(sys.argv[2], str(k), "results.json"), "w"))
+PY
+"$CLI" report "$TMP"/crowd/{0..7} --out "$TMP/crowd/out" >/dev/null 2>"$TMP/crowd.err"
+check "crowded report written ($(cat "$TMP/crowd.err"))" test -s "$TMP/crowd/out/report.html"
+check "crowded report: the charts show what was measured" python3 "$HERE/results_check.py" \
+  outputs "$TMP/crowd/out" "$TMP"/crowd/{0..7}/results.json
+
+"$CLI" sweep mlp --threads 1,2,4 --core-sets all,one --runs 3 --min-time 0 --svg "$TMP/sweep.svg" \
+  >/dev/null 2>"$TMP/sweep.err"
+check "sweep --svg written ($(tail -c 300 "$TMP/sweep.err"))" test -s "$TMP/sweep.svg"
+"$CLI" profile mlp --runs 3 --min-time 0 --warmup 0 --json "$TMP/edge.json" >/dev/null 2>&1
+"$CLI" plan mlp --edge "$TMP/edge.json" --server "$TMP/edge.json" --network lte --sweep-bandwidth \
+  --json "$TMP/plan.json" >/dev/null 2>"$TMP/plan.err"
+check "plan --sweep-bandwidth: split.svg written ($(tail -c 300 "$TMP/plan.err"))" test -s "$TMP/split.svg"
+
+# One browser run measures them all (each problem names its chart).
+check "every text fits its chart (report, crowded report, sweep, split)" python3 \
+  "$HERE/svg_text_check.py" "$BROWSER" "$TMP" "$TMP/out/report.html" "$TMP/crowd/out/report.html" \
+  "$TMP/sweep.svg" "$TMP/split.svg"
 
 finish

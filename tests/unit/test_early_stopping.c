@@ -82,7 +82,53 @@ static void test_singlestream(void) {
   EP_CHECK(!r.valid && r.queries == 0 && r.discarded == -1);
 }
 
+static void test_multistream(void) {
+  /* The least query count with a p99 estimate at 99% confidence is 662: MultiStream's minimum
+   * in the rules. Discard counts cross-checked with an exact binomial sum in Python. */
+  EP_CHECK_MSG(ep_early_stopping_min_queries(EP_MULTISTREAM_PERCENTILE,
+                                             EP_MULTISTREAM_CONFIDENCE) == 662, "min %lld",
+               (long long)ep_early_stopping_min_queries(EP_MULTISTREAM_PERCENTILE,
+                                                        EP_MULTISTREAM_CONFIDENCE));
+  EP_CHECK(ep_early_stopping_discard(661, 0.99, 0.99) == -1);
+  EP_CHECK(ep_early_stopping_discard(662, 0.99, 0.99) == 0);
+  EP_CHECK(ep_early_stopping_discard(1000, 0.99, 0.99) == 1);
+  EP_CHECK(ep_early_stopping_discard(5000, 0.99, 0.99) == 32);
+  /* 1000 queries of 8 samples (+3 left over, not counted): query q's samples sum to q + 1 ms
+   * (one sample q + 1 - 7 * 0.125, seven of 0.125), so the estimate discards query 1000 and
+   * reports 999 ms. */
+  enum { Q = 1000, S = EP_MULTISTREAM_SAMPLES_PER_QUERY };
+  static double x[Q * S + 3];
+  for (int q = 0; q < Q; q++) {
+    int at = ((q * 7919) % Q) * S; /* queries in a shuffled order */
+    x[at] = q + 1 - 7 * 0.125;
+    for (int k = 1; k < S; k++) x[at + k] = 0.125;
+  }
+  x[Q * S] = x[Q * S + 1] = x[Q * S + 2] = 1e6;
+  ep_multistream_result r;
+  ep_multistream_evaluate(x, Q * S + 3, S, 700.0, EP_MULTISTREAM_MIN_QUERIES,
+                          EP_MULTISTREAM_MIN_DURATION_S, &r);
+  EP_CHECK_MSG(r.valid && r.queries == Q && r.discarded == 1 && r.p99_estimate_ms == 999.0,
+               "valid %d queries %lld discarded %d estimate %g (%s)", r.valid,
+               (long long)r.queries, r.discarded, r.p99_estimate_ms, r.reason);
+  ep_multistream_evaluate(x, 600 * S, S, 10.0, EP_MULTISTREAM_MIN_QUERIES,
+                          EP_MULTISTREAM_MIN_DURATION_S, &r);
+  EP_CHECK(!r.valid && r.discarded == -1 && strstr(r.reason, "need 662") != NULL &&
+           strstr(r.reason, "shorter") != NULL && strstr(r.reason, "fewer than") != NULL);
+}
+
+static void test_offline(void) {
+  ep_offline_result r;
+  ep_offline_evaluate(30000, 600.0, EP_OFFLINE_MIN_SAMPLES, EP_OFFLINE_MIN_DURATION_S, &r);
+  EP_CHECK(r.valid && r.samples_per_s == 50.0 && r.reason[0] == '\0');
+  ep_offline_evaluate(1000, 10.0, EP_OFFLINE_MIN_SAMPLES, EP_OFFLINE_MIN_DURATION_S, &r);
+  EP_CHECK(!r.valid && r.samples_per_s == 100.0 && strstr(r.reason, "24576") != NULL);
+  ep_offline_evaluate(0, 0.0, 1, 0.0, &r);
+  EP_CHECK(!r.valid && r.samples_per_s == 0.0);
+}
+
 int main(void) {
+  test_multistream();
+  test_offline();
   test_loadgen_points();
   test_monotone();
   test_edges();

@@ -122,18 +122,18 @@ static void test_arithmetic(const ep_graph* g) {
   /* The sweep: slow links keep everything on the edge, fast ones split after A. */
   ep_plan_sweep_point pts[9];
   EP_CHECK_OK(
-      ep_plan_sweep(g, edge2, server2, &fast, 0, &power, EP_PLAN_LATENCY, 1e3, 1e11, 9, pts));
+      ep_plan_sweep(g, edge2, server2, &fast, 0, &power, EP_PLAN_LATENCY, EP_CUT_FP32, 1e3, 1e11, 9, pts));
   EP_CHECK(near(pts[0].uplink_bps, 1e3) && near(pts[8].uplink_bps, 1e11));
   EP_CHECK_MSG(pts[0].best == 4, "at 1 kbit/s: %d", pts[0].best);
   EP_CHECK_MSG(pts[8].best == 1, "at 100 Gbit/s: %d", pts[8].best);
-  EP_CHECK(ep_plan_sweep(g, edge2, server2, &fast, 0, &power, EP_PLAN_LATENCY, 1e3, 1e3, 9, pts) ==
+  EP_CHECK(ep_plan_sweep(g, edge2, server2, &fast, 0, &power, EP_PLAN_LATENCY, EP_CUT_FP32, 1e3, 1e3, 9, pts) ==
            EP_ERR_INVALID_ARGUMENT);
 
   /* JSON and SVG writers produce complete documents. */
   EP_CHECK_OK(ep_plan_compute(g, edge2, server2, &fast, &power, EP_PLAN_LATENCY, &p));
   FILE* f = tmpfile();
   if (p != NULL && f != NULL) {
-    EP_CHECK_OK(ep_plan_json("diamond", g, p, "e.json", "s.json", pts, 9, f));
+    EP_CHECK_OK(ep_plan_json("diamond", g, p, "e.json", NULL, "s.json", pts, 9, NULL, f));
     long size = ftell(f);
     char* text = calloc((size_t)size + 1, 1);
     rewind(f);
@@ -169,28 +169,38 @@ static void test_arithmetic(const ep_graph* g) {
 static void test_profile_files(const ep_graph* g) {
   double ms[4];
   const char* good =
-      "{\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\",\"avg_ms\":1.5},{\"name\":\"B\","
+      "{\"schema_version\":1,\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\",\"avg_ms\":1.5},{\"name\":\"B\","
       "\"avg_ms\":2},{\"name\":\"C\",\"avg_ms\":0},{\"name\":\"D\",\"avg_ms\":4.25}]}";
   EP_CHECK_OK(ep_plan_times_parse(good, strlen(good), "good.json", "diamond", g, ms));
   EP_CHECK(ms[0] == 1.5 && ms[1] == 2 && ms[2] == 0 && ms[3] == 4.25);
   /* Out of order is fine: nodes are matched by name. */
   const char* shuffled =
-      "{\"model\":\"diamond\",\"nodes\":[{\"name\":\"D\",\"avg_ms\":4},{\"name\":\"B\","
+      "{\"schema_version\":1,\"model\":\"diamond\",\"nodes\":[{\"name\":\"D\",\"avg_ms\":4},{\"name\":\"B\","
       "\"avg_ms\":2},{\"name\":\"C\",\"avg_ms\":3},{\"name\":\"A\",\"avg_ms\":1}]}";
   EP_CHECK_OK(ep_plan_times_parse(shuffled, strlen(shuffled), "s.json", "diamond", g, ms));
   EP_CHECK(ms[0] == 1 && ms[3] == 4);
   const char* bad[] = {
       "not json",
       "[1,2]",
-      "{\"model\":\"mlp\",\"nodes\":[]}",
-      "{\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\",\"avg_ms\":1}]}",
-      "{\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\",\"avg_ms\":1},{\"name\":\"B\","
+      "{\"schema_version\":1,\"model\":\"mlp\",\"nodes\":[]}",
+      "{\"schema_version\":1,\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\",\"avg_ms\":1}]}",
+      "{\"schema_version\":1,\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\",\"avg_ms\":1},{\"name\":\"B\","
       "\"avg_ms\":2},{\"name\":\"C\",\"avg_ms\":0},{\"name\":\"E\",\"avg_ms\":4}]}",
-      "{\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\",\"avg_ms\":1},{\"name\":\"A\","
+      "{\"schema_version\":1,\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\",\"avg_ms\":1},{\"name\":\"A\","
       "\"avg_ms\":2},{\"name\":\"C\",\"avg_ms\":0},{\"name\":\"D\",\"avg_ms\":4}]}",
-      "{\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\",\"avg_ms\":-1},{\"name\":\"B\","
+      "{\"schema_version\":1,\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\",\"avg_ms\":-1},{\"name\":\"B\","
       "\"avg_ms\":2},{\"name\":\"C\",\"avg_ms\":0},{\"name\":\"D\",\"avg_ms\":4}]}",
-      "{\"model\":\"diamond\"}",
+      "{\"schema_version\":1,\"model\":\"diamond\"}",
+      /* Unknown or missing schema versions, another kind of document, absurd times. */
+      "{\"schema_version\":2,\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\",\"avg_ms\":1},"
+      "{\"name\":\"B\",\"avg_ms\":2},{\"name\":\"C\",\"avg_ms\":0},{\"name\":\"D\",\"avg_ms\":4}]}",
+      "{\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\",\"avg_ms\":1},"
+      "{\"name\":\"B\",\"avg_ms\":2},{\"name\":\"C\",\"avg_ms\":0},{\"name\":\"D\",\"avg_ms\":4}]}",
+      "{\"schema_version\":1,\"kind\":\"bench\",\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\","
+      "\"avg_ms\":1},{\"name\":\"B\",\"avg_ms\":2},{\"name\":\"C\",\"avg_ms\":0},{\"name\":\"D\","
+      "\"avg_ms\":4}]}",
+      "{\"schema_version\":1,\"model\":\"diamond\",\"nodes\":[{\"name\":\"A\",\"avg_ms\":1e9},"
+      "{\"name\":\"B\",\"avg_ms\":2},{\"name\":\"C\",\"avg_ms\":0},{\"name\":\"D\",\"avg_ms\":4}]}",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     ms[0] = 99;
@@ -199,7 +209,7 @@ static void test_profile_files(const ep_graph* g) {
     EP_CHECK(ms[0] == 99); /* nothing written on failure */
     EP_CHECK(strstr(ep_last_error(), "bad.json") != NULL);
   }
-  EP_CHECK(ep_plan_times_load("/nonexistent/p.json", "diamond", g, ms) == EP_ERR_IO);
+  EP_CHECK(ep_plan_times_load("/nonexistent/p.json", "diamond", g, ms) == EP_ERR_NOT_FOUND);
 }
 
 static void test_parsing(void) {

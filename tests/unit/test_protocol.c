@@ -10,7 +10,7 @@
 #include "test_support.h"
 
 static void test_header(void) {
-  ep_net_header h = {EP_NET_MAGIC, EP_NET_VERSION,       EP_NET_INFER, 0,
+  ep_net_header h = {EP_NET_MAGIC, 1,                    EP_NET_INFER, 0,
                      0x01020304u,  0x1122334455667788ull};
   uint8_t b[EP_NET_HEADER_SIZE];
   ep_net_header_encode(&h, b);
@@ -28,8 +28,12 @@ static void test_header(void) {
   c[0] = 'X';
   EP_CHECK(ep_net_header_decode(c, UINT32_MAX, &d) == EP_NET_E_MALFORMED);
   memcpy(c, b, sizeof c);
-  c[4] = 2;
+  c[4] = EP_NET_VERSION + 1;
   EP_CHECK(ep_net_header_decode(c, UINT32_MAX, &d) == EP_NET_E_VERSION);
+  c[4] = 0;
+  EP_CHECK(ep_net_header_decode(c, UINT32_MAX, &d) == EP_NET_E_VERSION);
+  c[4] = 2;
+  EP_CHECK(ep_net_header_decode(c, UINT32_MAX, &d) == EP_NET_OK && d.version == 2);
   memcpy(c, b, sizeof c);
   c[6] = 0;
   EP_CHECK(ep_net_header_decode(c, UINT32_MAX, &d) == EP_NET_E_MALFORMED);
@@ -79,11 +83,11 @@ static void check_prefixes_and_trailing(const char* what, const uint8_t* p, size
 
 static ep_net_error_code decode_hello(const uint8_t* p, size_t n) {
   ep_net_hello h;
-  return ep_net_get_hello(p, n, &h);
+  return ep_net_get_hello(p, n, 1, &h);
 }
 static ep_net_error_code decode_hello_ok(const uint8_t* p, size_t n) {
   ep_net_hello_ok ok;
-  return ep_net_get_hello_ok(p, n, &ok);
+  return ep_net_get_hello_ok(p, n, 1, &ok);
 }
 static ep_net_error_code decode_profile(const uint8_t* p, size_t n) {
   double ms[8];
@@ -93,13 +97,13 @@ static ep_net_error_code decode_profile(const uint8_t* p, size_t n) {
 static ep_net_error_code decode_tensors(const uint8_t* p, size_t n) {
   ep_net_tensor_view v[4];
   uint32_t count;
-  return ep_net_get_tensors(p, n, v, 4, &count);
+  return ep_net_get_tensors(p, n, 1, v, 4, &count);
 }
 static ep_net_error_code decode_result(const uint8_t* p, size_t n) {
   ep_net_tensor_view v[4];
   uint32_t count;
   uint64_t ns;
-  return ep_net_get_result(p, n, &ns, v, 4, &count);
+  return ep_net_get_result(p, n, 1, &ns, NULL, v, 4, &count);
 }
 static ep_net_error_code decode_error(const uint8_t* p, size_t n) {
   uint32_t code;
@@ -122,10 +126,10 @@ static void test_hello(void) {
   h.token_length = 5;
   memcpy(h.token, "t\0k\nn", 5);
   ep_net_frame_begin(&b, EP_NET_HELLO, 1);
-  ep_net_put_hello(&b, &h);
+  ep_net_put_hello(&b, 1, &h);
   EP_CHECK_OK(ep_net_frame_end(&b));
   ep_net_hello d;
-  EP_CHECK(ep_net_get_hello(payload(&b), payload_length(&b), &d) == EP_NET_OK);
+  EP_CHECK(ep_net_get_hello(payload(&b), payload_length(&b), 1, &d) == EP_NET_OK);
   EP_CHECK(d.model_kind == EP_NET_MODEL_ZOO && strcmp(d.zoo_name, "mobilenet_v1") == 0 &&
            d.seed == h.seed && d.split == 17 && d.token_length == 5 &&
            memcmp(d.token, h.token, 5) == 0);
@@ -137,49 +141,49 @@ static void test_hello(void) {
   size_t n = payload_length(&b);
   memcpy(p, payload(&b), n);
   p[18] = '/';
-  EP_CHECK(ep_net_get_hello(p, n, &d) == EP_NET_E_MALFORMED);
+  EP_CHECK(ep_net_get_hello(p, n, 1, &d) == EP_NET_E_MALFORMED);
   memcpy(p, payload(&b), n);
   p[0] = 3;
-  EP_CHECK(ep_net_get_hello(p, n, &d) == EP_NET_E_MALFORMED);
+  EP_CHECK(ep_net_get_hello(p, n, 1, &d) == EP_NET_E_MALFORMED);
   memcpy(p, payload(&b), n);
   p[1] = 1;
-  EP_CHECK(ep_net_get_hello(p, n, &d) == EP_NET_E_MALFORMED);
+  EP_CHECK(ep_net_get_hello(p, n, 1, &d) == EP_NET_E_MALFORMED);
   memcpy(p, payload(&b), n);
   p[2] = 0x01;
   p[3] = 0x01; /* token length 257 */
-  EP_CHECK(ep_net_get_hello(p, n, &d) == EP_NET_E_MALFORMED);
+  EP_CHECK(ep_net_get_hello(p, n, 1, &d) == EP_NET_E_MALFORMED);
   free(p);
   h.zoo_name[0] = '\0';
   ep_net_frame_begin(&b, EP_NET_HELLO, 1);
-  ep_net_put_hello(&b, &h);
+  ep_net_put_hello(&b, 1, &h);
   ep_net_frame_end(&b);
-  EP_CHECK(ep_net_get_hello(payload(&b), payload_length(&b), &d) == EP_NET_E_MALFORMED);
+  EP_CHECK(ep_net_get_hello(payload(&b), payload_length(&b), 1, &d) == EP_NET_E_MALFORMED);
 
   /* By file hash: exactly 32 bytes. */
   h.model_kind = EP_NET_MODEL_SHA256;
   for (int i = 0; i < 32; i++) h.sha256[i] = (uint8_t)(i * 7);
   h.token_length = 0;
   ep_net_frame_begin(&b, EP_NET_HELLO, 1);
-  ep_net_put_hello(&b, &h);
+  ep_net_put_hello(&b, 1, &h);
   ep_net_frame_end(&b);
-  EP_CHECK(ep_net_get_hello(payload(&b), payload_length(&b), &d) == EP_NET_OK);
+  EP_CHECK(ep_net_get_hello(payload(&b), payload_length(&b), 1, &d) == EP_NET_OK);
   EP_CHECK(d.model_kind == EP_NET_MODEL_SHA256 && memcmp(d.sha256, h.sha256, 32) == 0 &&
            d.token_length == 0);
   check_prefixes_and_trailing("HELLO sha256", payload(&b), payload_length(&b), decode_hello);
 
-  ep_net_hello_ok ok = {74, 20, 2, 1}, ok2;
+  ep_net_hello_ok ok = {74, 20, 2, 1, 0, 0}, ok2;
   ep_net_frame_begin(&b, EP_NET_HELLO_OK, 1);
-  ep_net_put_hello_ok(&b, &ok);
+  ep_net_put_hello_ok(&b, 1, &ok);
   ep_net_frame_end(&b);
-  EP_CHECK(ep_net_get_hello_ok(payload(&b), payload_length(&b), &ok2) == EP_NET_OK);
+  EP_CHECK(ep_net_get_hello_ok(payload(&b), payload_length(&b), 1, &ok2) == EP_NET_OK);
   EP_CHECK(ok2.n_nodes == 74 && ok2.split == 20 && ok2.upload_tensors == 2 &&
            ok2.download_tensors == 1);
   check_prefixes_and_trailing("HELLO_OK", payload(&b), payload_length(&b), decode_hello_ok);
   ok.split = 75; /* past the end */
   ep_net_frame_begin(&b, EP_NET_HELLO_OK, 1);
-  ep_net_put_hello_ok(&b, &ok);
+  ep_net_put_hello_ok(&b, 1, &ok);
   ep_net_frame_end(&b);
-  EP_CHECK(ep_net_get_hello_ok(payload(&b), payload_length(&b), &ok2) == EP_NET_E_MALFORMED);
+  EP_CHECK(ep_net_get_hello_ok(payload(&b), payload_length(&b), 1, &ok2) == EP_NET_E_MALFORMED);
   ep_net_buf_free(&b);
 }
 
@@ -229,9 +233,9 @@ static void test_tensors(void) {
   float a[6] = {1.0f, -2.5f, 0.0f, -0.0f, 3.4028235e38f, 1e-45f};
   float c[1] = {42.0f};
   ep_net_tensor_out t[3] = {
-      {ep_shape_make(2, (int64_t[]){2, 3}), a},
-      {ep_shape_make(0, NULL), c},
-      {ep_shape_make(3, (int64_t[]){1, 0, 5}), NULL},
+      {ep_shape_make(2, (int64_t[]){2, 3}), a, 0},
+      {ep_shape_make(0, NULL), c, 0},
+      {ep_shape_make(3, (int64_t[]){1, 0, 5}), NULL, 0},
   };
   ep_net_frame_begin(&b, EP_NET_INFER, 1);
   ep_net_put_tensors(&b, t, 3);
@@ -239,7 +243,7 @@ static void test_tensors(void) {
   EP_CHECK(payload_length(&b) == 4 + (4 + 16 + 24) + 4 + 4 + (4 + 24));
   ep_net_tensor_view v[4];
   uint32_t n = 0;
-  EP_CHECK(ep_net_get_tensors(payload(&b), payload_length(&b), v, 4, &n) == EP_NET_OK);
+  EP_CHECK(ep_net_get_tensors(payload(&b), payload_length(&b), 1, v, 4, &n) == EP_NET_OK);
   EP_CHECK(n == 3);
   EP_CHECK(ep_shape_equal(&v[0].shape, &t[0].shape) && v[0].numel == 6);
   EP_CHECK(v[1].shape.rank == 0 && v[1].numel == 1);
@@ -252,14 +256,14 @@ static void test_tensors(void) {
   /* Little-endian on the wire: 1.0f is 00 00 80 3f. */
   const uint8_t* first = v[0].data;
   EP_CHECK(first[0] == 0 && first[1] == 0 && first[2] == 0x80 && first[3] == 0x3f);
-  EP_CHECK(ep_net_get_tensors(payload(&b), payload_length(&b), v, 2, &n) == EP_NET_E_MALFORMED);
+  EP_CHECK(ep_net_get_tensors(payload(&b), payload_length(&b), 1, v, 2, &n) == EP_NET_E_MALFORMED);
   check_prefixes_and_trailing("INFER", payload(&b), payload_length(&b), decode_tensors);
 
   ep_net_frame_begin(&b, EP_NET_RESULT, 1);
-  ep_net_put_result(&b, 987654321, t, 2);
+  ep_net_put_result(&b, 1, 987654321, NULL, t, 2);
   ep_net_frame_end(&b);
   uint64_t ns = 0;
-  EP_CHECK(ep_net_get_result(payload(&b), payload_length(&b), &ns, v, 4, &n) == EP_NET_OK);
+  EP_CHECK(ep_net_get_result(payload(&b), payload_length(&b), 1, &ns, NULL, v, 4, &n) == EP_NET_OK);
   EP_CHECK(ns == 987654321 && n == 2);
   check_prefixes_and_trailing("RESULT", payload(&b), payload_length(&b), decode_result);
 
@@ -280,7 +284,7 @@ static void test_tensors(void) {
       {"count too large", {0xff, 0xff, 0xff, 0xff}, 4},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    EP_CHECK_MSG(ep_net_get_tensors(bad[i].bytes, bad[i].n, v, 4, &n) == EP_NET_E_MALFORMED,
+    EP_CHECK_MSG(ep_net_get_tensors(bad[i].bytes, bad[i].n, 1, v, 4, &n) == EP_NET_E_MALFORMED,
                  "%s accepted", bad[i].what);
   }
   ep_net_buf_free(&b);
@@ -312,8 +316,8 @@ static void test_random_input(void) {
   ep_net_buf b;
   ep_net_buf_init(&b);
   float data[12] = {0};
-  ep_net_tensor_out t[2] = {{ep_shape_make(2, (int64_t[]){3, 2}), data},
-                            {ep_shape_make(1, (int64_t[]){6}), data}};
+  ep_net_tensor_out t[2] = {{ep_shape_make(2, (int64_t[]){3, 2}), data, 0},
+                            {ep_shape_make(1, (int64_t[]){6}), data, 0}};
   ep_net_frame_begin(&b, EP_NET_INFER, 1);
   ep_net_put_tensors(&b, t, 2);
   ep_net_frame_end(&b);
@@ -324,7 +328,7 @@ static void test_random_input(void) {
     m[ep_test_rng_int(&rng, 0, (int)n - 1)] = (uint8_t)ep_test_rng_next(&rng);
     ep_net_tensor_view v[4];
     uint32_t count = 0;
-    if (ep_net_get_tensors(m, n, v, 4, &count) == EP_NET_OK) {
+    if (ep_net_get_tensors(m, n, 1, v, 4, &count) == EP_NET_OK) {
       size_t total = 4;
       for (uint32_t j = 0; j < count; j++) {
         total += 4 + 8 * (size_t)v[j].shape.rank + 4 * v[j].numel;
@@ -388,7 +392,7 @@ static void test_sha256(void) {
     remove(path);
   }
   uint8_t digest[32];
-  EP_CHECK(ep_sha256_file("/nonexistent/model.onnx", digest) == EP_ERR_IO);
+  EP_CHECK(ep_sha256_file("/nonexistent/model.onnx", digest) == EP_ERR_NOT_FOUND);
 }
 
 static void test_tokens_addresses(void) {
@@ -428,11 +432,122 @@ static void test_tokens_addresses(void) {
   }
 }
 
+/* Version 2: HELLO with a placement and a cut dtype, HELLO_OK's counts, compressed tensor lists
+ * (version 1 refuses them), RESULT's load report; each malformed variant refused. */
+static void test_version2(void) {
+  ep_net_buf b;
+  ep_net_buf_init(&b);
+  uint8_t tiers[5] = {0, 1, 1, 2, 2};
+  ep_net_hello h;
+  memset(&h, 0, sizeof h);
+  h.model_kind = EP_NET_MODEL_ZOO;
+  snprintf(h.zoo_name, sizeof h.zoo_name, "inception_v1");
+  h.cut_dtype = EP_CUT_INT8_CHANNEL;
+  h.n_tiers = 5;
+  h.tiers = tiers;
+  ep_net_frame_begin(&b, EP_NET_HELLO, 1);
+  ep_net_put_hello(&b, 2, &h);
+  EP_CHECK_OK(ep_net_frame_end(&b));
+  ep_net_hello d;
+  EP_CHECK(ep_net_get_hello(payload(&b), payload_length(&b), 2, &d) == EP_NET_OK);
+  EP_CHECK(d.n_tiers == 5 && memcmp(d.tiers, tiers, 5) == 0 && d.cut_dtype == EP_CUT_INT8_CHANNEL);
+  /* The same bytes are a malformed version-1 HELLO (trailing bytes). */
+  EP_CHECK(ep_net_get_hello(payload(&b), payload_length(&b), 1, &d) == EP_NET_E_MALFORMED);
+  size_t n = payload_length(&b);
+  uint8_t* p = malloc(n);
+  memcpy(p, payload(&b), n);
+  p[n - 1] = EP_NET_MAX_TIER + 1; /* a tier beyond the last */
+  EP_CHECK(ep_net_get_hello(p, n, 2, &d) == EP_NET_E_MALFORMED);
+  p[n - 1] = 2;
+  p[n - 13] = 9; /* the dtype code (before 3 reserved bytes, the count and 5 tiers) */
+  EP_CHECK(ep_net_get_hello(p, n, 2, &d) == EP_NET_E_MALFORMED);
+  p[n - 13] = 4;
+  EP_CHECK(ep_net_get_hello(p, n, 2, &d) == EP_NET_OK);
+  p[n - 12] = 1; /* reserved */
+  EP_CHECK(ep_net_get_hello(p, n, 2, &d) == EP_NET_E_MALFORMED);
+  EP_CHECK(ep_net_get_hello(p, n - 1, 2, &d) == EP_NET_E_MALFORMED); /* a tier short */
+  free(p);
+  h.split = 3; /* a placement and a split at once */
+  ep_net_frame_begin(&b, EP_NET_HELLO, 1);
+  ep_net_put_hello(&b, 2, &h);
+  EP_CHECK_OK(ep_net_frame_end(&b));
+  EP_CHECK(ep_net_get_hello(payload(&b), payload_length(&b), 2, &d) == EP_NET_E_MALFORMED);
+
+  ep_net_hello_ok ok = {74, 0, 3, 1, 60, 2}, ok2;
+  ep_net_frame_begin(&b, EP_NET_HELLO_OK, 1);
+  ep_net_put_hello_ok(&b, 2, &ok);
+  EP_CHECK_OK(ep_net_frame_end(&b));
+  EP_CHECK(ep_net_get_hello_ok(payload(&b), payload_length(&b), 2, &ok2) == EP_NET_OK &&
+           ok2.server_nodes == 60 && ok2.sessions == 2);
+  EP_CHECK(ep_net_get_hello_ok(payload(&b), payload_length(&b), 1, &ok2) == EP_NET_E_MALFORMED);
+
+  /* Compressed tensors: bytes on the wire as the codec counts them, values as it decodes. */
+  float x[2 * 3 * 4];
+  for (int i = 0; i < 24; i++) x[i] = (float)(i - 11) * 0.37f;
+  ep_shape shape = ep_shape_make(3, (int64_t[]){2, 3, 4});
+  ep_codec_shape cs = ep_codec_shape_of(3, shape.dims);
+  for (int dtype = EP_CUT_FP32; dtype <= EP_CUT_INT8_CHANNEL; dtype++) {
+    ep_net_tensor_out t = {shape, x, (uint8_t)dtype};
+    ep_net_load load = {1, 2, 1.5, 3.0, 77}, load2;
+    ep_net_frame_begin(&b, EP_NET_RESULT, 1);
+    ep_net_put_result(&b, 2, 1000, &load, &t, 1);
+    EP_CHECK_OK(ep_net_frame_end(&b));
+    int64_t data = ep_tensor_encoded_bytes((ep_cut_dtype)dtype, &cs);
+    EP_CHECK(payload_length(&b) == 8 + 32 + 4 + 4 + 3 * 8 + (size_t)data);
+    ep_net_tensor_view v[2];
+    uint32_t count = 0;
+    uint64_t ns = 0;
+    EP_CHECK(ep_net_get_result(payload(&b), payload_length(&b), 2, &ns, &load2, v, 2, &count) ==
+                 EP_NET_OK &&
+             count == 1 && ns == 1000 && load2.queued == 1 && load2.running == 2 &&
+             load2.slowdown == 1.5 && load2.throttle == 3.0 && load2.forward_ns == 77);
+    float y[24], want[24];
+    memcpy(want, x, sizeof want);
+    ep_tensor_round_trip((ep_cut_dtype)dtype, &cs, want);
+    ep_net_tensor_read_f32(&v[0], y);
+    EP_CHECK_MSG(memcmp(y, want, sizeof y) == 0, "%s values", ep_cut_dtype_name(dtype));
+    /* Version 1 lists are float32 only. */
+    ep_net_frame_begin(&b, EP_NET_INFER, 1);
+    ep_net_put_tensors(&b, &t, 1);
+    EP_CHECK_OK(ep_net_frame_end(&b));
+    EP_CHECK((ep_net_get_tensors(payload(&b), payload_length(&b), 1, v, 2, &count) ==
+              EP_NET_OK) == (dtype == EP_CUT_FP32));
+    if (dtype >= EP_CUT_INT8) { /* a scale that is not finite, or negative */
+      uint8_t* q = b.data + EP_NET_HEADER_SIZE + 4 + 4 + 3 * 8;
+      float bad[2] = {INFINITY, -1.0f};
+      for (int k = 0; k < 2; k++) {
+        memcpy(q, &bad[k], 4);
+        EP_CHECK(ep_net_get_tensors(payload(&b), payload_length(&b), 2, v, 2, &count) ==
+                 EP_NET_E_MALFORMED);
+      }
+    }
+  }
+  /* A load report that lies: forward time above the total. */
+  ep_net_load lie = {0, 1, 1.0, 1.0, 2000};
+  ep_net_frame_begin(&b, EP_NET_RESULT, 1);
+  ep_net_put_result(&b, 2, 1000, &lie, NULL, 0);
+  EP_CHECK_OK(ep_net_frame_end(&b));
+  uint64_t ns = 0;
+  uint32_t count = 0;
+  ep_net_tensor_view v[1];
+  EP_CHECK(ep_net_get_result(payload(&b), payload_length(&b), 2, &ns, NULL, v, 1, &count) ==
+           EP_NET_E_MALFORMED);
+  /* An empty int8-channel tensor whose channel count could not be paid for. */
+  uint8_t huge[4 + 4 + 3 * 8] = {0};
+  huge[0] = 1;
+  huge[4] = EP_NET_DTYPE_INT8_CHANNEL;
+  huge[5] = 3;
+  huge[8 + 8 + 7] = 0x40; /* dims[1] = 2^62, dims[0] = dims[2] = 0 */
+  EP_CHECK(ep_net_get_tensors(huge, sizeof huge, 2, v, 1, &count) == EP_NET_E_MALFORMED);
+  ep_net_buf_free(&b);
+}
+
 int main(void) {
   test_header();
   test_hello();
   test_profile_error();
   test_tensors();
+  test_version2();
   test_random_input();
   test_sha256();
   test_tokens_addresses();

@@ -27,8 +27,8 @@ typedef struct cli_command {
   int (*run)(int argc, char** argv); /* argv[0] is the command name */
   const char* summary;               /* one line for `edgeprof --help` */
   const char* usage;                 /* "bench MODEL [options]" */
-  const char* help;                  /* paragraphs after the usage line */
-  unsigned flags;                    /* CLI_OPT_* it accepts (listed in its help) */
+  const char* help;                  /* paragraphs after the usage line; the options come from
+                                        the command's own table (cli_options.h) */
 } cli_command;
 
 int cmd_models(int argc, char** argv);
@@ -44,15 +44,11 @@ int cmd_plan(int argc, char** argv);
 int cmd_platform(int argc, char** argv);
 int cmd_serve(int argc, char** argv);
 int cmd_offload(int argc, char** argv);
+int cmd_predict_fit(int argc, char** argv);
+int cmd_predict(int argc, char** argv);
 
-/* The command `name` (NULL if none) and its full help on stdout. */
+/* The command `name` (NULL if none). */
 const cli_command* cli_find_command(const char* name);
-void cli_print_command_help(const cli_command* command);
-
-struct cli_args;
-/* Parses a command's flags (those its table entry lists) into `args` (defaults first).
- * Returns -1 when --help was given (help printed: exit 0), 0 to go on, 2 on bad input. */
-int cli_parse_command(const char* command, int argc, char** argv, struct cli_args* args);
 
 /* Prints "edgeprof: <message>" as one line on stderr and returns `code`. */
 int cli_fail(int code, const char* format, ...) __attribute__((format(printf, 2, 3)));

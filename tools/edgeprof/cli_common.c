@@ -5,7 +5,9 @@
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_options.h"
 #include "edgeprof/model.h"
+#include "edgeprof/text.h"
 
 int cli_fail(int code, const char* format, ...) {
   char line[8192];
@@ -13,30 +15,17 @@ int cli_fail(int code, const char* format, ...) {
   va_start(args, format);
   vsnprintf(line, sizeof line, format, args);
   va_end(args);
-  /* One line, whatever the message holds. */
+  /* One line, whatever the message holds; other control characters (a name from a model file
+   * may hold any) escaped. */
   for (char* p = line; *p; p++) {
     if (*p == '\n' || *p == '\r') *p = ' ';
   }
+  char safe[sizeof line];
   fflush(stdout);
-  fprintf(stderr, "edgeprof: %s\n", line);
+  fprintf(stderr, "edgeprof: %s\n", ep_text_escape_controls(line, safe, sizeof safe));
   return code;
 }
 
-/* The --shape options of this process's command, for cli_load_model (one command per process). */
-static const cli_args* command_args;
-
-int cli_parse_command(const char* command, int argc, char** argv, cli_args* args) {
-  const cli_command* c = cli_find_command(command);
-  cli_args_default(args);
-  command_args = args;
-  int rc = cli_args_parse(command, c != NULL ? c->flags : 0, argc, argv, args);
-  if (rc != 0) return rc;
-  if (args->help) {
-    if (c != NULL) cli_print_command_help(c);
-    return -1;
-  }
-  return 0;
-}
 
 int cli_exit_code(ep_status status) {
   switch (status) {
@@ -63,9 +52,9 @@ int cli_resolve_cpus(const char* command, const char* text, int* cpus, int* coun
 int cli_load_model(const char* command, const char* model, uint64_t seed, ep_graph** defined_out,
                    ep_graph** optimized_out) {
   ep_onnx_shape shapes[CLI_MAX_SHAPES];
-  int n_shapes = command_args != NULL ? command_args->n_shapes : 0;
+  int n_shapes = cli_command_args != NULL ? cli_command_args->n_shapes : 0;
   for (int i = 0; i < n_shapes; i++) {
-    if (ep_onnx_shape_parse(command_args->shapes[i], &shapes[i]) != EP_OK) {
+    if (ep_onnx_shape_parse(cli_command_args->shapes[i], &shapes[i]) != EP_OK) {
       return cli_fail(CLI_EXIT_USAGE, "%s: --shape: %s", command, ep_last_error());
     }
   }
@@ -99,6 +88,7 @@ void cli_bench_options(const cli_args* args, cli_progress* progress,
   options_out->warmup_runs = args->warmup;
   options_out->min_runs = args->runs;
   options_out->min_seconds = args->min_time;
+  options_out->max_seconds = args->max_time;
   options_out->progress = cli_progress_on_run;
   options_out->user = progress;
 }

@@ -6,7 +6,8 @@
 
 #include "cli.h"
 
-/* Temporary files to remove on SIGINT/SIGTERM/SIGHUP: fixed storage, as the handler may only
+/* Temporary files to remove on SIGINT/SIGTERM/SIGHUP/SIGPIPE (`bench --json p.json | head -1`
+ * ends with SIGPIPE when stdout's reader is gone): fixed storage, as the handler may only
  * call async-signal-safe functions. */
 #define MAX_PENDING 4
 static char pending[MAX_PENDING][4096];
@@ -31,6 +32,12 @@ static void track(const char* tmp) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* Only where SIGPIPE would end the process anyway (serve ignores it; sockets use
+     * MSG_NOSIGNAL): the handler removes the files, then dies of the signal as before. */
+    struct sigaction old;
+    if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+      sigaction(SIGPIPE, &sa, NULL);
+    }
     handlers_installed = 1;
   }
   for (int i = 0; i < MAX_PENDING; i++) {

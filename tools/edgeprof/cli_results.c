@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "edgeprof/text.h"
 
 int cli_topology(const char* command, const char* cpus_text, const char* const* specs,
                  int n_specs, ep_topology** topology_out) {
@@ -114,16 +115,22 @@ int cli_write_reports(const char* command, const char* dir, const ep_results* co
   return CLI_EXIT_OK;
 }
 
+/* Findings quote names from results files, which may come from anywhere: escaped. */
+static void print_line(const char* prefix, const char* text, const char* suffix) {
+  char safe[2048];
+  printf("%s%s%s", prefix, ep_text_escape_controls(text, safe, sizeof safe), suffix);
+}
+
 void cli_print_findings(const ep_results* const* machines, int n) {
   ep_findings f;
   if (n > 1) {
     ep_findings_compare(machines, n, &f);
     printf("Across machines:\n");
-    for (int i = 0; i < f.n; i++) printf("- %s\n", f.lines[i]);
+    for (int i = 0; i < f.n; i++) print_line("- ", f.lines[i], "\n");
   }
   for (int k = 0; k < n; k++) {
     ep_findings_compute(machines[k], &f);
-    printf("%s%s:\n", n > 1 ? "\n" : "", machines[k]->platform_id);
-    for (int i = 0; i < f.n; i++) printf("- %s\n", f.lines[i]);
+    print_line(n > 1 ? "\n" : "", machines[k]->platform_id, ":\n");
+    for (int i = 0; i < f.n; i++) print_line("- ", f.lines[i], "\n");
   }
 }

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_options.h"
 #include "edgeprof/characterize.h"
 #include "edgeprof/profile.h"
 #include "edgeprof/zoo.h"
@@ -136,7 +137,15 @@ cleanup:
 
 int cmd_info(int argc, char** argv) {
   cli_args args;
-  int rc = cli_parse_command("info", argc, argv, &args);
+  cli_args_default(&args);
+  const cli_option options[] = {
+      CLI_OPTION_JSON(&args),
+      CLI_OPTION_SEED(&args),
+      CLI_OPTION_SHAPE(&args),
+      {.name = "--table1", .kind = CLI_FLAG, .target = &args.table1,
+       .help = "the paper's Table I beside the computed figures, for every zoo model"},
+  };
+  int rc = cli_parse("info", options, CLI_COUNT(options), argc, argv, &args);
   if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;
   if (args.table1) {
     if (args.n_positional > 0) {

@@ -3,12 +3,17 @@
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_options.h"
 #include "edgeprof/characterize.h"
 #include "edgeprof/zoo.h"
 
 int cmd_models(int argc, char** argv) {
   cli_args args;
-  int rc = cli_parse_command("models", argc, argv, &args);
+  cli_args_default(&args);
+  const cli_option options[] = {
+      CLI_OPTION_SEED(&args),
+  };
+  int rc = cli_parse("models", options, CLI_COUNT(options), argc, argv, &args);
   if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;
   if (args.n_positional > 0) {
     return cli_fail(CLI_EXIT_USAGE, "models: unexpected argument '%s'", args.positional[0]);

@@ -1,4 +1,5 @@
-/* edgeprof plan MODEL: the best edge/server split from two profiles and a network. */
+/* edgeprof plan MODEL: the best edge/server split from two profiles and a network; with --cuts
+ * dag the best node set over the whole DAG, with --fog a third tier. */
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,18 +8,32 @@
 
 #include "cli.h"
 #include "cli_args.h"
-#include "cli_local_opts.h"
+#include "cli_predict_times.h"
+#include "cli_options.h"
+#include "cli_plan_partition.h"
+#include "edgeprof/onnx.h"
 #include "edgeprof/plan.h"
 
 enum { SWEEP_POINTS = 41 }; /* 0.1 Mbit/s to 1 Gbit/s, 10 points a decade */
+enum { MAX_CALIBRATION = 16 }; /* --calibration files (one per graph input) */
 
 typedef struct plan_opts {
   const char* edge;
+  const char* fog;
   const char* server;
+  const char* device[3]; /* --edge-device, --fog-device, --server-device: predicted instead */
+  int device_threads;    /* 0: the device file's first thread count */
+  const char* fog_link;        /* device-fog */
+  const char* fog_server_link; /* fog-server */
+  const char* cuts;
+  const char* cut_dtype;
+  double max_error; /* < 0: not given */
+  const char* calibration[MAX_CALIBRATION];
+  int n_calibration;
   const char* network;
-  const char* bandwidth;
-  const char* downlink;
-  const char* rtt;
+  double bandwidth_bps; /* < 0: not given */
+  double downlink_bps;
+  double rtt_s;
   const char* objective;
   const char* edge_power;
   const char* out;
@@ -61,7 +76,7 @@ static void print_plan(const char* model, const char* net_name, const ep_graph* 
       p->n_nodes);
   int w = name_width(g);
   printf("%4s %-3s %-*s %4s %10s %9s %9s %8s %9s %9s %9s %10s\n", "k", "", w, "server from", "up#",
-         "up KB", "edge ms", "up ms", "rtt ms", "server ms", "down ms", "total ms", "energy mJ");
+         "up KiB", "edge ms", "up ms", "rtt ms", "server ms", "down ms", "total ms", "energy mJ");
   for (int k = 0; k < p->n_cuts; k++) {
     const ep_plan_cut* c = &p->cuts[k];
     char mark[4] = "";
@@ -127,40 +142,143 @@ static int resolve_network(const plan_opts* o, ep_network* net, const char** nam
   if (ep_network_preset_find(*name, net) != EP_OK) {
     return cli_fail(CLI_EXIT_USAGE, "plan: --network: %s", ep_last_error());
   }
-  if (o->bandwidth != NULL) {
-    if (ep_parse_bitrate(o->bandwidth, &net->uplink_bps) != EP_OK) {
-      return cli_fail(CLI_EXIT_USAGE, "plan: --bandwidth: %s", ep_last_error());
-    }
-    net->downlink_bps = net->uplink_bps;
+  if (o->bandwidth_bps >= 0) {
+    net->uplink_bps = o->bandwidth_bps;
+    net->downlink_bps = o->bandwidth_bps;
     if (o->network == NULL) *name = "a custom link";
   }
-  if (o->downlink != NULL && ep_parse_bitrate(o->downlink, &net->downlink_bps) != EP_OK) {
-    return cli_fail(CLI_EXIT_USAGE, "plan: --downlink: %s", ep_last_error());
+  if (o->downlink_bps >= 0) net->downlink_bps = o->downlink_bps;
+  if (o->rtt_s >= 0) net->rtt_s = o->rtt_s;
+  return CLI_EXIT_OK;
+}
+
+/* Node times of one tier. Today a measured profile; the one place a predicted profile plugs in. */
+static ep_status load_tier_times(const char* path, const char* model, const ep_graph* graph,
+                                 double* ms_out) {
+  return ep_plan_times_load(path, model, graph, ms_out);
+}
+
+/* --calibration files as the graph's inputs, as `edgeprof run --input` takes them: a file naming
+ * an input (ONNX .pb) feeds that input, the others go in order. data_out[i] points into
+ * files[]; float32 of the input's exact shape only. */
+static int load_calibration(const plan_opts* o, const ep_graph* g, ep_host_tensor* files,
+                            const float** data_out) {
+  int gin = ep_graph_input_count(g);
+  if (o->n_calibration != gin) {
+    return cli_fail(CLI_EXIT_USAGE, "plan: --calibration: the model has %d input%s, %d file%s given",
+                    gin, gin == 1 ? "" : "s", o->n_calibration, o->n_calibration == 1 ? "" : "s");
   }
-  if (o->rtt != NULL && ep_parse_duration(o->rtt, &net->rtt_s) != EP_OK) {
-    return cli_fail(CLI_EXIT_USAGE, "plan: --rtt: %s", ep_last_error());
+  for (int i = 0; i < o->n_calibration; i++) {
+    if (ep_tensor_file_read(o->calibration[i], &files[i]) != EP_OK) {
+      return cli_fail(CLI_EXIT_USAGE, "plan: --calibration: %s", ep_last_error());
+    }
+  }
+  for (int i = 0; i < gin; i++) {
+    const ep_tensor* t = ep_graph_tensor(g, ep_graph_input(g, i));
+    const ep_host_tensor* x = &files[i];
+    for (int k = 0; k < o->n_calibration; k++) {
+      if (files[k].name != NULL && strcmp(files[k].name, t->name) == 0) x = &files[k];
+    }
+    char want[96], got[96];
+    if (x->dtype != EP_DTYPE_FLOAT32 || !ep_shape_equal(&x->shape, &t->shape)) {
+      return cli_fail(CLI_EXIT_USAGE, "plan: --calibration: input %s needs float32 %s, the file "
+                      "holds %s %s", t->name, ep_shape_format(&t->shape, want, sizeof want),
+                      x->dtype == EP_DTYPE_FLOAT32 ? "float32" : "int64",
+                      ep_shape_format(&x->shape, got, sizeof got));
+    }
+    data_out[i] = x->data;
+  }
+  return CLI_EXIT_OK;
+}
+
+/* --fog and its two links: all or nothing. */
+static int resolve_fog(const plan_opts* o, ep_plan_request* r) {
+  if (o->fog == NULL) {
+    if (o->fog_link != NULL || o->fog_server_link != NULL) {
+      return cli_fail(CLI_EXIT_USAGE, "plan: --fog-link and --fog-server-link need --fog FILE");
+    }
+    return CLI_EXIT_OK;
+  }
+  if (o->fog_link == NULL || o->fog_server_link == NULL) {
+    return cli_fail(CLI_EXIT_USAGE,
+                    "plan: --fog needs --fog-link (device-fog) and --fog-server-link (fog-server), "
+                    "e.g. --fog-link wifi --fog-server-link 1Gbit,5ms");
+  }
+  if (ep_network_parse_link(o->fog_link, &r->link[EP_LINK_DEVICE_FOG]) != EP_OK) {
+    return cli_fail(CLI_EXIT_USAGE, "plan: --fog-link: %s", ep_last_error());
+  }
+  if (ep_network_parse_link(o->fog_server_link, &r->link[EP_LINK_FOG_SERVER]) != EP_OK) {
+    return cli_fail(CLI_EXIT_USAGE, "plan: --fog-server-link: %s", ep_last_error());
   }
   return CLI_EXIT_OK;
 }
 
 int cmd_plan(int argc, char** argv) {
-  plan_opts o = {0};
-  const cli_local_opt local[] = {
-      {"--edge", &o.edge, NULL},
-      {"--server", &o.server, NULL},
-      {"--network", &o.network, NULL},
-      {"--bandwidth", &o.bandwidth, NULL},
-      {"--downlink", &o.downlink, NULL},
-      {"--rtt", &o.rtt, NULL},
-      {"--objective", &o.objective, NULL},
-      {"--edge-power", &o.edge_power, NULL},
-      {"--out", &o.out, NULL},
-      {"--sweep-bandwidth", NULL, &o.sweep},
-  };
-  int rc = cli_local_extract("plan", local, (int)(sizeof local / sizeof local[0]), &argc, argv);
-  if (rc != 0) return rc;
+  plan_opts o = {.bandwidth_bps = -1, .downlink_bps = -1, .rtt_s = -1, .max_error = -1};
   cli_args args;
-  rc = cli_parse_command("plan", argc, argv, &args);
+  cli_args_default(&args);
+  const cli_option options[] = {
+      {.name = "--edge", .kind = CLI_STRING, .target = &o.edge, .metavar = "FILE",
+       .help = "profile measured on the edge device (edgeprof profile MODEL --json)"},
+      {.name = "--server", .kind = CLI_STRING, .target = &o.server, .metavar = "FILE",
+       .help = "profile measured on the server (same model, same node names)"},
+      {.name = "--fog", .kind = CLI_STRING, .target = &o.fog, .metavar = "FILE",
+       .help = "profile of a third tier between them (an edge server): device -> fog\n"
+               "-> server; needs --fog-link and --fog-server-link"},
+      {.name = "--edge-device", .kind = CLI_STRING, .target = &o.device[EP_TIER_DEVICE],
+       .metavar = "FILE", .help = "instead of --edge: times predicted from a `predict-fit` device\n"
+                                  "file (docs/predict.md)"},
+      {.name = "--fog-device", .kind = CLI_STRING, .target = &o.device[EP_TIER_FOG],
+       .metavar = "FILE", .help = "instead of --fog: predicted from a device file"},
+      {.name = "--server-device", .kind = CLI_STRING, .target = &o.device[EP_TIER_SERVER],
+       .metavar = "FILE", .help = "instead of --server: predicted from a device file"},
+      {.name = "--device-threads", .kind = CLI_INT, .target = &o.device_threads, .min = 1,
+       .max = 256, .metavar = "N",
+       .help = "thread count of the predictions (default: the first one each\n"
+               "device file was fitted for)"},
+      {.name = "--fog-link", .kind = CLI_STRING, .target = &o.fog_link, .metavar = "LINK",
+       .help = "device-fog link: a preset (wifi) or UP[/DOWN],RTT: 100Mbit,2ms"},
+      {.name = "--fog-server-link", .kind = CLI_STRING, .target = &o.fog_server_link,
+       .metavar = "LINK", .help = "fog-server link, as --fog-link: 1Gbit,5ms"},
+      {.name = "--network", .kind = CLI_STRING, .target = &o.network, .metavar = "NAME",
+       .help = "device-server link: 3g (1.1 Mbit/s, RTT 100 ms), lte (5.85 Mbit/s,\n"
+               "50 ms), wifi (18.88 Mbit/s, 10 ms; the default): Neurosurgeon's uplinks"},
+      {.name = "--bandwidth", .kind = CLI_RATE, .target = &o.bandwidth_bps, .min = 1,
+       .max = 1e12, .metavar = "RATE",
+       .help = "uplink (and downlink) instead of the preset's, with a unit:\n"
+               "5.85Mbit, 500kbit, 1Gbit, 2MB/s (a bare number is refused)"},
+      {.name = "--downlink", .kind = CLI_RATE, .target = &o.downlink_bps, .min = 1, .max = 1e12,
+       .metavar = "RATE", .help = "a different downlink, with a unit as --bandwidth"},
+      {.name = "--rtt", .kind = CLI_DURATION, .target = &o.rtt_s, .min = 0, .max = 60,
+       .unit_required = true, .metavar = "TIME",
+       .help = "round-trip time instead of the preset's, with a unit: 40ms, 0.1s"},
+      {.name = "--objective", .kind = CLI_STRING, .target = &o.objective, .metavar = "OBJ",
+       .help = "latency (default) or energy (of the edge device)"},
+      {.name = "--cuts", .kind = CLI_STRING, .target = &o.cuts, .metavar = "KIND",
+       .help = "prefix (default): the n+1 cuts of the graph's node order; dag: the\n"
+               "exact best node set over the whole DAG (minimum s-t cut)"},
+      {.name = "--cut-dtype", .kind = CLI_STRING, .target = &o.cut_dtype, .metavar = "TYPE",
+       .help = "how cut tensors travel: fp32 (default), fp16, int8 (one scale per\n"
+               "tensor) or int8-channel (one per channel); results stay fp32"},
+      {.name = "--max-error", .kind = CLI_NUMBER, .target = &o.max_error, .min = 0, .max = 1e9,
+       .metavar = "E",
+       .help = "run the model here on an input drawn from --seed, fp32 and with the cut\n"
+               "tensors compressed; refuse the plan when the output moves by more than E\n"
+               "(max |diff| / max |output|)"},
+      {.name = "--calibration", .kind = CLI_LIST, .target = o.calibration,
+       .count = &o.n_calibration, .max_count = MAX_CALIBRATION, .metavar = "FILE",
+       .help = "with --max-error: the input to measure on instead of the seeded one,\n"
+               "one .npy or ONNX TensorProto .pb per graph input (repeatable)"},
+      {.name = "--edge-power", .kind = CLI_STRING, .target = &o.edge_power, .metavar = "LIST",
+       .help = "compute=W,idle=W,radio=W (defaults 2.5, 0.3, 1.2: assumptions)"},
+      {.name = "--sweep-bandwidth", .kind = CLI_FLAG, .target = &o.sweep,
+       .help = "also the best cut from 0.1 Mbit/s to 1 Gbit/s, and split.svg"},
+      {.name = "--out", .kind = CLI_STRING, .target = &o.out, .metavar = "FILE",
+       .help = "where split.svg goes (default: beside --json, else ./split.svg)"},
+      CLI_OPTION_JSON(&args),
+      CLI_OPTION_SEED(&args),
+  };
+  int rc = cli_parse("plan", options, CLI_COUNT(options), argc, argv, &args);
   if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;
   if (args.n_positional != 1) {
     return cli_fail(CLI_EXIT_USAGE,
@@ -168,18 +286,44 @@ int cmd_plan(int argc, char** argv) {
                     "S.json [options])",
                     args.n_positional == 0 ? "missing MODEL" : "one MODEL at a time");
   }
+  /* A device file stands in for a tier's profile: its path is the tier's source from here on,
+   * and the tier's times are predicted (the load loop below). */
+  const char** profiles[EP_TIER_COUNT] = {&o.edge, &o.fog, &o.server};
+  static const char* const tier_flag[EP_TIER_COUNT] = {"--edge", "--fog", "--server"};
+  for (int t = 0; t < EP_TIER_COUNT; t++) {
+    if (o.device[t] == NULL) continue;
+    if (*profiles[t] != NULL) {
+      return cli_fail(CLI_EXIT_USAGE, "plan: %s and %s-device: one source of times per tier",
+                      tier_flag[t], tier_flag[t]);
+    }
+    *profiles[t] = o.device[t];
+  }
   if (o.edge == NULL || o.server == NULL) {
     return cli_fail(CLI_EXIT_USAGE,
                     "plan: --edge and --server profiles are required (files "
-                    "written by `edgeprof profile MODEL --json FILE` on each machine)");
+                    "written by `edgeprof profile MODEL --json FILE` on each machine), or "
+                    "--edge-device / --server-device files of `edgeprof predict-fit`");
   }
+  ep_plan_request request = {0};
   ep_network net;
   const char* net_name = NULL;
   rc = resolve_network(&o, &net, &net_name);
+  if (rc == CLI_EXIT_OK) rc = resolve_fog(&o, &request);
   if (rc != CLI_EXIT_OK) return rc;
+  request.link[EP_LINK_DEVICE_SERVER] = net;
   ep_plan_objective objective = EP_PLAN_LATENCY;
   if (o.objective != NULL && ep_plan_objective_parse(o.objective, &objective) != EP_OK) {
     return cli_fail(CLI_EXIT_USAGE, "plan: --objective: %s", ep_last_error());
+  }
+  request.objective = objective;
+  if (o.cuts != NULL && ep_plan_cuts_parse(o.cuts, &request.cuts) != EP_OK) {
+    return cli_fail(CLI_EXIT_USAGE, "plan: --cuts: %s", ep_last_error());
+  }
+  if (o.cut_dtype != NULL && ep_cut_dtype_parse(o.cut_dtype, &request.dtype) != EP_OK) {
+    return cli_fail(CLI_EXIT_USAGE, "plan: --cut-dtype: %s", ep_last_error());
+  }
+  if (o.n_calibration > 0 && o.max_error < 0) {
+    return cli_fail(CLI_EXIT_USAGE, "plan: --calibration is the input of --max-error: give both");
   }
   /* Power: what --edge-power gives, else the edge profile's measurement (compute), else the
    * defaults. NaN marks a figure --edge-power left out. */
@@ -196,7 +340,7 @@ int cmd_plan(int argc, char** argv) {
     snprintf(sources[i], sizeof sources[i], "%s", isnan(*figures[i]) ? "default" : "given");
     if (isnan(*figures[i])) *figures[i] = fallback[i];
   }
-  if (strcmp(sources[0], "default") == 0) {
+  if (strcmp(sources[0], "default") == 0 && o.device[EP_TIER_DEVICE] == NULL) {
     ep_plan_measured_power measured;
     if (ep_plan_measured_power_load(o.edge, &measured) != EP_OK) {
       return cli_fail(CLI_EXIT_USAGE, "plan: %s", ep_last_error());
@@ -207,16 +351,23 @@ int cmd_plan(int argc, char** argv) {
                o.edge);
     }
   }
+  request.power = power;
 
   const char* model = args.positional[0];
   ep_graph* graph = NULL;
-  double *edge_ms = NULL, *server_ms = NULL;
+  double* tier_ms[EP_TIER_COUNT] = {NULL, NULL, NULL};
   ep_plan* plan = NULL;
+  ep_plan_partition* partition = NULL;
+  ep_plan_cut_error cut_error;
+  ep_host_tensor calibration[MAX_CALIBRATION];
+  const float* calibration_data[MAX_CALIBRATION];
+  memset(calibration, 0, sizeof calibration);
+  bool measured_error = false;
   ep_output* json = NULL;
   ep_output* svg = NULL;
   ep_plan_sweep_point sweep[SWEEP_POINTS];
   char svg_file[4096];
-  ep_status status;
+  ep_status status = EP_OK;
   rc = cli_output_open("plan", args.json, &json);
   if (rc != CLI_EXIT_OK) return rc;
   if (o.sweep) {
@@ -227,33 +378,71 @@ int cmd_plan(int argc, char** argv) {
   rc = cli_load_model("plan", model, args.seed, NULL, &graph);
   if (rc != CLI_EXIT_OK) goto cleanup;
   int n = ep_graph_node_count(graph);
-  edge_ms = calloc((size_t)n + 1, sizeof *edge_ms);
-  server_ms = calloc((size_t)n + 1, sizeof *server_ms);
-  if (edge_ms == NULL || server_ms == NULL) {
-    rc = cli_fail(CLI_EXIT_RUNTIME, "plan: out of memory");
-    goto cleanup;
+  const char* paths[EP_TIER_COUNT] = {o.edge, o.fog, o.server};
+  for (int t = 0; t < EP_TIER_COUNT; t++) {
+    if (paths[t] == NULL) continue;
+    tier_ms[t] = calloc((size_t)n + 1, sizeof *tier_ms[t]);
+    if (tier_ms[t] == NULL) {
+      rc = cli_fail(CLI_EXIT_RUNTIME, "plan: out of memory");
+      goto cleanup;
+    }
+    if (o.device[t] != NULL) {
+      rc = cli_predicted_node_ms("plan", o.device[t], o.device_threads, graph, tier_ms[t]);
+      if (rc != CLI_EXIT_OK) goto cleanup;
+    } else if (status == EP_OK) {
+      status = load_tier_times(paths[t], model, graph, tier_ms[t]);
+    }
+    request.node_ms[t] = tier_ms[t];
   }
-  status = ep_plan_times_load(o.edge, model, graph, edge_ms);
-  if (status == EP_OK) status = ep_plan_times_load(o.server, model, graph, server_ms);
   if (status != EP_OK) {
     rc = cli_fail(CLI_EXIT_USAGE, "plan: %s", ep_last_error());
     goto cleanup;
   }
-  status = ep_plan_compute(graph, edge_ms, server_ms, &net, &power, objective, &plan);
+  request.graph = graph;
+  if (o.n_calibration > 0) {
+    rc = load_calibration(&o, graph, calibration, calibration_data);
+    if (rc != CLI_EXIT_OK) goto cleanup;
+  }
+  double* edge_ms = tier_ms[EP_TIER_DEVICE];
+  double* server_ms = tier_ms[EP_TIER_SERVER];
+  status = ep_plan_compute_encoded(graph, edge_ms, server_ms, &net, &power, objective,
+                                   request.dtype, &plan);
   for (int i = 0; status == EP_OK && i < 3; i++) {
     snprintf(plan->power_source[i], sizeof plan->power_source[i], "%s", sources[i]);
   }
+  if (status == EP_OK) status = ep_plan_solve(&request, &partition);
   if (status == EP_OK && o.sweep) {
-    status =
-        ep_plan_sweep(graph, edge_ms, server_ms, &net, o.downlink != NULL ? net.downlink_bps : 0.0,
-                      &power, objective, 1e5, 1e9, SWEEP_POINTS, sweep);
+    status = ep_plan_sweep(graph, edge_ms, server_ms, &net,
+                           o.downlink_bps >= 0 ? net.downlink_bps : 0.0, &power, objective,
+                           request.dtype, 1e5, 1e9, SWEEP_POINTS, sweep);
+  }
+  if (status == EP_OK && o.max_error >= 0) {
+    status = ep_plan_cut_error_measure(graph, partition,
+                                       o.n_calibration > 0 ? calibration_data : NULL, args.seed,
+                                       &cut_error);
+    measured_error = status == EP_OK;
   }
   if (status != EP_OK) {
     rc = cli_fail(cli_exit_code(status), "plan: %s", ep_last_error());
     goto cleanup;
   }
+  if (measured_error && !(cut_error.relative <= o.max_error)) {
+    rc = cli_fail(CLI_EXIT_RUNTIME,
+                  "plan: --cut-dtype %s moves the output by %.3g (max |diff| %.3g / max |output| "
+                  "%.3g; top-1 the same in %d of %d rows) at the chosen partition, more than "
+                  "--max-error %g: use a wider --cut-dtype (fp16, fp32) or a larger bound",
+                  ep_cut_dtype_name(request.dtype), cut_error.relative, cut_error.max_abs,
+                  cut_error.max_ref, cut_error.rows_agree, cut_error.rows, o.max_error);
+    goto cleanup;
+  }
   if (!cli_is_stdout(args.json)) {
-    print_plan(model, net_name, graph, plan);
+    if (o.fog == NULL) print_plan(model, net_name, graph, plan);
+    char input[512];
+    snprintf(input, sizeof input, "%s%.400s",
+             o.n_calibration > 0 ? "the calibration input " : "a seeded calibration input",
+             o.n_calibration > 0 ? o.calibration[0] : "");
+    cli_plan_print_partition(graph, &request, partition, measured_error ? &cut_error : NULL,
+                             input);
     if (o.sweep) print_sweep(graph, objective, sweep, SWEEP_POINTS);
   }
   if (svg != NULL) {
@@ -268,8 +457,8 @@ int cmd_plan(int argc, char** argv) {
     if (!cli_is_stdout(args.json)) printf("Wrote %s\n", svg_file);
   }
   if (json != NULL) {
-    status = ep_plan_json(model, graph, plan, o.edge, o.server, o.sweep ? sweep : NULL,
-                          SWEEP_POINTS, ep_output_stream(json));
+    status = ep_plan_json(model, graph, plan, o.edge, o.fog, o.server, o.sweep ? sweep : NULL,
+                          SWEEP_POINTS, partition, ep_output_stream(json));
     if (status != EP_OK) {
       rc = cli_fail(CLI_EXIT_RUNTIME, "plan: %s", ep_last_error());
       goto cleanup;
@@ -282,8 +471,9 @@ cleanup:
   cli_output_discard(json);
   cli_output_discard(svg);
   ep_plan_destroy(plan);
-  free(edge_ms);
-  free(server_ms);
+  ep_plan_partition_destroy(partition);
+  for (int t = 0; t < EP_TIER_COUNT; t++) free(tier_ms[t]);
+  for (int i = 0; i < MAX_CALIBRATION; i++) ep_host_tensor_free(&calibration[i]);
   ep_graph_destroy(graph);
   return rc;
 }

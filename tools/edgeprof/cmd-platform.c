@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_options.h"
 #include "cli_energy.h"
 #include "edgeprof/cpu.h"
 #include "edgeprof/report.h"
@@ -76,7 +77,11 @@ static void print_summary(const ep_platform_summary* s) {
 
 int cmd_platform(int argc, char** argv) {
   cli_args args;
-  int rc = cli_parse_command("platform", argc, argv, &args);
+  cli_args_default(&args);
+  const cli_option options[] = {
+      CLI_OPTION_JSON(&args),
+  };
+  int rc = cli_parse("platform", options, CLI_COUNT(options), argc, argv, &args);
   if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;
   if (args.n_positional > 0) {
     return cli_fail(CLI_EXIT_USAGE, "platform: unexpected argument '%s'", args.positional[0]);

@@ -4,19 +4,28 @@
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_options.h"
 #include "cli_results.h"
 
 #define DEFAULT_OUT "results/report"
 
-/* Platform ids name the Fig. 2 files: make them unique ("vm-amd-epyc", "vm-amd-epyc-2"). */
+/* Platform ids name the Fig. 2 files: make them unique ("vm-amd-epyc", "vm-amd-epyc-2"). Runs
+ * told apart by --label already differ; two runs of one machine that do not get a number and
+ * a line on stderr, so that nobody takes them for two machines. */
 static void unique_ids(ep_results** machines, int n) {
   for (int k = 1; k < n; k++) {
     for (int suffix = 2;; suffix++) {
-      bool clash = false;
-      for (int j = 0; j < k && !clash; j++) {
-        clash = strcmp(machines[j]->platform_id, machines[k]->platform_id) == 0;
+      int clash = -1;
+      for (int j = 0; j < k && clash < 0; j++) {
+        if (strcmp(machines[j]->platform_id, machines[k]->platform_id) == 0) clash = j;
       }
-      if (!clash) break;
+      if (clash < 0) break;
+      if (suffix == 2) {
+        fprintf(stderr, "[report] %s and %s are two runs of one machine (%s) without labels: "
+                "shown as %s and %s-2, compared as runs, not machines (characterize --label "
+                "NAME names a run)\n", machines[clash]->path, machines[k]->path,
+                machines[k]->host, machines[k]->platform_id, machines[k]->platform_id);
+      }
       char base[128];
       snprintf(base, sizeof base, "%s", machines[k]->platform_id);
       char* dash = strrchr(base, '-');
@@ -29,7 +38,12 @@ static void unique_ids(ep_results** machines, int n) {
 
 int cmd_report(int argc, char** argv) {
   cli_args args;
-  int rc = cli_parse_command("report", argc, argv, &args);
+  cli_args_default(&args);
+  const cli_option options[] = {
+      {.name = "--out", .kind = CLI_STRING, .target = &args.out, .metavar = "DIR",
+       .help = "output folder (default results/report)"},
+  };
+  int rc = cli_parse("report", options, CLI_COUNT(options), argc, argv, &args);
   if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;
   if (args.n_positional == 0) {
     return cli_fail(CLI_EXIT_USAGE, "report: no results given (usage: edgeprof report DIR... "

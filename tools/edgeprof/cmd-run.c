@@ -6,36 +6,11 @@
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_options.h"
 #include "edgeprof/onnx.h"
+#include "edgeprof/text.h"
 
 #define MAX_FILES 16
-
-/* Takes every "--name FILE" / "--name=FILE" out of argv (up to "--"), keeping the rest in order. */
-static int take_repeated(const char* command, const char* name, const char** values, int* count,
-                         int* argc, char** argv) {
-  size_t len = strlen(name);
-  int out = 1, i = 1;
-  for (; i < *argc; i++) {
-    const char* arg = argv[i];
-    if (strcmp(arg, "--") == 0) break;
-    const char* value = NULL;
-    if (strcmp(arg, name) == 0) {
-      if (i + 1 >= *argc) return cli_fail(CLI_EXIT_USAGE, "%s: %s needs a value (FILE)", command, name);
-      value = argv[++i];
-    } else if (strncmp(arg, name, len) == 0 && arg[len] == '=') {
-      value = arg + len + 1;
-    } else {
-      argv[out++] = argv[i];
-      continue;
-    }
-    if (value[0] == '\0') return cli_fail(CLI_EXIT_USAGE, "%s: %s needs a non-empty FILE", command, name);
-    if (*count == MAX_FILES) return cli_fail(CLI_EXIT_USAGE, "%s: at most %d %s options", command, MAX_FILES, name);
-    values[(*count)++] = value;
-  }
-  for (; i < *argc; i++) argv[out++] = argv[i];
-  *argc = out;
-  return 0;
-}
 
 /* Uniform in [-1, 1) from splitmix64: the same inputs for the same seed on every machine. */
 static void fill_random(float* x, size_t n, uint64_t* state) {
@@ -66,7 +41,8 @@ static void print_top5(const char* name, const ep_shape* s, const float* y) {
     }
     best[pos] = (int)c;
   }
-  printf("top-5 of %s (row 0):", name);
+  char safe[256];
+  printf("top-5 of %s (row 0):", ep_text_escape_controls(name, safe, sizeof safe));
   for (int i = 0; i < k; i++) printf("%s %d (%.6g)", i ? "," : "", best[i], (double)y[best[i]]);
   printf("\n");
 }
@@ -163,7 +139,9 @@ static int run(const cli_args* a, const char** in_files, int n_in, const char** 
       sum += buf[k];
       if (fabs(buf[k]) > amax) amax = fabs(buf[k]);
     }
-    printf("output %s: %s, sum %.6g, max |y| %.6g\n", t->name,
+    char safe[256];
+    printf("output %s: %s, sum %.6g, max |y| %.6g\n",
+           ep_text_escape_controls(t->name, safe, sizeof safe),
            ep_shape_format(&t->shape, shape, sizeof shape), sum, amax);
     if (i == 0) print_top5(t->name, &t->shape, buf);
     if (i < n_out) {
@@ -201,11 +179,24 @@ int cmd_run(int argc, char** argv) {
   const char* in_files[MAX_FILES];
   const char* out_files[MAX_FILES];
   int n_in = 0, n_out = 0;
-  int rc = take_repeated("run", "--input", in_files, &n_in, &argc, argv);
-  if (rc == 0) rc = take_repeated("run", "--output", out_files, &n_out, &argc, argv);
-  if (rc != 0) return rc;
   cli_args args;
-  rc = cli_parse_command("run", argc, argv, &args);
+  cli_args_default(&args);
+  const cli_option options[] = {
+      {.name = "--input", .kind = CLI_LIST, .target = in_files, .count = &n_in,
+       .max_count = MAX_FILES, .metavar = "FILE",
+       .help = "a graph input, in order (an ONNX .pb naming an input feeds that input):\n"
+               "NumPy .npy (float32; float64 and integers are converted) or ONNX\n"
+               "TensorProto .pb. Without --input: uniform random in [-1, 1) from --seed"},
+      {.name = "--output", .kind = CLI_LIST, .target = out_files, .count = &n_out,
+       .max_count = MAX_FILES, .metavar = "FILE",
+       .help = "where the i-th output goes: .pb gives an ONNX TensorProto, anything\n"
+               "else .npy (float32, C order)"},
+      CLI_OPTION_SHAPE(&args),
+      CLI_OPTION_THREADS(&args),
+      CLI_OPTION_BACKEND(&args),
+      CLI_OPTION_SEED(&args),
+  };
+  int rc = cli_parse("run", options, CLI_COUNT(options), argc, argv, &args);
   if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;
   if (args.n_positional != 1) {
     return cli_fail(CLI_EXIT_USAGE, "run: %s (usage: edgeprof run MODEL [--input FILE ...])",

@@ -1,12 +1,12 @@
 /* edgeprof sweep MODEL: latency against thread count on named core sets (the paper's Fig. 2
- * for one model). */
+ * for one model), as tables, JSON (--json) and a chart (--svg). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cli_args.h"
-#include "cli_local_opts.h"
+#include "cli_options.h"
 #include "cli_results.h"
 #include "edgeprof/sweep.h"
 
@@ -45,32 +45,46 @@ static void print_tables(const char* model, const ep_core_set* const* sets, int 
 int cmd_sweep(int argc, char** argv) {
   const char* threads_text = NULL;
   const char* sets_text = NULL;
-  const char* budget_text = NULL;
+  const char* svg_path = NULL;
+  double budget = DEFAULT_BUDGET_SECONDS;
   const char* specs[CLI_MAX_CORE_SET_SPECS];
   int n_specs = 0;
-  const cli_local_opt local[] = {{"--threads", &threads_text, NULL},
-                                 {"--core-sets", &sets_text, NULL},
-                                 {"--budget", &budget_text, NULL}};
-  int rc = cli_local_extract_list("sweep", "--core-set", specs, &n_specs, CLI_MAX_CORE_SET_SPECS,
-                                  &argc, argv);
-  if (rc == 0) rc = cli_local_extract("sweep", local, 3, &argc, argv);
-  if (rc != 0) return rc;
   cli_args args;
-  rc = cli_parse_command("sweep", argc, argv, &args);
+  cli_args_default(&args);
+  const cli_option options[] = {
+      {.name = "--threads", .kind = CLI_STRING, .target = &threads_text, .metavar = "LIST",
+       .help = "thread counts, e.g. 1,2,4,8"},
+      {.name = "--core-sets", .kind = CLI_STRING, .target = &sets_text, .metavar = "LIST",
+       .help = "sets to measure, e.g. big,little,all"},
+      {.name = "--core-set", .kind = CLI_LIST, .target = specs, .count = &n_specs,
+       .max_count = CLI_MAX_CORE_SET_SPECS, .metavar = "NAME=LIST",
+       .help = "add or replace a set, e.g. fast=2-3 (repeatable)"},
+      CLI_OPTION_RUNS(&args),
+      CLI_OPTION_MIN_TIME(&args),
+      CLI_OPTION_WARMUP(&args),
+      {.name = "--budget", .kind = CLI_DURATION, .target = &budget, .min = 0, .max = 86400,
+       .metavar = "TIME",
+       .help = "fewer runs (never under 3) when --runs would take longer than TIME\n"
+               "in one configuration (default 5s; 0: no limit; a bare number is seconds)"},
+      {.name = "--cpus", .kind = CLI_STRING, .target = &args.cpus, .metavar = "LIST",
+       .help = "only these CPUs (the sets are formed within them)"},
+      CLI_OPTION_BACKEND(&args),
+      CLI_OPTION_JSON(&args),
+      {.name = "--svg", .kind = CLI_STRING, .target = &svg_path, .metavar = "FILE",
+       .help = "the sweep as a chart: median latency against threads, a line per\n"
+               "core set, whiskers to the p90 ('-' for stdout)"},
+      CLI_OPTION_SEED(&args),
+      CLI_OPTION_SHAPE(&args),
+  };
+  int rc = cli_parse("sweep", options, CLI_COUNT(options), argc, argv, &args);
   if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;
   if (args.n_positional != 1) {
     return cli_fail(CLI_EXIT_USAGE, "sweep: %s (usage: edgeprof sweep MODEL [options])",
                     args.n_positional == 0 ? "no MODEL given" : "one MODEL at a time");
   }
   const char* model = args.positional[0];
-  double budget = DEFAULT_BUDGET_SECONDS;
-  if (budget_text != NULL) {
-    char* end;
-    budget = strtod(budget_text, &end);
-    if (*end != '\0' || !(budget >= 0.0 && budget <= 86400.0)) {
-      return cli_fail(CLI_EXIT_USAGE, "sweep: --budget must be a number of seconds from 0 to "
-                                      "86400, got '%s'", budget_text);
-    }
+  if (svg_path != NULL && cli_is_stdout(svg_path) && cli_is_stdout(args.json)) {
+    return cli_fail(CLI_EXIT_USAGE, "sweep: --json and --svg cannot both go to stdout ('-')");
   }
   int threads[EP_SWEEP_MAX_THREADS], n_threads = 0;
   if (threads_text != NULL && ep_thread_list_parse(threads_text, threads, &n_threads) != EP_OK) {
@@ -85,6 +99,7 @@ int cmd_sweep(int argc, char** argv) {
   int n_sets = 0;
   char sets_buf[1024];
   ep_output* json = NULL;
+  ep_output* svg = NULL;
   ep_graph* graph = NULL;
   ep_measurement* m = NULL;
   int n_m = 0;
@@ -109,6 +124,7 @@ int cmd_sweep(int argc, char** argv) {
   }
   if (rc == CLI_EXIT_OK) rc = cli_check_backends("sweep", args.backend, false);
   if (rc == CLI_EXIT_OK) rc = cli_output_open("sweep", args.json, &json);
+  if (rc == CLI_EXIT_OK) rc = cli_output_open("sweep", svg_path, &svg);
   if (rc == CLI_EXIT_OK) rc = cli_load_model("sweep", model, args.seed, NULL, &graph);
   if (rc != CLI_EXIT_OK) goto cleanup;
 
@@ -118,7 +134,7 @@ int cmd_sweep(int argc, char** argv) {
     goto cleanup;
   }
   ep_measure_options mo = {args.warmup, args.runs, args.min_time, budget, on_run, NULL,
-                           args.backend};
+                           args.backend, NULL};
   char what[160];
   progress p = {what, ep_now()};
   mo.user = &p;
@@ -137,19 +153,31 @@ int cmd_sweep(int argc, char** argv) {
     }
   }
   fflush(stderr);
-  if (!cli_is_stdout(args.json)) print_tables(model, sets, n_sets, m, n_m);
+  if (!cli_is_stdout(args.json) && !cli_is_stdout(svg_path)) {
+    print_tables(model, sets, n_sets, m, n_m);
+  }
+  ep_sweep_report report = {model, topology, m, n_m};
   if (json != NULL) {
-    ep_sweep_report report = {model, topology, m, n_m};
     if (ep_report_sweep_json(&report, ep_output_stream(json)) != EP_OK) {
       rc = cli_fail(CLI_EXIT_RUNTIME, "sweep: %s", ep_last_error());
       goto cleanup;
     }
     rc = cli_output_commit("sweep", json);
     json = NULL;
+    if (rc != CLI_EXIT_OK) goto cleanup;
+  }
+  if (svg != NULL) {
+    if (ep_report_sweep_svg(&report, ep_output_stream(svg)) != EP_OK) {
+      rc = cli_fail(CLI_EXIT_RUNTIME, "sweep: %s", ep_last_error());
+      goto cleanup;
+    }
+    rc = cli_output_commit("sweep", svg);
+    svg = NULL;
   }
 
 cleanup:
   cli_output_discard(json);
+  cli_output_discard(svg);
   ep_measurements_clear(m, n_m);
   free(m);
   ep_graph_destroy(graph);

@@ -3,13 +3,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli_args.h"
 
 static const cli_command commands[] = {
     {"models", cmd_models, "list the model zoo: the five networks of the paper's Table I", "models",
      "One line per model: name, input -> output shape, parameters, MACs (multiply-accumulates;\n"
-     "FLOPs = 2 x MACs) of the graph as defined, and what the network is.\n",
-     CLI_OPT_SEED},
+     "FLOPs = 2 x MACs) of the graph as defined, and what the network is.\n"},
     {"info", cmd_info, "show a model's nodes and cost, or the paper's Table I",
      "info MODEL [--json FILE] [--seed N]\n       edgeprof info --table1 [--json FILE]",
      "With MODEL: one row per node of the graph that runs (batch norm folded, residual adds and\n"
@@ -17,12 +15,9 @@ static const cli_command commands[] = {
      "shape, parameters, MACs and output bytes; then the totals of that graph and of the graph as\n"
      "defined.\n"
      "With --table1: the paper's Table I beside the figures computed for every zoo model\n"
-     "(input, output, layers, parameters, MACs, FLOPs), and one line on each difference.\n",
-     CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_TABLE1 | CLI_OPT_SHAPE},
+     "(input, output, layers, parameters, MACs, FLOPs), and one line on each difference.\n"},
     {"bench", cmd_bench, "measure a model's latency, throughput and memory",
-     "bench MODEL [--threads N] [--cpus LIST] [--runs N] [--min-time S] [--warmup N]\n"
-     "             [--backend NAME] [--energy] [--json FILE] [--seed N]\n"
-     "             [--scenario singlestream [--min-queries N] [--min-duration S]]",
+     "bench MODEL [options]",
      "Runs the whole network at batch 1 like TFLite's benchmark tool: --warmup untimed runs,\n"
      "then timed runs until at least --runs runs AND --min-time seconds. Prints count, min,\n"
      "median, mean, p90, p99, max and standard deviation of the latency (ms), the throughput\n"
@@ -37,13 +32,9 @@ static const cli_command commands[] = {
      "them: one query after the previous completes, at least --min-queries queries (64) AND\n"
      "--min-duration seconds (600); the result is the 90th-percentile early-stopping estimate\n"
      "at 99% confidence (the t - 1 slowest queries discarded, the largest of the rest), and\n"
-     "VALID or INVALID (too short, too few queries) as LoadGen says it.\n",
-     CLI_OPT_THREADS | CLI_OPT_CPUS | CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP |
-         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE | CLI_OPT_BACKEND | CLI_OPT_ENERGY |
-         CLI_OPT_SCENARIO},
+     "VALID or INVALID (too short, too few queries) as LoadGen says it.\n"},
     {"profile", cmd_profile, "time every node of a model, and the time by op type",
-     "profile MODEL [--threads N] [--cpus LIST] [--runs N] [--min-time S] [--warmup N]\n"
-     "               [--backend NAME] [--energy] [--json FILE] [--seed N]",
+     "profile MODEL [options]",
      "Like TensorFlow's benchmark_model: first the whole network is timed as bench does, then\n"
      "as many runs again with a timer around each node. Prints every node in run order (avg\n"
      "ms, %, cumulative %, MACs, GFLOP/s, output KB, and with --backend the backend that ran\n"
@@ -51,34 +42,22 @@ static const cli_command commands[] = {
      "whole-network median measured without the timers.\n"
      "With --energy: the energy meter is read over the whole-network runs as for bench, and\n"
      "the mean power goes into the JSON, where `plan --objective energy` takes it as the\n"
-     "edge's compute power.\n",
-     CLI_OPT_THREADS | CLI_OPT_CPUS | CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP |
-         CLI_OPT_JSON | CLI_OPT_SEED | CLI_OPT_SHAPE | CLI_OPT_BACKEND | CLI_OPT_ENERGY},
+     "edge's compute power.\n"},
     {"run", cmd_run, "one inference on given or random inputs; write the outputs",
-     "run MODEL [--input FILE ...] [--output FILE ...] [--shape NAME=DxD ...] [--threads N]\n"
-     "           [--backend NAME] [--seed N]",
+     "run MODEL [--input FILE ...] [--output FILE ...] [options]",
      "Runs the model once (the graph as optimized) and prints each output's shape, sum and max\n"
      "|y|, and the top-5 classes of the first output when it looks like class scores ([.., C],\n"
-     "C >= 10). MODEL is a zoo name or an .onnx file.\n\n"
-     "  --input FILE   a graph input, in order (an ONNX .pb naming an input feeds that input):\n"
-     "                 NumPy .npy (float32; float64 and integers are converted) or ONNX\n"
-     "                 TensorProto .pb. Without --input: uniform random in [-1, 1) from --seed.\n"
-     "  --output FILE  where the i-th output goes: .pb gives an ONNX TensorProto, anything else\n"
-     "                 .npy (float32, C order).\n",
-     CLI_OPT_THREADS | CLI_OPT_SEED | CLI_OPT_SHAPE | CLI_OPT_BACKEND},
-    {"export", cmd_export, "write a model as an ONNX file with its weights",
-     "export MODEL -o FILE.onnx [--seed N] [--shape NAME=DxD ...]",
+     "C >= 10). MODEL is a zoo name or an .onnx file.\n"},
+    {"export", cmd_export, "write a model, or nodes [K, N) of it, as an ONNX file with its weights",
+     "export MODEL -o FILE.onnx [--seed N] [--shape NAME=DxD ...]\n"
+     "       edgeprof export MODEL --from K [--to N] [-o FILE.onnx] [--repository DIR]",
      "Writes the graph as defined (batch norm not folded) as ONNX opset 13 with every weight\n"
      "inline. ONNX Runtime and other runtimes load it; edgeprof loads it back to the same graph\n"
      "(nodes, names, shapes, weights bit for bit). The zoo's LSTM is written as ONNX LSTM + "
-     "Squeeze.\n\n"
-     "  -o, --output FILE  the .onnx file to write (atomically)\n",
-     CLI_OPT_SEED | CLI_OPT_SHAPE},
+     "Squeeze.\n"},
     {"characterize", cmd_characterize,
      "the main job: Table I, Fig. 1, Fig. 2, op types and findings on this machine",
-     "characterize [--quick] [--out DIR] [--models LIST] [--core-sets LIST]\n"
-     "                    [--core-set NAME=CPULIST ...] [--threads LIST] [--cpus LIST]\n"
-     "                    [--backend LIST] [--seed N]",
+     "characterize [options]",
      "Measures every model (default all five) on every core set of this machine (see\n"
      "`edgeprof platform`: big, little, all, ... or all and one) and thread count (default 1,\n"
      "2, 4, 8 and powers of two up to the CPU count; each set up to max(8, its size)), workers\n"
@@ -87,29 +66,19 @@ static const cli_command commands[] = {
      "Writes DIR/results.json, then draws from it fig1.svg, fig2.svg, layers.svg, report.html,\n"
      "report.md and CSV files (default DIR: results/<platform id>). Progress on stderr.\n"
      "Each configuration: 1 warm-up run, then at least 20 runs and 0.5 s, fewer (never under\n"
-     "3) when that would take over 5 s; --quick: 3 runs, 0.05 s, 0.6 s.\n\n"
-     "  --core-sets LIST       measure only these sets (default: every set)\n"
-     "  --core-set NAME=LIST   add or replace a set, e.g. fast=2-3 (repeatable)\n"
-     "  --threads LIST         thread counts, e.g. 1,2,4,8: every count on every set\n"
-     "  --cpus LIST            only these CPUs (the sets are formed within them)\n"
-     "  --backend LIST         backends to measure, one more axis, e.g. cpu,onednn (default cpu)\n",
-     CLI_OPT_QUICK | CLI_OPT_OUT | CLI_OPT_MODELS | CLI_OPT_CPUS | CLI_OPT_SEED | CLI_OPT_BACKEND},
+     "3) when that would take over 5 s (--quick: see below).\n"
+     "A complete run in the folder is kept: the default folder moves to the next free one\n"
+     "(said on stderr), --out DIR stops with an error. Ctrl-C or SIGTERM writes what finished\n"
+     "as a partial results.json and prints the command that resumes it. Noisy configurations\n"
+     "(other processes' CPU time, steal, run queue, frequency, spread: docs/results.md) are\n"
+     "measured again, then marked and left out of the findings.\n"},
     {"sweep", cmd_sweep, "latency against thread count on named core sets (Fig. 2)",
-     "sweep MODEL [--threads LIST] [--core-sets LIST] [--core-set NAME=CPULIST ...]\n"
-     "             [--runs N] [--min-time S] [--warmup N] [--budget S] [--cpus LIST]\n"
-     "             [--backend NAME] [--json FILE] [--seed N] [--shape NAME=DxD ...]",
+     "sweep MODEL [options]",
      "For each core set (default: every set of this machine, see `edgeprof platform`) and thread\n"
      "count (default 1, 2, 4, 8 and powers of two up to the CPU count), a fresh session whose\n"
      "workers are pinned round-robin over the set's CPUs. Prints a table per set: threads,\n"
      "median and p90 latency (ms), runs; a count above the set's size still runs and is marked\n"
-     "oversubscribed.\n\n"
-     "  --threads LIST         thread counts, e.g. 1,2,4,8\n"
-     "  --core-sets LIST       sets to measure, e.g. big,little,all\n"
-     "  --core-set NAME=LIST   add or replace a set, e.g. fast=2-3 (repeatable)\n"
-     "  --budget S             fewer runs (never under 3) when --runs would take longer than S\n"
-     "                         seconds in one configuration (default 5; 0: no limit)\n",
-     CLI_OPT_RUNS | CLI_OPT_MIN_TIME | CLI_OPT_WARMUP | CLI_OPT_CPUS | CLI_OPT_JSON | CLI_OPT_SEED |
-         CLI_OPT_SHAPE | CLI_OPT_BACKEND},
+     "oversubscribed.\n"},
     {"report", cmd_report, "put machines side by side from their results.json files",
      "report DIR... [--out DIR]",
      "Reads the results.json of each DIR (folders written by `edgeprof characterize` on\n"
@@ -118,61 +87,50 @@ static const cli_command commands[] = {
      "machine, layers.svg, the CSV files with a platform_id column, report.html and report.md\n"
      "with the tables side by side and the findings across machines. A machine that lacks a\n"
      "network shows a gap, not a zero. Results of an older schema version are read and\n"
-     "converted; a newer or unknown one is refused with a message.\n",
-     CLI_OPT_OUT},
+     "converted; a newer or unknown one is refused with a message.\n"},
     {"plan", cmd_plan, "the best edge/server split of a model for a network and an objective",
-     "plan MODEL --edge E.json --server S.json [--network wifi|lte|3g] [--bandwidth RATE]\n"
-     "            [--downlink RATE] [--rtt TIME] [--objective latency|energy]\n"
-     "            [--edge-power compute=W,idle=W,radio=W] [--sweep-bandwidth [--out SVG]]\n"
-     "            [--json FILE] [--seed N]",
+     "plan MODEL --edge E.json --server S.json [options]",
      "E.json and S.json are `edgeprof profile MODEL --json` files measured on the edge device\n"
      "and on the server. For every cut k (nodes [0, k) on the edge, [k, n) on the server; k = 0\n"
      "all on the server, k = n all on the edge) prints the edge time, the tensors and bytes\n"
      "uploaded, upload, RTT, server and download times, the total latency and the edge energy,\n"
-     "and marks the best cut. Formulas and defaults: docs/plan.md.\n\n"
-     "  --edge FILE, --server FILE  the two profiles (same model, same node names)\n"
-     "  --network NAME     3g (1.1 Mbit/s, RTT 100 ms), lte (5.85 Mbit/s, 50 ms), wifi\n"
-     "                     (18.88 Mbit/s, 10 ms; the default): Neurosurgeon's measured uplinks\n"
-     "  --bandwidth RATE   uplink (and downlink) instead of the preset's: 5.85Mbit, 500kbit, "
-     "1Gbit\n"
-     "  --downlink RATE    a different downlink\n"
-     "  --rtt TIME         round-trip time instead of the preset's: 40ms, 0.1s\n"
-     "  --objective OBJ    latency (default) or energy (of the edge device)\n"
-     "  --edge-power LIST  compute=W,idle=W,radio=W (defaults 2.5, 0.3, 1.2: assumptions)\n"
-     "  --sweep-bandwidth  also the best cut from 0.1 Mbit/s to 1 Gbit/s, and split.svg\n"
-     "  --out FILE         where split.svg goes (default: beside --json, else ./split.svg)\n",
-     CLI_OPT_JSON | CLI_OPT_SEED},
+     "and marks the best cut. Then the partition it chose: with --cuts dag the best node set\n"
+     "over the whole graph (a minimum s-t cut), with --fog a third tier between device and\n"
+     "server, with --cut-dtype the crossing tensors compressed. Formulas, algorithms and\n"
+     "defaults: docs/plan.md.\n"},
+    {"predict-fit", cmd_predict_fit,
+     "measure this machine and fit the latency predictor: a device file",
+     "predict-fit --out FILE [options]",
+     "Times generated single-op configurations (convolutions, grouped and depthwise, pooling,\n"
+     "fully connected, element-wise, concatenation, LSTM, attention's MatMul + Softmax), each\n"
+     "inside the small block it sits in in real networks so that it is fused and laid out as\n"
+     "there, per thread count, for --budget; then fits one gradient-boosted tree model per op\n"
+     "class on each node's features (FLOPs, bytes, kernel, stride, channels, groups, plane,\n"
+     "fused activation and residual, layout) and writes the device file. docs/predict.md.\n"},
+    {"predict", cmd_predict, "predict a model's latency on a device from its device file",
+     "predict MODEL --device FILE [options]",
+     "Predicts every node of the graph that runs (batch norm folded, activations and residual\n"
+     "adds fused) and the network as their sum, from a `predict-fit` device file, without\n"
+     "running the model: a table (node, op, class, ms, %), the time by class and the total.\n"
+     "--json writes the prediction in the form of `profile --json`, which `plan` reads.\n"},
     {"serve", cmd_serve, "serve the server side of split inference over TCP",
-     "serve [FILE.onnx ...] [--listen HOST:PORT] [--threads N] [--cpus LIST]\n"
-     "             [--max-clients N] [--token-file FILE] [--idle-timeout S]",
+     "serve [FILE.onnx | NAME=FILE.onnx ...] [options]",
      "Serves nodes [k, n) of zoo models (by name and seed) and of the listed ONNX files (by the\n"
      "SHA-256 of their bytes) to `edgeprof offload` clients, with the protocol of\n"
-     "docs/protocol.md. Each model is loaded and compiled once and its sessions are reused.\n"
-     "Stops cleanly on SIGINT or SIGTERM.\n\n"
-     "  --listen HOST:PORT  address (default 127.0.0.1:7878: loopback only; port 0: any free)\n"
-     "  --max-clients N     connections served at once (default 8); more get BUSY and a close\n"
-     "  --token-file FILE   clients must present this shared token (compared in constant time)\n"
-     "  --idle-timeout S    close a connection silent for S seconds (default 60)\n"
-     "  --threads, --cpus   of each session, as for bench\n",
-     CLI_OPT_THREADS | CLI_OPT_CPUS},
+     "docs/protocol.md, and with --http the same models over the KServe v2 protocol (Triton's,\n"
+     "KServe's, tritonclient's) to any v2 client. Each model is loaded and compiled once and its\n"
+     "sessions are reused, within --model-memory; only clients past the token check may make\n"
+     "it load a model. SIGINT or SIGTERM drains: idle clients get ERROR SHUTDOWN, requests in\n"
+     "flight finish.\n"},
     {"offload", cmd_offload, "run a model split between this machine and a server",
-     "offload MODEL --server HOST:PORT [--split auto|K|local|remote] [--runs N]\n"
-     "               [--bandwidth RATE] [--token-file FILE] [--input FILE ...]\n"
-     "               [--output FILE ...] [--verify] [--objective latency|energy]\n"
-     "               [--edge-power LIST] [--threads N] [--cpus LIST] [--json FILE] [--seed N]",
+     "offload MODEL --server HOST:PORT|http(s)://HOST:PORT[/v2/models/NAME] [options]",
      "Runs nodes [0, k) here, sends the tensors crossing the cut, and the server runs [k, n).\n"
      "Prints per run the edge, upload, server, download (RTT included) and total times beside\n"
      "the planner's prediction (from a quick profile here, the server's profile and a measured\n"
      "link). If the server is unreachable, busy, times out or drops the connection, the rest\n"
-     "runs here and the row says why: no request is lost.\n\n"
-     "  --split S        auto (default: plan, then plan again on a moving average of the\n"
-     "                   bandwidth requests see), K, local (k = n) or remote (k = 0)\n"
-     "  --bandwidth RATE send no faster than RATE (5.85Mbit...): a slower link on loopback\n"
-     "  --input FILE     graph inputs as for `edgeprof run` (default: seeded random, the same\n"
-     "                   as run's); --output FILE writes the outputs of the last run\n"
-     "  --verify         also run locally and check every result is equal bit for bit\n"
-     "  --runs N         requests (default 50)\n",
-     CLI_OPT_THREADS | CLI_OPT_CPUS | CLI_OPT_RUNS | CLI_OPT_JSON | CLI_OPT_SEED},
+     "runs here and the row says why: no request is lost. An http(s):// server is any KServe v2\n"
+     "server (edgeprof serve --http, Triton, KServe, MLServer, OVMS) hosting nodes [k, n) as a\n"
+     "model of its own (`edgeprof export --from K`): no server profile, so no prediction.\n"},
     {"platform", cmd_platform, "this machine: CPU, ISA levels, cores, caches, FP32 peak, bandwidth",
      "platform [--json FILE]",
      "Prints the CPU model, the ISA levels the kernels can use and the one in use (EDGEPROF_ISA=\n"
@@ -180,8 +138,7 @@ static const cli_command commands[] = {
      "measurements on one core: the FP32 multiply-add peak of each ISA level (about 0.2 s each)\n"
      "and the read bandwidth of a 256 MiB buffer (about 0.3 s). Reports compare layers with the\n"
      "peak of the level in use. Also says whether sessions keep chains of convolutions in the\n"
-     "blocked layout NCHW8c (EDGEPROF_LAYOUT=nchw turns it off).\n",
-     CLI_OPT_JSON},
+     "blocked layout NCHW8c (EDGEPROF_LAYOUT=nchw turns it off).\n"},
 };
 
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
@@ -191,12 +148,6 @@ const cli_command* cli_find_command(const char* name) {
     if (strcmp(commands[i].name, name) == 0) return &commands[i];
   }
   return NULL;
-}
-
-void cli_print_command_help(const cli_command* c) {
-  printf("Usage: edgeprof %s\n\n%s.\n\n%s\n", c->usage, c->summary, c->help);
-  cli_args_print_help(c->flags, stdout);
-  printf("\nExit status: 0 success, 1 a measurement or a write failed, 2 bad input.\n");
 }
 
 static void print_overview(FILE* out) {
@@ -245,8 +196,9 @@ static int help(int argc, char** argv) {
     return cli_fail(CLI_EXIT_USAGE, "help: unknown command '%s' (see 'edgeprof --help')",
                     argv[1]);
   }
-  cli_print_command_help(c);
-  return CLI_EXIT_OK;
+  /* The command prints its own help: from the option table its parser uses. */
+  char* help_argv[] = {(char*)c->name, (char*)"--help", NULL};
+  return c->run(2, help_argv);
 }
 
 int main(int argc, char** argv) {
