@@ -127,6 +127,13 @@ typedef enum ep_op {
    * attrs: hidden_size (0: from R), direction (EP_RNN_*), linear_before_reset, rnn_clip
    * (0: none), rnn_layout (as for LSTM). */
   EP_OP_GRU,
+  /* Scaled dot-product attention, made by EP_PASS_FUSE_ATTENTION (never imported):
+   * q [..., Sq, D], k, v [..., Sk, Dv][, mask] -> y [..., Sq, Dv] = softmax(alpha * q k' + mask) v,
+   * softmax along the last axis, where k' = k^T for k [..., Sk, D] when trans_b, else k is k'
+   * itself, [..., D, Sk]. q, k and v have the same rank (2 to 6) and the same batch dims (the
+   * dims before the last two); [optional] mask broadcasts (numpy) to [..., Sq, Sk] and no
+   * further. attrs: alpha (the scale, 1 when the graph had none), trans_b. */
+  EP_OP_ATTENTION,
   EP_OP_COUNT
 } ep_op;
 
@@ -262,6 +269,11 @@ enum {
   /* An add of two same-shaped tensors, one the output of a conv read by nothing else: the conv
    * takes the other as its residual input (and the add's activation with it). */
   EP_PASS_FUSE_RESIDUAL = 1u << 2,
+  /* MatMul(q, k') [-> Mul or Div by a constant scalar] [-> Add of a mask] -> Softmax (last axis)
+   * -> MatMul(., v), as exporters write attention, when no intermediate has another reader:
+   * one EP_OP_ATTENTION node, named after the first MatMul. A Transpose that swaps k's last two
+   * dims for this MatMul alone is absorbed too (trans_b). */
+  EP_PASS_FUSE_ATTENTION = 1u << 3,
   EP_PASS_ALL = 0xffffffffu,
 };
 

@@ -55,6 +55,15 @@ void ep_graph_compute_node_cost(ep_graph* graph, int index) {
       cost.macs = ep_shape_numel(y) * k;
       break;
     }
+    case EP_OP_ATTENTION: {
+      /* The two products it replaces: q k' (D per score) and the scores times v (Sk per
+       * output). */
+      const ep_shape* k = &graph->tensors[n->inputs[1]].shape;
+      int64_t scores = ep_shape_numel(x) / x->dims[x->rank - 1] *
+                       k->dims[n->attrs.trans_b ? k->rank - 2 : k->rank - 1];
+      cost.macs = scores * x->dims[x->rank - 1] + scores * y->dims[y->rank - 1];
+      break;
+    }
     case EP_OP_BATCH_NORM:
       /* Scale and bias are trained; mean and variance are statistics. */
       cost.params = input_numel(graph, n, 1) + input_numel(graph, n, 2);

@@ -83,6 +83,7 @@ const char* ep_op_name(ep_op op) {
       [EP_OP_TRANSPOSE] = "Transpose",
       [EP_OP_PAD] = "Pad",
       [EP_OP_GRU] = "GRU",
+      [EP_OP_ATTENTION] = "Attention",
   };
   if ((int)op < 0 || op >= EP_OP_COUNT) return "Unknown";
   return names[op];
@@ -117,6 +118,9 @@ ep_attrs ep_attrs_default(ep_op op) {
       break;
     case EP_OP_BATCH_NORM:
       a.epsilon = 1e-5f;
+      break;
+    case EP_OP_ATTENTION:
+      a.alpha = 1.0f;
       break;
     default:
       break;

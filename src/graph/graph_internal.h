@@ -38,4 +38,28 @@ void ep_graph_compute_node_cost(ep_graph* graph, int index);
 /* True for the ops that carry trainable weights (conv, fully connected, lstm, gru, gemm, matmul). */
 bool ep_op_is_weight_layer(ep_op op);
 
+/* --- pattern fusions (fusions.c), planned by ep_graph_optimize (passes.c) ---------------- */
+
+enum { EP_FUSION_MAX_INPUTS = 4 };
+
+/* A chain of nodes rewritten as one node of op `op`: emitted at the position of node `last`
+ * (the chain's end: every input is ready by then), producing last's output, and named after
+ * node `first`. Inputs are tensor ids of the source graph. */
+typedef struct ep_fusion {
+  ep_op op;
+  ep_attrs attrs;
+  int n_inputs;
+  int inputs[EP_FUSION_MAX_INPUTS];
+  int first, last;
+  int n_nodes;                 /* the nodes it replaces, `last` included */
+  int nodes[16];
+} ep_fusion;
+
+/* Fusion matchers. Each looks for its pattern ending at node `i`, where every intermediate
+ * tensor is read by the pattern alone (`consumers`: node inputs reading each tensor) and is no
+ * graph output, no node is in `taken` (already part of another fusion), and constants hold the
+ * values the pattern needs. True and *out filled on a match. */
+bool ep_fusion_match_attention(const ep_graph* g, const int* consumers, const bool* taken, int i,
+                               ep_fusion* out);
+
 #endif /* EDGEPROF_GRAPH_INTERNAL_H */

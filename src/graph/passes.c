@@ -1,6 +1,8 @@
-/* Optimisation passes: batch norm folding, residual add fusion and activation fusion, producing
- * a new graph.
+/* Optimisation passes: pattern fusions (attention, fusions.c), batch norm folding, residual add
+ * fusion and activation fusion, producing a new graph.
  *
+ * Pattern fusions are planned first: each match replaces a chain of nodes by one node emitted at
+ * the chain's last position (where all its inputs are ready) and named after its first node.
  * A first walk, in node order, plans which nodes are absorbed into an earlier one: a batch norm
  * into the conv before it; an add into a conv that produces one of its operands, the other operand
  * becoming the conv's residual input; an activation into its conv / fully connected / add
@@ -24,6 +26,9 @@ typedef struct plan {
   int* add_of;      /* per node (a conv): the add fused into it, -1 if none */
   int* residual_of; /* per node (a conv): the add's other operand, -1 if none */
   int* tail;        /* per node: the tensor its emitted output stands for */
+  int* fusion_of;   /* per node: the pattern fusion it emits (an index in fusions), -1 if none */
+  ep_fusion* fusions;
+  int n_fusions;
 } plan;
 
 static bool is_constant(const ep_graph* g, int id) {
@@ -111,17 +116,47 @@ static void plan_residual(const ep_graph* g, plan* p, int i) {
   p->tail[best] = add->outputs[0];
 }
 
-static void make_plan(const ep_graph* g, unsigned passes, plan* p) {
+typedef bool (*fusion_matcher)(const ep_graph* g, const int* consumers, const bool* taken, int i,
+                               ep_fusion* out);
+
+/* Plans the pattern fusions the passes ask for; `taken` (per node, all false) keeps matches
+ * apart. */
+static void plan_fusions(const ep_graph* g, unsigned passes, plan* p, bool* taken) {
+  static const struct {
+    unsigned pass;
+    fusion_matcher match;
+  } matchers[] = {
+      {EP_PASS_FUSE_ATTENTION, ep_fusion_match_attention},
+  };
+  for (size_t m = 0; m < sizeof matchers / sizeof matchers[0]; m++) {
+    if (!(passes & matchers[m].pass)) continue;
+    for (int i = 0; i < g->n_nodes; i++) {
+      ep_fusion f;
+      if (taken[i] || !matchers[m].match(g, p->consumers, taken, i, &f)) continue;
+      for (int k = 0; k < f.n_nodes; k++) {
+        taken[f.nodes[k]] = true;
+        if (f.nodes[k] != f.last) p->absorbed_by[f.nodes[k]] = f.last;
+      }
+      p->fusion_of[f.last] = p->n_fusions;
+      p->fusions[p->n_fusions++] = f;
+    }
+  }
+}
+
+static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) {
   for (int i = 0; i < g->n_nodes; i++) {
     const ep_node* n = &g->nodes[i];
     p->absorbed_by[i] = p->bn_of[i] = p->act_of[i] = p->add_of[i] = p->residual_of[i] = -1;
+    p->fusion_of[i] = -1;
     p->tail[i] = n->outputs[0];
     for (int k = 0; k < n->n_inputs; k++) {
       if (n->inputs[k] >= 0) p->consumers[n->inputs[k]]++;
     }
   }
+  plan_fusions(g, passes, p, taken);
   for (int i = 0; i < g->n_nodes; i++) {
     const ep_node* n = &g->nodes[i];
+    if (p->absorbed_by[i] >= 0 || p->fusion_of[i] >= 0) continue;
     if (n->op == EP_OP_ADD && (passes & EP_PASS_FUSE_RESIDUAL)) {
       plan_residual(g, p, i);
       continue;
@@ -132,7 +167,8 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p) {
     int emitter = emitter_of(g, p, x);
     if (emitter < 0 || !read_only_by_one(g, p, x)) continue;
     const ep_node* e = &g->nodes[emitter];
-    if (p->tail[emitter] != x) continue;
+    /* A fused pattern keeps its own epilogue-free op. */
+    if (p->tail[emitter] != x || p->fusion_of[emitter] >= 0) continue;
 
     if (n->op == EP_OP_BATCH_NORM && (passes & EP_PASS_FOLD_BATCH_NORM)) {
       bool constants = true;
@@ -230,8 +266,8 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
   for (int i = 0; i < src->n_nodes; i++) {
     if (p->absorbed_by[i] >= 0) continue;
     const ep_node* n = &src->nodes[i];
-    if (n->n_inputs + 4 > cap) {
-      cap = n->n_inputs + 4;
+    if (n->n_inputs + EP_FUSION_MAX_INPUTS > cap) {
+      cap = n->n_inputs + EP_FUSION_MAX_INPUTS;
       int* grown = realloc(inputs, sizeof *inputs * (size_t)cap);
       if (!grown) {
         st = ep_error(EP_ERR_OUT_OF_MEMORY, "optimize: out of memory");
@@ -241,7 +277,19 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
     }
     ep_attrs attrs = n->attrs;
     int n_inputs = n->n_inputs;
-    if (p->bn_of[i] >= 0) {
+    ep_op op = n->op;
+    const char* node_name = n->name;
+    if (p->fusion_of[i] >= 0) {
+      const ep_fusion* f = &p->fusions[p->fusion_of[i]];
+      for (int k = 0; k < f->n_inputs; k++) {
+        st = map_tensor(src, dst, map, f->inputs[k], &inputs[k]);
+        if (st != EP_OK) goto cleanup;
+      }
+      n_inputs = f->n_inputs;
+      attrs = f->attrs;
+      op = f->op;
+      node_name = src->nodes[f->first].name;
+    } else if (p->bn_of[i] >= 0) {
       st = map_tensor(src, dst, map, n->inputs[0], &inputs[0]);
       if (st != EP_OK) goto cleanup;
       st = fold_batch_norm(src, dst, n, &src->nodes[p->bn_of[i]], &inputs[1], &inputs[2]);
@@ -273,8 +321,7 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
     }
     for (int k = 0; k < n->n_outputs; k++) names[k] = src->tensors[n->outputs[k]].name;
     names[0] = src->tensors[p->tail[i]].name;
-    st =
-        ep_graph_add_node(dst, n->op, n->name, &attrs, inputs, n_inputs, n->n_outputs, names, outs);
+    st = ep_graph_add_node(dst, op, node_name, &attrs, inputs, n_inputs, n->n_outputs, names, outs);
     if (st == EP_OK) {
       map[p->tail[i]] = outs[0];
       for (int k = 1; k < n->n_outputs; k++) map[n->outputs[k]] = outs[k];
@@ -319,14 +366,18 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
   p.add_of = malloc(nn * sizeof(int));
   p.residual_of = malloc(nn * sizeof(int));
   p.tail = malloc(nn * sizeof(int));
+  p.fusion_of = malloc(nn * sizeof(int));
+  p.fusions = malloc(nn * sizeof(ep_fusion));
+  p.n_fusions = 0;
+  bool* taken = calloc(nn, sizeof(bool));
   int* map = malloc(nt * sizeof(int));
   if (!p.consumers || !p.absorbed_by || !p.bn_of || !p.act_of || !p.add_of || !p.residual_of ||
-      !p.tail || !map) {
+      !p.tail || !p.fusion_of || !p.fusions || !taken || !map) {
     st = ep_error(EP_ERR_OUT_OF_MEMORY, "ep_graph_optimize: out of memory");
     goto cleanup;
   }
   for (size_t i = 0; i < nt; i++) map[i] = -1;
-  make_plan(graph, passes, &p);
+  make_plan(graph, passes, &p, taken);
   st = ep_graph_create(graph->name, &dst);
   if (st != EP_OK) goto cleanup;
   st = emit(graph, dst, &p, map);
@@ -343,6 +394,9 @@ cleanup:
   free(p.add_of);
   free(p.residual_of);
   free(p.tail);
+  free(p.fusion_of);
+  free(p.fusions);
+  free(taken);
   free(map);
   return st;
 }

@@ -549,6 +549,49 @@ static ep_status infer_matmul(infer* c) {
   return EP_OK;
 }
 
+static ep_status infer_attention(infer* c) {
+  ep_status st = check_counts(c, 3, 4);
+  if (st != EP_OK) return st;
+  const ep_shape* q = in_shape(c, 0);
+  const ep_shape* k = in_shape(c, 1);
+  const ep_shape* v = in_shape(c, 2);
+  char buf[SHAPE_BUF], expect[SHAPE_BUF + 96];
+  const int r = q->rank;
+  if (r < 2) return fail_shape(c, 0, "q", "rank 2 or more");
+  const int64_t d = q->dims[r - 1];
+  ep_shape_format(q, buf, sizeof buf);
+  bool same_batch = k->rank == r && v->rank == r;
+  for (int i = 0; same_batch && i < r - 2; i++) {
+    same_batch = k->dims[i] == q->dims[i] && v->dims[i] == q->dims[i];
+  }
+  const int64_t k_depth = same_batch ? k->dims[c->node->attrs.trans_b ? r - 1 : r - 2] : -1;
+  if (!same_batch || k_depth != d) {
+    snprintf(expect, sizeof expect, "q's batch dims and %s %lld (q is %s)",
+             c->node->attrs.trans_b ? "a last dim of" : "a second-to-last dim of", (long long)d,
+             buf);
+    return fail_shape(c, 1, "k", expect);
+  }
+  const int64_t sk = k->dims[c->node->attrs.trans_b ? r - 2 : r - 1];
+  if (v->dims[r - 2] != sk) {
+    snprintf(expect, sizeof expect, "q's batch dims and %lld rows (k's sequence)", (long long)sk);
+    return fail_shape(c, 2, "v", expect);
+  }
+  ep_shape scores = *q;
+  scores.dims[r - 1] = sk;
+  if (c->node->n_inputs > 3) {
+    ep_shape b;
+    if (!broadcast_shapes(&scores, in_shape(c, 3), &b) || !ep_shape_equal(&b, &scores)) {
+      snprintf(expect, sizeof expect, "a shape that broadcasts to the scores' %s",
+               ep_shape_format(&scores, buf, sizeof buf));
+      return fail_shape(c, 3, "mask", expect);
+    }
+  }
+  ep_shape y = *q;
+  y.dims[r - 1] = v->dims[r - 1];
+  set_output(c, y);
+  return EP_OK;
+}
+
 static ep_status infer_unary(infer* c) {
   ep_status st = check_counts(c, 1, 1);
   if (st != EP_OK) return st;
@@ -760,6 +803,8 @@ ep_status ep_graph_infer_node(ep_graph* graph, int index) {
       return infer_gemm(&c);
     case EP_OP_MATMUL:
       return infer_matmul(&c);
+    case EP_OP_ATTENTION:
+      return infer_attention(&c);
     case EP_OP_RELU:
     case EP_OP_RELU6:
     case EP_OP_SIGMOID:

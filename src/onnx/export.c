@@ -312,6 +312,39 @@ static ep_status onnx_rnn(ex* e, const ep_node* n) {
   return EP_OK;
 }
 
+/* Attention as the opset-13 chain it was fused from: [Transpose k,] MatMul, Mul by the scale,
+ * [Add the mask,] Softmax on the last axis, MatMul by v. */
+static void onnx_attention(ex* e, const ep_node* n, const char* const* ins, const char* y) {
+  const ep_shape* ks = &ep_graph_tensor(e->graph, n->inputs[1])->shape;
+  const char* kt = ins[1];
+  if (n->attrs.trans_b) {
+    kt = fresh(e, n->name, "k_transposed");
+    Onnx__NodeProto* t = node(e, "Transpose", fresh(e, n->name, "Transpose"), 1, &ins[1], 1, &kt);
+    int perm[EP_MAX_RANK];
+    for (int i = 0; i < ks->rank; i++) perm[i] = i;
+    perm[ks->rank - 2] = ks->rank - 1;
+    perm[ks->rank - 1] = ks->rank - 2;
+    put_ints(e, t, "perm", perm, ks->rank);
+  }
+  const char* scores = fresh(e, n->name, "scores");
+  const char* qk[2] = {ins[0], kt};
+  node(e, "MatMul", fresh(e, n->name, "MatMul_qk"), 2, qk, 1, &scores);
+  const char* scaled = fresh(e, n->name, "scaled");
+  const char* mul[2] = {scores, init_scalar(e, n->name, "scale", n->attrs.alpha)};
+  node(e, "Mul", fresh(e, n->name, "Mul_scale"), 2, mul, 1, &scaled);
+  if (n->n_inputs > 3) {
+    const char* masked = fresh(e, n->name, "masked");
+    const char* add[2] = {scaled, ins[3]};
+    node(e, "Add", fresh(e, n->name, "Add_mask"), 2, add, 1, &masked);
+    scaled = masked;
+  }
+  const char* probs = fresh(e, n->name, "probs");
+  Onnx__NodeProto* sm = node(e, "Softmax", fresh(e, n->name, "Softmax"), 1, &scaled, 1, &probs);
+  put_i(e, sm, "axis", -1);
+  const char* pv[2] = {probs, ins[2]};
+  node(e, "MatMul", n->name, 2, pv, 1, &y);
+}
+
 static ep_status export_node(ex* e, const ep_node* n) {
   const ep_graph* g = e->graph;
   const ep_attrs* a = &n->attrs;
@@ -353,6 +386,7 @@ static ep_status export_node(ex* e, const ep_node* n) {
       if (a->trans_b) put_i(e, o, "transB", 1);
       break;
     case EP_OP_MATMUL: o = node(e, "MatMul", n->name, k, ins, 1, &y); break;
+    case EP_OP_ATTENTION: onnx_attention(e, n, ins, y); break;
     case EP_OP_LSTM:
       if (ep_graph_tensor(g, n->inputs[1])->shape.rank == 2) return zoo_lstm(e, n, out);
       return onnx_rnn(e, n);

@@ -45,6 +45,8 @@ ep_predict_class ep_predict_node_class(const ep_graph* graph, const ep_node* n) 
     case EP_OP_MATMUL:
       return n->n_inputs > 1 && is_constant(graph, n->inputs[1]) ? EP_PREDICT_FC
                                                                  : EP_PREDICT_MATMUL;
+    case EP_OP_ATTENTION:
+      return EP_PREDICT_MATMUL;
     case EP_OP_MAX_POOL:
     case EP_OP_AVG_POOL:
       return EP_PREDICT_POOL;
@@ -117,7 +119,8 @@ void ep_pf_compute(const ep_graph* g, int index, const bool* blocked, float* f) 
     case EP_OP_FULLY_CONNECTED:
     case EP_OP_GEMM:
     case EP_OP_MATMUL:
-      /* K, N and the rows M (batch and stacked matrices). */
+    case EP_OP_ATTENTION:
+      /* K, N and the rows M (batch and stacked matrices); attention: D, Dv and the query rows. */
       if (x != NULL && x->rank >= 1) f[5] = (float)x->dims[x->rank - 1];
       if (y->rank >= 1) f[6] = (float)y->dims[y->rank - 1];
       f[7] = (float)lg(y->rank >= 1 ? plane(y, 0) / (double)y->dims[y->rank - 1] : 1.0);

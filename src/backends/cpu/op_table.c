@@ -7,7 +7,7 @@ extern const op_kernel ep_op_conv, ep_op_fully_connected, ep_op_global_avg_pool,
     ep_op_batch_norm, ep_op_activation, ep_op_concat, ep_op_view;
 extern const op_kernel ep_op_rnn, ep_op_window_pool, ep_op_global_max_pool, ep_op_binary,
     ep_op_gemm, ep_op_matmul, ep_op_leaky_relu, ep_op_clip, ep_op_softmax_axis, ep_op_lrn,
-    ep_op_transpose, ep_op_pad;
+    ep_op_transpose, ep_op_pad, ep_op_attention;
 
 static const op_kernel* const table[EP_OP_COUNT] = {
     [EP_OP_CONV] = &ep_op_conv,
@@ -39,6 +39,7 @@ static const op_kernel* const table[EP_OP_COUNT] = {
     [EP_OP_TRANSPOSE] = &ep_op_transpose,
     [EP_OP_PAD] = &ep_op_pad,
     [EP_OP_GRU] = &ep_op_rnn,
+    [EP_OP_ATTENTION] = &ep_op_attention,
 };
 
 const op_kernel* ep_op_kernel(ep_op op) {

@@ -1,0 +1,263 @@
+/* Pattern fusions of ep_graph_optimize on hand-built graphs: attention (MatMul -> scale -> mask
+ * -> Softmax -> MatMul, EP_PASS_FUSE_ATTENTION). Each fused graph must run like the graph with
+ * that pass left out, on 1 and 2 threads; patterns that are not exact rewrites (an intermediate
+ * read elsewhere, a scale that is not one constant, softmax on another axis, a mask that
+ * broadcasts the scores up) must stay as they are. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgeprof/session.h"
+#include "test_support.h"
+
+static ep_test_rng rng = {777};
+
+static int node(ep_graph* g, ep_op op, const char* name, const ep_attrs* attrs, const int* in,
+                int n_in) {
+  int out = -1;
+  ep_attrs a = attrs ? *attrs : ep_attrs_default(op);
+  EP_CHECK_OK(ep_graph_add_node(g, op, name, &a, in, n_in, 1, NULL, &out));
+  return out;
+}
+
+static int input(ep_graph* g, const char* name, ep_shape s) {
+  int id = -1;
+  EP_CHECK_OK(ep_graph_add_input(g, name, s, &id));
+  return id;
+}
+
+static int constant(ep_graph* g, const char* name, ep_shape s, const float* data) {
+  int id = -1;
+  EP_CHECK_OK(ep_graph_add_constant(g, name, s, data, &id));
+  return id;
+}
+
+static int count_op(const ep_graph* g, ep_op op) {
+  int n = 0;
+  for (int i = 0; i < ep_graph_node_count(g); i++) n += ep_graph_node(g, i)->op == op;
+  return n;
+}
+
+/* Runs g with `threads` threads on inputs[i] for graph input i; returns output 0 (malloc'd). */
+static float* run(const ep_graph* g, int threads, float* const* inputs) {
+  ep_session* s = NULL;
+  ep_session_options opts = {threads, NULL, 0, NULL};
+  EP_CHECK_OK(ep_session_create(g, &opts, &s));
+  if (s == NULL) return NULL;
+  for (int i = 0; i < ep_graph_input_count(g); i++) {
+    size_t n = (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_input(g, i))->shape);
+    EP_CHECK_OK(ep_session_set_input(s, i, inputs[i], n));
+  }
+  EP_CHECK_OK(ep_session_run(s));
+  size_t n_out = (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_output(g, 0))->shape);
+  float* out = malloc(n_out * sizeof *out);
+  EP_CHECK_OK(ep_session_get_output(s, 0, out, n_out));
+  ep_session_destroy(s);
+  return out;
+}
+
+/* Optimizes g with all passes and with all but `pass`, runs both on the same random inputs and
+ * compares them; returns the fully optimized graph (the caller checks what fused). */
+static ep_graph* check_against_unfused(const ep_graph* g, unsigned pass, const char* what) {
+  ep_graph* fused = NULL;
+  ep_graph* unfused = NULL;
+  EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &fused));
+  EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL & ~pass, &unfused));
+  if (fused == NULL || unfused == NULL) {
+    ep_graph_destroy(unfused);
+    return fused;
+  }
+  int n_in = ep_graph_input_count(g);
+  float* inputs[8] = {NULL};
+  for (int i = 0; i < n_in && i < 8; i++) {
+    const ep_tensor* t = ep_graph_tensor(g, ep_graph_input(g, i));
+    size_t n = (size_t)ep_shape_numel(&t->shape);
+    inputs[i] = malloc(n * sizeof(float));
+    ep_test_fill(&rng, inputs[i], n, -1.0f, 1.0f);
+    /* A padding mask as BERT writes it: 0 to keep, -10000 to drop. */
+    if (strcmp(t->name, "mask") == 0) {
+      for (size_t k = 0; k < n; k++) inputs[i][k] = ep_test_rng_int(&rng, 0, 3) ? 0.0f : -10000.0f;
+    }
+  }
+  float* expect = run(unfused, 1, inputs);
+  size_t n_out = (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_output(g, 0))->shape);
+  for (int threads = 1; threads <= 2 && expect != NULL; threads++) {
+    float* got = run(fused, threads, inputs);
+    if (got == NULL) continue;
+    double diff = ep_test_max_rel_diff(got, expect, n_out);
+    EP_CHECK_MSG(diff <= 1e-5, "%s on %d threads: relative difference %g", what, threads, diff);
+    free(got);
+  }
+  free(expect);
+  for (int i = 0; i < n_in && i < 8; i++) free(inputs[i]);
+  ep_graph_destroy(unfused);
+  return fused;
+}
+
+/* --- attention ---------------------------------------------------------------------------- */
+
+enum { MASK_NONE, MASK_PADDING, MASK_SQUARE };
+
+typedef struct attention_case {
+  int64_t b, h, s, d;
+  int mask;           /* MASK_* */
+  bool k_transposed;  /* k comes as [B, H, S, D] and a Transpose makes k^T */
+  bool divide;        /* Div by sqrt(d) instead of Mul by 1 / sqrt(d) */
+  bool mask_first;    /* Add(mask, scores) */
+  /* Spoilers: each must stop the fusion. */
+  bool scores_output; /* the scaled scores are a graph output too */
+  int softmax_axis;   /* 0: last */
+  bool vector_scale;  /* the scale is a [S] constant */
+} attention_case;
+
+static ep_graph* attention_graph(const attention_case* c) {
+  ep_graph* g = NULL;
+  EP_CHECK_OK(ep_graph_create("attention", &g));
+  const ep_shape qs = ep_shape_make(4, (int64_t[]){c->b, c->h, c->s, c->d});
+  int q = input(g, "q", qs);
+  int k = input(g, "k", c->k_transposed ? qs : ep_shape_make(4, (int64_t[]){c->b, c->h, c->d, c->s}));
+  int v = input(g, "v", qs);
+  int mask = -1;
+  if (c->mask == MASK_PADDING) mask = input(g, "mask", ep_shape_make(4, (int64_t[]){c->b, 1, 1, c->s}));
+  if (c->k_transposed) {
+    ep_attrs t = ep_attrs_default(EP_OP_TRANSPOSE);
+    int perm[4] = {0, 1, 3, 2};
+    memcpy(t.perm, perm, sizeof perm);
+    k = node(g, EP_OP_TRANSPOSE, "k_T", &t, &k, 1);
+  }
+  int scores = node(g, EP_OP_MATMUL, "qk", NULL, (int[]){q, k}, 2);
+  float scale = c->divide ? sqrtf((float)c->d) : 1.0f / sqrtf((float)c->d);
+  int sc;
+  if (c->vector_scale) {
+    float* row = malloc((size_t)c->s * sizeof *row);
+    for (int64_t i = 0; i < c->s; i++) row[i] = scale;
+    sc = constant(g, "scale", ep_shape_make(1, (int64_t[]){c->s}), row);
+    free(row);
+  } else {
+    sc = constant(g, "scale", ep_shape_make(0, NULL), &scale);
+  }
+  scores = node(g, c->divide ? EP_OP_DIV : EP_OP_MUL, "scale_op", NULL, (int[]){scores, sc}, 2);
+  if (c->scores_output) EP_CHECK_OK(ep_graph_mark_output(g, scores));
+  if (c->mask == MASK_SQUARE) {
+    float* m = malloc((size_t)(c->s * c->s) * sizeof *m);
+    for (int64_t i = 0; i < c->s * c->s; i++) m[i] = (i % c->s) > (i / c->s) ? -INFINITY : 0.0f;
+    mask = constant(g, "causal", ep_shape_make(4, (int64_t[]){1, 1, c->s, c->s}), m);
+    free(m);
+  }
+  if (mask >= 0) {
+    scores = node(g, EP_OP_ADD, "mask_add", NULL,
+                  c->mask_first ? (int[]){mask, scores} : (int[]){scores, mask}, 2);
+  }
+  ep_attrs sm = ep_attrs_default(EP_OP_SOFTMAX);
+  sm.axis = c->softmax_axis ? c->softmax_axis : -1;
+  scores = node(g, EP_OP_SOFTMAX, "softmax", &sm, &scores, 1);
+  int y = node(g, EP_OP_MATMUL, "pv", NULL, (int[]){scores, v}, 2);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  return g;
+}
+
+static void test_attention_fuses(void) {
+  static const int64_t seqs[] = {1, 7, 128, 197};
+  static const int64_t depths[] = {32, 64};
+  int variant = 0;
+  for (int s = 0; s < 4; s++) {
+    for (int d = 0; d < 2; d++) {
+      for (int m = MASK_NONE; m <= MASK_SQUARE; m++, variant++) {
+        attention_case c = {2, 3, seqs[s], depths[d], m, variant % 2 == 0, variant % 3 == 0,
+                            variant % 4 == 1, false, 0, false};
+        char what[128];
+        snprintf(what, sizeof what, "attention S %lld D %lld mask %d", (long long)c.s,
+                 (long long)c.d, m);
+        ep_graph* g = attention_graph(&c);
+        ep_graph* o = check_against_unfused(g, EP_PASS_FUSE_ATTENTION, what);
+        EP_CHECK_MSG(o != NULL && ep_graph_node_count(o) == 1 &&
+                         count_op(o, EP_OP_ATTENTION) == 1,
+                     "%s: %d nodes after fusion", what, o ? ep_graph_node_count(o) : -1);
+        if (o != NULL && ep_graph_node_count(o) == 1) {
+          const ep_node* n = ep_graph_node(o, 0);
+          EP_CHECK(strcmp(n->name, "qk") == 0);
+          EP_CHECK(n->attrs.trans_b == c.k_transposed);
+          EP_CHECK(n->n_inputs == (m == MASK_NONE ? 3 : 4));
+          EP_CHECK(fabsf(n->attrs.alpha - 1.0f / sqrtf((float)c.d)) <= 1e-6f);
+          EP_CHECK(strcmp(ep_graph_tensor(o, n->outputs[0])->name, "pv") == 0);
+          /* The cost model counts the two products it replaced. */
+          EP_CHECK(n->cost.macs == 2 * c.b * c.h * c.s * c.s * c.d);
+        }
+        ep_graph_destroy(o);
+        ep_graph_destroy(g);
+      }
+    }
+  }
+}
+
+/* Other consumers, other axes, other scales: the chain stays unfused (and still runs right). */
+static void test_attention_spoilers(void) {
+  const attention_case base = {1, 2, 7, 32, MASK_PADDING, true, true, false, false, 0, false};
+  attention_case cases[3] = {base, base, base};
+  cases[0].scores_output = true;
+  cases[1].softmax_axis = 2;
+  cases[2].vector_scale = true;
+  for (int i = 0; i < 3; i++) {
+    ep_graph* g = attention_graph(&cases[i]);
+    ep_graph* o = NULL;
+    EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &o));
+    EP_CHECK_MSG(o != NULL && count_op(o, EP_OP_ATTENTION) == 0 &&
+                     ep_graph_node_count(o) == ep_graph_node_count(g),
+                 "spoiler %d fused", i);
+    ep_graph_destroy(o);
+    ep_graph_destroy(g);
+  }
+  /* A mask that would broadcast the scores up ([1, H, S, S] + [B, 1, 1, S]). */
+  ep_graph* g = NULL;
+  EP_CHECK_OK(ep_graph_create("broadcast_up", &g));
+  const ep_shape hs = ep_shape_make(4, (int64_t[]){1, 2, 5, 8});
+  int q = input(g, "q", hs), kt = input(g, "kt", ep_shape_make(4, (int64_t[]){1, 2, 8, 5}));
+  int v = input(g, "v", hs), mask = input(g, "mask", ep_shape_make(4, (int64_t[]){3, 1, 1, 5}));
+  int x = node(g, EP_OP_MATMUL, "qk", NULL, (int[]){q, kt}, 2);
+  x = node(g, EP_OP_ADD, "add", NULL, (int[]){x, mask}, 2);
+  x = node(g, EP_OP_SOFTMAX, "softmax", NULL, &x, 1);
+  x = node(g, EP_OP_MATMUL, "pv", NULL, (int[]){x, v}, 2);
+  EP_CHECK_OK(ep_graph_mark_output(g, x));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  ep_graph* o = check_against_unfused(g, EP_PASS_FUSE_ATTENTION, "broadcast-up mask");
+  EP_CHECK(o != NULL && count_op(o, EP_OP_ATTENTION) == 0);
+  ep_graph_destroy(o);
+  ep_graph_destroy(g);
+}
+
+/* Attention as the predictor's probes and rank-3 exporters write it: [H, S, D] heads, k^T made by
+ * a Transpose that is not a swap of the last two dims (it stays), no scale node, no mask. */
+static void test_attention_rank3(void) {
+  ep_graph* g = NULL;
+  EP_CHECK_OK(ep_graph_create("rank3", &g));
+  int q = input(g, "q", ep_shape_make(3, (int64_t[]){4, 9, 16}));
+  int k = input(g, "k", ep_shape_make(3, (int64_t[]){9, 4, 16}));
+  int v = input(g, "v", ep_shape_make(3, (int64_t[]){4, 9, 16}));
+  ep_attrs t = ep_attrs_default(EP_OP_TRANSPOSE);
+  t.perm[0] = 1;
+  t.perm[1] = 2;
+  t.perm[2] = 0;
+  int kt = node(g, EP_OP_TRANSPOSE, "k_T", &t, &k, 1);
+  int x = node(g, EP_OP_MATMUL, "qk", NULL, (int[]){q, kt}, 2);
+  x = node(g, EP_OP_SOFTMAX, "softmax", NULL, &x, 1);
+  x = node(g, EP_OP_MATMUL, "pv", NULL, (int[]){x, v}, 2);
+  EP_CHECK_OK(ep_graph_mark_output(g, x));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  ep_graph* o = check_against_unfused(g, EP_PASS_FUSE_ATTENTION, "rank-3 attention");
+  EP_CHECK(o != NULL && ep_graph_node_count(o) == 2 && count_op(o, EP_OP_ATTENTION) == 1 &&
+           count_op(o, EP_OP_TRANSPOSE) == 1);
+  if (o != NULL && count_op(o, EP_OP_ATTENTION) == 1) {
+    EP_CHECK(ep_graph_node(o, 1)->attrs.alpha == 1.0f && !ep_graph_node(o, 1)->attrs.trans_b);
+  }
+  ep_graph_destroy(o);
+  ep_graph_destroy(g);
+}
+
+int main(void) {
+  test_attention_fuses();
+  test_attention_spoilers();
+  test_attention_rank3();
+  return ep_test_finish();
+}
