@@ -55,7 +55,8 @@ char* ep_platform_id(const char* host, const char* cpu_model, char* buf, size_t 
 struct ep_characterize_result;
 
 typedef struct ep_characterize_options {
-  const char* const* models; /* zoo names; NULL: every zoo model in zoo order */
+  /* Zoo names (ep_zoo_select expands set words); NULL: the paper's five, in zoo order. */
+  const char* const* models;
   int n_models;
   uint64_t seed;
   /* The machine: its sets and the description results carry. Required. */
@@ -108,7 +109,7 @@ typedef struct ep_characterize_options {
   void* before_measuring_user;
 } ep_characterize_options;
 
-/* Defaults: every model, default seed, profile on, 2 re-measuring rounds; warm-up 1, 20 runs, 0.5 s, 5 s budget;
+/* Defaults: the paper's five models, default seed, profile on, 2 re-measuring rounds; warm-up 1, 20 runs, 0.5 s, 5 s budget;
  * quick: warm-up 1, 3 runs, 0.05 s, 0.6 s budget. `topology` and the sets are left NULL. */
 void ep_characterize_options_default(ep_characterize_options* options, bool quick);
 

@@ -67,12 +67,14 @@ typedef struct ep_results_energy {
 typedef struct ep_results_model {
   char name[64];
   char family[8]; /* "cnn", "rnn", "mlp", "other" */
-  /* Table I, as computed and as printed in the paper ("" where unknown). */
-  char description[256], input[64], output[64], note[256];
+  char set[8];    /* the zoo set: "paper" or "modern" (files before the modern set: "paper") */
+  /* Table I, as computed and as printed in the paper ("" where unknown); for the modern set
+   * the reference figures of the literature (paper_name names the source). */
+  char description[256], input[64], output[64], note[512];
   int layers;
   int64_t params, macs, flops;
-  char paper_name[32], paper_input[32], paper_output[32], paper_layers[16], paper_params[16],
-      paper_flops[16];
+  char paper_name[48], paper_input[32], paper_output[32], paper_layers[16], paper_params[16],
+      paper_flops[16], paper_macs[16];
   int n_measurements;
   ep_results_measurement* measurements;
   int best; /* index of the lowest median of the measurements that are not noisy (of all of

@@ -455,8 +455,23 @@ static void format_date(char* buf, size_t size) {
   }
 }
 
+/* The i-th zoo model of the paper's set (the default selection), NULL past the last. */
+static const char* paper_model(int i) {
+  for (int k = 0; k < ep_zoo_count(); k++) {
+    const ep_zoo_entry* e = ep_zoo_entry_at(k);
+    if (e->set == EP_ZOO_PAPER && i-- == 0) return e->name;
+  }
+  return NULL;
+}
+
+static int paper_model_count(void) {
+  int n = 0;
+  while (paper_model(n) != NULL) n++;
+  return n;
+}
+
 static const char* model_name(const ep_characterize_options* o, int i) {
-  return o->models != NULL ? o->models[i] : ep_zoo_entry_at(i)->name;
+  return o->models != NULL ? o->models[i] : paper_model(i);
 }
 
 static bool skipped(const ep_characterize_options* o, const char* name) {
@@ -471,7 +486,7 @@ ep_status ep_characterize_run(const ep_characterize_options* options,
   if (options == NULL || result_out == NULL || options->topology == NULL) {
     return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_characterize_run: NULL argument");
   }
-  int n_models = options->models != NULL ? options->n_models : ep_zoo_count();
+  int n_models = options->models != NULL ? options->n_models : paper_model_count();
   if (n_models <= 0) return ep_error(EP_ERR_INVALID_ARGUMENT, "no models to characterize");
   for (int i = 0; options->models != NULL && i < n_models; i++) {
     if (ep_zoo_find(options->models[i]) == NULL) {

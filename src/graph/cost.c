@@ -68,6 +68,20 @@ void ep_graph_compute_node_cost(ep_graph* graph, int index) {
       /* Scale and bias are trained; mean and variance are statistics. */
       cost.params = input_numel(graph, n, 1) + input_numel(graph, n, 2);
       break;
+    case EP_OP_ADD:
+    case EP_OP_SUB:
+    case EP_OP_MUL:
+    case EP_OP_DIV:
+    case EP_OP_CONCAT:
+      /* A constant tensor here is trained: the bias of a MatMul layer as exporters write it, a
+       * position embedding, a class token. A single value is a constant of the formula (the
+       * 1 / sqrt(d) of attention), not a parameter. */
+      for (int i = 0; i < n->n_inputs; i++) {
+        if (n->inputs[i] < 0 || graph->tensors[n->inputs[i]].kind != EP_TENSOR_CONSTANT) continue;
+        int64_t numel = input_numel(graph, n, i);
+        if (numel > 1) cost.params += numel;
+      }
+      break;
     default:
       /* Pools, element-wise ops and data movement: no multiply-accumulates counted. */
       break;

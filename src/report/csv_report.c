@@ -103,8 +103,8 @@ static void op_types(const ep_results* const* machines, int n, FILE* out) {
 }
 
 static void table1(const ep_results* const* machines, int n, FILE* out) {
-  fputs("model,input,output,layers,params,macs,flops,paper_name,paper_input,paper_output,"
-        "paper_layers,paper_params,paper_flops,note\n", out);
+  fputs("model,set,input,output,layers,params,macs,flops,paper_name,paper_input,paper_output,"
+        "paper_layers,paper_params,paper_flops,paper_macs,note\n", out);
   const char* seen[64];
   int n_seen = 0;
   for (int k = 0; k < n; k++) {
@@ -115,6 +115,7 @@ static void table1(const ep_results* const* machines, int n, FILE* out) {
       if (dup || n_seen == 64) continue;
       seen[n_seen++] = m->name;
       field(out, m->name, false);
+      field(out, m->set, false);
       field(out, m->input, false);
       field(out, m->output, false);
       fprintf(out, "%d,%lld,%lld,%lld,", m->layers, (long long)m->params, (long long)m->macs,
@@ -125,6 +126,7 @@ static void table1(const ep_results* const* machines, int n, FILE* out) {
       field(out, m->paper_layers, false);
       field(out, m->paper_params, false);
       field(out, m->paper_flops, false);
+      field(out, m->paper_macs, false);
       field(out, m->note, true);
     }
   }

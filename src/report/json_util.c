@@ -133,6 +133,7 @@ cJSON* ep_json_table1_row(const ep_table1_row* row) {
   if (o == NULL) return NULL;
   const ep_paper_row* p = &row->zoo->paper;
   cJSON_AddStringToObject(o, "name", row->zoo->name);
+  cJSON_AddStringToObject(o, "set", ep_zoo_set_name(row->zoo->set));
   cJSON_AddStringToObject(o, "description", row->zoo->description);
   cJSON_AddStringToObject(o, "input", row->input);
   cJSON_AddStringToObject(o, "output", row->output);
@@ -148,6 +149,7 @@ cJSON* ep_json_table1_row(const ep_table1_row* row) {
     cJSON_AddStringToObject(paper, "layers", p->layers ? p->layers : "");
     cJSON_AddStringToObject(paper, "params", p->params ? p->params : "");
     cJSON_AddStringToObject(paper, "flops", p->flops ? p->flops : "");
+    cJSON_AddStringToObject(paper, "macs", p->macs ? p->macs : "");
   }
   cJSON_AddStringToObject(o, "note", row->zoo->paper_note ? row->zoo->paper_note : "");
   return o;

@@ -479,8 +479,8 @@ static void slowest_nodes(doc* d, const ep_results* const* machines, int n) {
 static void table1(doc* d, const ep_results* const* machines, int n) {
   heading(d, 2, "Table I: the networks", "table1");
   para(d, "Computed by edgeprof from the graphs as defined (before folding batch norm); the "
-          "paper's figures in the row below each network. MACs are multiply-accumulates, "
-          "FLOPs = 2 x MACs.");
+          "paper's figures in the row below each network (for the modern set, the reference "
+          "figures of the literature). MACs are multiply-accumulates, FLOPs = 2 x MACs.");
   static const char* headers[] = {"network", "source", "input", "output", "layers", "params",
                                   "MACs", "FLOPs"};
   table_begin(d, 8, headers, "llllrrrr");
@@ -496,10 +496,12 @@ static void table1(doc* d, const ep_results* const* machines, int n) {
                            ep_format_count(m->macs, macs, sizeof macs),
                            ep_format_count(m->flops, flops, sizeof flops)};
     table_row(d, ours);
-    char source[64];
-    snprintf(source, sizeof source, "paper (%s)", m->paper_name[0] ? m->paper_name : "–");
+    char source[80];
+    snprintf(source, sizeof source, "%s (%s)",
+             strcmp(m->set, "modern") == 0 ? "reference" : "paper",
+             m->paper_name[0] ? m->paper_name : "–");
     const char* paper[8] = {"", source, m->paper_input, m->paper_output, m->paper_layers,
-                            m->paper_params, "", m->paper_flops};
+                            m->paper_params, m->paper_macs, m->paper_flops};
     table_row(d, paper);
   }
   table_end(d);

@@ -223,6 +223,7 @@ static void read_table1(reader* r, const cJSON* table1, ep_results_model* m) {
     const cJSON* name = cJSON_GetObjectItemCaseSensitive(it, "name");
     if (cJSON_IsString(name) && strcmp(name->valuestring, m->name) == 0) row = it;
   }
+  snprintf(m->set, sizeof m->set, "paper");
   if (row == NULL) return;
   get_string(r, row, "description", m->description, sizeof m->description, false);
   get_string(r, row, "input", m->input, sizeof m->input, false);
@@ -240,7 +241,10 @@ static void read_table1(reader* r, const cJSON* table1, ep_results_model* m) {
     get_string(r, paper, "layers", m->paper_layers, sizeof m->paper_layers, false);
     get_string(r, paper, "params", m->paper_params, sizeof m->paper_params, false);
     get_string(r, paper, "flops", m->paper_flops, sizeof m->paper_flops, false);
+    get_string(r, paper, "macs", m->paper_macs, sizeof m->paper_macs, false);
   }
+  get_string(r, row, "set", m->set, sizeof m->set, false);
+  if (m->set[0] == '\0') snprintf(m->set, sizeof m->set, "paper");
 }
 
 /* "energy": [...] of a model (absent in files written before energy was measured). */

@@ -60,6 +60,7 @@ int main(void) {
   ep_test_rng rng = {42};
   for (int m = 0; m < ep_zoo_count(); m++) {
     const ep_zoo_entry* e = ep_zoo_entry_at(m);
+    if (e->set != EP_ZOO_PAPER) continue; /* the modern set's ops run on cpu in every backend */
     ep_graph *model = NULL, *g = NULL;
     EP_CHECK_OK(e->build(EP_ZOO_DEFAULT_SEED, &model));
     if (model != NULL) EP_CHECK_OK(ep_graph_optimize(model, EP_PASS_ALL, &g));

@@ -29,6 +29,7 @@ int main(void) {
   const ep_cpu_isa best = ep_cpu_isa_best();
   for (int m = 0; m < ep_zoo_count(); m++) {
     const ep_zoo_entry* entry = ep_zoo_entry_at(m);
+    if (entry->set != EP_ZOO_PAPER) continue; /* the modern set: test_zoo_modern */
     if (!ep_test_zoo_selected(entry->name)) {
       printf("%s: not in EP_TEST_ZOO, skipped\n", entry->name);
       continue;

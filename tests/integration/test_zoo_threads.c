@@ -53,6 +53,7 @@ static void check_split(const ep_graph* g, const float* input, size_t n_in, cons
 int main(void) {
   for (int m = 0; m < ep_zoo_count(); m++) {
     const ep_zoo_entry* entry = ep_zoo_entry_at(m);
+    if (entry->set != EP_ZOO_PAPER) continue; /* the modern set: test_zoo_modern */
     if (!ep_test_zoo_selected(entry->name)) {
       printf("%s: not in EP_TEST_ZOO, skipped\n", entry->name);
       continue;
@@ -106,6 +107,5 @@ int main(void) {
     ep_graph_destroy(g);
     ep_graph_destroy(defined);
   }
-  EP_CHECK(ep_zoo_count() == 5);
   return ep_test_finish();
 }

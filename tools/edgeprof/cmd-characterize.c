@@ -123,16 +123,10 @@ static void print_resume_hint(int argc, char** argv, const char* dir, bool out_g
   fprintf(stderr, " --resume\n");
 }
 
-static int check_models(const char** names, int n) {
-  for (int i = 0; i < n; i++) {
-    if (ep_zoo_find(names[i]) != NULL) continue;
-    char known[256] = "";
-    for (int k = 0; k < ep_zoo_count(); k++) {
-      if (k) strncat(known, ", ", sizeof known - strlen(known) - 1);
-      strncat(known, ep_zoo_entry_at(k)->name, sizeof known - strlen(known) - 1);
-    }
-    return cli_fail(CLI_EXIT_USAGE, "characterize: unknown model '%s' (known: %s)", names[i],
-                    known);
+/* --models words (zoo names, paper, modern, all) -> zoo names, each once. */
+static int select_models(const char** items, int n_items, const char** names, int* n_out) {
+  if (ep_zoo_select(items, n_items, names, MAX_MODELS, n_out) != EP_OK) {
+    return cli_fail(CLI_EXIT_USAGE, "characterize: --models: %s", ep_last_error());
   }
   return CLI_EXIT_OK;
 }
@@ -222,7 +216,9 @@ int cmd_characterize(int argc, char** argv) {
       {.name = "--out", .kind = CLI_STRING, .target = &args.out, .metavar = "DIR",
        .help = "output folder (default results/<platform id>)"},
       {.name = "--models", .kind = CLI_STRING, .target = &args.models, .metavar = "LIST",
-       .help = "comma-separated zoo models (default: the paper's five)"},
+       .help = "zoo models, comma-separated: names and the sets paper (the\n"
+               "paper's five, the default), modern (bert_base, vit_b16,\n"
+               "mobilenet_v3) and all, e.g. paper,bert_base"},
       {.name = "--core-sets", .kind = CLI_STRING, .target = &sets_text, .metavar = "LIST",
        .help = "measure only these core sets (default: every set)"},
       {.name = "--core-set", .kind = CLI_LIST, .target = specs, .count = &n_specs,
@@ -267,6 +263,7 @@ int cmd_characterize(int argc, char** argv) {
     return cli_fail(CLI_EXIT_USAGE, "characterize: unexpected argument '%s'", args.positional[0]);
   }
   char models_text[1024], sets_buf[1024], backends_buf[256];
+  const char* items[MAX_MODELS];
   const char* names[MAX_MODELS];
   const char* backend_names[EP_CHARACTERIZE_MAX_BACKENDS];
   int n_backends = 0;
@@ -275,8 +272,9 @@ int cmd_characterize(int argc, char** argv) {
   int threads[EP_SWEEP_MAX_THREADS];
   if (args.models != NULL) {
     snprintf(models_text, sizeof models_text, "%s", args.models);
-    rc = cli_split_names("characterize", "--models", models_text, names, MAX_MODELS, &n_names);
-    if (rc == CLI_EXIT_OK) rc = check_models(names, n_names);
+    int n_items = 0;
+    rc = cli_split_names("characterize", "--models", models_text, items, MAX_MODELS, &n_items);
+    if (rc == CLI_EXIT_OK) rc = select_models(items, n_items, names, &n_names);
     if (rc != CLI_EXIT_OK) return rc;
   }
   if (sets_text != NULL) {

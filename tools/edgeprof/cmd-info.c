@@ -84,31 +84,46 @@ cleanup:
 
 static const char* cell(const char* s) { return s != NULL && s[0] != '\0' ? s : "-"; }
 
-static void print_table1(const ep_table1_row* rows, int n) {
-  printf("Table I of the paper beside edgeprof's figures (graphs as defined, batch 1)\n\n");
+/* The rows of one zoo set: edgeprof's figures, the paper's (or the reference's) below. */
+static void print_rows(const ep_table1_row* rows, int n, ep_zoo_set set) {
+  const char* source = set == EP_ZOO_PAPER ? "paper" : "reference";
   printf("%-13s %-9s %-13s %-11s %7s %9s %9s %9s\n", "model", "source", "input", "output",
          "layers", "params", "MACs", "FLOPs");
   for (int i = 0; i < n; i++) {
     const ep_table1_row* r = &rows[i];
+    if (r->zoo->set != set) continue;
     const ep_paper_row* p = &r->zoo->paper;
     char params[32], macs[32], flops[32];
     printf("%-13s %-9s %-13s %-11s %7d %9s %9s %9s\n", r->zoo->name, "edgeprof", r->input,
            r->output, r->totals.layers, ep_format_count(r->totals.params, params, sizeof params),
            ep_format_count(r->totals.macs, macs, sizeof macs),
            ep_format_count(r->totals.flops, flops, sizeof flops));
-    printf("%-13s %-9s %-13s %-11s %7s %9s %9s %9s\n", cell(p->name), "paper", cell(p->input),
-           cell(p->output), cell(p->layers), cell(p->params), "-", cell(p->flops));
+    printf("%-13s %-9s %-13s %-11s %7s %9s %9s %9s\n", set == EP_ZOO_PAPER ? cell(p->name) : "",
+           source, cell(p->input), cell(p->output), cell(p->layers), cell(p->params),
+           cell(p->macs), cell(p->flops));
+    if (set == EP_ZOO_MODERN) printf("  reference: %s\n", cell(p->name));
     if (r->zoo->paper_note != NULL && r->zoo->paper_note[0] != '\0') {
       printf("  note: %s\n", r->zoo->paper_note);
     }
   }
+}
+
+static void print_table1(const ep_table1_row* rows, int n) {
+  printf("Table I of the paper beside edgeprof's figures (graphs as defined, batch 1)\n\n");
+  print_rows(rows, n, EP_ZOO_PAPER);
   printf("\nMACs are multiply-accumulates; FLOPs = 2 x MACs. The paper's FLOPs column mixes "
          "the two conventions.\n");
+  bool modern = false;
+  for (int i = 0; i < n; i++) modern = modern || rows[i].zoo->set == EP_ZOO_MODERN;
+  if (!modern) return;
+  printf("\nThe modern set (not in the paper) beside the reference figures of the literature "
+         "(graphs as defined, batch 1)\n\n");
+  print_rows(rows, n, EP_ZOO_MODERN);
 }
 
 static int info_table1(const cli_args* a) {
-  ep_table1_row rows[16];
-  int n = ep_zoo_count() < 16 ? ep_zoo_count() : 16;
+  ep_table1_row rows[32];
+  int n = ep_zoo_count() < 32 ? ep_zoo_count() : 32;
   ep_output* json = NULL;
   int rc = cli_output_open("info", a->json, &json);
   if (rc != CLI_EXIT_OK) return rc;
@@ -143,7 +158,9 @@ int cmd_info(int argc, char** argv) {
       CLI_OPTION_SEED(&args),
       CLI_OPTION_SHAPE(&args),
       {.name = "--table1", .kind = CLI_FLAG, .target = &args.table1,
-       .help = "the paper's Table I beside the computed figures, for every zoo model"},
+       .help = "the paper's Table I beside the computed figures for its five\n"
+               "networks, then the modern set beside the reference figures of\n"
+               "the literature"},
   };
   int rc = cli_parse("info", options, CLI_COUNT(options), argc, argv, &args);
   if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;
