@@ -156,6 +156,7 @@ typedef enum ep_activation {
   EP_ACT_RELU6,
   EP_ACT_SIGMOID,
   EP_ACT_TANH,
+  EP_ACT_SILU, /* x * sigmoid(x) (SiLU, Swish): exporters' Sigmoid(x) then Mul(x, that) */
 } ep_activation;
 
 const char* ep_activation_name(ep_activation act); /* "", "Relu", "Relu6", ... */
@@ -265,7 +266,7 @@ ep_status ep_graph_finalize(ep_graph* graph);
 
 enum {
   EP_PASS_FOLD_BATCH_NORM = 1u << 0,  /* conv followed only by batch norm: fold into the conv */
-  EP_PASS_FUSE_ACTIVATIONS = 1u << 1, /* relu/relu6/sigmoid/tanh after conv, fc or add */
+  EP_PASS_FUSE_ACTIVATIONS = 1u << 1, /* relu/relu6/sigmoid/tanh/SiLU after conv, fc or add */
   /* An add of two same-shaped tensors, one the output of a conv read by nothing else: the conv
    * takes the other as its residual input (and the add's activation with it). */
   EP_PASS_FUSE_RESIDUAL = 1u << 2,

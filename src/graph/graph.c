@@ -140,6 +140,8 @@ const char* ep_activation_name(ep_activation act) {
       return "Sigmoid";
     case EP_ACT_TANH:
       return "Tanh";
+    case EP_ACT_SILU:
+      return "SiLU";
   }
   return "Unknown";
 }

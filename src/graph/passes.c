@@ -6,7 +6,8 @@
  * A first walk, in node order, plans which nodes are absorbed into an earlier one: a batch norm
  * into the conv before it; an add into a conv that produces one of its operands, the other operand
  * becoming the conv's residual input; an activation into its conv / fully connected / add
- * producer. Each absorption extends the absorbing node's "tail" (the tensor its emitted output
+ * producer, and so is SiLU as exporters write it (Sigmoid(x), then Mul(x, that), x read by those
+ * two alone). Each absorption extends the absorbing node's "tail" (the tensor its emitted output
  * stands for), so chains compose: conv -> batch norm -> add -> relu becomes one conv. A second
  * walk emits the surviving nodes into a new graph, each at its own position. An absorbing node's
  * output takes the name of the last absorbed node's output, so graph outputs and the names users
@@ -20,9 +21,10 @@
 
 typedef struct plan {
   int* consumers;   /* per tensor: number of node inputs reading it */
+  int* reader;      /* per tensor: the last node reading it (the only one when consumers is 1) */
   int* absorbed_by; /* per node: the node it was merged into, -1 if it survives */
   int* bn_of;       /* per node: the batch norm folded into it, -1 if none */
-  int* act_of;      /* per node: the activation fused into it, -1 if none */
+  int* act_of;      /* per node: the activation fused into it (SiLU: the Mul), -1 if none */
   int* add_of;      /* per node (a conv): the add fused into it, -1 if none */
   int* residual_of; /* per node (a conv): the add's other operand, -1 if none */
   int* tail;        /* per node: the tensor its emitted output stands for */
@@ -55,6 +57,11 @@ static ep_activation activation_of(ep_op op) {
   }
 }
 
+/* The activation that absorbed node `i` (an activation op, or the Mul ending a SiLU) applies. */
+static ep_activation absorbed_act(const ep_graph* g, int i) {
+  return g->nodes[i].op == EP_OP_MUL ? EP_ACT_SILU : activation_of(g->nodes[i].op);
+}
+
 /* The surviving node that will emit tensor `id`, or -1 for graph inputs and constants. */
 static int emitter_of(const ep_graph* g, const plan* p, int id) {
   int producer = g->tensors[id].producer;
@@ -64,7 +71,7 @@ static int emitter_of(const ep_graph* g, const plan* p, int id) {
 
 /* The activation the emitter applies so far: its own or that of an add fused into it. */
 static ep_activation planned_act(const ep_graph* g, const plan* p, int emitter) {
-  if (p->act_of[emitter] >= 0) return activation_of(g->nodes[p->act_of[emitter]].op);
+  if (p->act_of[emitter] >= 0) return absorbed_act(g, p->act_of[emitter]);
   if (p->add_of[emitter] >= 0) return g->nodes[p->add_of[emitter]].attrs.act;
   return g->nodes[emitter].attrs.act;
 }
@@ -143,6 +150,27 @@ static void plan_fusions(const ep_graph* g, unsigned passes, plan* p, bool* take
   }
 }
 
+/* The Mul that completes SiLU with Sigmoid node `i` (Mul(x, sigmoid(x)) in either order, the
+ * sigmoid read by it alone, x by the two alone, neither a graph output), or -1. */
+static int silu_mul(const ep_graph* g, const plan* p, int i) {
+  const ep_node* s = &g->nodes[i];
+  if (s->op != EP_OP_SIGMOID || s->n_inputs != 1 || s->inputs[0] < 0) return -1;
+  int x = s->inputs[0], sx = s->outputs[0];
+  if (p->consumers[x] != 2 || g->tensors[x].is_output || !read_only_by_one(g, p, sx)) return -1;
+  int m = p->reader[sx];
+  const ep_node* mul = &g->nodes[m];
+  if (mul->op != EP_OP_MUL || mul->n_inputs != 2 || mul->attrs.act != EP_ACT_NONE ||
+      p->absorbed_by[m] >= 0 || p->fusion_of[m] >= 0) {
+    return -1;
+  }
+  bool pair = (mul->inputs[0] == x && mul->inputs[1] == sx) ||
+              (mul->inputs[0] == sx && mul->inputs[1] == x);
+  if (!pair || !ep_shape_equal(&g->tensors[x].shape, &g->tensors[mul->outputs[0]].shape)) {
+    return -1;
+  }
+  return m;
+}
+
 static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) {
   for (int i = 0; i < g->n_nodes; i++) {
     const ep_node* n = &g->nodes[i];
@@ -150,12 +178,16 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) 
     p->fusion_of[i] = -1;
     p->tail[i] = n->outputs[0];
     for (int k = 0; k < n->n_inputs; k++) {
-      if (n->inputs[k] >= 0) p->consumers[n->inputs[k]]++;
+      if (n->inputs[k] >= 0) {
+        p->consumers[n->inputs[k]]++;
+        p->reader[n->inputs[k]] = i;
+      }
     }
   }
   plan_fusions(g, passes, p, taken);
   for (int i = 0; i < g->n_nodes; i++) {
     const ep_node* n = &g->nodes[i];
+    /* Absorbed already: a pattern fusion's nodes, a SiLU's Mul taken with its Sigmoid. */
     if (p->absorbed_by[i] >= 0 || p->fusion_of[i] >= 0) continue;
     if (n->op == EP_OP_ADD && (passes & EP_PASS_FUSE_RESIDUAL)) {
       plan_residual(g, p, i);
@@ -163,6 +195,19 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) 
     }
     if (n->n_inputs < 1 || n->inputs[0] < 0) continue;
     int x = n->inputs[0];
+    int m = (passes & EP_PASS_FUSE_ACTIVATIONS) ? silu_mul(g, p, i) : -1;
+    if (m >= 0) {
+      int emitter = emitter_of(g, p, x);
+      if (emitter < 0 || p->tail[emitter] != x) continue;
+      const ep_node* e = &g->nodes[emitter];
+      if ((e->op == EP_OP_CONV || e->op == EP_OP_FULLY_CONNECTED || e->op == EP_OP_ADD) &&
+          planned_act(g, p, emitter) == EP_ACT_NONE) {
+        p->absorbed_by[i] = p->absorbed_by[m] = emitter;
+        p->act_of[emitter] = m;
+        p->tail[emitter] = g->nodes[m].outputs[0];
+      }
+      continue;
+    }
     /* The node that will emit x: the producer itself or the node that absorbed it. */
     int emitter = emitter_of(g, p, x);
     if (emitter < 0 || !read_only_by_one(g, p, x)) continue;
@@ -309,7 +354,7 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
       n_inputs = 4;
       attrs.act = src->nodes[p->add_of[i]].attrs.act;
     }
-    if (p->act_of[i] >= 0) attrs.act = activation_of(src->nodes[p->act_of[i]].op);
+    if (p->act_of[i] >= 0) attrs.act = absorbed_act(src, p->act_of[i]);
 
     const char** names = malloc(sizeof *names * (size_t)n->n_outputs);
     int* outs = malloc(sizeof *outs * (size_t)n->n_outputs);
@@ -360,6 +405,7 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
   plan p;
   size_t nt = (size_t)graph->n_tensors + 1, nn = (size_t)graph->n_nodes + 1;
   p.consumers = calloc(nt, sizeof(int));
+  p.reader = calloc(nt, sizeof(int));
   p.absorbed_by = malloc(nn * sizeof(int));
   p.bn_of = malloc(nn * sizeof(int));
   p.act_of = malloc(nn * sizeof(int));
@@ -371,8 +417,8 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
   p.n_fusions = 0;
   bool* taken = calloc(nn, sizeof(bool));
   int* map = malloc(nt * sizeof(int));
-  if (!p.consumers || !p.absorbed_by || !p.bn_of || !p.act_of || !p.add_of || !p.residual_of ||
-      !p.tail || !p.fusion_of || !p.fusions || !taken || !map) {
+  if (!p.consumers || !p.reader || !p.absorbed_by || !p.bn_of || !p.act_of || !p.add_of ||
+      !p.residual_of || !p.tail || !p.fusion_of || !p.fusions || !taken || !map) {
     st = ep_error(EP_ERR_OUT_OF_MEMORY, "ep_graph_optimize: out of memory");
     goto cleanup;
   }
@@ -388,6 +434,7 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
 cleanup:
   ep_graph_destroy(dst);
   free(p.consumers);
+  free(p.reader);
   free(p.absorbed_by);
   free(p.bn_of);
   free(p.act_of);

@@ -133,5 +133,13 @@ void ep_activation_apply(ep_activation act, float* y, size_t n) {
     case EP_ACT_TANH:
       ep_f32_vtanh(n, y, y);
       break;
+    case EP_ACT_SILU:
+      for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
+        size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
+        float s[BLOCK];
+        ep_f32_vsigmoid(m, y + i0, s);
+        for (size_t i = 0; i < m; i++) y[i0 + i] *= s[i];
+      }
+      break;
   }
 }

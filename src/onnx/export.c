@@ -261,6 +261,14 @@ static void activation(ex* e, ep_activation act, const char* name, const char* i
       ins[2] = init_scalar(e, name, "max", 6.0f);
       node(e, "Clip", name, 3, ins, 1, &out);
       break;
+    case EP_ACT_SILU: {
+      /* As exporters write SiLU: Sigmoid(x), then Mul(x, that). */
+      const char* s = fresh(e, name, "sigmoid");
+      node(e, "Sigmoid", name, 1, ins, 1, &s);
+      const char* mul_in[2] = {in, s};
+      node(e, "Mul", fresh(e, name, "mul"), 2, mul_in, 1, &out);
+      break;
+    }
     case EP_ACT_NONE: break;
   }
 }

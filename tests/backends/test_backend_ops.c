@@ -75,7 +75,8 @@ static void absent_input(bcase* c) {
 /* --- the cases ------------------------------------------------------------------------------ */
 
 static const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
-                                     EP_ACT_TANH};
+                                     EP_ACT_TANH, EP_ACT_SILU};
+#define N_ACTS ((int)(sizeof acts / sizeof acts[0]))
 
 static void conv_case(const char* tag, int n, int cin, int cout, int h, int w, int kh, int kw,
                       int sh, int sw, int dh, int dw, const int pad[4], int group, bool bias,
@@ -135,7 +136,7 @@ static void conv_cases(void) {
       cout = group * rnd(1, 4);
     }
     conv_case("random", rnd(1, 2), cin, cout, rnd(1, 16), rnd(1, 16), kh, kw, rnd(1, 3), rnd(1, 3),
-              dh, dw, pad, group, rnd(0, 1), rnd(0, 1), acts[rnd(0, 4)]);
+              dh, dw, pad, group, rnd(0, 1), rnd(0, 1), acts[rnd(0, N_ACTS - 1)]);
   }
 }
 
@@ -143,7 +144,7 @@ static void fc_cases(void) {
   const int dims[][3] = {{1, 1, 1}, {1, 2048, 10}, {3, 17, 5}, {4, 64, 33}, {2, 7, 129}};
   for (int i = 0; i < 5; i++) {
     for (int b = 0; b < 2; b++) {
-      ep_activation act = acts[(i + b) % 5];
+      ep_activation act = acts[(i + b) % N_ACTS];
       bcase* c = add_case(EP_OP_FULLY_CONNECTED, "fc %dx%d->%d%s %s", dims[i][0], dims[i][1],
                           dims[i][2], b ? " bias" : "", ep_activation_name(act));
       if (c == NULL) return;
@@ -313,10 +314,10 @@ static void binary_cases(void) {
   const ep_op ops[] = {EP_OP_ADD, EP_OP_SUB, EP_OP_MUL, EP_OP_DIV};
   for (int o = 0; o < 4; o++) {
     ep_op op = ops[o];
-    binary_case(op, shape4(1, 8, 5, 5), shape4(1, 8, 5, 5), acts[o], false);
+    binary_case(op, shape4(1, 8, 5, 5), shape4(1, 8, 5, 5), acts[(o + 2) % N_ACTS], false);
     binary_case(op, shape4(2, 8, 5, 3), shape4(1, 8, 1, 1), EP_ACT_NONE, true); /* per channel */
     binary_case(op, shape4(1, 8, 1, 1), shape4(2, 8, 5, 3), EP_ACT_NONE, false); /* a broadcast */
-    binary_case(op, shape4(2, 3, 4, 5), ep_shape_make(1, (int64_t[]){5}), acts[(o + 1) % 5], false);
+    binary_case(op, shape4(2, 3, 4, 5), ep_shape_make(1, (int64_t[]){5}), acts[(o + 1) % N_ACTS], false);
     binary_case(op, ep_shape_make(3, (int64_t[]){3, 1, 5}), ep_shape_make(2, (int64_t[]){4, 1}),
                 EP_ACT_NONE, false); /* both broadcast */
     binary_case(op, ep_shape_make(2, (int64_t[]){7, 9}), ep_shape_make(0, NULL), EP_ACT_NONE,

@@ -207,10 +207,11 @@ static void run_all(ep_cpu_isa isa, void* ctx) {
   (void)ctx;
   ep_test_rng rng = {42};
   const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
-                                EP_ACT_TANH};
+                                EP_ACT_TANH, EP_ACT_SILU};
+#define N_ACTS ((int)(sizeof acts / sizeof acts[0]))
   for (size_t i = 0; i < sizeof corner_cases / sizeof corner_cases[0]; i++) {
     check_conv(&rng, &corner_cases[i], true, EP_ACT_NONE, false, "corner");
-    check_conv(&rng, &corner_cases[i], false, acts[1 + i % 4], false, "corner");
+    check_conv(&rng, &corner_cases[i], false, acts[1 + i % (N_ACTS - 1)], false, "corner");
   }
   for (int i = 0; i < 60; i++) {
     shape s;
@@ -244,22 +245,22 @@ static void run_all(ep_cpu_isa isa, void* ctx) {
       s.h = ep_test_rng_int(&rng, 1, 30);
       s.w = ep_test_rng_int(&rng, 1, 30);
     }
-    check_conv(&rng, &s, ep_test_rng_int(&rng, 0, 1), acts[ep_test_rng_int(&rng, 0, 4)], false,
+    check_conv(&rng, &s, ep_test_rng_int(&rng, 0, 1), acts[ep_test_rng_int(&rng, 0, N_ACTS - 1)], false,
                "random");
   }
   for (size_t i = 0; i < sizeof split_cases / sizeof split_cases[0]; i++) {
     check_conv(&rng, &split_cases[i], true, EP_ACT_RELU6, false, "split");
-    check_conv(&rng, &split_cases[i], false, acts[i % 5], false, "split");
+    check_conv(&rng, &split_cases[i], false, acts[i % N_ACTS], false, "split");
   }
   for (size_t i = 0; i < sizeof f2_cases / sizeof f2_cases[0]; i++) {
-    check_conv(&rng, &f2_cases[i], true, acts[i % 5], i % 2 == 1, "winograd 2x2");
+    check_conv(&rng, &f2_cases[i], true, acts[i % N_ACTS], i % 2 == 1, "winograd 2x2");
   }
   for (size_t i = 0; i < sizeof grid_cases / sizeof grid_cases[0]; i++) {
     check_conv(&rng, &grid_cases[i], true, EP_ACT_RELU, i == 0, "grid");
   }
   /* A residual connection's Add fused into the convolution, through every algorithm. */
   for (size_t i = 0; i < sizeof corner_cases / sizeof corner_cases[0]; i++) {
-    check_conv(&rng, &corner_cases[i], i % 2 == 0, acts[i % 5], true, "residual");
+    check_conv(&rng, &corner_cases[i], i % 2 == 0, acts[i % N_ACTS], true, "residual");
   }
 }
 

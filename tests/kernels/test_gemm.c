@@ -177,23 +177,24 @@ static void test_config(ep_cpu_isa isa, void* ctx) {
   test_packing(cfg);
   ep_test_rng rng = {7};
   const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
-                                EP_ACT_TANH};
+                                EP_ACT_TANH, EP_ACT_SILU};
+#define N_ACTS ((int)(sizeof acts / sizeof acts[0]))
   /* Every tile shape from 1 x 1 to two full tiles plus one. */
   for (size_t m = 1; m <= 2 * cfg->mr + 1; m++) {
     for (size_t n = 1; n <= 2 * cfg->nr + 1; n += 1 + (n > cfg->nr)) {
       check_compute(&rng, cfg, m, n, 1 + m + n, 1000, m % 2, n % 2, (m + n) % 3 == 0,
-                    acts[(m + n) % 5]);
+                    acts[(m + n) % N_ACTS]);
     }
   }
   /* Every column count of one tile, narrow tails included, with every epilogue. */
   for (size_t n = 1; n <= cfg->nr; n++) {
-    check_compute(&rng, cfg, cfg->mr, n, 9, 1000, true, true, n % 2, acts[n % 5]);
+    check_compute(&rng, cfg, cfg->mr, n, 9, 1000, true, true, n % 2, acts[n % N_ACTS]);
   }
   /* Whole tiles (the microkernel's short store) with and without each part of the epilogue,
    * and with the activations it leaves to the general store. */
-  for (int i = 0; i < 5 * 8; i++) {
+  for (int i = 0; i < N_ACTS * 8; i++) {
     check_compute(&rng, cfg, 2 * cfg->mr, 2 * cfg->nr, 64, i % 2 ? 64 : 24, (i >> 1) & 1,
-                  (i >> 2) & 1, (i >> 3) & 1, acts[i % 5]);
+                  (i >> 2) & 1, (i >> 3) & 1, acts[i % N_ACTS]);
   }
   /* k blocks (accumulation through C), several row blocks of the driver, big k. */
   check_compute(&rng, cfg, 9, 19, 100, 33, true, false, true, EP_ACT_RELU);
@@ -202,7 +203,7 @@ static void test_config(ep_cpu_isa isa, void* ctx) {
   check_compute(&rng, cfg, 3, 5, 7, 1, true, true, true, EP_ACT_SIGMOID);
   check_compute(&rng, cfg, 64, 49, 300, 256, true, false, true, EP_ACT_RELU6);
   for (size_t n = 1; n <= 3 * cfg->nr; n += 3) {
-    for (size_t k = 1; k <= 40; k += 13) check_gemv(&rng, cfg, n, k, n % 2, acts[(n + k) % 5]);
+    for (size_t k = 1; k <= 40; k += 13) check_gemv(&rng, cfg, n, k, n % 2, acts[(n + k) % N_ACTS]);
   }
   check_gemv(&rng, cfg, 100, 2000, false, EP_ACT_NONE);
   check_gemv(&rng, cfg, 2 * cfg->nr - 1, 7, true, EP_ACT_RELU6);

@@ -312,30 +312,31 @@ static void check_level(ep_cpu_isa isa, void* ctx) {
   for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
   ep_test_rng rng = {7};
   const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
-                                EP_ACT_TANH};
+                                EP_ACT_TANH, EP_ACT_SILU};
+#define N_ACTS ((int)(sizeof acts / sizeof acts[0]))
   check_supports();
   const size_t n_corner = sizeof corner_cases / sizeof corner_cases[0];
   for (size_t i = 0; i < n_corner; i++) {
     const shape* s = &corner_cases[i];
     check_conv(&rng, s, (variant){true, EP_ACT_NONE, false, false, false}, "corner");
-    check_conv(&rng, s, (variant){i % 2 == 0, acts[1 + i % 4], false, false, false}, "corner");
-    check_conv(&rng, s, (variant){i % 2 == 1, acts[i % 5], true, false, false}, "residual");
+    check_conv(&rng, s, (variant){i % 2 == 0, acts[1 + i % (N_ACTS - 1)], false, false, false}, "corner");
+    check_conv(&rng, s, (variant){i % 2 == 1, acts[i % N_ACTS], true, false, false}, "residual");
     if (s->kh == 1 && s->groups == 1) {
       /* Pointwise layers that start or end a blocked chain, with and without a residual. */
-      check_conv(&rng, s, (variant){true, acts[i % 5], false, true, false}, "plain input");
-      check_conv(&rng, s, (variant){true, acts[(i + 1) % 5], i % 2 == 0, false, true},
+      check_conv(&rng, s, (variant){true, acts[i % N_ACTS], false, true, false}, "plain input");
+      check_conv(&rng, s, (variant){true, acts[(i + 1) % N_ACTS], i % 2 == 0, false, true},
                  "plain output");
-      check_conv(&rng, s, (variant){false, acts[(i + 2) % 5], true, false, true},
+      check_conv(&rng, s, (variant){false, acts[(i + 2) % N_ACTS], true, false, true},
                  "plain output, residual");
     }
   }
   const size_t n_winograd = sizeof winograd_cases / sizeof winograd_cases[0];
   for (size_t i = 0; i < n_winograd; i++) {
     const shape* s = &winograd_cases[i];
-    check_conv(&rng, s, (variant){true, acts[i % 5], i % 2 == 0, false, false}, "winograd");
-    check_conv(&rng, s, (variant){i % 2 == 1, acts[(i + 1) % 5], true, true, false},
+    check_conv(&rng, s, (variant){true, acts[i % N_ACTS], i % 2 == 0, false, false}, "winograd");
+    check_conv(&rng, s, (variant){i % 2 == 1, acts[(i + 1) % N_ACTS], true, true, false},
                "winograd, plain input");
-    check_conv(&rng, s, (variant){true, acts[(i + 2) % 5], i % 2 == 1, false, true},
+    check_conv(&rng, s, (variant){true, acts[(i + 2) % N_ACTS], i % 2 == 1, false, true},
                "winograd, plain output");
   }
   for (int i = 0; i < 90; i++) {
@@ -369,7 +370,7 @@ static void check_level(ep_cpu_isa isa, void* ctx) {
       s.cin = ep_test_rng_int(&rng, 1, EP_NCHWC_DIRECT_MAX_CIN);
       s.groups = 1;
     }
-    variant v = {ep_test_rng_int(&rng, 0, 1), acts[ep_test_rng_int(&rng, 0, 4)],
+    variant v = {ep_test_rng_int(&rng, 0, 1), acts[ep_test_rng_int(&rng, 0, N_ACTS - 1)],
                  ep_test_rng_int(&rng, 0, 3) == 0, false, false};
     if (kind == 0) {
       v.x_nchw = ep_test_rng_int(&rng, 0, 2) == 0;

@@ -308,6 +308,8 @@ dnnl_status_t ep_onednn_append_activation(dnnl_post_ops_t ops, ep_activation act
       return dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_logistic, 0.0f, 0.0f);
     case EP_ACT_TANH:
       return dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_tanh, 0.0f, 0.0f);
+    case EP_ACT_SILU: /* swish: x * sigmoid(alpha x), alpha 1 */
+      return dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_swish, 1.0f, 0.0f);
   }
   return dnnl_unimplemented;
 }

@@ -157,6 +157,7 @@ bool ep_xnnpack_act_range(ep_activation act, float* min_out, float* max_out) {
       *min_out = 0.0f, *max_out = 6.0f;
       return true;
     case EP_ACT_TANH:
+    case EP_ACT_SILU: /* no f32 swish in this XNNPACK: the node runs on cpu */
       return false;
   }
   return false;

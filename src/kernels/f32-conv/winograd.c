@@ -308,7 +308,7 @@ static void output_items(void* ctx, size_t begin, size_t end, int worker) {
           blocked ? job->planes + ((size_t)worker * job->l.worker_planes + c) * job->l.plane_floats
                   : job->y + co * out_plane;
       job->output(g, job->m, co, job->bias[co], act, planes[c]);
-      if (act == EP_ACT_SIGMOID || act == EP_ACT_TANH) {
+      if (act != EP_ACT_NONE && act != EP_ACT_RELU && act != EP_ACT_RELU6) {
         ep_activation_apply(act, planes[c], out_plane);
       }
     }

@@ -268,8 +268,8 @@ void EP_DW_NAME(const ep_f32_dwconv_plane* p, const float* x, float* xp, bool ze
   } else {
     plane_any(p, xp, w, bias, y, 2);
   }
-  /* Sigmoid and tanh are not fused: one pass over the finished plane. */
-  if (p->act == EP_ACT_SIGMOID || p->act == EP_ACT_TANH) {
+  /* Activations other than the clamps are not fused: one pass over the finished plane. */
+  if (p->act != EP_ACT_NONE && p->act != EP_ACT_RELU && p->act != EP_ACT_RELU6) {
     ep_activation_apply(p->act, y, (size_t)p->out_h * (size_t)p->out_w);
   }
 }

@@ -45,7 +45,8 @@ static inline void finish(float acc[MR][NR], size_t mr, size_t nr, float* c, siz
   for (size_t r = 0; r < mr; r++) {
     for (size_t j = 0; j < nr; j++) c[r * ldc + j] = acc[r][j];
   }
-  if (epilogue != NULL && (epilogue->act == EP_ACT_SIGMOID || epilogue->act == EP_ACT_TANH)) {
+  if (epilogue != NULL && epilogue->act != EP_ACT_NONE && epilogue->act != EP_ACT_RELU &&
+      epilogue->act != EP_ACT_RELU6) {
     for (size_t r = 0; r < mr; r++) ep_activation_apply(epilogue->act, c + r * ldc, nr);
   }
 }

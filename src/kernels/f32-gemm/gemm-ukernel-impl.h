@@ -107,7 +107,7 @@ EP_UK_ALWAYS_INLINE void tile_store(const int nv, vf acc[MR][NV], size_t mr, siz
         vf_store_tail(cr + v * VF_LANES, lanes[v], x);
       }
     }
-    if (act == EP_ACT_SIGMOID || act == EP_ACT_TANH) ep_activation_apply(act, cr, nr);
+    if (act != EP_ACT_NONE && !clamp) ep_activation_apply(act, cr, nr);
   }
 }
 

@@ -63,7 +63,9 @@ void EP_GV_NAME(size_t nr, size_t kc, const float* restrict x, const float* rest
       vf_store_tail(y + first, lanes, s);
     }
   }
-  if (act == EP_ACT_SIGMOID || act == EP_ACT_TANH) ep_activation_apply(act, y, nr);
+  if (act != EP_ACT_NONE && act != EP_ACT_RELU && act != EP_ACT_RELU6) {
+    ep_activation_apply(act, y, nr);
+  }
 }
 
 #undef NV

@@ -17,6 +17,8 @@ double ep_ref_activate(ep_activation act, double v) {
       return 1.0 / (1.0 + exp(-v));
     case EP_ACT_TANH:
       return tanh(v);
+    case EP_ACT_SILU:
+      return v / (1.0 + exp(-v));
   }
   return v;
 }

@@ -41,6 +41,9 @@ EP_VM_INLINE vf v_tanh(vf x) {
   return vf_keep_nan(x, vf_copysign(vf_div(vf_sub(one, e), vf_add(one, e)), x));
 }
 
+/* x * sigmoid(x); NaN stays NaN through both factors. */
+EP_VM_INLINE vf v_silu(vf x) { return vf_mul(x, v_sigmoid(x)); }
+
 EP_VM_INLINE vf v_act(ep_activation act, vf x) {
   switch (act) {
     case EP_ACT_RELU:
@@ -51,6 +54,8 @@ EP_VM_INLINE vf v_act(ep_activation act, vf x) {
       return v_sigmoid(x);
     case EP_ACT_TANH:
       return v_tanh(x);
+    case EP_ACT_SILU:
+      return v_silu(x);
     case EP_ACT_NONE:
       break;
   }
@@ -91,6 +96,9 @@ static void EP_VM_NAME(activation)(ep_activation act, float* y, size_t n) {
     case EP_ACT_TANH:
       EP_VM_MAP(n, y, y, v_tanh);
       break;
+    case EP_ACT_SILU:
+      EP_VM_MAP(n, y, y, v_silu);
+      break;
     case EP_ACT_NONE:
       break;
   }
@@ -121,6 +129,9 @@ static void EP_VM_NAME(add)(size_t n, const float* a, const float* b, ep_activat
       break;
     case EP_ACT_TANH:
       add_act(n, a, b, y, EP_ACT_TANH);
+      break;
+    case EP_ACT_SILU:
+      add_act(n, a, b, y, EP_ACT_SILU);
       break;
     case EP_ACT_NONE:
       add_act(n, a, b, y, EP_ACT_NONE);

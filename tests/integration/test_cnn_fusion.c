@@ -1,0 +1,241 @@
+/* The fusions of modern CNNs against the graphs without them, at every ISA level, on 1 and 2
+ * threads: SiLU (Sigmoid then Mul, as exporters write it) after each kind of convolution, after a
+ * fully connected layer and after an add; squeeze-and-excitation blocks; concatenations. Each
+ * graph runs as defined (every node on its own), optimized without activation fusion, and fully
+ * optimized, and the fused graph exported to ONNX (a fused SiLU as Sigmoid and Mul) and loaded
+ * again; the outputs must agree, and the fused graphs must have lost their Sigmoid / Mul nodes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "edgeprof/onnx.h"
+#include "edgeprof/session.h"
+#include "test_isa.h"
+#include "test_support.h"
+
+static ep_test_rng rng = {2026};
+
+static int add_random_constant(ep_graph* g, const char* name, ep_shape shape, float lo, float hi) {
+  int id = -1;
+  EP_CHECK_OK(ep_graph_add_constant(g, name, shape, NULL, &id));
+  float* data = ep_graph_constant_data(g, id);
+  if (data != NULL) ep_test_fill(&rng, data, (size_t)ep_shape_numel(&shape), lo, hi);
+  return id;
+}
+
+static int add_node1(ep_graph* g, ep_op op, const char* name, const ep_attrs* a, const int* in,
+                     int n_in) {
+  int y = -1;
+  EP_CHECK_OK(ep_graph_add_node(g, op, name, a, in, n_in, 1, NULL, &y));
+  return y;
+}
+
+/* A conv with a random bias, "same" padding for odd k. */
+static int add_conv(ep_graph* g, const char* name, int x, int cin, int cout, int k, int stride,
+                    int group) {
+  char wname[64], bname[64];
+  snprintf(wname, sizeof wname, "%s/w", name);
+  snprintf(bname, sizeof bname, "%s/b", name);
+  int in[3] = {x,
+               add_random_constant(g, wname, ep_shape_make(4, (int64_t[]){cout, cin / group, k, k}),
+                                   -0.4f, 0.4f),
+               add_random_constant(g, bname, ep_shape_make(1, (int64_t[]){cout}), -0.3f, 0.3f)};
+  int p = k / 2;
+  ep_attrs a = {.stride = {stride, stride}, .pad = {p, p, p, p}, .group = group};
+  return add_node1(g, EP_OP_CONV, name, &a, in, 3);
+}
+
+/* SiLU as PyTorch exports it: s = Sigmoid(x); y = Mul(x, s) (swapped: Mul(s, x)). */
+static int add_silu(ep_graph* g, const char* name, int x, bool swapped) {
+  char sname[64];
+  snprintf(sname, sizeof sname, "%s/sigmoid", name);
+  int s = add_node1(g, EP_OP_SIGMOID, sname, &(ep_attrs){0}, &x, 1);
+  int in[2] = {swapped ? s : x, swapped ? x : s};
+  return add_node1(g, EP_OP_MUL, name, &(ep_attrs){0}, in, 2);
+}
+
+/* x -> GlobalAveragePool -> Conv1x1 -> SiLU -> Conv1x1 -> Sigmoid -> Mul(x, s). */
+static int add_se(ep_graph* g, const char* name, int x, int c, int squeeze) {
+  char n1[64], n2[64], n3[64], n4[64], n5[64];
+  snprintf(n1, sizeof n1, "%s/pool", name);
+  snprintf(n2, sizeof n2, "%s/fc1", name);
+  snprintf(n3, sizeof n3, "%s/silu", name);
+  snprintf(n4, sizeof n4, "%s/fc2", name);
+  snprintf(n5, sizeof n5, "%s/gate", name);
+  int p = add_node1(g, EP_OP_GLOBAL_AVG_POOL, n1, &(ep_attrs){0}, &x, 1);
+  int s = add_silu(g, n3, add_conv(g, n2, p, c, squeeze, 1, 1, 1), false);
+  s = add_conv(g, n4, s, squeeze, c, 1, 1, 1);
+  s = add_node1(g, EP_OP_SIGMOID, n5, &(ep_attrs){0}, &s, 1);
+  return add_node1(g, EP_OP_MUL, name, &(ep_attrs){0}, (int[]){x, s}, 2);
+}
+
+/* Runs g on x with `threads` threads; output 0, malloc'd. */
+static float* run(const ep_graph* g, int threads, const float* x) {
+  ep_session* s = NULL;
+  ep_session_options opts = {threads, NULL, 0, NULL};
+  EP_CHECK_OK(ep_session_create(g, &opts, &s));
+  if (s == NULL) return NULL;
+  size_t n_in = (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_input(g, 0))->shape);
+  EP_CHECK_OK(ep_session_set_input(s, 0, x, n_in));
+  EP_CHECK_OK(ep_session_run(s));
+  size_t n_out = (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_output(g, 0))->shape);
+  float* out = malloc(n_out * sizeof *out);
+  EP_CHECK_OK(ep_session_get_output(s, 0, out, n_out));
+  ep_session_destroy(s);
+  return out;
+}
+
+static int count_op(const ep_graph* g, ep_op op) {
+  int n = 0;
+  for (int i = 0; i < ep_graph_node_count(g); i++) n += ep_graph_node(g, i)->op == op;
+  return n;
+}
+
+static int count_act(const ep_graph* g, ep_activation act) {
+  int n = 0;
+  for (int i = 0; i < ep_graph_node_count(g); i++) n += ep_graph_node(g, i)->attrs.act == act;
+  return n;
+}
+
+typedef struct expect {
+  int silu;    /* nodes carrying a fused SiLU */
+  int sigmoid; /* Sigmoid nodes left (the SE gates that are not fused into their conv: none) */
+  int mul;     /* Mul nodes left (the SE channel scales) */
+} expect;
+
+/* Finalizes g (destroyed) and checks it as the file comment says. */
+static void check_graph(ep_graph* g, const char* what, expect want) {
+  EP_CHECK_OK(ep_graph_finalize(g));
+  ep_graph* unfused = NULL;
+  ep_graph* fused = NULL;
+  EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL & ~(unsigned)EP_PASS_FUSE_ACTIVATIONS, &unfused));
+  EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &fused));
+  if (unfused == NULL || fused == NULL) goto cleanup;
+  EP_CHECK_MSG(count_act(fused, EP_ACT_SILU) == want.silu && count_op(fused, EP_OP_SIGMOID) ==
+                   want.sigmoid && count_op(fused, EP_OP_MUL) == want.mul,
+               "%s: %d SiLU, %d Sigmoid, %d Mul fused; want %d, %d, %d", what,
+               count_act(fused, EP_ACT_SILU), count_op(fused, EP_OP_SIGMOID),
+               count_op(fused, EP_OP_MUL), want.silu, want.sigmoid, want.mul);
+  const ep_shape* xs = &ep_graph_tensor(g, ep_graph_input(g, 0))->shape;
+  size_t n_in = (size_t)ep_shape_numel(xs);
+  size_t n_out = (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_output(g, 0))->shape);
+  float* x = malloc(n_in * sizeof *x);
+  ep_test_fill(&rng, x, n_in, -2.0f, 2.0f);
+  float* expected = run(g, 1, x);
+  char path[] = "/tmp/edgeprof-fusion-XXXXXX.onnx";
+  int fd = mkstemps(path, 5);
+  EP_CHECK(fd >= 0);
+  if (fd >= 0) close(fd);
+  ep_graph* reloaded = NULL;
+  EP_CHECK_OK(ep_onnx_export(fused, path));
+  EP_CHECK_OK(ep_onnx_load(path, NULL, &reloaded));
+  unlink(path);
+  if (reloaded == NULL) goto done;
+  const ep_graph* graphs[3] = {unfused, fused, reloaded};
+  static const char* names[3] = {"unfused", "fused", "exported fused"};
+  for (int k = 0; k < 3 && expected != NULL; k++) {
+    for (int threads = 1; threads <= 2; threads++) {
+      float* got = run(graphs[k], threads, x);
+      if (got == NULL) continue;
+      double diff = ep_test_max_rel_diff(got, expected, n_out);
+      EP_CHECK_MSG(diff <= 2e-5, "%s (%s, %d threads, %s): relative difference %g", what,
+                   names[k], threads, ep_cpu_isa_name(ep_cpu_isa_active()), diff);
+      free(got);
+    }
+  }
+done:
+  ep_graph_destroy(reloaded);
+  free(expected);
+  free(x);
+cleanup:
+  ep_graph_destroy(unfused);
+  ep_graph_destroy(fused);
+  ep_graph_destroy(g);
+}
+
+static ep_graph* new_graph(const char* name, ep_shape xs, int* x) {
+  ep_graph* g = NULL;
+  EP_CHECK_OK(ep_graph_create(name, &g));
+  EP_CHECK_OK(ep_graph_add_input(g, "x", xs, x));
+  return g;
+}
+
+/* SiLU after every convolution path: direct/im2col (5x5 stride 2), Winograd (3x3), pointwise
+ * GEMM, depthwise 3x3 and 5x5 (stride 2), in an MBConv chain that the layout plan blocks, with a
+ * residual add carrying SiLU at the end; as a pure NCHW chain too (odd channel counts). */
+static void test_silu_convs(void) {
+  int x;
+  ep_graph* g = new_graph("silu_convs", ep_shape_make(4, (int64_t[]){1, 3, 20, 20}), &x);
+  int y = add_silu(g, "stem", add_conv(g, "stem_conv", x, 3, 16, 3, 2, 1), false); /* 10x10 */
+  int e = add_silu(g, "expand", add_conv(g, "expand_conv", y, 16, 32, 1, 1, 1), true);
+  int d = add_silu(g, "dw3", add_conv(g, "dw3_conv", e, 32, 32, 3, 1, 32), false);
+  d = add_silu(g, "dw5", add_conv(g, "dw5_conv", d, 32, 32, 5, 2, 32), false); /* 5x5 */
+  int w = add_silu(g, "wino", add_conv(g, "wino_conv", d, 32, 16, 3, 1, 1), false);
+  int pr = add_conv(g, "project", w, 16, 16, 1, 1, 1);
+  int r = add_conv(g, "shortcut", d, 32, 16, 1, 1, 1);
+  int sum = add_node1(g, EP_OP_ADD, "add", &(ep_attrs){0}, (int[]){pr, r}, 2);
+  sum = add_silu(g, "add_silu", sum, false);
+  EP_CHECK_OK(ep_graph_mark_output(g, sum));
+  check_graph(g, "MBConv chain", (expect){6, 0, 0});
+
+  g = new_graph("silu_plain", ep_shape_make(4, (int64_t[]){1, 5, 17, 13}), &x);
+  y = add_silu(g, "c1", add_conv(g, "c1_conv", x, 5, 7, 5, 2, 1), false);
+  y = add_silu(g, "c2", add_conv(g, "c2_conv", y, 7, 9, 3, 1, 1), true);
+  y = add_silu(g, "c3", add_conv(g, "c3_conv", y, 9, 9, 3, 1, 9), false);
+  y = add_silu(g, "c4", add_conv(g, "c4_conv", y, 9, 11, 1, 1, 1), false);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  check_graph(g, "NCHW chain", (expect){4, 0, 0});
+}
+
+/* SiLU after a fully connected layer; a Sigmoid/Mul pair that must not fuse: x read by a third
+ * node, and the sigmoid's output a graph output. */
+static void test_silu_fc_and_negatives(void) {
+  int x;
+  ep_graph* g = new_graph("silu_fc", ep_shape_make(2, (int64_t[]){2, 37}), &x);
+  int fc_in[3] = {x, add_random_constant(g, "w", ep_shape_make(2, (int64_t[]){29, 37}), -0.3f, 0.3f),
+                  add_random_constant(g, "b", ep_shape_make(1, (int64_t[]){29}), -0.3f, 0.3f)};
+  int y = add_node1(g, EP_OP_FULLY_CONNECTED, "fc", &(ep_attrs){0}, fc_in, 3);
+  y = add_silu(g, "silu", y, false);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  check_graph(g, "FC SiLU", (expect){1, 0, 0});
+
+  g = new_graph("silu_three_readers", ep_shape_make(4, (int64_t[]){1, 8, 6, 6}), &x);
+  int c = add_conv(g, "conv", x, 8, 8, 3, 1, 1);
+  y = add_silu(g, "silu", c, false);
+  y = add_node1(g, EP_OP_ADD, "add", &(ep_attrs){0}, (int[]){y, c}, 2);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  check_graph(g, "x read thrice", (expect){0, 1, 1});
+}
+
+/* EfficientNet's MBConv with squeeze-and-excitation, blocked layout (depthwise) and NCHW. */
+static void test_squeeze_excitation(void) {
+  int x;
+  ep_graph* g = new_graph("se", ep_shape_make(4, (int64_t[]){1, 16, 12, 12}), &x);
+  int e = add_silu(g, "expand", add_conv(g, "expand_conv", x, 16, 48, 1, 1, 1), false);
+  int d = add_silu(g, "dw", add_conv(g, "dw_conv", e, 48, 48, 3, 1, 48), false);
+  int s = add_se(g, "se", d, 48, 8);
+  int p = add_conv(g, "project", s, 48, 16, 1, 1, 1);
+  int y = add_node1(g, EP_OP_ADD, "add", &(ep_attrs){0}, (int[]){p, x}, 2);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  check_graph(g, "MBConv + SE", (expect){3, 0, 1});
+
+  g = new_graph("se_plain", ep_shape_make(4, (int64_t[]){2, 12, 7, 9}), &x);
+  s = add_se(g, "se", add_conv(g, "conv", x, 12, 12, 3, 1, 1), 12, 3);
+  s = add_conv(g, "after", s, 12, 5, 3, 1, 1);
+  EP_CHECK_OK(ep_graph_mark_output(g, s));
+  check_graph(g, "SE, batch 2", (expect){1, 0, 1});
+}
+
+static void run_level(ep_cpu_isa isa, void* ctx) {
+  (void)isa;
+  (void)ctx;
+  test_silu_convs();
+  test_silu_fc_and_negatives();
+  test_squeeze_excitation();
+}
+
+int main(void) {
+  ep_test_for_each_isa("cnn fusion", run_level, NULL);
+  return ep_test_finish();
+}
