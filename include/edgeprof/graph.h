@@ -134,6 +134,31 @@ typedef enum ep_op {
    * dims before the last two); [optional] mask broadcasts (numpy) to [..., Sq, Sk] and no
    * further. attrs: alpha (the scale, 1 when the graph had none), trans_b. */
   EP_OP_ATTENTION,
+  /* --- element-wise ops of modern networks (issue 15) --- */
+  /* a, b (numpy broadcasting) -> y = a^b (C's powf: pow(x, 0) = 1, a negative base with a
+   * non-integer exponent gives NaN). A constant exponent of one value 2, 0.5, 3, -1 or 1 runs as
+   * x*x, sqrt, x*x*x, 1/x or a copy. */
+  EP_OP_POW,
+  EP_OP_SQRT,       /* x -> y = sqrt(x) (NaN below 0) */
+  EP_OP_RECIPROCAL, /* x -> y = 1 / x */
+  EP_OP_ERF,        /* x -> y = erf(x) */
+  /* x -> y = x * Phi(x) (gelu_tanh false, ONNX approximate "none": Phi the normal CDF
+   * 0.5 erfc(-x / sqrt 2)) or 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) (gelu_tanh true,
+   * approximate "tanh"). attrs: gelu_tanh. */
+  EP_OP_GELU,
+  /* x -> y = max(0, min(1, alpha x + beta)); attrs: alpha (ONNX default 0.2), beta (0.5). */
+  EP_OP_HARD_SIGMOID,
+  EP_OP_HARD_SWISH, /* x -> y = x max(0, min(1, x / 6 + 1 / 2)) */
+  EP_OP_MISH,       /* x -> y = x tanh(softplus(x)) */
+  EP_OP_EXP,        /* x -> y = exp(x) (inf above 88.72, subnormal and then 0 below -87.3) */
+  EP_OP_LOG,        /* x -> y = log(x) (-inf at 0, NaN below) */
+  EP_OP_NEG,        /* x -> y = -x */
+  EP_OP_ABS,        /* x -> y = |x| */
+  EP_OP_SOFTPLUS,   /* x -> y = log(1 + exp(x)) */
+  /* x0, x1, ... (one or more, numpy broadcasting over all) -> y = element-wise min / max; a NaN
+   * in any input gives NaN (as numpy's minimum / maximum). */
+  EP_OP_MIN,
+  EP_OP_MAX,
   EP_OP_COUNT
 } ep_op;
 
@@ -157,6 +182,11 @@ typedef enum ep_activation {
   EP_ACT_SIGMOID,
   EP_ACT_TANH,
   EP_ACT_SILU, /* x * sigmoid(x) (SiLU, Swish): exporters' Sigmoid(x) then Mul(x, that) */
+  /* x max(0, min(1, x / 6 + 1 / 2)): ONNX HardSwish. */
+  EP_ACT_HARD_SWISH,
+  /* max(0, min(1, x / 6 + 1 / 2)): ONNX HardSigmoid with alpha 1/6, beta 1/2 (as PyTorch's
+   * Hardsigmoid exports); other alphas and betas stay a node of their own. */
+  EP_ACT_HARD_SIGMOID,
 } ep_activation;
 
 const char* ep_activation_name(ep_activation act); /* "", "Relu", "Relu6", ... */
@@ -176,8 +206,8 @@ typedef struct ep_attrs {
   float epsilon;   /* batch norm; 0 means 1e-5 */
   ep_activation act;
   /* Appended for the ONNX ops; see the op comments above for who reads what. */
-  float alpha;                /* Gemm (1), LeakyRelu (0.01), LRN (1e-4) */
-  float beta;                 /* Gemm (1), LRN (0.75) */
+  float alpha;                /* Gemm (1), LeakyRelu (0.01), LRN (1e-4), HardSigmoid (0.2) */
+  float beta;                 /* Gemm (1), LRN (0.75), HardSigmoid (0.5) */
   float lrn_bias;             /* LRN (1) */
   int size;                   /* LRN: channels in the window */
   bool trans_a, trans_b;      /* Gemm */
@@ -194,6 +224,7 @@ typedef struct ep_attrs {
   /* MaxPool, AveragePool of a rank-5 input: the depth (first spatial dim) window; for the
    * others 0 and ignored. stride_d and dilation_d: 0 means 1. */
   int kernel_d, stride_d, dilation_d, pad_front, pad_back;
+  bool gelu_tanh; /* Gelu: ONNX approximate "tanh" (else "none") */
 } ep_attrs;
 
 /* The attrs of an ONNX node with every attribute at its ONNX default (zeros for the fields the
@@ -266,7 +297,9 @@ ep_status ep_graph_finalize(ep_graph* graph);
 
 enum {
   EP_PASS_FOLD_BATCH_NORM = 1u << 0,  /* conv followed only by batch norm: fold into the conv */
-  EP_PASS_FUSE_ACTIVATIONS = 1u << 1, /* relu/relu6/sigmoid/tanh/SiLU after conv, fc or add */
+  /* relu/relu6/sigmoid/tanh/SiLU/hard swish/hard sigmoid (alpha 1/6, beta 1/2) after conv,
+   * fc or add */
+  EP_PASS_FUSE_ACTIVATIONS = 1u << 1,
   /* An add of two same-shaped tensors, one the output of a conv read by nothing else: the conv
    * takes the other as its residual input (and the add's activation with it). */
   EP_PASS_FUSE_RESIDUAL = 1u << 2,

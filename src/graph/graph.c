@@ -84,6 +84,21 @@ const char* ep_op_name(ep_op op) {
       [EP_OP_PAD] = "Pad",
       [EP_OP_GRU] = "GRU",
       [EP_OP_ATTENTION] = "Attention",
+      [EP_OP_POW] = "Pow",
+      [EP_OP_SQRT] = "Sqrt",
+      [EP_OP_RECIPROCAL] = "Reciprocal",
+      [EP_OP_ERF] = "Erf",
+      [EP_OP_GELU] = "Gelu",
+      [EP_OP_HARD_SIGMOID] = "HardSigmoid",
+      [EP_OP_HARD_SWISH] = "HardSwish",
+      [EP_OP_MISH] = "Mish",
+      [EP_OP_EXP] = "Exp",
+      [EP_OP_LOG] = "Log",
+      [EP_OP_NEG] = "Neg",
+      [EP_OP_ABS] = "Abs",
+      [EP_OP_SOFTPLUS] = "Softplus",
+      [EP_OP_MIN] = "Min",
+      [EP_OP_MAX] = "Max",
   };
   if ((int)op < 0 || op >= EP_OP_COUNT) return "Unknown";
   return names[op];
@@ -99,6 +114,10 @@ ep_attrs ep_attrs_default(ep_op op) {
       break;
     case EP_OP_LEAKY_RELU:
       a.alpha = 0.01f;
+      break;
+    case EP_OP_HARD_SIGMOID:
+      a.alpha = 0.2f;
+      a.beta = 0.5f;
       break;
     case EP_OP_CLIP:
       a.clip_min = -INFINITY;
@@ -142,6 +161,10 @@ const char* ep_activation_name(ep_activation act) {
       return "Tanh";
     case EP_ACT_SILU:
       return "SiLU";
+    case EP_ACT_HARD_SWISH:
+      return "HardSwish";
+    case EP_ACT_HARD_SIGMOID:
+      return "HardSigmoid";
   }
   return "Unknown";
 }

@@ -5,13 +5,13 @@
  * the chain's last position (where all its inputs are ready) and named after its first node.
  * A first walk, in node order, plans which nodes are absorbed into an earlier one: a batch norm
  * into the conv before it; an add into a conv that produces one of its operands, the other operand
- * becoming the conv's residual input; an activation into its conv / fully connected / add
- * producer, and so is SiLU as exporters write it (Sigmoid(x), then Mul(x, that), x read by those
- * two alone). Each absorption extends the absorbing node's "tail" (the tensor its emitted output
- * stands for), so chains compose: conv -> batch norm -> add -> relu becomes one conv. A second
- * walk emits the surviving nodes into a new graph, each at its own position. An absorbing node's
- * output takes the name of the last absorbed node's output, so graph outputs and the names users
- * see keep working. */
+ * becoming the conv's residual input; an activation (relu, relu6, sigmoid, tanh, hard swish, hard
+ * sigmoid with alpha 1/6 and beta 1/2) into its conv / fully connected / add producer, and so is
+ * SiLU as exporters write it (Sigmoid(x), then Mul(x, that), x read by those two alone). Each
+ * absorption extends the absorbing node's "tail" (the tensor its emitted output stands for), so
+ * chains compose: conv -> batch norm -> add -> relu becomes one conv. A second walk emits the
+ * surviving nodes into a new graph, each at its own position. An absorbing node's output takes the
+ * name of the last absorbed node's output, so graph outputs and the names users see keep working. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +42,10 @@ static bool read_only_by_one(const ep_graph* g, const plan* p, int id) {
   return p->consumers[id] == 1 && !g->tensors[id].is_output;
 }
 
-static ep_activation activation_of(ep_op op) {
-  switch (op) {
+/* The fused activation that node n is, or EP_ACT_NONE. HardSigmoid fuses only with PyTorch's
+ * alpha 1/6 and beta 1/2 (EP_ACT_HARD_SIGMOID's constants, the form MobileNetV3 uses). */
+static ep_activation activation_of(const ep_node* n) {
+  switch (n->op) {
     case EP_OP_RELU:
       return EP_ACT_RELU;
     case EP_OP_RELU6:
@@ -52,6 +54,12 @@ static ep_activation activation_of(ep_op op) {
       return EP_ACT_SIGMOID;
     case EP_OP_TANH:
       return EP_ACT_TANH;
+    case EP_OP_HARD_SWISH:
+      return EP_ACT_HARD_SWISH;
+    case EP_OP_HARD_SIGMOID:
+      return fabsf(n->attrs.alpha - 1.0f / 6.0f) <= 1e-7f && n->attrs.beta == 0.5f
+                 ? EP_ACT_HARD_SIGMOID
+                 : EP_ACT_NONE;
     default:
       return EP_ACT_NONE;
   }
@@ -59,7 +67,7 @@ static ep_activation activation_of(ep_op op) {
 
 /* The activation that absorbed node `i` (an activation op, or the Mul ending a SiLU) applies. */
 static ep_activation absorbed_act(const ep_graph* g, int i) {
-  return g->nodes[i].op == EP_OP_MUL ? EP_ACT_SILU : activation_of(g->nodes[i].op);
+  return g->nodes[i].op == EP_OP_MUL ? EP_ACT_SILU : activation_of(&g->nodes[i]);
 }
 
 /* The surviving node that will emit tensor `id`, or -1 for graph inputs and constants. */
@@ -228,7 +236,7 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) 
         p->bn_of[emitter] = i;
         p->tail[emitter] = n->outputs[0];
       }
-    } else if (activation_of(n->op) != EP_ACT_NONE && (passes & EP_PASS_FUSE_ACTIVATIONS)) {
+    } else if (activation_of(n) != EP_ACT_NONE && (passes & EP_PASS_FUSE_ACTIVATIONS)) {
       /* After a fused add the tail is the add's output: the activation follows the sum. */
       if ((e->op == EP_OP_CONV || e->op == EP_OP_FULLY_CONNECTED || e->op == EP_OP_ADD) &&
           planned_act(g, p, emitter) == EP_ACT_NONE) {

@@ -482,6 +482,25 @@ static ep_status infer_binary(infer* c) {
   return EP_OK;
 }
 
+/* Min, Max: one or more inputs, all broadcast together. */
+static ep_status infer_variadic(infer* c) {
+  if (c->node->n_inputs < 1) return fail(c, "has no inputs, expected 1 or more");
+  if (c->node->n_outputs != 1) return fail(c, "has %d outputs, expected 1", c->node->n_outputs);
+  ep_shape y = *in_shape(c, 0);
+  for (int i = 1; i < c->node->n_inputs; i++) {
+    ep_shape next;
+    if (!broadcast_shapes(&y, in_shape(c, i), &next)) {
+      char buf[SHAPE_BUF], expect[SHAPE_BUF + 64];
+      snprintf(expect, sizeof expect, "a shape that broadcasts with the inputs before it (%s)",
+               ep_shape_format(&y, buf, sizeof buf));
+      return fail_shape(c, i, "x", expect);
+    }
+    y = next;
+  }
+  set_output(c, y);
+  return EP_OK;
+}
+
 static ep_status infer_gemm(infer* c) {
   ep_node* n = c->node;
   ep_attrs* a = &n->attrs;
@@ -618,6 +637,17 @@ static ep_status infer_leaky_relu(infer* c) {
   if (st != EP_OK) return st;
   const float alpha = c->node->attrs.alpha;
   if (!isfinite(alpha)) return fail(c, "alpha %g is not finite", (double)alpha);
+  set_output(c, *in_shape(c, 0));
+  return EP_OK;
+}
+
+static ep_status infer_hard_sigmoid(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  const ep_attrs* a = &c->node->attrs;
+  if (!isfinite(a->alpha) || !isfinite(a->beta)) {
+    return fail(c, "alpha %g or beta %g is not finite", (double)a->alpha, (double)a->beta);
+  }
   set_output(c, *in_shape(c, 0));
   return EP_OK;
 }
@@ -798,7 +828,11 @@ ep_status ep_graph_infer_node(ep_graph* graph, int index) {
     case EP_OP_SUB:
     case EP_OP_MUL:
     case EP_OP_DIV:
+    case EP_OP_POW:
       return infer_binary(&c);
+    case EP_OP_MIN:
+    case EP_OP_MAX:
+      return infer_variadic(&c);
     case EP_OP_GEMM:
       return infer_gemm(&c);
     case EP_OP_MATMUL:
@@ -809,7 +843,20 @@ ep_status ep_graph_infer_node(ep_graph* graph, int index) {
     case EP_OP_RELU6:
     case EP_OP_SIGMOID:
     case EP_OP_TANH:
+    case EP_OP_SQRT:
+    case EP_OP_RECIPROCAL:
+    case EP_OP_ERF:
+    case EP_OP_GELU:
+    case EP_OP_HARD_SWISH:
+    case EP_OP_MISH:
+    case EP_OP_EXP:
+    case EP_OP_LOG:
+    case EP_OP_NEG:
+    case EP_OP_ABS:
+    case EP_OP_SOFTPLUS:
       return infer_unary(&c);
+    case EP_OP_HARD_SIGMOID:
+      return infer_hard_sigmoid(&c);
     case EP_OP_LEAKY_RELU:
       return infer_leaky_relu(&c);
     case EP_OP_CLIP:

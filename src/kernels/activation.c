@@ -141,5 +141,16 @@ void ep_activation_apply(ep_activation act, float* y, size_t n) {
         for (size_t i = 0; i < m; i++) y[i0 + i] *= s[i];
       }
       break;
+    case EP_ACT_HARD_SWISH:
+    case EP_ACT_HARD_SIGMOID:
+      for (size_t i = 0; i < n; i++) {
+        const float v = y[i];
+        float g = v * (1.0f / 6.0f) + 0.5f;
+        g = g > 0.0f ? g : 0.0f;
+        g = g < 1.0f ? g : 1.0f;
+        g = v != v ? v : g;
+        y[i] = act == EP_ACT_HARD_SWISH ? v * g : g;
+      }
+      break;
   }
 }

@@ -22,6 +22,13 @@
 /* Applies a fused activation to n values in place. */
 void ep_activation_apply(ep_activation act, float* y, size_t n);
 
+/* Whether the epilogues of the convolution and GEMM kernels apply `act` in registers (a clamp:
+ * none, Relu, Relu6); the others (sigmoid, tanh, hard swish, hard sigmoid) are applied by
+ * ep_activation_apply over the values just stored. */
+static inline bool ep_activation_in_register(ep_activation act) {
+  return act == EP_ACT_NONE || act == EP_ACT_RELU || act == EP_ACT_RELU6;
+}
+
 /* --- convolution (grouped, depthwise, dilated, asymmetric pads) ---------------------------- */
 
 /* Storage of an image tensor [N, C, H, W]: plain NCHW, or NCHW8c ([N, C/8, H, W, 8], C a

@@ -1,6 +1,7 @@
 /* Kernels of the operators added for ONNX import (internal): broadcasting binary ops, Gemm and
- * MatMul, LeakyRelu and Clip, softmax along any axis and log-softmax, ONNX pooling (dilations,
- * ceil mode, count_include_pad), global max pooling, LRN, Transpose, Pad, and ONNX LSTM / GRU.
+ * MatMul, LeakyRelu and Clip, element-wise math (unary/unary-math.h), softmax along any axis
+ * and log-softmax, ONNX pooling (dilations, ceil mode, count_include_pad), global max pooling,
+ * LRN, Transpose, Pad, and ONNX LSTM / GRU.
  *
  * As in kernels.h: every family has a naive reference (ep_ref_*, in reference/, for tests) and a
  * run function that splits its work over the session's thread pool, never allocates and never
@@ -14,6 +15,7 @@
 
 #include "edgeprof/graph.h"
 #include "core/threadpool.h"
+#include "kernels/unary/unary-math.h"
 
 /* --- binary ops with numpy broadcasting ------------------------------------------------------ */
 
@@ -21,7 +23,13 @@ typedef enum ep_binary_op {
   EP_BINARY_ADD,
   EP_BINARY_SUB,
   EP_BINARY_MUL,
-  EP_BINARY_DIV
+  EP_BINARY_DIV,
+  EP_BINARY_POW, /* powf */
+  EP_BINARY_MIN, /* NaN in either gives NaN (numpy's minimum) */
+  EP_BINARY_MAX,
+  /* y = a broadcast to the output: b is read at the output's positions and ignored (pass y's
+   * own buffer: the first step of a variadic Min / Max whose first input is smaller than y). */
+  EP_BINARY_FIRST
 } ep_binary_op;
 
 /* The broadcast of a and b with adjacent dims merged where both operands allow it: y is

@@ -249,10 +249,36 @@ static void window(ex* e, Onnx__NodeProto* o, const ep_node* n, int rank, bool k
   if (dilation) put_ints(e, o, "dilations", d, sp);
 }
 
-/* The ONNX op of an activation (RELU6: Clip 0..6). */
+/* One node of an op written out in opset-13 ops: op(a[, b]) into `out`, or into a fresh
+ * "base/suffix" tensor when out is NULL (also the node's name); returns the output's name. */
+static const char* step(ex* e, const char* op, const char* base, const char* suffix, const char* a,
+                        const char* b, const char* out) {
+  const char* name = fresh(e, base, suffix);
+  if (out == NULL) out = name;
+  const char* ins[2] = {a, b};
+  node(e, op, name, b != NULL ? 2 : 1, ins, 1, &out);
+  return out;
+}
+
+/* HardSigmoid(alpha 1/6, beta 1/2): EP_ACT_HARD_SIGMOID, and HardSwish's gate. */
+static void hard_sigmoid_6(ex* e, const char* name, const char* in, const char* out) {
+  Onnx__NodeProto* o = node(e, "HardSigmoid", name, 1, &in, 1, &out);
+  put_f(e, o, "alpha", 1.0f / 6.0f);
+  put_f(e, o, "beta", 0.5f);
+}
+
+/* The ONNX op of an activation (RELU6: Clip 0..6; HardSwish, an opset-14 op, as
+ * x HardSigmoid(x), as its ONNX function body). */
 static void activation(ex* e, ep_activation act, const char* name, const char* in, const char* out) {
   const char* ins[3] = {in, NULL, NULL};
   switch (act) {
+    case EP_ACT_HARD_SIGMOID: hard_sigmoid_6(e, name, in, out); break;
+    case EP_ACT_HARD_SWISH: {
+      const char* gate = fresh(e, name, "gate");
+      hard_sigmoid_6(e, gate, in, gate);
+      step(e, "Mul", name, "mul", in, gate, out);
+      break;
+    }
     case EP_ACT_RELU: node(e, "Relu", name, 1, ins, 1, &out); break;
     case EP_ACT_SIGMOID: node(e, "Sigmoid", name, 1, ins, 1, &out); break;
     case EP_ACT_TANH: node(e, "Tanh", name, 1, ins, 1, &out); break;
@@ -483,6 +509,53 @@ static ep_status export_node(ex* e, const ep_node* n) {
                             init_scalar(e, n->name, "value", a->pad_value)};
       o = node(e, "Pad", n->name, 3, pin, 1, &y);
       if (a->pad_mode > 0 && a->pad_mode < 4) put_s(e, o, "mode", modes[a->pad_mode]);
+      break;
+    }
+    case EP_OP_POW: o = node(e, "Pow", n->name, 2, ins, 1, &y); break;
+    case EP_OP_MIN: o = node(e, "Min", n->name, k, ins, 1, &y); break;
+    case EP_OP_MAX: o = node(e, "Max", n->name, k, ins, 1, &y); break;
+    case EP_OP_SQRT: o = node(e, "Sqrt", n->name, 1, ins, 1, &y); break;
+    case EP_OP_RECIPROCAL: o = node(e, "Reciprocal", n->name, 1, ins, 1, &y); break;
+    case EP_OP_ERF: o = node(e, "Erf", n->name, 1, ins, 1, &y); break;
+    case EP_OP_EXP: o = node(e, "Exp", n->name, 1, ins, 1, &y); break;
+    case EP_OP_LOG: o = node(e, "Log", n->name, 1, ins, 1, &y); break;
+    case EP_OP_NEG: o = node(e, "Neg", n->name, 1, ins, 1, &y); break;
+    case EP_OP_ABS: o = node(e, "Abs", n->name, 1, ins, 1, &y); break;
+    case EP_OP_SOFTPLUS: o = node(e, "Softplus", n->name, 1, ins, 1, &y); break;
+    case EP_OP_HARD_SIGMOID:
+      o = node(e, "HardSigmoid", n->name, 1, ins, 1, &y);
+      put_f(e, o, "alpha", a->alpha);
+      put_f(e, o, "beta", a->beta);
+      break;
+    case EP_OP_HARD_SWISH: activation(e, EP_ACT_HARD_SWISH, n->name, ins[0], y); break;
+    /* Mish (opset 18) and Gelu (opset 20) as their ONNX function bodies in opset-13 ops. */
+    case EP_OP_MISH: {
+      const char* sp = step(e, "Softplus", n->name, "softplus", ins[0], NULL, NULL);
+      const char* th = step(e, "Tanh", n->name, "tanh", sp, NULL, NULL);
+      step(e, "Mul", n->name, "mul", ins[0], th, y);
+      break;
+    }
+    case EP_OP_GELU: {
+      const char* half = step(e, "Mul", n->name, "half_x", ins[0],
+                              init_scalar(e, n->name, "half", 0.5f), NULL);
+      const char* t;
+      if (a->gelu_tanh) { /* tanh(sqrt(2 / pi) (x + 0.044715 x^3)) */
+        const char* x2 = step(e, "Mul", n->name, "x2", ins[0], ins[0], NULL);
+        const char* x3 = step(e, "Mul", n->name, "x3", x2, ins[0], NULL);
+        const char* c = step(e, "Mul", n->name, "cx3", x3,
+                             init_scalar(e, n->name, "coef", 0.044715f), NULL);
+        const char* in = step(e, "Add", n->name, "inner", ins[0], c, NULL);
+        const char* u = step(e, "Mul", n->name, "scaled", in,
+                             init_scalar(e, n->name, "sqrt_2_over_pi", 0.7978845608f), NULL);
+        t = step(e, "Tanh", n->name, "tanh", u, NULL, NULL);
+      } else { /* erf(x / sqrt 2) */
+        const char* u = step(e, "Div", n->name, "scaled", ins[0],
+                             init_scalar(e, n->name, "sqrt2", 1.4142135624f), NULL);
+        t = step(e, "Erf", n->name, "erf", u, NULL, NULL);
+      }
+      const char* one_plus = step(e, "Add", n->name, "one_plus", t,
+                                  init_scalar(e, n->name, "one", 1.0f), NULL);
+      step(e, "Mul", n->name, "mul", half, one_plus, y);
       break;
     }
     case EP_OP_LRN:

@@ -351,6 +351,84 @@ static ep_status import_unary(onnx_imp* c, const Onnx__NodeProto* n) {
   return emit1(c, n, op, &a, &x, 1);
 }
 
+/* The one-input math ops: Sqrt, Reciprocal, Erf, Exp, Log, Neg, Abs, Softplus, Mish, HardSwish,
+ * HardSigmoid (alpha, beta), Gelu (approximate "none" or "tanh"). */
+static ep_status import_math(onnx_imp* c, const Onnx__NodeProto* n) {
+  static const struct {
+    const char* name;
+    ep_op op;
+  } ops[] = {{"Sqrt", EP_OP_SQRT},       {"Reciprocal", EP_OP_RECIPROCAL},
+             {"Erf", EP_OP_ERF},         {"Exp", EP_OP_EXP},
+             {"Log", EP_OP_LOG},         {"Neg", EP_OP_NEG},
+             {"Abs", EP_OP_ABS},         {"Softplus", EP_OP_SOFTPLUS},
+             {"Mish", EP_OP_MISH},       {"HardSwish", EP_OP_HARD_SWISH},
+             {"Gelu", EP_OP_GELU},       {"HardSigmoid", EP_OP_HARD_SIGMOID}};
+  ep_op op = EP_OP_COUNT;
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+    if (strcmp(ops[i].name, n->op_type) == 0) op = ops[i].op;
+  }
+  if (op == EP_OP_COUNT) return ep_imp_unsupported(c, "op %s", n->op_type);
+  const int k = ep_imp_n_inputs(n);
+  if (k != 1) return ep_imp_bad(c, "has %d inputs, expected 1", k);
+  int x;
+  ep_status st = ep_imp_tensor(c, n, 0, &x);
+  if (st != EP_OK) return st;
+  ep_attrs a = ep_attrs_default(op);
+  if (op == EP_OP_HARD_SIGMOID) {
+    a.alpha = ep_onnx_attr_float(n, "alpha", a.alpha);
+    a.beta = ep_onnx_attr_float(n, "beta", a.beta);
+  } else if (op == EP_OP_GELU) {
+    char approx[16];
+    ep_onnx_attr_string(n, "approximate", approx, sizeof approx);
+    if (strcmp(approx, "tanh") == 0) {
+      a.gelu_tanh = true;
+    } else if (approx[0] != '\0' && strcmp(approx, "none") != 0) {
+      return ep_imp_bad(c, "approximate '%s' is neither \"none\" nor \"tanh\"", approx);
+    }
+  }
+  return emit1(c, n, op, &a, &x, 1);
+}
+
+/* Pow: a float base; the exponent may be an integer constant (converted to float once). */
+static ep_status import_pow(onnx_imp* c, const Onnx__NodeProto* n) {
+  const int k = ep_imp_n_inputs(n);
+  if (k != 2) return ep_imp_bad(c, "has %d inputs, expected 2", k);
+  int ids[2];
+  ep_status st = ep_imp_tensor(c, n, 0, &ids[0]);
+  if (st != EP_OK) return st;
+  ov* e = ep_imp_input(c, n, 1);
+  if (e != NULL && e->tensor < 0 && (e->kind == OV_CONST || e->kind == OV_BOUND) &&
+      e->value.dtype != EP_DTYPE_FLOAT32) {
+    const ep_host_tensor* t = &e->value;
+    const int64_t count = ep_shape_numel(&t->shape);
+    if (count < 1) return ep_imp_unsupported(c, "an empty exponent");
+    float* f = malloc((size_t)count * sizeof *f);
+    if (f == NULL) return ep_imp_bad(c, "out of memory");
+    for (int64_t i = 0; i < count; i++) f[i] = (float)ep_host_get_f(t, i);
+    st = ep_imp_add_constant(c, e->name, t->shape, f, &ids[1]);
+    free(f);
+  } else {
+    st = ep_imp_tensor(c, n, 1, &ids[1]);
+  }
+  if (st != EP_OK) return st;
+  ep_attrs a = ep_attrs_default(EP_OP_POW);
+  return emit1(c, n, EP_OP_POW, &a, ids, 2);
+}
+
+/* Min, Max: one or more inputs. */
+static ep_status import_min_max(onnx_imp* c, const Onnx__NodeProto* n) {
+  const ep_op op = strcmp(n->op_type, "Min") == 0 ? EP_OP_MIN : EP_OP_MAX;
+  const int k = ep_imp_n_inputs(n);
+  if (k < 1) return ep_imp_bad(c, "has no inputs");
+  int* ids = malloc((size_t)k * sizeof *ids);
+  if (ids == NULL) return ep_imp_bad(c, "out of memory");
+  ep_status st = tensors(c, n, k, ids);
+  ep_attrs a = ep_attrs_default(op);
+  if (st == EP_OK) st = emit1(c, n, op, &a, ids, k);
+  free(ids);
+  return st;
+}
+
 static ep_status import_clip(onnx_imp* c, const Onnx__NodeProto* n) {
   int x;
   ep_status st = ep_imp_tensor(c, n, 0, &x);
@@ -837,6 +915,21 @@ static const op_entry table[] = {
     {"Tanh", import_unary},
     {"LeakyRelu", import_unary},
     {"Clip", import_clip},
+    {"Pow", import_pow},
+    {"Min", import_min_max},
+    {"Max", import_min_max},
+    {"Sqrt", import_math},
+    {"Reciprocal", import_math},
+    {"Erf", import_math},
+    {"Gelu", import_math},
+    {"HardSigmoid", import_math},
+    {"HardSwish", import_math},
+    {"Mish", import_math},
+    {"Exp", import_math},
+    {"Log", import_math},
+    {"Neg", import_math},
+    {"Abs", import_math},
+    {"Softplus", import_math},
     {"Softmax", import_softmax},
     {"LogSoftmax", import_softmax},
     {"Flatten", import_flatten},

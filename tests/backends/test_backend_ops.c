@@ -74,8 +74,9 @@ static void absent_input(bcase* c) {
 
 /* --- the cases ------------------------------------------------------------------------------ */
 
-static const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
-                                     EP_ACT_TANH, EP_ACT_SILU};
+static const ep_activation acts[] = {EP_ACT_NONE,       EP_ACT_RELU,        EP_ACT_RELU6,
+                                     EP_ACT_SIGMOID,    EP_ACT_TANH,        EP_ACT_SILU,
+                                     EP_ACT_HARD_SWISH, EP_ACT_HARD_SIGMOID};
 #define N_ACTS ((int)(sizeof acts / sizeof acts[0]))
 
 static void conv_case(const char* tag, int n, int cin, int cout, int h, int w, int kh, int kw,
@@ -317,7 +318,8 @@ static void binary_cases(void) {
     binary_case(op, shape4(1, 8, 5, 5), shape4(1, 8, 5, 5), acts[(o + 2) % N_ACTS], false);
     binary_case(op, shape4(2, 8, 5, 3), shape4(1, 8, 1, 1), EP_ACT_NONE, true); /* per channel */
     binary_case(op, shape4(1, 8, 1, 1), shape4(2, 8, 5, 3), EP_ACT_NONE, false); /* a broadcast */
-    binary_case(op, shape4(2, 3, 4, 5), ep_shape_make(1, (int64_t[]){5}), acts[(o + 1) % N_ACTS], false);
+    binary_case(op, shape4(2, 3, 4, 5), ep_shape_make(1, (int64_t[]){5}), acts[(o + 1) % N_ACTS],
+                false);
     binary_case(op, ep_shape_make(3, (int64_t[]){3, 1, 5}), ep_shape_make(2, (int64_t[]){4, 1}),
                 EP_ACT_NONE, false); /* both broadcast */
     binary_case(op, ep_shape_make(2, (int64_t[]){7, 9}), ep_shape_make(0, NULL), EP_ACT_NONE,

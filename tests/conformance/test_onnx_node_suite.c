@@ -36,6 +36,9 @@ static const char* const issue_ops[] = {
     "Tanh", "Softmax", "LogSoftmax", "MaxPool", "AveragePool", "GlobalAveragePool",
     "GlobalMaxPool", "BatchNormalization", "LRN", "Concat", "Flatten", "Reshape", "Transpose",
     "Squeeze", "Unsqueeze", "Pad", "LSTM", "GRU",
+    /* element-wise ops of modern networks (issue 15) */
+    "Pow", "Sqrt", "Reciprocal", "Erf", "Gelu", "HardSigmoid", "HardSwish", "Mish", "Exp", "Log",
+    "Neg", "Abs", "Softplus", "Min", "Max",
     /* removed or folded at load */
     "Identity", "Dropout", "Constant",
 };
@@ -55,6 +58,11 @@ static const struct {
     {"test_div_int32_trunc", "int32 division: edgeprof runs float32"},
     {"test_clip_default_int8_*", "int8 tensors: edgeprof runs float32"},
     {"test_edge_pad", "int32 data: edgeprof runs float32"},
+    {"test_m??_int32", "int32 tensors: edgeprof runs float32"},
+    {"test_m??_int64", "int64 Min / Max: edgeprof runs them on float32"},
+    {"test_m??_float16", "float16 tensors: edgeprof runs float32"},
+    {"test_m??_float64", "float64 tensors: edgeprof runs float32"},
+    {"test_pow_types_int*", "an integer base: edgeprof runs Pow on float32"},
     {"test_reflect_pad", "int32 data: edgeprof runs float32"},
     {"test_wrap_pad", "int32 data: edgeprof runs float32"},
     {"test_*dropout*_mask*", "Dropout's mask output is a bool tensor: edgeprof removes Dropout"},

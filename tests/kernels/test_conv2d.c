@@ -206,8 +206,9 @@ static void run_all(ep_cpu_isa isa, void* ctx) {
   (void)isa;
   (void)ctx;
   ep_test_rng rng = {42};
-  const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
-                                EP_ACT_TANH, EP_ACT_SILU};
+  const ep_activation acts[] = {EP_ACT_NONE,       EP_ACT_RELU,        EP_ACT_RELU6,
+                                EP_ACT_SIGMOID,    EP_ACT_TANH,        EP_ACT_SILU,
+                                EP_ACT_HARD_SWISH, EP_ACT_HARD_SIGMOID};
 #define N_ACTS ((int)(sizeof acts / sizeof acts[0]))
   for (size_t i = 0; i < sizeof corner_cases / sizeof corner_cases[0]; i++) {
     check_conv(&rng, &corner_cases[i], true, EP_ACT_NONE, false, "corner");

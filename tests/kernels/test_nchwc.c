@@ -311,8 +311,9 @@ static void check_level(ep_cpu_isa isa, void* ctx) {
   tested_levels++;
   for (int p = 1; p < N_POOLS; p++) EP_CHECK_OK(ep_threadpool_create(p, NULL, 0, &pools[p]));
   ep_test_rng rng = {7};
-  const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
-                                EP_ACT_TANH, EP_ACT_SILU};
+  const ep_activation acts[] = {EP_ACT_NONE,       EP_ACT_RELU,        EP_ACT_RELU6,
+                                EP_ACT_SIGMOID,    EP_ACT_TANH,        EP_ACT_SILU,
+                                EP_ACT_HARD_SWISH, EP_ACT_HARD_SIGMOID};
 #define N_ACTS ((int)(sizeof acts / sizeof acts[0]))
   check_supports();
   const size_t n_corner = sizeof corner_cases / sizeof corner_cases[0];

@@ -8,6 +8,7 @@ extern const op_kernel ep_op_conv, ep_op_fully_connected, ep_op_global_avg_pool,
 extern const op_kernel ep_op_rnn, ep_op_window_pool, ep_op_global_max_pool, ep_op_binary,
     ep_op_gemm, ep_op_matmul, ep_op_leaky_relu, ep_op_clip, ep_op_softmax_axis, ep_op_lrn,
     ep_op_transpose, ep_op_pad, ep_op_attention;
+extern const op_kernel ep_op_math, ep_op_pow, ep_op_min_max;
 
 static const op_kernel* const table[EP_OP_COUNT] = {
     [EP_OP_CONV] = &ep_op_conv,
@@ -40,6 +41,21 @@ static const op_kernel* const table[EP_OP_COUNT] = {
     [EP_OP_PAD] = &ep_op_pad,
     [EP_OP_GRU] = &ep_op_rnn,
     [EP_OP_ATTENTION] = &ep_op_attention,
+    [EP_OP_POW] = &ep_op_pow,
+    [EP_OP_SQRT] = &ep_op_math,
+    [EP_OP_RECIPROCAL] = &ep_op_math,
+    [EP_OP_ERF] = &ep_op_math,
+    [EP_OP_GELU] = &ep_op_math,
+    [EP_OP_HARD_SIGMOID] = &ep_op_math,
+    [EP_OP_HARD_SWISH] = &ep_op_math,
+    [EP_OP_MISH] = &ep_op_math,
+    [EP_OP_EXP] = &ep_op_math,
+    [EP_OP_LOG] = &ep_op_math,
+    [EP_OP_NEG] = &ep_op_math,
+    [EP_OP_ABS] = &ep_op_math,
+    [EP_OP_SOFTPLUS] = &ep_op_math,
+    [EP_OP_MIN] = &ep_op_min_max,
+    [EP_OP_MAX] = &ep_op_min_max,
 };
 
 const op_kernel* ep_op_kernel(ep_op op) {

@@ -310,6 +310,15 @@ dnnl_status_t ep_onednn_append_activation(dnnl_post_ops_t ops, ep_activation act
       return dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_tanh, 0.0f, 0.0f);
     case EP_ACT_SILU: /* swish: x * sigmoid(alpha x), alpha 1 */
       return dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_swish, 1.0f, 0.0f);
+    case EP_ACT_HARD_SWISH:
+      return dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_hardswish, 0.0f, 0.0f);
+    case EP_ACT_HARD_SIGMOID: {
+      /* oneDNN 2.6 has no hardsigmoid: x / 6 + 1 / 2, then clipped to [0, 1]. */
+      dnnl_status_t s =
+          dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_linear, 1.0f / 6.0f, 0.5f);
+      if (s != dnnl_success) return s;
+      return dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_clip, 0.0f, 1.0f);
+    }
   }
   return dnnl_unimplemented;
 }

@@ -2,6 +2,7 @@
  * output dims dropped, neighbours merged where both operands are contiguous or both broadcast
  * across them), so that the innermost dim is one long run in which each operand either advances
  * (stride 1) or stays (stride 0). The outer dims are split over the pool. */
+#include <math.h>
 #include <string.h>
 
 #include "kernels/kernels.h"
@@ -73,6 +74,10 @@ BINARY_RUN(run_add, va + vb)
 BINARY_RUN(run_sub, va - vb)
 BINARY_RUN(run_mul, va* vb)
 BINARY_RUN(run_div, va / vb)
+BINARY_RUN(run_pow, powf(va, vb))
+BINARY_RUN(run_min, va != va || va < vb ? va : vb)
+BINARY_RUN(run_max, va != va || va > vb ? va : vb)
+BINARY_RUN(run_first, ((void)vb, va))
 
 typedef void (*run_fn)(size_t n, const float* a, size_t sa, const float* b, size_t sb, float* y);
 
@@ -129,6 +134,10 @@ void ep_binary_run(ep_binary_op op, const ep_broadcast_desc* d, const float* a, 
       [EP_BINARY_SUB] = run_sub,
       [EP_BINARY_MUL] = run_mul,
       [EP_BINARY_DIV] = run_div,
+      [EP_BINARY_POW] = run_pow,
+      [EP_BINARY_MIN] = run_min,
+      [EP_BINARY_MAX] = run_max,
+      [EP_BINARY_FIRST] = run_first,
   };
   binary_job job = {fns[op], d, a, b, act, y, (size_t)d->dims[d->rank - 1], MIN_WORK};
   if (d->rank == 1) {

@@ -2,6 +2,16 @@
  * kernel library that names ISA variants; docs/architecture.md shows the table in prose. */
 #include "kernels/config/kernel-config.h"
 
+/* Element-wise math (kernels/unary): every level, the scalar one over simd/vec-scalar.h. */
+extern const ep_unary_kernels ep_unary_kernels__scalar;
+#if defined(EP_HAVE_X86_KERNELS)
+extern const ep_unary_kernels ep_unary_kernels__avx2;
+extern const ep_unary_kernels ep_unary_kernels__avx512f;
+#endif
+#if defined(EP_HAVE_NEON_KERNELS)
+extern const ep_unary_kernels ep_unary_kernels__neon;
+#endif
+
 #if defined(EP_HAVE_X86_KERNELS)
 /* GEMM microkernels (f32-gemm). */
 void ep_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float* a, const float* b,
@@ -100,6 +110,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                      .gemm = ep_f32_gemm_ukernel_4x8__scalar,
                      .gemv = ep_f32_gemv_ukernel_1x8__scalar,
                      .isa = EP_ISA_SCALAR},
+            .unary = &ep_unary_kernels__scalar,
         },
 #if defined(EP_HAVE_X86_KERNELS)
     [EP_ISA_AVX2] =
@@ -112,6 +123,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                      .isa = EP_ISA_AVX2,
                      .gemm_strided = ep_f32_gemm_strided_ukernel_6x16__avx2},
             .vmath = &ep_vmath_table__avx2,
+            .unary = &ep_unary_kernels__avx2,
             .dwconv_plane = ep_f32_dwconv_plane__avx2,
             .pool_plane = ep_pool_plane__avx2,
             .im2col = ep_f32_im2col_pack__avx2,
@@ -130,6 +142,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                      .isa = EP_ISA_AVX512,
                      .gemm_strided = ep_f32_gemm_strided_ukernel_16x16__avx512f},
             .vmath = &ep_vmath_table__avx512f,
+            .unary = &ep_unary_kernels__avx512f,
             .wide_lanes = 16,
             .dwconv_plane = ep_f32_dwconv_plane__avx2,
             .dwconv_plane_wide = ep_f32_dwconv_plane__avx512f,
@@ -158,6 +171,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                      .isa = EP_ISA_NEON,
                      .gemm_strided = ep_f32_gemm_strided_ukernel_8x8__neon},
             .vmath = &ep_vmath_table__neon,
+            .unary = &ep_unary_kernels__neon,
             .dwconv_plane = ep_f32_dwconv_plane__neon,
             .pool_plane = ep_pool_plane__neon,
             .im2col = ep_f32_im2col_pack__neon,

@@ -3,7 +3,8 @@
  *
  * One entry per level (kernel-config.c, the decision table documented in
  * docs/architecture.md): the GEMM microkernels and their tile, the vector planes of depthwise
- * convolution and pooling, im2col, the Winograd transforms, vector math, and the blocked layout
+ * convolution and pooling, im2col, the Winograd transforms, vector math, element-wise math, and
+ * the blocked layout
  * with its kernels. Family drivers read the entry of the level in use (ep_kernel_config_get) or
  * the one their packed weights were made with (ep_kernel_config_for) and never test the ISA
  * themselves; a NULL kernel means the driver's scalar code.
@@ -26,6 +27,7 @@
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/f32-nchwc/nchwc-ukernels.h"
 #include "kernels/pool/pool.h"
+#include "kernels/unary/unary-math.h"
 #include "kernels/vmath/vmath.h"
 
 typedef void (*ep_f32_im2col_fn)(const ep_conv_desc* d, const float* x, size_t k0, size_t kc,
@@ -55,6 +57,7 @@ typedef struct ep_kernel_config {
   ep_cpu_isa isa;
   ep_f32_gemm_config gemm;
   const ep_vmath* vmath;                  /* NULL: scalar loops */
+  const ep_unary_kernels* unary;          /* element-wise math; every level has one */
   size_t wide_lanes;                      /* lanes of the *_wide variants; 0: none */
   ep_f32_dwconv_plane_fn dwconv_plane;    /* 8 lanes; NULL: scalar rows */
   ep_f32_dwconv_plane_fn dwconv_plane_wide;

@@ -25,9 +25,7 @@ enum {
   KC_BLOCKS_MAX = 64,
 };
 
-EP_NCHWC_INLINE bool act_in_register(ep_activation act) {
-  return act == EP_ACT_NONE || act == EP_ACT_RELU || act == EP_ACT_RELU6;
-}
+EP_NCHWC_INLINE bool act_in_register(ep_activation act) { return ep_activation_in_register(act); }
 
 EP_NCHWC_INLINE vf clamp(vf acc, ep_activation act) {
   if (act == EP_ACT_RELU || act == EP_ACT_RELU6) {

@@ -1,4 +1,6 @@
 /* Reference broadcasting binary ops: every output element from its index, in double. */
+#include <math.h>
+
 #include "kernels/reference/reference.h"
 #include "kernels/tensor_ops.h"
 
@@ -28,6 +30,18 @@ void ep_ref_binary(ep_binary_op op, const ep_broadcast_desc* d, const float* a, 
         break;
       case EP_BINARY_DIV:
         v = va / vb;
+        break;
+      case EP_BINARY_POW:
+        v = pow(va, vb);
+        break;
+      case EP_BINARY_MIN:
+        v = isnan(va) || isnan(vb) ? NAN : va < vb ? va : vb;
+        break;
+      case EP_BINARY_MAX:
+        v = isnan(va) || isnan(vb) ? NAN : va > vb ? va : vb;
+        break;
+      case EP_BINARY_FIRST:
+        v = va;
         break;
     }
     y[index] = (float)ep_ref_activate(act, v);

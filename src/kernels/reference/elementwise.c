@@ -19,6 +19,12 @@ double ep_ref_activate(ep_activation act, double v) {
       return tanh(v);
     case EP_ACT_SILU:
       return v / (1.0 + exp(-v));
+    case EP_ACT_HARD_SWISH:
+    case EP_ACT_HARD_SIGMOID: {
+      double g = v / 6.0 + 0.5;
+      g = isnan(g) ? g : g < 0.0 ? 0.0 : g > 1.0 ? 1.0 : g;
+      return act == EP_ACT_HARD_SWISH ? v * g : g;
+    }
   }
   return v;
 }

@@ -114,4 +114,20 @@ static inline void vf_load_deinterleave(const float* p, vf* even, vf* odd) {
   vf_deinterleave2(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), even, odd);
 }
 
+/* Comparisons (false where either is NaN) give a lane mask for vf_select (m ? a : b). */
+typedef __m256 vmask;
+static inline vmask vf_lt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+static inline vmask vf_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+static inline vf vf_select(vmask m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
+static inline vf vf_sqrt(vf a) { return _mm256_sqrt_ps(a); }
+/* a * b - p exactly, for p = a * b rounded: the low part of the product. */
+static inline vf vf_mul_err(vf a, vf b, vf p) { return _mm256_fmsub_ps(a, b, p); }
+/* x = m 2^e for positive normal x: returns e, m in [1, 2) in *m. */
+static inline vf vf_split_exp(vf x, vf* m) {
+  const __m256i bits = _mm256_castps_si256(x);
+  *m = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)),
+                                           _mm256_set1_epi32(0x3f800000)));
+  return _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127)));
+}
+
 #endif /* EDGEPROF_KERNELS_SIMD_VEC_AVX2_H */

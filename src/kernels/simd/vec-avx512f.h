@@ -74,4 +74,18 @@ static inline void vf_load_deinterleave(const float* p, vf* even, vf* odd) {
   vf_deinterleave2(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16), even, odd);
 }
 
+/* As in vec-avx2.h. */
+typedef __mmask16 vmask;
+static inline vmask vf_lt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+static inline vmask vf_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
+static inline vf vf_select(vmask m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
+static inline vf vf_sqrt(vf a) { return _mm512_sqrt_ps(a); }
+static inline vf vf_mul_err(vf a, vf b, vf p) { return _mm512_fmsub_ps(a, b, p); }
+static inline vf vf_split_exp(vf x, vf* m) {
+  const __m512i bits = _mm512_castps_si512(x);
+  *m = _mm512_castsi512_ps(_mm512_or_epi32(_mm512_and_epi32(bits, _mm512_set1_epi32(0x007fffff)),
+                                           _mm512_set1_epi32(0x3f800000)));
+  return _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32(bits, 23), _mm512_set1_epi32(127)));
+}
+
 #endif /* EDGEPROF_KERNELS_SIMD_VEC_AVX512F_H */

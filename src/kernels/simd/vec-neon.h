@@ -111,4 +111,19 @@ static inline void vf_load_deinterleave(const float* p, vf* even, vf* odd) {
   *odd = v.val[1];
 }
 
+/* As in vec-avx2.h. */
+typedef uint32x4_t vmask;
+static inline vmask vf_lt(vf a, vf b) { return vcltq_f32(a, b); }
+static inline vmask vf_gt(vf a, vf b) { return vcgtq_f32(a, b); }
+static inline vf vf_select(vmask m, vf a, vf b) { return vbslq_f32(m, a, b); }
+static inline vf vf_sqrt(vf a) { return vsqrtq_f32(a); }
+static inline vf vf_mul_err(vf a, vf b, vf p) { return vfmaq_f32(vnegq_f32(p), a, b); }
+static inline vf vf_split_exp(vf x, vf* m) {
+  const uint32x4_t bits = vreinterpretq_u32_f32(x);
+  *m = vreinterpretq_f32_u32(
+      vorrq_u32(vandq_u32(bits, vdupq_n_u32(0x007fffff)), vdupq_n_u32(0x3f800000)));
+  return vcvtq_f32_s32(
+      vsubq_s32(vreinterpretq_s32_u32(vshrq_n_u32(bits, 23)), vdupq_n_s32(127)));
+}
+
 #endif /* EDGEPROF_KERNELS_SIMD_VEC_NEON_H */

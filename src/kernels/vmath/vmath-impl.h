@@ -1,4 +1,5 @@
-/* Vector math template (internal): exp, sigmoid, tanh, fused activations, add, softmax rows and
+/* Vector math template (internal): exp, sigmoid, tanh, fused activations (hard swish and hard
+ * sigmoid with PyTorch's 1/6 and 1/2 included), add, softmax rows and
  * sums over arrays, a vector at a time with masked tails.
  *
  * exp is the same Cephes expf as activation.c (x = n ln2 + r, a degree-6 polynomial for exp(r),
@@ -43,6 +44,13 @@ EP_VM_INLINE vf v_tanh(vf x) {
 
 /* x * sigmoid(x); NaN stays NaN through both factors. */
 EP_VM_INLINE vf v_silu(vf x) { return vf_mul(x, v_sigmoid(x)); }
+/* max(0, min(1, x / 6 + 1 / 2)); NaN stays NaN. */
+EP_VM_INLINE vf v_hard_sigmoid(vf x) {
+  const vf g = vf_fmadd(x, vf_set1(1.0f / 6.0f), vf_set1(0.5f));
+  return vf_keep_nan(x, vf_min(vf_max(g, vf_zero()), vf_set1(1.0f)));
+}
+
+EP_VM_INLINE vf v_hard_swish(vf x) { return vf_mul(x, v_hard_sigmoid(x)); }
 
 EP_VM_INLINE vf v_act(ep_activation act, vf x) {
   switch (act) {
@@ -56,6 +64,10 @@ EP_VM_INLINE vf v_act(ep_activation act, vf x) {
       return v_tanh(x);
     case EP_ACT_SILU:
       return v_silu(x);
+    case EP_ACT_HARD_SWISH:
+      return v_hard_swish(x);
+    case EP_ACT_HARD_SIGMOID:
+      return v_hard_sigmoid(x);
     case EP_ACT_NONE:
       break;
   }
@@ -99,6 +111,12 @@ static void EP_VM_NAME(activation)(ep_activation act, float* y, size_t n) {
     case EP_ACT_SILU:
       EP_VM_MAP(n, y, y, v_silu);
       break;
+    case EP_ACT_HARD_SWISH:
+      EP_VM_MAP(n, y, y, v_hard_swish);
+      break;
+    case EP_ACT_HARD_SIGMOID:
+      EP_VM_MAP(n, y, y, v_hard_sigmoid);
+      break;
     case EP_ACT_NONE:
       break;
   }
@@ -132,6 +150,12 @@ static void EP_VM_NAME(add)(size_t n, const float* a, const float* b, ep_activat
       break;
     case EP_ACT_SILU:
       add_act(n, a, b, y, EP_ACT_SILU);
+      break;
+    case EP_ACT_HARD_SWISH:
+      add_act(n, a, b, y, EP_ACT_HARD_SWISH);
+      break;
+    case EP_ACT_HARD_SIGMOID:
+      add_act(n, a, b, y, EP_ACT_HARD_SIGMOID);
       break;
     case EP_ACT_NONE:
       add_act(n, a, b, y, EP_ACT_NONE);
