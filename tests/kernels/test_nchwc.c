@@ -1,4 +1,5 @@
 /* Blocked-layout (NCHW8c) convolutions against the reference: pointwise (strided too), depthwise,
+ * grouped (the window kernel, blocked or plain output),
  * direct (NCHW input) and Winograd 3x3 layers reading or writing NCHW8c, fixed corner cases and
  * random shapes, max and average pooling, every activation, with and without bias
  * and a residual input, pointwise layers with a plain NCHW input or output, batch 1 and 2, with a
@@ -185,6 +186,15 @@ static const shape corner_cases[] = {
     {1, 64, 56, 56, 32, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},  /* ResNet's stride-2 shortcut */
     {2, 8, 9, 7, 16, 1, 1, 3, 2, 1, 1, 0, 0, 0, 0, 1},     /* batch 2, strides 3 and 2 */
     {1, 8, 1, 5, 8, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},      /* strided, one row */
+    {1, 16, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4},    /* grouped: 4-channel groups */
+    {1, 32, 8, 8, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4},    /* 8-channel groups, stride 2 */
+    {1, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4},    /* 16-channel groups: block pairs */
+    {2, 64, 5, 6, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2},    /* 32-channel groups, batch 2 */
+    {1, 16, 10, 13, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4},  /* 4 in, 8 out per group */
+    {1, 24, 11, 9, 24, 5, 5, 1, 2, 2, 1, 2, 1, 2, 0, 3},   /* grouped 5x5, dilated, uneven */
+    {1, 32, 6, 6, 32, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4},    /* grouped 1x1 */
+    {1, 16, 9, 30, 16, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 2},   /* grouped, no padding, tails */
+    {1, 8, 2, 3, 8, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 2},      /* grouped, pads > image */
 };
 
 /* Dense 3x3 stride-1 layers, which run as Winograd F(4x4, 3x3) or F(2x2, 3x3) with NCHW8c on
@@ -298,6 +308,16 @@ static void check_supports(void) {
   shape multiplier = {1, 8, 6, 6, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8};
   d = desc_of(&multiplier, true, EP_ACT_NONE);
   EP_CHECK(!ep_nchwc_conv_supports(&d)); /* depthwise with a channel multiplier */
+  shape grouped = {1, 32, 6, 6, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8};
+  d = desc_of(&grouped, true, EP_ACT_NONE);
+  EP_CHECK(ep_nchwc_conv_supports(&d)); /* 4-channel groups: two per block */
+  d.out_layout = EP_LAYOUT_NCHW;
+  EP_CHECK(ep_nchwc_conv_supports(&d)); /* ... and may end a chain */
+  d.in_layout = EP_LAYOUT_NCHW;
+  EP_CHECK(!ep_nchwc_conv_supports(&d));
+  shape narrow = {1, 32, 6, 6, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16};
+  d = desc_of(&narrow, true, EP_ACT_NONE);
+  EP_CHECK(!ep_nchwc_conv_supports(&d)); /* 2-channel groups: 4x the multiply-adds, NCHW */
 }
 
 /* Every check, at one ISA level that has the blocked kernels (Winograd's GEMM and transforms
@@ -322,6 +342,11 @@ static void check_level(ep_cpu_isa isa, void* ctx) {
     check_conv(&rng, s, (variant){true, EP_ACT_NONE, false, false, false}, "corner");
     check_conv(&rng, s, (variant){i % 2 == 0, acts[1 + i % (N_ACTS - 1)], false, false, false}, "corner");
     check_conv(&rng, s, (variant){i % 2 == 1, acts[i % N_ACTS], true, false, false}, "residual");
+    if (s->groups > 1 && s->groups != s->cin) {
+      /* Grouped layers may end a blocked chain (RegNet's, before a squeeze-and-excitation). */
+      check_conv(&rng, s, (variant){i % 2 == 0, acts[(i + 3) % N_ACTS], i % 2 == 1, false, true},
+                 "grouped, plain output");
+    }
     if (s->kh == 1 && s->groups == 1) {
       /* Pointwise layers that start or end a blocked chain, with and without a residual. */
       check_conv(&rng, s, (variant){true, acts[i % N_ACTS], false, true, false}, "plain input");
@@ -340,9 +365,9 @@ static void check_level(ep_cpu_isa isa, void* ctx) {
     check_conv(&rng, s, (variant){true, acts[(i + 2) % N_ACTS], i % 2 == 1, false, true},
                "winograd, plain output");
   }
-  for (int i = 0; i < 90; i++) {
+  for (int i = 0; i < 120; i++) {
     shape s;
-    const int kind = i % 3; /* pointwise, depthwise, direct */
+    const int kind = i % 4; /* pointwise, depthwise, direct, grouped */
     s.batch = ep_test_rng_int(&rng, 1, 2);
     s.kh = ep_test_rng_int(&rng, 1, 5);
     s.kw = ep_test_rng_int(&rng, 1, 5);
@@ -367,12 +392,20 @@ static void check_level(ep_cpu_isa isa, void* ctx) {
     } else if (kind == 1) {
       s.cin = s.cout;
       s.groups = s.cin;
-    } else {
+    } else if (kind == 2) {
       s.cin = ep_test_rng_int(&rng, 1, EP_NCHWC_DIRECT_MAX_CIN);
       s.groups = 1;
+    } else {
+      /* Groups of 4, 8 or 16 input channels, as many or twice as many outputs. */
+      const int width = 4 << ep_test_rng_int(&rng, 0, 2);
+      s.groups = ep_test_rng_int(&rng, 1, 4) * (width == 4 ? 2 : 1);
+      s.cin = width * s.groups;
+      s.cout = s.cin * ep_test_rng_int(&rng, 1, 2);
+      if (s.groups == 1) s.groups = 2, s.cin *= 2, s.cout *= 2;
     }
     variant v = {ep_test_rng_int(&rng, 0, 1), acts[ep_test_rng_int(&rng, 0, N_ACTS - 1)],
                  ep_test_rng_int(&rng, 0, 3) == 0, false, false};
+    if (kind == 3) v.y_nchw = ep_test_rng_int(&rng, 0, 2) == 0;
     if (kind == 0) {
       v.x_nchw = ep_test_rng_int(&rng, 0, 2) == 0;
       v.y_nchw = !v.x_nchw && ep_test_rng_int(&rng, 0, 2) == 0;

@@ -115,7 +115,7 @@ static void test_other_models(void) {
 
 /* --- small graphs: x [1, 3, 12, 12] -------------------------------------------------------- */
 
-enum { DIRECT, DEPTHWISE, POINTWISE, DENSE3X3 };
+enum { DIRECT, DEPTHWISE, POINTWISE, DENSE3X3, GROUPED };
 
 /* Adds a conv of `kind` with a bias (and `residual` as input 3 when >= 0); returns its output. */
 static int add_conv(ep_graph* g, int kind, int x, int cin, int cout, int residual) {
@@ -124,7 +124,8 @@ static int add_conv(ep_graph* g, int kind, int x, int cin, int cout, int residua
   snprintf(name, sizeof name, "conv%d", count++);
   snprintf(wname, sizeof wname, "%s/w", name);
   snprintf(bname, sizeof bname, "%s/b", name);
-  int k = kind == POINTWISE ? 1 : 3, group = kind == DEPTHWISE ? cin : 1;
+  /* GROUPED: ResNeXt's 3x3 layers, 4 channels per group. */
+  int k = kind == POINTWISE ? 1 : 3, group = kind == DEPTHWISE ? cin : kind == GROUPED ? cin / 4 : 1;
   int w = -1, b = -1, y = -1;
   EP_CHECK_OK(ep_graph_add_constant(
       g, wname, ep_shape_make(4, (int64_t[]){cout, cin / group, k, k}), NULL, &w));
@@ -300,6 +301,23 @@ static void test_small_graphs(void) {
   int h = add_conv(g, DENSE3X3, f, 8, 8, -1);
   int k = add_conv(g, POINTWISE, h, 8, 16, e);
   expect_blocked("bottlenecks", finish(g, gap(g, k)), (int[]){a, b, c, d, e, f, h, k}, 8);
+
+  /* ResNeXt's bottleneck: the grouped 3x3 conv runs on NCHW8c (the window kernel), so the
+   * chain goes through it. */
+  g = new_graph(&x, NULL);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  b = add_conv(g, POINTWISE, a, 16, 32, -1);
+  c = add_conv(g, GROUPED, b, 32, 32, -1);
+  d = add_conv(g, POINTWISE, c, 32, 16, a);
+  expect_blocked("grouped", finish(g, gap(g, d)), (int[]){a, b, c, d}, 4);
+  /* A grouped conv may end a chain: read by an unfused Relu (RegNet's squeeze-and-excitation
+   * reads it the same way), its output is NCHW. */
+  g = new_graph(&x, NULL);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  b = add_conv(g, DEPTHWISE, a, 16, 16, -1);
+  c = add_conv(g, GROUPED, b, 16, 16, -1);
+  d = add_op(g, EP_OP_RELU, "relu", &none, c);
+  expect_blocked("grouped chain end", finish(g, gap(g, d)), (int[]){a, b}, 2);
 
   /* ResNet's stem: a max pool between the first conv and the bottlenecks runs on NCHW8c. */
   ep_attrs window = {.kernel = {3, 3}, .stride = {2, 2}, .pad = {1, 1, 1, 1}};

@@ -72,6 +72,7 @@ void ep_wg_output2__avx512f(const ep_wg_geometry* g, const float* m, size_t co, 
     .pointwise_cell = ep_nchwc_pointwise_cell__avx2,                                        \
     .depthwise_rows = ep_nchwc_depthwise_rows__avx2,                                        \
     .direct_rows = ep_nchwc_direct_rows__avx2, .pool_rows = ep_nchwc_pool_rows__avx2,       \
+    .window_rows = ep_nchwc_window_rows__avx2,                                              \
     .unblock_row = ep_wg_unblock_row__avx2, .block_row = ep_wg_block_row__avx2,             \
   }
 #endif

@@ -42,6 +42,7 @@ typedef struct ep_nchwc_kernels {
   void (*direct_rows)(const ep_conv_desc* d, int cin, const float* x, const float* w, int nb,
                       const float* bias, ep_activation act, float* y, size_t y_block_stride,
                       int oy0, int oy1, int32_t* scratch);
+  void (*window_rows)(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0, int oy1);
   void (*pool_rows)(const ep_pool_desc* d, bool max, const float* x, float* y, int oy0, int oy1);
   void (*unblock_row)(const float* src, size_t n, float* const dst[8]);
   void (*block_row)(const float* const src[8], size_t n, float* dst);

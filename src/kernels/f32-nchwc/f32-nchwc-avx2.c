@@ -462,6 +462,146 @@ void ep_nchwc_direct_rows__avx2(const ep_conv_desc* d, int cin, const float* x, 
   }
 }
 
+/* --- window convolutions over blocked input (grouped) ------------------------------------ */
+
+/* Loops over a tile's pixels (up to 12) unrolled completely. */
+#define UNROLL_PIXELS _Pragma("GCC unroll 12")
+
+/* Pixels per tile: one output block takes 12 accumulators, two take 6 x 2, beside one or two
+ * weight vectors and a broadcast (16 registers). */
+enum { WINDOW_TILE_1 = 12, WINDOW_TILE_2 = 6 };
+
+/* P pixels of output row oy from column ox, NB output blocks. Every tap is inside (the input
+ * is padded), so the loops have no bounds to test: input blocks, kernel rows and columns, then
+ * the 8 channels of the block, each broadcast against the blocks' weight vectors. */
+EP_NCHWC_INLINE void window_tile(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy, int ox,
+                                 const int NB, const int P) {
+  const size_t row = (size_t)d->in_w * BLOCK;
+  const size_t sw = (size_t)d->stride_w * BLOCK;
+  const size_t dx = (size_t)d->dilation_w * BLOCK, dy = (size_t)d->dilation_h * row;
+  const float* xb = cw->x + (size_t)oy * (size_t)d->stride_h * row + (size_t)ox * sw;
+  vf acc[WINDOW_TILE_1][2];
+  const vf b0 = vf_load(cw->bias);
+  const vf b1 = NB == 2 ? vf_load(cw->bias + BLOCK) : vf_zero();
+  UNROLL_PIXELS for (int i = 0; i < P; i++) {
+    acc[i][0] = b0;
+    acc[i][1] = b1;
+  }
+  const float* w0 = cw->w[0];
+  const float* w1 = cw->w[NB - 1];
+  for (int ib = 0; ib < cw->in_blocks; ib++, xb += cw->x_block_stride) {
+    for (int ky = 0; ky < d->kernel_h; ky++) {
+      const float* xt = xb + (size_t)ky * dy;
+      for (int kx = 0; kx < d->kernel_w; kx++) {
+        UNROLL for (int c = 0; c < BLOCK; c++) {
+          const vf wv0 = vf_load(w0 + c * BLOCK);
+          const vf wv1 = NB == 2 ? vf_load(w1 + c * BLOCK) : vf_zero();
+          UNROLL_PIXELS for (int i = 0; i < P; i++) {
+            const vf xv = vf_bcast(xt + (size_t)i * sw + (size_t)c);
+            acc[i][0] = vf_fmadd(wv0, xv, acc[i][0]);
+            if (NB == 2) acc[i][1] = vf_fmadd(wv1, xv, acc[i][1]);
+          }
+        }
+        xt += dx;
+        w0 += BLOCK * BLOCK;
+        w1 += BLOCK * BLOCK;
+      }
+    }
+  }
+  const ep_activation act = cw->act;
+  const size_t out_w = (size_t)d->out_w;
+  if (cw->y_nchw) {
+    /* Through a small transposed tile into the blocks' 8 channel planes. */
+    const size_t out_plane = (size_t)d->out_h * out_w;
+    float tile[WINDOW_TILE_1][BLOCK];
+    UNROLL for (int j = 0; j < NB; j++) {
+      UNROLL_PIXELS for (int i = 0; i < P; i++) vf_store(tile[i], clamp(acc[i][j], act));
+      if (!act_in_register(act)) ep_activation_apply(act, &tile[0][0], (size_t)P * BLOCK);
+      float* yc = cw->y + (size_t)j * cw->y_block_stride + (size_t)oy * out_w + (size_t)ox;
+      for (int c = 0; c < BLOCK; c++, yc += out_plane) {
+        for (int i = 0; i < P; i++) yc[i] = tile[i][c];
+      }
+    }
+    return;
+  }
+  float* y = cw->y + ((size_t)oy * out_w + (size_t)ox) * BLOCK;
+  UNROLL for (int j = 0; j < NB; j++) {
+    UNROLL_PIXELS for (int i = 0; i < P; i++) {
+      vf_store(y + (size_t)j * cw->y_block_stride + (size_t)i * BLOCK, clamp(acc[i][j], act));
+    }
+  }
+}
+
+#define WINDOW_TAIL_CASE(NB, P)           \
+  case P:                                 \
+    window_tile(d, cw, oy, ox, NB, P);    \
+    break;
+
+/* The last n (< the tile) pixels of a row as one narrower tile. */
+static void window_tail_1(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy, int ox,
+                          int n) {
+  switch (n) {
+    WINDOW_TAIL_CASE(1, 1)
+    WINDOW_TAIL_CASE(1, 2)
+    WINDOW_TAIL_CASE(1, 3)
+    WINDOW_TAIL_CASE(1, 4)
+    WINDOW_TAIL_CASE(1, 5)
+    WINDOW_TAIL_CASE(1, 6)
+    WINDOW_TAIL_CASE(1, 7)
+    WINDOW_TAIL_CASE(1, 8)
+    WINDOW_TAIL_CASE(1, 9)
+    WINDOW_TAIL_CASE(1, 10)
+    WINDOW_TAIL_CASE(1, 11)
+    default:
+      break;
+  }
+}
+
+static void window_tail_2(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy, int ox,
+                          int n) {
+  switch (n) {
+    WINDOW_TAIL_CASE(2, 1)
+    WINDOW_TAIL_CASE(2, 2)
+    WINDOW_TAIL_CASE(2, 3)
+    WINDOW_TAIL_CASE(2, 4)
+    WINDOW_TAIL_CASE(2, 5)
+    default:
+      break;
+  }
+}
+
+EP_NCHWC_INLINE void window_rows(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
+                                 int oy1, const int NB, const int P) {
+  for (int oy = oy0; oy < oy1; oy++) {
+    int ox = 0;
+    for (; ox + P <= d->out_w; ox += P) window_tile(d, cw, oy, ox, NB, P);
+    if (ox < d->out_w) {
+      if (NB == 2) {
+        window_tail_2(d, cw, oy, ox, d->out_w - ox);
+      } else {
+        window_tail_1(d, cw, oy, ox, d->out_w - ox);
+      }
+    }
+    if (!cw->y_nchw && !act_in_register(cw->act)) {
+      for (int j = 0; j < NB; j++) {
+        ep_activation_apply(cw->act,
+                            cw->y + (size_t)j * cw->y_block_stride +
+                                (size_t)oy * (size_t)d->out_w * BLOCK,
+                            (size_t)d->out_w * BLOCK);
+      }
+    }
+  }
+}
+
+void ep_nchwc_window_rows__avx2(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
+                                int oy1) {
+  if (cw->nb == 2) {
+    window_rows(d, cw, oy0, oy1, 2, WINDOW_TILE_2);
+  } else {
+    window_rows(d, cw, oy0, oy1, 1, WINDOW_TILE_1);
+  }
+}
+
 /* --- pooling ------------------------------------------------------------------------------- */
 
 /* One output pixel from input columns [kx0, kx1) of rows [ky0, ky1) of a window starting at

@@ -51,6 +51,27 @@ void ep_nchwc_direct_rows__avx2(const ep_conv_desc* d, int cin, const float* x, 
                                 int nb, const float* bias, ep_activation act, float* y,
                                 size_t y_block_stride, int oy0, int oy1, int32_t* scratch);
 
+/* Output rows [oy0, oy1) of nb (1 or 2) output blocks of a window convolution over blocked
+ * input (grouped layers: each output block reads the few input blocks of its groups). d has no
+ * padding left: x is already padded with its zeros (d's in_h / in_w are the padded plane's), so
+ * every tap of every output pixel is inside. */
+typedef struct ep_nchwc_window {
+  const float* x;        /* the first input block read: [in_blocks][in_h][in_w][8] */
+  size_t x_block_stride; /* floats from one input block to the next */
+  int in_blocks;         /* input blocks per output block */
+  const float* w[2];     /* per output block: [in_blocks][kh][kw][8 inputs][8 outputs] */
+  const float* bias;     /* [nb x 8] */
+  float* y;              /* block j at y + j * y_block_stride: [out_h][out_w][8], or with y_nchw
+                            its 8 channel planes [8][out_h x out_w] */
+  size_t y_block_stride;
+  int nb;
+  bool y_nchw;
+  ep_activation act;
+} ep_nchwc_window;
+
+void ep_nchwc_window_rows__avx2(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
+                                int oy1);
+
 /* Output rows [oy0, oy1) of one 8-channel block of a max or average pool: x [in_h][in_w][8],
  * y [out_h][out_w][8]; d's batch and channels are not read. Windows use their inside values
  * (average: divided by their count, or by the whole window with count_include_pad); a window

@@ -5,8 +5,8 @@
  * times a range of pixels, chosen like the NCHW GEMM's grid (the largest cell's cost as small as
  * possible, reads included), so that no two workers write the same lines and there is no
  * barrier in a layer.
- * Depthwise and direct: output rows of one block (or block pair) are the items, and the pool
- * hands out contiguous runs of them. */
+ * Depthwise, direct and window: output rows of one block (or block pair) are the items, and the
+ * pool hands out contiguous runs of them. */
 #include "kernels/f32-nchwc/nchwc.h"
 
 #include <stdint.h>
@@ -22,7 +22,57 @@ enum {
   READ_COST = 8, /* multiply-adds per float read: 2 per byte */
 };
 
-typedef enum nchwc_kind { NCHWC_NONE, NCHWC_POINTWISE, NCHWC_DEPTHWISE, NCHWC_DIRECT } nchwc_kind;
+typedef enum nchwc_kind {
+  NCHWC_NONE,
+  NCHWC_POINTWISE,
+  NCHWC_DEPTHWISE,
+  NCHWC_DIRECT,
+  NCHWC_WINDOW
+} nchwc_kind;
+
+/* The input blocks [*ib0, *ib0 + n) that output block ob reads (its channels' groups); returns
+ * n. */
+static size_t block_inputs(const ep_conv_desc* d, size_t ob, size_t* ib0) {
+  const size_t cin_g = (size_t)(d->in_channels / d->groups);
+  const size_t cout_g = (size_t)(d->out_channels / d->groups);
+  const size_t g0 = ob * BLOCK / cout_g, g1 = (ob * BLOCK + BLOCK - 1) / cout_g;
+  const size_t lo = g0 * cin_g, hi = (g1 + 1) * cin_g;
+  *ib0 = lo / BLOCK;
+  return (hi + BLOCK - 1) / BLOCK - lo / BLOCK;
+}
+
+/* A grouped convolution (not depthwise) whose output blocks each read the same number of input
+ * blocks, at most twice the channels their groups hold: the window kernel multiplies whole
+ * 8x8 blocks, zeros included, so ResNeXt's 4-channel groups (two per block) cost twice their
+ * multiply-adds and 8-channel ones (RegNet) nothing extra. Wider spans run on NCHW. */
+static bool window_grouped(const ep_conv_desc* d) {
+  if (d->groups <= 1 || d->in_channels % BLOCK != 0 || d->in_channels % d->groups != 0 ||
+      d->out_channels % d->groups != 0) {
+    return false;
+  }
+  const size_t cin_g = (size_t)(d->in_channels / d->groups);
+  size_t ib0;
+  const size_t n = block_inputs(d, 0, &ib0);
+  if (n * BLOCK > 2 * cin_g) return false;
+  for (size_t ob = 1; ob < (size_t)d->out_channels / BLOCK; ob++) {
+    if (block_inputs(d, ob, &ib0) != n) return false;
+  }
+  return true;
+}
+
+/* Whether each even output block and the next read the same input blocks: the window kernel
+ * then computes them as a pair. */
+static bool window_pairs(const ep_conv_desc* d) {
+  const size_t blocks = (size_t)d->out_channels / BLOCK;
+  if (blocks % 2 != 0) return false;
+  for (size_t ob = 0; ob < blocks; ob += 2) {
+    size_t a, b;
+    block_inputs(d, ob, &a);
+    block_inputs(d, ob + 1, &b);
+    if (a != b) return false;
+  }
+  return true;
+}
 
 static nchwc_kind kind_of(const ep_conv_desc* d) {
   const bool in_blocked = d->in_layout == EP_LAYOUT_NCHW8C;
@@ -36,11 +86,12 @@ static nchwc_kind kind_of(const ep_conv_desc* d) {
                          d->out_h == (d->in_h - 1) / d->stride_h + 1 &&
                          d->out_w == (d->in_w - 1) / d->stride_w + 1;
   if (pointwise && d->in_channels % BLOCK == 0) return NCHWC_POINTWISE; /* any layouts */
-  if (!out_blocked) return NCHWC_NONE;
   if (in_blocked) {
     const bool depthwise = d->groups == d->in_channels && d->out_channels == d->in_channels;
-    return depthwise ? NCHWC_DEPTHWISE : NCHWC_NONE;
+    if (depthwise) return out_blocked ? NCHWC_DEPTHWISE : NCHWC_NONE;
+    return window_grouped(d) ? NCHWC_WINDOW : NCHWC_NONE; /* any output layout */
   }
+  if (!out_blocked) return NCHWC_NONE;
   if (d->groups == 1 && d->in_channels <= EP_NCHWC_DIRECT_MAX_CIN) return NCHWC_DIRECT;
   return NCHWC_NONE;
 }
@@ -59,14 +110,53 @@ static size_t taps_of(const ep_conv_desc* d) {
   return (size_t)(d->in_channels / d->groups) * (size_t)d->kernel_h * (size_t)d->kernel_w;
 }
 
+/* Window weights per output block: [input blocks][kh][kw][8][8]. */
+static size_t window_block_floats(const ep_conv_desc* d) {
+  size_t ib0;
+  return block_inputs(d, 0, &ib0) * (size_t)d->kernel_h * (size_t)d->kernel_w * BLOCK * BLOCK;
+}
+
+/* Weights, then the bias [cout]. */
+static size_t weight_floats(const ep_conv_desc* d) {
+  if (kind_of(d) == NCHWC_WINDOW) return (size_t)d->out_channels / BLOCK * window_block_floats(d);
+  return (size_t)d->out_channels * taps_of(d);
+}
+
 size_t ep_nchwc_conv_packed_size(const ep_conv_desc* d) {
-  return (size_t)d->out_channels * (taps_of(d) + 1);
+  return weight_floats(d) + (size_t)d->out_channels;
+}
+
+/* Each output block's weights over whole input blocks, zero where an output channel does not
+ * read an input channel (another group's). */
+static void pack_window(const ep_conv_desc* d, const float* w, float* packed) {
+  const size_t cin_g = (size_t)(d->in_channels / d->groups);
+  const size_t cout_g = (size_t)(d->out_channels / d->groups);
+  const size_t kh = (size_t)d->kernel_h, kw = (size_t)d->kernel_w, blocks = (size_t)d->out_channels / BLOCK;
+  for (size_t ob = 0; ob < blocks; ob++) {
+    size_t ib0;
+    const size_t n = block_inputs(d, ob, &ib0);
+    float* dst = packed + ob * window_block_floats(d);
+    for (size_t ib = 0; ib < n; ib++) {
+      for (size_t t = 0; t < kh * kw; t++) {
+        for (size_t c = 0; c < BLOCK; c++) {
+          for (size_t j = 0; j < BLOCK; j++, dst++) {
+            const size_t oc = ob * BLOCK + j, ic = (ib0 + ib) * BLOCK + c;
+            const size_t first = oc / cout_g * cin_g;
+            *dst = ic >= first && ic < first + cin_g ? w[(oc * cin_g + ic - first) * kh * kw + t]
+                                                     : 0.0f;
+          }
+        }
+      }
+    }
+  }
 }
 
 void ep_nchwc_conv_pack(const ep_conv_desc* d, const float* w, const float* bias, float* packed) {
   const size_t taps = taps_of(d);
   const size_t cout = (size_t)d->out_channels, blocks = cout / BLOCK;
-  if (kind_of(d) == NCHWC_DEPTHWISE) {
+  if (kind_of(d) == NCHWC_WINDOW) {
+    pack_window(d, w, packed);
+  } else if (kind_of(d) == NCHWC_DEPTHWISE) {
     /* [block][tap][8] */
     for (size_t c = 0; c < cout; c++) {
       for (size_t t = 0; t < taps; t++) {
@@ -83,7 +173,7 @@ void ep_nchwc_conv_pack(const ep_conv_desc* d, const float* w, const float* bias
       }
     }
   }
-  float* packed_bias = packed + cout * taps;
+  float* packed_bias = packed + weight_floats(d);
   for (size_t c = 0; c < cout; c++) packed_bias[c] = d->has_bias && bias != NULL ? bias[c] : 0.0f;
 }
 
@@ -117,6 +207,8 @@ size_t ep_nchwc_conv_workspace_size(const ep_conv_desc* d) {
   const nchwc_kind kind = kind_of(d);
   /* The direct kernel's tap lists (int32, as many as floats). */
   if (kind == NCHWC_DIRECT) return padded_floats(d) + EP_NCHWC_DIRECT_SCRATCH(taps_of(d));
+  /* The window kernel's padded input, shared (the first worker's share). */
+  if (kind == NCHWC_WINDOW) return padded_floats(d);
   /* A strided pointwise layer's kept pixels, shared by the workers (the first one's share). */
   if (kind == NCHWC_POINTWISE && strided(d)) {
     return (size_t)d->batch * (size_t)d->in_channels * (size_t)d->out_h * (size_t)d->out_w;
@@ -257,26 +349,28 @@ typedef struct pad_job {
   const ep_conv_desc* d;
   const float* x;
   float* xp;
-  size_t h, w; /* padded plane */
+  size_t h, w;  /* padded plane */
+  size_t lanes; /* floats per pixel: 1 (NCHW) or 8 (NCHW8c) */
 } pad_job;
 
-/* Items are (image and channel, padded row). */
+/* Items are (image and channel or block, padded row). */
 static void pad_rows(void* ctx, size_t begin, size_t end, int worker) {
   (void)worker;
   const pad_job* job = ctx;
   const ep_conv_desc* d = job->d;
-  const size_t in_h = (size_t)d->in_h, in_w = (size_t)d->in_w;
-  const size_t top = (size_t)d->pad_top, left = (size_t)d->pad_left;
+  const size_t lanes = job->lanes, row = job->w * lanes;
+  const size_t in_h = (size_t)d->in_h, in_w = (size_t)d->in_w * lanes;
+  const size_t top = (size_t)d->pad_top, left = (size_t)d->pad_left * lanes;
   for (size_t item = begin; item < end; item++) {
     const size_t plane = item / job->h, r = item % job->h;
-    float* dst = job->xp + item * job->w;
+    float* dst = job->xp + item * row;
     if (r < top || r >= top + in_h) {
-      memset(dst, 0, job->w * sizeof *dst);
+      memset(dst, 0, row * sizeof *dst);
       continue;
     }
     memset(dst, 0, left * sizeof *dst);
     memcpy(dst + left, job->x + (plane * in_h + r - top) * in_w, in_w * sizeof *dst);
-    memset(dst + left + in_w, 0, (job->w - left - in_w) * sizeof *dst);
+    memset(dst + left + in_w, 0, (row - left - in_w) * sizeof *dst);
   }
 }
 
@@ -285,7 +379,9 @@ typedef struct rows_job {
   const float* packed;
   const float* x;
   float* y;
-  size_t groups; /* per image: blocks (depthwise) or block pairs (direct) */
+  nchwc_kind kind;
+  size_t groups; /* per image: blocks (depthwise), block pairs (direct), units of nb (window) */
+  int nb;        /* output blocks per unit (window) */
   float* workspace;
   size_t workspace_stride;
 } rows_job;
@@ -302,7 +398,7 @@ static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
   const size_t in_plane = (size_t)d->in_h * (size_t)d->in_w;
   const size_t out_plane = (size_t)d->out_h * (size_t)d->out_w * BLOCK;
   const size_t taps = taps_of(d), cout = (size_t)d->out_channels;
-  const float* bias = job->packed + cout * taps;
+  const float* bias = job->packed + weight_floats(d);
   for (size_t item = begin; item < end;) {
     const size_t image = item / (job->groups * out_h);
     const size_t group = item / out_h % job->groups;
@@ -310,14 +406,33 @@ static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
     size_t oy1 = oy0 + (end - item);
     if (oy1 > out_h) oy1 = out_h;
     item += oy1 - oy0;
-    if (d->groups == 1 && k->direct_rows != NULL) {
+    if (job->kind == NCHWC_WINDOW && k->window_rows != NULL) {
+      const size_t ob = group * (size_t)job->nb, blocks = cout / BLOCK;
+      size_t ib0;
+      const size_t n = block_inputs(d, ob, &ib0);
+      const size_t in_blocks = (size_t)d->in_channels / BLOCK, block_floats = window_block_floats(d);
+      const ep_nchwc_window cw = {
+          .x = job->x + (image * in_blocks + ib0) * in_plane * BLOCK,
+          .x_block_stride = in_plane * BLOCK,
+          .in_blocks = (int)n,
+          .w = {job->packed + ob * block_floats,
+                job->packed + (ob + (size_t)job->nb - 1) * block_floats},
+          .bias = bias + ob * BLOCK,
+          .y = job->y + (image * blocks + ob) * out_plane,
+          .y_block_stride = out_plane,
+          .nb = job->nb,
+          .y_nchw = d->out_layout == EP_LAYOUT_NCHW,
+          .act = d->act,
+      };
+      k->window_rows(d, &cw, (int)oy0, (int)oy1);
+    } else if (job->kind == NCHWC_DIRECT && k->direct_rows != NULL) {
       const size_t ob = group * 2;
       const int nb = ob + 1 < cout / BLOCK ? 2 : 1;
       k->direct_rows(
           d, d->in_channels, job->x + image * (size_t)d->in_channels * in_plane,
           job->packed + ob * BLOCK * taps, nb, bias + ob * BLOCK, d->act,
           job->y + (image * cout / BLOCK + ob) * out_plane, out_plane, (int)oy0, (int)oy1, scratch);
-    } else if (d->groups != 1 && k->depthwise_rows != NULL) {
+    } else if (job->kind == NCHWC_DEPTHWISE && k->depthwise_rows != NULL) {
       const size_t block = image * job->groups + group;
       k->depthwise_rows(d, job->x + block * in_plane * BLOCK, job->packed + group * taps * BLOCK,
                         bias + group * BLOCK, d->act, job->y + block * out_plane, (int)oy0,
@@ -350,24 +465,28 @@ void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* 
   const size_t blocks = (size_t)d->out_channels / BLOCK;
   ep_conv_desc unpadded = *d;
   size_t ph = 0, pw = 0;
-  if (kind == NCHWC_DIRECT) padded_dims(d, &ph, &pw);
+  if (kind == NCHWC_DIRECT || kind == NCHWC_WINDOW) padded_dims(d, &ph, &pw);
   if (ph > 0) {
     /* The padded copy at the start of the workspace; the workers' tap lists after it. */
-    pad_job pj = {d, x, workspace, ph, pw};
-    ep_threadpool_parallel_for(pool, (size_t)d->batch * (size_t)d->in_channels * ph, 16, pad_rows,
-                               &pj);
+    const size_t lanes = kind == NCHWC_WINDOW ? BLOCK : 1;
+    pad_job pj = {d, x, workspace, ph, pw, lanes};
+    ep_threadpool_parallel_for(pool, (size_t)d->batch * (size_t)d->in_channels / lanes * ph, 16,
+                               pad_rows, &pj);
     unpadded.in_h = (int)ph;
     unpadded.in_w = (int)pw;
     unpadded.pad_top = unpadded.pad_left = 0;
     x = workspace;
     workspace += padded_floats(d);
   }
+  const int nb = kind == NCHWC_WINDOW && window_pairs(d) ? 2 : 1;
   rows_job job = {
       .d = &unpadded,
       .packed = packed,
       .x = x,
       .y = y,
-      .groups = kind == NCHWC_DIRECT ? (blocks + 1) / 2 : blocks,
+      .kind = kind,
+      .groups = kind == NCHWC_DIRECT ? (blocks + 1) / 2 : blocks / (size_t)nb,
+      .nb = nb,
       .workspace = workspace,
       .workspace_stride = workspace_stride,
   };

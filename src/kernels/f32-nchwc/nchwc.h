@@ -18,6 +18,10 @@
  *              convolution on an image), any kernel, stride, padding, dilation:
  *                                                    NCHW   -> NCHW8c
  *              (a padded image is first copied with its zeros into the workspace, shared)
+ *   window     grouped (groups > 1, not depthwise) where each output block reads the same
+ *              number of input blocks, at most twice its groups' channels; any kernel, stride,
+ *              padding, dilation:                  NCHW8c -> NCHW8c or NCHW
+ *              (the input is first copied with its zeros into the workspace, shared)
  * with a bias, any fused activation, and a residual input laid out as the output. Dense 3x3
  * stride-1 convolutions on NCHW8c run as Winograd (f32-conv/winograd.h), and max and average
  * pools as ep_nchwc_pool_run below. */
