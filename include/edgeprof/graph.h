@@ -5,6 +5,10 @@
  * -> ep_graph_destroy. A finalized graph is immutable and may be read from many threads at once.
  * Passes (ep_graph_optimize) build a new finalized graph and leave their input untouched.
  *
+ * Element types: every tensor has a dtype (ep_dtype): float32 for activations and weights, int64
+ * and bool for the index and mask computations exporters write (token ids, attention masks,
+ * shapes). Ops check their inputs' dtypes at finalize and give their outputs one (see ep_op).
+ *
  * Layout conventions: activations are NCHW float32; convolution weights [Cout, Cin/group, KH, KW];
  * fully connected weights [M, K] (y = x W^T + b); zoo LSTM weights follow ONNX for one direction:
  * W [4H, I], R [4H, H], B [4H] (input and recurrent biases summed), gate order i, o, f, c; LSTM and
@@ -24,6 +28,18 @@ extern "C" {
 
 #define EP_MAX_RANK 6
 
+/* Element types. Storage: float32 as float, int64 as int64_t, bool as one byte (0 or 1). */
+typedef enum ep_dtype {
+  EP_DTYPE_FLOAT32,
+  EP_DTYPE_INT64,
+  EP_DTYPE_BOOL,
+} ep_dtype;
+
+/* Bytes per element (4, 8, 1); 0 for an unknown value. */
+size_t ep_dtype_size(ep_dtype dtype);
+/* "float32", "int64", "bool" ("unknown" otherwise). */
+const char* ep_dtype_name(ep_dtype dtype);
+
 typedef struct ep_shape {
   int rank;
   int64_t dims[EP_MAX_RANK];
@@ -38,7 +54,9 @@ char* ep_shape_format(const ep_shape* shape, char* buf, size_t size);
 bool ep_shape_equal(const ep_shape* a, const ep_shape* b);
 
 /* Operators. Names (ep_op_name) are the ONNX op types. Unless a comment says otherwise an op has
- * one output, float32 tensors and ONNX semantics for the listed inputs and attrs.
+ * one output, float32 tensors and ONNX semantics for the listed inputs and attrs. Add, Sub, Mul
+ * and Div also take two int64 tensors (y int64; Div truncates toward zero, a division by zero
+ * gives 0, overflow wraps); Concat, Reshape and Flatten take tensors of any one dtype.
  *
  * Optional inputs: an absent optional input in the middle of the list is passed to
  * ep_graph_add_node as tensor id -1 (EP_TENSOR_ABSENT); trailing absent inputs may simply be left
@@ -159,6 +177,40 @@ typedef enum ep_op {
    * in any input gives NaN (as numpy's minimum / maximum). */
   EP_OP_MIN,
   EP_OP_MAX,
+  /* --- int64 and bool tensors (appended). Unless said otherwise inputs may be of any dtype. --- */
+  /* data, indices (int64) -> y: ONNX Gather along attrs.axis (negative from the end); y's shape
+   * is data's with dim axis replaced by indices' shape; y has data's dtype. A negative index
+   * counts from the end; an index still outside [0, dim) gives zeros for its slice (run cannot
+   * fail; ONNX Runtime refuses such an index). */
+  EP_OP_GATHER,
+  /* x -> y of dtype attrs.cast_to: float -> int64 truncates toward zero (NaN and out of range
+   * give INT64_MIN), to bool is x != 0, from bool gives 0 / 1. */
+  EP_OP_CAST,
+  /* a, b (numpy broadcasting, the same dtype: float32 or int64; Equal also bool) -> y bool. */
+  EP_OP_EQUAL,
+  EP_OP_LESS,
+  EP_OP_GREATER,
+  EP_OP_LESS_OR_EQUAL,
+  EP_OP_GREATER_OR_EQUAL,
+  EP_OP_AND, /* a, b bool (numpy broadcasting) -> y bool */
+  EP_OP_OR,
+  EP_OP_XOR,
+  EP_OP_NOT, /* x bool -> y bool */
+  /* cond bool, x, y (the same dtype) -> out, all three broadcast (numpy) together. */
+  EP_OP_WHERE,
+  EP_OP_SHAPE, /* x -> y int64 [rank]: x's dims */
+  EP_OP_SIZE,  /* x -> y int64 scalar: x's element count */
+  /* data, starts, ends[, axes[, steps]] -> y: ONNX Slice. starts .. steps are int64 vectors that
+   * must be graph constants (y's shape depends on them); data is any tensor. */
+  EP_OP_SLICE,
+  /* x, shape (int64 vector, a graph constant) -> y: x broadcast (numpy) with `shape`. */
+  EP_OP_EXPAND,
+  /* shape (int64 vector, a graph constant)[, value (a one-element graph constant)] -> y of the
+   * shape filled with value (float32 0 when absent), of value's dtype. */
+  EP_OP_CONSTANT_OF_SHAPE,
+  /* start, limit, delta (scalars of one dtype, float32 or int64, graph constants: y's length
+   * depends on them) -> y [max(ceil((limit - start) / delta), 0)] = start + i * delta. */
+  EP_OP_RANGE,
   EP_OP_COUNT
 } ep_op;
 
@@ -225,6 +277,7 @@ typedef struct ep_attrs {
    * others 0 and ignored. stride_d and dilation_d: 0 means 1. */
   int kernel_d, stride_d, dilation_d, pad_front, pad_back;
   bool gelu_tanh; /* Gelu: ONNX approximate "tanh" (else "none") */
+  ep_dtype cast_to; /* Cast: the output dtype */
 } ep_attrs;
 
 /* The attrs of an ONNX node with every attribute at its ONNX default (zeros for the fields the
@@ -241,10 +294,16 @@ typedef struct ep_tensor {
   char* name;
   ep_shape shape;
   ep_tensor_kind kind;
-  float* data;       /* constants only */
+  union {              /* constants only: numel elements of `dtype` */
+    float* data;       /* EP_DTYPE_FLOAT32 */
+    int64_t* data_i64; /* EP_DTYPE_INT64 */
+    uint8_t* data_bool; /* EP_DTYPE_BOOL: 0 or 1 */
+    void* raw;         /* any dtype */
+  };
   int producer;      /* node index, -1 for inputs and constants */
   int last_consumer; /* last node index reading it, -1 if none */
   bool is_output;    /* a graph output */
+  ep_dtype dtype;    /* inputs and constants: as added; activations: inferred at finalize */
 } ep_tensor;
 
 /* Cost of one node, computed by ep_graph_finalize. FLOPs = 2 x MACs. */
@@ -274,12 +333,20 @@ ep_status ep_graph_create(const char* name, ep_graph** graph_out);
 /* Frees the graph and everything it owns. NULL is a no-op. */
 void ep_graph_destroy(ep_graph* graph);
 
+/* A float32 graph input (ep_graph_add_input_typed for other element types). */
 ep_status ep_graph_add_input(ep_graph* graph, const char* name, ep_shape shape, int* tensor_out);
-/* Adds a constant; `data` (numel floats) is copied, NULL gives zeros to fill through
+ep_status ep_graph_add_input_typed(ep_graph* graph, const char* name, ep_dtype dtype,
+                                   ep_shape shape, int* tensor_out);
+/* Adds a float32 constant; `data` (numel floats) is copied, NULL gives zeros to fill through
  * ep_graph_constant_data before finalizing. */
 ep_status ep_graph_add_constant(ep_graph* graph, const char* name, ep_shape shape,
                                 const float* data, int* tensor_out);
-/* Writable data of a constant of an unfinalized graph (NULL otherwise). */
+/* The same for any dtype: `data` holds numel elements of `dtype` (bool: bytes 0 or 1; other
+ * nonzero bytes are stored as 1), or NULL for zeros. */
+ep_status ep_graph_add_constant_typed(ep_graph* graph, const char* name, ep_dtype dtype,
+                                      ep_shape shape, const void* data, int* tensor_out);
+/* Writable data of a constant of an unfinalized graph (NULL otherwise): floats for a float32
+ * constant; for other dtypes cast ep_graph_tensor(...)->raw instead. */
 float* ep_graph_constant_data(ep_graph* graph, int tensor);
 /* Adds a node reading `inputs` and creating `n_outputs` new tensors, named after the node
  * ("name" for one output, "name:i" for several) unless `output_names` is given. Output shapes
@@ -336,6 +403,16 @@ typedef struct ep_graph_totals {
 } ep_graph_totals;
 
 void ep_graph_totals_compute(const ep_graph* graph, ep_graph_totals* totals_out);
+
+/* A Slice node (finalized, or checked by shape inference): for every dim of its data input the
+ * first index read and the step (0 and 1 for dims not sliced), and the output shape. */
+ep_status ep_graph_slice_params(const ep_graph* graph, const ep_node* node, int64_t* starts,
+                                int64_t* steps, ep_shape* out);
+/* A Range node's output length from its constant inputs (-1: delta 0 or not finite). */
+int64_t ep_graph_range_length(const ep_graph* graph, const ep_node* node);
+/* The values an int64 graph input may take where it indexes: the smallest size of an axis that
+ * a Gather reading it as indices gathers from (0 when no Gather reads it so). */
+int64_t ep_graph_index_bound(const ep_graph* graph, int tensor);
 
 /* Tensors crossing a cut before node `k`: produced before k (or graph inputs) and read at or
  * after k, or graph outputs produced before k. Writes up to `max` ids, returns the count. */

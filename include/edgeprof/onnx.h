@@ -1,7 +1,7 @@
 /* ONNX files: import a model into a graph, export a graph with its weights, and read and write
  * tensors (NumPy .npy and ONNX TensorProto .pb, the format of the ONNX test data).
  *
- * Import (opsets 7 to 21, float32 tensors): initializers in raw_data or typed fields, external
+ * Import (opsets 7 to 21; float32, int64 and bool tensors, int32 inputs widened to int64): initializers in raw_data or typed fields, external
  * data files inside the model's folder, symbolic input dims (the first becomes 1; others need an
  * override), shape arithmetic (Shape, Gather, Squeeze, Concat, ...) folded to constants, Dropout
  * and Identity removed. A model with unsupported nodes is refused with EP_ERR_UNSUPPORTED and a
@@ -23,11 +23,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef enum ep_dtype {
-  EP_DTYPE_FLOAT32,
-  EP_DTYPE_INT64,
-} ep_dtype;
 
 /* A tensor in host memory, as read from a file: owns `name` (may be NULL) and `data`
  * (ep_shape_numel(&shape) elements of dtype; dims may be 0, then data may be NULL). */
@@ -83,8 +78,8 @@ ep_status ep_onnx_export(const ep_graph* graph, const char* path);
 ep_status ep_onnx_export_range(const ep_graph* graph, int first, int end, const char* name,
                                const char* path);
 
-/* Reads a tensor file: NumPy .npy (format 1.0, 2.0 or 3.0; '<f4', '<f8', '<i8', '<i4' in C
- * order: f8 becomes float32, integers int64) or ONNX TensorProto .pb (FLOAT, DOUBLE, INT64,
+/* Reads a tensor file: NumPy .npy (format 1.0, 2.0 or 3.0; '<f4', '<f8', '<i8', '<i4', '|b1'
+ * in C order: f8 becomes float32, integers and bools int64) or ONNX TensorProto .pb (FLOAT, DOUBLE, INT64,
  * INT32 and smaller integers, BOOL). The format is chosen by the file's first bytes. */
 ep_status ep_tensor_file_read(const char* path, ep_host_tensor* tensor_out);
 
@@ -96,6 +91,12 @@ ep_status ep_tensor_file_write(const char* path, const char* name, const ep_shap
  * buffer to free() with free(); for callers that write through their own (atomic) file. */
 ep_status ep_tensor_file_encode(const char* path, const char* name, const ep_shape* shape,
                                 const float* data, uint8_t** bytes_out, size_t* size_out);
+/* The same for any dtype: int64 as '<i8' / INT64, bool (bytes 0 or 1) as '|b1' / BOOL. */
+ep_status ep_tensor_file_write_typed(const char* path, const char* name, ep_dtype dtype,
+                                     const ep_shape* shape, const void* data);
+ep_status ep_tensor_file_encode_typed(const char* path, const char* name, ep_dtype dtype,
+                                      const ep_shape* shape, const void* data, uint8_t** bytes_out,
+                                      size_t* size_out);
 
 #ifdef __cplusplus
 }

@@ -59,18 +59,26 @@ bool ep_backend_available(const char* name, char* why, size_t why_size);
 const char* ep_backend_version(const char* name);
 
 /* Buffer of any non-constant tensor (graph inputs, activations, outputs): write inputs of a
- * run range there and read its results. Valid for the session's lifetime; numel floats.
+ * run range there and read its results. Valid for the session's lifetime; numel elements of the
+ * tensor's dtype (floats for float32; cast the pointer for int64 and bool, 64-byte aligned).
  * Graph inputs and outputs, and the tensors crossing the cut at either end of the last range
  * run (ep_graph_cut_tensors), are in the graph's plain layout (NCHW for images). Other
  * intermediate tensors may be in the session's internal layout (the blocked NCHW8c, see
  * docs/architecture.md, "Tensor layouts"): their contents are not meant for callers. */
 float* ep_session_tensor_data(ep_session* session, int tensor);
 
-/* Copies `count` floats (must equal the tensor's numel) into the i-th graph input. */
+/* Copies `count` floats (must equal the tensor's numel) into the i-th graph input, which must be
+ * float32 (EP_ERR_INVALID_ARGUMENT otherwise). */
 ep_status ep_session_set_input(ep_session* session, int input_index, const float* data,
                                size_t count);
-/* Copies the i-th graph output into `data` (`count` must equal its numel). */
+/* Copies the i-th graph output into `data` (`count` must equal its numel; float32 only). */
 ep_status ep_session_get_output(ep_session* session, int output_index, float* data, size_t count);
+/* The same for any dtype: `dtype` must be the tensor's (ep_graph_tensor(...)->dtype), `data`
+ * holds `count` elements of it (bool: one byte each, nonzero is true). */
+ep_status ep_session_set_input_typed(ep_session* session, int input_index, ep_dtype dtype,
+                                     const void* data, size_t count);
+ep_status ep_session_get_output_typed(ep_session* session, int output_index, ep_dtype dtype,
+                                      void* data, size_t count);
 
 /* Runs every node. */
 ep_status ep_session_run(ep_session* session);

@@ -89,10 +89,13 @@ void ep_graph_compute_node_cost(ep_graph* graph, int index) {
   for (int i = 0; i < n->n_inputs; i++) {
     if (n->inputs[i] < 0) continue;
     const ep_tensor* t = &graph->tensors[n->inputs[i]];
-    if (t->kind == EP_TENSOR_CONSTANT) cost.weight_bytes += 4 * ep_shape_numel(&t->shape);
+    if (t->kind == EP_TENSOR_CONSTANT) {
+      cost.weight_bytes += (int64_t)ep_dtype_size(t->dtype) * ep_shape_numel(&t->shape);
+    }
   }
   for (int i = 0; i < n->n_outputs; i++) {
-    cost.output_bytes += 4 * ep_shape_numel(&graph->tensors[n->outputs[i]].shape);
+    cost.output_bytes += (int64_t)ep_dtype_size(graph->tensors[n->outputs[i]].dtype) *
+                         ep_shape_numel(&graph->tensors[n->outputs[i]].shape);
   }
   n->cost = cost;
 }

@@ -50,6 +50,26 @@ bool ep_shape_equal(const ep_shape* a, const ep_shape* b) {
   return true;
 }
 
+/* --- element types ---------------------------------------------------------------------- */
+
+size_t ep_dtype_size(ep_dtype dtype) {
+  switch (dtype) {
+    case EP_DTYPE_FLOAT32: return 4;
+    case EP_DTYPE_INT64: return 8;
+    case EP_DTYPE_BOOL: return 1;
+  }
+  return 0;
+}
+
+const char* ep_dtype_name(ep_dtype dtype) {
+  switch (dtype) {
+    case EP_DTYPE_FLOAT32: return "float32";
+    case EP_DTYPE_INT64: return "int64";
+    case EP_DTYPE_BOOL: return "bool";
+  }
+  return "unknown";
+}
+
 /* --- names ------------------------------------------------------------------------------ */
 
 const char* ep_op_name(ep_op op) {
@@ -99,6 +119,24 @@ const char* ep_op_name(ep_op op) {
       [EP_OP_SOFTPLUS] = "Softplus",
       [EP_OP_MIN] = "Min",
       [EP_OP_MAX] = "Max",
+      [EP_OP_GATHER] = "Gather",
+      [EP_OP_CAST] = "Cast",
+      [EP_OP_EQUAL] = "Equal",
+      [EP_OP_LESS] = "Less",
+      [EP_OP_GREATER] = "Greater",
+      [EP_OP_LESS_OR_EQUAL] = "LessOrEqual",
+      [EP_OP_GREATER_OR_EQUAL] = "GreaterOrEqual",
+      [EP_OP_AND] = "And",
+      [EP_OP_OR] = "Or",
+      [EP_OP_XOR] = "Xor",
+      [EP_OP_NOT] = "Not",
+      [EP_OP_WHERE] = "Where",
+      [EP_OP_SHAPE] = "Shape",
+      [EP_OP_SIZE] = "Size",
+      [EP_OP_SLICE] = "Slice",
+      [EP_OP_EXPAND] = "Expand",
+      [EP_OP_CONSTANT_OF_SHAPE] = "ConstantOfShape",
+      [EP_OP_RANGE] = "Range",
   };
   if ((int)op < 0 || op >= EP_OP_COUNT) return "Unknown";
   return names[op];
@@ -303,7 +341,7 @@ void ep_graph_destroy(ep_graph* graph) {
   if (!graph) return;
   for (int i = 0; i < graph->n_tensors; i++) {
     free(graph->tensors[i].name);
-    free(graph->tensors[i].data);
+    free(graph->tensors[i].raw);
   }
   for (int i = 0; i < graph->n_nodes; i++) {
     free(graph->nodes[i].name);
@@ -319,43 +357,72 @@ void ep_graph_destroy(ep_graph* graph) {
   free(graph);
 }
 
-ep_status ep_graph_add_input(ep_graph* graph, const char* name, ep_shape shape, int* tensor_out) {
+static ep_status check_dtype(const ep_graph* g, const char* name, ep_dtype dtype) {
+  if (ep_dtype_size(dtype) == 0) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "graph %s: tensor %s has unknown dtype %d", g->name,
+                    name, (int)dtype);
+  }
+  return EP_OK;
+}
+
+ep_status ep_graph_add_input_typed(ep_graph* graph, const char* name, ep_dtype dtype,
+                                   ep_shape shape, int* tensor_out) {
   ep_status st = check_building(graph, "ep_graph_add_input");
   if (st != EP_OK) return st;
   st = check_shape(graph, name ? name : "(null)", &shape);
+  if (st != EP_OK) return st;
+  st = check_dtype(graph, name ? name : "(null)", dtype);
   if (st != EP_OK) return st;
   st = grow((void**)&graph->inputs, &graph->cap_inputs, graph->n_inputs + 1, sizeof(int));
   if (st != EP_OK) return st;
   int id;
   st = add_tensor(graph, name, shape, EP_TENSOR_INPUT, &id);
   if (st != EP_OK) return st;
+  graph->tensors[id].dtype = dtype;
   graph->inputs[graph->n_inputs++] = id;
   if (tensor_out) *tensor_out = id;
   return EP_OK;
 }
 
-ep_status ep_graph_add_constant(ep_graph* graph, const char* name, ep_shape shape,
-                                const float* data, int* tensor_out) {
+ep_status ep_graph_add_input(ep_graph* graph, const char* name, ep_shape shape, int* tensor_out) {
+  return ep_graph_add_input_typed(graph, name, EP_DTYPE_FLOAT32, shape, tensor_out);
+}
+
+ep_status ep_graph_add_constant_typed(ep_graph* graph, const char* name, ep_dtype dtype,
+                                      ep_shape shape, const void* data, int* tensor_out) {
   ep_status st = check_building(graph, "ep_graph_add_constant");
   if (st != EP_OK) return st;
   st = check_shape(graph, name ? name : "(null)", &shape);
   if (st != EP_OK) return st;
-  size_t n = (size_t)ep_shape_numel(&shape);
-  float* copy = calloc(n ? n : 1, sizeof(float));
+  st = check_dtype(graph, name ? name : "(null)", dtype);
+  if (st != EP_OK) return st;
+  size_t n = (size_t)ep_shape_numel(&shape), size = ep_dtype_size(dtype);
+  /* At least 8 bytes, so that a scalar of any dtype can be read as its widest type. */
+  void* copy = calloc(n ? n : 1, size < 8 ? 8 : size);
   if (!copy) {
     return ep_error(EP_ERR_OUT_OF_MEMORY, "graph %s: out of memory for constant %s", graph->name,
                     name ? name : "(null)");
   }
-  if (data) memcpy(copy, data, n * sizeof(float));
+  if (data) memcpy(copy, data, n * size);
+  if (data && dtype == EP_DTYPE_BOOL) {
+    uint8_t* b = copy;
+    for (size_t i = 0; i < n; i++) b[i] = b[i] != 0;
+  }
   int id;
   st = add_tensor(graph, name, shape, EP_TENSOR_CONSTANT, &id);
   if (st != EP_OK) {
     free(copy);
     return st;
   }
-  graph->tensors[id].data = copy;
+  graph->tensors[id].raw = copy;
+  graph->tensors[id].dtype = dtype;
   if (tensor_out) *tensor_out = id;
   return EP_OK;
+}
+
+ep_status ep_graph_add_constant(ep_graph* graph, const char* name, ep_shape shape,
+                                const float* data, int* tensor_out) {
+  return ep_graph_add_constant_typed(graph, name, EP_DTYPE_FLOAT32, shape, data, tensor_out);
 }
 
 float* ep_graph_constant_data(ep_graph* graph, int tensor) {
@@ -549,4 +616,17 @@ int ep_graph_output_count(const ep_graph* graph) { return graph ? graph->n_outpu
 int ep_graph_output(const ep_graph* graph, int index) {
   if (!graph || index < 0 || index >= graph->n_outputs) return -1;
   return graph->outputs[index];
+}
+
+int64_t ep_graph_index_bound(const ep_graph* graph, int tensor) {
+  int64_t bound = 0;
+  for (int i = 0; graph && i < graph->n_nodes; i++) {
+    const ep_node* n = &graph->nodes[i];
+    if (n->op != EP_OP_GATHER || n->n_inputs < 2 || n->inputs[1] != tensor) continue;
+    const ep_shape* x = &graph->tensors[n->inputs[0]].shape;
+    int axis = n->attrs.axis < 0 ? n->attrs.axis + x->rank : n->attrs.axis;
+    if (axis < 0 || axis >= x->rank) continue;
+    if (bound == 0 || x->dims[axis] < bound) bound = x->dims[axis];
+  }
+  return bound;
 }

@@ -266,7 +266,8 @@ static ep_status map_tensor(const ep_graph* src, ep_graph* dst, int* map, int id
       return ep_error(EP_ERR_INVALID_ARGUMENT,
                       "optimize: tensor %s has no producer in the new graph", t->name);
     }
-    ep_status st = ep_graph_add_constant(dst, t->name, t->shape, t->data, &map[id]);
+    ep_status st =
+        ep_graph_add_constant_typed(dst, t->name, t->dtype, t->shape, t->raw, &map[id]);
     if (st != EP_OK) return st;
   }
   *out = map[id];
@@ -313,7 +314,7 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
   int cap = 0;
   for (int i = 0; i < src->n_inputs; i++) {
     const ep_tensor* t = &src->tensors[src->inputs[i]];
-    st = ep_graph_add_input(dst, t->name, t->shape, &map[src->inputs[i]]);
+    st = ep_graph_add_input_typed(dst, t->name, t->dtype, t->shape, &map[src->inputs[i]]);
     if (st != EP_OK) goto cleanup;
   }
   for (int i = 0; i < src->n_nodes; i++) {

@@ -784,6 +784,223 @@ static ep_status infer_reshape(infer* c) {
   return EP_OK;
 }
 
+/* --- int64 and bool ops ------------------------------------------------------------------- */
+
+static const ep_tensor* in_tensor(const infer* c, int i) { return &c->g->tensors[c->node->inputs[i]]; }
+
+/* Input i as a constant int64 vector of at most EP_MAX_RANK values (count in *k). */
+static ep_status const_ints(const infer* c, int i, const char* what, int64_t* out, int* k) {
+  const ep_tensor* t = in_tensor(c, i);
+  if (t->kind != EP_TENSOR_CONSTANT) {
+    return fail(c, "input %d (%s, %s) must be a constant: the output's shape depends on it", i,
+                what, t->name);
+  }
+  if (t->shape.rank > 1 || ep_shape_numel(&t->shape) > EP_MAX_RANK) {
+    return fail_shape(c, i, what, "a vector of at most 6 values");
+  }
+  *k = (int)ep_shape_numel(&t->shape);
+  for (int j = 0; j < *k; j++) out[j] = t->data_i64[j];
+  return EP_OK;
+}
+
+static ep_status infer_gather(infer* c) {
+  ep_status st = check_counts(c, 2, 2);
+  if (st != EP_OK) return st;
+  const ep_shape* x = in_shape(c, 0);
+  const ep_shape* idx = in_shape(c, 1);
+  if (x->rank < 1) return fail_shape(c, 0, "data", "rank 1 or more");
+  if (!normalize_axis(&c->node->attrs.axis, x->rank, 0)) {
+    return fail(c, "axis %d is out of range for rank %d", c->node->attrs.axis, x->rank);
+  }
+  int axis = c->node->attrs.axis;
+  if (x->rank - 1 + idx->rank > EP_MAX_RANK) {
+    return fail(c, "output rank %d is above %d", x->rank - 1 + idx->rank, EP_MAX_RANK);
+  }
+  ep_shape y;
+  memset(&y, 0, sizeof y);
+  for (int d = 0; d < axis; d++) y.dims[y.rank++] = x->dims[d];
+  for (int d = 0; d < idx->rank; d++) y.dims[y.rank++] = idx->dims[d];
+  for (int d = axis + 1; d < x->rank; d++) y.dims[y.rank++] = x->dims[d];
+  set_output(c, y);
+  return EP_OK;
+}
+
+static ep_status infer_where(infer* c) {
+  ep_status st = check_counts(c, 3, 3);
+  if (st != EP_OK) return st;
+  ep_shape xy, y;
+  if (!broadcast_shapes(in_shape(c, 1), in_shape(c, 2), &xy)) {
+    return fail_shape(c, 2, "y", "a shape that broadcasts with x");
+  }
+  if (!broadcast_shapes(in_shape(c, 0), &xy, &y)) {
+    return fail_shape(c, 0, "condition", "a shape that broadcasts with x and y");
+  }
+  set_output(c, y);
+  return EP_OK;
+}
+
+static ep_status infer_shape_op(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  if (c->node->op == EP_OP_SIZE) {
+    set_output(c, ep_shape_make(0, NULL));
+  } else {
+    int64_t rank = in_shape(c, 0)->rank;
+    if (rank == 0) return fail_shape(c, 0, "x", "rank 1 or more (a scalar's shape is empty)");
+    set_output(c, ep_shape_make(1, &rank));
+  }
+  return EP_OK;
+}
+
+/* The ONNX Slice of one dim: clamped start and the output length. */
+static int64_t slice_dim(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t* lo) {
+  if (start < 0) start += dim;
+  if (end < 0 && end > INT64_MIN / 2) end += dim;
+  if (step > 0) {
+    start = start < 0 ? 0 : start > dim ? dim : start;
+    end = end < 0 ? 0 : end > dim ? dim : end;
+    *lo = start;
+    return end > start ? (end - start + step - 1) / step : 0;
+  }
+  start = start < 0 ? -1 : start > dim - 1 ? dim - 1 : start;
+  end = end < -1 ? -1 : end > dim - 1 ? dim - 1 : end;
+  *lo = start;
+  return start > end ? (start - end - step - 1) / -step : 0;
+}
+
+ep_status ep_graph_slice_params(const ep_graph* graph, const ep_node* node, int64_t* lo,
+                                int64_t* step, ep_shape* out) {
+  infer c = {(ep_graph*)graph, (ep_node*)node};
+  const ep_shape* x = in_shape(&c, 0);
+  int64_t starts[EP_MAX_RANK], ends[EP_MAX_RANK], axes[EP_MAX_RANK], steps[EP_MAX_RANK];
+  int ns, ne, na = -1, nst = -1;
+  ep_status st = const_ints(&c, 1, "starts", starts, &ns);
+  if (st == EP_OK) st = const_ints(&c, 2, "ends", ends, &ne);
+  if (st == EP_OK && present(&c, 3)) st = const_ints(&c, 3, "axes", axes, &na);
+  if (st == EP_OK && present(&c, 4)) st = const_ints(&c, 4, "steps", steps, &nst);
+  if (st != EP_OK) return st;
+  if (ns != ne || (na >= 0 && na != ns) || (nst >= 0 && nst != ns)) {
+    return fail(&c, "starts, ends, axes and steps differ in length");
+  }
+  ep_shape y = *x;
+  bool seen[EP_MAX_RANK] = {false};
+  for (int d = 0; d < x->rank; d++) {
+    lo[d] = 0;
+    step[d] = 1;
+  }
+  for (int i = 0; i < ns; i++) {
+    int64_t axis = na >= 0 ? axes[i] : i;
+    if (axis < 0) axis += x->rank;
+    if (axis < 0 || axis >= x->rank || seen[axis]) {
+      return fail(&c, "axis %lld is out of range or repeated", (long long)(na >= 0 ? axes[i] : i));
+    }
+    seen[axis] = true;
+    int64_t s = nst >= 0 ? steps[i] : 1;
+    if (s == 0) return fail(&c, "step 0");
+    y.dims[axis] = slice_dim(x->dims[axis], starts[i], ends[i], s, &lo[axis]);
+    step[axis] = s;
+    if (y.dims[axis] < 1) return fail(&c, "the slice of dim %lld is empty", (long long)axis);
+  }
+  *out = y;
+  return EP_OK;
+}
+
+static ep_status infer_slice(infer* c) {
+  ep_node* n = c->node;
+  if (n->n_inputs < 3 || n->n_inputs > 5) return fail(c, "has %d inputs, expected 3 to 5", n->n_inputs);
+  if (n->n_outputs != 1) return fail(c, "has %d outputs, expected 1", n->n_outputs);
+  int64_t lo[EP_MAX_RANK], step[EP_MAX_RANK];
+  ep_shape y;
+  ep_status st = ep_graph_slice_params(c->g, n, lo, step, &y);
+  if (st != EP_OK) return st;
+  set_output(c, y);
+  return EP_OK;
+}
+
+static ep_status infer_expand(infer* c) {
+  ep_status st = check_counts(c, 2, 2);
+  if (st != EP_OK) return st;
+  int64_t dims[EP_MAX_RANK];
+  int k;
+  st = const_ints(c, 1, "shape", dims, &k);
+  if (st != EP_OK) return st;
+  for (int d = 0; d < k; d++) {
+    if (dims[d] < 1) return fail(c, "shape dim %d is %lld", d, (long long)dims[d]);
+  }
+  ep_shape target = ep_shape_make(k, dims), y;
+  if (!broadcast_shapes(in_shape(c, 0), &target, &y)) {
+    char buf[SHAPE_BUF], expect[SHAPE_BUF + 40];
+    snprintf(expect, sizeof expect, "a shape that broadcasts with %s",
+             ep_shape_format(&target, buf, sizeof buf));
+    return fail_shape(c, 0, "x", expect);
+  }
+  set_output(c, y);
+  return EP_OK;
+}
+
+static ep_status infer_constant_of_shape(infer* c) {
+  ep_status st = check_counts(c, 1, 2);
+  if (st != EP_OK) return st;
+  int64_t dims[EP_MAX_RANK];
+  int k;
+  st = const_ints(c, 0, "shape", dims, &k);
+  if (st != EP_OK) return st;
+  for (int d = 0; d < k; d++) {
+    if (dims[d] < 1) return fail(c, "shape dim %d is %lld", d, (long long)dims[d]);
+  }
+  if (present(c, 1) && (in_tensor(c, 1)->kind != EP_TENSOR_CONSTANT ||
+                        ep_shape_numel(in_shape(c, 1)) != 1)) {
+    return fail_shape(c, 1, "value", "a one-element constant");
+  }
+  set_output(c, ep_shape_make(k, dims));
+  return EP_OK;
+}
+
+int64_t ep_graph_range_length(const ep_graph* graph, const ep_node* node) {
+  const ep_tensor* t[3];
+  for (int i = 0; i < 3; i++) t[i] = &graph->tensors[node->inputs[i]];
+  double start, limit, delta;
+  if (t[0]->dtype == EP_DTYPE_INT64) {
+    int64_t a = t[0]->data_i64[0], b = t[1]->data_i64[0], d = t[2]->data_i64[0];
+    if (d == 0) return -1;
+    int64_t span = b - a;
+    int64_t q = span / d;
+    if (q * d != span) q++; /* ceil for same signs; negative results become 0 below */
+    if ((span > 0) != (d > 0) || span == 0) return 0;
+    return q;
+  }
+  start = t[0]->data[0];
+  limit = t[1]->data[0];
+  delta = t[2]->data[0];
+  if (delta == 0 || !isfinite(start) || !isfinite(limit) || !isfinite(delta)) return -1;
+  double len = ceil((limit - start) / delta);
+  return len > 0 ? (int64_t)len : 0;
+}
+
+static ep_status infer_range(infer* c) {
+  ep_status st = check_counts(c, 3, 3);
+  if (st != EP_OK) return st;
+  for (int i = 0; i < 3; i++) {
+    if (in_tensor(c, i)->kind != EP_TENSOR_CONSTANT || ep_shape_numel(in_shape(c, i)) != 1) {
+      return fail(c, "input %d (%s) must be a one-element constant: the output's length "
+                     "depends on it", i, in_name(c, i));
+    }
+  }
+  int64_t len = ep_graph_range_length(c->g, c->node);
+  if (len < 0) return fail(c, "delta is 0 or a value is not finite");
+  if (len < 1) return fail(c, "the range is empty");
+  if (len > (INT64_C(1) << 36)) return fail(c, "the range has %lld values", (long long)len);
+  set_output(c, ep_shape_make(1, &len));
+  return EP_OK;
+}
+
+static ep_status infer_not(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  set_output(c, *in_shape(c, 0));
+  return EP_OK;
+}
+
 bool ep_op_input_optional(ep_op op, int i) {
   switch (op) {
     case EP_OP_CONV:
@@ -793,10 +1010,141 @@ bool ep_op_input_optional(ep_op op, int i) {
     case EP_OP_LSTM:
     case EP_OP_GRU:
       return i >= 3;
+    case EP_OP_SLICE:
+      return i >= 3; /* axes, steps */
+    case EP_OP_CONSTANT_OF_SHAPE:
+      return i == 1;
     default:
       return false;
   }
 }
+
+/* --- element types ------------------------------------------------------------------------- */
+
+static ep_dtype in_dtype(const infer* c, int i) { return c->g->tensors[c->node->inputs[i]].dtype; }
+
+static void set_dtypes(infer* c, ep_dtype dtype) {
+  for (int k = 0; k < c->node->n_outputs; k++) c->g->tensors[c->node->outputs[k]].dtype = dtype;
+}
+
+static ep_status fail_dtype(const infer* c, int input, const char* expected) {
+  return fail(c, "input %d (%s) is %s, expected %s", input, in_name(c, input),
+              ep_dtype_name(in_dtype(c, input)), expected);
+}
+
+/* Every present input in [first, end) has `dtype`. */
+static ep_status require_dtype(const infer* c, int first, int end, ep_dtype dtype) {
+  for (int i = first; i < end && i < c->node->n_inputs; i++) {
+    if (present(c, i) && in_dtype(c, i) != dtype) return fail_dtype(c, i, ep_dtype_name(dtype));
+  }
+  return EP_OK;
+}
+
+/* Inputs [first, end) all of input `first`'s dtype, which is one of the `allowed` bits. */
+static ep_status require_same(const infer* c, int first, int end, unsigned allowed,
+                              const char* allowed_text) {
+  ep_dtype d = in_dtype(c, first);
+  if (!(allowed & (1u << d))) return fail_dtype(c, first, allowed_text);
+  for (int i = first + 1; i < end && i < c->node->n_inputs; i++) {
+    if (present(c, i) && in_dtype(c, i) != d) return fail_dtype(c, i, ep_dtype_name(d));
+  }
+  return EP_OK;
+}
+
+#define DT(d) (1u << (d))
+#define DT_ANY (DT(EP_DTYPE_FLOAT32) | DT(EP_DTYPE_INT64) | DT(EP_DTYPE_BOOL))
+
+/* Checks the inputs' dtypes and gives the outputs theirs. Ops not named here are float32 in and
+ * out. */
+static ep_status infer_dtypes(infer* c) {
+  ep_node* n = c->node;
+  ep_status st;
+  if (n->n_inputs < 1 || !present(c, 0)) {
+    set_dtypes(c, EP_DTYPE_FLOAT32); /* the shape rules refuse what needs input 0 */
+    return EP_OK;
+  }
+  switch (n->op) {
+    case EP_OP_ADD:
+    case EP_OP_SUB:
+    case EP_OP_MUL:
+    case EP_OP_DIV:
+      st = require_same(c, 0, 2, DT(EP_DTYPE_FLOAT32) | DT(EP_DTYPE_INT64), "float32 or int64");
+      if (st != EP_OK) return st;
+      if (in_dtype(c, 0) != EP_DTYPE_FLOAT32 && n->attrs.act != EP_ACT_NONE) {
+        return fail(c, "a fused activation needs float32 inputs");
+      }
+      set_dtypes(c, in_dtype(c, 0));
+      return EP_OK;
+    case EP_OP_CONCAT:
+      st = require_same(c, 0, n->n_inputs, DT_ANY, "float32, int64 or bool");
+      if (st != EP_OK) return st;
+      set_dtypes(c, in_dtype(c, 0));
+      return EP_OK;
+    case EP_OP_RESHAPE:
+    case EP_OP_FLATTEN:
+    case EP_OP_SLICE:
+    case EP_OP_EXPAND:
+      st = require_dtype(c, 1, n->n_inputs, EP_DTYPE_INT64);
+      if (st != EP_OK) return st;
+      set_dtypes(c, in_dtype(c, 0));
+      return EP_OK;
+    case EP_OP_GATHER:
+      st = require_dtype(c, 1, 2, EP_DTYPE_INT64);
+      if (st != EP_OK) return st;
+      set_dtypes(c, in_dtype(c, 0));
+      return EP_OK;
+    case EP_OP_CAST:
+      if (ep_dtype_size(n->attrs.cast_to) == 0) return fail(c, "unknown target dtype %d", (int)n->attrs.cast_to);
+      set_dtypes(c, n->attrs.cast_to);
+      return EP_OK;
+    case EP_OP_EQUAL:
+    case EP_OP_LESS:
+    case EP_OP_GREATER:
+    case EP_OP_LESS_OR_EQUAL:
+    case EP_OP_GREATER_OR_EQUAL:
+      st = n->op == EP_OP_EQUAL ? require_same(c, 0, 2, DT_ANY, "float32, int64 or bool")
+                                : require_same(c, 0, 2, DT(EP_DTYPE_FLOAT32) | DT(EP_DTYPE_INT64),
+                                               "float32 or int64");
+      if (st != EP_OK) return st;
+      set_dtypes(c, EP_DTYPE_BOOL);
+      return EP_OK;
+    case EP_OP_AND:
+    case EP_OP_OR:
+    case EP_OP_XOR:
+    case EP_OP_NOT:
+      st = require_dtype(c, 0, n->n_inputs, EP_DTYPE_BOOL);
+      if (st != EP_OK) return st;
+      set_dtypes(c, EP_DTYPE_BOOL);
+      return EP_OK;
+    case EP_OP_WHERE:
+      st = require_dtype(c, 0, 1, EP_DTYPE_BOOL);
+      if (st == EP_OK && n->n_inputs == 3) st = require_same(c, 1, 3, DT_ANY, "any dtype");
+      if (st != EP_OK) return st;
+      set_dtypes(c, n->n_inputs == 3 ? in_dtype(c, 1) : EP_DTYPE_FLOAT32);
+      return EP_OK;
+    case EP_OP_SHAPE:
+    case EP_OP_SIZE:
+      set_dtypes(c, EP_DTYPE_INT64);
+      return EP_OK;
+    case EP_OP_CONSTANT_OF_SHAPE:
+      st = require_dtype(c, 0, 1, EP_DTYPE_INT64);
+      if (st != EP_OK) return st;
+      set_dtypes(c, present(c, 1) ? in_dtype(c, 1) : EP_DTYPE_FLOAT32);
+      return EP_OK;
+    case EP_OP_RANGE:
+      st = require_same(c, 0, 3, DT(EP_DTYPE_FLOAT32) | DT(EP_DTYPE_INT64), "float32 or int64");
+      if (st != EP_OK) return st;
+      set_dtypes(c, in_dtype(c, 0));
+      return EP_OK;
+    default:
+      st = require_dtype(c, 0, n->n_inputs, EP_DTYPE_FLOAT32);
+      if (st != EP_OK) return st;
+      set_dtypes(c, EP_DTYPE_FLOAT32);
+      return EP_OK;
+  }
+}
+
+static ep_status infer_shapes(infer* c);
 
 ep_status ep_graph_infer_node(ep_graph* graph, int index) {
   infer c = {graph, &graph->nodes[index]};
@@ -805,6 +1153,14 @@ ep_status ep_graph_infer_node(ep_graph* graph, int index) {
       return fail(&c, "input %d is absent but required", i);
     }
   }
+  /* Dtypes first: some shape rules read constant inputs of a checked type. */
+  ep_status st = infer_dtypes(&c);
+  if (st != EP_OK) return st;
+  return infer_shapes(&c);
+}
+
+static ep_status infer_shapes(infer* c_) {
+  infer c = *c_;
   switch (c.node->op) {
     case EP_OP_CONV:
       return infer_conv(&c);
@@ -833,6 +1189,33 @@ ep_status ep_graph_infer_node(ep_graph* graph, int index) {
     case EP_OP_MIN:
     case EP_OP_MAX:
       return infer_variadic(&c);
+    case EP_OP_EQUAL:
+    case EP_OP_LESS:
+    case EP_OP_GREATER:
+    case EP_OP_LESS_OR_EQUAL:
+    case EP_OP_GREATER_OR_EQUAL:
+    case EP_OP_AND:
+    case EP_OP_OR:
+    case EP_OP_XOR:
+      return infer_binary(&c);
+    case EP_OP_GATHER:
+      return infer_gather(&c);
+    case EP_OP_CAST:
+    case EP_OP_NOT:
+      return infer_not(&c);
+    case EP_OP_WHERE:
+      return infer_where(&c);
+    case EP_OP_SHAPE:
+    case EP_OP_SIZE:
+      return infer_shape_op(&c);
+    case EP_OP_SLICE:
+      return infer_slice(&c);
+    case EP_OP_EXPAND:
+      return infer_expand(&c);
+    case EP_OP_CONSTANT_OF_SHAPE:
+      return infer_constant_of_shape(&c);
+    case EP_OP_RANGE:
+      return infer_range(&c);
     case EP_OP_GEMM:
       return infer_gemm(&c);
     case EP_OP_MATMUL:

@@ -184,6 +184,16 @@ static const char* tname(ex* e, int id) {
   return id < 0 ? "" : ep_graph_tensor(e->graph, id)->name;
 }
 
+/* The ONNX element type of a graph tensor. */
+static int32_t onnx_type(ep_dtype dtype) {
+  switch (dtype) {
+    case EP_DTYPE_INT64: return ONNX_INT64;
+    case EP_DTYPE_BOOL: return ONNX_BOOL;
+    case EP_DTYPE_FLOAT32: break;
+  }
+  return ONNX_FLOAT;
+}
+
 static Onnx__ValueInfoProto* value_info(ex* e, const ep_tensor* t) {
   Onnx__ValueInfoProto* v = arena(e, sizeof *v);
   Onnx__TypeProto* tp = arena(e, sizeof *tp);
@@ -199,7 +209,7 @@ static Onnx__ValueInfoProto* value_info(ex* e, const ep_tensor* t) {
   tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
   tp->tensor_type = tt;
   tt->has_elem_type = true;
-  tt->elem_type = ONNX_FLOAT;
+  tt->elem_type = onnx_type(t->dtype);
   tt->shape = sp;
   sp->dim = arena(e, sizeof(void*) * (size_t)(t->shape.rank ? t->shape.rank : 1));
   if (sp->dim == NULL) return NULL;
@@ -633,8 +643,10 @@ ep_status ep_onnx_export_range(const ep_graph* graph, int first, int end, const 
       for (int64_t i = 0; i < numel; i++) v[i] = (int32_t)t->data[i];
       init(&e, t->name, ONNX_INT32, t->shape.rank, t->shape.dims, v, sizeof(int32_t) * (size_t)numel, false);
     } else {
-      init(&e, t->name, ONNX_FLOAT, t->shape.rank, t->shape.dims, t->data,
-           sizeof(float) * (size_t)numel, false);
+      /* int64 and bool raw_data are the graph's own bytes (little-endian int64, one byte per
+       * bool), as ONNX stores them. */
+      init(&e, t->name, onnx_type(t->dtype), t->shape.rank, t->shape.dims, t->raw,
+           ep_dtype_size(t->dtype) * (size_t)numel, false);
     }
   }
   for (int i = first; i < end && st == EP_OK; i++) {

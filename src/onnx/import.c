@@ -206,8 +206,8 @@ void ep_imp_unique_name(onnx_imp* c, const char* base, const char* suffix, char*
   }
 }
 
-ep_status ep_imp_add_constant(onnx_imp* c, const char* base, ep_shape shape, const float* data,
-                           int* tensor_out) {
+ep_status ep_imp_add_constant_typed(onnx_imp* c, const char* base, ep_dtype dtype, ep_shape shape,
+                                    const void* data, int* tensor_out) {
   char name[512];
   if (ep_graph_find_tensor(c->g, base) < 0 && strlen(base) < sizeof name) {
     snprintf(name, sizeof name, "%s", base);
@@ -219,20 +219,62 @@ ep_status ep_imp_add_constant(onnx_imp* c, const char* base, ep_shape shape, con
       return ep_imp_unsupported(c, "constant %s has an empty dim", base);
     }
   }
-  ep_status st = ep_graph_add_constant(c->g, name, shape, data, tensor_out);
+  ep_status st = ep_graph_add_constant_typed(c->g, name, dtype, shape, data, tensor_out);
   if (st != EP_OK) return ep_imp_bad(c, "%s", ep_last_error());
   return EP_OK;
 }
 
-ep_status ep_imp_tensor(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tensor_out) {
+ep_status ep_imp_add_constant(onnx_imp* c, const char* base, ep_shape shape, const float* data,
+                           int* tensor_out) {
+  return ep_imp_add_constant_typed(c, base, EP_DTYPE_FLOAT32, shape, data, tensor_out);
+}
+
+/* The graph dtype a load-time value becomes. */
+static ep_dtype natural_dtype(const ov* v) {
+  if (v->value.dtype == EP_DTYPE_INT64 && v->is_bool) return EP_DTYPE_BOOL;
+  return v->value.dtype;
+}
+
+/* Adds the host value as a graph constant of `dtype` (an integer value converted to int64 or
+ * bool; a float value only as float32). */
+static ep_status materialize(onnx_imp* c, const ov* v, ep_dtype dtype, int* tensor_out) {
+  const ep_host_tensor* h = &v->value;
+  if ((h->dtype == EP_DTYPE_FLOAT32) != (dtype == EP_DTYPE_FLOAT32)) {
+    return ep_imp_unsupported(c, "%s is %s, the op needs %s", v->name, ep_dtype_name(h->dtype),
+                              ep_dtype_name(dtype));
+  }
+  if (h->dtype == dtype) {
+    return ep_imp_add_constant_typed(c, v->name, dtype, h->shape, h->data, tensor_out);
+  }
+  int64_t n = ep_shape_numel(&h->shape);
+  void* data = calloc((size_t)(n ? n : 1), ep_dtype_size(dtype));
+  if (data == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "%s: out of memory", c->label);
+  for (int64_t k = 0; k < n; k++) {
+    int64_t x = ep_host_get_i(h, k);
+    if (dtype == EP_DTYPE_BOOL) {
+      ((uint8_t*)data)[k] = x != 0;
+    } else {
+      ((int64_t*)data)[k] = x;
+    }
+  }
+  ep_status st = ep_imp_add_constant_typed(c, v->name, dtype, h->shape, data, tensor_out);
+  free(data);
+  return st;
+}
+
+static ep_status imp_tensor(onnx_imp* c, const Onnx__NodeProto* n, int i, int want,
+                            int* tensor_out) {
   ov* v = ep_imp_input(c, n, i);
   if (v == NULL) return ep_imp_bad(c, "input %d is missing", i);
+  ep_dtype dtype = want >= 0 ? (ep_dtype)want : natural_dtype(v);
   if (v->tensor >= 0) {
-    *tensor_out = v->tensor;
-    return EP_OK;
-  }
-  if (v->value.dtype != EP_DTYPE_FLOAT32) {
-    return ep_imp_unsupported(c, "input %d (%s) is an integer tensor used as data", i, v->name);
+    const ep_tensor* t = ep_graph_tensor(c->g, v->tensor);
+    if (v->kind == OV_DYNAMIC || t->dtype == dtype || t->kind != EP_TENSOR_CONSTANT) {
+      *tensor_out = v->tensor;
+      return EP_OK;
+    }
+    /* A constant one op reads as int64 and another as bool: a second constant. */
+    return materialize(c, v, dtype, tensor_out);
   }
   for (int d = 0; d < v->value.shape.rank; d++) {
     if (v->value.shape.dims[d] < 1) {
@@ -241,14 +283,27 @@ ep_status ep_imp_tensor(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tenso
   }
   ep_status st;
   if (v->kind == OV_BOUND) {
-    st = ep_graph_add_input(c->g, v->name, v->value.shape, &v->tensor);
+    if (natural_dtype(v) != dtype) {
+      return ep_imp_unsupported(c, "input %d (%s) is %s, the op needs %s", i, v->name,
+                                ep_dtype_name(natural_dtype(v)), ep_dtype_name(dtype));
+    }
+    st = ep_graph_add_input_typed(c->g, v->name, dtype, v->value.shape, &v->tensor);
     if (st != EP_OK) return ep_imp_bad(c, "%s", ep_last_error());
   } else {
-    st = ep_imp_add_constant(c, v->name, v->value.shape, v->value.data, &v->tensor);
+    st = materialize(c, v, dtype, &v->tensor);
     if (st != EP_OK) return st;
   }
   *tensor_out = v->tensor;
   return EP_OK;
+}
+
+ep_status ep_imp_tensor(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tensor_out) {
+  return imp_tensor(c, n, i, -1, tensor_out);
+}
+
+ep_status ep_imp_tensor_as(onnx_imp* c, const Onnx__NodeProto* n, int i, ep_dtype dtype,
+                           int* tensor_out) {
+  return imp_tensor(c, n, i, (int)dtype, tensor_out);
 }
 
 ep_status ep_imp_weight(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tensor_out) {
@@ -510,6 +565,7 @@ static ep_status define_inputs(onnx_imp* c) {
     if (st != EP_OK) return st;
     st = ep_imp_set_const(c, t->name, &value);
     if (st != EP_OK) return st;
+    ep_imp_find(c, t->name)->is_bool = t->data_type == ONNX_BOOL;
   }
   for (size_t i = 0; i < g->n_input; i++) {
     const Onnx__ValueInfoProto* in = g->input[i];
@@ -537,6 +593,7 @@ static ep_status define_inputs(onnx_imp* c) {
       st = ep_imp_set_const(c, in->name, &copy);
       if (st != EP_OK) return st;
       ep_imp_find(c, in->name)->kind = OV_BOUND;
+      ep_imp_find(c, in->name)->is_bool = declared == ONNX_BOOL;
       continue;
     }
     const Onnx__TypeProto* tp = in->type;
@@ -545,9 +602,15 @@ static ep_status define_inputs(onnx_imp* c) {
       return ep_error(EP_ERR_UNSUPPORTED, "%s: input %s is not a tensor", c->label, in->name);
     }
     int32_t et = tp->tensor_type->elem_type;
-    if (et != ONNX_FLOAT) {
-      return ep_error(EP_ERR_UNSUPPORTED, "%s: input %s is %s (float32 inputs only)", c->label,
-                      in->name, elem_type_name(et));
+    ep_dtype dtype;
+    switch (et) {
+      case ONNX_FLOAT: dtype = EP_DTYPE_FLOAT32; break;
+      case ONNX_INT64: case ONNX_INT32: dtype = EP_DTYPE_INT64; break; /* int32 is widened */
+      case ONNX_BOOL: dtype = EP_DTYPE_BOOL; break;
+      default:
+        return ep_error(EP_ERR_UNSUPPORTED,
+                        "%s: input %s is %s (float32, int64, int32 and bool inputs only)",
+                        c->label, in->name, elem_type_name(et));
     }
     ep_shape shape;
     ep_status st = input_shape(c, in, &shape);
@@ -560,7 +623,7 @@ static ep_status define_inputs(onnx_imp* c) {
       numel *= shape.dims[d];
     }
     int id;
-    st = ep_graph_add_input(c->g, in->name, shape, &id);
+    st = ep_graph_add_input_typed(c->g, in->name, dtype, shape, &id);
     if (st != EP_OK) return ep_imp_wrap(st, c->label, NULL);
     st = ep_imp_set_tensor(c, in->name, id);
     if (st != EP_OK) return st;
@@ -814,8 +877,7 @@ static ep_status mark_outputs(onnx_imp* c, char* list, size_t size, int* n_unsup
       (*n_unsupported)++;
       if (used + 1 < size) {
         snprintf(list + used, size - used, "%soutput %s: a %s constant (nothing to run)",
-                 used ? "; " : "", o->name,
-                 v->value.dtype == EP_DTYPE_FLOAT32 ? "float32" : "int64");
+                 used ? "; " : "", o->name, ep_dtype_name(natural_dtype(v)));
       }
       continue;
     }

@@ -38,6 +38,9 @@ typedef struct ov {
   ov_kind kind;
   int tensor;           /* graph tensor id (-1 until a constant or bound input is materialized) */
   ep_host_tensor value; /* OV_CONST, OV_BOUND (owned) */
+  /* OV_CONST, OV_BOUND: the file says bool (host tensors hold bools as int64 0 / 1), so the
+   * graph tensor made of it is bool. */
+  bool is_bool;
 } ov;
 
 typedef struct onnx_imp {
@@ -70,9 +73,14 @@ ep_status ep_imp_set_const(onnx_imp* c, const char* name, ep_host_tensor* value)
  * absent (empty name or past the end). */
 int ep_imp_n_inputs(const Onnx__NodeProto* n);
 ov* ep_imp_input(onnx_imp* c, const Onnx__NodeProto* n, int i);
-/* Input i as a graph tensor (constants become graph constants, named after the value; float32
- * only). Missing input: EP_ERR_FORMAT. */
+/* Input i as a graph tensor (constants become graph constants named after the value, of the
+ * value's dtype: float32, int64, or bool where the file says bool). Missing input: EP_ERR_FORMAT. */
 ep_status ep_imp_tensor(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tensor_out);
+/* The same, where the op needs a dtype: a constant or bound value of another integer type is
+ * made one of `dtype` (int64 <-> bool, as the host tensors hold bools as int64); a tensor
+ * computed at run time is returned as it is (shape inference checks its dtype). */
+ep_status ep_imp_tensor_as(onnx_imp* c, const Onnx__NodeProto* n, int i, ep_dtype dtype,
+                           int* tensor_out);
 /* Input i as a graph constant (weights that kernels pack at session creation): a constant or a
  * bound input; EP_ERR_UNSUPPORTED when computed at run time. */
 ep_status ep_imp_weight(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tensor_out);
@@ -82,6 +90,9 @@ ep_status ep_imp_const(onnx_imp* c, const Onnx__NodeProto* n, int i, const ep_ho
 /* Adds a graph constant named after `base` (made unique) from float data. */
 ep_status ep_imp_add_constant(onnx_imp* c, const char* base, ep_shape shape, const float* data,
                            int* tensor_out);
+/* The same from data of any dtype. */
+ep_status ep_imp_add_constant_typed(onnx_imp* c, const char* base, ep_dtype dtype, ep_shape shape,
+                                    const void* data, int* tensor_out);
 /* Adds a node of one output named `out_name` (or a unique name made from `node_name` when
  * NULL), infers its shape at once, and (when `onnx_out` is not NULL) defines that ONNX value. */
 ep_status ep_imp_emit(onnx_imp* c, ep_op op, const char* node_name, const ep_attrs* attrs,
@@ -130,7 +141,6 @@ ep_status ep_onnx_tensor_from_proto(const Onnx__TensorProto* t, const char* dir,
 ep_status ep_host_tensor_copy(const ep_host_tensor* src, ep_host_tensor* dst);
 /* Allocates a tensor of shape and dtype (zeroed). */
 ep_status ep_host_tensor_alloc(ep_dtype dtype, const ep_shape* shape, ep_host_tensor* out);
-size_t ep_dtype_size(ep_dtype dtype);
 /* Element i as double / int64 whatever the dtype. */
 double ep_host_get_f(const ep_host_tensor* t, int64_t i);
 int64_t ep_host_get_i(const ep_host_tensor* t, int64_t i);

@@ -197,12 +197,17 @@ static bool ends_with(const char* s, const char* suffix) {
   return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-ep_status ep_tensor_file_encode(const char* path, const char* name, const ep_shape* shape,
-                                const float* data, uint8_t** bytes_out, size_t* size_out) {
-  if (path == NULL || shape == NULL || (data == NULL && ep_shape_numel(shape) > 0)) {
+ep_status ep_tensor_file_encode_typed(const char* path, const char* name, ep_dtype dtype,
+                                      const ep_shape* shape, const void* data, uint8_t** bytes_out,
+                                      size_t* size_out) {
+  if (path == NULL || shape == NULL || (data == NULL && ep_shape_numel(shape) > 0) ||
+      ep_dtype_size(dtype) == 0) {
     return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_tensor_file_write: bad arguments");
   }
   size_t numel = (size_t)ep_shape_numel(shape);
+  size_t esize = ep_dtype_size(dtype);
+  const char* descr = dtype == EP_DTYPE_INT64 ? "<i8" : dtype == EP_DTYPE_BOOL ? "|b1" : "<f4";
+  int32_t type = dtype == EP_DTYPE_INT64 ? ONNX_INT64 : dtype == EP_DTYPE_BOOL ? ONNX_BOOL : ONNX_FLOAT;
   uint8_t* buf = NULL;
   size_t size = 0;
   if (ends_with(path, ".pb")) {
@@ -212,12 +217,12 @@ ep_status ep_tensor_file_encode(const char* path, const char* name, const ep_sha
     for (int d = 0; d < shape->rank; d++) dims[d] = shape->dims[d];
     t.name = (char*)(name != NULL ? name : "");
     t.has_data_type = true;
-    t.data_type = ONNX_FLOAT;
+    t.data_type = type;
     t.n_dims = (size_t)shape->rank;
     t.dims = dims;
     t.has_raw_data = true;
     t.raw_data.data = (uint8_t*)data;
-    t.raw_data.len = numel * sizeof(float);
+    t.raw_data.len = numel * esize;
     size = ep_onnx__tensor_proto__get_packed_size(&t);
     buf = malloc(size ? size : 1);
     if (buf == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
@@ -231,13 +236,13 @@ ep_status ep_tensor_file_encode(const char* path, const char* name, const ep_sha
       if (used >= sizeof dims) break;
     }
     if (shape->rank > 1) dims[strlen(dims) - 1] = '\0'; /* "(1, 3)" but "(5,)" */
-    int n = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }",
-                     dims);
+    int n = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
+                     descr, dims);
     size_t hlen = (size_t)n + 1; /* + '\n' */
     size_t total = 10 + hlen;
     size_t padded = (total + 63) / 64 * 64;
     hlen += padded - total;
-    size = padded + numel * sizeof(float);
+    size = padded + numel * esize;
     buf = malloc(size);
     if (buf == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
     memcpy(buf, "\x93NUMPY\x01\x00", 8);
@@ -246,18 +251,29 @@ ep_status ep_tensor_file_encode(const char* path, const char* name, const ep_sha
     memset(buf + 10, ' ', hlen);
     memcpy(buf + 10, dict, (size_t)n);
     buf[10 + hlen - 1] = '\n';
-    if (numel) memcpy(buf + padded, data, numel * sizeof(float));
+    if (numel) memcpy(buf + padded, data, numel * esize);
   }
   *bytes_out = buf;
   *size_out = size;
   return EP_OK;
 }
 
+ep_status ep_tensor_file_encode(const char* path, const char* name, const ep_shape* shape,
+                                const float* data, uint8_t** bytes_out, size_t* size_out) {
+  return ep_tensor_file_encode_typed(path, name, EP_DTYPE_FLOAT32, shape, data, bytes_out,
+                                     size_out);
+}
+
 ep_status ep_tensor_file_write(const char* path, const char* name, const ep_shape* shape,
                                const float* data) {
+  return ep_tensor_file_write_typed(path, name, EP_DTYPE_FLOAT32, shape, data);
+}
+
+ep_status ep_tensor_file_write_typed(const char* path, const char* name, ep_dtype dtype,
+                                     const ep_shape* shape, const void* data) {
   uint8_t* buf;
   size_t size;
-  ep_status st = ep_tensor_file_encode(path, name, shape, data, &buf, &size);
+  ep_status st = ep_tensor_file_encode_typed(path, name, dtype, shape, data, &buf, &size);
   if (st != EP_OK) return st;
   ep_output* out = NULL;
   st = ep_output_open(path, &out);

@@ -13,8 +13,6 @@
 
 _Static_assert(sizeof(float) == 4, "float32 expected");
 
-size_t ep_dtype_size(ep_dtype dtype) { return dtype == EP_DTYPE_INT64 ? 8 : 4; }
-
 void ep_host_tensor_free(ep_host_tensor* tensor) {
   if (tensor == NULL) return;
   free(tensor->name);
@@ -51,12 +49,14 @@ ep_status ep_host_tensor_copy(const ep_host_tensor* src, ep_host_tensor* dst) {
 }
 
 double ep_host_get_f(const ep_host_tensor* t, int64_t i) {
+  if (t->dtype == EP_DTYPE_BOOL) return ((const uint8_t*)t->data)[i] != 0;
   return t->dtype == EP_DTYPE_INT64 ? (double)((const int64_t*)t->data)[i]
                                     : (double)((const float*)t->data)[i];
 }
 
 int64_t ep_host_get_i(const ep_host_tensor* t, int64_t i) {
   if (t->dtype == EP_DTYPE_INT64) return ((const int64_t*)t->data)[i];
+  if (t->dtype == EP_DTYPE_BOOL) return ((const uint8_t*)t->data)[i] != 0;
   float v = ((const float*)t->data)[i];
   if (!(v > -9.2e18f && v < 9.2e18f)) return 0; /* NaN or out of range: no UB on conversion */
   return (int64_t)v;

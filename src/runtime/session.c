@@ -106,6 +106,20 @@ static ep_status create_backends(ep_session* s, const ep_session_options* option
   return EP_OK;
 }
 
+/* Whether every tensor the node reads or writes is float32: only the CPU backend is given
+ * nodes with int64 or bool tensors (the others' interfaces are float-only). */
+static bool all_float(const ep_graph* g, const ep_node* node) {
+  for (int k = 0; k < node->n_inputs; k++) {
+    if (node->inputs[k] >= 0 && ep_graph_tensor(g, node->inputs[k])->dtype != EP_DTYPE_FLOAT32) {
+      return false;
+    }
+  }
+  for (int k = 0; k < node->n_outputs; k++) {
+    if (ep_graph_tensor(g, node->outputs[k])->dtype != EP_DTYPE_FLOAT32) return false;
+  }
+  return true;
+}
+
 /* Gives every node to the first backend that runs it; fails naming the nodes none runs. */
 static ep_status assign_nodes(ep_session* s) {
   const ep_graph* g = s->graph;
@@ -116,6 +130,7 @@ static ep_status assign_nodes(ep_session* s) {
     const ep_node* node = ep_graph_node(g, i);
     for (int k = 0; k < s->n_backends && s->nodes[i].backend == NULL; k++) {
       const session_backend* b = &s->backends[k];
+      if (b->iface != &ep_backend_cpu && !all_float(g, node)) continue;
       if (b->iface->supports_node(b->ctx, g, node)) s->nodes[i].backend = b;
     }
     if (s->nodes[i].backend != NULL) continue;
@@ -158,7 +173,7 @@ static ep_status plan_arena(ep_session* s) {
     int r = request_of[root[t]];
     if (r < 0) {
       r = request_of[root[t]] = n_requests++;
-      requests[r].bytes = (size_t)ep_shape_numel(&owner->shape) * sizeof(float);
+      requests[r].bytes = (size_t)ep_shape_numel(&owner->shape) * ep_dtype_size(owner->dtype);
       requests[r].first = owner->kind == EP_TENSOR_INPUT ? -1 : owner->producer;
       requests[r].last = requests[r].first;
     }
@@ -181,7 +196,7 @@ static ep_status plan_arena(ep_session* s) {
     const ep_tensor* owner = ep_graph_tensor(g, root[t]);
     s->tensor_ptr[t] = owner->kind == EP_TENSOR_CONSTANT
                            ? owner->data
-                           : s->arena + offsets[request_of[root[t]]] / sizeof(float);
+                           : (float*)((char*)s->arena + offsets[request_of[root[t]]]);
   }
 
 cleanup:
@@ -358,28 +373,59 @@ static ep_status check_count(const ep_session* s, int tensor, size_t count, cons
   return EP_OK;
 }
 
-ep_status ep_session_set_input(ep_session* s, int input_index, const float* data, size_t count) {
-  if (input_index < 0 || input_index >= ep_graph_input_count(s->graph)) {
-    return ep_error(EP_ERR_INVALID_ARGUMENT, "input index %d is out of range (the graph has %d)",
-                    input_index, ep_graph_input_count(s->graph));
+static ep_status check_dtype(const ep_session* s, int tensor, ep_dtype dtype, const char* what) {
+  const ep_tensor* t = ep_graph_tensor(s->graph, tensor);
+  if (t->dtype != dtype) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "%s %s is %s, not %s%s", what, t->name,
+                    ep_dtype_name(t->dtype), ep_dtype_name(dtype),
+                    dtype == EP_DTYPE_FLOAT32 ? " (use the _typed call)" : "");
   }
-  int tensor = ep_graph_input(s->graph, input_index);
-  ep_status status = check_count(s, tensor, count, "input");
-  if (status != EP_OK) return status;
-  memcpy(s->tensor_ptr[tensor], data, count * sizeof(float));
   return EP_OK;
 }
 
-ep_status ep_session_get_output(ep_session* s, int output_index, float* data, size_t count) {
-  if (output_index < 0 || output_index >= ep_graph_output_count(s->graph)) {
-    return ep_error(EP_ERR_INVALID_ARGUMENT, "output index %d is out of range (the graph has %d)",
-                    output_index, ep_graph_output_count(s->graph));
+static ep_status check_index(int index, int count, const char* what) {
+  if (index < 0 || index >= count) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "%s index %d is out of range (the graph has %d)",
+                    what, index, count);
   }
-  int tensor = ep_graph_output(s->graph, output_index);
-  ep_status status = check_count(s, tensor, count, "output");
-  if (status != EP_OK) return status;
-  memcpy(data, s->tensor_ptr[tensor], count * sizeof(float));
   return EP_OK;
+}
+
+ep_status ep_session_set_input_typed(ep_session* s, int input_index, ep_dtype dtype,
+                                     const void* data, size_t count) {
+  ep_status status = check_index(input_index, ep_graph_input_count(s->graph), "input");
+  if (status != EP_OK) return status;
+  int tensor = ep_graph_input(s->graph, input_index);
+  status = check_dtype(s, tensor, dtype, "input");
+  if (status == EP_OK) status = check_count(s, tensor, count, "input");
+  if (status != EP_OK) return status;
+  memcpy(s->tensor_ptr[tensor], data, count * ep_dtype_size(dtype));
+  if (dtype == EP_DTYPE_BOOL) {
+    /* Kernels read bools as 0 or 1. */
+    uint8_t* b = (uint8_t*)s->tensor_ptr[tensor];
+    for (size_t i = 0; i < count; i++) b[i] = b[i] != 0;
+  }
+  return EP_OK;
+}
+
+ep_status ep_session_get_output_typed(ep_session* s, int output_index, ep_dtype dtype, void* data,
+                                      size_t count) {
+  ep_status status = check_index(output_index, ep_graph_output_count(s->graph), "output");
+  if (status != EP_OK) return status;
+  int tensor = ep_graph_output(s->graph, output_index);
+  status = check_dtype(s, tensor, dtype, "output");
+  if (status == EP_OK) status = check_count(s, tensor, count, "output");
+  if (status != EP_OK) return status;
+  memcpy(data, s->tensor_ptr[tensor], count * ep_dtype_size(dtype));
+  return EP_OK;
+}
+
+ep_status ep_session_set_input(ep_session* s, int input_index, const float* data, size_t count) {
+  return ep_session_set_input_typed(s, input_index, EP_DTYPE_FLOAT32, data, count);
+}
+
+ep_status ep_session_get_output(ep_session* s, int output_index, float* data, size_t count) {
+  return ep_session_get_output_typed(s, output_index, EP_DTYPE_FLOAT32, data, count);
 }
 
 static void run_node(ep_session* s, int i) {

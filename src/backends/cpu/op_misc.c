@@ -5,6 +5,7 @@
 
 #include "kernels/f32-nchwc/nchwc.h"
 #include "kernels/kernels.h"
+#include "kernels/index/index_ops.h"
 #include "backends/cpu/ops.h"
 
 /* For the ops that need nothing prepared: activations and views. */
@@ -167,6 +168,12 @@ static void concat_run(const void* state, const ep_node* node, const ep_graph* g
     const ep_shape* x = ep_node_input_shape(g, node, k);
     inner[k] = 1;
     for (int i = axis; i < x->rank; i++) inner[k] *= (size_t)x->dims[i];
+  }
+  ep_dtype dtype = ep_graph_tensor(g, node->outputs[0])->dtype;
+  if (dtype != EP_DTYPE_FLOAT32) {
+    ep_concat_bytes_run(ep_dtype_size(dtype), outer, node->n_inputs,
+                        (const void* const*)io->in, inner, io->out[0]);
+    return;
   }
   ep_concat_run(outer, node->n_inputs, io->in, inner, io->out[0], io->pool);
 }

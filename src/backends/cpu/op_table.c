@@ -9,6 +9,7 @@ extern const op_kernel ep_op_rnn, ep_op_window_pool, ep_op_global_max_pool, ep_o
     ep_op_gemm, ep_op_matmul, ep_op_leaky_relu, ep_op_clip, ep_op_softmax_axis, ep_op_lrn,
     ep_op_transpose, ep_op_pad, ep_op_attention;
 extern const op_kernel ep_op_math, ep_op_pow, ep_op_min_max;
+extern const op_kernel ep_op_index;
 
 static const op_kernel* const table[EP_OP_COUNT] = {
     [EP_OP_CONV] = &ep_op_conv,
@@ -56,6 +57,24 @@ static const op_kernel* const table[EP_OP_COUNT] = {
     [EP_OP_SOFTPLUS] = &ep_op_math,
     [EP_OP_MIN] = &ep_op_min_max,
     [EP_OP_MAX] = &ep_op_min_max,
+    [EP_OP_GATHER] = &ep_op_index,
+    [EP_OP_CAST] = &ep_op_index,
+    [EP_OP_EQUAL] = &ep_op_index,
+    [EP_OP_LESS] = &ep_op_index,
+    [EP_OP_GREATER] = &ep_op_index,
+    [EP_OP_LESS_OR_EQUAL] = &ep_op_index,
+    [EP_OP_GREATER_OR_EQUAL] = &ep_op_index,
+    [EP_OP_AND] = &ep_op_index,
+    [EP_OP_OR] = &ep_op_index,
+    [EP_OP_XOR] = &ep_op_index,
+    [EP_OP_NOT] = &ep_op_index,
+    [EP_OP_WHERE] = &ep_op_index,
+    [EP_OP_SHAPE] = &ep_op_index,
+    [EP_OP_SIZE] = &ep_op_index,
+    [EP_OP_SLICE] = &ep_op_index,
+    [EP_OP_EXPAND] = &ep_op_index,
+    [EP_OP_CONSTANT_OF_SHAPE] = &ep_op_index,
+    [EP_OP_RANGE] = &ep_op_index,
 };
 
 const op_kernel* ep_op_kernel(ep_op op) {
