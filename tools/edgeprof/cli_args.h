@@ -31,6 +31,7 @@ typedef struct cli_args {
   const char* scenario; /* --scenario NAME: NULL (none) */
   int min_queries;     /* --min-queries N: -1 (not given; the scenario's default) */
   double min_duration; /* --min-duration S: -1 (not given; the scenario's default) */
+  bool no_fuse;        /* --no-fuse: run the graph with batch norm folded and nothing fused */
   const char* positional[CLI_MAX_POSITIONAL];
   int n_positional;
 } cli_args;

@@ -58,7 +58,20 @@ int cli_load_model(const char* command, const char* model, uint64_t seed, ep_gra
       return cli_fail(CLI_EXIT_USAGE, "%s: --shape: %s", command, ep_last_error());
     }
   }
-  ep_status status = ep_model_load_shapes(model, seed, shapes, n_shapes, defined_out, optimized_out);
+  ep_status status;
+  if (optimized_out != NULL && cli_command_args != NULL && cli_command_args->no_fuse) {
+    /* --no-fuse: the graph as defined, batch norm folded, nothing else. */
+    ep_graph* defined = NULL;
+    status = ep_model_load_shapes(model, seed, shapes, n_shapes, &defined, NULL);
+    if (status == EP_OK) status = ep_graph_optimize(defined, EP_PASS_FOLD_BATCH_NORM, optimized_out);
+    if (status == EP_OK && defined_out != NULL) {
+      *defined_out = defined;
+    } else {
+      ep_graph_destroy(defined);
+    }
+  } else {
+    status = ep_model_load_shapes(model, seed, shapes, n_shapes, defined_out, optimized_out);
+  }
   if (status != EP_OK) {
     /* A model that does not load is bad input: a malformed or unsupported file too. */
     int code = status == EP_ERR_OUT_OF_MEMORY || status == EP_ERR_SYSTEM ? CLI_EXIT_RUNTIME

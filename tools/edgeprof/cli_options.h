@@ -103,6 +103,10 @@ void cli_print_help(const char* command, const cli_option* options, int n_option
   {.name = "--shape", .kind = CLI_LIST, .target = (a)->shapes, .count = &(a)->n_shapes,        \
    .max_count = CLI_MAX_SHAPES, .metavar = "NAME=DxD",                                        \
    .help = "shape of input NAME of a model file, e.g. input=1x3x224x224 (repeatable)"}
+#define CLI_OPTION_NO_FUSE(a)                                                                 \
+  {.name = "--no-fuse", .kind = CLI_FLAG, .target = &(a)->no_fuse,                            \
+   .help = "run the graph without operator fusions (attention, activations, residual\n"       \
+           "adds, ...; batch norm is still folded): what the fusions gain"}
 #define CLI_OPTION_BACKEND(a)                                                                 \
   {.name = "--backend", .kind = CLI_STRING, .target = &(a)->backend, .metavar = "NAME",       \
    .help = "backend running the network: cpu (default) or one that\n"                         \

@@ -89,6 +89,7 @@ int cmd_bench(int argc, char** argv) {
       CLI_OPTION_ENERGY(&args),
       CLI_OPTION_JSON(&args),
       CLI_OPTION_SEED(&args),
+      CLI_OPTION_NO_FUSE(&args),
       CLI_OPTION_SHAPE(&args),
       {.name = "--scenario", .kind = CLI_STRING, .target = &args.scenario, .metavar = "NAME",
        .help = "MLPerf LoadGen's rules and result (replaces --runs and --min-time by the\n"

@@ -156,6 +156,7 @@ int cmd_info(int argc, char** argv) {
   const cli_option options[] = {
       CLI_OPTION_JSON(&args),
       CLI_OPTION_SEED(&args),
+      CLI_OPTION_NO_FUSE(&args),
       CLI_OPTION_SHAPE(&args),
       {.name = "--table1", .kind = CLI_FLAG, .target = &args.table1,
        .help = "the paper's Table I beside the computed figures for its five\n"

@@ -120,6 +120,7 @@ int cmd_profile(int argc, char** argv) {
       CLI_OPTION_ENERGY(&args),
       CLI_OPTION_JSON(&args),
       CLI_OPTION_SEED(&args),
+      CLI_OPTION_NO_FUSE(&args),
       CLI_OPTION_SHAPE(&args),
       {.name = "--csv", .kind = CLI_STRING, .target = &csv_path, .metavar = "FILE",
        .help = "also write the per-node table as CSV to FILE ('-': stdout)"},

@@ -195,6 +195,7 @@ int cmd_run(int argc, char** argv) {
       CLI_OPTION_THREADS(&args),
       CLI_OPTION_BACKEND(&args),
       CLI_OPTION_SEED(&args),
+      CLI_OPTION_NO_FUSE(&args),
   };
   int rc = cli_parse("run", options, CLI_COUNT(options), argc, argv, &args);
   if (rc != 0) return rc < 0 ? CLI_EXIT_OK : rc;

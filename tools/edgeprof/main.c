@@ -9,11 +9,12 @@ static const cli_command commands[] = {
      "One line per model: name, input -> output shape, parameters, MACs (multiply-accumulates;\n"
      "FLOPs = 2 x MACs) of the graph as defined, and what the network is.\n"},
     {"info", cmd_info, "show a model's nodes and cost, or the paper's Table I",
-     "info MODEL [--json FILE] [--seed N]\n       edgeprof info --table1 [--json FILE]",
+     "info MODEL [--json FILE] [--seed N] [--no-fuse]\n       edgeprof info --table1 [--json FILE]",
      "With MODEL: one row per node of the graph that runs (batch norm folded, residual adds and\n"
-     "activations fused: an op reads Conv+Relu or Conv+Add+Relu), in run order: name, op, output\n"
-     "shape, parameters, MACs and output bytes; then the totals of that graph and of the graph as\n"
-     "defined.\n"
+     "activations fused: an op reads Conv+Relu or Conv+Add+Relu; attention written out as\n"
+     "MatMul, scale, mask, Softmax, MatMul is one Attention node), in run order: name, op,\n"
+     "output shape, parameters, MACs and output bytes; then the totals of that graph and of the\n"
+     "graph as defined. --no-fuse shows the graph without fusions.\n"
      "With --table1: the paper's Table I beside the figures computed for every zoo model\n"
      "(input, output, layers, parameters, MACs, FLOPs), and one line on each difference.\n"},
     {"bench", cmd_bench, "measure a model's latency, throughput and memory",

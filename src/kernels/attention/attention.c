@@ -101,12 +101,17 @@ static void attention_items(void* ctx, size_t begin, size_t end, int worker) {
                         scores, a->sk, false, NULL);
     for (size_t i = 0; i < rows; i++) {
       float* s = scores + i * a->sk;
-      if (j->mask != NULL) {
+      const float scale = a->scale;
+      if (j->mask == NULL) {
+        if (scale != 1.0f) {
+          for (size_t c = 0; c < a->sk; c++) s[c] *= scale;
+        }
+      } else if (a->mask_col == 1) { /* the usual mask: contiguous along k's sequence */
         const float* m = j->mask + o.mask + (i0 + i) * a->mask_row;
-        const size_t mc = a->mask_col;
-        for (size_t c = 0; c < a->sk; c++) s[c] = s[c] * a->scale + m[c * mc];
-      } else if (a->scale != 1.0f) {
-        for (size_t c = 0; c < a->sk; c++) s[c] *= a->scale;
+        for (size_t c = 0; c < a->sk; c++) s[c] = s[c] * scale + m[c];
+      } else { /* one value per row */
+        const float m = j->mask[o.mask + (i0 + i) * a->mask_row];
+        for (size_t c = 0; c < a->sk; c++) s[c] = s[c] * scale + m;
       }
     }
     ep_softmax_run(rows, a->sk, scores, scores, NULL);
