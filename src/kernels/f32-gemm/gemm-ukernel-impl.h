@@ -15,6 +15,7 @@
 #include "kernels/activation.h"
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/kernels.h"
+#include "kernels/simd/vec-act.h"
 
 #define MR EP_UK_MR
 #define NV EP_UK_NV
@@ -73,6 +74,7 @@ EP_UK_ALWAYS_INLINE void tile_store(const int nv, vf acc[MR][NV], size_t mr, siz
   const ep_activation act = epilogue != NULL ? epilogue->act : EP_ACT_NONE;
   const float* residual = epilogue != NULL ? epilogue->residual : NULL;
   const bool clamp = act == EP_ACT_RELU || act == EP_ACT_RELU6;
+  const bool hard = vf_act_is_hard(act), swish = act == EP_ACT_HARD_SWISH;
   const vf lo = vf_zero();
   const vf hi = vf_set1(act == EP_ACT_RELU6 ? 6.0f : 3.4028235e38f);
   size_t lanes[NV]; /* valid lanes of each vector */
@@ -98,16 +100,18 @@ EP_UK_ALWAYS_INLINE void tile_store(const int nv, vf acc[MR][NV], size_t mr, siz
         x = vf_add(vf_add(x, rb), cb[v]);
         if (rr != NULL) x = vf_add(x, vf_load(rr + v * VF_LANES));
         if (clamp) x = vf_min(vf_max(x, lo), hi);
+        if (hard) x = vf_hard_act(x, swish);
         vf_store(cr + v * VF_LANES, x);
       } else if (lanes[v] > 0) {
         if (accumulate) x = vf_add(x, vf_load_tail(cr + v * VF_LANES, lanes[v]));
         x = vf_add(vf_add(x, rb), cb[v]);
         if (rr != NULL) x = vf_add(x, vf_load_tail(rr + v * VF_LANES, lanes[v]));
         if (clamp) x = vf_min(vf_max(x, lo), hi);
+        if (hard) x = vf_hard_act(x, swish);
         vf_store_tail(cr + v * VF_LANES, lanes[v], x);
       }
     }
-    if (act != EP_ACT_NONE && !clamp) ep_activation_apply(act, cr, nr);
+    if (!ep_activation_in_register(act)) ep_activation_apply(act, cr, nr);
   }
 }
 

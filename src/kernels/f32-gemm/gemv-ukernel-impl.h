@@ -10,6 +10,7 @@
 #include "kernels/activation.h"
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/kernels.h"
+#include "kernels/simd/vec-act.h"
 
 #define NV EP_GV_NV
 #define NR (EP_GV_NV * VF_LANES)
@@ -57,15 +58,14 @@ void EP_GV_NAME(size_t nr, size_t kc, const float* restrict x, const float* rest
     }
     s = vf_add(s, rb);
     if (act == EP_ACT_RELU || act == EP_ACT_RELU6) s = vf_min(vf_max(s, lo), hi);
+    if (vf_act_is_hard(act)) s = vf_hard_act(s, act == EP_ACT_HARD_SWISH);
     if (lanes == VF_LANES) {
       vf_store(y + first, s);
     } else {
       vf_store_tail(y + first, lanes, s);
     }
   }
-  if (act != EP_ACT_NONE && act != EP_ACT_RELU && act != EP_ACT_RELU6) {
-    ep_activation_apply(act, y, nr);
-  }
+  if (!ep_activation_in_register(act)) ep_activation_apply(act, y, nr);
 }
 
 #undef NV

@@ -7,6 +7,7 @@
 
 #include "kernels/f32-nchwc/nchwc-ukernels.h"
 #include "kernels/simd/vec-avx2.h"
+#include "kernels/simd/vec-act.h"
 
 #define EP_NCHWC_INLINE static inline __attribute__((always_inline))
 /* Loops over accumulators must be unrolled completely, or GCC keeps the arrays on the stack. */
@@ -32,6 +33,7 @@ EP_NCHWC_INLINE vf clamp(vf acc, ep_activation act) {
     acc = vf_max(acc, vf_zero());
     if (act == EP_ACT_RELU6) acc = vf_min(acc, vf_set1(6.0f));
   }
+  if (vf_act_is_hard(act)) acc = vf_hard_act(acc, act == EP_ACT_HARD_SWISH);
   return acc;
 }
 
