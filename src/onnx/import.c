@@ -119,11 +119,14 @@ ep_status ep_imp_set_const(onnx_imp* c, const char* name, ep_host_tensor* value)
   return EP_OK;
 }
 
-static ep_status set_poison(onnx_imp* c, const char* name) {
+static ep_status set_poison(onnx_imp* c, const char* name, bool runtime) {
   if (name == NULL || name[0] == '\0' || ep_imp_find(c, name) != NULL) return EP_OK;
   ov* v;
   ep_status st = table_add(c, name, &v);
-  if (st == EP_OK) v->kind = OV_POISON;
+  if (st == EP_OK) {
+    v->kind = OV_POISON;
+    v->runtime = runtime;
+  }
   return st;
 }
 
@@ -848,13 +851,9 @@ static ep_status import_node(onnx_imp* c, const Onnx__NodeProto* n) {
   bool done = false;
   ep_status st = ep_onnx_fold_node(c, n, &done);
   if (st != EP_OK || done) return st;
+  /* A fold-only op with an input computed at run time was refused by the fold, naming it. */
   onnx_import_fn fn = ep_onnx_op_importer(op);
-  if (fn == NULL) {
-    if (ep_onnx_fold_only(op)) {
-      return ep_imp_unsupported(c, "only supported on constants (its input is computed at run time)");
-    }
-    return ep_imp_unsupported(c, "no importer");
-  }
+  if (fn == NULL) return ep_imp_unsupported(c, "no importer");
   return fn(c, n);
 }
 
@@ -977,15 +976,22 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
     if (c.absorbed[idx]) continue;
     const char* op = op_type_of(n);
     bool poisoned = false;
+    int runtime_in = -1; /* an input computed at run time, or that would have been */
     for (size_t k = 0; k < n->n_input; k++) {
       ov* v = n->input[k] != NULL && n->input[k][0] ? ep_imp_find(&c, n->input[k]) : NULL;
       if (v != NULL && v->kind == OV_POISON) poisoned = true;
+      if (v != NULL && (v->kind == OV_DYNAMIC || (v->kind == OV_POISON && v->runtime)) && runtime_in < 0) {
+        runtime_in = (int)k;
+      }
     }
     ep_status node_st;
     if (!is_default_domain(n->domain)) {
       node_st = ep_imp_unsupported(&c, "unknown domain");
     } else if (!op_known(op)) {
       node_st = ep_imp_unsupported(&c, "unknown op");
+    } else if (poisoned && runtime_in >= 0 && ep_onnx_fold_only(op) && !ep_onnx_fold_shape_only(op)) {
+      /* Refused on its own too, whatever comes before it: named as well. */
+      node_st = ep_onnx_fold_refuse_runtime(&c, n, runtime_in);
     } else if (poisoned) {
       node_st = EP_ERR_UNSUPPORTED; /* follows from an unsupported node: not listed itself */
     } else {
@@ -993,8 +999,11 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
     }
     if (node_st == EP_ERR_UNSUPPORTED) {
       if (!poisoned || c.reason[0]) note_unsupported(&c, unsupported, list_size, &n_unsupported, n, c.reason);
+      /* Its outputs would have been computed at run time unless it only reads shapes or would
+       * have folded (every input known at load). */
+      bool runtime = !ep_onnx_fold_shape_only(op) && (runtime_in >= 0 || !ep_onnx_fold_known(op));
       for (size_t k = 0; k < n->n_output; k++) {
-        st = set_poison(&c, n->output[k]);
+        st = set_poison(&c, n->output[k], runtime);
         if (st != EP_OK) goto cleanup;
       }
       continue;
@@ -1010,7 +1019,7 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
       int readers[1];
       if (ep_imp_readers(&c, out, readers, 1) > 0 || ep_imp_is_graph_output(&c, out)) {
         note_unsupported(&c, unsupported, list_size, &n_unsupported, n, "an optional output is used");
-        st = set_poison(&c, out);
+        st = set_poison(&c, out, true);
         if (st != EP_OK) goto cleanup;
       }
     }

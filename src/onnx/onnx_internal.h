@@ -36,6 +36,7 @@ typedef enum ov_kind {
 typedef struct ov {
   char* name;
   ov_kind kind;
+  bool runtime;         /* OV_POISON: would have been computed at run time (not a constant) */
   int tensor;           /* graph tensor id (-1 until a constant or bound input is materialized) */
   ep_host_tensor value; /* OV_CONST, OV_BOUND (owned) */
   /* OV_CONST, OV_BOUND: the file says bool (host tensors hold bools as int64 0 / 1), so the
@@ -151,6 +152,11 @@ int64_t ep_host_get_i(const ep_host_tensor* t, int64_t i);
 bool ep_onnx_fold_known(const char* op_type);
 /* Ops that only make sense on constants here (Shape, Gather, ConstantOfShape, ...). */
 bool ep_onnx_fold_only(const char* op_type);
+/* Refuses the current node, a fold-only op (no run-time importer) whose input `input` is
+ * computed at run time, naming that input; EP_ERR_UNSUPPORTED. */
+ep_status ep_onnx_fold_refuse_runtime(onnx_imp* c, const Onnx__NodeProto* n, int input);
+/* Ops that read only their input's shape (Shape, Size): constant whenever the shape is known. */
+bool ep_onnx_fold_shape_only(const char* op_type);
 /* Evaluates the current node when it can be: every input it reads is a constant (Shape and
  * Size only need the input's shape). *done tells whether it did. */
 ep_status ep_onnx_fold_node(onnx_imp* c, const Onnx__NodeProto* n, bool* done);
