@@ -12,8 +12,9 @@
 /* Constants computed at load are small in real models (shapes, masks, a few weights). */
 #define FOLD_MAX_NUMEL (INT64_C(1) << 24)
 
-/* The element type of comparison and logic results: ONNX bool, stored as int64 0 / 1 by the
- * host tensors of the importer. */
+/* The host element type of comparison and logic results: ONNX bools are held as int64 0 / 1 by
+ * the importer's host tensors, their value marked is_bool (shape_fold.c) so that a graph
+ * constant made of one is bool. */
 #define FOLD_BOOL EP_DTYPE_INT64
 
 typedef ep_status (*fold_fn)(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor* out);

@@ -841,7 +841,10 @@ static ep_status import_node(onnx_imp* c, const Onnx__NodeProto* n) {
       ep_host_tensor copy;
       ep_status st = ep_host_tensor_copy(&x->value, &copy);
       if (st != EP_OK) return st;
-      return ep_imp_set_const(c, n->output[0], &copy);
+      bool is_bool = x->is_bool;
+      st = ep_imp_set_const(c, n->output[0], &copy);
+      if (st == EP_OK) ep_imp_find(c, n->output[0])->is_bool = is_bool;
+      return st;
     }
     int t;
     ep_status st = ep_imp_tensor(c, n, 0, &t);

@@ -65,6 +65,33 @@ static const fold_entry table[] = {
     {"Log", ep_fold_unary, true, false, 1},
 };
 
+/* Whether the folded value is an ONNX bool (held as int64 0 / 1): a graph constant made of it
+ * is then bool. Comparisons and logic make bools; data movement keeps its data input's type. */
+static bool result_is_bool(onnx_imp* c, const Onnx__NodeProto* n) {
+  static const char* const makes_bool[] = {"Equal", "Less", "LessOrEqual", "Greater",
+                                           "GreaterOrEqual", "And", "Or", "Xor", "Not"};
+  static const char* const keeps_type[] = {"Gather", "Slice", "Concat", "Squeeze", "Unsqueeze",
+                                           "Reshape", "Flatten", "Expand", "Transpose"};
+  const char* op = n->op_type;
+  for (size_t i = 0; i < sizeof makes_bool / sizeof makes_bool[0]; i++) {
+    if (strcmp(op, makes_bool[i]) == 0) return true;
+  }
+  int from = strcmp(op, "Where") == 0 ? 1 : -1;
+  for (size_t i = 0; i < sizeof keeps_type / sizeof keeps_type[0]; i++) {
+    if (strcmp(op, keeps_type[i]) == 0) from = 0;
+  }
+  if (from >= 0) {
+    ov* v = ep_imp_input(c, n, from);
+    return v != NULL && v->is_bool;
+  }
+  if (strcmp(op, "Cast") == 0) return ep_onnx_attr_int(n, "to", 0) == ONNX_BOOL;
+  if (strcmp(op, "Constant") == 0 || strcmp(op, "ConstantOfShape") == 0) {
+    const Onnx__AttributeProto* a = ep_onnx_attr_find(n, "value");
+    return a != NULL && a->t != NULL && a->t->data_type == ONNX_BOOL;
+  }
+  return false;
+}
+
 static const fold_entry* find_entry(const char* op) {
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
     if (strcmp(table[i].op, op) == 0) return &table[i];
@@ -127,5 +154,8 @@ ep_status ep_onnx_fold_node(onnx_imp* c, const Onnx__NodeProto* n, bool* done) {
   ep_status st = e->fn(c, n, &out);
   if (st != EP_OK) return st;
   *done = true;
-  return ep_imp_set_const(c, n->output[0], &out);
+  bool is_bool = result_is_bool(c, n);
+  st = ep_imp_set_const(c, n->output[0], &out);
+  if (st == EP_OK) ep_imp_find(c, n->output[0])->is_bool = is_bool;
+  return st;
 }
