@@ -27,6 +27,7 @@ typedef struct node_exec {
   const session_backend* backend;
   ep_node_prepared prepared;
   bool prepared_ok; /* prepared.state is the backend's to release */
+  bool in_place;    /* a concat whose inputs were written into its output: nothing to run */
   const float** in;
   float** out;
 } node_exec;
@@ -58,17 +59,110 @@ struct ep_session {
 
 enum { WORKSPACE_ALIGN_FLOATS = 16 };
 
-/* A view (reshape, flatten) shares its input's buffer: follow views back to the tensor that
- * owns the storage. */
-static int storage_root(const ep_session* s, int tensor) {
+/* Where each tensor's storage lies: inside tensor parent[t] at offset[t] bytes, or its own
+ * buffer (parent -1). A view (reshape, flatten) lies at its input's start; an input of a
+ * concatenation written in place lies in the concat's output at its offset along the axis. */
+typedef struct storage_map {
+  int* parent;
+  size_t* offset;
+} storage_map;
+
+/* The tensor that owns t's buffer, and t's offset in it. */
+static int storage_root(const storage_map* m, int t, size_t* offset_out) {
+  size_t offset = 0;
+  while (m->parent[t] >= 0) {
+    offset += m->offset[t];
+    t = m->parent[t];
+  }
+  *offset_out = offset;
+  return t;
+}
+
+static void map_views(const ep_session* s, storage_map* m) {
   const ep_graph* g = s->graph;
-  for (;;) {
-    const ep_tensor* t = ep_graph_tensor(g, tensor);
-    if (t->producer < 0) return tensor;
-    const ep_backend_i* b = s->nodes[t->producer].backend->iface;
-    const ep_node* node = ep_graph_node(g, t->producer);
-    if (b->is_view == NULL || !b->is_view(g, node)) return tensor;
-    tensor = node->inputs[0];
+  for (int t = 0; t < ep_graph_tensor_count(g); t++) {
+    const ep_tensor* tensor = ep_graph_tensor(g, t);
+    m->parent[t] = -1;
+    m->offset[t] = 0;
+    if (tensor->producer < 0) continue;
+    const ep_backend_i* b = s->nodes[tensor->producer].backend->iface;
+    const ep_node* node = ep_graph_node(g, tensor->producer);
+    if (b->is_view != NULL && b->is_view(g, node)) m->parent[t] = node->inputs[0];
+  }
+}
+
+/* Whether input t of a concatenation may be written straight into its output: an activation
+ * with its own buffer (not a view, not placed in another concat yet) that is not where the
+ * output itself lies. Other readers of t are no obstacle: they read it there. */
+static bool placeable(const ep_session* s, const storage_map* m, int t, int y) {
+  const ep_tensor* tensor = ep_graph_tensor(s->graph, t);
+  size_t unused;
+  return tensor->kind == EP_TENSOR_ACTIVATION && tensor->producer >= 0 && m->parent[t] < 0 &&
+         storage_root(m, y, &unused) != t;
+}
+
+static size_t tensor_bytes(const ep_graph* g, int t) {
+  const ep_tensor* tensor = ep_graph_tensor(g, t);
+  return (size_t)ep_shape_numel(&tensor->shape) * ep_dtype_size(tensor->dtype);
+}
+
+/* Concatenations without copies (DenseNet, Inception): along an axis with nothing but size-1
+ * dims before it (channels at batch 1), each input is one contiguous run of the output, so its
+ * producer can write it there. Walking the concats of the CPU backend from the last to the
+ * first: a concat whose inputs already lie side by side, in order, in one buffer (DenseNet's
+ * layer inputs, prefixes of the block's final concat) becomes a view of them; otherwise its
+ * inputs that can are placed in its output (which may itself lie in a later concat's). A concat
+ * whose inputs all lie where it would copy them runs nothing. EDGEPROF_CONCAT=copy turns this
+ * off (to compare). */
+static void plan_concats(ep_session* s, storage_map* m) {
+  const char* env = getenv("EDGEPROF_CONCAT");
+  if (env != NULL && strcmp(env, "copy") == 0) return;
+  const ep_graph* g = s->graph;
+  for (int i = s->n_nodes - 1; i >= 0; i--) {
+    const ep_node* node = ep_graph_node(g, i);
+    if (node->op != EP_OP_CONCAT || s->nodes[i].backend->iface != &ep_backend_cpu) continue;
+    const int y = node->outputs[0];
+    const ep_shape* ys = &ep_graph_tensor(g, y)->shape;
+    const int axis = node->attrs.axis < 0 ? node->attrs.axis + ys->rank : node->attrs.axis;
+    int64_t outer = 1;
+    for (int d = 0; d < axis; d++) outer *= ys->dims[d];
+    /* Float tensors only: the int64 ones are small shape arithmetic. */
+    bool inputs_ok = outer == 1 && node->n_inputs > 0 &&
+                     ep_graph_tensor(g, y)->dtype == EP_DTYPE_FLOAT32;
+    for (int k = 0; k < node->n_inputs && inputs_ok; k++) inputs_ok = node->inputs[k] >= 0;
+    if (!inputs_ok) continue;
+    /* Already side by side: the output is a view of them. */
+    size_t first_offset = 0, expect = 0;
+    const int root = storage_root(m, node->inputs[0], &first_offset);
+    bool adjacent = m->parent[y] < 0 && m->parent[node->inputs[0]] >= 0 && root != y;
+    for (int k = 0; k < node->n_inputs && adjacent; k++) {
+      size_t off;
+      adjacent = storage_root(m, node->inputs[k], &off) == root && off == first_offset + expect;
+      expect += tensor_bytes(g, node->inputs[k]);
+    }
+    if (adjacent) {
+      m->parent[y] = root;
+      m->offset[y] = first_offset;
+      s->nodes[i].in_place = true;
+      continue;
+    }
+    size_t y_offset;
+    const int y_root = storage_root(m, y, &y_offset);
+    bool all_in_place = true;
+    size_t at = 0;
+    for (int k = 0; k < node->n_inputs; k++) {
+      const int t = node->inputs[k];
+      bool repeated = false; /* concat(a, a): a lies at its first offset only */
+      for (int j = 0; j < k; j++) repeated = repeated || node->inputs[j] == t;
+      if (!repeated && placeable(s, m, t, y)) {
+        m->parent[t] = y;
+        m->offset[t] = at;
+      }
+      size_t off;
+      all_in_place = all_in_place && storage_root(m, t, &off) == y_root && off == y_offset + at;
+      at += tensor_bytes(g, t);
+    }
+    s->nodes[i].in_place = all_in_place;
   }
 }
 
@@ -153,30 +247,38 @@ static ep_status plan_arena(ep_session* s) {
   int n_nodes = ep_graph_node_count(g);
   ep_status status = EP_OK;
   int* root = malloc((size_t)n_tensors * sizeof *root);
+  size_t* root_offset = malloc((size_t)n_tensors * sizeof *root_offset);
   int* request_of = malloc((size_t)n_tensors * sizeof *request_of);
   ep_buffer_request* requests = calloc((size_t)n_tensors, sizeof *requests);
   size_t* offsets = calloc((size_t)n_tensors, sizeof *offsets);
-  if (!root || !request_of || !requests || !offsets) {
+  storage_map map = {malloc((size_t)n_tensors * sizeof(int)),
+                     malloc((size_t)n_tensors * sizeof(size_t))};
+  if (!root || !root_offset || !request_of || !requests || !offsets || !map.parent ||
+      !map.offset) {
     status = ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory planning the activation arena");
     goto cleanup;
   }
+  map_views(s, &map);
+  plan_concats(s, &map);
   int n_requests = 0;
   for (int t = 0; t < n_tensors; t++) {
-    root[t] = storage_root(s, t);
+    root[t] = storage_root(&map, t, &root_offset[t]);
     request_of[t] = -1;
   }
-  /* One request per storage root; its lifetime covers every view of it. */
+  /* One request per storage root; its lifetime covers every tensor that lies in it: views, and
+   * concat inputs written before the concat's output would be. */
   for (int t = 0; t < n_tensors; t++) {
     const ep_tensor* tensor = ep_graph_tensor(g, t);
     const ep_tensor* owner = ep_graph_tensor(g, root[t]);
     if (owner->kind == EP_TENSOR_CONSTANT) continue;
+    int first = tensor->kind == EP_TENSOR_INPUT ? -1 : tensor->producer;
     int r = request_of[root[t]];
     if (r < 0) {
       r = request_of[root[t]] = n_requests++;
       requests[r].bytes = (size_t)ep_shape_numel(&owner->shape) * ep_dtype_size(owner->dtype);
-      requests[r].first = owner->kind == EP_TENSOR_INPUT ? -1 : owner->producer;
-      requests[r].last = requests[r].first;
+      requests[r].first = requests[r].last = first;
     }
+    if (first < requests[r].first) requests[r].first = first;
     /* Graph inputs and outputs live through the whole run: inputs so that a session can run
      * again on the same input (as benchmarks do), outputs so that they can be read after it. */
     bool whole_run = tensor->is_output || owner->kind == EP_TENSOR_INPUT;
@@ -196,10 +298,14 @@ static ep_status plan_arena(ep_session* s) {
     const ep_tensor* owner = ep_graph_tensor(g, root[t]);
     s->tensor_ptr[t] = owner->kind == EP_TENSOR_CONSTANT
                            ? owner->data
-                           : (float*)((char*)s->arena + offsets[request_of[root[t]]]);
+                           : (float*)((char*)s->arena + offsets[request_of[root[t]]] +
+                                      root_offset[t]);
   }
 
 cleanup:
+  free(map.parent);
+  free(map.offset);
+  free(root_offset);
   free(root);
   free(request_of);
   free(requests);
@@ -430,6 +536,7 @@ ep_status ep_session_get_output(ep_session* s, int output_index, float* data, si
 
 static void run_node(ep_session* s, int i) {
   node_exec* e = &s->nodes[i];
+  if (e->in_place) return;
   ep_node_io io = {e->in, e->out, s->workspace, s->workspace_stride, s->pool};
   e->backend->iface->run_node(e->backend->ctx, e->prepared.state, s->graph,
                               ep_graph_node(s->graph, i), &io);

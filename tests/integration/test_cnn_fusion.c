@@ -3,7 +3,9 @@
  * fully connected layer and after an add; squeeze-and-excitation blocks; concatenations. Each
  * graph runs as defined (every node on its own), optimized without activation fusion, and fully
  * optimized, and the fused graph exported to ONNX (a fused SiLU as Sigmoid and Mul) and loaded
- * again; the outputs must agree, and the fused graphs must have lost their Sigmoid / Mul nodes. */
+ * again; the outputs must agree, and the fused graphs must have lost their Sigmoid / Mul nodes.
+ * Concatenations written in place (DenseNet, Inception) against copying ones (EDGEPROF_CONCAT=copy):
+ * the same outputs, the inputs where the concat would put them, a smaller arena. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,12 +229,133 @@ static void test_squeeze_excitation(void) {
   check_graph(g, "SE, batch 2", (expect){1, 0, 1});
 }
 
+static int add_concat(ep_graph* g, const char* name, const int* in, int n, int axis) {
+  return add_node1(g, EP_OP_CONCAT, name, &(ep_attrs){.axis = axis}, in, n);
+}
+
+/* Sessions of g (finalized, optimized) with concats in place and copied agree; in place, each
+ * concat input lies at its offset in the output (all of them where `all_in_place`). */
+static void check_concats(const ep_graph* g, const char* what, bool all_in_place) {
+  const ep_shape* xs = &ep_graph_tensor(g, ep_graph_input(g, 0))->shape;
+  size_t n_in = (size_t)ep_shape_numel(xs);
+  size_t n_out = (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_output(g, 0))->shape);
+  float* x = malloc(n_in * sizeof *x);
+  ep_test_fill(&rng, x, n_in, -2.0f, 2.0f);
+  setenv("EDGEPROF_CONCAT", "copy", 1);
+  float* expected = run(g, 1, x);
+  ep_session* copying = NULL;
+  EP_CHECK_OK(ep_session_create(g, NULL, &copying));
+  unsetenv("EDGEPROF_CONCAT");
+  for (int threads = 1; threads <= 2 && expected != NULL; threads++) {
+    float* got = run(g, threads, x);
+    if (got == NULL) continue;
+    double diff = ep_test_max_rel_diff(got, expected, n_out);
+    EP_CHECK_MSG(diff == 0.0, "%s (%d threads, %s): in place differs from copied by %g", what,
+                 threads, ep_cpu_isa_name(ep_cpu_isa_active()), diff);
+    free(got);
+  }
+  ep_session* s = NULL;
+  EP_CHECK_OK(ep_session_create(g, NULL, &s));
+  int placed = 0, inputs = 0;
+  for (int i = 0; s != NULL && i < ep_graph_node_count(g); i++) {
+    const ep_node* n = ep_graph_node(g, i);
+    if (n->op != EP_OP_CONCAT) continue;
+    const float* y = ep_session_tensor_data(s, n->outputs[0]);
+    size_t at = 0;
+    for (int k = 0; k < n->n_inputs; k++) {
+      inputs++;
+      placed += ep_session_tensor_data(s, n->inputs[k]) == y + at;
+      at += (size_t)ep_shape_numel(&ep_graph_tensor(g, n->inputs[k])->shape);
+    }
+  }
+  EP_CHECK_MSG(all_in_place ? placed == inputs : placed > 0 && placed < inputs,
+               "%s: %d of %d concat inputs in place", what, placed, inputs);
+  ep_session_memory in_place_mem, copy_mem;
+  if (s != NULL && copying != NULL) {
+    ep_session_memory_get(s, &in_place_mem);
+    ep_session_memory_get(copying, &copy_mem);
+    EP_CHECK_MSG(in_place_mem.arena_bytes < copy_mem.arena_bytes, "%s: arena %zu, copying %zu",
+                 what, in_place_mem.arena_bytes, copy_mem.arena_bytes);
+  }
+  ep_session_destroy(s);
+  ep_session_destroy(copying);
+  free(expected);
+  free(x);
+}
+
+/* A DenseNet block (every layer reads the concat of all earlier outputs; the block ends in the
+ * concat of all), two Inception modules, and concats that cannot be in place: along the height,
+ * of a graph input, of one tensor twice. */
+static void test_concat(void) {
+  int x;
+  ep_graph* g = new_graph("dense", ep_shape_make(4, (int64_t[]){1, 3, 16, 16}), &x);
+  int feats[5];
+  feats[0] = add_conv(g, "stem", x, 3, 16, 3, 2, 1);
+  int c = 16;
+  for (int l = 0; l < 4; l++) {
+    char n1[32], n2[32], n3[32], n4[32];
+    snprintf(n1, sizeof n1, "cat%d", l);
+    snprintf(n2, sizeof n2, "relu%d", l);
+    snprintf(n3, sizeof n3, "b%d", l);
+    snprintf(n4, sizeof n4, "g%d", l);
+    int in = l == 0 ? feats[0] : add_concat(g, n1, feats, l + 1, 1);
+    in = add_node1(g, EP_OP_RELU, n2, &(ep_attrs){0}, &in, 1);
+    in = add_conv(g, n3, in, c, 16, 1, 1, 1);
+    feats[l + 1] = add_conv(g, n4, in, 16, 8, 3, 1, 1);
+    c += 8;
+  }
+  int y = add_concat(g, "block", feats, 5, 1);
+  y = add_conv(g, "transition", y, c, 8, 1, 1, 1);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  check_concats(g, "DenseNet block", true);
+  ep_graph_destroy(g);
+
+  g = new_graph("inception", ep_shape_make(4, (int64_t[]){1, 8, 9, 9}), &x);
+  int m = x, cin = 8;
+  for (int k = 0; k < 2; k++) {
+    char name[32];
+    int br[4];
+    snprintf(name, sizeof name, "m%d_1x1", k);
+    br[0] = add_conv(g, name, m, cin, 8, 1, 1, 1);
+    snprintf(name, sizeof name, "m%d_3x3", k);
+    br[1] = add_conv(g, name, m, cin, 12, 3, 1, 1);
+    snprintf(name, sizeof name, "m%d_5x5", k);
+    br[2] = add_conv(g, name, m, cin, 4, 5, 1, 1);
+    snprintf(name, sizeof name, "m%d_pool", k);
+    br[3] = add_node1(g, EP_OP_MAX_POOL, name,
+                      &(ep_attrs){.kernel = {3, 3}, .stride = {1, 1}, .pad = {1, 1, 1, 1}}, &m, 1);
+    snprintf(name, sizeof name, "m%d", k);
+    m = add_concat(g, name, br, 4, 1);
+    cin = 24 + cin;
+  }
+  EP_CHECK_OK(ep_graph_mark_output(g, m));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  check_concats(g, "Inception modules", true);
+  ep_graph_destroy(g);
+
+  g = new_graph("mixed", ep_shape_make(4, (int64_t[]){1, 4, 6, 6}), &x);
+  int a = add_conv(g, "a", x, 4, 8, 3, 1, 1);
+  int b = add_conv(g, "b", a, 8, 8, 3, 1, 1);
+  int h = add_concat(g, "height", (int[]){a, b}, 2, 2);         /* axis 2: 8 rows, copied */
+  int cx = add_concat(g, "with_input", (int[]){b, x, a}, 3, 1); /* x: a graph input */
+  int twice = add_concat(g, "twice", (int[]){cx, cx}, 2, 1);
+  h = add_conv(g, "h", h, 8, 4, 3, 1, 1);
+  twice = add_conv(g, "t", twice, 40, 4, 3, 1, 1);
+  y = add_concat(g, "out", (int[]){h, twice}, 2, 2);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  check_concats(g, "mixed concats", false);
+  ep_graph_destroy(g);
+}
+
 static void run_level(ep_cpu_isa isa, void* ctx) {
   (void)isa;
   (void)ctx;
   test_silu_convs();
   test_silu_fc_and_negatives();
   test_squeeze_excitation();
+  test_concat();
 }
 
 int main(void) {

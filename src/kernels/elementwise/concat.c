@@ -1,6 +1,7 @@
 /* Concatenation along the inner dimension: every (row, input) pair is one copy. With a single
  * outer row (channel concat at batch 1) that is one large copy per input, so items are further
- * cut into pieces of at most PIECE floats to share them between threads. */
+ * cut into pieces of at most PIECE floats to share them between threads. An input that already
+ * lies where it would be copied to (the session had its producer write it there) is left as is. */
 #include <string.h>
 
 #include "kernels/kernels.h"
@@ -30,8 +31,9 @@ static void concat_items(void* ctx, size_t begin, size_t end, int worker) {
     const size_t start = piece * PIECE;
     if (start >= len) continue;
     const size_t count = len - start < PIECE ? len - start : PIECE;
-    memcpy(job->y + row * job->total + offset + start, job->x[input] + row * len + start,
-           count * sizeof(float));
+    float* dst = job->y + row * job->total + offset + start;
+    const float* src = job->x[input] + row * len + start;
+    if (dst != src) memcpy(dst, src, count * sizeof(float));
   }
 }
 
