@@ -43,7 +43,8 @@ ep_status ep_table1_row_compute(const char* name, uint64_t seed, ep_table1_row* 
 void ep_table1_row_from_graph(const ep_zoo_entry* zoo, const ep_graph* defined,
                               ep_table1_row* row_out);
 
-/* "cnn" (has convolutions), "rnn" (LSTM or GRU), "mlp" (fully connected only) or "other". */
+/* "transformer" (has attention or LayerNorm: ViT's patch convolution does not make it a CNN),
+ * "cnn" (has convolutions), "rnn" (LSTM or GRU), "mlp" (fully connected only) or "other". */
 const char* ep_graph_family(const ep_graph* graph);
 
 /* A name for this machine's result folder: host and CPU model, lower case, [a-z0-9-] only
@@ -130,7 +131,7 @@ typedef struct ep_characterize_energy {
 
 typedef struct ep_characterize_model {
   ep_table1_row table1;
-  char family[8];               /* ep_graph_family of the optimized graph */
+  char family[16];              /* ep_graph_family of the optimized graph */
   int n_measurements;
   ep_measurement* measurements; /* set-major, threads ascending */
   int best;                     /* index of the lowest median */

@@ -66,7 +66,7 @@ typedef struct ep_results_energy {
 
 typedef struct ep_results_model {
   char name[64];
-  char family[8]; /* "cnn", "rnn", "mlp", "other" */
+  char family[16]; /* "transformer", "cnn", "rnn", "mlp", "other" */
   char set[8];    /* the zoo set: "paper" or "modern" (files before the modern set: "paper") */
   /* Table I, as computed and as printed in the paper ("" where unknown); for the modern set
    * the reference figures of the literature (paper_name names the source). */

@@ -23,9 +23,10 @@ void ep_characterize_options_default(ep_characterize_options* options, bool quic
 }
 
 const char* ep_graph_family(const ep_graph* g) {
-  bool conv = false, rnn = false, fc = false;
+  bool conv = false, rnn = false, fc = false, transformer = false;
   for (int i = 0; i < ep_graph_node_count(g); i++) {
     switch (ep_graph_node(g, i)->op) {
+      case EP_OP_ATTENTION: transformer = true; break;
       case EP_OP_CONV: conv = true; break;
       case EP_OP_LSTM:
       case EP_OP_GRU: rnn = true; break;
@@ -35,7 +36,7 @@ const char* ep_graph_family(const ep_graph* g) {
       default: break;
     }
   }
-  return conv ? "cnn" : rnn ? "rnn" : fc ? "mlp" : "other";
+  return transformer ? "transformer" : conv ? "cnn" : rnn ? "rnn" : fc ? "mlp" : "other";
 }
 
 char* ep_platform_id(const char* host, const char* cpu_model, char* buf, size_t size) {

@@ -284,6 +284,67 @@ int ep_mb_lstm(mb* b, const char* name, int x, int h, float limit) {
   return add_node(b, EP_OP_LSTM, full_name(b, buf, sizeof buf, name, NULL), &a, in, 4);
 }
 
+/* --- layers of the modern set ------------------------------------------------------------- */
+
+int ep_mb_scalar(mb* b, const char* name, float value) {
+  char buf[512];
+  return ep_mb_uniform(b, full_name(b, buf, sizeof buf, name, NULL),
+                       ep_shape_make(1, (int64_t[]){1}), value, value);
+}
+
+int ep_mb_binary(mb* b, ep_op op, const char* name, int x, int y) {
+  char buf[512];
+  int in[2] = {x, y};
+  return add_node(b, op, full_name(b, buf, sizeof buf, name, NULL), NULL, in, 2);
+}
+
+int ep_mb_matmul(mb* b, const char* name, int x, int y) {
+  char buf[512];
+  int in[2] = {x, y};
+  return add_node(b, EP_OP_MATMUL, full_name(b, buf, sizeof buf, name, NULL), NULL, in, 2);
+}
+
+int ep_mb_linear(mb* b, const char* name, int x, int n) {
+  if (!ok(b, x)) return -1;
+  char buf[512];
+  ep_shape s = ep_mb_shape(b, x);
+  int64_t k = s.dims[s.rank - 1];
+  float limit = (float)sqrt(3.0 / (double)k);
+  int w = ep_mb_uniform(b, full_name(b, buf, sizeof buf, name, "weight"),
+                        ep_shape_make(2, (int64_t[]){k, n}), -limit, limit);
+  int bias = ep_mb_uniform(b, full_name(b, buf, sizeof buf, name, "bias"),
+                           ep_shape_make(1, (int64_t[]){n}), -0.01f, 0.01f);
+  int in[2] = {x, w};
+  int y = add_node(b, EP_OP_MATMUL, full_name(b, buf, sizeof buf, name, "MatMul"), NULL, in, 2);
+  in[0] = y;
+  in[1] = bias;
+  return add_node(b, EP_OP_ADD, full_name(b, buf, sizeof buf, name, "Add"), NULL, in, 2);
+}
+
+int ep_mb_transpose(mb* b, const char* name, int x, int rank, const int* perm) {
+  char buf[512];
+  ep_attrs a;
+  memset(&a, 0, sizeof a);
+  for (int i = 0; i < rank && i < EP_MAX_RANK; i++) a.perm[i] = perm[i];
+  return add_node(b, EP_OP_TRANSPOSE, full_name(b, buf, sizeof buf, name, NULL), &a, &x, 1);
+}
+
+int ep_mb_gelu(mb* b, const char* name, int x) {
+  char buf[512];
+  ep_attrs a = ep_attrs_default(EP_OP_GELU);
+  a.gelu_tanh = false;
+  return add_node(b, EP_OP_GELU, full_name(b, buf, sizeof buf, name, "Gelu"), &a, &x, 1);
+}
+
+int ep_mb_hard_sigmoid(mb* b, const char* name, int x) {
+  char buf[512];
+  ep_attrs a = ep_attrs_default(EP_OP_HARD_SIGMOID);
+  a.alpha = 1.0f / 6.0f;
+  a.beta = 0.5f;
+  return add_node(b, EP_OP_HARD_SIGMOID, full_name(b, buf, sizeof buf, name, "HardSigmoid"), &a,
+                  &x, 1);
+}
+
 ep_status ep_mb_finish(mb* b, int output, ep_graph** graph_out) {
   ep_status st = b->status;
   if (st == EP_OK && output < 0) {

@@ -77,6 +77,24 @@ int ep_mb_fully_connected(mb* b, const char* name, int x, int m, float limit);
 /* LSTM with hidden size h, all weights uniform +-limit. */
 int ep_mb_lstm(mb* b, const char* name, int x, int h, float limit);
 
+/* --- layers of the modern set (transformers, MobileNetV3) --- */
+
+/* A constant [1] holding `value` (a scale of a formula, not a parameter). */
+int ep_mb_scalar(mb* b, const char* name, float value);
+/* An element-wise op of two tensors (EP_OP_ADD, _SUB, _MUL, _DIV; numpy broadcasting). */
+int ep_mb_binary(mb* b, ep_op op, const char* name, int x, int y);
+/* MatMul of two tensors (numpy matmul: stacks of matrices). */
+int ep_mb_matmul(mb* b, const char* name, int x, int y);
+/* A linear layer as exporters write it: MatMul by weights [K, n] (LeCun uniform, +-sqrt(3 / K))
+ * and Add of a bias [n] (small uniform): x [..., K] -> [..., n]. */
+int ep_mb_linear(mb* b, const char* name, int x, int n);
+/* Transpose: output dim i is input dim perm[i]. */
+int ep_mb_transpose(mb* b, const char* name, int x, int rank, const int* perm);
+/* GELU with the exact (erf) form, as BERT and ViT define it. */
+int ep_mb_gelu(mb* b, const char* name, int x);
+/* PyTorch's Hardsigmoid: ONNX HardSigmoid with alpha 1/6, beta 1/2. */
+int ep_mb_hard_sigmoid(mb* b, const char* name, int x);
+
 /* Marks `output`, finalizes and hands the graph over; on any failure (now or earlier) frees it
  * and returns the first error. */
 ep_status ep_mb_finish(mb* b, int output, ep_graph** graph_out);

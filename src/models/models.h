@@ -11,5 +11,7 @@ ep_status ep_model_resnet50(uint64_t seed, ep_graph** graph_out);
 ep_status ep_model_mobilenet_v1(uint64_t seed, ep_graph** graph_out);
 ep_status ep_model_lstm(uint64_t seed, ep_graph** graph_out);
 ep_status ep_model_mlp(uint64_t seed, ep_graph** graph_out);
+/* The modern set. */
+ep_status ep_model_mobilenet_v3(uint64_t seed, ep_graph** graph_out);
 
 #endif /* EDGEPROF_MODELS_MODELS_H */

@@ -12,8 +12,9 @@ static const ep_zoo_entry entries[] = {
     {.name = "inception_v1",
      .description = "TF-slim InceptionV1: batch norm, 3x3 convs in branch 2, 1001 classes",
      .paper = {"Inception V1", "", "", "22", "6.79M", "3.19B", NULL},
-     .paper_note = "paper's 3.19B counts FLOPs (2 x MACs: 3.00 G here); its 6.79M params is not reproducible "
-     "from TF-slim's graph (6.62 M trained values, 6.63 M with the fixed BN scales)",
+     .paper_note =
+         "paper's 3.19B counts FLOPs (2 x MACs: 3.00 G here); its 6.79M params is not reproducible "
+         "from TF-slim's graph (6.62 M trained values, 6.63 M with the fixed BN scales)",
      .build = ep_model_inception_v1},
     {.name = "resnet50",
      .description = "ResNet-v1-50: stride in the first 1x1 of a downsampling block, 1000 classes",
@@ -23,21 +24,36 @@ static const ep_zoo_entry entries[] = {
     {.name = "mobilenet_v1",
      .description = "MobileNet v1, width 1.0, 224x224, 1001 classes",
      .paper = {"MobileNet 1.0", "1", "", "15", "4.2M", "576M", NULL},
-     .paper_note = "paper's 576M is not reproducible (568.7 M MACs here); its 15 layers match 1 + 13 + 1 "
-     "with a separable block counted once, 28 weight layers here",
+     .paper_note =
+         "paper's 576M is not reproducible (568.7 M MACs here); its 15 layers match 1 + 13 + 1 "
+         "with a separable block counted once, 28 weight layers here",
      .build = ep_model_mobilenet_v1},
     {.name = "lstm",
-     .description = "Zaremba et al. small LM without embedding: 2 x LSTM(200), 20 steps, softmax 10000",
+     .description =
+         "Zaremba et al. small LM without embedding: 2 x LSTM(200), 20 steps, softmax 10000",
      .paper = {"LSTM", "[20, 200]", "[20,10000]", "2", "2.65M", "14.8M", NULL},
-     .paper_note = "paper's 14.8M FLOPs is not reproducible: the two LSTMs alone take 12.8 M MACs and the "
-     "softmax layer 40 M more; its 2 layers count the LSTMs only",
+     .paper_note =
+         "paper's 14.8M FLOPs is not reproducible: the two LSTMs alone take 12.8 M MACs and the "
+         "softmax layer 40 M more; its 2 layers count the LSTMs only",
      .build = ep_model_lstm},
     {.name = "mlp",
      .description = "dlbench FCN-5: 784-2048-4096-1024-10, sigmoid hidden layers",
      .paper = {"MLP", "[784]", "[10]", "5", "13.9M", "13.9M", NULL},
-     .paper_note = "paper's 13.9M params is not reproducible for 784-2048-4096-1024-10 (14.21 M); its 5 "
-     "layers are FCN-5's neuron layers (4 weight layers); its FLOPs = params, like MACs here",
+     .paper_note =
+         "paper's 13.9M params is not reproducible for 784-2048-4096-1024-10 (14.21 M); its 5 "
+         "layers are FCN-5's neuron layers (4 weight layers); its FLOPs = params, like MACs here",
      .build = ep_model_mlp},
+    /* The modern set: reference figures from the literature, MACs as their sources count
+     * them (one per multiply-add). */
+    {.name = "mobilenet_v3",
+     .description = "MobileNetV3-Large (torchvision mobilenet_v3_large): HardSwish, SE with "
+                    "HardSigmoid, 3x3/5x5 depthwise, 1000 classes",
+     .paper = {"MobileNetV3-L (Howard 2019)", "[224,224,3]", "[1000]", "", "5.4M", "", "219M"},
+     .paper_note = "5.48 M params here, torchvision's 5,483,032 (the paper rounds to 5.4M); "
+                   "216.6 M MACs (torchvision: 0.22 G); 64 layers: each SE block's two 1x1 "
+                   "convs lie on the longest path",
+     .build = ep_model_mobilenet_v3,
+     .set = EP_ZOO_MODERN},
 };
 
 enum { ZOO_COUNT = (int)(sizeof entries / sizeof entries[0]) };

@@ -88,12 +88,16 @@ static double geomean(const double* v, int n) {
   return n > 0 ? exp(s / n) : 0.0;
 }
 
-/* Gains from 1 to `t` threads on `set`, CNNs against the rest. Returns false if unmeasured. */
+/* Gains from 1 to `t` threads on `set`, CNNs against the rest (the paper's comparison; the
+ * transformers, which the paper did not have, in a clause of their own after it). Returns false
+ * if unmeasured. */
 static bool scaling_sentence(const ep_results* r, const char* set, int threads, text* t,
                              double* cnn_gain, double* other_gain, int* n_cnn, int* n_other) {
   const char* cnn_names[64];
   const char* other_names[64];
-  double cnn[64], other[64];
+  const char* transformer_names[64];
+  double cnn[64], other[64], transformer[64];
+  int n_transformer = 0;
   *n_cnn = *n_other = 0;
   for (int i = 0; i < r->n_models && i < 64; i++) {
     const ep_results_model* m = &r->models[i];
@@ -104,12 +108,15 @@ static bool scaling_sentence(const ep_results* r, const char* set, int threads, 
     if (strcmp(m->family, "cnn") == 0) {
       cnn_names[*n_cnn] = m->name;
       cnn[(*n_cnn)++] = gain;
+    } else if (strcmp(m->family, "transformer") == 0) {
+      transformer_names[n_transformer] = m->name;
+      transformer[n_transformer++] = gain;
     } else {
       other_names[*n_other] = m->name;
       other[(*n_other)++] = gain;
     }
   }
-  if (*n_cnn + *n_other == 0) return false;
+  if (*n_cnn + *n_other + n_transformer == 0) return false;
   *cnn_gain = geomean(cnn, *n_cnn);
   *other_gain = geomean(other, *n_other);
   const ep_results_set* s = find_set(r, set);
@@ -119,18 +126,22 @@ static bool scaling_sentence(const ep_results* r, const char* set, int threads, 
         threads > s->size ? "; oversubscribed" : "");
   }
   put(t, ", ");
-  for (int g = 0; g < 2; g++) {
-    int n = g == 0 ? *n_cnn : *n_other;
-    const char* const* names = g == 0 ? cnn_names : other_names;
-    const double* gains = g == 0 ? cnn : other;
+  bool first = true;
+  for (int g = 0; g < 3; g++) {
+    int n = g == 0 ? *n_cnn : g == 1 ? *n_other : n_transformer;
+    const char* const* names = g == 0 ? cnn_names : g == 1 ? other_names : transformer_names;
+    const double* gains = g == 0 ? cnn : g == 1 ? other : transformer;
     if (n == 0) continue;
-    if (g == 1 && *n_cnn > 0) put(t, "; ");
+    if (!first) put(t, "; ");
+    first = false;
     if (n == 1) {
       put(t, "%s %s %.2f×", names[0], gains[0] >= 1.0 ? "gains" : "changes by", gains[0]);
       continue;
     }
     if (g == 0) {
       put(t, "the CNNs gain %.2f× (", *cnn_gain);
+    } else if (g == 2) {
+      put(t, "the transformers gain %.2f× (", geomean(transformer, n_transformer));
     } else {
       put_list(t, names, n);
       put(t, " gain %.2f× (", *other_gain);

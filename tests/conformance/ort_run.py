@@ -5,8 +5,8 @@ tests' virtual environment (scripts/python-env.sh).
                                              stream as `edgeprof run` without --input
     ort_run.py run MODEL.onnx IN.npy OUT.npy one inference with onnxruntime (CPU, 1 thread):
                                              first input, first output
-    ort_run.py compare REF.npy GOT.npy       max |diff| <= 1e-4 * max |ref| and the same argmax
-                                             in every row (last axis)
+    ort_run.py compare REF.npy GOT.npy [TOL] max |diff| <= TOL * max |ref| (TOL 1e-4 by default)
+                                             and the same argmax in every row (last axis)
 
 Exit status 0 on success, 1 on a failed comparison or run, 2 on bad use or files.
 """
@@ -60,7 +60,7 @@ def run(model, input_path, output_path):
     np.save(output_path, np.ascontiguousarray(y, dtype=np.float32))
 
 
-def compare(ref_path, got_path):
+def compare(ref_path, got_path, tol=1e-4):
     ref, got = read_npy(ref_path), read_npy(got_path)
     if ref.shape != got.shape:
         fail(1, f"shapes differ: {'x'.join(map(str, ref.shape))} (ONNX Runtime) vs "
@@ -71,7 +71,7 @@ def compare(ref_path, got_path):
     cols = ref.shape[-1] if ref.ndim else 1
     rows_ref, rows_got = ref.reshape(-1, cols), got.reshape(-1, cols)
     top_differ = int((rows_ref.argmax(axis=1) != rows_got.argmax(axis=1)).sum())
-    ok = max_diff <= 1e-4 * max_ref and top_differ == 0
+    ok = max_diff <= tol * max_ref and top_differ == 0
     print(f"max|diff| {max_diff:.3e}, max|y| {max_ref:.3e}, ratio {max_diff / (max_ref or 1):.3e}, "
           f"top-1 differs in {top_differ}/{rows_ref.shape[0]} rows")
     sys.exit(0 if ok else 1)
@@ -86,10 +86,14 @@ def main(argv):
         np.save(argv[3], random_input(int(argv[1]), shape))
     elif len(argv) == 4 and argv[0] == "run":
         run(argv[1], argv[2], argv[3])
-    elif len(argv) == 3 and argv[0] == "compare":
-        compare(argv[1], argv[2])
+    elif len(argv) in (3, 4) and argv[0] == "compare":
+        try:
+            tol = float(argv[3]) if len(argv) == 4 else 1e-4
+        except ValueError:
+            fail(2, f"bad tolerance '{argv[3]}'")
+        compare(argv[1], argv[2], tol)
     else:
-        fail(2, "usage: ort_run.py random SEED DxD OUT.npy | run MODEL IN OUT | compare REF GOT")
+        fail(2, "usage: ort_run.py random SEED DxD OUT.npy | run MODEL IN OUT | compare REF GOT [TOL]")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Cross-check with ONNX Runtime: every zoo model is exported to ONNX, run by the onnxruntime wheel
 # (tests/conformance/ort_run.py, in the tests' virtual environment) and by `edgeprof run` on the
-# same seeded input; the outputs must agree: max |diff| <= 1e-4 * max |output| and the same top-1
-# in every row.
+# same seeded input; the outputs must agree: max |diff| <= 1e-4 * max |output| (1e-3 for the
+# 12-layer transformer stacks, bert_base and vit_b16, as issue 15 allows) and the same top-1 in
+# every row.
 #
 # The virtual environment is made once into the build folder (scripts/python-env.sh; CTest's
 # "python" fixture makes it before this test). Fails when it cannot be made: make test installs it.
@@ -52,7 +53,9 @@ for model in $MODELS; do
     FAILED=$((FAILED + 1))
     continue
   fi
-  if result=$("$PY" "$HERE/ort_run.py" compare "$f.ort.npy" "$f.ep.npy"); then
+  tol=1e-4
+  case $model in bert_base | vit_b16) tol=1e-3 ;; esac
+  if result=$("$PY" "$HERE/ort_run.py" compare "$f.ort.npy" "$f.ep.npy" "$tol"); then
     echo "ok   $model ($shape): $result"
     PASSED=$((PASSED + 1))
   else

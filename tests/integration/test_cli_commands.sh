@@ -7,6 +7,8 @@ if ! have_python; then
   exit 77
 fi
 FAST=(--runs 3 --min-time 0)
+# The modern zoo set (docs/cli.md, models).
+MODERN="mobilenet_v3"
 
 run_ok() { # run_ok DESCRIPTION ARGS...: exit 0; stdout in $TMP/stdout
   local what=$1; shift
@@ -29,18 +31,27 @@ for flag in --threads --cpus --runs --min-time --warmup --json --seed --scenario
   check "bench --help documents $flag" contains "$TMP/stdout" "$flag"
 done
 
-# models: a header and one line per zoo model.
+# models: a header and one line per zoo model, with its set.
 if run_ok "models" models; then
-  check "models: 5 models" test "$(tail -n +2 "$TMP/stdout" | wc -l)" -eq 5
+  check "models: 5 paper models" test "$(grep -c ' paper  ' "$TMP/stdout")" -eq 5
   for m in inception_v1 resnet50 mobilenet_v1 lstm mlp; do
-    check "models lists $m" grep -q "^$m " "$TMP/stdout"
+    check "models lists $m (paper)" grep -q "^$m .* paper  " "$TMP/stdout"
   done
+  for m in $MODERN; do
+    check "models lists $m (modern)" grep -q "^$m .* modern  " "$TMP/stdout"
+  done
+  check "models: one line each" test "$(tail -n +2 "$TMP/stdout" | wc -l)" -eq $((5 + $(wc -w <<<"$MODERN")))
 fi
 
 # info --table1: the paper's figures beside the computed ones.
 if run_ok "info --table1" info --table1; then
   for paper in 6.79M 3.19B 25.6M 3.8B 4.2M 576M 2.65M 14.8M 13.9M; do
     check "table1 shows the paper's $paper" contains "$TMP/stdout" "$paper"
+  done
+  check "table1: the modern set in a block of its own" contains "$TMP/stdout" "The modern set"
+  # MobileNetV3-Large: Howard et al.'s 5.4M params and 219M MAdds under edgeprof's figures.
+  for ref in "MobileNetV3-L (Howard 2019)" 5.4M 219M 5.48M 216.6M; do
+    check "table1 shows $ref" contains "$TMP/stdout" "$ref"
   done
   for computed in 25.56M 4.23M 14.21M 3.86G 52.80M; do
     check "table1 shows the computed $computed" contains "$TMP/stdout" "$computed"
@@ -49,7 +60,9 @@ fi
 if run_ok "info --table1 --json" info --table1 --json "$TMP/table1.json"; then
   check "table1 JSON fields" json_check "$TMP/table1.json" '
 names = [m["name"] for m in d["models"]]
-assert names == ["inception_v1", "resnet50", "mobilenet_v1", "lstm", "mlp"], names
+assert names[:5] == ["inception_v1", "resnet50", "mobilenet_v1", "lstm", "mlp"], names
+assert [m["set"] for m in d["models"]] == ["paper"] * 5 + ["modern"] * (len(names) - 5)
+assert "mobilenet_v3" in names[5:], names
 for m in d["models"]:
     for k in ("name", "params", "macs", "flops", "layers", "input", "output", "paper", "note"):
         assert k in m, k
@@ -61,7 +74,8 @@ assert abs(r["resnet50"]["params"] - 25.56e6) < 0.01e6, r["resnet50"]["params"]
 assert abs(r["mobilenet_v1"]["params"] - 4.23e6) < 0.01e6
 assert abs(r["lstm"]["params"] - 2.65e6) < 0.01e6
 assert abs(r["mlp"]["params"] - 14.2e6) < 0.02e6
-assert r["resnet50"]["paper"]["params"] == "25.6M"'
+assert r["resnet50"]["paper"]["params"] == "25.6M"
+assert r["mobilenet_v3"]["params"] == 5483032 and r["mobilenet_v3"]["paper"]["macs"] == "219M"'
 fi
 
 # info MODEL.
