@@ -15,8 +15,11 @@
 # AVX-512-BF16 or AMX hosts) (bench/peers.py). One row per model and thread count: each
 # runtime's median over the rounds of its per-round medians, edgeprof / ORT and edgeprof /
 # OpenVINO (below 1: edgeprof is faster), and edgeprof's share of the machine's peak, FLOPs /
-# time / (one-core peak x T). A runtime that fails on a model shows "-" (the reason: one line on
-# stderr). --markdown also writes the table as Markdown. --cpus LIST (e.g. 2,4 or 0-3) pins every
+# time / (one-core peak x T). A second table: each runtime's peak resident memory (every runtime
+# runs in a process of its own: `edgeprof bench`'s peak RSS, the peers' getrusage peak, with the
+# Python interpreter's and library's share before the model as "base") and its session creation
+# time (load + optimisation + weight packing), medians over the rounds. A runtime that fails on a
+# model shows "-" (the reason: one line on stderr). --markdown also writes the tables as Markdown. --cpus LIST (e.g. 2,4 or 0-3) pins every
 # runtime to the first T CPUs of LIST at T threads: edgeprof's workers one per CPU (`bench
 # --cpus`), the peers' processes with taskset. The peers run in the Python environment of
 # scripts/python-env.sh (BUILD_DIR/pyenv, made on first use).

@@ -9,6 +9,10 @@ runtime (ort, openvino: bench/peer_bench.py; edgeprof: `edgeprof bench --json`);
 is a failed run. A cell is the median over the rounds of the runtime's per-round medians, "-"
 where the runtime failed in every round. A ratio edgeprof / peer below 1: edgeprof is faster.
 edgeprof % of peak = FLOPs / time / (one-core FP32 peak of the active ISA level x threads).
+A second table gives, per model and thread count, each runtime's peak resident memory (MiB, the
+process's: each runtime runs in a process of its own; the peers' include the Python interpreter,
+whose share before loading the model is given as "base") and its session creation time (load,
+optimisation and weight packing, ms), each the median over the rounds.
 """
 
 import argparse
@@ -29,13 +33,31 @@ def load(path):
         return None
 
 
-def median_of_rounds(work, model, threads, rounds, runtime):
+def latency(j, runtime):
+    return j["latency_ms"]["median"] if runtime.startswith("edgeprof") else j["median_ms"]
+
+
+def peak_rss_mib(j, runtime):
+    b = j["memory_bytes"]["peak_rss"] if runtime.startswith("edgeprof") else j.get("peak_rss_bytes")
+    return b / 2**20 if b else None
+
+
+def base_rss_mib(j, runtime):
+    b = None if runtime.startswith("edgeprof") else j.get("base_rss_bytes")
+    return b / 2**20 if b else None
+
+
+def init_ms(j, runtime):
+    return j["init_ms"]["total"] if runtime.startswith("edgeprof") else j.get("init_ms")
+
+
+def median_of_rounds(work, model, threads, rounds, runtime, field=latency):
     meds = []
     for r in range(1, rounds + 1):
         j = load(os.path.join(work, "runs", f"{model}.{threads}.{r}.{runtime}.json"))
-        if j is None:
+        if j is None or field(j, runtime) is None:
             continue
-        meds.append(j["latency_ms"]["median"] if runtime.startswith("edgeprof") else j["median_ms"])
+        meds.append(field(j, runtime))
     return statistics.median(meds) if meds else None
 
 
@@ -100,18 +122,53 @@ def main():
                 row += [cell(x), f"{x / ep:.2f}" if x and ep else "-"]
             table.append(row)
 
+    mem_cols = ["model", "threads", "ORT MiB", "OpenVINO MiB", "edgeprof MiB", "edgeprof / ORT",
+                "ORT init ms", "OpenVINO init ms", "edgeprof init ms"]
+    mem_table = []
+    for m in a.models.split():
+        for t in map(int, a.threads.split()):
+            row = [m, str(t)]
+            rss = {}
+            for rt in ("ort", "openvino", "edgeprof"):
+                peak = median_of_rounds(a.work, m, t, a.rounds, rt, peak_rss_mib)
+                base = median_of_rounds(a.work, m, t, a.rounds, rt, base_rss_mib)
+                rss[rt] = peak
+                row.append("-" if peak is None else
+                           f"{peak:.0f}" + (f" (base {base:.0f})" if base is not None else ""))
+            row.append(f"{rss['edgeprof'] / rss['ort']:.2f}" if rss["edgeprof"] and rss["ort"]
+                       else "-")
+            for rt in ("ort", "openvino", "edgeprof"):
+                x = median_of_rounds(a.work, m, t, a.rounds, rt, init_ms)
+                row.append("-" if x is None else f"{x:.0f}")
+            mem_table.append(row)
+
+    def show(columns, rows):
+        widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+        print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+        for r in rows:
+            print("  ".join(v.rjust(w) if i else v.ljust(w)
+                            for i, (v, w) in enumerate(zip(r, widths))))
+
+    def markdown(f, columns, rows):
+        f.write("| " + " | ".join(columns) + " |\n")
+        f.write("|" + "|".join(["---"] + ["---:"] * (len(columns) - 1)) + "|\n")
+        for r in rows:
+            f.write("| " + " | ".join(r) + " |\n")
+
     print("\n".join(head))
-    widths = [max(len(c), *(len(r[i]) for r in table)) for i, c in enumerate(cols)]
-    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
-    for r in table:
-        print("  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(r, widths))))
+    show(cols, table)
+    print("\npeak resident memory (MiB; peers: base = the interpreter and library before the "
+          "model) and session creation (load + optimise + pack, ms)")
+    show(mem_cols, mem_table)
     if a.markdown:
         with open(a.markdown, "w") as f:
             f.write("\n".join(head).replace("\n", "  \n") + "\n\n")
-            f.write("| " + " | ".join(cols) + " |\n")
-            f.write("|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|\n")
-            for r in table:
-                f.write("| " + " | ".join(r) + " |\n")
+            markdown(f, cols, table)
+            f.write("\nPeak resident memory of each runtime's process (MiB; the peers' base: the "
+                    "Python interpreter, numpy and the runtime's library before the model) and "
+                    "session creation (load, optimisation, weight packing; ms), medians over the "
+                    "rounds:\n\n")
+            markdown(f, mem_cols, mem_table)
     return 0
 
 

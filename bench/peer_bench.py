@@ -7,13 +7,18 @@ RUNTIME is ort (ONNX Runtime) or openvino, set up as bench/peers.py says. Inputs
 --shape gives the input's shape. --warmup untimed runs (default 5), then RUNS timed ones, each
 timed with time.perf_counter_ns. Prints one JSON line:
   {"runtime", "version", "model", "threads", "runs", "warmup", "median_ms", "min_ms", "mean_ms",
-   "cpu_ms_per_run"}
-where cpu_ms_per_run is the process CPU time (user + system, all threads) per timed run.
+   "cpu_ms_per_run", "init_ms", "peak_rss_bytes", "base_rss_bytes"}
+where cpu_ms_per_run is the process CPU time (user + system, all threads) per timed run, init_ms
+the session creation (load, graph optimisation, weight packing, inputs set: edgeprof's init_ms
+total), peak_rss_bytes the process's peak resident memory at the end (getrusage's ru_maxrss, as
+`edgeprof bench` reports its own) and base_rss_bytes that peak before the runtime loaded the model
+(the interpreter, numpy and the runtime's library).
 Exit 1 with one line on stderr when the runtime fails on the model, 2 on bad arguments.
 """
 
 import argparse
 import json
+import resource
 import sys
 import time
 
@@ -42,8 +47,17 @@ def main():
     except peers.PeerError as e:
         p.error(str(e))
 
+    # The runtime's module is imported before the baseline, so that it counts as the base.
     try:
+        peers.version(a.runtime)
+    except Exception as e:
+        print(f"peer_bench: {a.runtime}: {peers.one_line(e)}", file=sys.stderr)
+        return 1
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    try:
+        t_init = time.perf_counter_ns()
         r = peers.runner(a.runtime, a.model, a.threads, shapes)
+        init_ms = (time.perf_counter_ns() - t_init) / 1e6
         for _ in range(a.warmup):
             r.run()
         times = []
@@ -67,6 +81,9 @@ def main():
         "min_ms": min(times),
         "mean_ms": sum(times) / len(times),
         "cpu_ms_per_run": cpu / a.runs,
+        "init_ms": init_ms,
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "base_rss_bytes": base_rss,
     }))
     return 0
 
