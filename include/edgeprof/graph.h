@@ -375,6 +375,10 @@ enum {
    * one EP_OP_ATTENTION node, named after the first MatMul. A Transpose that swaps k's last two
    * dims for this MatMul alone is absorbed too (trans_b). */
   EP_PASS_FUSE_ATTENTION = 1u << 3,
+  /* GELU written out, x * 0.5 * (1 + Erf(x / sqrt 2)) (or x * (1 / sqrt 2)) or the tanh form
+   * 0.5 x (1 + Tanh(sqrt(2 / pi) (x + 0.044715 Pow(x, 3)))), the products grouped any way: one
+   * Gelu node (gelu_tanh for the second), named after the chain's first node. */
+  EP_PASS_FUSE_GELU = 1u << 4,
   EP_PASS_ALL = 0xffffffffu,
 };
 

@@ -146,3 +146,157 @@ bool ep_fusion_match_attention(const ep_graph* g, const int* consumers, const bo
   *out = f;
   return true;
 }
+
+/* --- GELU --------------------------------------------------------------------------------- */
+
+/* A constant within float rounding of `want`. */
+static bool near(float v, double want) { return fabs((double)v - want) <= 1e-6 * fabs(want); }
+
+/* When tensor t is the private output of a binary `op` node of which one operand is a scalar
+ * constant near `want` (for Div and Sub only the right one) and the output has the other
+ * operand's shape: that other operand, the node added to f. Else -1. */
+static int scalar_step(const ep_graph* g, const int* consumers, const bool* taken, int t, ep_op op,
+                       double want, ep_fusion* f) {
+  const int id = private_producer(g, consumers, taken, t, 1, op);
+  if (id < 0) return -1;
+  const ep_node* n = &g->nodes[id];
+  float c;
+  int other = -1;
+  if (scalar_constant(g, n->inputs[1], &c) && near(c, want)) {
+    other = n->inputs[0];
+  } else if (op != EP_OP_DIV && op != EP_OP_SUB && scalar_constant(g, n->inputs[0], &c) &&
+             near(c, want)) {
+    other = n->inputs[1];
+  }
+  if (other < 0 || !ep_shape_equal(shape_of(g, other), shape_of(g, t))) return -1;
+  add_node(f, id);
+  return other;
+}
+
+/* x^3 ending at tensor t: Pow(x, 3) or Mul(x, Mul(x, x)) in either order. Returns x or -1. */
+static int cube_of(const ep_graph* g, const int* consumers, const bool* taken, int t,
+                   ep_fusion* f) {
+  int x = scalar_step(g, consumers, taken, t, EP_OP_POW, 3.0, f);
+  if (x >= 0) return x;
+  const int outer = private_producer(g, consumers, taken, t, 1, EP_OP_MUL);
+  if (outer < 0) return -1;
+  for (int k = 0; k < 2; k++) {
+    const int sq = g->nodes[outer].inputs[1 - k];
+    x = g->nodes[outer].inputs[k];
+    const int inner = private_producer(g, consumers, taken, sq, 1, EP_OP_MUL);
+    if (inner >= 0 && g->nodes[inner].inputs[0] == x && g->nodes[inner].inputs[1] == x &&
+        ep_shape_equal(shape_of(g, x), shape_of(g, t))) {
+      add_node(f, inner);
+      add_node(f, outer);
+      return x;
+    }
+  }
+  return -1;
+}
+
+/* The factor 1 + erf(x / sqrt 2) or 1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)) ending at tensor
+ * t. Returns x (and sets f->attrs.gelu_tanh) or -1. */
+static int gelu_factor(const ep_graph* g, const int* consumers, const bool* taken, int t,
+                       ep_fusion* f) {
+  const int e = scalar_step(g, consumers, taken, t, EP_OP_ADD, 1.0, f);
+  if (e < 0) return -1;
+  int id = private_producer(g, consumers, taken, e, 1, EP_OP_ERF);
+  if (id >= 0) {
+    add_node(f, id);
+    const int u = g->nodes[id].inputs[0];
+    int x = scalar_step(g, consumers, taken, u, EP_OP_DIV, sqrt(2.0), f);
+    if (x < 0) x = scalar_step(g, consumers, taken, u, EP_OP_MUL, sqrt(0.5), f);
+    f->attrs.gelu_tanh = false;
+    return x;
+  }
+  id = private_producer(g, consumers, taken, e, 1, EP_OP_TANH);
+  if (id < 0) return -1;
+  add_node(f, id);
+  const int s = scalar_step(g, consumers, taken, g->nodes[id].inputs[0], EP_OP_MUL,
+                            sqrt(2.0 / 3.14159265358979323846), f);
+  const int sum = private_producer(g, consumers, taken, s, 1, EP_OP_ADD);
+  if (sum < 0) return -1;
+  add_node(f, sum);
+  for (int k = 0; k < 2; k++) {
+    ep_fusion tried = *f;
+    const int x = g->nodes[sum].inputs[k];
+    const int cube = scalar_step(g, consumers, taken, g->nodes[sum].inputs[1 - k], EP_OP_MUL,
+                                 0.044715, &tried);
+    if (cube >= 0 && cube_of(g, consumers, taken, cube, &tried) == x &&
+        ep_shape_equal(shape_of(g, x), shape_of(g, s))) {
+      *f = tried;
+      f->attrs.gelu_tanh = true;
+      return x;
+    }
+  }
+  return -1;
+}
+
+/* True when tensor `factor` is the GELU factor of x (nodes added to f). */
+static bool is_factor_of(const ep_graph* g, const int* consumers, const bool* taken, int factor,
+                         int x, ep_fusion* f) {
+  ep_fusion tried = *f;
+  if (gelu_factor(g, consumers, taken, factor, &tried) != x) return false;
+  *f = tried;
+  return true;
+}
+
+bool ep_fusion_match_gelu(const ep_graph* g, const int* consumers, const bool* taken, int i,
+                          ep_fusion* out) {
+  const ep_node* last = &g->nodes[i];
+  if (last->op != EP_OP_MUL || taken[i] || last->n_inputs != 2 || last->n_outputs != 1 ||
+      last->attrs.act != EP_ACT_NONE) {
+    return false;
+  }
+  ep_fusion base;
+  memset(&base, 0, sizeof base);
+  base.op = EP_OP_GELU;
+  base.attrs = ep_attrs_default(EP_OP_GELU);
+  base.last = i;
+  base.n_inputs = 1;
+  /* x * 0.5 * factor, in any of the three groupings exporters write. */
+  for (int k = 0; k < 2; k++) {
+    const int a = last->inputs[k], b = last->inputs[1 - k];
+    float c;
+    /* (x * factor) * 0.5 */
+    const int m1 = private_producer(g, consumers, taken, a, 1, EP_OP_MUL);
+    if (scalar_constant(g, b, &c) && c == 0.5f && m1 >= 0) {
+      for (int j = 0; j < 2; j++) {
+        ep_fusion f = base;
+        add_node(&f, m1);
+        const int x = g->nodes[m1].inputs[j];
+        if (is_factor_of(g, consumers, taken, g->nodes[m1].inputs[1 - j], x, &f)) {
+          f.inputs[0] = x;
+          *out = f;
+          goto found;
+        }
+      }
+    }
+    /* (x * 0.5) * factor */
+    ep_fusion f = base;
+    int x = scalar_step(g, consumers, taken, a, EP_OP_MUL, 0.5, &f);
+    if (x >= 0 && is_factor_of(g, consumers, taken, b, x, &f)) {
+      f.inputs[0] = x;
+      *out = f;
+      goto found;
+    }
+    /* x * (0.5 * factor) */
+    f = base;
+    const int factor = scalar_step(g, consumers, taken, b, EP_OP_MUL, 0.5, &f);
+    if (factor >= 0 && is_factor_of(g, consumers, taken, factor, a, &f)) {
+      f.inputs[0] = a;
+      *out = f;
+      goto found;
+    }
+  }
+  return false;
+
+found:
+  if (!ep_shape_equal(shape_of(g, out->inputs[0]), shape_of(g, last->outputs[0]))) return false;
+  add_node(out, i);
+  out->first = i;
+  for (int k = 0; k < out->n_nodes; k++) {
+    if (out->nodes[k] < out->first) out->first = out->nodes[k];
+  }
+  return true;
+}

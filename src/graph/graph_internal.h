@@ -61,5 +61,7 @@ typedef struct ep_fusion {
  * values the pattern needs. True and *out filled on a match. */
 bool ep_fusion_match_attention(const ep_graph* g, const int* consumers, const bool* taken, int i,
                                ep_fusion* out);
+bool ep_fusion_match_gelu(const ep_graph* g, const int* consumers, const bool* taken, int i,
+                          ep_fusion* out);
 
 #endif /* EDGEPROF_GRAPH_INTERNAL_H */

@@ -142,6 +142,7 @@ static void plan_fusions(const ep_graph* g, unsigned passes, plan* p, bool* take
     fusion_matcher match;
   } matchers[] = {
       {EP_PASS_FUSE_ATTENTION, ep_fusion_match_attention},
+      {EP_PASS_FUSE_GELU, ep_fusion_match_gelu},
   };
   for (size_t m = 0; m < sizeof matchers / sizeof matchers[0]; m++) {
     if (!(passes & matchers[m].pass)) continue;

@@ -29,8 +29,9 @@ bad() { echo "FAIL $*"; FAILED=$((FAILED + 1)); }
 # graph -> "op count ..." that `info` must show (node counts by op type of the graph as run).
 declare -A FUSED=(
   [attention]="Attention 1 Softmax 0"
+  [mlp]="Gelu 2 Erf 0 Tanh 0 Pow 0"
 )
-GRAPHS=${EP_TRANSFORMER_GRAPHS:-"attention"}
+GRAPHS=${EP_TRANSFORMER_GRAPHS:-"attention mlp"}
 for g in $GRAPHS; do
   d=$TMP/$g
   if ! "$PY" "$HERE/transformer_graphs.py" write "$g" "$d"; then

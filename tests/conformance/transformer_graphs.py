@@ -18,6 +18,9 @@ KIND:
                out (ReduceMean, Sub, Pow 2, ReduceMean, Add eps, Sqrt, Div, Mul gamma, Add beta),
                FFN with GELU written out with Erf (x * 0.5 * (1 + erf(x / sqrt 2))), residual,
                LayerNorm
+    mlp        two transformer MLPs in a row (Linear, GELU, Linear): the first with GELU
+               written out with Erf (x * 0.5 * (1 + erf(x / sqrt 2))), the second with its tanh
+               form (0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))))
     vit        one ViT block (pre-norm, no mask): LayerNorm with Mul x x for the square, attention,
                residual, LayerNorm, MLP with the tanh form of GELU, residual; sequence 197
 
@@ -155,6 +158,13 @@ def build(kind, a):
         f = b.linear("output.dense", f, a.ffn, a.hidden)
         f = b.node("Add", "/output/Add", [f, h])
         y = b.layer_norm("output.LayerNorm", f, a.hidden)
+    elif kind == "mlp":
+        f = b.linear("mlp1.fc1", x, a.hidden, a.ffn)
+        f = b.gelu_erf("mlp1.act", f)
+        h = b.linear("mlp1.fc2", f, a.ffn, a.hidden)
+        f = b.linear("mlp2.fc1", h, a.hidden, a.ffn)
+        f = b.gelu_tanh("mlp2.act", f)
+        y = b.linear("mlp2.fc2", f, a.ffn, a.hidden)
     elif kind == "vit":
         h = b.layer_norm("layernorm_before", x, a.hidden, square_by_mul=True)
         h = b.attention("attention.attention", h, a, None)
@@ -212,7 +222,7 @@ def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     w = sub.add_parser("write")
-    w.add_argument("kind", choices=["attention", "bert", "vit"])
+    w.add_argument("kind", choices=["attention", "mlp", "bert", "vit"])
     w.add_argument("dir")
     w.add_argument("--hidden", type=int, default=256)
     w.add_argument("--heads", type=int, default=4)

@@ -1,5 +1,6 @@
 /* Pattern fusions of ep_graph_optimize on hand-built graphs: attention (MatMul -> scale -> mask
- * -> Softmax -> MatMul, EP_PASS_FUSE_ATTENTION). Each fused graph must run like the graph with
+ * -> Softmax -> MatMul, EP_PASS_FUSE_ATTENTION) and GELU written out (erf and tanh forms,
+ * EP_PASS_FUSE_GELU). Each fused graph must run like the graph with
  * that pass left out, on 1 and 2 threads; patterns that are not exact rewrites (an intermediate
  * read elsewhere, a scale that is not one constant, softmax on another axis, a mask that
  * broadcasts the scores up) must stay as they are. */
@@ -255,9 +256,113 @@ static void test_attention_rank3(void) {
   ep_graph_destroy(g);
 }
 
+/* --- GELU --------------------------------------------------------------------------------- */
+
+enum { GROUP_X_FACTOR_HALF, GROUP_X_HALF_FACTOR, GROUP_X_HALF_OF_FACTOR };
+
+typedef struct gelu_case {
+  bool tanh_form;
+  int grouping;     /* GROUP_*: where the 0.5 goes */
+  bool mul_inverse; /* erf form: x * (1 / sqrt 2) instead of x / sqrt 2; tanh form: x * x * x */
+  bool swap;        /* constants on the left of commutative ops */
+  /* Spoilers. */
+  float half;       /* 0.5 unless spoiled */
+  bool inner_output; /* the Erf / Tanh output is a graph output too */
+} gelu_case;
+
+static int scalar(ep_graph* g, const char* name, float v) {
+  return constant(g, name, ep_shape_make(0, NULL), &v);
+}
+
+static int binary(ep_graph* g, ep_op op, const char* name, int a, int b, bool swap) {
+  return node(g, op, name, NULL, swap ? (int[]){b, a} : (int[]){a, b}, 2);
+}
+
+static ep_graph* gelu_graph(const gelu_case* c) {
+  ep_graph* g = NULL;
+  EP_CHECK_OK(ep_graph_create("gelu", &g));
+  int in = input(g, "in", ep_shape_make(3, (int64_t[]){2, 7, 33}));
+  /* x comes from a node, as after a fully connected layer's bias. */
+  int x = binary(g, EP_OP_ADD, "bias", in, scalar(g, "b", 0.25f), false);
+  int inner;
+  if (c->tanh_form) {
+    int cube;
+    if (c->mul_inverse) {
+      int sq = node(g, EP_OP_MUL, "sq", NULL, (int[]){x, x}, 2);
+      cube = binary(g, EP_OP_MUL, "cube", x, sq, c->swap);
+    } else {
+      cube = node(g, EP_OP_POW, "pow", NULL, (int[]){x, scalar(g, "three", 3.0f)}, 2);
+    }
+    int t = binary(g, EP_OP_MUL, "c", cube, scalar(g, "c0", 0.044715f), c->swap);
+    t = binary(g, EP_OP_ADD, "sum", x, t, c->swap);
+    t = binary(g, EP_OP_MUL, "k", t, scalar(g, "k0", sqrtf(2.0f / 3.14159265f)), c->swap);
+    inner = node(g, EP_OP_TANH, "tanh", NULL, &t, 1);
+  } else {
+    int t = c->mul_inverse ? binary(g, EP_OP_MUL, "scale", x, scalar(g, "r2", 0.70710678f), c->swap)
+                           : node(g, EP_OP_DIV, "scale", NULL, (int[]){x, scalar(g, "s2", 1.41421356f)}, 2);
+    inner = node(g, EP_OP_ERF, "erf", NULL, &t, 1);
+  }
+  if (c->inner_output) EP_CHECK_OK(ep_graph_mark_output(g, inner));
+  int factor = binary(g, EP_OP_ADD, "one_plus", inner, scalar(g, "one", 1.0f), c->swap);
+  int half = scalar(g, "half", c->half);
+  int y;
+  if (c->grouping == GROUP_X_FACTOR_HALF) {
+    y = binary(g, EP_OP_MUL, "x_factor", x, factor, c->swap);
+    y = binary(g, EP_OP_MUL, "y", y, half, c->swap);
+  } else if (c->grouping == GROUP_X_HALF_FACTOR) {
+    y = binary(g, EP_OP_MUL, "x_half", x, half, c->swap);
+    y = binary(g, EP_OP_MUL, "y", y, factor, c->swap);
+  } else {
+    y = binary(g, EP_OP_MUL, "half_factor", half, factor, c->swap);
+    y = binary(g, EP_OP_MUL, "y", x, y, c->swap);
+  }
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  return g;
+}
+
+static void test_gelu_fuses(void) {
+  for (int v = 0; v < 24; v++) {
+    gelu_case c = {v % 2 == 1, (v / 2) % 3, (v / 6) % 2 == 1, (v / 12) % 2 == 1, 0.5f, false};
+    char what[96];
+    snprintf(what, sizeof what, "gelu %s grouping %d variant %d swap %d",
+             c.tanh_form ? "tanh" : "erf", c.grouping, c.mul_inverse, c.swap);
+    ep_graph* g = gelu_graph(&c);
+    ep_graph* o = check_against_unfused(g, EP_PASS_FUSE_GELU, what);
+    /* The bias Add stays; the whole chain is one Gelu named after its first node. */
+    EP_CHECK_MSG(o != NULL && ep_graph_node_count(o) == 2 && count_op(o, EP_OP_GELU) == 1,
+                 "%s: %d nodes after fusion", what, o ? ep_graph_node_count(o) : -1);
+    if (o != NULL && count_op(o, EP_OP_GELU) == 1) {
+      const ep_node* n = ep_graph_node(o, 1);
+      EP_CHECK(n->attrs.gelu_tanh == c.tanh_form);
+      const char* first = c.tanh_form ? (c.mul_inverse ? "sq" : "pow") : "scale";
+      EP_CHECK_MSG(strcmp(n->name, first) == 0, "%s: named %s", what, n->name);
+      EP_CHECK(strcmp(ep_graph_tensor(o, n->outputs[0])->name, "y") == 0);
+    }
+    ep_graph_destroy(o);
+    ep_graph_destroy(g);
+  }
+}
+
+static void test_gelu_spoilers(void) {
+  for (int i = 0; i < 4; i++) {
+    gelu_case c = {i % 2 == 1, GROUP_X_FACTOR_HALF, false, false, 0.5f, false};
+    if (i < 2) c.half = 0.5001f;
+    if (i >= 2) c.inner_output = true;
+    ep_graph* g = gelu_graph(&c);
+    ep_graph* o = NULL;
+    EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &o));
+    EP_CHECK_MSG(o != NULL && count_op(o, EP_OP_GELU) == 0, "gelu spoiler %d fused", i);
+    ep_graph_destroy(o);
+    ep_graph_destroy(g);
+  }
+}
+
 int main(void) {
   test_attention_fuses();
   test_attention_spoilers();
   test_attention_rank3();
+  test_gelu_fuses();
+  test_gelu_spoilers();
   return ep_test_finish();
 }
