@@ -14,6 +14,7 @@
 #endif
 
 #include <immintrin.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -129,5 +130,7 @@ static inline vf vf_split_exp(vf x, vf* m) {
                                            _mm256_set1_epi32(0x3f800000)));
   return _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127)));
 }
+/* Whether any lane of m is set. */
+static inline bool vf_any(vmask m) { return _mm256_movemask_ps(m) != 0; }
 
 #endif /* EDGEPROF_KERNELS_SIMD_VEC_AVX2_H */

@@ -9,6 +9,7 @@
 #endif
 
 #include <immintrin.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,5 +88,6 @@ static inline vf vf_split_exp(vf x, vf* m) {
                                            _mm512_set1_epi32(0x3f800000)));
   return _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32(bits, 23), _mm512_set1_epi32(127)));
 }
+static inline bool vf_any(vmask m) { return m != 0; }
 
 #endif /* EDGEPROF_KERNELS_SIMD_VEC_AVX512F_H */

@@ -15,6 +15,7 @@
 #endif
 
 #include <arm_neon.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -125,5 +126,6 @@ static inline vf vf_split_exp(vf x, vf* m) {
   return vcvtq_f32_s32(
       vsubq_s32(vreinterpretq_s32_u32(vshrq_n_u32(bits, 23)), vdupq_n_s32(127)));
 }
+static inline bool vf_any(vmask m) { return vmaxvq_u32(m) != 0; }
 
 #endif /* EDGEPROF_KERNELS_SIMD_VEC_NEON_H */

@@ -8,6 +8,7 @@
 #define EDGEPROF_KERNELS_SIMD_VEC_SCALAR_H
 
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -58,5 +59,6 @@ static inline vf vf_split_exp(vf x, vf* m) {
   memcpy(m, &mb, sizeof mb);
   return (float)((int32_t)(bits >> 23) - 127);
 }
+static inline bool vf_any(vmask m) { return m != 0; }
 
 #endif /* EDGEPROF_KERNELS_SIMD_VEC_SCALAR_H */
