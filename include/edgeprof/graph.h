@@ -27,6 +27,8 @@ extern "C" {
 #endif
 
 #define EP_MAX_RANK 6
+/* Most outputs of one Split node. */
+#define EP_MAX_SPLIT 32
 
 /* Element types. Storage: float32 as float, int64 as int64_t, bool as one byte (0 or 1). */
 typedef enum ep_dtype {
@@ -211,6 +213,30 @@ typedef enum ep_op {
   /* start, limit, delta (scalars of one dtype, float32 or int64, graph constants: y's length
    * depends on them) -> y [max(ceil((limit - start) / delta), 0)] = start + i * delta. */
   EP_OP_RANGE,
+  /* Reductions: x -> y over the dims in reduce_axes (bit d: dim d; 0: every dim), kept as dims of
+   * 1 with keepdims, else removed (all of them: a scalar). ReduceMean is the sum over the count,
+   * ReduceL1 sum |x|, ReduceL2 sqrt(sum x^2), ReduceSumSquare sum x^2, ReduceLogSum log(sum x),
+   * ReduceLogSumExp log(sum exp x) (computed stably). The importer turns ONNX's axes (attribute
+   * or constant input) into the set; noop_with_empty_axes with no axes is a view. */
+  EP_OP_REDUCE_MEAN,
+  EP_OP_REDUCE_SUM,
+  EP_OP_REDUCE_MAX,
+  EP_OP_REDUCE_MIN,
+  EP_OP_REDUCE_PROD,
+  EP_OP_REDUCE_L1,
+  EP_OP_REDUCE_L2,
+  EP_OP_REDUCE_SUM_SQUARE,
+  EP_OP_REDUCE_LOG_SUM,
+  EP_OP_REDUCE_LOG_SUM_EXP,
+  /* x, scale[, bias] -> Y[, Mean[, InvStdDev]]: each row of the dims from `axis` on (negative
+   * from the end) normalized, y = (x - mean) / sqrt(var + epsilon) * scale + bias. scale and
+   * bias have the shape of those dims (leading 1s or missing leading dims allowed); Mean and
+   * InvStdDev have x's shape with the normalized dims set to 1. attrs: axis (-1), epsilon (1e-5). */
+  EP_OP_LAYER_NORM,
+  /* x -> y0, y1, ...: consecutive slices along `axis` of sizes split[0..n_outputs). */
+  EP_OP_SPLIT,
+  /* x -> y: dim d repeated repeats[d] times (y dim d = x dim d * repeats[d]). */
+  EP_OP_TILE,
   EP_OP_COUNT
 } ep_op;
 
@@ -278,6 +304,10 @@ typedef struct ep_attrs {
   int kernel_d, stride_d, dilation_d, pad_front, pad_back;
   bool gelu_tanh; /* Gelu: ONNX approximate "tanh" (else "none") */
   ep_dtype cast_to; /* Cast: the output dtype */
+  unsigned reduce_axes; /* Reduce*: bit d set when dim d is reduced; 0: every dim */
+  bool keepdims;        /* Reduce* (ONNX default 1) */
+  int split[EP_MAX_SPLIT]; /* Split: the size of each output along axis */
+  int repeats[EP_MAX_RANK]; /* Tile: per dim, >= 1 */
 } ep_attrs;
 
 /* The attrs of an ONNX node with every attribute at its ONNX default (zeros for the fields the

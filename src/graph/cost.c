@@ -64,6 +64,14 @@ void ep_graph_compute_node_cost(ep_graph* graph, int index) {
       cost.macs = scores * x->dims[x->rank - 1] + scores * y->dims[y->rank - 1];
       break;
     }
+    case EP_OP_LAYER_NORM:
+      /* Scale and bias, when they are weights. */
+      for (int i = 1; i < n->n_inputs; i++) {
+        if (n->inputs[i] >= 0 && graph->tensors[n->inputs[i]].kind == EP_TENSOR_CONSTANT) {
+          cost.params += input_numel(graph, n, i);
+        }
+      }
+      break;
     case EP_OP_BATCH_NORM:
       /* Scale and bias are trained; mean and variance are statistics. */
       cost.params = input_numel(graph, n, 1) + input_numel(graph, n, 2);

@@ -137,6 +137,19 @@ const char* ep_op_name(ep_op op) {
       [EP_OP_EXPAND] = "Expand",
       [EP_OP_CONSTANT_OF_SHAPE] = "ConstantOfShape",
       [EP_OP_RANGE] = "Range",
+      [EP_OP_REDUCE_MEAN] = "ReduceMean",
+      [EP_OP_REDUCE_SUM] = "ReduceSum",
+      [EP_OP_REDUCE_MAX] = "ReduceMax",
+      [EP_OP_REDUCE_MIN] = "ReduceMin",
+      [EP_OP_REDUCE_PROD] = "ReduceProd",
+      [EP_OP_REDUCE_L1] = "ReduceL1",
+      [EP_OP_REDUCE_L2] = "ReduceL2",
+      [EP_OP_REDUCE_SUM_SQUARE] = "ReduceSumSquare",
+      [EP_OP_REDUCE_LOG_SUM] = "ReduceLogSum",
+      [EP_OP_REDUCE_LOG_SUM_EXP] = "ReduceLogSumExp",
+      [EP_OP_LAYER_NORM] = "LayerNormalization",
+      [EP_OP_SPLIT] = "Split",
+      [EP_OP_TILE] = "Tile",
   };
   if ((int)op < 0 || op >= EP_OP_COUNT) return "Unknown";
   return names[op];
@@ -178,6 +191,25 @@ ep_attrs ep_attrs_default(ep_op op) {
       break;
     case EP_OP_ATTENTION:
       a.alpha = 1.0f;
+      break;
+    case EP_OP_REDUCE_MEAN:
+    case EP_OP_REDUCE_SUM:
+    case EP_OP_REDUCE_MAX:
+    case EP_OP_REDUCE_MIN:
+    case EP_OP_REDUCE_PROD:
+    case EP_OP_REDUCE_L1:
+    case EP_OP_REDUCE_L2:
+    case EP_OP_REDUCE_SUM_SQUARE:
+    case EP_OP_REDUCE_LOG_SUM:
+    case EP_OP_REDUCE_LOG_SUM_EXP:
+      a.keepdims = true;
+      break;
+    case EP_OP_LAYER_NORM:
+      a.axis = -1;
+      a.epsilon = 1e-5f;
+      break;
+    case EP_OP_TILE:
+      for (int i = 0; i < EP_MAX_RANK; i++) a.repeats[i] = 1;
       break;
     default:
       break;

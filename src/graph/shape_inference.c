@@ -1001,6 +1001,121 @@ static ep_status infer_not(infer* c) {
   return EP_OK;
 }
 
+static ep_status infer_reduce(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  const ep_shape* x = in_shape(c, 0);
+  ep_attrs* a = &c->node->attrs;
+  const unsigned all = x->rank > 0 ? (1u << x->rank) - 1 : 0;
+  if (a->reduce_axes & ~all) {
+    return fail(c, "reduced axes 0x%x name a dim beyond rank %d", a->reduce_axes, x->rank);
+  }
+  if (a->reduce_axes == 0) a->reduce_axes = all;
+  ep_shape y = {0};
+  for (int d = 0; d < x->rank; d++) {
+    bool reduced = (a->reduce_axes >> d) & 1u;
+    if (!reduced) {
+      y.dims[y.rank++] = x->dims[d];
+    } else if (a->keepdims) {
+      y.dims[y.rank++] = 1;
+    }
+  }
+  set_output(c, y);
+  return EP_OK;
+}
+
+/* LayerNormalization: the normalized dims are those from axis on; scale and bias must have
+ * their shape (leading dims of 1 or missing). */
+static ep_status infer_layer_norm(infer* c) {
+  ep_node* n = c->node;
+  if (n->n_inputs < 2 || n->n_inputs > 3) return fail(c, "has %d inputs, expected 2 or 3", n->n_inputs);
+  if (n->n_outputs < 1 || n->n_outputs > 3) {
+    return fail(c, "has %d outputs, expected 1 to 3", n->n_outputs);
+  }
+  const ep_shape* x = in_shape(c, 0);
+  char msg[96], expect[SHAPE_BUF + 48];
+  if (x->rank < 1) return fail_shape(c, 0, "x", "rank 1 or more");
+  if (!normalize_axis(&n->attrs.axis, x->rank, 0)) {
+    snprintf(msg, sizeof msg, "axis %d is out of range for rank %d", n->attrs.axis, x->rank);
+    return fail(c, "%s", msg);
+  }
+  if (!(n->attrs.epsilon >= 0.0f) || !isfinite(n->attrs.epsilon)) {
+    return fail(c, "epsilon %g must be finite and not negative", (double)n->attrs.epsilon);
+  }
+  const int axis = n->attrs.axis;
+  ep_shape norm = ep_shape_make(x->rank - axis, x->dims + axis);
+  for (int i = 1; i < n->n_inputs; i++) {
+    if (!present(c, i)) continue;
+    const ep_shape* s = in_shape(c, i);
+    /* Aligned at the right with the normalized dims; extra leading dims are 1s. */
+    bool ok = ep_shape_numel(s) == 1;
+    for (int d = 0; !ok && d <= s->rank; d++) {
+      if (d == s->rank) {
+        ok = true;
+        break;
+      }
+      int nd = d - (s->rank - norm.rank);
+      if (nd < 0 ? s->dims[d] != 1 : s->dims[d] != norm.dims[nd]) break;
+    }
+    if (!ok) {
+      char buf[SHAPE_BUF];
+      snprintf(expect, sizeof expect, "%s (the normalized dims) or one value",
+               ep_shape_format(&norm, buf, sizeof buf));
+      return fail_shape(c, i, i == 1 ? "scale" : "bias", expect);
+    }
+  }
+  c->g->tensors[n->outputs[0]].shape = *x;
+  ep_shape stats = *x;
+  for (int d = axis; d < x->rank; d++) stats.dims[d] = 1;
+  for (int i = 1; i < n->n_outputs; i++) c->g->tensors[n->outputs[i]].shape = stats;
+  return EP_OK;
+}
+
+static ep_status infer_split(infer* c) {
+  ep_node* n = c->node;
+  if (n->n_inputs != 1) return fail(c, "has %d inputs, expected 1", n->n_inputs);
+  if (n->n_outputs < 1 || n->n_outputs > EP_MAX_SPLIT) {
+    return fail(c, "has %d outputs, expected 1 to %d", n->n_outputs, EP_MAX_SPLIT);
+  }
+  const ep_shape* x = in_shape(c, 0);
+  char msg[96];
+  if (x->rank < 1) return fail_shape(c, 0, "x", "rank 1 or more");
+  if (!normalize_axis(&n->attrs.axis, x->rank, 0)) {
+    snprintf(msg, sizeof msg, "axis %d is out of range for rank %d", n->attrs.axis, x->rank);
+    return fail(c, "%s", msg);
+  }
+  const int axis = n->attrs.axis;
+  int64_t total = 0;
+  for (int i = 0; i < n->n_outputs; i++) {
+    if (n->attrs.split[i] < 1) return fail(c, "split size %d of output %d is not positive", n->attrs.split[i], i);
+    total += n->attrs.split[i];
+  }
+  if (total != x->dims[axis]) {
+    return fail(c, "split sizes add up to %lld, but dim %d has %lld", (long long)total, axis,
+                (long long)x->dims[axis]);
+  }
+  for (int i = 0; i < n->n_outputs; i++) {
+    ep_shape y = *x;
+    y.dims[axis] = n->attrs.split[i];
+    c->g->tensors[n->outputs[i]].shape = y;
+  }
+  return EP_OK;
+}
+
+static ep_status infer_tile(infer* c) {
+  ep_status st = check_counts(c, 1, 1);
+  if (st != EP_OK) return st;
+  ep_shape y = *in_shape(c, 0);
+  for (int d = 0; d < y.rank; d++) {
+    int r = c->node->attrs.repeats[d];
+    if (r < 1) return fail(c, "repeats[%d] = %d (tiles of empty tensors are not supported)", d, r);
+    y.dims[d] *= r;
+    if (y.dims[d] > (INT64_C(1) << 40)) return fail(c, "the output's dim %d is too large", d);
+  }
+  set_output(c, y);
+  return EP_OK;
+}
+
 bool ep_op_input_optional(ep_op op, int i) {
   switch (op) {
     case EP_OP_CONV:
@@ -1014,6 +1129,8 @@ bool ep_op_input_optional(ep_op op, int i) {
       return i >= 3; /* axes, steps */
     case EP_OP_CONSTANT_OF_SHAPE:
       return i == 1;
+    case EP_OP_LAYER_NORM:
+      return i == 2;
     default:
       return false;
   }
@@ -1257,6 +1374,23 @@ static ep_status infer_shapes(infer* c_) {
       return infer_flatten(&c);
     case EP_OP_RESHAPE:
       return infer_reshape(&c);
+    case EP_OP_REDUCE_MEAN:
+    case EP_OP_REDUCE_SUM:
+    case EP_OP_REDUCE_MAX:
+    case EP_OP_REDUCE_MIN:
+    case EP_OP_REDUCE_PROD:
+    case EP_OP_REDUCE_L1:
+    case EP_OP_REDUCE_L2:
+    case EP_OP_REDUCE_SUM_SQUARE:
+    case EP_OP_REDUCE_LOG_SUM:
+    case EP_OP_REDUCE_LOG_SUM_EXP:
+      return infer_reduce(&c);
+    case EP_OP_LAYER_NORM:
+      return infer_layer_norm(&c);
+    case EP_OP_SPLIT:
+      return infer_split(&c);
+    case EP_OP_TILE:
+      return infer_tile(&c);
     case EP_OP_COUNT:
       break;
   }

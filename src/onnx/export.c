@@ -389,6 +389,70 @@ static void onnx_attention(ex* e, const ep_node* n, const char* const* ins, cons
   node(e, "MatMul", n->name, 2, pv, 1, &y);
 }
 
+/* Reduce* at opset 13: axes an attribute, except ReduceSum's (an input). */
+static void reduce_node(ex* e, const ep_node* n, const char* x, int rank, const char* y) {
+  const ep_attrs* a = &n->attrs;
+  int axes[EP_MAX_RANK], k = 0;
+  int64_t axes64[EP_MAX_RANK];
+  for (int d = 0; d < rank; d++) {
+    if (a->reduce_axes == 0 || ((a->reduce_axes >> d) & 1u)) {
+      axes64[k] = d;
+      axes[k++] = d;
+    }
+  }
+  Onnx__NodeProto* o;
+  if (n->op == EP_OP_REDUCE_SUM) {
+    const char* ins[2] = {x, init_i64(e, n->name, "axes", axes64, k)};
+    o = node(e, "ReduceSum", n->name, 2, ins, 1, &y);
+  } else {
+    o = node(e, ep_op_name(n->op), n->name, 1, &x, 1, &y);
+    put_ints(e, o, "axes", axes, k);
+  }
+  put_i(e, o, "keepdims", a->keepdims ? 1 : 0);
+}
+
+/* LayerNormalization needs opset 17: written out at 13 as exporters do (ReduceMean, Sub, Mul,
+ * Add, Sqrt, Div), the optional Mean and InvStdDev outputs included. */
+static void layer_norm_nodes(ex* e, const ep_node* n, const char* const* ins, int rank) {
+  const ep_attrs* a = &n->attrs;
+  int axes[EP_MAX_RANK], k = 0;
+  for (int d = a->axis; d < rank; d++) axes[k++] = d;
+  const char* nm = n->name;
+  const char* mean = n->n_outputs > 1 ? tname(e, n->outputs[1]) : fresh(e, nm, "mean");
+  Onnx__NodeProto* o = node(e, "ReduceMean", fresh(e, nm, "ReduceMean"), 1, ins, 1, &mean);
+  put_ints(e, o, "axes", axes, k);
+  const char* d = fresh(e, nm, "centered");
+  const char* sub_in[2] = {ins[0], mean};
+  node(e, "Sub", fresh(e, nm, "Sub"), 2, sub_in, 1, &d);
+  const char* sq = fresh(e, nm, "squared");
+  const char* mul_in[2] = {d, d};
+  node(e, "Mul", fresh(e, nm, "Mul"), 2, mul_in, 1, &sq);
+  const char* var = fresh(e, nm, "variance");
+  o = node(e, "ReduceMean", fresh(e, nm, "ReduceMean_var"), 1, &sq, 1, &var);
+  put_ints(e, o, "axes", axes, k);
+  const char* ve = fresh(e, nm, "variance_eps");
+  const char* add_in[2] = {var, init_scalar(e, nm, "epsilon", a->epsilon)};
+  node(e, "Add", fresh(e, nm, "Add_eps"), 2, add_in, 1, &ve);
+  const char* sd = fresh(e, nm, "std");
+  node(e, "Sqrt", fresh(e, nm, "Sqrt"), 1, &ve, 1, &sd);
+  if (n->n_outputs > 2) {
+    const char* inv = tname(e, n->outputs[2]);
+    node(e, "Reciprocal", fresh(e, nm, "Reciprocal"), 1, &sd, 1, &inv);
+  }
+  const char* normed = fresh(e, nm, "normalized");
+  const char* div_in[2] = {d, sd};
+  node(e, "Div", fresh(e, nm, "Div"), 2, div_in, 1, &normed);
+  const char* y = tname(e, n->outputs[0]);
+  const bool bias = n->n_inputs > 2 && n->inputs[2] >= 0;
+  const char* scaled = bias ? fresh(e, nm, "scaled") : y;
+  const char* sc_in[2] = {normed, ins[1]};
+  node(e, "Mul", bias ? fresh(e, nm, "Mul_scale") : nm, 2, sc_in, 1, &scaled);
+  if (bias) {
+    const char* b_in[2] = {scaled, ins[2]};
+    node(e, "Add", nm, 2, b_in, 1, &y);
+  }
+}
+
 static ep_status export_node(ex* e, const ep_node* n) {
   const ep_graph* g = e->graph;
   const ep_attrs* a = &n->attrs;
@@ -575,6 +639,36 @@ static ep_status export_node(ex* e, const ep_node* n) {
       put_f(e, o, "beta", a->beta);
       put_f(e, o, "bias", a->lrn_bias);
       break;
+    case EP_OP_REDUCE_MEAN:
+    case EP_OP_REDUCE_SUM:
+    case EP_OP_REDUCE_MAX:
+    case EP_OP_REDUCE_MIN:
+    case EP_OP_REDUCE_PROD:
+    case EP_OP_REDUCE_L1:
+    case EP_OP_REDUCE_L2:
+    case EP_OP_REDUCE_SUM_SQUARE:
+    case EP_OP_REDUCE_LOG_SUM:
+    case EP_OP_REDUCE_LOG_SUM_EXP: reduce_node(e, n, ins[0], xs->rank, y); break;
+    case EP_OP_LAYER_NORM: layer_norm_nodes(e, n, ins, xs->rank); break;
+    case EP_OP_SPLIT: {
+      int64_t sizes[EP_MAX_SPLIT];
+      const char* outs[EP_MAX_SPLIT];
+      for (int i = 0; i < n->n_outputs && i < EP_MAX_SPLIT; i++) {
+        sizes[i] = a->split[i];
+        outs[i] = tname(e, n->outputs[i]);
+      }
+      const char* sin[2] = {ins[0], init_i64(e, n->name, "split", sizes, n->n_outputs)};
+      o = node(e, "Split", n->name, 2, sin, n->n_outputs, outs);
+      put_i(e, o, "axis", a->axis);
+      break;
+    }
+    case EP_OP_TILE: {
+      int64_t reps[EP_MAX_RANK];
+      for (int d = 0; d < xs->rank; d++) reps[d] = a->repeats[d];
+      const char* tin[2] = {ins[0], init_i64(e, n->name, "repeats", reps, xs->rank)};
+      o = node(e, "Tile", n->name, 2, tin, 1, &y);
+      break;
+    }
     default:
       return ep_error(EP_ERR_UNSUPPORTED, "export: node %s: op %s has no ONNX form", n->name,
                       ep_op_name(n->op));

@@ -164,6 +164,14 @@ ep_status ep_onnx_fold_node(onnx_imp* c, const Onnx__NodeProto* n, bool* done);
 /* --- operators (op_import.c) ---------------------------------------------------------------- */
 
 typedef ep_status (*onnx_import_fn)(onnx_imp* c, const Onnx__NodeProto* n);
+
+/* --- reductions, LayerNormalization, Split, Tile (op_import_reduce.c), Einsum (einsum.c) ---- */
+
+ep_status ep_onnx_import_reduce(onnx_imp* c, const Onnx__NodeProto* n);
+ep_status ep_onnx_import_layer_norm(onnx_imp* c, const Onnx__NodeProto* n);
+ep_status ep_onnx_import_split(onnx_imp* c, const Onnx__NodeProto* n);
+ep_status ep_onnx_import_tile(onnx_imp* c, const Onnx__NodeProto* n);
+ep_status ep_onnx_import_einsum(onnx_imp* c, const Onnx__NodeProto* n);
 /* The importer of an op type of the default domain, NULL if none. */
 onnx_import_fn ep_onnx_op_importer(const char* op_type);
 

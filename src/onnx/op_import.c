@@ -941,6 +941,20 @@ static const op_entry table[] = {
     {"Pad", import_pad},
     {"LSTM", import_rnn},
     {"GRU", import_rnn},
+    {"ReduceMean", ep_onnx_import_reduce},
+    {"ReduceSum", ep_onnx_import_reduce},
+    {"ReduceMax", ep_onnx_import_reduce},
+    {"ReduceMin", ep_onnx_import_reduce},
+    {"ReduceProd", ep_onnx_import_reduce},
+    {"ReduceL1", ep_onnx_import_reduce},
+    {"ReduceL2", ep_onnx_import_reduce},
+    {"ReduceSumSquare", ep_onnx_import_reduce},
+    {"ReduceLogSum", ep_onnx_import_reduce},
+    {"ReduceLogSumExp", ep_onnx_import_reduce},
+    {"LayerNormalization", ep_onnx_import_layer_norm},
+    {"Split", ep_onnx_import_split},
+    {"Tile", ep_onnx_import_tile},
+    {"Einsum", ep_onnx_import_einsum},
 };
 
 onnx_import_fn ep_onnx_op_importer(const char* op_type) {

@@ -39,6 +39,10 @@ static const char* const issue_ops[] = {
     /* element-wise ops of modern networks (issue 15) */
     "Pow", "Sqrt", "Reciprocal", "Erf", "Gelu", "HardSigmoid", "HardSwish", "Mish", "Exp", "Log",
     "Neg", "Abs", "Softplus", "Min", "Max",
+    /* reductions, LayerNormalization, Split, Tile, Einsum */
+    "ReduceMean", "ReduceSum", "ReduceMax",
+    "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum",
+    "ReduceLogSumExp", "LayerNormalization", "Split", "Tile", "Einsum",
     /* removed or folded at load */
     "Identity", "Dropout", "Constant",
 };
@@ -69,6 +73,12 @@ static const struct {
     {"test_maxpool_with_argmax_*", "MaxPool's Indices output (int64) is not computed"},
     {"test_identity_opt", "an optional input: edgeprof reads tensors only"},
     {"test_identity_sequence", "a sequence input: edgeprof reads tensors only"},
+    {"test_reduce_*_bool_inputs", "bool tensors: edgeprof runs float32"},
+    {"test_reduce_max_empty_set_bool", "bool tensors: edgeprof runs float32"},
+    {"test_reduce_*empty_set*", "an empty tensor (a dim of 0): graph tensors have dims >= 1"},
+    {"test_split_zero_size_splits_*", "an empty tensor (a dim of 0): graph tensors have dims >= 1"},
+    {"test_reduce_log_sum_exp_*", "float64 data: edgeprof runs float32"},
+    {"test_einsum_*", "float64 data: edgeprof runs float32 (float32 Einsum: test_ort_graphs.sh)"},
     /* Semantics edgeprof does not have. */
     {"test_batchnorm_*_training_mode", "training mode (running statistics outputs)"},
     {"test_constant", "the graph folds to a constant at load: nothing to run"},

@@ -10,6 +10,7 @@ extern const op_kernel ep_op_rnn, ep_op_window_pool, ep_op_global_max_pool, ep_o
     ep_op_transpose, ep_op_pad, ep_op_attention;
 extern const op_kernel ep_op_math, ep_op_pow, ep_op_min_max;
 extern const op_kernel ep_op_index;
+extern const op_kernel ep_op_reduce, ep_op_layer_norm, ep_op_split, ep_op_tile;
 
 static const op_kernel* const table[EP_OP_COUNT] = {
     [EP_OP_CONV] = &ep_op_conv,
@@ -75,6 +76,19 @@ static const op_kernel* const table[EP_OP_COUNT] = {
     [EP_OP_EXPAND] = &ep_op_index,
     [EP_OP_CONSTANT_OF_SHAPE] = &ep_op_index,
     [EP_OP_RANGE] = &ep_op_index,
+    [EP_OP_REDUCE_MEAN] = &ep_op_reduce,
+    [EP_OP_REDUCE_SUM] = &ep_op_reduce,
+    [EP_OP_REDUCE_MAX] = &ep_op_reduce,
+    [EP_OP_REDUCE_MIN] = &ep_op_reduce,
+    [EP_OP_REDUCE_PROD] = &ep_op_reduce,
+    [EP_OP_REDUCE_L1] = &ep_op_reduce,
+    [EP_OP_REDUCE_L2] = &ep_op_reduce,
+    [EP_OP_REDUCE_SUM_SQUARE] = &ep_op_reduce,
+    [EP_OP_REDUCE_LOG_SUM] = &ep_op_reduce,
+    [EP_OP_REDUCE_LOG_SUM_EXP] = &ep_op_reduce,
+    [EP_OP_LAYER_NORM] = &ep_op_layer_norm,
+    [EP_OP_SPLIT] = &ep_op_split,
+    [EP_OP_TILE] = &ep_op_tile,
 };
 
 const op_kernel* ep_op_kernel(ep_op op) {

@@ -35,6 +35,8 @@ void ep_f32_gemv_ukernel_1x16__avx512f(size_t nr, size_t kc, const float* x, con
 /* Vector math tables (vmath). */
 extern const ep_vmath ep_vmath_table__avx2;
 extern const ep_vmath ep_vmath_table__avx512f;
+extern const ep_reduce_ukernels ep_reduce_ukernels__avx2;
+extern const ep_reduce_ukernels ep_reduce_ukernels__avx512f;
 /* Depthwise and pooling planes. */
 void ep_f32_dwconv_plane__avx2(const ep_f32_dwconv_plane* plane, const float* x, float* xp,
                                bool zero, const float* w, float bias, float* y);
@@ -87,6 +89,7 @@ void ep_f32_gemm_strided_ukernel_8x8__neon(size_t mr, size_t nr, size_t kc, cons
 void ep_f32_gemv_ukernel_1x8__neon(size_t nr, size_t kc, const float* x, const float* b, float* y,
                                    bool accumulate, const ep_f32_gemm_epilogue* epilogue);
 extern const ep_vmath ep_vmath_table__neon;
+extern const ep_reduce_ukernels ep_reduce_ukernels__neon;
 void ep_f32_dwconv_plane__neon(const ep_f32_dwconv_plane* plane, const float* x, float* xp,
                                bool zero, const float* w, float bias, float* y);
 void ep_pool_plane__neon(const ep_pool_plane* plane, bool max, const float* x, float* y,
@@ -125,6 +128,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                      .gemm_strided = ep_f32_gemm_strided_ukernel_6x16__avx2},
             .vmath = &ep_vmath_table__avx2,
             .unary = &ep_unary_kernels__avx2,
+            .reduce = &ep_reduce_ukernels__avx2,
             .dwconv_plane = ep_f32_dwconv_plane__avx2,
             .pool_plane = ep_pool_plane__avx2,
             .im2col = ep_f32_im2col_pack__avx2,
@@ -144,6 +148,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                      .gemm_strided = ep_f32_gemm_strided_ukernel_16x16__avx512f},
             .vmath = &ep_vmath_table__avx512f,
             .unary = &ep_unary_kernels__avx512f,
+            .reduce = &ep_reduce_ukernels__avx512f,
             .wide_lanes = 16,
             .dwconv_plane = ep_f32_dwconv_plane__avx2,
             .dwconv_plane_wide = ep_f32_dwconv_plane__avx512f,
@@ -173,6 +178,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                      .gemm_strided = ep_f32_gemm_strided_ukernel_8x8__neon},
             .vmath = &ep_vmath_table__neon,
             .unary = &ep_unary_kernels__neon,
+            .reduce = &ep_reduce_ukernels__neon,
             .dwconv_plane = ep_f32_dwconv_plane__neon,
             .pool_plane = ep_pool_plane__neon,
             .im2col = ep_f32_im2col_pack__neon,

@@ -28,6 +28,7 @@
 #include "kernels/f32-nchwc/nchwc-ukernels.h"
 #include "kernels/pool/pool.h"
 #include "kernels/unary/unary-math.h"
+#include "kernels/reduce/reduce.h"
 #include "kernels/vmath/vmath.h"
 
 typedef void (*ep_f32_im2col_fn)(const ep_conv_desc* d, const float* x, size_t k0, size_t kc,
@@ -59,6 +60,7 @@ typedef struct ep_kernel_config {
   ep_f32_gemm_config gemm;
   const ep_vmath* vmath;                  /* NULL: scalar loops */
   const ep_unary_kernels* unary;          /* element-wise math; every level has one */
+  const ep_reduce_ukernels* reduce;       /* reductions, LayerNormalization; NULL: scalar */
   size_t wide_lanes;                      /* lanes of the *_wide variants; 0: none */
   ep_f32_dwconv_plane_fn dwconv_plane;    /* 8 lanes; NULL: scalar rows */
   ep_f32_dwconv_plane_fn dwconv_plane_wide;

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Cross-check with ONNX Runtime on exporter-style graphs of reductions, LayerNormalization (the
+# op and written out), Split, Tile, Einsum, batched MatMul and Softmax on inner axes
+# (tests/conformance/reduce_graphs.py builds them and runs ORT): `edgeprof run` on the same input
+# must agree to max |diff| <= 1e-4 * max |output|, and so must ONNX Runtime on edgeprof's export.
+# Usage: test_ort_crosscheck_reduce.sh PATH_TO_EDGEPROF
+set -uo pipefail
+CLI=${1:-}
+if [[ -z "$CLI" || ! -x "$CLI" ]]; then
+  echo "usage: $0 PATH_TO_EDGEPROF" >&2
+  exit 2
+fi
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=$(cd "$(dirname "$CLI")" && pwd)
+if ! PY=$(bash "$HERE/../../scripts/python-env.sh" "$BUILD"); then
+  echo "FAIL: no Python environment with onnxruntime (scripts/python-env.sh)"
+  exit 1
+fi
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/edgeprof-ort-reduce.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+if ! CASES=$("$PY" "$HERE/reduce_graphs.py" write "$TMP"); then
+  echo "FAIL: the graphs could not be built or run by ONNX Runtime"
+  exit 1
+fi
+FAILED=0
+# The default level on 1 and 2 threads and the scalar level (each level's kernels are covered
+# against the references in tests/kernels/test_reduce.c).
+for c in $CASES; do
+  f=$TMP/$c
+  for run in default.1 default.2 scalar.1; do
+    isa=${run%.*}
+    [[ $isa == default ]] && isa=${EDGEPROF_ISA:-}
+    if ! EDGEPROF_ISA=$isa "$CLI" run "$f.onnx" --input "$f.x.npy" --output "$f.$run.ep.npy" \
+        --threads "${run#*.}" >"$f.log" 2>&1; then
+      echo "FAIL $c ($run): edgeprof run: $(tail -n 1 "$f.log")"
+      FAILED=$((FAILED + 1))
+    fi
+  done
+  # And edgeprof's export of the graph, run by ONNX Runtime (compared below).
+  if ! "$CLI" export "$f.onnx" -o "$f.exported.onnx" >"$f.log" 2>&1; then
+    echo "FAIL $c: export: $(tail -n 1 "$f.log")"
+    FAILED=$((FAILED + 1))
+  fi
+done
+"$PY" "$HERE/reduce_graphs.py" compare "$TMP" || FAILED=$((FAILED + 1))
+[[ $FAILED -eq 0 ]]
