@@ -186,6 +186,11 @@ static const shape corner_cases[] = {
     {1, 64, 56, 56, 32, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},  /* ResNet's stride-2 shortcut */
     {2, 8, 9, 7, 16, 1, 1, 3, 2, 1, 1, 0, 0, 0, 0, 1},     /* batch 2, strides 3 and 2 */
     {1, 8, 1, 5, 8, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},      /* strided, one row */
+    {1, 8, 4, 70, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},     /* depthwise, wide rows: edges */
+    {1, 16, 6, 80, 16, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 16},  /* 5x5 stride 2, edges */
+    {1, 8, 5, 77, 8, 3, 3, 1, 1, 2, 2, 2, 1, 2, 3, 8},     /* dilated, uneven pads, edges */
+    {1, 8, 3, 40, 8, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 8},     /* TF-same stride 2, edges */
+    {2, 24, 7, 7, 24, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 24},   /* EfficientNet's 5x5 on 7x7 */
     {1, 16, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4},    /* grouped: 4-channel groups */
     {1, 32, 8, 8, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4},    /* 8-channel groups, stride 2 */
     {1, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4},    /* 16-channel groups: block pairs */

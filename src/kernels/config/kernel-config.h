@@ -39,7 +39,7 @@ typedef struct ep_nchwc_kernels {
   void (*pointwise_cell)(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1, size_t p0,
                          size_t p1);
   void (*depthwise_rows)(const ep_conv_desc* d, const float* x, const float* w, const float* bias,
-                         ep_activation act, float* y, int oy0, int oy1);
+                         ep_activation act, float* y, int oy0, int oy1, float* scratch);
   void (*direct_rows)(const ep_conv_desc* d, int cin, const float* x, const float* w, int nb,
                       const float* bias, ep_activation act, float* y, size_t y_block_stride,
                       int oy0, int oy1, int32_t* scratch);

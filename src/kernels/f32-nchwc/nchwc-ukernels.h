@@ -37,10 +37,27 @@ void ep_nchwc_pointwise_cell__avx2(const ep_nchwc_pointwise* pw, size_t ob0, siz
 /* The row kernels read only d's window: image sizes, kernel, strides, dilations, padding. */
 
 /* Output rows [oy0, oy1) of one 8-channel block of a depthwise convolution: x [in_h][in_w][8],
- * w [kh x kw][8], bias [8], y [out_h][out_w][8]. */
+ * w [kh x kw][8], bias [8], y [out_h][out_w][8], any window, stride, padding and dilation, kernel
+ * heights up to EP_NCHWC_DEPTHWISE_MAX_KERNEL. The padding is made in scratch
+ * (ep_nchwc_depthwise_scratch floats): input rows are copied into a ring of the rows a window
+ * spans, between zero columns, and a row of zeros stands for the rows above and below the image,
+ * so that every output pixel, border or not, takes the same tile of 8 pixels with no tap tested
+ * (unrolled for 3x3 and 5x5, strides 1 and 2). Wide rows read their inside columns in place and
+ * copy only what the border columns read (f32-nchwc-avx2.c). */
+#define EP_NCHWC_DEPTHWISE_MAX_KERNEL 16
+static inline size_t ep_nchwc_depthwise_padded_width(const ep_conv_desc* d) {
+  const size_t need = (size_t)(d->out_w - 1) * (size_t)d->stride_w +
+                      (size_t)(d->kernel_w - 1) * (size_t)d->dilation_w + 1;
+  const size_t held = (size_t)d->pad_left + (size_t)d->in_w;
+  return need > held ? need : held;
+}
+static inline size_t ep_nchwc_depthwise_scratch(const ep_conv_desc* d) {
+  const size_t span = (size_t)(d->kernel_h - 1) * (size_t)d->dilation_h + 1;
+  return (span + 1) * ep_nchwc_depthwise_padded_width(d) * 8 + span;
+}
 void ep_nchwc_depthwise_rows__avx2(const ep_conv_desc* d, const float* x, const float* w,
                                    const float* bias, ep_activation act, float* y, int oy0,
-                                   int oy1);
+                                   int oy1, float* scratch);
 
 /* Output rows [oy0, oy1) of nb (1 or 2) output blocks of a direct convolution from an NCHW image
  * x [cin][in_h][in_w]: w is the pair's packed weights [cin][kh][kw][nb x 8], bias [nb x 8], and

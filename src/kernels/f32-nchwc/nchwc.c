@@ -87,7 +87,8 @@ static nchwc_kind kind_of(const ep_conv_desc* d) {
                          d->out_w == (d->in_w - 1) / d->stride_w + 1;
   if (pointwise && d->in_channels % BLOCK == 0) return NCHWC_POINTWISE; /* any layouts */
   if (in_blocked) {
-    const bool depthwise = d->groups == d->in_channels && d->out_channels == d->in_channels;
+    const bool depthwise = d->groups == d->in_channels && d->out_channels == d->in_channels &&
+                           d->kernel_h <= EP_NCHWC_DEPTHWISE_MAX_KERNEL;
     if (depthwise) return out_blocked ? NCHWC_DEPTHWISE : NCHWC_NONE;
     return window_grouped(d) ? NCHWC_WINDOW : NCHWC_NONE; /* any output layout */
   }
@@ -207,6 +208,8 @@ size_t ep_nchwc_conv_workspace_size(const ep_conv_desc* d) {
   const nchwc_kind kind = kind_of(d);
   /* The direct kernel's tap lists (int32, as many as floats). */
   if (kind == NCHWC_DIRECT) return padded_floats(d) + EP_NCHWC_DIRECT_SCRATCH(taps_of(d));
+  /* The depthwise kernel's padded rows. */
+  if (kind == NCHWC_DEPTHWISE) return ep_nchwc_depthwise_scratch(d);
   /* The window kernel's padded input, shared (the first worker's share). */
   if (kind == NCHWC_WINDOW) return padded_floats(d);
   /* A strided pointwise layer's kept pixels, shared by the workers (the first one's share). */
@@ -436,7 +439,7 @@ static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
       const size_t block = image * job->groups + group;
       k->depthwise_rows(d, job->x + block * in_plane * BLOCK, job->packed + group * taps * BLOCK,
                         bias + group * BLOCK, d->act, job->y + block * out_plane, (int)oy0,
-                        (int)oy1);
+                        (int)oy1, (float*)scratch);
     }
   }
 }

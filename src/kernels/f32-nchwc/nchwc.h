@@ -12,7 +12,8 @@
  *   pointwise  1x1, no padding, groups 1, any stride: any layouts, one of them NCHW8c (a blocked
  *              chain can start or end at one); a strided one first copies the pixels it keeps
  *              into the workspace (shared: the first worker's share holds them)
- *   depthwise  groups == in == out channels, any kernel, stride, padding, dilation:
+ *   depthwise  groups == in == out channels, any kernel (up to 16 rows), stride, padding,
+ *              dilation:
  *                                                    NCHW8c -> NCHW8c
  *   direct     groups 1, at most EP_NCHWC_DIRECT_MAX_CIN input channels (a network's first
  *              convolution on an image), any kernel, stride, padding, dilation:
