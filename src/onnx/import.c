@@ -13,6 +13,7 @@
 #include "edgeprof/onnx.h"
 #include "graph/graph_internal.h"
 #include "onnx/onnx_internal.h"
+#include "onnx/refusals.h"
 
 /* Opsets 22 to 28 (onnx 1.17 to 1.23) changed the operators edgeprof imports only by new types
  * (bfloat16, float8, int4, float4, int2) and Cast's round_mode for float8e8m0, none of which
@@ -810,16 +811,14 @@ cleanup:
   return st;
 }
 
-/* Appends "name (Op, domain, opset N): reason" to the unsupported list. */
-static void note_unsupported(onnx_imp* c, char* list, size_t size, int* count,
-                             const Onnx__NodeProto* n, const char* reason) {
-  size_t used = strlen(list);
-  (*count)++;
-  if (used + 1 >= size) return;
+/* Lists node n as unsupported for `reason`. */
+static ep_status note_unsupported(onnx_imp* c, ep_refusals* list, const Onnx__NodeProto* n,
+                                  const char* reason) {
   const char* domain = is_default_domain(n->domain) ? "ai.onnx" : n->domain;
-  snprintf(list + used, size - used, "%s%s (%s, %s, opset %lld)%s%s", used ? "; " : "",
-           ep_imp_node_name(n), op_type_of(n), domain, (long long)c->opset,
-           reason[0] ? ": " : "", reason);
+  ep_status st = ep_refusals_add_node(list, ep_imp_node_name(n), op_type_of(n), domain, c->opset,
+                                      reason);
+  if (st != EP_OK) return ep_imp_wrap(st, c->label, NULL);
+  return EP_OK;
 }
 
 static ep_status import_node(onnx_imp* c, const Onnx__NodeProto* n) {
@@ -860,7 +859,7 @@ static ep_status import_node(onnx_imp* c, const Onnx__NodeProto* n) {
   return fn(c, n);
 }
 
-static ep_status mark_outputs(onnx_imp* c, char* list, size_t size, int* n_unsupported) {
+static ep_status mark_outputs(onnx_imp* c, ep_refusals* list) {
   const Onnx__GraphProto* g = c->graph;
   if (g->n_output == 0) return ep_error(EP_ERR_FORMAT, "%s: the graph has no outputs", c->label);
   for (size_t i = 0; i < g->n_output; i++) {
@@ -875,12 +874,11 @@ static ep_status mark_outputs(onnx_imp* c, char* list, size_t size, int* n_unsup
     }
     if (v->kind == OV_POISON) continue;
     if (v->kind != OV_DYNAMIC) {
-      size_t used = strlen(list);
-      (*n_unsupported)++;
-      if (used + 1 < size) {
-        snprintf(list + used, size - used, "%soutput %s: a %s constant (nothing to run)",
-                 used ? "; " : "", o->name, ep_dtype_name(natural_dtype(v)));
-      }
+      char text[512];
+      snprintf(text, sizeof text, "output %s: a %s constant (nothing to run)", o->name,
+               ep_dtype_name(natural_dtype(v)));
+      ep_status st = ep_refusals_add_text(list, text);
+      if (st != EP_OK) return ep_imp_wrap(st, c->label, NULL);
       continue;
     }
     int t = v->tensor;
@@ -941,7 +939,8 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
   c.options = options;
   ep_status st = EP_OK;
   char* unsupported = NULL;
-  int n_unsupported = 0;
+  ep_refusals refusals;
+  memset(&refusals, 0, sizeof refusals);
   Onnx__ModelProto* m = ep_onnx__model_proto__unpack(NULL, size, data);
   if (m == NULL) {
     return ep_error(EP_ERR_FORMAT,
@@ -964,7 +963,8 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
   st = sort_nodes(&c);
   if (st != EP_OK) goto cleanup;
 
-  size_t list_size = 7000;
+  /* The message holds the list: ep_last_error() keeps 8192 characters. */
+  size_t list_size = 7600;
   unsupported = calloc(list_size, 1);
   if (unsupported == NULL) {
     st = ep_error(EP_ERR_OUT_OF_MEMORY, "%s: out of memory", label);
@@ -1001,7 +1001,10 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
       node_st = import_node(&c, n);
     }
     if (node_st == EP_ERR_UNSUPPORTED) {
-      if (!poisoned || c.reason[0]) note_unsupported(&c, unsupported, list_size, &n_unsupported, n, c.reason);
+      if (!poisoned || c.reason[0]) {
+        st = note_unsupported(&c, &refusals, n, c.reason);
+        if (st != EP_OK) goto cleanup;
+      }
       /* Its outputs would have been computed at run time unless it only reads shapes or would
        * have folded (every input known at load). */
       bool runtime = !ep_onnx_fold_shape_only(op) && (runtime_in >= 0 || !ep_onnx_fold_known(op));
@@ -1021,18 +1024,20 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
       if (out == NULL || out[0] == '\0' || ep_imp_find(&c, out) != NULL) continue;
       int readers[1];
       if (ep_imp_readers(&c, out, readers, 1) > 0 || ep_imp_is_graph_output(&c, out)) {
-        note_unsupported(&c, unsupported, list_size, &n_unsupported, n, "an optional output is used");
+        st = note_unsupported(&c, &refusals, n, "an optional output is used");
+        if (st != EP_OK) goto cleanup;
         st = set_poison(&c, out, true);
         if (st != EP_OK) goto cleanup;
       }
     }
   }
   c.node = NULL;
-  st = mark_outputs(&c, unsupported, list_size, &n_unsupported);
+  st = mark_outputs(&c, &refusals);
   if (st != EP_OK) goto cleanup;
-  if (n_unsupported > 0) {
-    st = ep_error(EP_ERR_UNSUPPORTED, "%s: %d unsupported node%s: %s", label, n_unsupported,
-                  n_unsupported == 1 ? "" : "s", unsupported);
+  if (refusals.n_nodes > 0) {
+    ep_refusals_format(&refusals, unsupported, list_size);
+    st = ep_error(EP_ERR_UNSUPPORTED, "%s: %d unsupported node%s: %s", label, refusals.n_nodes,
+                  refusals.n_nodes == 1 ? "" : "s", unsupported);
     goto cleanup;
   }
   st = ep_graph_finalize(c.g);
@@ -1040,6 +1045,7 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
 
 cleanup:
   free(unsupported);
+  ep_refusals_free(&refusals);
   imp_free(&c);
   ep_onnx__model_proto__free_unpacked(m, NULL);
   if (st != EP_OK) {

@@ -153,7 +153,7 @@ bool ep_onnx_fold_known(const char* op_type);
 /* Ops that only make sense on constants here (Shape, Gather, ConstantOfShape, ...). */
 bool ep_onnx_fold_only(const char* op_type);
 /* Refuses the current node, a fold-only op (no run-time importer) whose input `input` is
- * computed at run time, naming that input; EP_ERR_UNSUPPORTED. */
+ * computed at run time; EP_ERR_UNSUPPORTED. */
 ep_status ep_onnx_fold_refuse_runtime(onnx_imp* c, const Onnx__NodeProto* n, int input);
 /* Ops that read only their input's shape (Shape, Size): constant whenever the shape is known. */
 bool ep_onnx_fold_shape_only(const char* op_type);

@@ -107,9 +107,9 @@ bool ep_onnx_fold_only(const char* op_type) {
 }
 
 ep_status ep_onnx_fold_refuse_runtime(onnx_imp* c, const Onnx__NodeProto* n, int input) {
-  return ep_imp_unsupported(c, "input %d (%s) is computed at run time, and %s runs only on values "
-                            "known at load (no run-time %s)", input, n->input[input], n->op_type,
-                            n->op_type);
+  /* Without the input's name: nodes refused alike are listed together. */
+  return ep_imp_unsupported(c, "input %d is computed at run time, and %s runs only on values known "
+                            "at load (no run-time %s)", input, n->op_type, n->op_type);
 }
 
 bool ep_onnx_fold_shape_only(const char* op_type) {

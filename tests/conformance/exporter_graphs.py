@@ -12,7 +12,8 @@ static, node for node as PyTorch 1.13 writes them at opset 13 and 14:
   and a causal mask from Range -> Unsqueeze -> Less -> Where;
 - vit_class_token: ViT's class token, Expand to Where(Equal(shape, -1), ones, shape), Concat
   before the patch embeddings;
-then every ONNX node test (onnx.backend.test, as node_tests.py writes them) of the operators folded at load whose output
+then a model of 300 unsupported nodes, whose one error must count, group and name them (or say
+how many it left out); then every ONNX node test (onnx.backend.test, as node_tests.py writes them) of the operators folded at load whose output
 holds at least one element, turned into a graph edgeprof can run: the node's inputs become
 initializers, each output is cast to float, flattened and concatenated, and a float input x [1]
 is added; edgeprof's result (fed x = 0) must equal the test's expected output.
@@ -257,6 +258,49 @@ EXPORTER = {
 }
 
 
+def refusal_list():
+    """A model that cannot run for 300 reasons of three kinds: one error must count them all,
+    group alike nodes under one reason, name each node at most once, and say how many it left
+    out when the list does not fit."""
+    nodes = []
+    prev = "x"
+    for i in range(150):  # unknown ops, long names
+        name = f"/encoder/layers.{i}/block/with/a/long/exporter/path/FooBar_{i}"
+        nodes.append(helper.make_node("FooBar", [prev], [f"foo{i}"], name=name))
+        prev = f"foo{i}"
+    for i in range(150):  # Gather of activations (no run-time Gather): read x, not the chain
+        nodes += [const(f"i{i}", 0, np.int64),
+                  helper.make_node("Gather", ["x", f"i{i}"], [f"g{i}"], name=f"/head.{i}/Gather")]
+    nodes.append(helper.make_node("Relu", [prev], ["y"]))
+    outputs = [vinfo("y", (2, 3))] + [vinfo(f"g{i}", (3,)) for i in range(150)]
+    graph = helper.make_graph(nodes, "g", [vinfo("x", (2, 3))], outputs)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def check_refusals(cli, tmp):
+    path = os.path.join(tmp, "refusals.onnx")
+    onnx.save(refusal_list(), path)
+    got = run_cli(cli, ["info", path])
+    msg = got.stderr.strip()
+    problems = []
+    if got.returncode != 2:
+        problems.append(f"exit {got.returncode}")
+    if "300 unsupported nodes: /encoder/layers.0/block" not in msg:
+        problems.append("no count of 300 or not in order")
+    if msg.count("(FooBar, ai.onnx, opset 13): unknown op") != 1:
+        problems.append("the FooBar nodes are not one group")
+    names = [f"/encoder/layers.{i}/block/with/a/long/exporter/path/FooBar_{i}" for i in range(150)]
+    names += [f"/head.{i}/Gather" for i in range(150)]
+    listed = sum(1 for n in names if n + "," in msg or n + " (" in msg)
+    if any(msg.count(n + ",") + msg.count(n + " (") > 1 for n in names):
+        problems.append("a node is named twice")
+    if listed < 300 and not msg.endswith(f" ... and {300 - listed} more"):
+        problems.append(f"{listed} named without saying how many more")
+    if listed < 40:
+        problems.append(f"only {listed} named")
+    return not problems, ("; ".join(problems) or f"{listed} of 300 named, grouped") + f" [{msg[-160:]}]"
+
+
 def run_cli(cli, args):
     return subprocess.run([cli] + args, capture_output=True, text=True)
 
@@ -425,6 +469,11 @@ def main(argv):
             continue
         ok, detail = check_exporter(cli, tmp, name, build)
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}")
+        passed += ok
+        failed += not ok
+    if not name_filter or name_filter in "refusal_list":
+        ok, detail = check_refusals(cli, tmp)
+        print(f"{'ok  ' if ok else 'FAIL'} refusal_list: {detail}")
         passed += ok
         failed += not ok
     hits = {p: 0 for p in NOT_PASSING}
