@@ -38,23 +38,24 @@ def build_cases():
         m.ir_version = 8
         cases[name] = (m, rng.uniform(-2, 2, size=shape).astype(np.float32))
 
-    # Transformer LayerNorm written out (PyTorch's export before opset 17): ReduceMean over the
-    # channels, Sub, Mul (Pow 2 before Pow lands), ReduceMean, Add eps, then Div by the variance
-    # plus eps's square root taken as Mul(scale) where Sqrt is not yet an op: this graph keeps to
-    # ReduceMean, Sub, Mul, Add, Div; the normalization by sqrt comes with the unary ops.
+    # Transformer LayerNorm written out as PyTorch exports it before opset 17: ReduceMean over the
+    # channels, Sub, Pow 2, ReduceMean, Add eps, Sqrt, Div, Mul by the weight, Add the bias. The
+    # shell test runs it fused and with --no-fuse: the reductions alone must get it right.
     d = 64
     w = rng.uniform(0.5, 1.5, d).astype(np.float32)
     b = rng.uniform(-0.5, 0.5, d).astype(np.float32)
     model("layernorm_written_out", (2, 10, d), [
         helper.make_node("ReduceMean", ["x"], ["mu"], axes=[-1]),
         helper.make_node("Sub", ["x", "mu"], ["xc"]),
-        helper.make_node("Mul", ["xc", "xc"], ["sq"]),
+        helper.make_node("Pow", ["xc", "two"], ["sq"]),
         helper.make_node("ReduceMean", ["sq"], ["var"], axes=[-1]),
         helper.make_node("Add", ["var", "eps"], ["ve"]),
-        helper.make_node("Div", ["xc", "ve"], ["n"]),
+        helper.make_node("Sqrt", ["ve"], ["sd"]),
+        helper.make_node("Div", ["xc", "sd"], ["n"]),
         helper.make_node("Mul", ["n", "w"], ["nw"]),
         helper.make_node("Add", ["nw", "b"], ["y"]),
-    ], [const("eps", np.float32(1e-5)), const("w", w), const("b", b)])
+    ], [const("two", np.float32(2.0)), const("eps", np.float32(1e-5)), const("w", w),
+        const("b", b)])
     model("layernorm_op17", (2, 10, d), [
         helper.make_node("LayerNormalization", ["x", "w", "b"], ["y"], axis=-1, epsilon=1e-5),
     ], [const("w", w), const("b", b)], opset=17)

@@ -23,15 +23,18 @@ if ! CASES=$("$PY" "$HERE/reduce_graphs.py" write "$TMP"); then
   exit 1
 fi
 FAILED=0
-# The default level on 1 and 2 threads and the scalar level (each level's kernels are covered
-# against the references in tests/kernels/test_reduce.c).
+# The default level on 1 and 2 threads, the scalar level (each level's kernels are covered
+# against the references in tests/kernels/test_reduce.c), and the graph without fusions (a
+# written-out LayerNorm must be right from its reductions alone).
 for c in $CASES; do
   f=$TMP/$c
-  for run in default.1 default.2 scalar.1; do
+  for run in default.1 default.2 scalar.1 nofuse.1; do
     isa=${run%.*}
-    [[ $isa == default ]] && isa=${EDGEPROF_ISA:-}
+    fuse=()
+    [[ $isa == nofuse ]] && fuse=(--no-fuse)
+    [[ $isa == default || $isa == nofuse ]] && isa=${EDGEPROF_ISA:-}
     if ! EDGEPROF_ISA=$isa "$CLI" run "$f.onnx" --input "$f.x.npy" --output "$f.$run.ep.npy" \
-        --threads "${run#*.}" >"$f.log" 2>&1; then
+        --threads "${run#*.}" "${fuse[@]}" >"$f.log" 2>&1; then
       echo "FAIL $c ($run): edgeprof run: $(tail -n 1 "$f.log")"
       FAILED=$((FAILED + 1))
     fi
