@@ -6,7 +6,9 @@
 # Pow's fast paths and general path, variadic Min / Max with broadcasting); each runs in ONNX
 # Runtime and in `edgeprof run` on the same seeded input, at the default layout and ISA level,
 # with every tensor NCHW (EDGEPROF_LAYOUT=nchw) and at the scalar level, and the outputs must
-# agree as in test_ort_crosscheck.sh (max |diff| <= 1e-4 * max |output|, the same top-1).
+# agree as in test_ort_crosscheck.sh (max |diff| <= 1e-4 * max |output|, the same top-1); so
+# must ONNX Runtime's answer on edgeprof's export of each (as defined, and optimized: the fused
+# activations and Gelu, Mish and HardSwish written out in opset-13 ops).
 # Usage: test_ort_crosscheck_math.sh PATH_TO_EDGEPROF
 set -uo pipefail
 CLI=${1:-}
@@ -36,6 +38,23 @@ while read -r model shape; do
     FAILED=$((FAILED + 1))
     continue
   fi
+  # edgeprof's export (the graph as defined, and the optimized one with fused activations,
+  # through --from 0) must give ONNX Runtime the same answer as the original.
+  for range in whole optimized; do
+    args=(-o "$f.$range.onnx")
+    [[ $range == whole ]] || args+=(--from 0)
+    if ! "$CLI" export "$f.onnx" "${args[@]}" >/dev/null ||
+       ! "$PY" "$HERE/ort_run.py" run "$f.$range.onnx" "$f.x.npy" "$f.$range.npy"; then
+      echo "FAIL $model (export, $range): not written or not run by ONNX Runtime"
+      FAILED=$((FAILED + 1))
+    elif result=$("$PY" "$HERE/ort_run.py" compare "$f.ort.npy" "$f.$range.npy"); then
+      echo "ok   $model (export, $range): $result"
+      PASSED=$((PASSED + 1))
+    else
+      echo "FAIL $model (export, $range): $result"
+      FAILED=$((FAILED + 1))
+    fi
+  done
   for config in default EDGEPROF_LAYOUT=nchw EDGEPROF_ISA=scalar; do
     env=()
     [[ $config == default ]] || env=("$config")

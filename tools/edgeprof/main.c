@@ -56,7 +56,9 @@ static const cli_command commands[] = {
      "Writes the graph as defined (batch norm not folded) as ONNX opset 13 with every weight\n"
      "inline. ONNX Runtime and other runtimes load it; edgeprof loads it back to the same graph\n"
      "(nodes, names, shapes, weights bit for bit). The zoo's LSTM is written as ONNX LSTM + "
-     "Squeeze.\n"},
+     "Squeeze;\n"
+     "Gelu, Mish and HardSwish, which opset 13 lacks, as their ONNX function bodies (they load\n"
+     "back as those pieces).\n"},
     {"characterize", cmd_characterize,
      "the main job: Table I, Fig. 1, Fig. 2, op types and findings on this machine",
      "characterize [options]",
