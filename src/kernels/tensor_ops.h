@@ -50,6 +50,11 @@ void ep_ref_binary(ep_binary_op op, const ep_broadcast_desc* d, const float* a, 
                    ep_activation act, float* y);
 void ep_binary_run(ep_binary_op op, const ep_broadcast_desc* d, const float* a, const float* b,
                    ep_activation act, float* y, ep_threadpool* pool);
+/* y[n, c, p] = act(x[n, c, p] * s[n, c]) for x, y [n, c, hw] (NCHW) or, when blocked,
+ * [n, c / 8, hw, 8] (NCHW8c, c a multiple of 8), s [n, c]: squeeze-and-excitation's scale. y may
+ * alias x. */
+void ep_channel_scale_run(size_t n, size_t c, size_t hw, bool blocked, const float* x,
+                          const float* s, ep_activation act, float* y, ep_threadpool* pool);
 
 /* --- Gemm and MatMul -------------------------------------------------------------------------- */
 

@@ -13,6 +13,7 @@
 
 #include "edgeprof/onnx.h"
 #include "edgeprof/session.h"
+#include "runtime/session_internal.h"
 #include "test_isa.h"
 #include "test_support.h"
 
@@ -108,7 +109,7 @@ typedef struct expect {
 
 /* Finalizes g (destroyed) and checks it as the file comment says. */
 static void check_graph(ep_graph* g, const char* what, expect want) {
-  EP_CHECK_OK(ep_graph_finalize(g));
+  if (!ep_graph_is_finalized(g)) EP_CHECK_OK(ep_graph_finalize(g));
   ep_graph* unfused = NULL;
   ep_graph* fused = NULL;
   EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL & ~(unsigned)EP_PASS_FUSE_ACTIVATIONS, &unfused));
@@ -220,6 +221,24 @@ static void test_squeeze_excitation(void) {
   int p = add_conv(g, "project", s, 48, 16, 1, 1, 1);
   int y = add_node1(g, EP_OP_ADD, "add", &(ep_attrs){0}, (int[]){p, x}, 2);
   EP_CHECK_OK(ep_graph_mark_output(g, y));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  /* Where the blocked layout exists, the SE block stays in it: the depthwise output, the scale's
+   * output and the projection read and write NCHW8c. */
+  ep_graph* o = NULL;
+  EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &o));
+  ep_session* session = NULL;
+  if (o != NULL) EP_CHECK_OK(ep_session_create(o, NULL, &session));
+  for (int i = 0; session != NULL && i < ep_graph_node_count(o); i++) {
+    const ep_node* n = ep_graph_node(o, i);
+    if (n->op != EP_OP_MUL) continue;
+    const ep_layout want = ep_session_blocked_layout() ? EP_LAYOUT_NCHW8C : EP_LAYOUT_NCHW;
+    EP_CHECK_MSG(ep_session_tensor_layout(session, n->inputs[0]) == want &&
+                     ep_session_tensor_layout(session, n->outputs[0]) == want,
+                 "SE scale at %s: x and y not in the %s layout", ep_cpu_isa_name(ep_cpu_isa_active()),
+                 want == EP_LAYOUT_NCHW8C ? "blocked" : "plain");
+  }
+  ep_session_destroy(session);
+  ep_graph_destroy(o);
   check_graph(g, "MBConv + SE", (expect){3, 0, 1});
 
   g = new_graph("se_plain", ep_shape_make(4, (int64_t[]){2, 12, 7, 9}), &x);

@@ -7,6 +7,9 @@
 
 #include "kernels/activation.h"
 #include "kernels/kernels.h"
+#include "kernels/f32-nchwc/nchwc.h"
+#include "kernels/reference/reference.h"
+#include "kernels/tensor_ops.h"
 #include "test_isa.h"
 #include "test_support.h"
 
@@ -156,6 +159,42 @@ static void check_concat(ep_test_rng* rng, size_t outer, int n_inputs, const siz
   free(got);
 }
 
+/* Squeeze-and-excitation's scale x [n, c, hw] * s [n, c] with an activation, on NCHW and (c a
+ * multiple of 8) NCHW8c, in place too, against the reference per element. */
+static void check_channel_scale(ep_test_rng* rng, size_t n, size_t c, size_t hw, ep_activation act) {
+  const size_t count = n * c * hw;
+  float* x = malloc(count * sizeof *x);
+  float* s = malloc(n * c * sizeof *s);
+  float* expect = malloc(count * sizeof *expect);
+  float* got = malloc(count * sizeof *got);
+  float* blocked = malloc(count * sizeof *blocked);
+  ep_test_fill(rng, x, count, -4, 4);
+  ep_test_fill(rng, s, n * c, -1, 1);
+  for (size_t i = 0; i < count; i++) {
+    expect[i] = (float)ep_ref_activate(act, (double)x[i] * s[i / hw]);
+  }
+  for (int p = 0; p < N_POOLS; p++) {
+    ep_channel_scale_run(n, c, hw, false, x, s, act, got, pools[p]);
+    double diff = ep_test_max_rel_diff(got, expect, count);
+    memcpy(got, x, count * sizeof *got);
+    ep_channel_scale_run(n, c, hw, false, got, s, act, got, pools[p]);
+    diff = fmax(diff, ep_test_max_rel_diff(got, expect, count));
+    if (c % EP_NCHWC_BLOCK == 0) {
+      ep_nchwc_from_nchw((int)n, (int)c, hw, x, blocked);
+      ep_channel_scale_run(n, c, hw, true, blocked, s, act, blocked, pools[p]);
+      ep_nchwc_to_nchw((int)n, (int)c, hw, blocked, got);
+      diff = fmax(diff, ep_test_max_rel_diff(got, expect, count));
+    }
+    EP_CHECK_MSG(diff <= 1e-5, "channel scale %zux%zux%zu, act %d, %d threads: rel diff %g", n, c,
+                 hw, (int)act, ep_threadpool_threads(pools[p]), diff);
+  }
+  free(x);
+  free(s);
+  free(expect);
+  free(got);
+  free(blocked);
+}
+
 static void run_all(ep_cpu_isa isa, void* ctx) {
   (void)isa;
   (void)ctx;
@@ -175,6 +214,10 @@ static void run_all(ep_cpu_isa isa, void* ctx) {
   check_concat(&rng, 5, 3, (const size_t[]){1, 17, 3});
   check_concat(&rng, 2, 3, (const size_t[]){10, 0, 5});
   check_concat(&rng, 3, 1, (const size_t[]){9});
+  check_channel_scale(&rng, 1, 96, 7 * 7, EP_ACT_NONE);
+  check_channel_scale(&rng, 2, 16, 112 * 112, EP_ACT_SILU);
+  check_channel_scale(&rng, 1, 13, 5, EP_ACT_RELU);
+  check_channel_scale(&rng, 3, 24, 1, EP_ACT_SIGMOID);
 }
 
 int main(void) {

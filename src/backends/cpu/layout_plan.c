@@ -25,14 +25,22 @@ static layout_mode mode_from_env(void) {
   return MODE_AUTO; /* unknown values mean auto */
 }
 
-/* A node that reads input 0 and writes output 0 in the same blocked layout: a convolution, or
- * a pool the NCHW8c kernel runs. */
+/* The input a node reads in the layout of its output 0 when blocked: input 0 of a convolution
+ * or of a pool the NCHW8c kernel runs, x of a channel-scale Mul (squeeze-and-excitation's x * s);
+ * -1 for any other node. */
+static int chain_input(const ep_graph* g, const ep_node* node) {
+  if (node->op == EP_OP_CONV || ep_op_pool_blockable(g, node)) return node->inputs[0];
+  int k = ep_op_channel_scale_input(g, node);
+  return k >= 0 ? node->inputs[k] : -1;
+}
+
 static bool chain_node(const ep_graph* g, const ep_node* node) {
-  return node->op == EP_OP_CONV || ep_op_pool_blockable(g, node);
+  return chain_input(g, node) >= 0;
 }
 
 /* Which readers a blocked tensor serves: input 0 of a convolution, of a pool that the NCHW8c
- * kernel runs or of a global average pool, and the residual (input 3) of a convolution. Any other
+ * kernel runs or of a global average pool, the residual (input 3) of a convolution, and x of a
+ * channel-scale Mul (its [N, C, 1, 1] scale is the same memory in either layout). Any other
  * read, views included (a view's readers would see the blocked data as NCHW), needs NCHW.
  *
  * A tensor pays for blocking where it is produced or read by a depthwise convolution (whose NCHW
@@ -57,10 +65,13 @@ static void mark_readers(const ep_graph* g, const bool* owned, bool* nchw_read, 
     }
     const bool conv = node->op == EP_OP_CONV, gap = node->op == EP_OP_GLOBAL_AVG_POOL;
     const bool pool = ep_op_pool_blockable(g, node);
+    const int scale_x = ep_op_channel_scale_input(g, node);
     for (int k = 0; k < node->n_inputs; k++) {
       int t = node->inputs[k];
       if (t < 0) continue;
-      if (!((conv && (k == 0 || k == 3)) || ((gap || pool) && k == 0))) nchw_read[t] = true;
+      if (!((conv && (k == 0 || k == 3)) || ((gap || pool) && k == 0) || k == scale_x)) {
+        nchw_read[t] = true;
+      }
       if (k == 0 && (gap || is_depthwise(g, node))) pays[t] = true;
       if (conv && k == 3) pays[t] = true; /* a residual: ResNet's chain of blocks */
     }
@@ -73,17 +84,15 @@ static void mark_readers(const ep_graph* g, const bool* owned, bool* nchw_read, 
     changed = false;
     for (int i = 0; i < n_nodes; i++) {
       const ep_node* node = ep_graph_node(g, i);
-      if (!chain_node(g, node) || node->inputs[0] < 0) continue;
-      if (pays[node->inputs[0]] && !pays[node->outputs[0]]) {
-        pays[node->outputs[0]] = changed = true;
-      }
+      const int x = chain_input(g, node);
+      if (x < 0) continue;
+      if (pays[x] && !pays[node->outputs[0]]) pays[node->outputs[0]] = changed = true;
     }
     for (int i = n_nodes - 1; i >= 0; i--) {
       const ep_node* node = ep_graph_node(g, i);
-      if (!chain_node(g, node) || node->inputs[0] < 0) continue;
-      if (pays[node->outputs[0]] && !pays[node->inputs[0]]) {
-        pays[node->inputs[0]] = changed = true;
-      }
+      const int x = chain_input(g, node);
+      if (x < 0) continue;
+      if (pays[node->outputs[0]] && !pays[x]) pays[x] = changed = true;
     }
   }
 }
@@ -114,9 +123,13 @@ static bool unblock_unsupported(const ep_graph* g, const bool* owned, ep_layout*
   for (int i = 0; i < ep_graph_node_count(g); i++) {
     const ep_node* node = ep_graph_node(g, i);
     if (owned != NULL && !owned[i]) continue; /* its tensors are its backend's */
-    if (ep_op_pool_blockable(g, node) && layout[node->inputs[0]] != layout[node->outputs[0]]) {
-      /* A pool reads and writes one layout. */
-      changed |= unblock(layout, node->inputs[0]);
+    const int scale_x = ep_op_channel_scale_input(g, node);
+    const int same = ep_op_pool_blockable(g, node) ? node->inputs[0]
+                     : scale_x >= 0                ? node->inputs[scale_x]
+                                                   : -1;
+    if (same >= 0 && layout[same] != layout[node->outputs[0]]) {
+      /* A pool or a channel scale reads and writes one layout. */
+      changed |= unblock(layout, same);
       changed |= unblock(layout, node->outputs[0]);
     }
     if (node->op != EP_OP_CONV) continue;

@@ -3,7 +3,8 @@
  *
  * prepare runs once per session: it validates what the kernel needs, packs weights and reports
  * the per-thread scratch the node needs. It gets the session's layout of every tensor
- * (backends/cpu/layout_plan.h): only convolutions and global average pooling ever see a blocked one.
+ * (backends/cpu/layout_plan.h): only convolutions, pools and channel-scale Muls ever see a blocked
+ * one.
  * run executes the node with the session's buffers and pool; it cannot fail. */
 #ifndef EDGEPROF_BACKENDS_CPU_OPS_H
 #define EDGEPROF_BACKENDS_CPU_OPS_H
@@ -39,5 +40,8 @@ ep_conv_desc ep_op_conv_desc(const ep_graph* graph, const ep_node* node, const e
 /* Whether a MaxPool / AveragePool node can run on NCHW8c (input and output both): a 2-D window
  * without dilation that the plane kernels run, on a multiple of 8 channels. */
 bool ep_op_pool_blockable(const ep_graph* graph, const ep_node* node);
+/* For a Mul of x [N, C, H, W] by s [N, C, 1, 1] (either order) into y shaped as x, float: which
+ * input is x (0 or 1); else -1. Squeeze-and-excitation's scale, which runs on NCHW8c too. */
+int ep_op_channel_scale_input(const ep_graph* graph, const ep_node* node);
 
 #endif /* EDGEPROF_BACKENDS_CPU_OPS_H */
