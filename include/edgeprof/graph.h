@@ -409,6 +409,11 @@ enum {
    * 0.5 x (1 + Tanh(sqrt(2 / pi) (x + 0.044715 Pow(x, 3)))), the products grouped any way: one
    * Gelu node (gelu_tanh for the second), named after the chain's first node. */
   EP_PASS_FUSE_GELU = 1u << 4,
+  /* LayerNorm written out: ReduceMean -> Sub -> Pow 2 (or Mul d d) -> ReduceMean -> Add eps ->
+   * Sqrt -> Div -> Mul gamma [-> Add beta], both means over the same trailing dims (keepdims),
+   * gamma and beta shaped like those dims: one LayerNormalization node (axis and epsilon from
+   * the graph), named after the first ReduceMean. */
+  EP_PASS_FUSE_LAYER_NORM = 1u << 5,
   EP_PASS_ALL = 0xffffffffu,
 };
 

@@ -300,3 +300,140 @@ found:
   }
   return true;
 }
+
+/* --- LayerNorm ---------------------------------------------------------------------------- */
+
+/* The first reduced dim when ReduceMean node n reduces exactly the trailing dims [axis, rank) of
+ * its input and keeps them; else -1. */
+static int trailing_axis(const ep_graph* g, const ep_node* n) {
+  const int rank = shape_of(g, n->inputs[0])->rank;
+  if (!n->attrs.keepdims || rank < 1 || rank > 31) return -1;
+  const unsigned all = (1u << rank) - 1;
+  const unsigned mask = n->attrs.reduce_axes ? n->attrs.reduce_axes : all;
+  int axis = rank;
+  while (axis > 0 && (mask & (1u << (axis - 1)))) axis--;
+  return axis < rank && mask == (all & ~((1u << axis) - 1)) ? axis : -1;
+}
+
+/* (x - mean) / sqrt(var + eps) ending at tensor t, mean and var ReduceMeans over the same
+ * trailing dims, the square as Pow(d, 2) or Mul(d, d). Returns x; sets axis and epsilon. */
+static int normalized(const ep_graph* g, const int* consumers, const bool* taken, int t,
+                      ep_fusion* f) {
+  const int div = private_producer(g, consumers, taken, t, 1, EP_OP_DIV);
+  if (div < 0) return -1;
+  const int d = g->nodes[div].inputs[0];
+  const int sqrt_node = private_producer(g, consumers, taken, g->nodes[div].inputs[1], 1, EP_OP_SQRT);
+  if (sqrt_node < 0) return -1;
+  const int add = private_producer(g, consumers, taken, g->nodes[sqrt_node].inputs[0], 1, EP_OP_ADD);
+  if (add < 0) return -1;
+  float eps = 0.0f;
+  int var = -1;
+  for (int k = 0; k < 2 && var < 0; k++) {
+    if (scalar_constant(g, g->nodes[add].inputs[k], &eps) && eps > 0.0f) {
+      var = g->nodes[add].inputs[1 - k];
+    }
+  }
+  if (var < 0 || !ep_shape_equal(shape_of(g, var), shape_of(g, g->nodes[add].outputs[0]))) {
+    return -1;
+  }
+  const int mean2 = private_producer(g, consumers, taken, var, 1, EP_OP_REDUCE_MEAN);
+  if (mean2 < 0) return -1;
+  const int sq = g->nodes[mean2].inputs[0];
+  int square = private_producer(g, consumers, taken, sq, 1, EP_OP_POW);
+  int d_readers = 2;
+  float two;
+  if (square >= 0) {
+    const ep_node* n = &g->nodes[square];
+    if (n->inputs[0] != d || !scalar_constant(g, n->inputs[1], &two) || two != 2.0f) return -1;
+  } else {
+    square = private_producer(g, consumers, taken, sq, 1, EP_OP_MUL);
+    if (square < 0 || g->nodes[square].inputs[0] != d || g->nodes[square].inputs[1] != d) {
+      return -1;
+    }
+    d_readers = 3;
+  }
+  const int sub = private_producer(g, consumers, taken, d, d_readers, EP_OP_SUB);
+  if (sub < 0) return -1;
+  const int x = g->nodes[sub].inputs[0];
+  const int mean1 = private_producer(g, consumers, taken, g->nodes[sub].inputs[1], 1,
+                                     EP_OP_REDUCE_MEAN);
+  if (mean1 < 0 || g->nodes[mean1].inputs[0] != x) return -1;
+  const int axis = trailing_axis(g, &g->nodes[mean1]);
+  if (axis < 0 || trailing_axis(g, &g->nodes[mean2]) != axis ||
+      !ep_shape_equal(shape_of(g, d), shape_of(g, x)) ||
+      !ep_shape_equal(shape_of(g, t), shape_of(g, x))) {
+    return -1;
+  }
+  add_node(f, mean1);
+  add_node(f, sub);
+  add_node(f, square);
+  add_node(f, mean2);
+  add_node(f, add);
+  add_node(f, sqrt_node);
+  add_node(f, div);
+  f->attrs.axis = axis;
+  f->attrs.epsilon = eps;
+  return x;
+}
+
+/* True when tensor p (gamma or beta) is shaped like the normalized dims of x from `axis` on,
+ * or like their last ones (leading 1s allowed): LayerNormalization's scale and bias. */
+static bool per_normalized_element(const ep_graph* g, int p, int x, int axis) {
+  const ep_shape* ps = shape_of(g, p);
+  const ep_shape* xs = shape_of(g, x);
+  int lead = 0;
+  while (lead < ps->rank && ps->dims[lead] == 1 && ps->rank - lead > xs->rank - axis) lead++;
+  const int r = ps->rank - lead;
+  if (r > xs->rank - axis) return false;
+  for (int k = 0; k < r; k++) {
+    if (ps->dims[lead + k] != xs->dims[xs->rank - r + k]) return false;
+  }
+  return true;
+}
+
+bool ep_fusion_match_layer_norm(const ep_graph* g, const int* consumers, const bool* taken, int i,
+                                ep_fusion* out) {
+  const ep_node* last = &g->nodes[i];
+  if (taken[i] || last->n_inputs != 2 || last->n_outputs != 1 || last->attrs.act != EP_ACT_NONE ||
+      (last->op != EP_OP_ADD && last->op != EP_OP_MUL)) {
+    return false;
+  }
+  ep_fusion base;
+  memset(&base, 0, sizeof base);
+  base.op = EP_OP_LAYER_NORM;
+  base.attrs = ep_attrs_default(EP_OP_LAYER_NORM);
+  base.last = i;
+  /* [Add(., beta) after] Mul(normalized, gamma), operands in either order. */
+  for (int k = 0; k < 2; k++) {
+    int scaled = last->outputs[0], beta = -1, mul = i;
+    if (last->op == EP_OP_ADD) {
+      scaled = last->inputs[k];
+      beta = last->inputs[1 - k];
+      mul = private_producer(g, consumers, taken, scaled, 1, EP_OP_MUL);
+      if (mul < 0) continue;
+    } else if (k > 0) {
+      break;
+    }
+    for (int j = 0; j < 2; j++) {
+      ep_fusion f = base;
+      const int gamma = g->nodes[mul].inputs[1 - j];
+      const int x = normalized(g, consumers, taken, g->nodes[mul].inputs[j], &f);
+      if (x < 0 || !per_normalized_element(g, gamma, x, f.attrs.axis) ||
+          !ep_shape_equal(shape_of(g, scaled), shape_of(g, x)) ||
+          (beta >= 0 && !per_normalized_element(g, beta, x, f.attrs.axis)) ||
+          !ep_shape_equal(shape_of(g, last->outputs[0]), shape_of(g, x))) {
+        continue;
+      }
+      if (mul != i) add_node(&f, mul);
+      add_node(&f, i);
+      f.inputs[0] = x;
+      f.inputs[1] = gamma;
+      f.n_inputs = 2;
+      if (beta >= 0) f.inputs[f.n_inputs++] = beta;
+      f.first = f.nodes[0]; /* the first ReduceMean */
+      *out = f;
+      return true;
+    }
+  }
+  return false;
+}

@@ -63,5 +63,7 @@ bool ep_fusion_match_attention(const ep_graph* g, const int* consumers, const bo
                                ep_fusion* out);
 bool ep_fusion_match_gelu(const ep_graph* g, const int* consumers, const bool* taken, int i,
                           ep_fusion* out);
+bool ep_fusion_match_layer_norm(const ep_graph* g, const int* consumers, const bool* taken, int i,
+                                ep_fusion* out);
 
 #endif /* EDGEPROF_GRAPH_INTERNAL_H */

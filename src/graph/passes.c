@@ -135,7 +135,8 @@ typedef bool (*fusion_matcher)(const ep_graph* g, const int* consumers, const bo
                                ep_fusion* out);
 
 /* Plans the pattern fusions the passes ask for; `taken` (per node, all false) keeps matches
- * apart. */
+ * apart. Matchers anchor at a chain's last node, so walking backwards lets the longest chain
+ * win (a LayerNorm with its bias Add before the same one ending at its gamma Mul). */
 static void plan_fusions(const ep_graph* g, unsigned passes, plan* p, bool* taken) {
   static const struct {
     unsigned pass;
@@ -143,10 +144,11 @@ static void plan_fusions(const ep_graph* g, unsigned passes, plan* p, bool* take
   } matchers[] = {
       {EP_PASS_FUSE_ATTENTION, ep_fusion_match_attention},
       {EP_PASS_FUSE_GELU, ep_fusion_match_gelu},
+      {EP_PASS_FUSE_LAYER_NORM, ep_fusion_match_layer_norm},
   };
   for (size_t m = 0; m < sizeof matchers / sizeof matchers[0]; m++) {
     if (!(passes & matchers[m].pass)) continue;
-    for (int i = 0; i < g->n_nodes; i++) {
+    for (int i = g->n_nodes - 1; i >= 0; i--) {
       ep_fusion f;
       if (taken[i] || !matchers[m].match(g, p->consumers, taken, i, &f)) continue;
       for (int k = 0; k < f.n_nodes; k++) {

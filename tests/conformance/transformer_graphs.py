@@ -6,8 +6,10 @@ bench/transformer_fusions.sh.
     transformer_graphs.py write KIND DIR [--hidden N] [--heads N] [--seq N] [--ffn N] [--seed N]
         writes DIR/model.onnx, the inputs DIR/input_0.npy ... and ONNX Runtime's output
         (CPU, 1 thread) DIR/expected.npy
-    transformer_graphs.py compare EXPECTED.npy GOT.npy
-        max |diff| <= 1e-4 * max |expected|
+    transformer_graphs.py compare EXPECTED.npy GOT.npy ... [--onnx MODEL.onnx DIR]
+        for each GOT: max |diff| <= 1e-4 * max |expected|, one line each; --onnx also runs
+        MODEL.onnx in ONNX Runtime on DIR/input_*.npy (the model's inputs in order) and
+        compares its output the same way
 
 KIND:
     attention  BERT self-attention with its padding mask: q, k, v projections, heads split by
@@ -204,18 +206,31 @@ def write(kind, out_dir, a):
     np.save(os.path.join(out_dir, "expected.npy"), y.astype(np.float32))
 
 
-def compare(ref_path, got_path):
-    ref = np.load(ref_path)
-    got = np.load(got_path)
+def compare_one(ref, got, label):
     if ref.shape != got.shape:
-        print("shape %s, expected %s" % (got.shape, ref.shape))
+        print("%s: shape %s, expected %s" % (label, got.shape, ref.shape))
         return 1
     scale = float(np.max(np.abs(ref)))
     diff = float(np.max(np.abs(ref.astype(np.float64) - got)))
     ok = np.all(np.isfinite(got)) and diff <= 1e-4 * scale
-    print("max |diff| %.3g (%.2g x max |y| %.3g)%s" % (diff, diff / scale if scale else 0, scale,
-                                                      "" if ok else ": above 1e-4 x max |y|"))
+    print("%s: max |diff| %.3g (%.2g x max |y| %.3g)%s" % (
+        label, diff, diff / scale if scale else 0, scale, "" if ok else ": above 1e-4 x max |y|"))
     return 0 if ok else 1
+
+
+def compare(ref_path, got_paths, onnx_model=None, input_dir=None):
+    ref = np.load(ref_path)
+    failed = 0
+    for path in got_paths:
+        failed |= compare_one(ref, np.load(path), path)
+    if onnx_model is not None:
+        import onnxruntime as ort
+
+        session = ort.InferenceSession(onnx_model, providers=["CPUExecutionProvider"])
+        feeds = {i.name: np.load(os.path.join(input_dir, "input_%d.npy" % k))
+                 for k, i in enumerate(session.get_inputs())}
+        failed |= compare_one(ref, session.run(None, feeds)[0], onnx_model + " in ONNX Runtime")
+    return failed
 
 
 def main(argv):
@@ -231,10 +246,11 @@ def main(argv):
     w.add_argument("--seed", type=int, default=2018)
     c = sub.add_parser("compare")
     c.add_argument("expected")
-    c.add_argument("got")
+    c.add_argument("got", nargs="+")
+    c.add_argument("--onnx", nargs=2, metavar=("MODEL", "DIR"))
     a = parser.parse_args(argv[1:])
     if a.command == "compare":
-        return compare(a.expected, a.got)
+        return compare(a.expected, a.got, *(a.onnx or (None, None)))
     if a.seq == 0:
         a.seq = 197 if a.kind == "vit" else 128
     if a.ffn == 0:

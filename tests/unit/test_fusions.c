@@ -1,6 +1,6 @@
 /* Pattern fusions of ep_graph_optimize on hand-built graphs: attention (MatMul -> scale -> mask
- * -> Softmax -> MatMul, EP_PASS_FUSE_ATTENTION) and GELU written out (erf and tanh forms,
- * EP_PASS_FUSE_GELU). Each fused graph must run like the graph with
+ * -> Softmax -> MatMul, EP_PASS_FUSE_ATTENTION), GELU written out (erf and tanh forms,
+ * EP_PASS_FUSE_GELU) and LayerNorm written out (EP_PASS_FUSE_LAYER_NORM). Each fused graph must run like the graph with
  * that pass left out, on 1 and 2 threads; patterns that are not exact rewrites (an intermediate
  * read elsewhere, a scale that is not one constant, softmax on another axis, a mask that
  * broadcasts the scores up) must stay as they are. */
@@ -358,11 +358,94 @@ static void test_gelu_spoilers(void) {
   }
 }
 
+/* --- LayerNorm ---------------------------------------------------------------------------- */
+
+typedef struct ln_case {
+  int axes;          /* normalized trailing dims: 1 or 2 */
+  bool square_mul;   /* Mul(d, d) instead of Pow(d, 2) */
+  bool swap;         /* constants and gamma / beta on the left */
+  bool beta;         /* Add beta at the end */
+  bool gamma_rank3;  /* gamma and beta as [1, 1, H] instead of [H] */
+  /* Spoilers. */
+  float two;         /* 2 unless spoiled */
+  bool d_output;     /* x - mean is a graph output too */
+  bool mixed_axes;   /* the second ReduceMean over another axis */
+} ln_case;
+
+static ep_graph* ln_graph(const ln_case* c) {
+  ep_graph* g = NULL;
+  EP_CHECK_OK(ep_graph_create("layernorm", &g));
+  const int64_t h = 48;
+  int in = input(g, "in", ep_shape_make(3, (int64_t[]){2, 9, h}));
+  int x = binary(g, EP_OP_ADD, "residual", in, scalar(g, "r", 0.5f), false);
+  ep_attrs rm = ep_attrs_default(EP_OP_REDUCE_MEAN);
+  rm.keepdims = true;
+  rm.reduce_axes = c->axes == 2 ? 6u : 4u;
+  int mean = node(g, EP_OP_REDUCE_MEAN, "mean", &rm, &x, 1);
+  int d = node(g, EP_OP_SUB, "sub", NULL, (int[]){x, mean}, 2);
+  if (c->d_output) EP_CHECK_OK(ep_graph_mark_output(g, d));
+  int sq = c->square_mul ? node(g, EP_OP_MUL, "sq", NULL, (int[]){d, d}, 2)
+                         : node(g, EP_OP_POW, "pow", NULL, (int[]){d, scalar(g, "two", c->two)}, 2);
+  if (c->mixed_axes) rm.reduce_axes = 2u;
+  int var = node(g, EP_OP_REDUCE_MEAN, "var", &rm, &sq, 1);
+  var = binary(g, EP_OP_ADD, "eps_add", var, scalar(g, "eps", 1e-5f), c->swap);
+  int s = node(g, EP_OP_SQRT, "sqrt", NULL, &var, 1);
+  int y = node(g, EP_OP_DIV, "div", NULL, (int[]){d, s}, 2);
+  const ep_shape ps = c->gamma_rank3 ? ep_shape_make(3, (int64_t[]){1, c->axes == 2 ? 9 : 1, h})
+                                     : ep_shape_make(1, (int64_t[]){h});
+  float gamma[9 * 48], beta[9 * 48];
+  ep_test_fill(&rng, gamma, 9 * 48, 0.5f, 1.5f);
+  ep_test_fill(&rng, beta, 9 * 48, -0.5f, 0.5f);
+  y = binary(g, EP_OP_MUL, "gamma_mul", y, constant(g, "gamma", ps, gamma), c->swap);
+  if (c->beta) y = binary(g, EP_OP_ADD, "beta_add", y, constant(g, "beta", ps, beta), c->swap);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  return g;
+}
+
+static void test_layer_norm_fuses(void) {
+  for (int v = 0; v < 32; v++) {
+    ln_case c = {1 + v % 2, (v / 2) % 2 == 1, (v / 4) % 2 == 1, (v / 8) % 2 == 0,
+                 (v / 16) % 2 == 1, 2.0f, false, false};
+    char what[96];
+    snprintf(what, sizeof what, "layernorm variant %d", v);
+    ep_graph* g = ln_graph(&c);
+    ep_graph* o = check_against_unfused(g, EP_PASS_FUSE_LAYER_NORM, what);
+    EP_CHECK_MSG(o != NULL && ep_graph_node_count(o) == 2 && count_op(o, EP_OP_LAYER_NORM) == 1,
+                 "%s: %d nodes after fusion", what, o ? ep_graph_node_count(o) : -1);
+    if (o != NULL && count_op(o, EP_OP_LAYER_NORM) == 1) {
+      const ep_node* n = ep_graph_node(o, 1);
+      EP_CHECK(strcmp(n->name, "mean") == 0);
+      EP_CHECK(n->attrs.axis == 3 - c.axes && n->attrs.epsilon == 1e-5f);
+      EP_CHECK(n->n_inputs == (c.beta ? 3 : 2));
+    }
+    ep_graph_destroy(o);
+    ep_graph_destroy(g);
+  }
+}
+
+static void test_layer_norm_spoilers(void) {
+  for (int i = 0; i < 3; i++) {
+    ln_case c = {1, false, false, true, false, 2.0f, false, false};
+    if (i == 0) c.two = 2.5f;
+    if (i == 1) c.d_output = true;
+    if (i == 2) c.mixed_axes = true;
+    ep_graph* g = ln_graph(&c);
+    ep_graph* o = NULL;
+    EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &o));
+    EP_CHECK_MSG(o != NULL && count_op(o, EP_OP_LAYER_NORM) == 0, "layernorm spoiler %d fused", i);
+    ep_graph_destroy(o);
+    ep_graph_destroy(g);
+  }
+}
+
 int main(void) {
   test_attention_fuses();
   test_attention_spoilers();
   test_attention_rank3();
   test_gelu_fuses();
   test_gelu_spoilers();
+  test_layer_norm_fuses();
+  test_layer_norm_spoilers();
   return ep_test_finish();
 }

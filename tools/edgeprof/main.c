@@ -12,10 +12,10 @@ static const cli_command commands[] = {
      "info MODEL [--json FILE] [--seed N] [--no-fuse]\n       edgeprof info --table1 [--json FILE]",
      "With MODEL: one row per node of the graph that runs (batch norm folded, residual adds and\n"
      "activations fused: an op reads Conv+Relu or Conv+Add+Relu; attention written out as\n"
-     "MatMul, scale, mask, Softmax, MatMul is one Attention node, GELU written out is one\n"
-     "Gelu node), in run order: name, op, output shape, parameters, MACs and output bytes;\n"
-     "then the totals of that graph and of the graph as defined. --no-fuse shows the graph\n"
-     "without fusions.\n"
+     "MatMul, scale, mask, Softmax, MatMul is one Attention node, GELU and LayerNorm written\n"
+     "out are one Gelu and one LayerNormalization node), in run order: name, op, output shape,\n"
+     "parameters, MACs and output bytes; then the totals of that graph and of the graph as\n"
+     "defined. --no-fuse shows the graph without fusions.\n"
      "With --table1: the paper's Table I beside the figures computed for every zoo model\n"
      "(input, output, layers, parameters, MACs, FLOPs), and one line on each difference.\n"},
     {"bench", cmd_bench, "measure a model's latency, throughput and memory",
