@@ -1,6 +1,7 @@
 /* Gemm (alpha, beta, transA, transB, every shape of C, constant or fed B) and MatMul (1-D operands,
  * batched and broadcast stacks, constant weights), against values computed here. */
 #include "ops_harness.h"
+#include "test_isa.h"
 
 static ep_test_rng rng = {99};
 
@@ -184,7 +185,19 @@ static void test_matmul(void) {
     check_matmul(shp(1, 4, 0, 0, 0), shp(3, 2, 4, 5, 0), shp(2, 2, 5, 0, 0), bc);
     check_matmul(shp(4, 2, 1, 3, 4), shp(3, 3, 4, 5, 0), shp(4, 2, 3, 3, 5), bc);
     check_matmul(shp(3, 1, 60, 128, 0), shp(2, 128, 70, 0, 0), shp(3, 1, 60, 70, 0), bc);
+    /* The blocked GEMM path (at least 4 rows, 8 columns): attention's [B, H, S, D] x
+     * [B, H, D, S] with S neither a multiple of the tiles nor of the 48-row blocks, a constant
+     * [S, D] broadcast against [B, D, E], and broadcasting on both sides. */
+    check_matmul(shp(4, 2, 3, 50, 16), shp(4, 2, 3, 16, 50), shp(4, 2, 3, 50, 50), bc);
+    check_matmul(shp(2, 37, 24, 0, 0), shp(3, 3, 24, 20, 0), shp(3, 3, 37, 20, 0), bc);
+    check_matmul(shp(4, 2, 1, 9, 8), shp(4, 1, 3, 8, 33), shp(4, 2, 3, 9, 33), bc);
   }
+}
+
+static void matmul_at_level(ep_cpu_isa isa, void* ctx) {
+  (void)isa;
+  (void)ctx;
+  test_matmul();
 }
 
 static void test_errors(void) {
@@ -249,7 +262,7 @@ int main(void) {
   test_cost();
   test_gemm_hand();
   test_gemm_options();
-  test_matmul();
+  ep_test_for_each_isa("matmul", matmul_at_level, NULL);
   test_errors();
   return ep_test_finish();
 }

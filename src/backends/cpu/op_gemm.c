@@ -2,6 +2,7 @@
  * panels, alpha folded in, and the product runs on the packed GEMM shared with fully connected
  * layers; a constant C that is one row broadcast down the output becomes the column bias of the
  * GEMM's epilogue. Products of two activations (attention, node tests) run a row-parallel loop. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,10 @@ typedef struct gemm_state {
   int batch_rank;
   int64_t batch[EP_MAX_RANK], batch_a[EP_MAX_RANK], batch_b[EP_MAX_RANK];
   size_t batches;
+  /* MatMul of two activations on the packed GEMM: blocks of block_rows rows per work item, each
+   * worker packing its batch's B (k x n) and its block of A into its scratch. */
+  bool blocked;
+  size_t block_rows, b_floats;
 } gemm_state;
 
 static void gemm_destroy(void* state) {
@@ -195,6 +200,10 @@ static void gemm_run(const void* state, const ep_node* node, const ep_graph* g, 
 
 /* --- MatMul -------------------------------------------------------------------------------- */
 
+/* Rows of A per work item of the blocked MatMul: 8 tiles of the 6-row AVX2 kernel, 3 of the
+ * 16-row AVX-512 one. */
+enum { MATMUL_BLOCK_ROWS = 48 };
+
 static ep_status matmul_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
                                 ep_node_prepared* p) {
   (void)layouts;
@@ -227,8 +236,69 @@ static ep_status matmul_prepare(const ep_graph* g, const ep_node* node, const ep
     s->batch[i] = s->batch_a[i] > s->batch_b[i] ? s->batch_a[i] : s->batch_b[i];
     s->batches *= (size_t)s->batch[i];
   }
+  /* Matrices of at least a few rows and one vector of columns run on the GEMM microkernels
+   * (attention's [B, H, S, D] x [B, H, D, S]: 5-10x the row loop); B is packed per item, so its
+   * copy is k x n against block_rows x k x n multiply-adds. Vectors and a B too large for a
+   * worker's scratch keep the row loop. */
+  const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  s->b_floats = s->k * ep_round_up(s->n, config->nr);
+  if (s->m >= 4 && s->n >= 8 && s->b_floats <= ((size_t)1 << 22)) {
+    s->blocked = true;
+    s->config = config;
+    s->block_rows = ep_round_up(s->m < MATMUL_BLOCK_ROWS ? s->m : MATMUL_BLOCK_ROWS, config->mr);
+    p->workspace_floats = s->b_floats + s->block_rows * s->k;
+  }
   p->state = s;
   return EP_OK;
+}
+
+/* The matrices of a and b that batch `batch` of y reads, through the broadcast batch dims. */
+static void batch_offsets(const gemm_state* s, size_t batch, size_t* oa_out, size_t* ob_out) {
+  size_t rest = batch, oa = 0, ob = 0, sa = 1, sb = 1;
+  for (int d = s->batch_rank - 1; d >= 0; d--) {
+    const size_t coord = rest % (size_t)s->batch[d];
+    rest /= (size_t)s->batch[d];
+    oa += (s->batch_a[d] == 1 ? 0 : coord) * sa;
+    ob += (s->batch_b[d] == 1 ? 0 : coord) * sb;
+    sa *= (size_t)s->batch_a[d];
+    sb *= (size_t)s->batch_b[d];
+  }
+  *oa_out = oa;
+  *ob_out = ob;
+}
+
+typedef struct blocks_job {
+  const gemm_state* s;
+  const float* a;
+  const float* b;
+  float* y;
+  float* workspace;
+  size_t workspace_stride;
+} blocks_job;
+
+/* Work items (batch, block of rows): B packed once per run of items on one matrix of b. */
+static void matmul_blocks(void* ctx, size_t begin, size_t end, int worker) {
+  const blocks_job* j = ctx;
+  const gemm_state* s = j->s;
+  const ep_f32_gemm_config* config = s->config;
+  const size_t m = s->m, n = s->n, k = s->k;
+  const size_t blocks = ep_divide_round_up(m, s->block_rows);
+  float* packed_b = j->workspace + (size_t)worker * j->workspace_stride;
+  float* packed_a = packed_b + s->b_floats;
+  size_t packed = SIZE_MAX;
+  for (size_t item = begin; item < end; item++) {
+    const size_t batch = item / blocks, r0 = (item % blocks) * s->block_rows;
+    const size_t rows = m - r0 < s->block_rows ? m - r0 : s->block_rows;
+    size_t oa, ob;
+    batch_offsets(s, batch, &oa, &ob);
+    if (ob != packed) {
+      ep_f32_gemm_pack_b(k, n, j->b + ob * k * n, n, 1, config->nr, packed_b);
+      packed = ob;
+    }
+    ep_f32_gemm_pack_a(rows, k, j->a + (oa * m + r0) * k, k, config->mr, packed_a);
+    ep_f32_gemm_compute(config, rows, n, k, packed_a, k * config->mr, packed_b, k * config->nr,
+                        j->y + (batch * m + r0) * n, n, false, NULL);
+  }
 }
 
 /* Rows (batch, i) of y = a b, each batch's matrices found through the broadcast batch dims. */
@@ -239,15 +309,8 @@ static void matmul_rows(void* ctx, size_t begin, size_t end, int worker) {
   const size_t m = s->m, n = s->n, k = s->k;
   for (size_t row = begin; row < end; row++) {
     const size_t batch = row / m, i = row % m;
-    size_t rest = batch, oa = 0, ob = 0, sa = 1, sb = 1;
-    for (int d = s->batch_rank - 1; d >= 0; d--) {
-      const size_t coord = rest % (size_t)s->batch[d];
-      rest /= (size_t)s->batch[d];
-      oa += (s->batch_a[d] == 1 ? 0 : coord) * sa;
-      ob += (s->batch_b[d] == 1 ? 0 : coord) * sb;
-      sa *= (size_t)s->batch_a[d];
-      sb *= (size_t)s->batch_b[d];
-    }
+    size_t oa, ob;
+    batch_offsets(s, batch, &oa, &ob);
     const float* a = j->a + (oa * m + i) * k;
     const float* b = j->b + ob * k * n;
     float* y = j->y + row * n;
@@ -266,6 +329,12 @@ static void matmul_run(const void* state, const ep_node* node, const ep_graph* g
   const gemm_state* s = state;
   if (s->packed != NULL) {
     packed_product(s, io->in[0], false, io->out[0], io);
+    return;
+  }
+  if (s->blocked) {
+    blocks_job job = {s, io->in[0], io->in[1], io->out[0], io->workspace, io->workspace_stride};
+    const size_t items = s->batches * ep_divide_round_up(s->m, s->block_rows);
+    ep_threadpool_parallel_for(io->pool, items, 1, matmul_blocks, &job);
     return;
   }
   rows_job job = {s, io->in[0], io->in[1], io->out[0]};
