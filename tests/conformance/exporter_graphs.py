@@ -142,8 +142,9 @@ def dims_of(src, prefix, indices):
     return nodes, names
 
 
-def shufflenet_shuffle():
-    n, c, h, w, groups = 1, 16, 8, 8, 2
+def shufflenet_shuffle(n=1):
+    """n: the batch, a number or a symbolic dim (bound to 1 at load, as `edgeprof run` does)."""
+    c, h, w, groups = 16, 8, 8, 2
     nodes = [helper.make_node("Conv", ["x", "conv.w"], ["feat"], kernel_shape=[1, 1])]
     d, (nb, nc, nh, nw) = dims_of("feat", "/shuffle", [0, 1, 2, 3])
     nodes += d
@@ -252,6 +253,7 @@ EXPORTER = {
     "gru_opset13": lambda: rnn("GRU", 13),
     "gru_opset14": lambda: rnn("GRU", 14),
     "shufflenet_shuffle": shufflenet_shuffle,
+    "shufflenet_shuffle_symbolic_batch": lambda: shufflenet_shuffle("N"),
     "attention": attention,
     "vit_class_token": vit_class_token,
     "shufflenet_split": shufflenet_split,
@@ -308,7 +310,7 @@ def run_cli(cli, args):
 def check_exporter(cli, tmp, name, build):
     path = os.path.join(tmp, name + ".onnx")
     onnx.save(build(), path)
-    x_shape = [d.dim_value for d in onnx.load(path).graph.input[0].type.tensor_type.shape.dim]
+    x_shape = [d.dim_value or 1 for d in onnx.load(path).graph.input[0].type.tensor_type.shape.dim]
     x = RNG.uniform(-1, 1, size=x_shape).astype(np.float32)
     np.save(os.path.join(tmp, name + ".x.npy"), x)
     got = run_cli(cli, ["run", path, "--input", os.path.join(tmp, name + ".x.npy"),
