@@ -118,6 +118,25 @@ def build_cases():
     return cases
 
 
+def refused_cases():
+    """Einsum equations edgeprof refuses: each must fail to load with the equation named."""
+    from onnx import TensorProto, helper
+
+    out = {}
+    for name, eq, shapes in (("diagonal", "ii->i", [(4, 4)]),
+                             ("one_side_sum", "ij,jk->k", [(3, 4), (4, 5)]),
+                             ("three_operands", "ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)])):
+        ins = [f"x{i}" for i in range(len(shapes))]
+        g = helper.make_graph(
+            [helper.make_node("Einsum", ins, ["y"], equation=eq)], name,
+            [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(s)) for n, s in zip(ins, shapes)],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+        m.ir_version = 8
+        out["refused_einsum_" + name] = (m, eq)
+    return out
+
+
 def write(folder):
     import onnxruntime as ort
 
@@ -133,6 +152,11 @@ def write(folder):
         np.save(os.path.join(folder, name + ".x.npy"), x)
         np.save(os.path.join(folder, name + ".ort.npy"), np.asarray(y, dtype=np.float32))
         print(name)
+    for name, (m, eq) in refused_cases().items():
+        with open(os.path.join(folder, name + ".onnx"), "wb") as f:
+            f.write(m.SerializeToString())
+        with open(os.path.join(folder, name + ".equation"), "w") as f:
+            f.write(eq)
 
 
 def compare(folder):

@@ -45,5 +45,17 @@ for c in $CASES; do
     FAILED=$((FAILED + 1))
   fi
 done
+# Einsum equations outside the lowered patterns: refused (exit status 2) with the equation named.
+for f in "$TMP"/refused_einsum_*.onnx; do
+  eq=$(cat "${f%.onnx}.equation")
+  "$CLI" run "$f" >"$TMP/refused.log" 2>&1
+  rc=$?
+  if [[ $rc -ne 2 ]] || ! grep -qF "'$eq'" "$TMP/refused.log"; then
+    echo "FAIL $(basename "$f"): exit $rc, expected 2 and the equation '$eq': $(tail -n 1 "$TMP/refused.log")"
+    FAILED=$((FAILED + 1))
+  else
+    echo "ok   $(basename "$f"): $(tail -n 1 "$TMP/refused.log")"
+  fi
+done
 "$PY" "$HERE/reduce_graphs.py" compare "$TMP" || FAILED=$((FAILED + 1))
 [[ $FAILED -eq 0 ]]
