@@ -26,7 +26,8 @@ const char* ep_graph_family(const ep_graph* g) {
   bool conv = false, rnn = false, fc = false, transformer = false;
   for (int i = 0; i < ep_graph_node_count(g); i++) {
     switch (ep_graph_node(g, i)->op) {
-      case EP_OP_ATTENTION: transformer = true; break;
+      case EP_OP_ATTENTION:
+      case EP_OP_LAYER_NORM: transformer = true; break;
       case EP_OP_CONV: conv = true; break;
       case EP_OP_LSTM:
       case EP_OP_GRU: rnn = true; break;

@@ -67,17 +67,23 @@ ep_shape ep_mb_shape(const mb* b, int x) {
 }
 
 /* Adds a node with one output named like the node and infers its shape right away. */
-static int add_node(mb* b, ep_op op, const char* name, const ep_attrs* attrs, const int* inputs,
-                    int n_inputs) {
+static int add_node_outputs(mb* b, ep_op op, const char* name, const ep_attrs* attrs,
+                            const int* inputs, int n_inputs, int n_outputs) {
   if (b->status != EP_OK) return -1;
   for (int i = 0; i < n_inputs; i++) {
     if (inputs[i] < 0) return -1;
   }
-  int y = -1;
-  b->status = ep_graph_add_node(b->g, op, name, attrs, inputs, n_inputs, 1, NULL, &y);
+  int y[4] = {-1, -1, -1, -1};
+  b->status = ep_graph_add_node(b->g, op, name, attrs, inputs, n_inputs, n_outputs, NULL, y);
   if (b->status != EP_OK) return -1;
   b->status = ep_graph_infer_node(b->g, ep_graph_node_count(b->g) - 1);
-  return b->status == EP_OK ? y : -1;
+  return b->status == EP_OK ? y[0] : -1;
+}
+
+/* Adds a node with one output; returns it. */
+static int add_node(mb* b, ep_op op, const char* name, const ep_attrs* attrs, const int* inputs,
+                    int n_inputs) {
+  return add_node_outputs(b, op, name, attrs, inputs, n_inputs, 1);
 }
 
 int ep_mb_input(mb* b, const char* name, int rank, const int64_t* dims) {
@@ -329,6 +335,20 @@ int ep_mb_transpose(mb* b, const char* name, int x, int rank, const int* perm) {
   return add_node(b, EP_OP_TRANSPOSE, full_name(b, buf, sizeof buf, name, NULL), &a, &x, 1);
 }
 
+int ep_mb_layer_norm(mb* b, const char* name, int x, float epsilon) {
+  if (!ok(b, x)) return -1;
+  char buf[512];
+  ep_shape s = ep_mb_shape(b, x);
+  ep_shape c = ep_shape_make(1, (int64_t[]){s.dims[s.rank - 1]});
+  int in[3] = {x, -1, -1};
+  in[1] = ep_mb_uniform(b, full_name(b, buf, sizeof buf, name, "weight"), c, 0.9f, 1.1f);
+  in[2] = ep_mb_uniform(b, full_name(b, buf, sizeof buf, name, "bias"), c, -0.05f, 0.05f);
+  ep_attrs a = ep_attrs_default(EP_OP_LAYER_NORM);
+  a.axis = -1;
+  a.epsilon = epsilon;
+  return add_node(b, EP_OP_LAYER_NORM, full_name(b, buf, sizeof buf, name, NULL), &a, in, 3);
+}
+
 int ep_mb_gelu(mb* b, const char* name, int x) {
   char buf[512];
   ep_attrs a = ep_attrs_default(EP_OP_GELU);
@@ -343,6 +363,18 @@ int ep_mb_hard_sigmoid(mb* b, const char* name, int x) {
   a.beta = 0.5f;
   return add_node(b, EP_OP_HARD_SIGMOID, full_name(b, buf, sizeof buf, name, "HardSigmoid"), &a,
                   &x, 1);
+}
+
+int ep_mb_split_first(mb* b, const char* name, int x, int axis, int first) {
+  if (!ok(b, x)) return -1;
+  char buf[512];
+  ep_shape s = ep_mb_shape(b, x);
+  int d = axis < 0 ? axis + s.rank : axis;
+  ep_attrs a = ep_attrs_default(EP_OP_SPLIT);
+  a.axis = d;
+  a.split[0] = first;
+  a.split[1] = (int)s.dims[d] - first;
+  return add_node_outputs(b, EP_OP_SPLIT, full_name(b, buf, sizeof buf, name, NULL), &a, &x, 1, 2);
 }
 
 ep_status ep_mb_finish(mb* b, int output, ep_graph** graph_out) {

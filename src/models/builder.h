@@ -90,10 +90,14 @@ int ep_mb_matmul(mb* b, const char* name, int x, int y);
 int ep_mb_linear(mb* b, const char* name, int x, int n);
 /* Transpose: output dim i is input dim perm[i]. */
 int ep_mb_transpose(mb* b, const char* name, int x, int rank, const int* perm);
+/* LayerNormalization over the last dim, scale about 1 and bias about 0. */
+int ep_mb_layer_norm(mb* b, const char* name, int x, float epsilon);
 /* GELU with the exact (erf) form, as BERT and ViT define it. */
 int ep_mb_gelu(mb* b, const char* name, int x);
 /* PyTorch's Hardsigmoid: ONNX HardSigmoid with alpha 1/6, beta 1/2. */
 int ep_mb_hard_sigmoid(mb* b, const char* name, int x);
+/* The first `first` entries of x along `axis` (a Split in two whose second part is unused). */
+int ep_mb_split_first(mb* b, const char* name, int x, int axis, int first);
 
 /* Marks `output`, finalizes and hands the graph over; on any failure (now or earlier) frees it
  * and returns the first error. */

@@ -45,6 +45,25 @@ static const ep_zoo_entry entries[] = {
      .build = ep_model_mlp},
     /* The modern set: reference figures from the literature, MACs as their sources count
      * them (one per multiply-add). */
+    {.name = "bert_base",
+     .description = "BERT-base encoder: 12 layers, hidden 768, 12 heads, FFN 3072, GELU, "
+                    "sequence 128; input: the summed embeddings (floats)",
+     .paper = {"BERT-base (Devlin 2019)", "[1,128]", "[1,128,768]", "12", "110M", "", ""},
+     .paper_note = "reference 110M counts the 23.8 M embedding tables and the 0.6 M pooler: the "
+                   "encoder is 85.06 M with its embedding LayerNorm; no published MACs: 11.17 G "
+                   "here at sequence 128 (4SD^2 + 2S^2D + 2SDF per layer); 72 layers: 6 MatMuls "
+                   "per encoder layer on the longest path",
+     .build = ep_model_bert_base,
+     .set = EP_ZOO_MODERN},
+    {.name = "vit_b16",
+     .description = "ViT-B/16 (torchvision vit_b_16): 16x16 patches, class token, 12 layers, "
+                    "hidden 768, 12 heads, MLP 3072, 1000 classes",
+     .paper = {"ViT-B/16 (torchvision)", "[224,224,3]", "[1000]", "12", "86.6M", "", "17.6G"},
+     .paper_note = "torchvision's 17.56 GFLOPS count multiply-adds (17.56 G MACs here); its "
+                   "86.6M params agree (86,567,656); layers here are the MatMuls on the longest "
+                   "path (6 per encoder layer), the paper counts encoder layers",
+     .build = ep_model_vit_b16,
+     .set = EP_ZOO_MODERN},
     {.name = "mobilenet_v3",
      .description = "MobileNetV3-Large (torchvision mobilenet_v3_large): HardSwish, SE with "
                     "HardSigmoid, 3x3/5x5 depthwise, 1000 classes",

@@ -8,7 +8,7 @@ if ! have_python; then
 fi
 FAST=(--runs 3 --min-time 0)
 # The modern zoo set (docs/cli.md, models).
-MODERN="mobilenet_v3"
+MODERN="bert_base vit_b16 mobilenet_v3"
 
 run_ok() { # run_ok DESCRIPTION ARGS...: exit 0; stdout in $TMP/stdout
   local what=$1; shift

@@ -24,6 +24,8 @@ static const expected models[] = {
     {"mlp", "1x784", "1x10", 14.19, 14.21, 14.1, 14.3, 4},
     /* The modern set: 4SD^2 + 2S^2D + 2SDF MACs per encoder layer (S 128 or 197, D 768,
      * F 3072); 6 MatMuls per encoder layer on the longest path. */
+    {"bert_base", "1x128x768", "1x128x768", 85.05, 85.07, 11173, 11174, 72},
+    {"vit_b16", "1x3x224x224", "1x1000", 86.56, 86.58, 17563, 17564, 74},
     {"mobilenet_v3", "1x3x224x224", "1x1000", 5.48, 5.49, 214, 219, 64},
 };
 
