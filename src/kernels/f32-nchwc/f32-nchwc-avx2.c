@@ -528,14 +528,15 @@ void ep_nchwc_direct_rows__avx2(const ep_conv_desc* d, int cin, const float* x, 
 #define UNROLL_PIXELS _Pragma("GCC unroll 12")
 
 /* Pixels per tile: one output block takes 12 accumulators, two take 6 x 2, beside one or two
- * weight vectors and a broadcast (16 registers). */
-enum { WINDOW_TILE_1 = 12, WINDOW_TILE_2 = 6 };
+ * weight vectors and a broadcast (16 registers); 4-channel groups take 8, beside their 4 weight
+ * vectors, an input and its splat. */
+enum { WINDOW_TILE_1 = 12, WINDOW_TILE_2 = 6, WINDOW_TILE_QUADS = 8 };
 
 /* P pixels of output row oy from column ox, NB output blocks. Every tap is inside (the input
  * is padded), so the loops have no bounds to test: input blocks, kernel rows and columns, then
  * the 8 channels of the block, each broadcast against the blocks' weight vectors. */
 EP_NCHWC_INLINE void window_tile(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy, int ox,
-                                 const int NB, const int P) {
+                                 const int NB, const int P, const int Q) {
   const size_t row = (size_t)d->in_w * BLOCK;
   const size_t sw = (size_t)d->stride_w * BLOCK;
   const size_t dx = (size_t)d->dilation_w * BLOCK, dy = (size_t)d->dilation_h * row;
@@ -549,7 +550,25 @@ EP_NCHWC_INLINE void window_tile(const ep_conv_desc* d, const ep_nchwc_window* c
   }
   const float* w0 = cw->w[0];
   const float* w1 = cw->w[NB - 1];
-  for (int ib = 0; ib < cw->in_blocks; ib++, xb += cw->x_block_stride) {
+  if (Q) {
+    /* One load per pixel and tap, each of its 4 channels splat within its group's half: 4
+     * multiply-adds where whole 8x8 blocks take 8, half of them on zeros. */
+    for (int ky = 0; ky < d->kernel_h; ky++) {
+      const float* xt = xb + (size_t)ky * dy;
+      for (int kx = 0; kx < d->kernel_w; kx++, xt += dx, w0 += 4 * BLOCK) {
+        const vf wq0 = vf_load(w0), wq1 = vf_load(w0 + BLOCK);
+        const vf wq2 = vf_load(w0 + 2 * BLOCK), wq3 = vf_load(w0 + 3 * BLOCK);
+        UNROLL_PIXELS for (int i = 0; i < P; i++) {
+          const vf xv = vf_load(xt + (size_t)i * sw);
+          acc[i][0] = vf_fmadd(wq0, vf_splat_half_lane(xv, 0), acc[i][0]);
+          acc[i][0] = vf_fmadd(wq1, vf_splat_half_lane(xv, 1), acc[i][0]);
+          acc[i][0] = vf_fmadd(wq2, vf_splat_half_lane(xv, 2), acc[i][0]);
+          acc[i][0] = vf_fmadd(wq3, vf_splat_half_lane(xv, 3), acc[i][0]);
+        }
+      }
+    }
+  }
+  for (int ib = 0; ib < (Q ? 0 : cw->in_blocks); ib++, xb += cw->x_block_stride) {
     for (int ky = 0; ky < d->kernel_h; ky++) {
       const float* xt = xb + (size_t)ky * dy;
       for (int kx = 0; kx < d->kernel_w; kx++) {
@@ -592,14 +611,14 @@ EP_NCHWC_INLINE void window_tile(const ep_conv_desc* d, const ep_nchwc_window* c
   }
 }
 
-#define WINDOW_TAIL_CASE(NB, P)           \
-  case P:                                 \
-    window_tile(d, cw, oy, ox, NB, P);    \
+#define WINDOW_TAIL_CASE(NB, P)               \
+  case P:                                     \
+    window_tile(d, cw, oy, ox, NB, P, Q);     \
     break;
 
 /* The last n (< the tile) pixels of a row as one narrower tile. */
-static void window_tail_1(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy, int ox,
-                          int n) {
+EP_NCHWC_INLINE void window_tail_1(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy,
+                                   int ox, int n, const int Q) {
   switch (n) {
     WINDOW_TAIL_CASE(1, 1)
     WINDOW_TAIL_CASE(1, 2)
@@ -617,8 +636,8 @@ static void window_tail_1(const ep_conv_desc* d, const ep_nchwc_window* cw, int 
   }
 }
 
-static void window_tail_2(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy, int ox,
-                          int n) {
+EP_NCHWC_INLINE void window_tail_2(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy,
+                                   int ox, int n, const int Q) {
   switch (n) {
     WINDOW_TAIL_CASE(2, 1)
     WINDOW_TAIL_CASE(2, 2)
@@ -631,15 +650,15 @@ static void window_tail_2(const ep_conv_desc* d, const ep_nchwc_window* cw, int 
 }
 
 EP_NCHWC_INLINE void window_rows(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
-                                 int oy1, const int NB, const int P) {
+                                 int oy1, const int NB, const int P, const int Q) {
   for (int oy = oy0; oy < oy1; oy++) {
     int ox = 0;
-    for (; ox + P <= d->out_w; ox += P) window_tile(d, cw, oy, ox, NB, P);
+    for (; ox + P <= d->out_w; ox += P) window_tile(d, cw, oy, ox, NB, P, Q);
     if (ox < d->out_w) {
       if (NB == 2) {
-        window_tail_2(d, cw, oy, ox, d->out_w - ox);
+        window_tail_2(d, cw, oy, ox, d->out_w - ox, Q);
       } else {
-        window_tail_1(d, cw, oy, ox, d->out_w - ox);
+        window_tail_1(d, cw, oy, ox, d->out_w - ox, Q);
       }
     }
     if (!cw->y_nchw && !act_in_register(cw->act)) {
@@ -655,10 +674,12 @@ EP_NCHWC_INLINE void window_rows(const ep_conv_desc* d, const ep_nchwc_window* c
 
 void ep_nchwc_window_rows__avx2(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
                                 int oy1) {
-  if (cw->nb == 2) {
-    window_rows(d, cw, oy0, oy1, 2, WINDOW_TILE_2);
+  if (cw->quads) {
+    window_rows(d, cw, oy0, oy1, 1, WINDOW_TILE_QUADS, 1);
+  } else if (cw->nb == 2) {
+    window_rows(d, cw, oy0, oy1, 2, WINDOW_TILE_2, 0);
   } else {
-    window_rows(d, cw, oy0, oy1, 1, WINDOW_TILE_1);
+    window_rows(d, cw, oy0, oy1, 1, WINDOW_TILE_1, 0);
   }
 }
 

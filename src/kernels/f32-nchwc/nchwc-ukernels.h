@@ -83,6 +83,10 @@ typedef struct ep_nchwc_window {
   size_t y_block_stride;
   int nb;
   bool y_nchw;
+  /* Groups of 4 input and 4 output channels, two per block (ResNeXt's first stage): w is
+   * [kh][kw][4][8], the weights of each group's 4 inputs against the block's 8 outputs, and nb
+   * is 1. */
+  bool quads;
   ep_activation act;
 } ep_nchwc_window;
 

@@ -43,8 +43,8 @@ static size_t block_inputs(const ep_conv_desc* d, size_t ob, size_t* ib0) {
 
 /* A grouped convolution (not depthwise) whose output blocks each read the same number of input
  * blocks, at most twice the channels their groups hold: the window kernel multiplies whole
- * 8x8 blocks, zeros included, so ResNeXt's 4-channel groups (two per block) cost twice their
- * multiply-adds and 8-channel ones (RegNet) nothing extra. Wider spans run on NCHW. */
+ * 8x8 blocks, zeros included (nothing extra for RegNet's 8-channel groups; 4-in, 4-out groups,
+ * ResNeXt's, take their own loop, window_quads). Wider spans run on NCHW. */
 static bool window_grouped(const ep_conv_desc* d) {
   if (d->groups <= 1 || d->in_channels % BLOCK != 0 || d->in_channels % d->groups != 0 ||
       d->out_channels % d->groups != 0) {
@@ -60,11 +60,17 @@ static bool window_grouped(const ep_conv_desc* d) {
   return true;
 }
 
+/* Groups of 4 inputs and 4 outputs, two per block: the window kernel then splats each group's
+ * channels within its half of the vector (4 multiply-adds per tap and pixel, not 8). */
+static bool window_quads(const ep_conv_desc* d) {
+  return d->in_channels == 4 * d->groups && d->out_channels == 4 * d->groups;
+}
+
 /* Whether each even output block and the next read the same input blocks: the window kernel
  * then computes them as a pair. */
 static bool window_pairs(const ep_conv_desc* d) {
   const size_t blocks = (size_t)d->out_channels / BLOCK;
-  if (blocks % 2 != 0) return false;
+  if (blocks % 2 != 0 || window_quads(d)) return false;
   for (size_t ob = 0; ob < blocks; ob += 2) {
     size_t a, b;
     block_inputs(d, ob, &a);
@@ -111,10 +117,13 @@ static size_t taps_of(const ep_conv_desc* d) {
   return (size_t)(d->in_channels / d->groups) * (size_t)d->kernel_h * (size_t)d->kernel_w;
 }
 
-/* Window weights per output block: [input blocks][kh][kw][8][8]. */
+/* Window weights per output block: [input blocks][kh][kw][8][8], or with 4-channel groups
+ * [kh][kw][4][8]. */
 static size_t window_block_floats(const ep_conv_desc* d) {
   size_t ib0;
-  return block_inputs(d, 0, &ib0) * (size_t)d->kernel_h * (size_t)d->kernel_w * BLOCK * BLOCK;
+  const size_t taps = (size_t)d->kernel_h * (size_t)d->kernel_w;
+  if (window_quads(d)) return taps * 4 * BLOCK;
+  return block_inputs(d, 0, &ib0) * taps * BLOCK * BLOCK;
 }
 
 /* Weights, then the bias [cout]. */
@@ -133,6 +142,18 @@ static void pack_window(const ep_conv_desc* d, const float* w, float* packed) {
   const size_t cin_g = (size_t)(d->in_channels / d->groups);
   const size_t cout_g = (size_t)(d->out_channels / d->groups);
   const size_t kh = (size_t)d->kernel_h, kw = (size_t)d->kernel_w, blocks = (size_t)d->out_channels / BLOCK;
+  if (window_quads(d)) {
+    /* Output j of a block against input c of its own group. */
+    for (size_t ob = 0; ob < blocks; ob++) {
+      float* dst = packed + ob * window_block_floats(d);
+      for (size_t t = 0; t < kh * kw; t++) {
+        for (size_t c = 0; c < 4; c++) {
+          for (size_t j = 0; j < BLOCK; j++) *dst++ = w[((ob * BLOCK + j) * 4 + c) * kh * kw + t];
+        }
+      }
+    }
+    return;
+  }
   for (size_t ob = 0; ob < blocks; ob++) {
     size_t ib0;
     const size_t n = block_inputs(d, ob, &ib0);
@@ -425,6 +446,7 @@ static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
           .y_block_stride = out_plane,
           .nb = job->nb,
           .y_nchw = d->out_layout == EP_LAYOUT_NCHW,
+          .quads = window_quads(d),
           .act = d->act,
       };
       k->window_rows(d, &cw, (int)oy0, (int)oy1);

@@ -121,6 +121,21 @@ static inline vmask vf_lt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); 
 static inline vmask vf_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
 static inline vf vf_select(vmask m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
 static inline vf vf_sqrt(vf a) { return _mm256_sqrt_ps(a); }
+/* Lane j (a constant, 0-3) of each half of v broadcast over that half: two groups of 4 channels
+ * per vector, each channel of a group against the group's outputs (f32-nchwc's window kernel).
+ * AVX2 only: the blocked kernels are. */
+static inline vf vf_splat_half_lane(vf v, int j) {
+  switch (j) {
+    case 0:
+      return _mm256_permute_ps(v, 0x00);
+    case 1:
+      return _mm256_permute_ps(v, 0x55);
+    case 2:
+      return _mm256_permute_ps(v, 0xAA);
+    default:
+      return _mm256_permute_ps(v, 0xFF);
+  }
+}
 /* a * b - p exactly, for p = a * b rounded: the low part of the product. */
 static inline vf vf_mul_err(vf a, vf b, vf p) { return _mm256_fmsub_ps(a, b, p); }
 /* x = m 2^e for positive normal x: returns e, m in [1, 2) in *m. */
