@@ -55,7 +55,7 @@ int main(void) {
   }
   ep_offload_options oo;
   test_offload_options(&oo, "mlp", port);
-  oo.client.io_timeout_s = 5;
+  oo.client.io_timeout_s = 5 * test_time_scale();
   ep_offload* off = NULL;
   EP_CHECK_OK(ep_offload_create(m.session, &oo, &off));
   ep_offload_run_info info;
