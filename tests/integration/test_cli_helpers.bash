@@ -8,6 +8,10 @@ if [[ -z "$CLI" || ! -x "$CLI" ]]; then
 fi
 PASSED=0
 FAILED=0
+# How much slower than native this run may be (make test-arm64 sets 5 for qemu): waits and time
+# budgets of the tests are multiplied by it.
+TIME_SCALE=${EP_TEST_TIME_SCALE:-1}
+[[ $TIME_SCALE =~ ^[1-9][0-9]*$ ]] || TIME_SCALE=1
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/edgeprof-cli-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 

@@ -44,7 +44,7 @@ $T "$CLI" serve "${files[@]}" --listen 127.0.0.1:0 --token-file "$TMP/token" --m
   >"$TMP/serve.out" 2>"$TMP/serve.err" &
 SERVER=$!
 port=""
-for _ in $(seq 100); do
+for _ in $(seq $((100 * TIME_SCALE))); do
   port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$TMP/serve.out" 2>/dev/null | sed 's/.*://')
   [[ -n "$port" ]] && break
   sleep 0.1

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/test_cli_helpers.bash"
 
 rc=0
-"$CLI" predict-fit --quick --budget 12s --threads 1 --cpus 0 --out "$TMP/dev.json" >"$TMP/fit.txt" 2>"$TMP/fit.err" || rc=$?
+"$CLI" predict-fit --quick --budget $((12 * TIME_SCALE))s --threads 1 --cpus 0 --out "$TMP/dev.json" >"$TMP/fit.txt" 2>"$TMP/fit.err" || rc=$?
 if [[ $rc -ne 0 ]]; then
   fail "predict-fit --quick: exit $rc: $(tail -n 3 "$TMP/fit.err")"
   finish
