@@ -453,6 +453,11 @@ int64_t ep_graph_range_length(const ep_graph* graph, const ep_node* node);
  * a Gather reading it as indices gathers from (0 when no Gather reads it so). */
 int64_t ep_graph_index_bound(const ep_graph* graph, int tensor);
 
+/* The first tensor that is neither a constant nor float32 (an int64 or bool input or
+ * activation), -1 when there is none. The float-only paths refuse such a graph: the split wire
+ * protocol, the KServe v2 server and client, the cut-error measure. */
+int ep_graph_first_non_float(const ep_graph* graph);
+
 /* Tensors crossing a cut before node `k`: produced before k (or graph inputs) and read at or
  * after k, or graph outputs produced before k. Writes up to `max` ids, returns the count. */
 int ep_graph_cut_tensors(const ep_graph* graph, int k, int* ids, int max);

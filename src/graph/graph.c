@@ -662,3 +662,11 @@ int64_t ep_graph_index_bound(const ep_graph* graph, int tensor) {
   }
   return bound;
 }
+
+int ep_graph_first_non_float(const ep_graph* graph) {
+  for (int id = 0; graph && id < graph->n_tensors; id++) {
+    const ep_tensor* t = &graph->tensors[id];
+    if (t->kind != EP_TENSOR_CONSTANT && t->dtype != EP_DTYPE_FLOAT32) return id;
+  }
+  return -1;
+}

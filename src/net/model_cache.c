@@ -141,6 +141,12 @@ static void load(ep_model_cache* c, ep_cached_model* m, const char* what, uint64
   ep_session* first = NULL;
   char error[256] = "";
   ep_status st = ep_model_load(what, seed, NULL, &graph);
+  int non_float = st == EP_OK ? ep_graph_first_non_float(graph) : -1;
+  if (non_float >= 0) {
+    const ep_tensor* t = ep_graph_tensor(graph, non_float);
+    st = ep_error(EP_ERR_UNSUPPORTED, "it has %s tensor %s; served tensors are float32",
+                  ep_dtype_name(t->dtype), t->name);
+  }
   if (st == EP_OK) {
     ep_session_options so = {c->opt.threads, c->cpus, c->opt.n_cpus, NULL};
     st = ep_session_create(graph, &so, &first);

@@ -33,6 +33,14 @@ ep_status ep_offload_create(ep_session* session, const ep_offload_options* optio
   if (session == NULL || options == NULL) {
     return ep_error(EP_ERR_INVALID_ARGUMENT, "offload: a session and options are required");
   }
+  const ep_graph* graph = ep_session_graph(session);
+  int non_float = ep_graph_first_non_float(graph);
+  if (non_float >= 0) {
+    const ep_tensor* t = ep_graph_tensor(graph, non_float);
+    return ep_error(EP_ERR_UNSUPPORTED,
+                    "%s has %s tensor %s: the split protocol carries float32 tensors",
+                    ep_graph_name(graph), ep_dtype_name(t->dtype), t->name);
+  }
   ep_offload* o = calloc(1, sizeof *o);
   if (o == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for an offload");
   o->session = session;

@@ -632,6 +632,50 @@ static ep_status export_node(ex* e, const ep_node* n) {
       step(e, "Mul", n->name, "mul", half, one_plus, y);
       break;
     }
+    case EP_OP_GATHER:
+      o = node(e, "Gather", n->name, 2, ins, 1, &y);
+      put_i(e, o, "axis", a->axis);
+      break;
+    case EP_OP_CAST:
+      o = node(e, "Cast", n->name, 1, ins, 1, &y);
+      put_i(e, o, "to", onnx_type(a->cast_to));
+      break;
+    case EP_OP_EQUAL: o = node(e, "Equal", n->name, 2, ins, 1, &y); break;
+    case EP_OP_LESS: o = node(e, "Less", n->name, 2, ins, 1, &y); break;
+    case EP_OP_GREATER: o = node(e, "Greater", n->name, 2, ins, 1, &y); break;
+    /* LessOrEqual and GreaterOrEqual are opset 12; opset 13 has them. */
+    case EP_OP_LESS_OR_EQUAL: o = node(e, "LessOrEqual", n->name, 2, ins, 1, &y); break;
+    case EP_OP_GREATER_OR_EQUAL: o = node(e, "GreaterOrEqual", n->name, 2, ins, 1, &y); break;
+    case EP_OP_AND: o = node(e, "And", n->name, 2, ins, 1, &y); break;
+    case EP_OP_OR: o = node(e, "Or", n->name, 2, ins, 1, &y); break;
+    case EP_OP_XOR: o = node(e, "Xor", n->name, 2, ins, 1, &y); break;
+    case EP_OP_NOT: o = node(e, "Not", n->name, 1, ins, 1, &y); break;
+    case EP_OP_WHERE: o = node(e, "Where", n->name, 3, ins, 1, &y); break;
+    case EP_OP_SHAPE: o = node(e, "Shape", n->name, 1, ins, 1, &y); break;
+    case EP_OP_SIZE: o = node(e, "Size", n->name, 1, ins, 1, &y); break;
+    case EP_OP_SLICE: {
+      int ks = k;
+      while (ks > 3 && n->inputs[ks - 1] < 0) ks--;
+      if (ks == 5 && n->inputs[3] < 0) { /* steps without axes: write the default axes */
+        int64_t axes[EP_MAX_RANK];
+        const ep_tensor* st = ep_graph_tensor(g, n->inputs[1]);
+        for (int i = 0; i < st->shape.dims[0]; i++) axes[i] = i;
+        ins[3] = init_i64(e, n->name, "axes", axes, (int)st->shape.dims[0]);
+      }
+      o = node(e, "Slice", n->name, ks, ins, 1, &y);
+      break;
+    }
+    case EP_OP_EXPAND: o = node(e, "Expand", n->name, 2, ins, 1, &y); break;
+    case EP_OP_CONSTANT_OF_SHAPE: {
+      /* Expand of the value (a float32 0 when absent) to the shape: the same tensor, without a
+       * tensor-valued attribute. */
+      const char* ein[2] = {k > 1 && n->inputs[1] >= 0 ? ins[1]
+                                                        : init_scalar(e, n->name, "value", 0.0f),
+                            ins[0]};
+      o = node(e, "Expand", n->name, 2, ein, 1, &y);
+      break;
+    }
+    case EP_OP_RANGE: o = node(e, "Range", n->name, 3, ins, 1, &y); break;
     case EP_OP_LRN:
       o = node(e, "LRN", n->name, 1, ins, 1, &y);
       put_i(e, o, "size", a->size);

@@ -174,5 +174,7 @@ ep_status ep_onnx_import_tile(onnx_imp* c, const Onnx__NodeProto* n);
 ep_status ep_onnx_import_einsum(onnx_imp* c, const Onnx__NodeProto* n);
 /* The importer of an op type of the default domain, NULL if none. */
 onnx_import_fn ep_onnx_op_importer(const char* op_type);
+/* The int64 and bool ops' importers (op_import_index.c), NULL for another op type. */
+onnx_import_fn ep_onnx_index_importer(const char* op_type);
 
 #endif /* EDGEPROF_ONNX_INTERNAL_H */

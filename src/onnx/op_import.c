@@ -961,5 +961,5 @@ onnx_import_fn ep_onnx_op_importer(const char* op_type) {
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
     if (strcmp(table[i].op_type, op_type) == 0) return table[i].fn;
   }
-  return NULL;
+  return ep_onnx_index_importer(op_type);
 }

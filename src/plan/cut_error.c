@@ -48,6 +48,12 @@ ep_status ep_plan_cut_error_measure(const ep_graph* graph, const ep_plan_partiti
   float** ref = NULL;
   int* ids = NULL;
   int first[EP_TIER_COUNT + 1];
+  int non_float = ep_graph_first_non_float(graph);
+  if (non_float >= 0) {
+    return ep_error(EP_ERR_UNSUPPORTED, "cut error: %s has %s tensor %s (float32 models only)",
+                    ep_graph_name(graph), ep_dtype_name(ep_graph_tensor(graph, non_float)->dtype),
+                    ep_graph_tensor(graph, non_float)->name);
+  }
   ep_status status = ep_plan_partition_graph(graph, partition, &g, first);
   if (status != EP_OK) return status;
   int n = ep_graph_node_count(g);
