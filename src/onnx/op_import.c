@@ -741,14 +741,68 @@ static ep_status seq_lens(onnx_imp* c, const Onnx__NodeProto* n, int* id) {
 /* A zoo-layout LSTM when the node is what edgeprof exports (and most converters write for one
  * forward layer): forward, bias only, only Y used, read by one Squeeze of the direction axis.
  * The Squeeze is absorbed: the graph node writes its output. Leaves *done false otherwise. */
+/* Output i is absent or read by nothing (PyTorch names Y_h and Y_c even when unused). */
+static bool output_unused(onnx_imp* c, const Onnx__NodeProto* n, int i) {
+  const char* o = out_name(n, i);
+  int readers[1];
+  return o == NULL || (!ep_imp_is_graph_output(c, o) && ep_imp_readers(c, o, readers, 1) == 0);
+}
+
+/* Input i is absent, or an initial state (5, 6) known at load to be all zeros: PyTorch's
+ * Expand of a zeros constant, folded. The zoo LSTM starts from zeros. */
+static bool absent_or_zero_state(onnx_imp* c, const Onnx__NodeProto* n, int i) {
+  ov* v = ep_imp_input(c, n, i);
+  if (v == NULL) return true;
+  if ((i != 5 && i != 6) || v->kind != OV_CONST || v->value.dtype != EP_DTYPE_FLOAT32) return false;
+  const float* d = v->value.data;
+  for (int64_t j = 0; j < ep_shape_numel(&v->value.shape); j++) {
+    if (d[j] != 0.0f) return false;
+  }
+  return true;
+}
+
+/* The one int64 value `name` holds when it is known at load: a constant already defined, or
+ * the output of a Constant node not imported yet (PyTorch writes the Squeeze's axes after the
+ * LSTM that the Squeeze reads). */
+static bool const_axis(onnx_imp* c, const char* name, int64_t* out) {
+  ov* v = ep_imp_find(c, name);
+  if (v != NULL) {
+    if (v->kind != OV_CONST || v->value.dtype != EP_DTYPE_INT64 || ep_shape_numel(&v->value.shape) != 1) {
+      return false;
+    }
+    *out = ((const int64_t*)v->value.data)[0];
+    return true;
+  }
+  for (size_t i = 0; i < c->graph->n_node; i++) {
+    const Onnx__NodeProto* p = c->graph->node[i];
+    if (p->op_type == NULL || strcmp(p->op_type, "Constant") != 0 || out_name(p, 0) == NULL ||
+        strcmp(out_name(p, 0), name) != 0 || (p->domain != NULL && p->domain[0] != '\0')) {
+      continue;
+    }
+    const Onnx__AttributeProto* a = ep_onnx_attr_find(p, "value");
+    if (a == NULL || a->t == NULL) return false;
+    ep_host_tensor t;
+    if (ep_onnx_tensor_from_proto(a->t, NULL, c->label, &t) != EP_OK) return false;
+    bool ok = t.dtype == EP_DTYPE_INT64 && ep_shape_numel(&t.shape) == 1;
+    if (ok) *out = ((const int64_t*)t.data)[0];
+    ep_host_tensor_free(&t);
+    return ok;
+  }
+  return false;
+}
+
 static ep_status try_zoo_lstm(onnx_imp* c, const Onnx__NodeProto* n, const ep_attrs* onnx_attrs,
                               bool* done) {
   *done = false;
   int k = ep_imp_n_inputs(n);
   if (onnx_attrs->direction != EP_RNN_FORWARD || onnx_attrs->rnn_clip != 0.0f ||
-      onnx_attrs->rnn_layout != 0 || k > 4 || out_name(n, 1) != NULL || out_name(n, 2) != NULL) {
+      onnx_attrs->rnn_layout != 0 || !output_unused(c, n, 1) || !output_unused(c, n, 2)) {
     return EP_OK;
   }
+  for (int i = 4; i < k; i++) {
+    if (!absent_or_zero_state(c, n, i)) return EP_OK;
+  }
+  if (k > 4) k = 4; /* W, R, B; the rest is absent or zeros */
   const char* y = out_name(n, 0);
   if (y == NULL || ep_imp_is_graph_output(c, y)) return EP_OK;
   int readers[2];
@@ -761,13 +815,7 @@ static ep_status try_zoo_lstm(onnx_imp* c, const Onnx__NodeProto* n, const ep_at
   int64_t axes[EP_MAX_RANK];
   int count = -1;
   if (c->opset >= 13) {
-    if (ep_imp_n_inputs(sq) != 2) return EP_OK;
-    ov* av = ep_imp_find(c, sq->input[1]);
-    if (av == NULL || av->kind != OV_CONST || av->value.dtype != EP_DTYPE_INT64 ||
-        ep_shape_numel(&av->value.shape) != 1) {
-      return EP_OK;
-    }
-    axes[0] = ((const int64_t*)av->value.data)[0];
+    if (ep_imp_n_inputs(sq) != 2 || !const_axis(c, sq->input[1], &axes[0])) return EP_OK;
     count = 1;
   } else {
     const Onnx__AttributeProto* at = ep_onnx_attr_find(sq, "axes");

@@ -106,11 +106,14 @@ def initial_state(prefix, tag, hidden):
     ]
 
 
-def rnn(kind, opset):
+def rnn(kind, opset, state=None):
+    """state: the initial state's value (None: zeros, as torch writes it; a nonzero one must not
+    be taken for the zeros the zoo LSTM starts from)."""
     seq, batch, inp, hidden = 5, 2, 32, 64
     gates = 4 if kind == "LSTM" else 3
     p = "/rnn"
-    nodes = [const(f"{p}/zeros", np.zeros((1, batch, hidden), np.float32))]
+    value = np.zeros((1, batch, hidden), np.float32) if state is None else state
+    nodes = [const(f"{p}/zeros", value)]
     nodes += initial_state(p, "", hidden)
     ins = ["x", "W", "R", "B", "", f"{p}/Expand"]
     attrs = {"hidden_size": hidden}
@@ -248,6 +251,7 @@ def vit_class_token():
 EXPORTER = {
     "lstm_opset13": lambda: rnn("LSTM", 13),
     "lstm_opset14": lambda: rnn("LSTM", 14),
+    "lstm_nonzero_state": lambda: rnn("LSTM", 13, np.full((1, 1, 64), 0.5, np.float32)),
     "gru_opset13": lambda: rnn("GRU", 13),
     "gru_opset14": lambda: rnn("GRU", 14),
     "shufflenet_shuffle": shufflenet_shuffle,
