@@ -36,6 +36,15 @@ class Rnn(torch.nn.Module):
         return y
 
 
+def vit_tiny():
+    model = torchvision.models.VisionTransformer(image_size=32, patch_size=8, num_layers=2,
+                                                 num_heads=4, hidden_dim=64, mlp_dim=128,
+                                                 num_classes=10)
+    # torchvision zero-initializes the head: the output would be all zeros, comparing nothing.
+    torch.nn.init.normal_(model.heads.head.weight, std=0.5)
+    return model
+
+
 def modules():
     """name -> (builder, input shape, opset)."""
     layer = lambda: torch.nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128,
@@ -51,9 +60,7 @@ def modules():
         "transformer_encoder": (lambda: torch.nn.TransformerEncoder(layer(), num_layers=2,
                                                                    enable_nested_tensor=False),
                                 (16, 2, 64), 13),
-        "vit_tiny": (lambda: torchvision.models.VisionTransformer(
-            image_size=32, patch_size=8, num_layers=2, num_heads=4, hidden_dim=64, mlp_dim=128,
-            num_classes=10), (1, 3, 32, 32), 13),
+        "vit_tiny": (vit_tiny, (1, 3, 32, 32), 13),
     }
 
 
