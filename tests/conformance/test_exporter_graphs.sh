@@ -8,23 +8,11 @@
 # The virtual environment and the node tests are made once into the build folder by CTest's
 # "python" fixture (tests/support/setup_python.sh). Fails when they cannot be made.
 # Usage: test_exporter_graphs.sh PATH_TO_EDGEPROF [NAME_FILTER]
-set -uo pipefail
-CLI=${1:-}
-if [[ -z "$CLI" || ! -x "$CLI" ]]; then
-  echo "usage: $0 PATH_TO_EDGEPROF [NAME_FILTER]" >&2
-  exit 2
-fi
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=$(cd "$(dirname "$CLI")" && pwd)
-if ! PY=$(bash "$HERE/../../scripts/python-env.sh" "$BUILD"); then
-  echo "FAIL: no Python environment with onnx and onnxruntime (scripts/python-env.sh)"
-  exit 1
-fi
+CONFORMANCE_USAGE="PATH_TO_EDGEPROF [NAME_FILTER]"
+source "$(dirname "$0")/conformance_setup.bash" "$@"
 NODE_TESTS=${EP_NODE_TESTS:-$BUILD/onnx-node-tests}
 if [[ ! -d $NODE_TESTS ]]; then
   echo "FAIL: $NODE_TESTS not found (tests/support/setup_python.sh writes it)"
   exit 1
 fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/edgeprof-exporter.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
 "$PY" "$HERE/exporter_graphs.py" "$CLI" "$NODE_TESTS" "$TMP" ${2:+"$2"}

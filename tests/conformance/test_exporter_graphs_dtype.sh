@@ -10,20 +10,7 @@
 #   byte for byte (the two input generators agree);
 # - each graph exported by edgeprof (dtypes written) runs in ONNX Runtime with the same result.
 # Usage: test_exporter_graphs_dtype.sh PATH_TO_EDGEPROF
-set -uo pipefail
-CLI=${1:-}
-if [[ -z "$CLI" || ! -x "$CLI" ]]; then
-  echo "usage: $0 PATH_TO_EDGEPROF" >&2
-  exit 2
-fi
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=$(cd "$(dirname "$CLI")" && pwd)
-if ! PY=$(bash "$HERE/../../scripts/python-env.sh" "$BUILD"); then
-  echo "FAIL: no Python environment with onnxruntime (scripts/python-env.sh)"
-  exit 1
-fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/edgeprof-dtype.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/conformance_setup.bash" "$@"
 if ! "$PY" "$HERE/dtype_graphs.py" "$TMP" >"$TMP/list"; then
   echo "FAIL: dtype_graphs.py did not write the graphs"
   exit 1

@@ -8,22 +8,8 @@
 # The virtual environment is made once into the build folder (scripts/python-env.sh; CTest's
 # "python" fixture makes it before this test). Fails when it cannot be made: make test installs it.
 # Usage: test_ort_crosscheck.sh PATH_TO_EDGEPROF (EP_ORT_MODELS="a b" picks the models)
-set -uo pipefail
-CLI=${1:-}
-if [[ -z "$CLI" || ! -x "$CLI" ]]; then
-  echo "usage: $0 PATH_TO_EDGEPROF" >&2
-  exit 2
-fi
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=$(cd "$(dirname "$CLI")" && pwd)
-if ! PY=$(bash "$HERE/../../scripts/python-env.sh" "$BUILD"); then
-  echo "FAIL: no Python environment with onnxruntime (scripts/python-env.sh)"
-  exit 1
-fi
+source "$(dirname "$0")/conformance_setup.bash" "$@"
 echo "ONNX Runtime $("$PY" -c 'import onnxruntime; print(onnxruntime.__version__)')"
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/edgeprof-ort.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
 PASSED=0
 FAILED=0
 # The CNNs take longest: test_ort_crosscheck_cnn.sh runs inception_v1 and resnet50.

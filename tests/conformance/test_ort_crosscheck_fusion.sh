@@ -6,20 +6,7 @@
 # (EDGEPROF_LAYOUT=nchw) and at the scalar level, and the outputs must agree as in
 # test_ort_crosscheck.sh (max |diff| <= 1e-4 * max |output|, the same top-1).
 # Usage: test_ort_crosscheck_fusion.sh PATH_TO_EDGEPROF
-set -uo pipefail
-CLI=${1:-}
-if [[ -z "$CLI" || ! -x "$CLI" ]]; then
-  echo "usage: $0 PATH_TO_EDGEPROF" >&2
-  exit 2
-fi
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=$(cd "$(dirname "$CLI")" && pwd)
-if ! PY=$(bash "$HERE/../../scripts/python-env.sh" "$BUILD"); then
-  echo "FAIL: no Python environment with onnxruntime (scripts/python-env.sh)"
-  exit 1
-fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/edgeprof-fusion.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/conformance_setup.bash" "$@"
 if ! "$PY" "$HERE/cnn_graphs.py" "$TMP" >"$TMP/list"; then
   echo "FAIL: cnn_graphs.py did not write the graphs"
   exit 1

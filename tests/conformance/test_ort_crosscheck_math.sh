@@ -10,20 +10,7 @@
 # must ONNX Runtime's answer on edgeprof's export of each (as defined, and optimized: the fused
 # activations and Gelu, Mish and HardSwish written out in opset-13 ops).
 # Usage: test_ort_crosscheck_math.sh PATH_TO_EDGEPROF
-set -uo pipefail
-CLI=${1:-}
-if [[ -z "$CLI" || ! -x "$CLI" ]]; then
-  echo "usage: $0 PATH_TO_EDGEPROF" >&2
-  exit 2
-fi
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=$(cd "$(dirname "$CLI")" && pwd)
-if ! PY=$(bash "$HERE/../../scripts/python-env.sh" "$BUILD"); then
-  echo "FAIL: no Python environment with onnxruntime (scripts/python-env.sh)"
-  exit 1
-fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/edgeprof-math.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/conformance_setup.bash" "$@"
 if ! "$PY" "$HERE/math_graphs.py" "$TMP" >"$TMP/list"; then
   echo "FAIL: math_graphs.py did not write the graphs"
   exit 1

@@ -4,20 +4,7 @@
 # (tests/conformance/reduce_graphs.py builds them and runs ORT): `edgeprof run` on the same input
 # must agree to max |diff| <= 1e-4 * max |output|, and so must ONNX Runtime on edgeprof's export.
 # Usage: test_ort_crosscheck_reduce.sh PATH_TO_EDGEPROF
-set -uo pipefail
-CLI=${1:-}
-if [[ -z "$CLI" || ! -x "$CLI" ]]; then
-  echo "usage: $0 PATH_TO_EDGEPROF" >&2
-  exit 2
-fi
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=$(cd "$(dirname "$CLI")" && pwd)
-if ! PY=$(bash "$HERE/../../scripts/python-env.sh" "$BUILD"); then
-  echo "FAIL: no Python environment with onnxruntime (scripts/python-env.sh)"
-  exit 1
-fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/edgeprof-ort-reduce.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/conformance_setup.bash" "$@"
 if ! CASES=$("$PY" "$HERE/reduce_graphs.py" write "$TMP"); then
   echo "FAIL: the graphs could not be built or run by ONNX Runtime"
   exit 1

@@ -7,20 +7,7 @@
 # with --no-fuse. The fused graph exported back (`export --from 0`, as a split's server half is)
 # writes the fused nodes as ONNX chains that ONNX Runtime runs to the same output.
 # Usage: test_ort_transformer.sh PATH_TO_EDGEPROF (EP_TRANSFORMER_GRAPHS="a b" picks the graphs)
-set -uo pipefail
-CLI=${1:-}
-if [[ -z "$CLI" || ! -x "$CLI" ]]; then
-  echo "usage: $0 PATH_TO_EDGEPROF" >&2
-  exit 2
-fi
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=$(cd "$(dirname "$CLI")" && pwd)
-if ! PY=$(bash "$HERE/../../scripts/python-env.sh" "$BUILD"); then
-  echo "FAIL: no Python environment with onnxruntime (scripts/python-env.sh)"
-  exit 1
-fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/edgeprof-transformer.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/conformance_setup.bash" "$@"
 PASSED=0
 FAILED=0
 ok() { echo "ok   $*"; PASSED=$((PASSED + 1)); }
