@@ -312,6 +312,8 @@ EP_NCHWC_INLINE void dw_rows(const ep_conv_desc* d, const float* x, const float*
     if (left_end > in_w) left_end = in_w;
     const size_t first = (size_t)hi * (size_t)SW;
     right_begin = first > left ? first - left : 0;
+    /* Border columns past the image (a right pad wider than a stride) read only padding. */
+    if (right_begin > in_w) right_begin = in_w;
     if (right_begin < left_end) right_begin = left_end;
   }
   /* The ring of padded rows, then the row of zeros, then the ring's tags: which input row each
