@@ -1,5 +1,6 @@
 /* Folds of arithmetic, comparisons, logic and casts on constants: what exporters write around
- * shapes (Add/Sub/Mul/Div/Mod of int64 dims, Equal/Where of -1 placeholders, Cast, Not, Min/Max)
+ * shapes (Add/Sub/Mul/Div/Mod of int64 dims, Equal/Where of Reshape's -1 ("infer") entries,
+ * Cast, Not, Min/Max)
  * and the float constants some graphs compute (a scale 1/sqrt(d), a mask). Float32 arithmetic is
  * done in float32, as a runtime would; int64 arithmetic wraps instead of overflowing. */
 #include <float.h>

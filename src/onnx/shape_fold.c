@@ -1,5 +1,6 @@
 /* Constant folding at load: the shape arithmetic exporters emit (Shape -> Gather -> Unsqueeze ->
- * Concat -> Reshape, Equal/Where on -1 placeholders, the Expand of an RNN's zero initial state)
+ * Concat -> Reshape, Equal/Where on the -1 ("infer this dim") entries of Reshape targets, the
+ * Expand of an RNN's zero initial state)
  * and anything else computed from constants only, evaluated on host tensors so that the graph
  * keeps only the layers that run. This file is the table and its driver; the folds themselves
  * are in fold_shape.c (shapes, data movement) and fold_math.c (arithmetic, comparisons, logic). */
