@@ -33,9 +33,10 @@
 
 /* acc [MR][nv] = A panel x B over kc steps, nv <= NV vectors per row; B row k at b + k * ldb
  * (NR for a packed panel). */
-EP_UK_ALWAYS_INLINE void tile_product(const int nv, size_t kc, const float* restrict a,
-                                      const float* restrict b, size_t ldb, vf acc[MR][NV]) {
-  _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+EP_UK_ALWAYS_INLINE void tile_product(const int rows, const int nv, size_t kc,
+                                      const float* restrict a, const float* restrict b, size_t ldb,
+                                      vf acc[MR][NV]) {
+  _Pragma("GCC unroll 16") for (int r = 0; r < rows; r++) {
     _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] = vf_zero();
   }
   _Pragma("GCC unroll 2") for (size_t k = 0; k < kc; k++) {
@@ -43,16 +44,16 @@ EP_UK_ALWAYS_INLINE void tile_product(const int nv, size_t kc, const float* rest
     _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) bv[v] = vf_load(b + v * VF_LANES);
 #if EP_UK_LANE_FMA
     vf av[MR / VF_LANES];
-    _Pragma("GCC unroll 4") for (int q = 0; q < MR / VF_LANES; q++) {
+    _Pragma("GCC unroll 4") for (int q = 0; q < (rows + VF_LANES - 1) / VF_LANES; q++) {
       av[q] = vf_load(a + q * VF_LANES);
     }
-    _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+    _Pragma("GCC unroll 16") for (int r = 0; r < rows; r++) {
       _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) {
         acc[r][v] = vf_fmadd_lane(av[r / VF_LANES], r % VF_LANES, bv[v], acc[r][v]);
       }
     }
 #else
-    _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+    _Pragma("GCC unroll 16") for (int r = 0; r < rows; r++) {
       const vf ar = vf_bcast(a + r);
       _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) {
         acc[r][v] = vf_fmadd(ar, bv[v], acc[r][v]);
@@ -66,8 +67,8 @@ EP_UK_ALWAYS_INLINE void tile_product(const int nv, size_t kc, const float* rest
 
 /* Adds what C holds and the biases, clamps, and stores rows [0, mr) and columns [0, nr) of the
  * tile; nv vectors per row cover nr. */
-EP_UK_ALWAYS_INLINE void tile_store(const int nv, vf acc[MR][NV], size_t mr, size_t nr,
-                                    float* restrict c, size_t ldc, bool accumulate,
+EP_UK_ALWAYS_INLINE void tile_store(const int rows, const int nv, vf acc[MR][NV], size_t mr,
+                                    size_t nr, float* restrict c, size_t ldc, bool accumulate,
                                     const ep_f32_gemm_epilogue* epilogue) {
   const float* row_bias = epilogue != NULL ? epilogue->row_bias : NULL;
   const float* col_bias = epilogue != NULL ? epilogue->col_bias : NULL;
@@ -88,7 +89,7 @@ EP_UK_ALWAYS_INLINE void tile_store(const int nv, vf acc[MR][NV], size_t mr, siz
       cb[v] = vf_load_tail(col_bias + first, lanes[v]);
     }
   }
-  _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+  _Pragma("GCC unroll 16") for (int r = 0; r < rows; r++) {
     if ((size_t)r >= mr) break;
     float* cr = c + (size_t)r * ldc;
     const float* rr = residual != NULL ? residual + (size_t)r * epilogue->residual_ld : NULL;
@@ -118,9 +119,9 @@ EP_UK_ALWAYS_INLINE void tile_store(const int nv, vf acc[MR][NV], size_t mr, siz
 /* The one-vector product of a two-vector variant (a tail of at most one vector's pixels): MR
  * accumulators alone wait on the FMA latency (6 chains where 8 keep two FMA units busy), so even
  * and odd k steps go to the two columns of acc and are summed at the end. */
-EP_UK_ALWAYS_INLINE void tile_product_narrow(size_t kc, const float* restrict a,
+EP_UK_ALWAYS_INLINE void tile_product_narrow(const int rows, size_t kc, const float* restrict a,
                                              const float* restrict b, size_t ldb, vf acc[MR][NV]) {
-  _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+  _Pragma("GCC unroll 16") for (int r = 0; r < rows; r++) {
     acc[r][0] = vf_zero();
     acc[r][1] = vf_zero();
   }
@@ -130,16 +131,16 @@ EP_UK_ALWAYS_INLINE void tile_product_narrow(size_t kc, const float* restrict a,
     const vf b1 = vf_load(b + ldb);
 #if EP_UK_LANE_FMA
     vf a0[MR / VF_LANES], a1[MR / VF_LANES];
-    _Pragma("GCC unroll 4") for (int q = 0; q < MR / VF_LANES; q++) {
+    _Pragma("GCC unroll 4") for (int q = 0; q < (rows + VF_LANES - 1) / VF_LANES; q++) {
       a0[q] = vf_load(a + q * VF_LANES);
       a1[q] = vf_load(a + MR + q * VF_LANES);
     }
-    _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+    _Pragma("GCC unroll 16") for (int r = 0; r < rows; r++) {
       acc[r][0] = vf_fmadd_lane(a0[r / VF_LANES], r % VF_LANES, b0, acc[r][0]);
       acc[r][1] = vf_fmadd_lane(a1[r / VF_LANES], r % VF_LANES, b1, acc[r][1]);
     }
 #else
-    _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+    _Pragma("GCC unroll 16") for (int r = 0; r < rows; r++) {
       acc[r][0] = vf_fmadd(vf_bcast(a + r), b0, acc[r][0]);
       acc[r][1] = vf_fmadd(vf_bcast(a + MR + r), b1, acc[r][1]);
     }
@@ -149,23 +150,23 @@ EP_UK_ALWAYS_INLINE void tile_product_narrow(size_t kc, const float* restrict a,
   }
   if (k < kc) {
     const vf b0 = vf_load(b);
-    _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+    _Pragma("GCC unroll 16") for (int r = 0; r < rows; r++) {
       acc[r][0] = vf_fmadd(vf_bcast(a + r), b0, acc[r][0]);
     }
   }
-  _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) acc[r][0] = vf_add(acc[r][0], acc[r][1]);
+  _Pragma("GCC unroll 16") for (int r = 0; r < rows; r++) acc[r][0] = vf_add(acc[r][0], acc[r][1]);
 }
 
 /* tile_store for rows [0, mr) of whole width (nr == NR), without column biases, with at most a
  * clamp for activation: no lane counts, so that it stays short. With the general store, a call
  * of a small-K layer (K = 64: 384 cycles of multiply-adds) lost a fifth of its time to the
  * bookkeeping: 67 against 83 GFLOP/s on L1-resident panels (Zen 3, 94 peak). */
-EP_UK_ALWAYS_INLINE void tile_store_whole(vf acc[MR][NV], size_t mr, float* restrict c, size_t ldc,
-                                          bool accumulate, const float* row_bias,
-                                          const float* residual, size_t residual_ld, bool clamp,
-                                          vf hi) {
+EP_UK_ALWAYS_INLINE void tile_store_whole(const int rows, vf acc[MR][NV], size_t mr,
+                                          float* restrict c, size_t ldc, bool accumulate,
+                                          const float* row_bias, const float* residual,
+                                          size_t residual_ld, bool clamp, vf hi) {
   const vf lo = vf_zero();
-  _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
+  _Pragma("GCC unroll 16") for (int r = 0; r < rows; r++) {
     if ((size_t)r >= mr) break;
     float* cr = c + (size_t)r * ldc;
     const vf rb = row_bias != NULL ? vf_bcast(row_bias + r) : vf_zero();
@@ -180,30 +181,52 @@ EP_UK_ALWAYS_INLINE void tile_store_whole(vf acc[MR][NV], size_t mr, float* rest
   }
 }
 
-EP_UK_ALWAYS_INLINE void tile(size_t mr, size_t nr, size_t kc, const float* restrict a,
-                              const float* restrict b, size_t ldb, float* restrict c, size_t ldc,
-                              bool accumulate, const ep_f32_gemm_epilogue* epilogue) {
+EP_UK_ALWAYS_INLINE void tile_rows(const int rows, size_t mr, size_t nr, size_t kc,
+                                   const float* restrict a, const float* restrict b, size_t ldb,
+                                   float* restrict c, size_t ldc, bool accumulate,
+                                   const ep_f32_gemm_epilogue* epilogue) {
   vf acc[MR][NV];
   const ep_activation act = epilogue != NULL ? epilogue->act : EP_ACT_NONE;
   if (nr == NR && (epilogue == NULL || epilogue->col_bias == NULL) &&
       (act == EP_ACT_NONE || act == EP_ACT_RELU || act == EP_ACT_RELU6)) {
-    tile_product(NV, kc, a, b, ldb, acc);
-    tile_store_whole(acc, mr, c, ldc, accumulate, epilogue != NULL ? epilogue->row_bias : NULL,
-                     epilogue != NULL ? epilogue->residual : NULL,
-                     epilogue != NULL ? epilogue->residual_ld : 0, act != EP_ACT_NONE,
-                     vf_set1(act == EP_ACT_RELU6 ? 6.0f : 3.4028235e38f));
+    tile_product(rows, NV, kc, a, b, ldb, acc);
+    tile_store_whole(
+        rows, acc, mr, c, ldc, accumulate, epilogue != NULL ? epilogue->row_bias : NULL,
+        epilogue != NULL ? epilogue->residual : NULL, epilogue != NULL ? epilogue->residual_ld : 0,
+        act != EP_ACT_NONE, vf_set1(act == EP_ACT_RELU6 ? 6.0f : 3.4028235e38f));
     return;
   }
   if (NV == 2 && nr <= VF_LANES) {
-    tile_product_narrow(kc, a, b, ldb, acc);
-    tile_store(1, acc, mr, nr, c, ldc, accumulate, epilogue);
+    tile_product_narrow(rows, kc, a, b, ldb, acc);
+    tile_store(rows, 1, acc, mr, nr, c, ldc, accumulate, epilogue);
   } else if (NV > 1 && nr <= (size_t)(NV - 1) * VF_LANES) {
     /* One vector less per row, for narrow tails. */
-    tile_product(NV - 1, kc, a, b, ldb, acc);
-    tile_store(NV - 1, acc, mr, nr, c, ldc, accumulate, epilogue);
+    tile_product(rows, NV - 1, kc, a, b, ldb, acc);
+    tile_store(rows, NV - 1, acc, mr, nr, c, ldc, accumulate, epilogue);
   } else {
-    tile_product(NV, kc, a, b, ldb, acc);
-    tile_store(NV, acc, mr, nr, c, ldc, accumulate, epilogue);
+    tile_product(rows, NV, kc, a, b, ldb, acc);
+    tile_store(rows, NV, acc, mr, nr, c, ldc, accumulate, epilogue);
+  }
+}
+
+/* A tile of fewer rows than the panel (the last rows of a matrix whose height is not a multiple
+ * of MR: a fully connected layer over 20 time steps, 197 tokens) computes only its rows, rounded
+ * up to ROW_STEP, instead of all MR rows of the zero-padded panel: M = 20 on the 16-row AVX-512
+ * kernel did 32 rows' work. ROW_STEP rows still give enough independent accumulator chains
+ * (ROW_STEP * NV) to cover the multiply-add latency on the cores we measured. */
+#define ROW_STEP (MR >= 8 ? 4 : 2)
+EP_UK_ALWAYS_INLINE void tile(size_t mr, size_t nr, size_t kc, const float* restrict a,
+                              const float* restrict b, size_t ldb, float* restrict c, size_t ldc,
+                              bool accumulate, const ep_f32_gemm_epilogue* epilogue) {
+  if (mr + ROW_STEP > MR || MR <= ROW_STEP) {
+    tile_rows(MR, mr, nr, kc, a, b, ldb, c, ldc, accumulate, epilogue);
+  } else if (mr <= ROW_STEP) {
+    tile_rows(ROW_STEP, mr, nr, kc, a, b, ldb, c, ldc, accumulate, epilogue);
+  } else if (mr <= 2 * ROW_STEP) {
+    tile_rows(2 * ROW_STEP, mr, nr, kc, a, b, ldb, c, ldc, accumulate, epilogue);
+  } else {
+    tile_rows(3 * ROW_STEP < MR ? 3 * ROW_STEP : MR, mr, nr, kc, a, b, ldb, c, ldc, accumulate,
+              epilogue);
   }
 }
 
@@ -224,3 +247,4 @@ void EP_UK_STRIDED_NAME(size_t mr, size_t nr, size_t kc, const float* restrict a
 #undef NR
 #undef EP_UK_ALWAYS_INLINE
 #undef EP_UK_LANE_FMA
+#undef ROW_STEP
