@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Where edgeprof and ONNX Runtime differ, layer by layer (a benchmark, not a test).
+# Where edgeprof and ONNX Runtime (or OpenVINO) differ, layer by layer (a benchmark, not a test).
 #
 #   bench/compare-layers.sh [BUILD_DIR] MODEL [--threads N] [--runs N] [--shape NAME=DxD ...]
+#                           [--peer ort|openvino]
 #
 # MODEL is a zoo name (run by ONNX Runtime as `edgeprof export` writes it) or an .onnx file
 # (--shape: an input's shape, as for `edgeprof profile`). Runs `edgeprof profile MODEL` and ONNX
@@ -12,7 +13,9 @@
 # "conv1/Relu_nchwc", fc1/MatMul + its bias "fused fc1/MatMul"), so a node matches the first
 # unused ORT node whose name (less "fused ") starts with the same scope (the name up to its last
 # '/') or with the whole name. ORT nodes left unmatched are listed after, and both totals at the
-# end. Per-node times carry the timers' overhead and this machine's noise: read the large
+# end, then the time by op type of each side. --peer openvino profiles OpenVINO instead
+# (bench/ov_profile.py: its per-layer counters, as benchmark_app -pc prints them), with the
+# primitive that ran each layer and the time by primitive. Per-node times carry the timers' overhead and this machine's noise: read the large
 # differences, and rerun before trusting one. ONNX Runtime runs in the Python environment of
 # scripts/python-env.sh (BUILD_DIR/pyenv, made on first use).
 set -euo pipefail
@@ -24,6 +27,7 @@ MODEL=
 THREADS=1
 RUNS=40
 SHAPES=()
+PEER=ort
 
 die() { echo "compare-layers: $*" >&2; exit 2; }
 need() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value (try --help)"; }
@@ -32,6 +36,7 @@ while [[ $# -gt 0 ]]; do
     --threads) need "$@"; THREADS=$2; shift 2 ;;
     --runs) need "$@"; RUNS=$2; shift 2 ;;
     --shape) need "$@"; SHAPES+=(--shape "$2"); shift 2 ;;
+    --peer) need "$@"; PEER=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (try --help)" ;;
     *)
@@ -42,6 +47,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -n $MODEL ]] || die "name a model (try --help)"
+[[ $PEER == ort || $PEER == openvino ]] || die "--peer takes ort or openvino, got '$PEER'"
 [[ $THREADS =~ ^[1-9][0-9]*$ ]] || die "--threads takes a whole number from 1, got '$THREADS'"
 [[ $RUNS =~ ^[1-9][0-9]*$ && $RUNS -ge 5 ]] || die "--runs takes a whole number from 5, got '$RUNS'"
 CLI=$BUILD/edgeprof
@@ -60,7 +66,9 @@ else
   # Exported again when the edgeprof binary is newer: its zoo may have changed.
   [[ $ONNX -nt $CLI ]] || "$CLI" export "$MODEL" -o "$ONNX" >/dev/null || exit 2
 fi
-"$PY" "$HERE/ort_profile.py" "$ONNX" "$THREADS" "$RUNS" "$WORK/ort-layers.json" "${SHAPES[@]}"
+PROFILER=$HERE/ort_profile.py
+[[ $PEER == openvino ]] && PROFILER=$HERE/ov_profile.py
+"$PY" "$PROFILER" "$ONNX" "$THREADS" "$RUNS" "$WORK/$PEER-layers.json" "${SHAPES[@]}"
 "$CLI" profile "$MODEL" "${SHAPES[@]}" --threads "$THREADS" --runs "$RUNS" --min-time 0 \
   --json "$WORK/edgeprof-layers.json" >/dev/null
-"$PY" "$HERE/compare_layers.py" "$WORK/edgeprof-layers.json" "$WORK/ort-layers.json"
+"$PY" "$HERE/compare_layers.py" "$WORK/edgeprof-layers.json" "$WORK/$PEER-layers.json"

@@ -74,7 +74,7 @@ def main():
         print("ort_profile: ONNX Runtime's trace has no node events", file=sys.stderr)
         return 1
     with open(a.out, "w") as f:
-        json.dump({"threads": a.threads, "runs": a.runs, "nodes": nodes}, f)
+        json.dump({"runtime": "ONNX Runtime", "threads": a.threads, "runs": a.runs, "nodes": nodes}, f)
     return 0
 
 

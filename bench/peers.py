@@ -108,7 +108,7 @@ class OrtRunner:
 
 
 class OpenVinoRunner:
-    def __init__(self, path, threads, shapes):
+    def __init__(self, path, threads, shapes, profile=False):
         import openvino as ov
         core = ov.Core()
         model = core.read_model(path)
@@ -130,6 +130,8 @@ class OpenVinoRunner:
             "INFERENCE_NUM_THREADS": str(threads),
             "INFERENCE_PRECISION_HINT": "f32",
         }
+        if profile:  # per-layer counters (benchmark_app -pc), read by bench/ov_profile.py
+            config["PERF_COUNT"] = "YES"
         compiled = core.compile_model(model, "CPU", config)
         self.request = compiled.create_infer_request()
         for k, inp in enumerate(compiled.inputs):
