@@ -2,7 +2,8 @@
 
   python compare_layers.py EDGEPROF.json PEER.json
 
-EDGEPROF.json is `edgeprof profile --json`; PEER.json bench/ort_profile.py's or
+EDGEPROF.json is `edgeprof profile --json` (its per-node medians, or means from an older
+profile); PEER.json bench/ort_profile.py's or
 bench/ov_profile.py's output (its "runtime" names the peer). Prints edgeprof's nodes in run order
 with the peer's time for the matching node. The peers rename the nodes they fuse (ORT: conv1/Conv2D
 + its Relu become "conv1/Relu_nchwc", fc1/MatMul + its bias "fused fc1/MatMul"; OpenVINO keeps
@@ -58,14 +59,17 @@ def main():
 
     print(f"{ep['model']}, {ep['threads']} thread(s): median ms per node, edgeprof and {who}")
     print(f"{'node':48s} {'edgeprof op':18s} {'edgeprof':>9s} {short:>9s}  {short} node")
+    # The per-node median where the profile has it (a preempted run moves the mean): the peers'
+    # times are medians too.
+    ep_ms = "median_ms" if all("median_ms" in n for n in ep["nodes"]) else "avg_ms"
     ep_total = peer_matched = 0.0
     for n in ep["nodes"]:
         o = match(n["name"])
-        ep_total += n["avg_ms"]
+        ep_total += n[ep_ms]
         peer_ms = f"{o['median_ms']:9.3f}" if o else f"{'-':>9s}"
         if o:
             peer_matched += o["median_ms"]
-        print(f"{n['name'][:48]:48s} {n['op'][:18]:18s} {n['avg_ms']:9.3f} {peer_ms}  "
+        print(f"{n['name'][:48]:48s} {n['op'][:18]:18s} {n[ep_ms]:9.3f} {peer_ms}  "
               f"{o['name'] if o else ''}")
     for i, n in enumerate(left):
         if i not in used:
@@ -74,7 +78,7 @@ def main():
     peer_total = sum(n["median_ms"] for n in left)
     print(f"sum of node times: edgeprof {ep_total:.3f} ms, {short} {peer_total:.3f} ms "
           f"(matched nodes {peer_matched:.3f} ms)")
-    print_breakdown("edgeprof by op type (count, ms, share):", by_key(ep["nodes"], "op", "avg_ms"),
+    print_breakdown("edgeprof by op type (count, ms, share):", by_key(ep["nodes"], "op", ep_ms),
                     ep_total)
     print_breakdown(f"{who} by op type (count, ms, share):", by_key(left, "op", "median_ms"),
                     peer_total)

@@ -40,6 +40,7 @@ typedef struct ep_profile {
   int runs;          /* runs timed with the callback (as many again without it) */
   int n_nodes;
   double* node_ms;   /* [n_nodes] average time per node, in the graph's run order */
+  double* node_median_ms; /* [n_nodes] median over the runs of each node's time */
   double total_ms;   /* sum of node_ms */
   ep_latency_stats whole; /* whole-network latency without the callback */
   /* What the per-node timing itself costs: one node's two clock reads and the callback,

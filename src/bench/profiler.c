@@ -8,6 +8,10 @@
 
 typedef struct accumulator {
   double* seconds; /* [n_nodes] sums over the timed runs */
+  /* [run * n_nodes + node] each timed run's node times, for per-node medians: on a shared
+   * machine a preemption inflates one run's node, which moves the mean but not the median. */
+  double* by_run;
+  int run_capacity;
   int n_nodes;
   /* With a trace: spans in time order. */
   ep_profile_event* events;
@@ -33,6 +37,8 @@ static void on_node(void* user, int node_index, double seconds) {
   accumulator* acc = user;
   if (node_index < 0 || node_index >= acc->n_nodes) return; /* the timer-cost calibration */
   acc->seconds[node_index] += seconds;
+  if (acc->run < acc->run_capacity)
+    acc->by_run[(size_t)acc->run * acc->n_nodes + node_index] += seconds;
   if (acc->events != NULL) record(acc, node_index, ep_now() - seconds, seconds);
 }
 
@@ -64,6 +70,35 @@ static ep_status summarize_by_op(const ep_graph* graph, ep_profile* p) {
   }
   qsort(p->by_op_type, (size_t)p->n_op_types, sizeof *p->by_op_type, cmp_op_time);
   return EP_OK;
+}
+
+static int cmp_double(const void* a, const void* b) {
+  const double x = *(const double*)a, y = *(const double*)b;
+  return x < y ? -1 : x > y;
+}
+
+/* node_median_ms[i]: the median over the runs of node i's time; column is scratch of `runs`. */
+static void node_medians(const accumulator* acc, int runs, double* column, double* out_ms) {
+  for (int i = 0; i < acc->n_nodes; i++) {
+    for (int r = 0; r < runs; r++) column[r] = acc->by_run[(size_t)r * acc->n_nodes + i];
+    qsort(column, (size_t)runs, sizeof *column, cmp_double);
+    const double mid =
+        runs % 2 ? column[runs / 2] : 0.5 * (column[runs / 2 - 1] + column[runs / 2]);
+    out_ms[i] = mid * 1e3;
+  }
+}
+
+/* Room for the node times of `runs` timed runs (zeroed); false without memory. */
+static bool grow_by_run(accumulator* acc, int runs) {
+  if (runs <= acc->run_capacity) return true;
+  const size_t row = acc->n_nodes > 0 ? (size_t)acc->n_nodes : 1;
+  double* bigger = realloc(acc->by_run, (size_t)runs * row * sizeof *bigger);
+  if (bigger == NULL) return false;
+  memset(bigger + (size_t)acc->run_capacity * row, 0,
+         (size_t)(runs - acc->run_capacity) * row * sizeof *bigger);
+  acc->by_run = bigger;
+  acc->run_capacity = runs;
+  return true;
 }
 
 /* One node's timing as ep_session_run_range does it (a clock read, the node, a clock read, the
@@ -105,13 +140,15 @@ ep_status ep_profile_run_traced(ep_session* session, const ep_bench_options* opt
   int capacity = options->min_runs > 16 ? options->min_runs : 16;
   double* samples = malloc((size_t)capacity * sizeof *samples);
   int n_samples = 0;
-  accumulator acc = {NULL, ep_graph_node_count(graph), NULL, 0, max_events, 0, 0, 0.0};
+  accumulator acc = {NULL, NULL, 0, ep_graph_node_count(graph), NULL, 0, max_events, 0, 0, 0.0};
   ep_profile* p = calloc(1, sizeof *p);
   size_t n_alloc = acc.n_nodes > 0 ? (size_t)acc.n_nodes : 1;
   acc.seconds = calloc(n_alloc, sizeof *acc.seconds);
   if (p != NULL) p->node_ms = calloc(n_alloc, sizeof *p->node_ms);
+  if (p != NULL) p->node_median_ms = calloc(n_alloc, sizeof *p->node_median_ms);
   if (max_events > 0) acc.events = malloc((size_t)max_events * sizeof *acc.events);
   if (samples == NULL || p == NULL || acc.seconds == NULL || p->node_ms == NULL ||
+      p->node_median_ms == NULL || !grow_by_run(&acc, capacity) ||
       (max_events > 0 && acc.events == NULL)) {
     status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for a profile");
     goto cleanup;
@@ -139,6 +176,10 @@ ep_status ep_profile_run_traced(ep_session* session, const ep_bench_options* opt
       }
       samples = bigger;
       capacity *= 2;
+    }
+    if (!grow_by_run(&acc, capacity)) {
+      status = ep_error(EP_ERR_OUT_OF_MEMORY, "no memory for the node times of %d runs", capacity);
+      break;
     }
     double t0 = ep_now();
     status = ep_session_run(session);
@@ -170,6 +211,7 @@ ep_status ep_profile_run_traced(ep_session* session, const ep_bench_options* opt
     p->node_ms[i] = acc.seconds[i] * 1e3 / p->runs;
     p->total_ms += p->node_ms[i];
   }
+  node_medians(&acc, n_samples, samples, p->node_median_ms); /* samples: no longer needed */
   status = summarize_by_op(graph, p);
   p->events = acc.events;
   p->n_events = acc.n_events;
@@ -181,6 +223,7 @@ cleanup:
   ep_session_set_node_callback(session, NULL, NULL);
   free(samples);
   free(acc.seconds);
+  free(acc.by_run);
   if (status != EP_OK) {
     ep_profile_destroy(p);
     return status;
@@ -192,6 +235,7 @@ cleanup:
 void ep_profile_destroy(ep_profile* profile) {
   if (profile == NULL) return;
   free(profile->node_ms);
+  free(profile->node_median_ms);
   free(profile->by_op_type);
   free(profile->events);
   free(profile);

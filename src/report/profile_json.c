@@ -35,6 +35,7 @@ ep_status ep_report_profile_json(const ep_profile_report* r, FILE* out) {
     cJSON_AddStringToObject(n, "backend",
                             r->session != NULL ? ep_session_node_backend(r->session, i) : "cpu");
     ep_json_add_ms(n, "avg_ms", p->node_ms[i]);
+    if (p->node_median_ms != NULL) ep_json_add_ms(n, "median_ms", p->node_median_ms[i]);
     ep_json_add_percent(n, "percent", p->total_ms > 0 ? 100.0 * p->node_ms[i] / p->total_ms : 0);
     ep_json_add_int(n, "macs", node->cost.macs);
     ep_json_add_int(n, "params", node->cost.params);

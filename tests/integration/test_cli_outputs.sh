@@ -86,6 +86,12 @@ for n in nodes:
 first = p["nodes"][0]["name"]
 avg_ms = sum(e["dur"] for e in nodes if e["name"] == first) / runs / 1000
 assert abs(avg_ms - p["nodes"][0]["avg_ms"]) < 0.01, (avg_ms, p["nodes"][0]["avg_ms"])
+# And every node's median over the runs is the profile's median_ms.
+import statistics
+for pn in p["nodes"]:
+    durs = [e["dur"] for e in nodes if e["name"] == pn["name"]]
+    med_ms = statistics.median(durs) / 1000
+    assert abs(med_ms - pn["median_ms"]) < 0.005 + 0.01 * med_ms, (pn["name"], med_ms, pn["median_ms"])
 assert t["otherData"]["kind"] == "profile_trace"
 PY
 fi
