@@ -6,8 +6,10 @@
  * A first walk, in node order, plans which nodes are absorbed into an earlier one: a batch norm
  * into the conv before it; an add into a conv that produces one of its operands, the other operand
  * becoming the conv's residual input; an activation (relu, relu6, sigmoid, tanh, hard swish, hard
- * sigmoid with alpha 1/6 and beta 1/2) into its conv / fully connected / add producer, and so is
- * SiLU as exporters write it (Sigmoid(x), then Mul(x, that), x read by those two alone). Each
+ * sigmoid with alpha 1/6 and beta 1/2) into its conv / fully connected / add producer, and so are
+ * the gated forms exporters write: SiLU (Sigmoid(x), then Mul(x, that)) and HardSwish below
+ * opset 14 (HardSigmoid(x) with alpha 1/6 and beta 1/2, then Mul(x, that): torch.onnx's
+ * hardswish, every activation of torchvision's MobileNetV3), x read by those two alone. Each
  * absorption extends the absorbing node's "tail" (the tensor its emitted output stands for), so
  * chains compose: conv -> batch norm -> add -> relu becomes one conv. A second walk emits the
  * surviving nodes into a new graph, each at its own position. An absorbing node's output takes the
@@ -24,7 +26,8 @@ typedef struct plan {
   int* reader;      /* per tensor: the last node reading it (the only one when consumers is 1) */
   int* absorbed_by; /* per node: the node it was merged into, -1 if it survives */
   int* bn_of;       /* per node: the batch norm folded into it, -1 if none */
-  int* act_of;      /* per node: the activation fused into it (SiLU: the Mul), -1 if none */
+  int* act_of;      /* per node: the activation fused into it (SiLU, HardSwish: the Mul), -1 if none */
+  ep_activation* act_kind; /* per node with act_of: the activation it applies */
   int* add_of;      /* per node (a conv): the add fused into it, -1 if none */
   int* residual_of; /* per node (a conv): the add's other operand, -1 if none */
   int* tail;        /* per node: the tensor its emitted output stands for */
@@ -65,11 +68,6 @@ static ep_activation activation_of(const ep_node* n) {
   }
 }
 
-/* The activation that absorbed node `i` (an activation op, or the Mul ending a SiLU) applies. */
-static ep_activation absorbed_act(const ep_graph* g, int i) {
-  return g->nodes[i].op == EP_OP_MUL ? EP_ACT_SILU : activation_of(&g->nodes[i]);
-}
-
 /* The surviving node that will emit tensor `id`, or -1 for graph inputs and constants. */
 static int emitter_of(const ep_graph* g, const plan* p, int id) {
   int producer = g->tensors[id].producer;
@@ -79,7 +77,7 @@ static int emitter_of(const ep_graph* g, const plan* p, int id) {
 
 /* The activation the emitter applies so far: its own or that of an add fused into it. */
 static ep_activation planned_act(const ep_graph* g, const plan* p, int emitter) {
-  if (p->act_of[emitter] >= 0) return absorbed_act(g, p->act_of[emitter]);
+  if (p->act_of[emitter] >= 0) return p->act_kind[emitter];
   if (p->add_of[emitter] >= 0) return g->nodes[p->add_of[emitter]].attrs.act;
   return g->nodes[emitter].attrs.act;
 }
@@ -161,11 +159,20 @@ static void plan_fusions(const ep_graph* g, unsigned passes, plan* p, bool* take
   }
 }
 
-/* The Mul that completes SiLU with Sigmoid node `i` (Mul(x, sigmoid(x)) in either order, the
- * sigmoid read by it alone, x by the two alone, neither a graph output), or -1. */
-static int silu_mul(const ep_graph* g, const plan* p, int i) {
+/* The Mul that completes a gated activation with gate node `i` (Mul(x, gate(x)) in either order,
+ * the gate read by it alone, x by the two alone, neither a graph output), or -1; the activation
+ * in *act: SiLU for a Sigmoid gate, HardSwish for a HardSigmoid with alpha 1/6 and beta 1/2
+ * (x * clamp(x / 6 + 1/2, 0, 1) is HardSwish's definition; other constants are no HardSwish). */
+static int gate_mul(const ep_graph* g, const plan* p, int i, ep_activation* act) {
   const ep_node* s = &g->nodes[i];
-  if (s->op != EP_OP_SIGMOID || s->n_inputs != 1 || s->inputs[0] < 0) return -1;
+  if (s->n_inputs != 1 || s->inputs[0] < 0) return -1;
+  if (s->op == EP_OP_SIGMOID) {
+    *act = EP_ACT_SILU;
+  } else if (activation_of(s) == EP_ACT_HARD_SIGMOID) {
+    *act = EP_ACT_HARD_SWISH;
+  } else {
+    return -1;
+  }
   int x = s->inputs[0], sx = s->outputs[0];
   if (p->consumers[x] != 2 || g->tensors[x].is_output || !read_only_by_one(g, p, sx)) return -1;
   int m = p->reader[sx];
@@ -186,6 +193,7 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) 
   for (int i = 0; i < g->n_nodes; i++) {
     const ep_node* n = &g->nodes[i];
     p->absorbed_by[i] = p->bn_of[i] = p->act_of[i] = p->add_of[i] = p->residual_of[i] = -1;
+    p->act_kind[i] = EP_ACT_NONE;
     p->fusion_of[i] = -1;
     p->tail[i] = n->outputs[0];
     for (int k = 0; k < n->n_inputs; k++) {
@@ -198,7 +206,7 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) 
   plan_fusions(g, passes, p, taken);
   for (int i = 0; i < g->n_nodes; i++) {
     const ep_node* n = &g->nodes[i];
-    /* Absorbed already: a pattern fusion's nodes, a SiLU's Mul taken with its Sigmoid. */
+    /* Absorbed already: a pattern fusion's nodes, a SiLU's or HardSwish's Mul taken with its gate. */
     if (p->absorbed_by[i] >= 0 || p->fusion_of[i] >= 0) continue;
     if (n->op == EP_OP_ADD && (passes & EP_PASS_FUSE_RESIDUAL)) {
       plan_residual(g, p, i);
@@ -206,7 +214,8 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) 
     }
     if (n->n_inputs < 1 || n->inputs[0] < 0) continue;
     int x = n->inputs[0];
-    int m = (passes & EP_PASS_FUSE_ACTIVATIONS) ? silu_mul(g, p, i) : -1;
+    ep_activation gated = EP_ACT_NONE;
+    int m = (passes & EP_PASS_FUSE_ACTIVATIONS) ? gate_mul(g, p, i, &gated) : -1;
     if (m >= 0) {
       int emitter = emitter_of(g, p, x);
       if (emitter < 0 || p->tail[emitter] != x) continue;
@@ -215,6 +224,7 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) 
           planned_act(g, p, emitter) == EP_ACT_NONE) {
         p->absorbed_by[i] = p->absorbed_by[m] = emitter;
         p->act_of[emitter] = m;
+        p->act_kind[emitter] = gated;
         p->tail[emitter] = g->nodes[m].outputs[0];
       }
       continue;
@@ -245,6 +255,7 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) 
           planned_act(g, p, emitter) == EP_ACT_NONE) {
         p->absorbed_by[i] = emitter;
         p->act_of[emitter] = i;
+        p->act_kind[emitter] = activation_of(n);
         p->tail[emitter] = n->outputs[0];
       }
     }
@@ -366,7 +377,7 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
       n_inputs = 4;
       attrs.act = src->nodes[p->add_of[i]].attrs.act;
     }
-    if (p->act_of[i] >= 0) attrs.act = absorbed_act(src, p->act_of[i]);
+    if (p->act_of[i] >= 0) attrs.act = p->act_kind[i];
 
     const char** names = malloc(sizeof *names * (size_t)n->n_outputs);
     int* outs = malloc(sizeof *outs * (size_t)n->n_outputs);
@@ -421,6 +432,7 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
   p.absorbed_by = malloc(nn * sizeof(int));
   p.bn_of = malloc(nn * sizeof(int));
   p.act_of = malloc(nn * sizeof(int));
+  p.act_kind = malloc(nn * sizeof(ep_activation));
   p.add_of = malloc(nn * sizeof(int));
   p.residual_of = malloc(nn * sizeof(int));
   p.tail = malloc(nn * sizeof(int));
@@ -429,7 +441,7 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
   p.n_fusions = 0;
   bool* taken = calloc(nn, sizeof(bool));
   int* map = malloc(nt * sizeof(int));
-  if (!p.consumers || !p.reader || !p.absorbed_by || !p.bn_of || !p.act_of || !p.add_of ||
+  if (!p.consumers || !p.reader || !p.absorbed_by || !p.bn_of || !p.act_of || !p.act_kind || !p.add_of ||
       !p.residual_of || !p.tail || !p.fusion_of || !p.fusions || !taken || !map) {
     st = ep_error(EP_ERR_OUT_OF_MEMORY, "ep_graph_optimize: out of memory");
     goto cleanup;
@@ -450,6 +462,7 @@ cleanup:
   free(p.absorbed_by);
   free(p.bn_of);
   free(p.act_of);
+  free(p.act_kind);
   free(p.add_of);
   free(p.residual_of);
   free(p.tail);

@@ -15,6 +15,14 @@ weights from a fixed seed, opset 13.
   concatenated, twice, the second reading the first.
 - concat_shared: a Concat input also read by another node and one that is a graph input; a Concat
   along the height.
+- mobilenet_v3_block: torchvision's MobileNetV3 as torch.onnx writes it at opset 13: HardSwish as
+  HardSigmoid(alpha 1/6, beta 1/2) then Mul(x, gate) (both operand orders) after Conv+BN and after
+  Gemm, SE blocks gated by that HardSigmoid alone, 3x3 stride-2 and 5x5 stride-1 depthwise
+  convolutions, a residual Add, the Flatten/Gemm head; and HardSigmoid with ONNX's default
+  constants (alpha 0.2) times x, which is no HardSwish and must stay two ops.
+- mobilenet_v2_block: ReLU6 as Clip with min 0 and max 6 from Constant nodes (torch.onnx's form),
+  a 3x3 stride-2 and a stride-1 depthwise conv on a 7x7 map, residual Adds, ReduceMean head (as
+  MnasNet's export writes its pooling).
 """
 import os
 import sys
@@ -65,10 +73,20 @@ class Builder:
     def relu(self, x):
         return self.node("Relu", [x])
 
-    def se(self, x, c, squeeze, act):
+    def hardswish(self, x, gate_first=False):
+        g = self.node("HardSigmoid", [x], alpha=1.0 / 6, beta=0.5)
+        return self.node("Mul", [g, x] if gate_first else [x, g])
+
+    def relu6(self, x):
+        lo = self.node("Constant", [], value=numpy_helper.from_array(np.float32(0.0)))
+        hi = self.node("Constant", [], value=numpy_helper.from_array(np.float32(6.0)))
+        return self.node("Clip", [x, lo, hi])
+
+    def se(self, x, c, squeeze, act, gate="Sigmoid"):
         s = self.node("GlobalAveragePool", [x])
         s = act(self.conv(s, c, squeeze, 1))
-        s = self.node("Sigmoid", [self.conv(s, squeeze, c, 1)])
+        attrs = {"alpha": 1.0 / 6, "beta": 0.5} if gate == "HardSigmoid" else {}
+        s = self.node(gate, [self.conv(s, squeeze, c, 1)], **attrs)
         return self.node("Mul", [x, s])
 
     def gemm(self, x, k, m):
@@ -157,6 +175,40 @@ def concat_shared():
     return b.model([1, 4, 10, 10], b.conv(z, 20, 6, 3), [1, 6, 20, 10]), "1x4x10x10"
 
 
+def mobilenet_v3_block():
+    b = Builder("mobilenet_v3_block")
+    x = b.hardswish(b.bn(b.conv("input", 3, 16, 3, 2, bias=False), 16))     # 16 x 32 x 32
+    e = b.relu(b.bn(b.conv(x, 16, 64, 1, bias=False), 64))
+    d = b.relu(b.bn(b.conv(e, 64, 64, 3, 2, group=64, bias=False), 64))      # 64 x 16 x 16
+    d = b.se(d, 64, 16, b.relu, gate="HardSigmoid")
+    p = b.bn(b.conv(d, 64, 24, 1, bias=False), 24)
+    e = b.hardswish(b.bn(b.conv(p, 24, 96, 1, bias=False), 96), gate_first=True)
+    d = b.hardswish(b.bn(b.conv(e, 96, 96, 5, 1, group=96, bias=False), 96))
+    d = b.se(d, 96, 24, b.relu, gate="HardSigmoid")
+    q = b.bn(b.conv(d, 96, 24, 1, bias=False), 24)
+    y = b.node("Add", [q, p])
+    h = b.bn(b.conv(y, 24, 96, 1, bias=False), 96)
+    h = b.node("Mul", [h, b.node("HardSigmoid", [h])])                       # alpha 0.2: no HardSwish
+    f = b.node("Flatten", [b.node("GlobalAveragePool", [h])], axis=1)
+    f = b.hardswish(b.gemm(f, 96, 64))
+    return b.model([1, 3, 64, 64], b.gemm(f, 64, 10), [1, 10]), "1x3x64x64"
+
+
+def mobilenet_v2_block():
+    b = Builder("mobilenet_v2_block")
+    x = b.relu6(b.bn(b.conv("input", 3, 32, 3, 2, bias=False), 32))         # 32 x 14 x 14
+    e = b.relu6(b.bn(b.conv(x, 32, 96, 1, bias=False), 96))
+    d = b.relu6(b.bn(b.conv(e, 96, 96, 3, 2, group=96, bias=False), 96))    # 96 x 7 x 7
+    p = b.bn(b.conv(d, 96, 32, 1, bias=False), 32)
+    for _ in range(2):
+        e = b.relu6(b.bn(b.conv(p, 32, 192, 1, bias=False), 192))
+        d = b.relu6(b.bn(b.conv(e, 192, 192, 3, 1, group=192, bias=False), 192))
+        p = b.node("Add", [p, b.bn(b.conv(d, 192, 32, 1, bias=False), 32)])
+    h = b.relu6(b.bn(b.conv(p, 32, 64, 1, bias=False), 64))
+    f = b.node("ReduceMean", [h], axes=[2, 3], keepdims=0)
+    return b.model([1, 3, 28, 28], b.gemm(f, 64, 10), [1, 10]), "1x3x28x28"
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: cnn_graphs.py OUT_DIR", file=sys.stderr)
@@ -164,7 +216,7 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     for make in (efficientnet_block, regnet_block, densenet_block, inception_block,
-                 concat_shared):
+                 concat_shared, mobilenet_v3_block, mobilenet_v2_block):
         model, shape = make()
         onnx.save(model, os.path.join(out, model.graph.name + ".onnx"))
         print(model.graph.name, shape)
