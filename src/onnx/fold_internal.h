@@ -65,6 +65,10 @@ ep_status ep_fold_slice(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor* o
 ep_status ep_fold_transpose(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor* out);
 ep_status ep_fold_range(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor* out);
 
+/* --- scatter (fold_scatter.c) --------------------------------------------------------------- */
+
+ep_status ep_fold_scatter_nd(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor* out);
+
 /* --- arithmetic, comparisons and logic (fold_math.c) ------------------------------------------ */
 
 ep_status ep_fold_cast(onnx_imp* c, const Onnx__NodeProto* n, ep_host_tensor* out);

@@ -1,6 +1,6 @@
 /* Constant folding at load: the shape arithmetic exporters emit (Shape -> Gather -> Unsqueeze ->
  * Concat -> Reshape, Equal/Where on the -1 ("infer this dim") entries of Reshape targets, the
- * Expand of an RNN's zero initial state)
+ * Expand of an RNN's zero initial state, the ScatterND writes of Swin's shifted-window mask)
  * and anything else computed from constants only, evaluated on host tensors so that the graph
  * keeps only the layers that run. This file is the table and its driver; the folds themselves
  * are in fold_shape.c (shapes, data movement) and fold_math.c (arithmetic, comparisons, logic). */
@@ -33,6 +33,7 @@ static const fold_entry table[] = {
     {"Slice", ep_fold_slice, true, false, 1},
     {"Transpose", ep_fold_transpose, false, false, 1},
     {"Range", ep_fold_range, true, false, 3},
+    {"ScatterND", ep_fold_scatter_nd, true, false, 3},
     {"Cast", ep_fold_cast, true, false, 1},
     {"Add", ep_fold_arith, false, false, 2},
     {"Sub", ep_fold_arith, false, false, 2},
@@ -72,7 +73,8 @@ static bool result_is_bool(onnx_imp* c, const Onnx__NodeProto* n) {
   static const char* const makes_bool[] = {"Equal", "Less", "LessOrEqual", "Greater",
                                            "GreaterOrEqual", "And", "Or", "Xor", "Not"};
   static const char* const keeps_type[] = {"Gather", "Slice", "Concat", "Squeeze", "Unsqueeze",
-                                           "Reshape", "Flatten", "Expand", "Transpose"};
+                                           "Reshape", "Flatten", "Expand", "Transpose",
+                                           "ScatterND"};
   const char* op = n->op_type;
   for (size_t i = 0; i < sizeof makes_bool / sizeof makes_bool[0]; i++) {
     if (strcmp(op, makes_bool[i]) == 0) return true;

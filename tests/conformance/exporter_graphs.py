@@ -12,6 +12,8 @@ static, node for node as PyTorch 1.13 writes them at opset 13 and 14:
   and a causal mask from Range -> Unsqueeze -> Less -> Where;
 - vit_class_token: ViT's class token, Expand to Where(Equal(shape, -1), ones, shape), Concat
   before the patch embeddings;
+- swin_shifted_mask: Swin's shifted-window attention mask, written region by region with
+  ScatterND into a zeros constant, cut into windows and added to the scores before Softmax;
 then a model of 300 unsupported nodes, whose one error must count, group and name them (or say
 how many it left out); then every ONNX node test (onnx.backend.test, as node_tests.py writes them) of the operators folded at load whose output
 holds at least one element, turned into a graph edgeprof can run: the node's inputs become
@@ -46,7 +48,7 @@ FOLDED = {
     "Range", "ConstantOfShape", "Equal", "Where", "Cast", "Not", "Add", "Sub", "Mul", "Div", "Mod",
     "Identity", "Constant", "Min", "Max", "Less", "LessOrEqual", "Greater", "GreaterOrEqual",
     "And", "Or", "Xor", "Neg", "Abs", "Sqrt", "Reciprocal", "Floor", "Ceil", "Transpose",
-    "Flatten", "Sign", "Round", "Exp", "Log", "Pow", "Sum", "Mean",
+    "Flatten", "Sign", "Round", "Exp", "Log", "Pow", "Sum", "Mean", "ScatterND",
 }
 
 # Node tests of those operators that do not pass, and why (fnmatch patterns). An entry that no
@@ -248,6 +250,60 @@ def vit_class_token():
     return model(nodes, [vinfo("x", (1, 3, 32, 32))], [vinfo("y", (1, patches + 1, hidden))], inits)
 
 
+def swin_shifted_mask():
+    """Swin's shifted-window attention mask (torchvision's shifted_window_attention): a zeros
+    [H, W] into which attn_mask[h0:h1, w0:w1] = k is written for the 3 x 3 regions, each as
+    torch.onnx.export writes it (indices from Range, Unsqueeze, Expand, Concat; ScatterND), then
+    cut into windows, compared pairwise and turned into 0 / -100, added to the scores x of the
+    windows before Softmax. All of the mask folds at load."""
+    size, ws, shift, heads = 8, 4, 2, 2
+    nw, n = (size // ws) ** 2, ws * ws
+    cuts = [(0, size - ws), (size - ws, size - shift), (size - shift, size)]
+    nodes = [const("/mask/shape", [size, size], np.int64),
+             helper.make_node("ConstantOfShape", ["/mask/shape"], ["/mask/m0"],
+                              value=numpy_helper.from_array(np.array([0], np.float32)))]
+    k = 0
+    for h0, h1 in cuts:
+        for w0, w1 in cuts:
+            p = f"/mask/s{k}"
+            hn, wn = h1 - h0, w1 - w0
+            nodes += [const(f"{p}/h0", h0, np.int64), const(f"{p}/h1", h1, np.int64),
+                      const(f"{p}/w0", w0, np.int64), const(f"{p}/w1", w1, np.int64),
+                      const(f"{p}/one", 1, np.int64),
+                      helper.make_node("Range", [f"{p}/h0", f"{p}/h1", f"{p}/one"], [f"{p}/hr"]),
+                      helper.make_node("Range", [f"{p}/w0", f"{p}/w1", f"{p}/one"], [f"{p}/wr"]),
+                      const(f"{p}/hshape", [hn, 1], np.int64),
+                      helper.make_node("Reshape", [f"{p}/hr", f"{p}/hshape"], [f"{p}/hc"]),
+                      const(f"{p}/grid", [hn, wn], np.int64),
+                      helper.make_node("Expand", [f"{p}/hc", f"{p}/grid"], [f"{p}/he"]),
+                      helper.make_node("Expand", [f"{p}/wr", f"{p}/grid"], [f"{p}/we"]),
+                      const(f"{p}/last", [-1], np.int64),
+                      helper.make_node("Unsqueeze", [f"{p}/he", f"{p}/last"], [f"{p}/hu"]),
+                      helper.make_node("Unsqueeze", [f"{p}/we", f"{p}/last"], [f"{p}/wu"]),
+                      helper.make_node("Concat", [f"{p}/hu", f"{p}/wu"], [f"{p}/idx"], axis=-1),
+                      const(f"{p}/val", np.full((hn, wn), k, np.float32)),
+                      helper.make_node("ScatterND", [f"/mask/m{k}", f"{p}/idx", f"{p}/val"],
+                                       [f"/mask/m{k + 1}"])]
+            k += 1
+    nodes += [const("/mask/win", [size // ws, ws, size // ws, ws], np.int64),
+              helper.make_node("Reshape", [f"/mask/m{k}", "/mask/win"], ["/mask/w"]),
+              helper.make_node("Transpose", ["/mask/w"], ["/mask/wt"], perm=[0, 2, 1, 3]),
+              const("/mask/flat", [nw, n], np.int64),
+              helper.make_node("Reshape", ["/mask/wt", "/mask/flat"], ["/mask/f"]),
+              const("/mask/a1", [1], np.int64), const("/mask/a2", [2], np.int64),
+              helper.make_node("Unsqueeze", ["/mask/f", "/mask/a1"], ["/mask/u1"]),
+              helper.make_node("Unsqueeze", ["/mask/f", "/mask/a2"], ["/mask/u2"]),
+              helper.make_node("Sub", ["/mask/u1", "/mask/u2"], ["/mask/d"]),
+              const("/mask/zero", 0.0, np.float32), const("/mask/neg", -100.0, np.float32),
+              helper.make_node("Equal", ["/mask/d", "/mask/zero"], ["/mask/eq"]),
+              helper.make_node("Where", ["/mask/eq", "/mask/zero", "/mask/neg"], ["/mask/v"]),
+              const("/mask/heads", [1], np.int64),
+              helper.make_node("Unsqueeze", ["/mask/v", "/mask/heads"], ["/mask/vh"]),
+              helper.make_node("Add", ["x", "/mask/vh"], ["/attn/Add"]),
+              helper.make_node("Softmax", ["/attn/Add"], ["y"], axis=-1)]
+    return model(nodes, [vinfo("x", (nw, heads, n, n))], [vinfo("y", (nw, heads, n, n))])
+
+
 EXPORTER = {
     "lstm_opset13": lambda: rnn("LSTM", 13),
     "lstm_opset14": lambda: rnn("LSTM", 14),
@@ -259,6 +315,7 @@ EXPORTER = {
     "attention": attention,
     "vit_class_token": vit_class_token,
     "shufflenet_split": shufflenet_split,
+    "swin_shifted_mask": swin_shifted_mask,
 }
 
 
