@@ -23,6 +23,11 @@ weights from a fixed seed, opset 13.
 - mobilenet_v2_block: ReLU6 as Clip with min 0 and max 6 from Constant nodes (torch.onnx's form),
   a 3x3 stride-2 and a stride-1 depthwise conv on a 7x7 map, residual Adds, ReduceMean head (as
   MnasNet's export writes its pooling).
+- shufflenet_c<C>_<split>: ShuffleNet v2 units as torchvision exports them: a stride-2 unit (two
+  branches, Concat, channel shuffle: Reshape [1, 2, C/2, H, W], Transpose (0, 2, 1, 3, 4),
+  Reshape [1, C, H, W]) then two basic units (the channels split in halves by two Slices or one
+  Split, the second half through 1x1, 3x3 depthwise, 1x1, Concat with the first, shuffle), at C
+  of 24, 48 and 58 (halves of 12, 24 and 29 channels: blocked and not).
 """
 import os
 import sys
@@ -59,6 +64,11 @@ class Builder:
         ins = [x, w] + ([self.const("b", rng.uniform(-0.1, 0.1, cout))] if bias else [])
         return self.node("Conv", ins, kernel_shape=[k, k], strides=[stride, stride],
                          pads=[k // 2] * 4, group=group)
+
+    def ints(self, base, values):
+        name = self.fresh(base)
+        self.inits.append(numpy_helper.from_array(np.asarray(values, dtype=np.int64), name))
+        return name
 
     def bn(self, x, c):
         return self.node("BatchNormalization",
@@ -209,14 +219,51 @@ def mobilenet_v2_block():
     return b.model([1, 3, 28, 28], b.gemm(f, 64, 10), [1, 10]), "1x3x28x28"
 
 
+def shufflenet_block(c, split):
+    """A stride-2 ShuffleNet v2 unit then two basic units at C channels (C/2 per branch)."""
+    b = Builder(f"shufflenet_c{c}_{split}")
+    h = c // 2
+    x = b.node("MaxPool", [b.relu(b.bn(b.conv("input", 3, 16, 3, 2, bias=False), 16))],
+               kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])       # 16 x 16 x 16
+
+    def shuffle(y, size):
+        y = b.node("Reshape", [y, b.ints("shape", [1, 2, h, size, size])])
+        y = b.node("Transpose", [y], perm=[0, 2, 1, 3, 4])
+        return b.node("Reshape", [y, b.ints("shape", [1, c, size, size])])
+
+    def branch2(y, cin, stride):
+        y = b.relu(b.bn(b.conv(y, cin, h, 1, bias=False), h))
+        y = b.bn(b.conv(y, h, h, 3, stride, group=h, bias=False), h)
+        return b.relu(b.bn(b.conv(y, h, h, 1, bias=False), h))
+
+    b1 = b.bn(b.conv(x, 16, 16, 3, 2, group=16, bias=False), 16)
+    b1 = b.relu(b.bn(b.conv(b1, 16, h, 1, bias=False), h))
+    y = shuffle(b.node("Concat", [b1, branch2(x, 16, 2)], axis=1), 8)       # C x 8 x 8
+    for _ in range(2):
+        if split == "slice":
+            ax = b.ints("axes", [1])
+            x1 = b.node("Slice", [y, b.ints("starts", [0]), b.ints("ends", [h]), ax])
+            x2 = b.node("Slice", [y, b.ints("starts", [h]), b.ints("ends", [c]), ax])
+        else:
+            outs = [b.fresh("split"), b.fresh("split")]
+            b.nodes.append(helper.make_node("Split", [y, b.ints("sizes", [h, h])], outs,
+                                            name=outs[0] + "_node", axis=1))
+            x1, x2 = outs
+        y = shuffle(b.node("Concat", [x1, branch2(x2, h, 1)], axis=1), 8)
+    return b.model([1, 3, 64, 64], y, [1, c, 8, 8]), "1x3x64x64"
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: cnn_graphs.py OUT_DIR", file=sys.stderr)
         return 2
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for make in (efficientnet_block, regnet_block, densenet_block, inception_block,
-                 concat_shared, mobilenet_v3_block, mobilenet_v2_block):
+    makers = [efficientnet_block, regnet_block, densenet_block, inception_block, concat_shared,
+              mobilenet_v3_block, mobilenet_v2_block]
+    makers += [lambda c=c, split=split: shufflenet_block(c, split)
+               for c in (24, 48, 58) for split in ("slice", "split")]
+    for make in makers:
         model, shape = make()
         onnx.save(model, os.path.join(out, model.graph.name + ".onnx"))
         print(model.graph.name, shape)

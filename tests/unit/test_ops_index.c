@@ -350,6 +350,14 @@ static void test_slice(void) {
       {2, {1, -4}, {3, 100}, {0, 2}, {1, 2}},
       {3, {-1, 4, 0}, {-100, 0, 6}, {1, -1, 0}, {-2, -1, 3}},
       {1, {2}, {INT64_MAX}, {-2}, {1}},
+      /* Step-1 slices copied as runs: a leading-dim range (one run), a middle dim's range (a
+       * run per leading index), everything (one run), the two inner dims' ranges, and a step-1
+       * inner range under a strided outer dim. */
+      {1, {1}, {3}, {0}, {1}},
+      {1, {2}, {5}, {1}, {1}},
+      {1, {0}, {100}, {0}, {1}},
+      {2, {1, 2}, {3, 4}, {1, 2}, {1, 1}},
+      {2, {0, 1}, {4, 6}, {0, 2}, {2, 1}},
   };
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     int k = cases[c].k;
