@@ -550,8 +550,7 @@ EP_NCHWC_INLINE void window_tile(const ep_conv_desc* d, const ep_nchwc_window* c
     acc[i][0] = b0;
     acc[i][1] = b1;
   }
-  const float* w0 = cw->w[0];
-  const float* w1 = cw->w[NB - 1];
+  const float* w0 = cw->w;
   if (Q) {
     /* One load per pixel and tap, each of its 4 channels splat within its group's half: 4
      * multiply-adds where whole 8x8 blocks take 8, half of them on zeros. */
@@ -575,8 +574,8 @@ EP_NCHWC_INLINE void window_tile(const ep_conv_desc* d, const ep_nchwc_window* c
       const float* xt = xb + (size_t)ky * dy;
       for (int kx = 0; kx < d->kernel_w; kx++) {
         UNROLL for (int c = 0; c < BLOCK; c++) {
-          const vf wv0 = vf_load(w0 + c * BLOCK);
-          const vf wv1 = NB == 2 ? vf_load(w1 + c * BLOCK) : vf_zero();
+          const vf wv0 = vf_load(w0 + c * NB * BLOCK);
+          const vf wv1 = NB == 2 ? vf_load(w0 + c * NB * BLOCK + BLOCK) : vf_zero();
           UNROLL_PIXELS for (int i = 0; i < P; i++) {
             const vf xv = vf_bcast(xt + (size_t)i * sw + (size_t)c);
             acc[i][0] = vf_fmadd(wv0, xv, acc[i][0]);
@@ -584,8 +583,7 @@ EP_NCHWC_INLINE void window_tile(const ep_conv_desc* d, const ep_nchwc_window* c
           }
         }
         xt += dx;
-        w0 += BLOCK * BLOCK;
-        w1 += BLOCK * BLOCK;
+        w0 += NB * BLOCK * BLOCK;
       }
     }
   }

@@ -1,6 +1,7 @@
 /* NCHW8c microkernels (internal): the vector work of f32-nchwc, between nchwc.c (packing,
  * splitting the work over threads) and f32-nchwc-avx2.c (the loops). One vector holds the 8
- * channels of one pixel, so these exist for AVX2 only: AVX-512's 16 lanes would need NCHW16c.
+ * channels of one pixel, so these are AVX2 code; at the avx512 level only the grouped (window)
+ * kernel has a variant of its own, which holds two output blocks in one 16-lane vector.
  *
  * Fused activations: ReLU and ReLU6 are applied in registers; sigmoid and tanh by
  * ep_activation_apply over each stored row or tile. */
@@ -76,7 +77,7 @@ typedef struct ep_nchwc_window {
   const float* x;        /* the first input block read: [in_blocks][in_h][in_w][8] */
   size_t x_block_stride; /* floats from one input block to the next */
   int in_blocks;         /* input blocks per output block */
-  const float* w[2];     /* per output block: [in_blocks][kh][kw][8 inputs][8 outputs] */
+  const float* w;        /* the nb blocks' weights: [in_blocks][kh][kw][8 inputs][nb x 8 outputs] */
   const float* bias;     /* [nb x 8] */
   float* y;              /* block j at y + j * y_block_stride: [out_h][out_w][8], or with y_nchw
                             its 8 channel planes [8][out_h x out_w] */
@@ -92,6 +93,10 @@ typedef struct ep_nchwc_window {
 
 void ep_nchwc_window_rows__avx2(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
                                 int oy1);
+/* The same at the avx512 level: block pairs as one 16-lane vector (f32-nchwc-window-avx512f.c),
+ * anything else through the AVX2 kernel. */
+void ep_nchwc_window_rows__avx512f(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
+                                   int oy1);
 
 /* Output rows [oy0, oy1) of one 8-channel block of a max or average pool: x [in_h][in_w][8],
  * y [out_h][out_w][8]; d's batch and channels are not read. Windows use their inside values

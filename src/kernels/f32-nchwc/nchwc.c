@@ -137,7 +137,9 @@ size_t ep_nchwc_conv_packed_size(const ep_conv_desc* d) {
 }
 
 /* Each output block's weights over whole input blocks, zero where an output channel does not
- * read an input channel (another group's). */
+ * read an input channel (another group's). Blocks computed as a pair (window_pairs) interleave
+ * their weights, [input blocks][kh][kw][8 inputs][16 outputs], so that a pair's 16 weights of
+ * one input channel are one AVX-512 vector. */
 static void pack_window(const ep_conv_desc* d, const float* w, float* packed) {
   const size_t cin_g = (size_t)(d->in_channels / d->groups);
   const size_t cout_g = (size_t)(d->out_channels / d->groups);
@@ -154,14 +156,15 @@ static void pack_window(const ep_conv_desc* d, const float* w, float* packed) {
     }
     return;
   }
-  for (size_t ob = 0; ob < blocks; ob++) {
+  const size_t nb = window_pairs(d) ? 2 : 1;
+  for (size_t ob = 0; ob < blocks; ob += nb) {
     size_t ib0;
     const size_t n = block_inputs(d, ob, &ib0);
     float* dst = packed + ob * window_block_floats(d);
     for (size_t ib = 0; ib < n; ib++) {
       for (size_t t = 0; t < kh * kw; t++) {
         for (size_t c = 0; c < BLOCK; c++) {
-          for (size_t j = 0; j < BLOCK; j++, dst++) {
+          for (size_t j = 0; j < nb * BLOCK; j++, dst++) {
             const size_t oc = ob * BLOCK + j, ic = (ib0 + ib) * BLOCK + c;
             const size_t first = oc / cout_g * cin_g;
             *dst = ic >= first && ic < first + cin_g ? w[(oc * cin_g + ic - first) * kh * kw + t]
@@ -439,8 +442,7 @@ static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
           .x = job->x + (image * in_blocks + ib0) * in_plane * BLOCK,
           .x_block_stride = in_plane * BLOCK,
           .in_blocks = (int)n,
-          .w = {job->packed + ob * block_floats,
-                job->packed + (ob + (size_t)job->nb - 1) * block_floats},
+          .w = job->packed + ob * block_floats,
           .bias = bias + ob * BLOCK,
           .y = job->y + (image * blocks + ob) * out_plane,
           .y_block_stride = out_plane,
