@@ -375,6 +375,19 @@ ep_status ep_graph_add_constant(ep_graph* graph, const char* name, ep_shape shap
  * nonzero bytes are stored as 1), or NULL for zeros. */
 ep_status ep_graph_add_constant_typed(ep_graph* graph, const char* name, ep_dtype dtype,
                                       ep_shape shape, const void* data, int* tensor_out);
+/* Constants' data lives in reference-counted storage, so that graphs made from one another
+ * (ep_graph_optimize, partitions) and the ONNX importer's load-time values share weights
+ * instead of copying them. ep_graph_storage_alloc: `bytes` (at least 8) of zeroed, 64-byte
+ * aligned storage holding one reference, NULL when out of memory. retain adds a reference,
+ * release drops one (the last frees the storage; NULL is a no-op); thread-safe. */
+void* ep_graph_storage_alloc(size_t bytes);
+void ep_graph_storage_retain(const void* storage);
+void ep_graph_storage_release(const void* storage);
+/* ep_graph_add_constant_typed without the copy: `storage` (from ep_graph_storage_alloc, or
+ * another graph's constant data) holds numel elements of `dtype`; the graph takes a reference
+ * of its own. The data must not change once shared (bool constants are copied, to be 0 or 1). */
+ep_status ep_graph_add_constant_shared(ep_graph* graph, const char* name, ep_dtype dtype,
+                                       ep_shape shape, const void* storage, int* tensor_out);
 /* Writable data of a constant of an unfinalized graph (NULL otherwise): floats for a float32
  * constant; for other dtypes cast ep_graph_tensor(...)->raw instead. */
 float* ep_graph_constant_data(ep_graph* graph, int tensor);

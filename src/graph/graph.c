@@ -1,12 +1,52 @@
 /* The graph IR: building, storage, finalisation and read access. */
 #include <inttypes.h>
 #include <math.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "edgeprof/text.h"
 #include "graph/graph_internal.h"
+
+/* --- constant storage ------------------------------------------------------------------ */
+
+/* The header sits just before the data; `base` is what calloc returned. */
+typedef struct storage_header {
+  void* base;
+  atomic_size_t refs;
+} storage_header;
+
+enum { STORAGE_ALIGN = 64 };
+
+void* ep_graph_storage_alloc(size_t bytes) {
+  if (bytes < 8) bytes = 8; /* a scalar of any dtype can be read as its widest type */
+  if (bytes > SIZE_MAX - sizeof(storage_header) - 2 * STORAGE_ALIGN) return NULL;
+  /* calloc: large blocks come zeroed from the kernel, touched only when written. */
+  uint8_t* base = calloc(1, bytes + sizeof(storage_header) + STORAGE_ALIGN);
+  if (base == NULL) return NULL;
+  uintptr_t at = ((uintptr_t)base + sizeof(storage_header) + STORAGE_ALIGN - 1) &
+                 ~(uintptr_t)(STORAGE_ALIGN - 1);
+  storage_header* h = (storage_header*)(at - sizeof(storage_header));
+  h->base = base;
+  atomic_init(&h->refs, 1);
+  return (void*)at;
+}
+
+static storage_header* header_of(const void* storage) {
+  return (storage_header*)((uintptr_t)storage - sizeof(storage_header));
+}
+
+void ep_graph_storage_retain(const void* storage) {
+  if (storage != NULL) atomic_fetch_add_explicit(&header_of(storage)->refs, 1, memory_order_relaxed);
+}
+
+void ep_graph_storage_release(const void* storage) {
+  if (storage == NULL) return;
+  storage_header* h = header_of(storage);
+  if (atomic_fetch_sub_explicit(&h->refs, 1, memory_order_acq_rel) == 1) free(h->base);
+}
 
 /* --- shapes ----------------------------------------------------------------------------- */
 
@@ -373,7 +413,7 @@ void ep_graph_destroy(ep_graph* graph) {
   if (!graph) return;
   for (int i = 0; i < graph->n_tensors; i++) {
     free(graph->tensors[i].name);
-    free(graph->tensors[i].raw);
+    ep_graph_storage_release(graph->tensors[i].raw);
   }
   for (int i = 0; i < graph->n_nodes; i++) {
     free(graph->nodes[i].name);
@@ -420,17 +460,36 @@ ep_status ep_graph_add_input(ep_graph* graph, const char* name, ep_shape shape, 
   return ep_graph_add_input_typed(graph, name, EP_DTYPE_FLOAT32, shape, tensor_out);
 }
 
-ep_status ep_graph_add_constant_typed(ep_graph* graph, const char* name, ep_dtype dtype,
-                                      ep_shape shape, const void* data, int* tensor_out) {
+/* Adds constant `name` holding `storage` (a reference the graph now owns). */
+static ep_status add_constant_storage(ep_graph* graph, const char* name, ep_dtype dtype,
+                                      ep_shape shape, void* storage, int* tensor_out) {
+  int id;
+  ep_status st = add_tensor(graph, name, shape, EP_TENSOR_CONSTANT, &id);
+  if (st != EP_OK) {
+    ep_graph_storage_release(storage);
+    return st;
+  }
+  graph->tensors[id].raw = storage;
+  graph->tensors[id].dtype = dtype;
+  if (tensor_out) *tensor_out = id;
+  return EP_OK;
+}
+
+static ep_status check_constant(ep_graph* graph, const char* name, ep_dtype dtype,
+                                const ep_shape* shape) {
   ep_status st = check_building(graph, "ep_graph_add_constant");
   if (st != EP_OK) return st;
-  st = check_shape(graph, name ? name : "(null)", &shape);
+  st = check_shape(graph, name ? name : "(null)", shape);
   if (st != EP_OK) return st;
-  st = check_dtype(graph, name ? name : "(null)", dtype);
+  return check_dtype(graph, name ? name : "(null)", dtype);
+}
+
+ep_status ep_graph_add_constant_typed(ep_graph* graph, const char* name, ep_dtype dtype,
+                                      ep_shape shape, const void* data, int* tensor_out) {
+  ep_status st = check_constant(graph, name, dtype, &shape);
   if (st != EP_OK) return st;
   size_t n = (size_t)ep_shape_numel(&shape), size = ep_dtype_size(dtype);
-  /* At least 8 bytes, so that a scalar of any dtype can be read as its widest type. */
-  void* copy = calloc(n ? n : 1, size < 8 ? 8 : size);
+  void* copy = ep_graph_storage_alloc(n * size);
   if (!copy) {
     return ep_error(EP_ERR_OUT_OF_MEMORY, "graph %s: out of memory for constant %s", graph->name,
                     name ? name : "(null)");
@@ -440,16 +499,18 @@ ep_status ep_graph_add_constant_typed(ep_graph* graph, const char* name, ep_dtyp
     uint8_t* b = copy;
     for (size_t i = 0; i < n; i++) b[i] = b[i] != 0;
   }
-  int id;
-  st = add_tensor(graph, name, shape, EP_TENSOR_CONSTANT, &id);
-  if (st != EP_OK) {
-    free(copy);
-    return st;
+  return add_constant_storage(graph, name, dtype, shape, copy, tensor_out);
+}
+
+ep_status ep_graph_add_constant_shared(ep_graph* graph, const char* name, ep_dtype dtype,
+                                       ep_shape shape, const void* storage, int* tensor_out) {
+  if (storage == NULL || dtype == EP_DTYPE_BOOL) {
+    return ep_graph_add_constant_typed(graph, name, dtype, shape, storage, tensor_out);
   }
-  graph->tensors[id].raw = copy;
-  graph->tensors[id].dtype = dtype;
-  if (tensor_out) *tensor_out = id;
-  return EP_OK;
+  ep_status st = check_constant(graph, name, dtype, &shape);
+  if (st != EP_OK) return st;
+  ep_graph_storage_retain(storage);
+  return add_constant_storage(graph, name, dtype, shape, (void*)storage, tensor_out);
 }
 
 ep_status ep_graph_add_constant(ep_graph* graph, const char* name, ep_shape shape,

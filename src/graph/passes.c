@@ -268,7 +268,7 @@ static void unique_name(const ep_graph* g, const char* base, char* buf, size_t s
   for (int i = 1; ep_graph_find_tensor(g, buf) >= 0; i++) snprintf(buf, size, "%s_%d", base, i);
 }
 
-/* Maps an old tensor to the new graph, copying constants on first use. */
+/* Maps an old tensor to the new graph, sharing constants' storage on first use. */
 static ep_status map_tensor(const ep_graph* src, ep_graph* dst, int* map, int id, int* out) {
   if (id == EP_TENSOR_ABSENT) {
     *out = EP_TENSOR_ABSENT;
@@ -281,7 +281,7 @@ static ep_status map_tensor(const ep_graph* src, ep_graph* dst, int* map, int id
                       "optimize: tensor %s has no producer in the new graph", t->name);
     }
     ep_status st =
-        ep_graph_add_constant_typed(dst, t->name, t->dtype, t->shape, t->raw, &map[id]);
+        ep_graph_add_constant_shared(dst, t->name, t->dtype, t->shape, t->raw, &map[id]);
     if (st != EP_OK) return st;
   }
   *out = map[id];

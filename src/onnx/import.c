@@ -228,6 +228,24 @@ ep_status ep_imp_add_constant_typed(onnx_imp* c, const char* base, ep_dtype dtyp
   return EP_OK;
 }
 
+ep_status ep_imp_add_constant_shared(onnx_imp* c, const char* base, ep_dtype dtype,
+                                     ep_shape shape, const void* storage, int* tensor_out) {
+  char name[512];
+  if (ep_graph_find_tensor(c->g, base) < 0 && strlen(base) < sizeof name) {
+    snprintf(name, sizeof name, "%s", base);
+  } else {
+    ep_imp_unique_name(c, base, NULL, name, sizeof name);
+  }
+  for (int d = 0; d < shape.rank; d++) {
+    if (shape.dims[d] < 1) {
+      return ep_imp_unsupported(c, "constant %s has an empty dim", base);
+    }
+  }
+  ep_status st = ep_graph_add_constant_shared(c->g, name, dtype, shape, storage, tensor_out);
+  if (st != EP_OK) return ep_imp_bad(c, "%s", ep_last_error());
+  return EP_OK;
+}
+
 ep_status ep_imp_add_constant(onnx_imp* c, const char* base, ep_shape shape, const float* data,
                            int* tensor_out) {
   return ep_imp_add_constant_typed(c, base, EP_DTYPE_FLOAT32, shape, data, tensor_out);
@@ -247,8 +265,8 @@ static ep_status materialize(onnx_imp* c, const ov* v, ep_dtype dtype, int* tens
     return ep_imp_unsupported(c, "%s is %s, the op needs %s", v->name, ep_dtype_name(h->dtype),
                               ep_dtype_name(dtype));
   }
-  if (h->dtype == dtype) {
-    return ep_imp_add_constant_typed(c, v->name, dtype, h->shape, h->data, tensor_out);
+  if (h->dtype == dtype) { /* the graph shares the value's storage */
+    return ep_imp_add_constant_shared(c, v->name, dtype, h->shape, h->data, tensor_out);
   }
   int64_t n = ep_shape_numel(&h->shape);
   void* data = calloc((size_t)(n ? n : 1), ep_dtype_size(dtype));
@@ -567,6 +585,15 @@ static ep_status define_inputs(onnx_imp* c) {
     ep_host_tensor value;
     ep_status st = ep_onnx_tensor_from_proto(t, c->dir, c->label, &value);
     if (st != EP_OK) return st;
+    if (t->has_raw_data) {
+      /* Converted: the bytes are not read again, so the protobuf's copy goes now, before the
+       * next initializer is converted (one copy of the weights at a time, not two). protobuf-c
+       * frees a bytes field only when its data is not NULL. */
+      Onnx__TensorProto* owned = (Onnx__TensorProto*)t;
+      free(owned->raw_data.data);
+      owned->raw_data.data = NULL;
+      owned->raw_data.len = 0;
+    }
     st = ep_imp_set_const(c, t->name, &value);
     if (st != EP_OK) return st;
     ep_imp_find(c, t->name)->is_bool = t->data_type == ONNX_BOOL;
@@ -926,12 +953,21 @@ static void model_name(const char* label, char* buf, size_t size) {
   if (dot != NULL && dot != buf) *dot = '\0';
 }
 
-ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, const char* dir,
-                              const ep_onnx_options* options, ep_graph** graph_out) {
-  if (label == NULL) label = "model";
-  if (graph_out == NULL || (data == NULL && size > 0)) {
-    return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_onnx_load_buffer: bad arguments");
+/* Parses the protobuf of a model: NULL with the error set when it does not parse. */
+static Onnx__ModelProto* unpack_model(const void* data, size_t size, const char* label) {
+  Onnx__ModelProto* m = ep_onnx__model_proto__unpack(NULL, size, data);
+  if (m == NULL) {
+    ep_error(EP_ERR_FORMAT,
+             "%s: not an ONNX model (the protobuf does not parse: truncated or other data)", label);
   }
+  return m;
+}
+
+/* Imports a parsed model and frees `m`, taking it apart as it is read (each initializer's raw
+ * bytes go once converted). */
+static ep_status load_model(Onnx__ModelProto* m, const char* label,
+                            const char* dir, const ep_onnx_options* options,
+                            ep_graph** graph_out) {
   onnx_imp c;
   memset(&c, 0, sizeof c);
   c.label = label;
@@ -941,12 +977,6 @@ ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, 
   char* unsupported = NULL;
   ep_refusals refusals;
   memset(&refusals, 0, sizeof refusals);
-  Onnx__ModelProto* m = ep_onnx__model_proto__unpack(NULL, size, data);
-  if (m == NULL) {
-    return ep_error(EP_ERR_FORMAT,
-                    "%s: not an ONNX model (the protobuf does not parse: truncated or other data)",
-                    label);
-  }
   if (m->graph == NULL) {
     st = ep_error(EP_ERR_FORMAT, "%s: not an ONNX model (no graph)", label);
     goto cleanup;
@@ -1056,6 +1086,17 @@ cleanup:
   return EP_OK;
 }
 
+ep_status ep_onnx_load_buffer(const void* data, size_t size, const char* label, const char* dir,
+                              const ep_onnx_options* options, ep_graph** graph_out) {
+  if (label == NULL) label = "model";
+  if (graph_out == NULL || (data == NULL && size > 0)) {
+    return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_onnx_load_buffer: bad arguments");
+  }
+  Onnx__ModelProto* m = unpack_model(data, size, label);
+  if (m == NULL) return EP_ERR_FORMAT;
+  return load_model(m, label, dir, options, graph_out);
+}
+
 ep_status ep_onnx_load(const char* path, const ep_onnx_options* options, ep_graph** graph_out) {
   if (path == NULL || graph_out == NULL) {
     return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_onnx_load: no path");
@@ -1095,9 +1136,11 @@ ep_status ep_onnx_load(const char* path, const ep_onnx_options* options, ep_grap
   } else {
     *slash = '\0';
   }
-  ep_status st = ep_onnx_load_buffer(data, size, path, dir, options, graph_out);
+  /* The file's bytes go as soon as they are parsed: the protobuf holds its own copy. */
+  Onnx__ModelProto* m = unpack_model(data, size, path);
   free(data);
-  return st;
+  if (m == NULL) return EP_ERR_FORMAT;
+  return load_model(m, path, dir, options, graph_out);
 }
 
 ep_status ep_onnx_shape_parse(const char* text, ep_onnx_shape* shape_out) {

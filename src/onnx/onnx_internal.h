@@ -89,6 +89,10 @@ ep_status ep_imp_weight(onnx_imp* c, const Onnx__NodeProto* n, int i, int* tenso
  * reason when it is computed at run time. */
 ep_status ep_imp_const(onnx_imp* c, const Onnx__NodeProto* n, int i, const ep_host_tensor** out);
 /* Adds a graph constant named after `base` (made unique) from float data. */
+/* The same sharing `storage` (from ep_graph_storage_alloc: a host tensor's data) instead of
+ * copying it; it must not change afterwards. */
+ep_status ep_imp_add_constant_shared(onnx_imp* c, const char* base, ep_dtype dtype,
+                                     ep_shape shape, const void* storage, int* tensor_out);
 ep_status ep_imp_add_constant(onnx_imp* c, const char* base, ep_shape shape, const float* data,
                            int* tensor_out);
 /* The same from data of any dtype. */

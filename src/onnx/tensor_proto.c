@@ -16,7 +16,7 @@ _Static_assert(sizeof(float) == 4, "float32 expected");
 void ep_host_tensor_free(ep_host_tensor* tensor) {
   if (tensor == NULL) return;
   free(tensor->name);
-  free(tensor->data);
+  ep_graph_storage_release(tensor->data);
   memset(tensor, 0, sizeof *tensor);
 }
 
@@ -28,7 +28,8 @@ ep_status ep_host_tensor_alloc(ep_dtype dtype, const ep_shape* shape, ep_host_te
   }
   out->dtype = dtype;
   out->shape = *shape;
-  out->data = calloc((size_t)(n ? n : 1), ep_dtype_size(dtype));
+  /* Graph storage: a graph constant made from this value shares it (no copy). */
+  out->data = ep_graph_storage_alloc((size_t)n * ep_dtype_size(dtype));
   if (out->data == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory for a tensor");
   return EP_OK;
 }
@@ -125,6 +126,10 @@ static const char* type_name(int32_t type) {
 static void convert_raw(const uint8_t* raw, int32_t type, int64_t n, ep_host_tensor* out) {
   float* f = out->data;
   int64_t* q = out->data;
+  if (type == ONNX_FLOAT || type == ONNX_INT64) { /* the stored type: one copy */
+    memcpy(out->data, raw, (size_t)n * raw_size(type));
+    return;
+  }
   for (int64_t i = 0; i < n; i++) {
     const uint8_t* p = raw + (size_t)i * raw_size(type);
     switch (type) {

@@ -287,7 +287,7 @@ ep_status ep_plan_partition_graph(const ep_graph* graph, const ep_plan_partition
     if (t->kind == EP_TENSOR_INPUT) {
       status = ep_graph_add_input_typed(g, t->name, t->dtype, t->shape, &new_id[id]);
     } else if (t->kind == EP_TENSOR_CONSTANT) {
-      status = ep_graph_add_constant_typed(g, t->name, t->dtype, t->shape, t->raw, &new_id[id]);
+      status = ep_graph_add_constant_shared(g, t->name, t->dtype, t->shape, t->raw, &new_id[id]);
     }
   }
   for (int k = 0; status == EP_OK && k < n; k++) {
