@@ -176,6 +176,30 @@ static void test_lrn_layout(void) {
     free(expect);
     free(got);
   }
+  /* Channel shuffles as PyTorch exports them ([1, g, C/g, H, W], perm 0 2 1 3 4: rows of H * W
+   * after merging), a shuffle of three groups, and merges around size-1 dims. */
+  static const struct {
+    int rank;
+    int64_t dims[5];
+    int perm[5];
+  } fixed[] = {
+      {5, {1, 2, 29, 7, 7}, {0, 2, 1, 3, 4}},  {5, {1, 2, 12, 8, 8}, {0, 2, 1, 3, 4}},
+      {5, {1, 3, 5, 4, 6}, {0, 2, 1, 3, 4}},   {5, {2, 1, 3, 1, 5}, {3, 0, 2, 4, 1}},
+      {4, {3, 4, 5, 6}, {0, 1, 3, 2}},         {3, {1, 1, 1}, {2, 0, 1}},
+  };
+  for (size_t c = 0; c < sizeof fixed / sizeof fixed[0]; c++) {
+    ep_shape s = ep_shape_make(fixed[c].rank, fixed[c].dims);
+    size_t n = (size_t)ep_shape_numel(&s);
+    float* x = values(n, -1, 1);
+    float* expect = malloc(n * sizeof *expect);
+    float* got = malloc(n * sizeof *got);
+    ep_ref_transpose(&s, fixed[c].perm, x, expect);
+    CHECK_POOLS("transpose (fixed)", n, expect, got, 0,
+                ep_transpose_run(&s, fixed[c].perm, x, got, pool));
+    free(x);
+    free(expect);
+    free(got);
+  }
   for (int iter = 0; iter < 40; iter++) {
     int rank = ep_test_rng_int(&rng, 1, 6);
     ep_shape s = random_shape(rank, rank > 4 ? 4 : 7);

@@ -1,5 +1,10 @@
 /* Transpose: output rows (every dim but the last) split over the pool; each row gathers from x
- * with the stride of the input dim that becomes the last output dim. */
+ * with the stride of the input dim that becomes the last output dim. Output dims that stay
+ * adjacent in x are merged first (and size-1 dims dropped), so a row is as long as it can be:
+ * ShuffleNet's channel shuffle, [1, 2, C/2, H, W] -> [1, C/2, 2, H, W], copies C rows of H * W
+ * floats instead of C * H rows of W (7 to 28 floats), each a memcpy. */
+#include <string.h>
+
 #include "kernels/tensor_ops.h"
 
 typedef struct transpose_job {
@@ -24,7 +29,7 @@ static void transpose_rows(void* ctx, size_t begin, size_t end, int worker) {
     const float* x = j->x + from;
     float* y = j->y + row * inner;
     if (stride == 1) {
-      for (size_t k = 0; k < inner; k++) y[k] = x[k];
+      memcpy(y, x, inner * sizeof *y);
     } else {
       for (size_t k = 0; k < inner; k++) y[k] = x[k * stride];
     }
@@ -33,19 +38,34 @@ static void transpose_rows(void* ctx, size_t begin, size_t end, int worker) {
 
 void ep_transpose_run(const ep_shape* x_shape, const int* perm, const float* x, float* y,
                       ep_threadpool* pool) {
+  if (ep_shape_numel(x_shape) == 0) return;
   transpose_job job;
   int64_t x_strides[EP_MAX_RANK], stride = 1;
   for (int i = x_shape->rank - 1; i >= 0; i--) {
     x_strides[i] = stride;
     stride *= x_shape->dims[i];
   }
-  job.rank = x_shape->rank > 0 ? x_shape->rank : 1;
-  job.y_dims[0] = 1;
-  job.src_stride[0] = 1;
+  /* Output dims in order, size-1 dims dropped, each merged into the one before it where the two
+   * are adjacent in x too (the outer one's stride spans the inner one). */
+  int rank = 0;
   for (int i = 0; i < x_shape->rank; i++) {
-    job.y_dims[i] = x_shape->dims[perm[i]];
-    job.src_stride[i] = x_strides[perm[i]];
+    const int64_t dim = x_shape->dims[perm[i]], from = x_strides[perm[i]];
+    if (dim == 1) continue;
+    if (rank > 0 && job.src_stride[rank - 1] == from * dim) {
+      job.y_dims[rank - 1] *= dim;
+      job.src_stride[rank - 1] = from;
+      continue;
+    }
+    job.y_dims[rank] = dim;
+    job.src_stride[rank] = from;
+    rank++;
   }
+  if (rank == 0) { /* a single element */
+    job.y_dims[0] = 1;
+    job.src_stride[0] = 1;
+    rank = 1;
+  }
+  job.rank = rank;
   job.x = x;
   job.y = y;
   const size_t inner = (size_t)job.y_dims[job.rank - 1];
