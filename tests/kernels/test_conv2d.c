@@ -202,6 +202,20 @@ static const shape grid_cases[] = {
     {1, 7, 8, 12, 36, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1},
 };
 
+/* 7x7 stride 1 depthwise (ConvNeXt), four output rows per pass: heights that are and are not
+ * whole groups of four, rows narrower than a vector (7: ConvNeXt's last stage), one vector plus a
+ * tail, several vectors, asymmetric padding, multiplier 2, and 7x7 with stride 2 across (not the
+ * four-row path). Checked last, so that the others' random draws stay as they were. */
+static const shape dw7_cases[] = {
+    /* batch cin h w cout kh kw sh sw dh dw pt pl pb pr groups */
+    {1, 3, 7, 7, 3, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3, 3},
+    {1, 2, 14, 14, 2, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3, 2},
+    {1, 2, 11, 37, 2, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3, 2},
+    {1, 2, 9, 20, 4, 7, 7, 1, 1, 1, 1, 2, 4, 1, 0, 2},
+    {2, 3, 13, 5, 3, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3, 3},
+    {1, 2, 12, 23, 2, 7, 7, 1, 2, 1, 1, 3, 3, 3, 3, 2},
+};
+
 static void run_all(ep_cpu_isa isa, void* ctx) {
   (void)isa;
   (void)ctx;
@@ -262,6 +276,10 @@ static void run_all(ep_cpu_isa isa, void* ctx) {
   /* A residual connection's Add fused into the convolution, through every algorithm. */
   for (size_t i = 0; i < sizeof corner_cases / sizeof corner_cases[0]; i++) {
     check_conv(&rng, &corner_cases[i], i % 2 == 0, acts[i % N_ACTS], true, "residual");
+  }
+  for (size_t i = 0; i < sizeof dw7_cases / sizeof dw7_cases[0]; i++) {
+    check_conv(&rng, &dw7_cases[i], true, acts[i % N_ACTS], i % 3 == 2, "depthwise 7x7");
+    check_conv(&rng, &dw7_cases[i], false, EP_ACT_NONE, false, "depthwise 7x7");
   }
 }
 

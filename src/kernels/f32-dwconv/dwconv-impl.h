@@ -8,7 +8,9 @@
  * stored once. Stride 2 loads two vectors and splits even and odd columns; 3x3 stride 2 planes
  * are instead copied with each row already split (pad_copy_split), so that their taps are plain
  * loads. 3x3 filters with dilation 1, the MobileNet case, keep their nine weights in registers
- * and compute two output rows per pass, which share two of their four input rows. Rows narrower
+ * and compute two output rows per pass, which share two of their four input rows; 7x7 stride 1
+ * filters (ConvNeXt) compute four rows per pass, four independent FMA chains instead of one
+ * (convnext_tiny's 18 depthwise layers 0.6x the time of the one-row loop). Rows narrower
  * than a vector (7 or 14 pixels) are stored as whole vectors where that stays inside the plane,
  * and a row's last partial vector overlaps the one before: no masked stores but the plane's last
  * row's. */
@@ -159,6 +161,52 @@ EP_DW_INLINE void plane_any(const ep_f32_dwconv_plane* p, const float* xp, const
   }
 }
 
+/* 7x7, stride 1, dilation 1 (ConvNeXt's depthwise layers): four output rows per pass. A single
+ * output vector's 49 taps are one chain of dependent FMAs (latency-bound: 49 x 4 cycles per
+ * vector); four rows give four independent chains, and each input vector loaded (rows oy to
+ * oy + 9) serves every row whose window holds it, 70 loads for 196 FMAs instead of 196. Rows
+ * left over (out_h not a multiple of 4) go through plane_any. */
+EP_DW_INLINE void plane_7x7(const ep_f32_dwconv_plane* p, const float* xp, const float* w,
+                            float bias, float* y) {
+  enum { K = 7, R = 4 };
+  const size_t pw = p->padded_w, out_w = (size_t)p->out_w;
+  const float* end = y + (size_t)p->out_h * out_w;
+  const vf b = vf_set1(bias);
+  int oy = 0;
+  for (; oy + R <= p->out_h; oy += R) {
+    const float* r0 = xp + (size_t)oy * pw;
+    float* y0 = y + (size_t)oy * out_w;
+    for (size_t ox = 0; ox < out_w; ox += VF_LANES) {
+      ox = vector_start(ox, out_w);
+      const size_t n = out_w - ox < VF_LANES ? out_w - ox : VF_LANES;
+      const float* r = r0 + ox;
+      vf a0 = b, a1 = b, a2 = b, a3 = b;
+#pragma GCC unroll 10
+      for (int row = 0; row < K + R - 1; row++) {
+        const float* rr = r + (size_t)row * pw;
+#pragma GCC unroll 7
+        for (int kx = 0; kx < K; kx++) {
+          const vf xv = vf_load(rr + kx);
+          if (row < K) a0 = vf_fmadd(vf_bcast(w + row * K + kx), xv, a0);
+          if (row >= 1 && row < K + 1) a1 = vf_fmadd(vf_bcast(w + (row - 1) * K + kx), xv, a1);
+          if (row >= 2 && row < K + 2) a2 = vf_fmadd(vf_bcast(w + (row - 2) * K + kx), xv, a2);
+          if (row >= 3) a3 = vf_fmadd(vf_bcast(w + (row - 3) * K + kx), xv, a3);
+        }
+      }
+      /* In row order: a row narrower than a vector spills into the rows after it (store). */
+      store(y0 + ox, n, finish(a0, p->act), end);
+      store(y0 + out_w + ox, n, finish(a1, p->act), end);
+      store(y0 + 2 * out_w + ox, n, finish(a2, p->act), end);
+      store(y0 + 3 * out_w + ox, n, finish(a3, p->act), end);
+    }
+  }
+  if (oy < p->out_h) {
+    ep_f32_dwconv_plane rest = *p;
+    rest.out_h = p->out_h - oy;
+    plane_any(&rest, xp + (size_t)oy * pw, w, bias, y + (size_t)oy * out_w, 1);
+  }
+}
+
 /* Copies input plane x into the interior of xp (zeroing all of xp first when asked). Rows are
  * short (7 to 112 pixels): vector copies, the last vector ending at the row's end (overlapping
  * the one before), masked when the row is narrower than a vector. */
@@ -257,9 +305,13 @@ void EP_DW_NAME(const ep_f32_dwconv_plane* p, const float* x, float* xp, bool ze
       pad_copy(p, x, xp, zero);
     }
   }
+  const bool is_7x7 = p->kernel_h == 7 && p->kernel_w == 7 && p->stride_h == 1 &&
+                      p->dilation_h == 1 && p->dilation_w == 1;
   if (p->stride_w == 1) {
     if (is_3x3) {
       plane_3x3(p, xp, w, bias, y, 1);
+    } else if (is_7x7) {
+      plane_7x7(p, xp, w, bias, y);
     } else {
       plane_any(p, xp, w, bias, y, 1);
     }
