@@ -203,6 +203,17 @@ static void test_config(ep_cpu_isa isa, void* ctx) {
   check_compute(&rng, cfg, 17, 33, 1500, 256, false, true, false, EP_ACT_TANH);
   check_compute(&rng, cfg, 3, 5, 7, 1, true, true, true, EP_ACT_SIGMOID);
   check_compute(&rng, cfg, 64, 49, 300, 256, true, false, true, EP_ACT_RELU6);
+  /* Tiles shorter than the panel compute only their rows (ViT's 197 tokens end in a tile of 5 of
+   * 16 rows): around half a panel, whole and narrow widths, every epilogue, k blocks, and a
+   * 197-row matrix. */
+  for (size_t m = cfg->mr / 2 > 1 ? cfg->mr / 2 - 1 : 1; m <= cfg->mr / 2 + 1; m++) {
+    for (int i = 0; i < N_ACTS * 2; i++) {
+      const size_t n = i % 2 ? cfg->nr : cfg->nr / 2 + 1;
+      check_compute(&rng, cfg, m, n, 37, i % 4 < 2 ? 1000 : 16, (i >> 1) & 1, (i >> 2) & 1,
+                    (i >> 3) & 1, acts[i % N_ACTS]);
+    }
+  }
+  check_compute(&rng, cfg, 197, 3 * cfg->nr + 1, 200, 64, false, true, false, EP_ACT_NONE);
   for (size_t n = 1; n <= 3 * cfg->nr; n += 3) {
     for (size_t k = 1; k <= 40; k += 13) check_gemv(&rng, cfg, n, k, n % 2, acts[(n + k) % N_ACTS]);
   }
