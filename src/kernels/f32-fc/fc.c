@@ -44,8 +44,9 @@ static void fc_panels(void* ctx, size_t begin, size_t end, int worker) {
     for (size_t k0 = 0; k0 < job->k; k0 += kc_max) {
       const size_t kc = job->k - k0 < kc_max ? job->k - k0 : kc_max;
       const bool last = k0 + kc == job->k;
-      ep_f32_gemm_compute(job->config, job->n, cols, kc, job->x + k0 * mr, job->k * mr, b + k0 * nr,
-                          job->k * nr, job->y + j, job->ldy, k0 > 0, last ? &epilogue : NULL);
+      ep_f32_gemm_compute_cached_a(job->config, job->n, cols, kc, job->x + k0 * mr, job->k * mr,
+                                   b + k0 * nr, job->k * nr, job->y + j, job->ldy, k0 > 0,
+                                   last ? &epilogue : NULL);
     }
   }
 }

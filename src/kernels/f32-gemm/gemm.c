@@ -113,7 +113,7 @@ static inline void a_prefetch_lines(a_prefetch* p, size_t lines) {
 static inline void compute(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
                            const float* a, size_t a_panel_stride, const float* b,
                            size_t b_panel_stride, size_t ldb, float* c, size_t ldc, bool accumulate,
-                           const ep_f32_gemm_epilogue* epilogue) {
+                           const ep_f32_gemm_epilogue* epilogue, bool prefetch_a) {
   const size_t mr = config->mr;
   const size_t nr = config->nr;
   const size_t mc = MC / mr * mr;
@@ -127,7 +127,7 @@ static inline void compute(const ep_f32_gemm_config* config, size_t m, size_t n,
     a_prefetch next;
     const size_t m2 = m - m1 < mc ? m : m1 + mc;
     a_prefetch_init(&next, a, a_panel_stride, mr, kc, m1,
-                    col_panels <= PREFETCH_MAX_PANELS ? m2 : m1);
+                    prefetch_a && col_panels <= PREFETCH_MAX_PANELS ? m2 : m1);
     const size_t calls = col_panels * ep_divide_round_up(m1 - m0, mr);
     const size_t lines =
         ep_divide_round_up(next.panels_left * ep_divide_round_up(next.panel_bytes, 64), calls);
@@ -149,7 +149,7 @@ static inline void compute(const ep_f32_gemm_config* config, size_t m, size_t n,
                                        : NULL;
           ep = &tile_epilogue;
         }
-        a_prefetch_lines(&next, lines);
+        if (next.panels_left > 0) a_prefetch_lines(&next, lines);
         if (ldb == 0) {
           config->gemm(rows, cols, kc, a + (i / mr) * a_panel_stride, bp, c + i * ldc + j, ldc,
                        accumulate, ep);
@@ -166,7 +166,16 @@ void ep_f32_gemm_compute(const ep_f32_gemm_config* config, size_t m, size_t n, s
                          const float* a, size_t a_panel_stride, const float* b,
                          size_t b_panel_stride, float* c, size_t ldc, bool accumulate,
                          const ep_f32_gemm_epilogue* epilogue) {
-  compute(config, m, n, kc, a, a_panel_stride, b, b_panel_stride, 0, c, ldc, accumulate, epilogue);
+  compute(config, m, n, kc, a, a_panel_stride, b, b_panel_stride, 0, c, ldc, accumulate, epilogue,
+          true);
+}
+
+void ep_f32_gemm_compute_cached_a(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
+                                  const float* a, size_t a_panel_stride, const float* b,
+                                  size_t b_panel_stride, float* c, size_t ldc, bool accumulate,
+                                  const ep_f32_gemm_epilogue* epilogue) {
+  compute(config, m, n, kc, a, a_panel_stride, b, b_panel_stride, 0, c, ldc, accumulate, epilogue,
+          false);
 }
 
 void ep_f32_gemm_compute_strided(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
@@ -174,5 +183,6 @@ void ep_f32_gemm_compute_strided(const ep_f32_gemm_config* config, size_t m, siz
                                  float* c, size_t ldc, bool accumulate,
                                  const ep_f32_gemm_epilogue* epilogue) {
   /* Panel j of an unpacked B is its columns [j * nr, ...): nr floats further along a row. */
-  compute(config, m, n, kc, a, a_panel_stride, b, config->nr, ldb, c, ldc, accumulate, epilogue);
+  compute(config, m, n, kc, a, a_panel_stride, b, config->nr, ldb, c, ldc, accumulate, epilogue,
+          true);
 }

@@ -135,6 +135,15 @@ void ep_f32_gemm_compute(const ep_f32_gemm_config* config, size_t m, size_t n, s
                          size_t b_panel_stride, float* c, size_t ldc, bool accumulate,
                          const ep_f32_gemm_epilogue* epilogue);
 
+/* ep_f32_gemm_compute without prefetching the next block of A: for an A that the caller has just
+ * packed and runs against one B panel after another (fully connected layers over several rows,
+ * a transformer's 128 x 768 activations), so that it is in L2 already. The prefetch walked all of
+ * A again for every 16 outputs: 4% of BERT-base's inference time, in prefetch instructions. */
+void ep_f32_gemm_compute_cached_a(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
+                                  const float* a, size_t a_panel_stride, const float* b,
+                                  size_t b_panel_stride, float* c, size_t ldc, bool accumulate,
+                                  const ep_f32_gemm_epilogue* epilogue);
+
 /* ep_f32_gemm_compute over a row-major B [kc, n] (row stride ldb, with slack as
  * ep_f32_gemm_strided_ukernel_fn says) that is not packed; config->gemm_strided must exist. */
 void ep_f32_gemm_compute_strided(const ep_f32_gemm_config* config, size_t m, size_t n, size_t kc,
