@@ -327,6 +327,36 @@ static void check_supports(void) {
 
 /* Every check, at one ISA level that has the blocked kernels (Winograd's GEMM and transforms
  * follow the level, so each level with a blocked layout is a combination of its own). */
+/* Grouped layers of every group width 1..64, strides 1 and 2, padded: the blocked kernel where
+ * it runs the layer (block pairs in one AVX-512 vector, single blocks, 4-channel groups), else
+ * the NCHW path that the layout plan leaves such a layer on. Channels are the smallest multiple
+ * of 8 (and of the width) with at least two groups, once with twice as many outputs. */
+static void check_group_widths(ep_test_rng* rng) {
+  for (int width = 1; width <= 64; width++) {
+    int groups = 2;
+    while ((width * groups) % EP_NCHWC_BLOCK != 0) groups++;
+    for (int stride = 1; stride <= 2; stride++) {
+      const int outs = width % 3 == 0 ? 2 : 1;
+      const shape s = {1, width * groups, 7 + width % 4, 9 - width % 3, width * groups * outs,
+                       3, 3, stride, stride, 1, 1, 1, 1, 1, stride == 2 ? 0 : 1, groups};
+      const variant v = {width % 2 == 0, (width + stride) % 3 == 0 ? EP_ACT_RELU : EP_ACT_NONE,
+                         width % 5 == 0, false, false};
+      ep_conv_desc d = desc_of(&s, v.has_bias, v.act);
+      if (ep_conv2d_layouts_supported(&d)) {
+        check_conv(rng, &s, v, "group widths");
+        if (width > 1) {
+          /* Depthwise (width 1) writes blocks only. */
+          check_conv(rng, &s, (variant){true, EP_ACT_RELU6, false, false, true},
+                     "group widths, plain output");
+        }
+      } else {
+        check_conv(rng, &s, (variant){v.has_bias, v.act, v.residual, true, true},
+                   "group widths, NCHW");
+      }
+    }
+  }
+}
+
 static void check_level(ep_cpu_isa isa, void* ctx) {
   (void)ctx;
   if (!ep_nchwc_available()) {
@@ -417,6 +447,7 @@ static void check_level(ep_cpu_isa isa, void* ctx) {
     }
     check_conv(&rng, &s, v, "random");
   }
+  check_group_widths(&rng);
   check_pool_and_conversions(&rng);
   check_pools(&rng);
   for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);

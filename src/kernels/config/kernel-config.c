@@ -77,11 +77,12 @@ void ep_wg_output2__avx512f(const ep_wg_geometry* g, const float* m, size_t co, 
     .window_rows = ep_nchwc_window_rows__avx2,                                              \
     .unblock_row = ep_wg_unblock_row__avx2, .block_row = ep_wg_block_row__avx2,             \
   }
-/* The same at the avx512 level but for the grouped (window) rows: a pair of output blocks that
- * read the same input blocks is one 16-lane vector there (f32-nchwc-window-avx512f.c). */
+/* The same at the avx512 level but for the 1x1 cells and the grouped (window) rows: a pair of
+ * output blocks is one 16-lane vector there (f32-nchwc-pointwise-avx512f.c,
+ * f32-nchwc-window-avx512f.c). */
 #define NCHWC_AVX512                                                                        \
   {                                                                                         \
-    .pointwise_cell = ep_nchwc_pointwise_cell__avx2,                                        \
+    .pointwise_cell = ep_nchwc_pointwise_cell__avx512f,                                     \
     .depthwise_rows = ep_nchwc_depthwise_rows__avx2,                                        \
     .direct_rows = ep_nchwc_direct_rows__avx2, .pool_rows = ep_nchwc_pool_rows__avx2,       \
     .window_rows = ep_nchwc_window_rows__avx512f,                                           \

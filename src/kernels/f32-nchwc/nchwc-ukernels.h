@@ -1,7 +1,8 @@
 /* NCHW8c microkernels (internal): the vector work of f32-nchwc, between nchwc.c (packing,
  * splitting the work over threads) and f32-nchwc-avx2.c (the loops). One vector holds the 8
- * channels of one pixel, so these are AVX2 code; at the avx512 level only the grouped (window)
- * kernel has a variant of its own, which holds two output blocks in one 16-lane vector.
+ * channels of one pixel, so these are AVX2 code; at the avx512 level the pointwise and the
+ * grouped (window) kernels have variants of their own, which hold two output blocks in one
+ * 16-lane vector.
  *
  * Fused activations: ReLU and ReLU6 are applied in registers; sigmoid and tanh by
  * ep_activation_apply over each stored row or tile. */
@@ -34,6 +35,10 @@ typedef struct ep_nchwc_pointwise {
 
 void ep_nchwc_pointwise_cell__avx2(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1, size_t p0,
                                    size_t p1);
+/* The same at the avx512 level: a block pair as one 16-lane vector between blocked tensors
+ * (f32-nchwc-pointwise-avx512f.c), plain NCHW sides and a last odd block through the AVX2 cell. */
+void ep_nchwc_pointwise_cell__avx512f(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1,
+                                      size_t p0, size_t p1);
 
 /* The row kernels read only d's window: image sizes, kernel, strides, dilations, padding. */
 

@@ -1,0 +1,149 @@
+/* 1x1 convolutions between NCHW8c tensors, AVX-512F: a pair of output blocks in one vector.
+ *
+ * The packed weights of a block pair are [cin][16] (nchwc-ukernels.h), so a pair's 16 weights of
+ * one input channel are one 16-lane vector, and each input value is one broadcast (an embedded
+ * broadcast in the FMA) against both blocks: 14 pixels in flight, where the AVX2 kernel holds 6
+ * pixels of two 8-lane vectors with two weight loads per input channel. Same k blocks, chunks
+ * and epilogue as the AVX2 cell (f32-nchwc-avx2.c); a plain NCHW input or output and a last odd
+ * block run the AVX2 cell. */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernels/f32-nchwc/nchwc-ukernels.h"
+#include "kernels/simd/vec-avx512f.h"
+#include "kernels/simd/vec-act.h"
+
+#define EP_NCHWC_INLINE static inline __attribute__((always_inline))
+#define UNROLL_PIXELS _Pragma("GCC unroll 14")
+
+enum {
+  BLOCK = 8,
+  PAIR = 2 * BLOCK,
+  TILE = 14, /* pixels per tile: 14 accumulators beside the weight vector */
+  /* As the AVX2 cell: chunks of input that stay in L2 while the pairs pass over them, k blocks
+   * of at most 64 input blocks (a pair's weights 32 KiB). */
+  X_CHUNK_BYTES = 256 * 1024,
+  KC_BLOCKS_MAX = 64,
+};
+
+static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+EP_NCHWC_INLINE vf clamp(vf acc, ep_activation act) {
+  if (act == EP_ACT_RELU || act == EP_ACT_RELU6) {
+    acc = vf_max(acc, vf_zero());
+    if (act == EP_ACT_RELU6) acc = vf_min(acc, vf_set1(6.0f));
+  }
+  if (vf_act_is_hard(act)) acc = vf_hard_act(acc, act == EP_ACT_HARD_SWISH);
+  return acc;
+}
+
+/* The two 8-lane halves of v from or to the pair's two block planes (plane floats apart). */
+EP_NCHWC_INLINE vf load_pair(const float* p, size_t plane) {
+  const __m256 lo = _mm256_loadu_ps(p), hi = _mm256_loadu_ps(p + plane);
+  return _mm512_castpd_ps(
+      _mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(lo)), _mm256_castps_pd(hi), 1));
+}
+
+EP_NCHWC_INLINE void store_pair(float* p, size_t plane, vf v) {
+  _mm256_storeu_ps(p, _mm512_castps512_ps256(v));
+  _mm256_storeu_ps(p + plane, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+}
+
+/* P pixels from p of the pair at block ob, over input blocks [cb0, cb1) of the pair's weights
+ * w. The first k block starts from the bias, later ones from the partial sums in y; the last
+ * one adds the residual and applies the activation. */
+EP_NCHWC_INLINE void pair_tile(const ep_nchwc_pointwise* pw, const float* w, size_t ob, size_t p,
+                               size_t cb0, size_t cb1, bool first, bool last, const int P) {
+  const size_t plane = pw->pixels * BLOCK;
+  const size_t y_offset = ob * plane + p * BLOCK;
+  float* y = pw->y + y_offset;
+  vf acc[TILE];
+  if (first) {
+    const vf b = vf_load(pw->bias + ob * BLOCK);
+    UNROLL_PIXELS for (int i = 0; i < P; i++) acc[i] = b;
+  } else {
+    UNROLL_PIXELS for (int i = 0; i < P; i++) acc[i] = load_pair(y + i * BLOCK, plane);
+  }
+  const float* xb = pw->x + cb0 * plane + p * BLOCK;
+  w += cb0 * BLOCK * PAIR;
+  for (size_t cb = cb0; cb < cb1; cb++, xb += plane) {
+    _Pragma("GCC unroll 8") for (int c = 0; c < BLOCK; c++, w += PAIR) {
+      const vf wv = vf_load(w);
+      UNROLL_PIXELS for (int i = 0; i < P; i++) {
+        acc[i] = vf_fmadd(wv, vf_bcast(xb + (size_t)i * BLOCK + (size_t)c), acc[i]);
+      }
+    }
+  }
+  if (last && pw->residual != NULL) {
+    const float* r = pw->residual + y_offset;
+    UNROLL_PIXELS for (int i = 0; i < P; i++) {
+      acc[i] = vf_add(acc[i], load_pair(r + i * BLOCK, plane));
+    }
+  }
+  const ep_activation act = last ? pw->act : EP_ACT_NONE;
+  UNROLL_PIXELS for (int i = 0; i < P; i++) store_pair(y + i * BLOCK, plane, clamp(acc[i], act));
+  if (!ep_activation_in_register(act)) {
+    ep_activation_apply(act, y, (size_t)P * BLOCK);
+    ep_activation_apply(act, y + plane, (size_t)P * BLOCK);
+  }
+}
+
+#define PAIR_TILE_CASE(P)                                   \
+  case P:                                                   \
+    pair_tile(pw, w, ob, p, cb0, cb1, first, last, P);      \
+    break;
+
+static void pair_tiles(const ep_nchwc_pointwise* pw, const float* w, size_t ob, size_t p, size_t n,
+                       size_t cb0, size_t cb1, bool first, bool last) {
+  switch (n) {
+    PAIR_TILE_CASE(1)
+    PAIR_TILE_CASE(2)
+    PAIR_TILE_CASE(3)
+    PAIR_TILE_CASE(4)
+    PAIR_TILE_CASE(5)
+    PAIR_TILE_CASE(6)
+    PAIR_TILE_CASE(7)
+    PAIR_TILE_CASE(8)
+    PAIR_TILE_CASE(9)
+    PAIR_TILE_CASE(10)
+    PAIR_TILE_CASE(11)
+    PAIR_TILE_CASE(12)
+    PAIR_TILE_CASE(13)
+    default:
+      pair_tile(pw, w, ob, p, cb0, cb1, first, last, TILE);
+      break;
+  }
+}
+
+void ep_nchwc_pointwise_cell__avx512f(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1,
+                                      size_t p0, size_t p1) {
+  if (p0 >= p1 || ob0 >= ob1) return;
+  if (pw->x_nchw || pw->y_nchw) {
+    ep_nchwc_pointwise_cell__avx2(pw, ob0, ob1, p0, p1);
+    return;
+  }
+  const size_t pairs_end = ob0 + (ob1 - ob0) / 2 * 2;
+  if (pairs_end < ob1) ep_nchwc_pointwise_cell__avx2(pw, pairs_end, ob1, p0, p1);
+  if (pairs_end == ob0) return;
+  const size_t in_blocks = pw->cin / BLOCK;
+  const size_t k_blocks = (in_blocks + KC_BLOCKS_MAX - 1) / KC_BLOCKS_MAX;
+  const size_t kc = (in_blocks + k_blocks - 1) / k_blocks;
+  size_t chunk_max = X_CHUNK_BYTES / (kc * BLOCK * sizeof(float)) / TILE * TILE;
+  if (chunk_max < 4 * TILE) chunk_max = 4 * TILE;
+  if ((pairs_end - ob0) * BLOCK >= p1 - p0) chunk_max = p1 - p0;
+  const size_t chunks = (p1 - p0 + chunk_max - 1) / chunk_max;
+  const size_t chunk = ((p1 - p0 + chunks - 1) / chunks + TILE - 1) / TILE * TILE;
+  for (size_t c0 = p0; c0 < p1; c0 += chunk) {
+    const size_t c1 = min_size(p1, c0 + chunk);
+    for (size_t cb0 = 0; cb0 < in_blocks; cb0 += kc) {
+      const size_t cb1 = min_size(in_blocks, cb0 + kc);
+      const bool first = cb0 == 0, last = cb1 == in_blocks;
+      for (size_t ob = ob0; ob < pairs_end; ob += 2) {
+        const float* w = pw->w + ob * BLOCK * pw->cin;
+        for (size_t p = c0; p < c1; p += TILE) {
+          pair_tiles(pw, w, ob, p, min_size(TILE, c1 - p), cb0, cb1, first, last);
+        }
+      }
+    }
+  }
+}
