@@ -1,5 +1,7 @@
-/* Gemm (alpha, beta, transA, transB, every shape of C, constant or fed B) and MatMul (1-D operands,
- * batched and broadcast stacks, constant weights), against values computed here. */
+/* Gemm (alpha, beta, transA, transB, every shape of C, constant or fed B), MatMul (1-D operands,
+ * batched and broadcast stacks, constant weights) and 1x1 convolutions of 1x1 maps (which run as
+ * fully connected layers), against values computed here or by the reference convolution. */
+#include "kernels/kernels.h"
 #include "ops_harness.h"
 #include "test_isa.h"
 
@@ -200,6 +202,61 @@ static void matmul_at_level(ep_cpu_isa isa, void* ctx) {
   test_matmul();
 }
 
+/* A Conv of kernel 1x1 on an [N, C, 1, 1] input (squeeze-and-excitation's convs) against
+ * ep_ref_conv2d: with and without bias, every fused activation kind, batches 1 and 3, channel
+ * counts off the vector width, a stride of 2, and a 2x2 map beside it (the convolution's own
+ * path) with the same weights. */
+static void check_pointwise(int batch, int cin, int cout, int hw, int stride, bool bias,
+                            ep_activation act) {
+  ep_conv_desc d = {.batch = batch, .in_channels = cin, .in_h = hw, .in_w = hw,
+                    .out_channels = cout, .out_h = (hw - 1) / stride + 1,
+                    .out_w = (hw - 1) / stride + 1, .kernel_h = 1, .kernel_w = 1,
+                    .stride_h = stride, .stride_w = stride, .dilation_h = 1, .dilation_w = 1,
+                    .groups = 1, .has_bias = bias, .act = act};
+  float* x = random_values((size_t)batch * cin * hw * hw);
+  float* w = random_values((size_t)cout * cin);
+  float* b = random_values((size_t)cout);
+  const size_t ny = (size_t)batch * cout * d.out_h * d.out_w;
+  float* y = malloc(ny * sizeof *y);
+  ep_ref_conv2d(&d, x, w, bias ? b : NULL, y);
+  op_case c = {.op = EP_OP_CONV, .attrs = ep_attrs_default(EP_OP_CONV), .n_inputs = bias ? 3 : 2,
+               .n_outputs = 1};
+  c.attrs.kernel[0] = c.attrs.kernel[1] = 1;
+  c.attrs.stride[0] = c.attrs.stride[1] = stride;
+  c.attrs.act = act;
+  c.shape[0] = shp(4, batch, cin, hw, hw);
+  c.shape[1] = shp(4, cout, cin, 1, 1);
+  c.shape[2] = shp(1, cout, 0, 0, 0);
+  c.data[0] = x;
+  c.data[1] = w;
+  c.data[2] = b;
+  c.constant[1] = c.constant[2] = true;
+  c.out_shape[0] = shp(4, batch, cout, d.out_h, d.out_w);
+  c.expected[0] = y;
+  char what[96];
+  snprintf(what, sizeof what, "1x1 conv %dx%dx%dx%d -> %d, stride %d, bias %d, act %d", batch, cin,
+           hw, hw, cout, stride, bias, (int)act);
+  check_case(what, &c, 1e-5);
+  free(x);
+  free(w);
+  free(b);
+  free(y);
+}
+
+static void pointwise_at_level(ep_cpu_isa isa, void* ctx) {
+  (void)isa;
+  (void)ctx;
+  const ep_activation acts[] = {EP_ACT_NONE, EP_ACT_RELU, EP_ACT_RELU6, EP_ACT_SIGMOID,
+                                EP_ACT_SILU, EP_ACT_HARD_SWISH, EP_ACT_HARD_SIGMOID};
+  for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++) {
+    check_pointwise(1, 96, 24, 1, 1, true, acts[a]);
+    check_pointwise(3, 24, 96, 1, 1, a % 2 == 0, acts[a]);
+  }
+  check_pointwise(1, 960, 240, 1, 1, true, EP_ACT_RELU);
+  check_pointwise(1, 13, 37, 1, 2, false, EP_ACT_NONE);
+  check_pointwise(2, 24, 40, 2, 1, true, EP_ACT_HARD_SIGMOID);
+}
+
 static void test_errors(void) {
   const float z[64] = {0};
   op_case c = {.op = EP_OP_MATMUL, .n_inputs = 2, .n_outputs = 1};
@@ -263,6 +320,7 @@ int main(void) {
   test_gemm_hand();
   test_gemm_options();
   ep_test_for_each_isa("matmul", matmul_at_level, NULL);
+  ep_test_for_each_isa("pointwise conv", pointwise_at_level, NULL);
   test_errors();
   return ep_test_finish();
 }

@@ -1,6 +1,7 @@
 /* Convolution and fully connected layers: descriptors from the graph, weights packed once. */
 #include <stdlib.h>
 
+#include "kernels/f32-nchwc/nchwc.h"
 #include "kernels/kernels.h"
 #include "backends/cpu/ops.h"
 
@@ -43,7 +44,24 @@ ep_conv_desc ep_op_conv_desc(const ep_graph* g, const ep_node* node, const ep_la
 typedef struct conv_state {
   ep_conv_desc desc;
   float* packed;
+  bool as_fc;     /* run as the fully connected layer it is (see conv_as_fc) */
+  ep_fc_desc fc;
 } conv_state;
+
+/* A 1x1 convolution of a 1x1 map without groups or residual (squeeze-and-excitation's two convs
+ * after the global pool) is a fully connected layer: x [N, C, 1, 1] is x [N, C], W [Cout, C, 1, 1]
+ * is W [Cout, C]. The convolution's GEMM computes a whole panel of pixels for its one pixel; the
+ * FC's GEMV streams the weights once (MobileNetV3-Large's 16 SE convs: 0.85 -> 0.41 ms per run,
+ * -small's 18: 0.27 -> 0.11 ms, sums of per-node medians at one thread). A blocked [N, C, 1, 1]
+ * tensor (C a multiple of the block) is the same memory as its NCHW form. */
+static bool conv_as_fc(const ep_node* node, const ep_conv_desc* d) {
+  const bool same_memory =
+      (d->in_layout == EP_LAYOUT_NCHW || d->in_channels % EP_NCHWC_BLOCK == 0) &&
+      (d->out_layout == EP_LAYOUT_NCHW || d->out_channels % EP_NCHWC_BLOCK == 0);
+  return node->n_inputs <= 3 && d->groups == 1 && d->kernel_h == 1 && d->kernel_w == 1 &&
+         d->in_h == 1 && d->in_w == 1 && d->out_h == 1 && d->out_w == 1 && d->pad_top == 0 &&
+         d->pad_left == 0 && same_memory;
+}
 
 static ep_status conv_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
                               ep_node_prepared* p) {
@@ -55,7 +73,15 @@ static ep_status conv_prepare(const ep_graph* g, const ep_node* node, const ep_l
   conv_state* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
   s->desc = ep_op_conv_desc(g, node, layouts);
-  size_t floats = ep_conv2d_packed_size(&s->desc);
+  s->as_fc = conv_as_fc(node, &s->desc);
+  s->fc = (ep_fc_desc){
+      .n = s->desc.batch,
+      .k = s->desc.in_channels,
+      .m = s->desc.out_channels,
+      .has_bias = s->desc.has_bias,
+      .act = s->desc.act,
+  };
+  size_t floats = s->as_fc ? ep_fc_packed_size(&s->fc) : ep_conv2d_packed_size(&s->desc);
   s->packed = ep_aligned_alloc(floats * sizeof(float));
   if (s->packed == NULL) {
     free(s);
@@ -63,10 +89,15 @@ static ep_status conv_prepare(const ep_graph* g, const ep_node* node, const ep_l
   }
   const float* w = ep_graph_tensor(g, node->inputs[1])->data;
   const float* b = has_input(node, 2) ? ep_graph_tensor(g, node->inputs[2])->data : NULL;
-  ep_conv2d_pack(&s->desc, w, b, s->packed);
+  if (s->as_fc) {
+    ep_fc_pack(&s->fc, w, b, s->packed);
+  } else {
+    ep_conv2d_pack(&s->desc, w, b, s->packed);
+  }
   p->state = s;
   p->packed_bytes = floats * sizeof(float);
-  p->workspace_floats = ep_conv2d_workspace_size(&s->desc);
+  p->workspace_floats =
+      s->as_fc ? ep_fc_workspace_size(&s->fc) : ep_conv2d_workspace_size(&s->desc);
   return EP_OK;
 }
 
@@ -76,6 +107,11 @@ static ep_status conv_prepare(const ep_graph* g, const ep_node* node, const ep_l
 static void conv_run(const void* state, const ep_node* node, const ep_graph* g, const ep_node_io* io) {
   (void)g;
   const conv_state* s = state;
+  if (s->as_fc) {
+    ep_fc_run(&s->fc, s->packed, io->in[0], io->out[0], io->workspace, io->workspace_stride,
+              io->pool);
+    return;
+  }
   const float* residual = node->n_inputs > 3 ? io->in[3] : NULL;
   ep_conv2d_run(&s->desc, s->packed, io->in[0], residual, io->out[0], io->workspace,
                 io->workspace_stride, io->pool);
