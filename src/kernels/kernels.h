@@ -22,13 +22,10 @@
 /* Applies a fused activation to n values in place. */
 void ep_activation_apply(ep_activation act, float* y, size_t n);
 
-/* Whether the GEMM microkernels and the blocked-layout kernels apply `act` in registers (none,
- * Relu, Relu6, hard swish, hard sigmoid: simd/vec-act.h); the others (sigmoid, tanh, SiLU) are
- * applied by ep_activation_apply over the values just stored. */
-static inline bool ep_activation_in_register(ep_activation act) {
-  return act == EP_ACT_NONE || act == EP_ACT_RELU || act == EP_ACT_RELU6 ||
-         act == EP_ACT_HARD_SWISH || act == EP_ACT_HARD_SIGMOID;
-}
+/* Whether the GEMM microkernels and the blocked-layout kernels apply `act` in registers (all but
+ * tanh: simd/vec-act.h); tanh, rare after a convolution, is applied by ep_activation_apply over
+ * the values just stored. */
+static inline bool ep_activation_in_register(ep_activation act) { return act != EP_ACT_TANH; }
 
 /* --- convolution (grouped, depthwise, dilated, asymmetric pads) ---------------------------- */
 

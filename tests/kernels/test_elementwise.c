@@ -2,6 +2,7 @@
  * against the references, with a NULL pool and pools of 1, 2 and 3 threads; in-place use where
  * the contract allows it; softmax on inputs far outside exp's range. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,39 @@ static void test_vector_math(void) {
   float s[5] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN};
   ep_f32_vtanh(5, s, s);
   EP_CHECK(s[0] == 0.0f && s[2] == 1.0f && s[3] == -1.0f && isnan(s[4]));
+  /* Sigmoid over one float in 997 of [1e-30, 120] and of [-120, -1e-30], by bits (the sweep
+   * above misses the exponent's boundaries), then its limits. */
+  enum { M = 4096 };
+  float xs[M], ys[M];
+  uint32_t lo_bits, hi_bits;
+  const float lo = 1e-30f, hi = 120.0f;
+  memcpy(&lo_bits, &lo, sizeof lo_bits);
+  memcpy(&hi_bits, &hi, sizeof hi_bits);
+  worst = 0;
+  size_t k = 0;
+  for (uint32_t b = lo_bits; b < hi_bits; b += 997) {
+    float a;
+    memcpy(&a, &b, sizeof a);
+    xs[k++] = a;
+    xs[k++] = -a;
+    if (k < M && b + 997 < hi_bits) continue;
+    ep_f32_vsigmoid(k, xs, ys);
+    for (size_t i = 0; i < k; i++) {
+      const double t = 1.0 / (1.0 + exp(-(double)xs[i]));
+      worst = fmax(worst, xs[i] < -87.0f ? fabs(ys[i] - t) : fabs(ys[i] - t) / t);
+    }
+    k = 0;
+  }
+  EP_CHECK_MSG(worst < 1e-6, "sigmoid relative error over the bits %g", worst);
+  float g[6] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -200.0f};
+  ep_f32_vsigmoid(6, g, g);
+  EP_CHECK(g[0] == 0.5f && g[1] == 0.5f && g[2] == 1.0f && g[3] >= 0.0f && g[3] < 1e-37f && isnan(g[4]) &&
+           g[5] >= 0.0f && g[5] < 1e-37f);
+  float h[4] = {INFINITY, NAN, -200.0f, 1.0f};
+  ep_activation_apply(EP_ACT_SILU, h, 4);
+  EP_CHECK_MSG(h[0] == INFINITY && isnan(h[1]) && h[2] <= 0.0f && h[2] > -1e-34f &&
+                   fabsf(h[3] - 0.7310586f) < 1e-7f,
+               "silu(inf, nan, -200, 1) = %g %g %g %.9g", h[0], h[1], h[2], h[3]);
   float e[3] = {0.0f, -INFINITY, NAN};
   ep_f32_vexp(3, e, e);
   EP_CHECK(e[0] == 1.0f && e[1] >= 0.0f && e[1] < 1e-37f && isnan(e[2]));

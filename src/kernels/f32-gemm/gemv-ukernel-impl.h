@@ -59,6 +59,7 @@ void EP_GV_NAME(size_t nr, size_t kc, const float* restrict x, const float* rest
     s = vf_add(s, rb);
     if (act == EP_ACT_RELU || act == EP_ACT_RELU6) s = vf_min(vf_max(s, lo), hi);
     if (vf_act_is_hard(act)) s = vf_hard_act(s, act == EP_ACT_HARD_SWISH);
+    if (vf_act_is_logistic(act)) s = vf_logistic_act(s, act == EP_ACT_SILU);
     if (lanes == VF_LANES) {
       vf_store(y + first, s);
     } else {

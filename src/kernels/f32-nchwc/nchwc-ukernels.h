@@ -4,8 +4,9 @@
  * grouped (window) kernels have variants of their own, which hold two output blocks in one
  * 16-lane vector.
  *
- * Fused activations: ReLU and ReLU6 are applied in registers; sigmoid and tanh by
- * ep_activation_apply over each stored row or tile. */
+ * Fused activations: ReLU, ReLU6, hard swish and hard sigmoid are applied in registers; sigmoid,
+ * SiLU and tanh by ep_activation_apply over each stored row or pointwise chunk (16 lanes where
+ * the ISA level has them: f32-nchwc-avx2.c's act_in_register). */
 #ifndef EDGEPROF_KERNELS_F32_NCHWC_UKERNELS_H
 #define EDGEPROF_KERNELS_F32_NCHWC_UKERNELS_H
 

@@ -50,6 +50,11 @@ static inline vf vf_pow2_int(vf n) {
   const __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
   return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
 }
+/* The bits of v shifted left by 23, as a float: with v = 0x1.8000FEp23 + n (n integral, the
+ * magic's low bits holding n + 127), 2^n for n in [-126, 127] (vec-act.h's exp). */
+static inline vf vf_shl23(vf v) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(v), 23));
+}
 static inline float vf_hsum(vf v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));

@@ -64,6 +64,10 @@ static inline vf vf_pow2_int(vf n) {
   const int32x4_t e = vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127));
   return vreinterpretq_f32_s32(vshlq_n_s32(e, 23));
 }
+/* The bits of v shifted left by 23, as a float (vec-avx2.h). */
+static inline vf vf_shl23(vf v) {
+  return vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(v), 23));
+}
 static inline float vf_hsum(vf v) { return vaddvq_f32(v); }
 static inline float vf_hmax(vf v) { return vmaxvq_f32(v); }
 

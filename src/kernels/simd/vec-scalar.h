@@ -38,6 +38,14 @@ static inline vf vf_pow2_int(vf n) {
   memcpy(&f, &bits, sizeof f);
   return f;
 }
+/* The bits of v shifted left by 23, as a float (vec-avx2.h). */
+static inline vf vf_shl23(vf v) {
+  uint32_t bits;
+  memcpy(&bits, &v, sizeof bits);
+  bits <<= 23;
+  memcpy(&v, &bits, sizeof v);
+  return v;
+}
 static inline float vf_hsum(vf v) { return v; }
 static inline float vf_hmax(vf v) { return v; }
 /* Never called with one lane (a tail is 0 < n < VF_LANES); here for the templates' loops. */

@@ -2,7 +2,8 @@
  * sigmoid with PyTorch's 1/6 and 1/2 included), add, softmax rows and
  * sums over arrays, a vector at a time with masked tails.
  *
- * exp is the same Cephes expf as activation.c (x = n ln2 + r, a degree-6 polynomial for exp(r),
+ * sigmoid and SiLU are simd/vec-act.h's, as the convolution epilogues apply them. exp (and tanh
+ * through it) is the same Cephes expf as activation.c (x = n ln2 + r, a degree-6 polynomial for exp(r),
  * 2^n built in the exponent bits, arguments clamped to [-87.34, 88] so that 2^n stays a normal
  * float), with FMAs: results agree with the scalar loops to about 1 ulp. NaN inputs give NaN.
  *
@@ -10,6 +11,7 @@
  * variant's function names; defines EP_VM_NAME(table), an ep_vmath. */
 #include <stddef.h>
 
+#include "kernels/simd/vec-act.h"
 #include "kernels/vmath/vmath.h"
 
 #define EP_VM_INLINE static inline __attribute__((always_inline))
@@ -30,10 +32,8 @@ EP_VM_INLINE vf v_exp(vf x) {
   return vf_keep_nan(x, vf_mul(p, vf_pow2_int(n)));
 }
 
-EP_VM_INLINE vf v_sigmoid(vf x) {
-  const vf one = vf_set1(1.0f);
-  return vf_keep_nan(x, vf_div(one, vf_add(one, v_exp(vf_sub(vf_zero(), x)))));
-}
+/* The epilogues' sigmoid (simd/vec-act.h): a fused activation and a separate pass agree. */
+EP_VM_INLINE vf v_sigmoid(vf x) { return vf_sigmoid(x); }
 
 /* tanh|x| = (1 - e) / (1 + e) with e = exp(-2|x|) <= 1: nothing overflows. */
 EP_VM_INLINE vf v_tanh(vf x) {
