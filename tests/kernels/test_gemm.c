@@ -29,24 +29,43 @@ static void naive(size_t m, size_t n, size_t k, const float* a, const float* b,
   }
 }
 
-static void test_packing(const ep_f32_gemm_config* cfg) {
-  const size_t m = 7, k = 5, n = 11;
-  float a[35], b[55];
-  for (size_t i = 0; i < 35; i++) a[i] = (float)i + 1;
-  for (size_t i = 0; i < 55; i++) b[i] = (float)i + 1;
-  const size_t mp = ep_round_up(m, cfg->mr), np = ep_round_up(n, cfg->nr);
+/* pack_a of an m x k block of a matrix with row stride lda against the layout, element by
+ * element: whole and partial panels, k below, at and past whole vector blocks (the in-register
+ * transpose of the AVX-512 variant). */
+static bool pack_a_matches(const ep_f32_gemm_config* cfg, size_t m, size_t k, size_t lda) {
+  float* a = malloc(m * lda * sizeof *a);
+  const size_t mp = ep_round_up(m, cfg->mr);
   float* pa = malloc(mp * k * sizeof *pa);
-  float* pb = malloc(np * k * sizeof *pb);
-  float* pbt = malloc(np * k * sizeof *pbt);
-  ep_f32_gemm_pack_a(m, k, a, k, cfg->mr, pa);
+  for (size_t i = 0; i < m * lda; i++) a[i] = (float)i + 1;
+  for (size_t i = 0; i < mp * k; i++) pa[i] = NAN;
+  ep_f32_gemm_pack_a(m, k, a, lda, cfg->mr, pa);
   bool ok = true;
   for (size_t i = 0; i < mp; i++) {
     for (size_t kk = 0; kk < k; kk++) {
       const float v = pa[(i / cfg->mr) * cfg->mr * k + kk * cfg->mr + i % cfg->mr];
-      ok = ok && v == (i < m ? a[i * k + kk] : 0.0f);
+      ok = ok && v == (i < m ? a[i * lda + kk] : 0.0f);
     }
   }
+  free(a);
+  free(pa);
+  return ok;
+}
+
+static void test_packing(const ep_f32_gemm_config* cfg) {
+  const size_t m = 7, k = 5, n = 11;
+  float b[55];
+  for (size_t i = 0; i < 55; i++) b[i] = (float)i + 1;
+  const size_t np = ep_round_up(n, cfg->nr);
+  float* pb = malloc(np * k * sizeof *pb);
+  float* pbt = malloc(np * k * sizeof *pbt);
+  bool ok = pack_a_matches(cfg, m, k, k);
   EP_CHECK_MSG(ok, "pack_a layout");
+  const size_t shapes[][3] = {{16, 16, 16}, {32, 48, 50}, {33, 35, 40}, {16, 17, 17},
+                              {15, 64, 64}, {48, 7, 9},   {197, 70, 77}, {1, 33, 33}};
+  for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+    EP_CHECK_MSG(pack_a_matches(cfg, shapes[i][0], shapes[i][1], shapes[i][2]),
+                 "pack_a layout m %zu k %zu lda %zu", shapes[i][0], shapes[i][1], shapes[i][2]);
+  }
   /* b as [k, n] row-major, and its transpose [n, k] packed through the strides. */
   float bt[55];
   for (size_t kk = 0; kk < k; kk++) {
@@ -63,7 +82,6 @@ static void test_packing(const ep_f32_gemm_config* cfg) {
   }
   EP_CHECK_MSG(ok, "pack_b layout");
   EP_CHECK_MSG(memcmp(pb, pbt, np * k * sizeof *pb) == 0, "pack_b transposed");
-  free(pa);
   free(pb);
   free(pbt);
 }

@@ -25,6 +25,7 @@ void ep_f32_gemv_ukernel_1x16__avx2(size_t nr, size_t kc, const float* x, const 
 void ep_f32_gemm_ukernel_16x16__avx512f(size_t mr, size_t nr, size_t kc, const float* a,
                                         const float* b, float* c, size_t ldc, bool accumulate,
                                         const ep_f32_gemm_epilogue* epilogue);
+void ep_f32_gemm_pack_a_16__avx512f(size_t m, size_t k, const float* a, size_t lda, float* out);
 void ep_f32_gemm_strided_ukernel_16x16__avx512f(size_t mr, size_t nr, size_t kc, const float* a,
                                                 const float* b, size_t ldb, float* c, size_t ldc,
                                                 bool accumulate,
@@ -156,7 +157,8 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                      .gemm = ep_f32_gemm_ukernel_16x16__avx512f,
                      .gemv = ep_f32_gemv_ukernel_1x16__avx512f,
                      .isa = EP_ISA_AVX512,
-                     .gemm_strided = ep_f32_gemm_strided_ukernel_16x16__avx512f},
+                     .gemm_strided = ep_f32_gemm_strided_ukernel_16x16__avx512f,
+                     .pack_a = ep_f32_gemm_pack_a_16__avx512f},
             .vmath = &ep_vmath_table__avx512f,
             .unary = &ep_unary_kernels__avx512f,
             .reduce = &ep_reduce_ukernels__avx512f,

@@ -10,3 +10,6 @@
 #define EP_UK_NAME ep_f32_gemm_ukernel_16x16__avx512f
 #define EP_UK_STRIDED_NAME ep_f32_gemm_strided_ukernel_16x16__avx512f
 #include "kernels/f32-gemm/gemm-ukernel-impl.h"
+
+#define EP_PACK_A_NAME ep_f32_gemm_pack_a_16__avx512f
+#include "kernels/f32-gemm/pack-a-impl.h"

@@ -21,6 +21,11 @@ const ep_f32_gemm_config* ep_f32_gemm_config_for(ep_cpu_isa isa) {
 const ep_f32_gemm_config* ep_f32_gemm_config_get(void) { return &ep_kernel_config_get()->gemm; }
 
 void ep_f32_gemm_pack_a(size_t m, size_t k, const float* a, size_t lda, size_t mr, float* out) {
+  const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  if (config->pack_a != NULL && config->mr == mr) {
+    config->pack_a(m, k, a, lda, out);
+    return;
+  }
   for (size_t p = 0; p < m; p += mr) {
     size_t rows = m - p < mr ? m - p : mr;
     float* panel = out + p * k;

@@ -59,6 +59,9 @@ typedef void (*ep_f32_gemv_ukernel_fn)(size_t nr, size_t kc, const float* x, con
                                        float* y, bool accumulate,
                                        const ep_f32_gemm_epilogue* epilogue);
 
+/* Packs A [m, k] (row r at a + r * lda) as ep_f32_gemm_pack_a does, for the variant's mr. */
+typedef void (*ep_f32_gemm_pack_a_fn)(size_t m, size_t k, const float* a, size_t lda, float* out);
+
 /* The largest nr of any variant, for callers that keep a panel row on the stack. */
 #define EP_F32_GEMM_MAX_NR 64
 
@@ -68,6 +71,7 @@ typedef struct ep_f32_gemm_config {
   ep_f32_gemv_ukernel_fn gemv;
   ep_cpu_isa isa;                              /* the level these kernels need */
   ep_f32_gemm_strided_ukernel_fn gemm_strided; /* NULL at the scalar level */
+  ep_f32_gemm_pack_a_fn pack_a; /* optional: NULL packs element by element */
 } ep_f32_gemm_config;
 
 /* The variant of the active ISA level; never NULL. Thread-safe. */
@@ -117,7 +121,8 @@ static inline void ep_f32_zero_row(float* dst, size_t n) {
   }
 }
 
-/* Packs A [m, k] (row r at a + r * lda) into ceil(m / mr) panels of mr x k. */
+/* Packs A [m, k] (row r at a + r * lda) into ceil(m / mr) panels of mr x k; with the active
+ * configuration's pack_a where its mr is this one (the layout depends on mr alone). */
 void ep_f32_gemm_pack_a(size_t m, size_t k, const float* a, size_t lda, size_t mr, float* out);
 
 /* Packs B [k, n], element (kk, j) at b[kk * k_stride + j * n_stride], into ceil(n / nr) panels
