@@ -388,6 +388,10 @@ void ep_graph_storage_release(const void* storage);
  * of its own. The data must not change once shared (bool constants are copied, to be 0 or 1). */
 ep_status ep_graph_add_constant_shared(ep_graph* graph, const char* name, ep_dtype dtype,
                                        ep_shape shape, const void* storage, int* tensor_out);
+/* Drops the graph's reference to constant `tensor`'s data, which becomes NULL (freed unless
+ * another graph shares it): for a session that packed it and is the graph's last user (see
+ * ep_session_create_consuming). Nothing may read that constant's data afterwards. */
+void ep_graph_release_constant(ep_graph* graph, int tensor);
 /* Writable data of a constant of an unfinalized graph (NULL otherwise): floats for a float32
  * constant; for other dtypes cast ep_graph_tensor(...)->raw instead. */
 float* ep_graph_constant_data(ep_graph* graph, int tensor);

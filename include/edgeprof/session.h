@@ -39,6 +39,14 @@ typedef void (*ep_node_callback)(void* user, int node_index, double seconds);
 
 ep_status ep_session_create(const ep_graph* graph, const ep_session_options* options,
                             ep_session** session_out);
+/* ep_session_create for a caller that keeps `graph` for this session alone (bench, profile,
+ * run): each weight constant that all its readers copied into their packed form is released
+ * from the graph (ep_graph_release_constant) as soon as the last of them is prepared, so the
+ * weights are not held twice, as the graph's constants and as packed copies. Afterwards those
+ * constants' data is NULL: the graph can no longer be exported, nor given to another session.
+ * A constant some node reads at run time (or a backend that does not pack) stays. */
+ep_status ep_session_create_consuming(ep_graph* graph, const ep_session_options* options,
+                                      ep_session** session_out);
 /* Stops the workers and frees everything. NULL is a no-op. */
 void ep_session_destroy(ep_session* session);
 

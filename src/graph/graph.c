@@ -518,6 +518,13 @@ ep_status ep_graph_add_constant(ep_graph* graph, const char* name, ep_shape shap
   return ep_graph_add_constant_typed(graph, name, EP_DTYPE_FLOAT32, shape, data, tensor_out);
 }
 
+void ep_graph_release_constant(ep_graph* graph, int tensor) {
+  if (!graph || tensor < 0 || tensor >= graph->n_tensors) return;
+  if (graph->tensors[tensor].kind != EP_TENSOR_CONSTANT) return;
+  ep_graph_storage_release(graph->tensors[tensor].raw);
+  graph->tensors[tensor].raw = NULL;
+}
+
 float* ep_graph_constant_data(ep_graph* graph, int tensor) {
   if (!graph || graph->finalized || tensor < 0 || tensor >= graph->n_tensors) return NULL;
   if (graph->tensors[tensor].kind != EP_TENSOR_CONSTANT) return NULL;

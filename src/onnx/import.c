@@ -1115,6 +1115,21 @@ ep_status ep_onnx_load(const char* path, const ep_onnx_options* options, ep_grap
                     path, (long long)sb.st_size);
   }
   size_t size = (size_t)sb.st_size;
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  char* slash = strrchr(dir, '/');
+  if (slash == NULL) {
+    snprintf(dir, sizeof dir, ".");
+  } else if (slash == dir) {
+    dir[1] = '\0';
+  } else {
+    *slash = '\0';
+  }
+  Onnx__ModelProto* streamed = ep_onnx_unpack_streamed(fileno(f), size);
+  if (streamed != NULL) {
+    fclose(f);
+    return load_model(streamed, path, dir, options, graph_out);
+  }
   uint8_t* data = malloc(size ? size : 1);
   if (data == NULL) {
     fclose(f);
@@ -1125,16 +1140,6 @@ ep_status ep_onnx_load(const char* path, const ep_onnx_options* options, ep_grap
   if (got != size) {
     free(data);
     return ep_error(EP_ERR_IO, "%s: read failed", path);
-  }
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s", path);
-  char* slash = strrchr(dir, '/');
-  if (slash == NULL) {
-    snprintf(dir, sizeof dir, ".");
-  } else if (slash == dir) {
-    dir[1] = '\0';
-  } else {
-    *slash = '\0';
   }
   /* The file's bytes go as soon as they are parsed: the protobuf holds its own copy. */
   Onnx__ModelProto* m = unpack_model(data, size, path);

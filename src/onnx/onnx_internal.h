@@ -140,6 +140,11 @@ ep_status ep_onnx_attr_ints(onnx_imp* c, const Onnx__NodeProto* n, const char* n
 /* Converts a TensorProto to a host tensor (float types to float32, integer types and bool to
  * int64). `dir` is the folder of external data (NULL refuses it); `label` names the file in
  * messages. Checks dims, data lengths and external paths. */
+/* The model in file `fd` (`size` bytes) parsed with its initializers read one at a time from a
+ * mapping of the file (model_stream.c): NULL when the file cannot be mapped or its layout is
+ * not the plain one (the caller then reads and parses it whole, which reports what is wrong). */
+Onnx__ModelProto* ep_onnx_unpack_streamed(int fd, size_t size);
+
 ep_status ep_onnx_tensor_from_proto(const Onnx__TensorProto* t, const char* dir, const char* label,
                                  ep_host_tensor* out);
 /* Deep copy. */

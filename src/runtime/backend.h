@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/threadpool.h"
 #include "edgeprof/graph.h"
@@ -36,6 +37,10 @@ typedef struct ep_node_prepared {
   void* state;             /* owned by the backend: released by destroy_node */
   size_t packed_bytes;     /* packed weights and other constants, for memory reports */
   size_t workspace_floats; /* per thread, from the session's shared scratch */
+  /* Bit k: input k is a constant that prepare copied into `state` (packed weights, bias) and
+   * that run never reads again, through its io nor the graph: a consuming session
+   * (ep_session_create_consuming) frees it once every reader has said so. */
+  uint32_t packed_inputs;
 } ep_node_prepared;
 
 typedef struct ep_backend_config {

@@ -34,6 +34,7 @@ typedef struct node_exec {
 
 struct ep_session {
   const ep_graph* graph;
+  ep_graph* consumable; /* the graph again when created consuming it, else NULL */
   int threads;
   session_backend backends[MAX_SESSION_BACKENDS]; /* [0]: the one asked for */
   int n_backends;
@@ -344,25 +345,73 @@ static ep_status plan_layouts(ep_session* s) {
   return EP_OK;
 }
 
+/* A consuming session: per constant, the readers not prepared yet, and whether one of them
+ * reads it at run time (then it stays). */
+typedef struct release_plan {
+  int* readers_left;
+  bool* keep;
+} release_plan;
+
+/* After node `node` is prepared: its packed constants are unread from now on (the pointers to
+ * them go); the last reader of one that no reader keeps releases it from the graph. */
+static void release_packed(ep_session* s, release_plan* r, const ep_node* node, node_exec* e) {
+  const ep_graph* g = s->graph;
+  for (int k = 0; k < node->n_inputs; k++) {
+    const int t = node->inputs[k];
+    if (t < 0 || ep_graph_tensor(g, t)->kind != EP_TENSOR_CONSTANT) continue;
+    const bool packed = k < 32 && (e->prepared.packed_inputs >> k & 1u);
+    if (packed) {
+      e->in[k] = NULL;
+    } else {
+      r->keep[t] = true;
+    }
+    if (--r->readers_left[t] == 0 && !r->keep[t]) {
+      ep_graph_release_constant(s->consumable, t);
+      s->tensor_ptr[t] = NULL;
+    }
+  }
+}
+
 static ep_status prepare_nodes(ep_session* s) {
   const ep_graph* g = s->graph;
   size_t max_workspace = 0;
+  release_plan r = {NULL, NULL};
+  if (s->consumable != NULL) {
+    const int n_tensors = ep_graph_tensor_count(g);
+    r.readers_left = calloc((size_t)n_tensors + 1, sizeof *r.readers_left);
+    r.keep = calloc((size_t)n_tensors + 1, sizeof *r.keep);
+    if (r.readers_left == NULL || r.keep == NULL) {
+      free(r.readers_left);
+      free(r.keep);
+      return ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory preparing the nodes");
+    }
+    for (int i = 0; i < s->n_nodes; i++) {
+      const ep_node* node = ep_graph_node(g, i);
+      for (int k = 0; k < node->n_inputs; k++) {
+        if (node->inputs[k] >= 0) r.readers_left[node->inputs[k]]++;
+      }
+    }
+    for (int t = 0; t < n_tensors; t++) r.keep[t] = ep_graph_tensor(g, t)->is_output;
+  }
+  ep_status status = EP_OK;
   for (int i = 0; i < s->n_nodes; i++) {
     const ep_node* node = ep_graph_node(g, i);
     node_exec* e = &s->nodes[i];
     e->in = calloc((size_t)node->n_inputs + 1, sizeof *e->in);
     e->out = calloc((size_t)node->n_outputs + 1, sizeof *e->out);
     if (e->in == NULL || e->out == NULL) {
-      return ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory preparing node %s", node->name);
+      status = ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory preparing node %s", node->name);
+      goto cleanup;
     }
     for (int k = 0; k < node->n_inputs; k++) {
       e->in[k] = node->inputs[k] >= 0 ? s->tensor_ptr[node->inputs[k]] : NULL; /* absent */
     }
     for (int k = 0; k < node->n_outputs; k++) e->out[k] = s->tensor_ptr[node->outputs[k]];
     const session_backend* b = e->backend;
-    ep_status status = b->iface->prepare_node(b->ctx, g, node, s->layout, &e->prepared);
-    if (status != EP_OK) return status;
+    status = b->iface->prepare_node(b->ctx, g, node, s->layout, &e->prepared);
+    if (status != EP_OK) goto cleanup;
     e->prepared_ok = true;
+    if (s->consumable != NULL) release_packed(s, &r, node, e);
     s->packed_bytes += e->prepared.packed_bytes;
     if (e->prepared.workspace_floats > max_workspace) max_workspace = e->prepared.workspace_floats;
   }
@@ -371,21 +420,43 @@ static ep_status prepare_nodes(ep_session* s) {
   if (s->workspace_stride > 0) {
     s->workspace = ep_aligned_alloc(s->workspace_stride * (size_t)s->threads * sizeof(float));
     if (s->workspace == NULL) {
-      return ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory for kernel scratch (%zu bytes)",
-                      s->workspace_stride * (size_t)s->threads * sizeof(float));
+      status = ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory for kernel scratch (%zu bytes)",
+                        s->workspace_stride * (size_t)s->threads * sizeof(float));
+    }
+  }
+
+cleanup:
+  free(r.readers_left);
+  free(r.keep);
+  return status;
+}
+
+/* A constant released by an earlier consuming session cannot be packed again. */
+static ep_status check_constants_present(const ep_graph* graph) {
+  for (int i = 0; i < ep_graph_node_count(graph); i++) {
+    const ep_node* node = ep_graph_node(graph, i);
+    for (int k = 0; k < node->n_inputs; k++) {
+      const ep_tensor* t = node->inputs[k] >= 0 ? ep_graph_tensor(graph, node->inputs[k]) : NULL;
+      if (t != NULL && t->kind == EP_TENSOR_CONSTANT && t->raw == NULL) {
+        return ep_error(EP_ERR_INVALID_ARGUMENT,
+                        "graph %s: constant %s was released by a session that consumed the graph",
+                        ep_graph_name(graph), t->name);
+      }
     }
   }
   return EP_OK;
 }
 
-ep_status ep_session_create(const ep_graph* graph, const ep_session_options* options,
-                            ep_session** session_out) {
+static ep_status create_session(const ep_graph* graph, ep_graph* consumable,
+                                const ep_session_options* options, ep_session** session_out) {
   if (graph == NULL || session_out == NULL) {
     return ep_error(EP_ERR_INVALID_ARGUMENT, "ep_session_create: graph and output are required");
   }
   if (!ep_graph_is_finalized(graph)) {
     return ep_error(EP_ERR_INVALID_ARGUMENT, "graph %s is not finalized", ep_graph_name(graph));
   }
+  ep_status present = check_constants_present(graph);
+  if (present != EP_OK) return present;
   ep_session_options defaults = {1, NULL, 0, NULL};
   if (options == NULL) options = &defaults;
   int threads = options->threads == 0 ? 1 : options->threads;
@@ -400,6 +471,7 @@ ep_status ep_session_create(const ep_graph* graph, const ep_session_options* opt
   ep_session* s = calloc(1, sizeof *s);
   if (s == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "out of memory for a session");
   s->graph = graph;
+  s->consumable = consumable;
   s->threads = threads;
   s->n_nodes = ep_graph_node_count(graph);
   s->tensor_ptr = calloc((size_t)ep_graph_tensor_count(graph) + 1, sizeof *s->tensor_ptr);
@@ -427,6 +499,16 @@ ep_status ep_session_create(const ep_graph* graph, const ep_session_options* opt
 cleanup:
   ep_session_destroy(s);
   return status;
+}
+
+ep_status ep_session_create(const ep_graph* graph, const ep_session_options* options,
+                            ep_session** session_out) {
+  return create_session(graph, NULL, options, session_out);
+}
+
+ep_status ep_session_create_consuming(ep_graph* graph, const ep_session_options* options,
+                                      ep_session** session_out) {
+  return create_session(graph, graph, options, session_out);
 }
 
 void ep_session_destroy(ep_session* s) {

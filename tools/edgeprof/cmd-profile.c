@@ -171,7 +171,7 @@ int cmd_profile(int argc, char** argv) {
 
   ep_session_options so = {args.threads, n_cpus > 0 ? cpus : NULL, n_cpus, args.backend};
   t0 = ep_now();
-  status = ep_session_create(graph, &so, &session);
+  status = ep_session_create_consuming(graph, &so, &session); /* the graph serves it alone */
   if (status != EP_OK) {
     rc = cli_fail(cli_exit_code(status), "profile: %s", ep_last_error());
     goto cleanup;

@@ -121,7 +121,7 @@ static int run(const cli_args* a, const char** in_files, int n_in, const char** 
     goto cleanup;
   }
   ep_session_options options = {a->threads, NULL, 0, a->backend};
-  ep_status st = ep_session_create(graph, &options, &session);
+  ep_status st = ep_session_create_consuming(graph, &options, &session); /* the graph serves it alone */
   if (st != EP_OK) {
     rc = cli_fail(cli_exit_code(st), "run: %s", ep_last_error());
     goto cleanup;

@@ -95,6 +95,7 @@ static ep_status conv_prepare(const ep_graph* g, const ep_node* node, const ep_l
     ep_conv2d_pack(&s->desc, w, b, s->packed);
   }
   p->state = s;
+  p->packed_inputs = 1u << 1 | 1u << 2; /* w and b live in `packed` only */
   p->packed_bytes = floats * sizeof(float);
   p->workspace_floats =
       s->as_fc ? ep_fc_workspace_size(&s->fc) : ep_conv2d_workspace_size(&s->desc);
@@ -146,6 +147,7 @@ static ep_status fc_prepare(const ep_graph* g, const ep_node* node, const ep_lay
   const float* b = node->n_inputs > 2 ? ep_graph_tensor(g, node->inputs[2])->data : NULL;
   ep_fc_pack(&s->desc, wd, b, s->packed);
   p->state = s;
+  p->packed_inputs = 1u << 1 | 1u << 2; /* w and b live in `packed` only */
   p->packed_bytes = floats * sizeof(float);
   p->workspace_floats = ep_fc_workspace_size(&s->desc);
   return EP_OK;

@@ -101,6 +101,9 @@ static ep_status gemm_prepare(const ep_graph* g, const ep_node* node, const ep_l
   } else {
     s->add_c = has_c;
   }
+  /* Packed B and C folded into col_bias are not read at run time (C beta 0: not at all). */
+  if (s->packed != NULL) p->packed_inputs |= 1u << 1;
+  if (node->n_inputs > 2 && !s->add_c && (s->col_bias != NULL || !has_c)) p->packed_inputs |= 1u << 2;
   p->state = s;
   return EP_OK;
 
@@ -223,6 +226,7 @@ static ep_status matmul_prepare(const ep_graph* g, const ep_node* node, const ep
       return status;
     }
     p->state = s;
+    p->packed_inputs = 1u << 1; /* B lives in `packed` only */
     return EP_OK;
   }
   s->m = sa->rank >= 2 ? (size_t)sa->dims[sa->rank - 2] : 1;
