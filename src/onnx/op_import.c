@@ -279,6 +279,12 @@ static ep_status try_fully_connected(onnx_imp* c, const Onnx__NodeProto* n, bool
     st = ep_imp_add_constant_shared(c, wname, EP_DTYPE_FLOAT32,
                                     ep_shape_make(2, (int64_t[]){m, kdim}), w, &ids[1]);
     ep_graph_storage_release(w);
+    /* The original is dead once transposed unless a later node or the graph's outputs read it:
+     * its copy goes now, so that the weights are not held twice while the rest loads. */
+    if (st == EP_OK && ep_imp_readers(c, bv->name, NULL, 0) == 0 &&
+        !ep_imp_is_graph_output(c, bv->name)) {
+      ep_host_tensor_free(&bv->value);
+    }
   }
   if (st != EP_OK) return st;
   int n_ids = 2;
