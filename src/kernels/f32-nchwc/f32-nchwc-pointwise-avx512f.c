@@ -34,6 +34,7 @@ EP_NCHWC_INLINE vf clamp(vf acc, ep_activation act) {
     if (act == EP_ACT_RELU6) acc = vf_min(acc, vf_set1(6.0f));
   }
   if (vf_act_is_hard(act)) acc = vf_hard_act(acc, act == EP_ACT_HARD_SWISH);
+  if (vf_act_is_logistic(act)) acc = vf_logistic_act(acc, act == EP_ACT_SILU);
   return acc;
 }
 
