@@ -73,7 +73,11 @@ bool ep_shape_equal(const ep_shape* a, const ep_shape* b);
 typedef enum ep_op {
   /* x, w[, b][, residual] -> y = act(conv(x, w) + b + residual); attrs: kernel, stride, pad,
    * dilation, group, act. [optional] b [Cout]; residual has y's exact shape (a fused Add: see
-   * EP_PASS_FUSE_RESIDUAL). With a residual and no bias, input 2 is EP_TENSOR_ABSENT. */
+   * EP_PASS_FUSE_RESIDUAL). With a residual and no bias, input 2 is EP_TENSOR_ABSENT.
+   * A pre-activation (DenseNet's BatchNorm -> ReLU before a 1x1 conv, fused by
+   * EP_PASS_FOLD_BATCH_NORM with EP_PASS_FUSE_ACTIVATIONS): inputs 4 and 5, in_scale and
+   * in_shift [Cin, 1, 1], and attrs.in_act: the conv reads in_act(in_scale * x + in_shift)
+   * (inputs 2 and 3 absent where unused). */
   EP_OP_CONV,
   EP_OP_FULLY_CONNECTED, /* x [N, K], w [M, K][, b [M]] -> y [N, M]; attrs: act */
   /* Two layouts, chosen by the rank of W:
@@ -308,6 +312,7 @@ typedef struct ep_attrs {
   bool keepdims;        /* Reduce* (ONNX default 1) */
   int split[EP_MAX_SPLIT]; /* Split: the size of each output along axis */
   int repeats[EP_MAX_RANK]; /* Tile: per dim, >= 1 */
+  ep_activation in_act; /* Conv with a pre-activation (inputs 4, 5): applied to x first */
 } ep_attrs;
 
 /* The attrs of an ONNX node with every attribute at its ONNX default (zeros for the fields the

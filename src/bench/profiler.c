@@ -243,7 +243,9 @@ void ep_profile_destroy(ep_profile* profile) {
 
 char* ep_node_op_label(const ep_node* node, char* buf, size_t size) {
   bool residual = node->op == EP_OP_CONV && node->n_inputs > 3 && node->inputs[3] >= 0;
-  snprintf(buf, size, "%s%s%s%s", ep_op_name(node->op), residual ? "+Add" : "",
+  bool pre = node->op == EP_OP_CONV && node->n_inputs > 5 && node->inputs[4] >= 0;
+  snprintf(buf, size, "%s%s%s%s%s", pre ? "BN+Relu+" : "", ep_op_name(node->op),
+           residual ? "+Add" : "",
            node->attrs.act != EP_ACT_NONE ? "+" : "", ep_activation_name(node->attrs.act));
   return buf;
 }

@@ -13,7 +13,12 @@
  * absorption extends the absorbing node's "tail" (the tensor its emitted output stands for), so
  * chains compose: conv -> batch norm -> add -> relu becomes one conv. A second walk emits the
  * surviving nodes into a new graph, each at its own position. An absorbing node's output takes the
- * name of the last absorbed node's output, so graph outputs and the names users see keep working. */
+ * name of the last absorbed node's output, so graph outputs and the names users see keep working.
+ *
+ * Then, looking upstream: a batch norm -> relu that feeds a pointwise conv alone (DenseNet's
+ * pre-activation over the growing concatenation, which no producer can take: every layer
+ * normalizes the concatenation with its own statistics) becomes that conv's input transform
+ * (EP_OP_CONV's inputs 4 and 5), applied while the conv packs its input. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +35,7 @@ typedef struct plan {
   ep_activation* act_kind; /* per node with act_of: the activation it applies */
   int* add_of;      /* per node (a conv): the add fused into it, -1 if none */
   int* residual_of; /* per node (a conv): the add's other operand, -1 if none */
+  int* pre_of;      /* per node (a conv): the batch norm of its fused pre-activation, -1 if none */
   int* tail;        /* per node: the tensor its emitted output stands for */
   int* fusion_of;   /* per node: the pattern fusion it emits (an index in fusions), -1 if none */
   ep_fusion* fusions;
@@ -189,11 +195,46 @@ static int gate_mul(const ep_graph* g, const plan* p, int i, ep_activation* act)
   return m;
 }
 
+/* The batch norm node whose output, through a relu, only conv `i` reads, when `i` is a pointwise
+ * conv (1x1, stride 1, no padding, one group) that the GEMM path runs and neither of the two was
+ * absorbed elsewhere; else -1. */
+static int preactivation_bn(const ep_graph* g, const plan* p, int i) {
+  const ep_node* conv = &g->nodes[i];
+  if (conv->op != EP_OP_CONV || p->absorbed_by[i] >= 0 || p->fusion_of[i] >= 0) return -1;
+  const ep_attrs* a = &conv->attrs;
+  if (conv->n_inputs > 4 || a->kernel[0] != 1 || a->kernel[1] != 1 || a->group > 1) return -1;
+  for (int k = 0; k < 4; k++) {
+    if (a->pad[k] != 0) return -1;
+  }
+  for (int k = 0; k < 2; k++) {
+    if (a->stride[k] > 1 || a->dilation[k] > 1) return -1;
+  }
+  const int r = conv->inputs[0];
+  const int j = g->tensors[r].producer;
+  if (j < 0 || !read_only_by_one(g, p, r)) return -1;
+  const ep_node* relu = &g->nodes[j];
+  if (relu->op != EP_OP_RELU || p->absorbed_by[j] >= 0 || p->fusion_of[j] >= 0) return -1;
+  const int b = relu->inputs[0];
+  const int m = g->tensors[b].producer;
+  if (m < 0 || !read_only_by_one(g, p, b)) return -1;
+  const ep_node* bn = &g->nodes[m];
+  if (bn->op != EP_OP_BATCH_NORM || p->absorbed_by[m] >= 0 || p->fusion_of[m] >= 0 ||
+      bn->n_inputs != 5 || p->bn_of[m] >= 0 || p->act_of[m] >= 0) {
+    return -1;
+  }
+  for (int k = 1; k < 5; k++) {
+    if (!is_constant(g, bn->inputs[k])) return -1;
+  }
+  if (g->tensors[bn->inputs[0]].shape.rank != 4) return -1;
+  return m;
+}
+
 static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) {
   for (int i = 0; i < g->n_nodes; i++) {
     const ep_node* n = &g->nodes[i];
     p->absorbed_by[i] = p->bn_of[i] = p->act_of[i] = p->add_of[i] = p->residual_of[i] = -1;
     p->act_kind[i] = EP_ACT_NONE;
+    p->pre_of[i] = -1;
     p->fusion_of[i] = -1;
     p->tail[i] = n->outputs[0];
     for (int k = 0; k < n->n_inputs; k++) {
@@ -260,6 +301,14 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) 
       }
     }
   }
+  const unsigned pre = EP_PASS_FOLD_BATCH_NORM | EP_PASS_FUSE_ACTIVATIONS;
+  if ((passes & pre) != pre) return;
+  for (int i = 0; i < g->n_nodes; i++) {
+    const int m = preactivation_bn(g, p, i);
+    if (m < 0) continue;
+    p->pre_of[i] = m;
+    p->absorbed_by[m] = p->absorbed_by[p->reader[g->nodes[m].outputs[0]]] = i;
+  }
 }
 
 /* A tensor name not yet used in `g`: base, then base_1, base_2, ... */
@@ -322,6 +371,36 @@ static ep_status fold_batch_norm(const ep_graph* src, ep_graph* dst, const ep_no
   return EP_OK;
 }
 
+/* A pre-activation's batch norm as per-input-channel constants [C, 1, 1]: scale
+ * s = gamma / sqrt(var + eps) and shift beta - mean * s, as the unfused batch norm computes them. */
+static ep_status preactivation_constants(const ep_graph* src, ep_graph* dst, const ep_node* conv,
+                                         const ep_node* bn, int* scale_out, int* shift_out) {
+  const float* gamma = src->tensors[bn->inputs[1]].data;
+  const float* beta = src->tensors[bn->inputs[2]].data;
+  const float* mean = src->tensors[bn->inputs[3]].data;
+  const float* var = src->tensors[bn->inputs[4]].data;
+  const int64_t c = src->tensors[bn->inputs[0]].shape.dims[1];
+  const double eps = bn->attrs.epsilon > 0 ? bn->attrs.epsilon : 1e-5;
+  const ep_shape shape = ep_shape_make(3, (int64_t[]){c, 1, 1});
+  char name[512], base[480];
+  snprintf(base, sizeof base, "%s/in_scale", conv->name);
+  unique_name(dst, base, name, sizeof name);
+  ep_status st = ep_graph_add_constant(dst, name, shape, NULL, scale_out);
+  if (st != EP_OK) return st;
+  snprintf(base, sizeof base, "%s/in_shift", conv->name);
+  unique_name(dst, base, name, sizeof name);
+  st = ep_graph_add_constant(dst, name, shape, NULL, shift_out);
+  if (st != EP_OK) return st;
+  float* scale = ep_graph_constant_data(dst, *scale_out);
+  float* shift = ep_graph_constant_data(dst, *shift_out);
+  for (int64_t k = 0; k < c; k++) {
+    const double a = gamma[k] / sqrt((double)var[k] + eps);
+    scale[k] = (float)a;
+    shift[k] = (float)(beta[k] - a * mean[k]);
+  }
+  return EP_OK;
+}
+
 static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* map) {
   ep_status st = EP_OK;
   int* inputs = NULL;
@@ -334,8 +413,8 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
   for (int i = 0; i < src->n_nodes; i++) {
     if (p->absorbed_by[i] >= 0) continue;
     const ep_node* n = &src->nodes[i];
-    if (n->n_inputs + EP_FUSION_MAX_INPUTS > cap) {
-      cap = n->n_inputs + EP_FUSION_MAX_INPUTS;
+    if (n->n_inputs + EP_FUSION_MAX_INPUTS + 2 > cap) {
+      cap = n->n_inputs + EP_FUSION_MAX_INPUTS + 2; /* + a pre-activation's two */
       int* grown = realloc(inputs, sizeof *inputs * (size_t)cap);
       if (!grown) {
         st = ep_error(EP_ERR_OUT_OF_MEMORY, "optimize: out of memory");
@@ -347,6 +426,8 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
     int n_inputs = n->n_inputs;
     ep_op op = n->op;
     const char* node_name = n->name;
+    /* A conv with a fused pre-activation reads the batch norm's input. */
+    const int x_src = p->pre_of[i] >= 0 ? src->nodes[p->pre_of[i]].inputs[0] : n->inputs[0];
     if (p->fusion_of[i] >= 0) {
       const ep_fusion* f = &p->fusions[p->fusion_of[i]];
       for (int k = 0; k < f->n_inputs; k++) {
@@ -358,14 +439,14 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
       op = f->op;
       node_name = src->nodes[f->first].name;
     } else if (p->bn_of[i] >= 0) {
-      st = map_tensor(src, dst, map, n->inputs[0], &inputs[0]);
+      st = map_tensor(src, dst, map, x_src, &inputs[0]);
       if (st != EP_OK) goto cleanup;
       st = fold_batch_norm(src, dst, n, &src->nodes[p->bn_of[i]], &inputs[1], &inputs[2]);
       if (st != EP_OK) goto cleanup;
       n_inputs = 3;
     } else {
       for (int k = 0; k < n->n_inputs; k++) {
-        st = map_tensor(src, dst, map, n->inputs[k], &inputs[k]);
+        st = map_tensor(src, dst, map, k == 0 ? x_src : n->inputs[k], &inputs[k]);
         if (st != EP_OK) goto cleanup;
       }
     }
@@ -378,6 +459,15 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
       attrs.act = src->nodes[p->add_of[i]].attrs.act;
     }
     if (p->act_of[i] >= 0) attrs.act = p->act_kind[i];
+    if (p->pre_of[i] >= 0) {
+      /* Inputs 2 and 3 absent where the conv has none. */
+      const ep_node* bn = &src->nodes[p->pre_of[i]];
+      for (int k = n_inputs; k < 4; k++) inputs[k] = EP_TENSOR_ABSENT;
+      st = preactivation_constants(src, dst, n, bn, &inputs[4], &inputs[5]);
+      if (st != EP_OK) goto cleanup;
+      n_inputs = 6;
+      attrs.in_act = EP_ACT_RELU;
+    }
 
     const char** names = malloc(sizeof *names * (size_t)n->n_outputs);
     int* outs = malloc(sizeof *outs * (size_t)n->n_outputs);
@@ -435,14 +525,16 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
   p.act_kind = malloc(nn * sizeof(ep_activation));
   p.add_of = malloc(nn * sizeof(int));
   p.residual_of = malloc(nn * sizeof(int));
+  p.pre_of = malloc(nn * sizeof(int));
   p.tail = malloc(nn * sizeof(int));
   p.fusion_of = malloc(nn * sizeof(int));
   p.fusions = malloc(nn * sizeof(ep_fusion));
   p.n_fusions = 0;
   bool* taken = calloc(nn, sizeof(bool));
   int* map = malloc(nt * sizeof(int));
-  if (!p.consumers || !p.reader || !p.absorbed_by || !p.bn_of || !p.act_of || !p.act_kind || !p.add_of ||
-      !p.residual_of || !p.tail || !p.fusion_of || !p.fusions || !taken || !map) {
+  if (!p.consumers || !p.reader || !p.absorbed_by || !p.bn_of || !p.act_of || !p.act_kind ||
+      !p.add_of || !p.residual_of || !p.pre_of || !p.tail || !p.fusion_of || !p.fusions || !taken ||
+      !map) {
     st = ep_error(EP_ERR_OUT_OF_MEMORY, "ep_graph_optimize: out of memory");
     goto cleanup;
   }
@@ -465,6 +557,7 @@ cleanup:
   free(p.act_kind);
   free(p.add_of);
   free(p.residual_of);
+  free(p.pre_of);
   free(p.tail);
   free(p.fusion_of);
   free(p.fusions);

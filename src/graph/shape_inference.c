@@ -104,7 +104,7 @@ static bool present(const infer* c, int i) {
 }
 
 static ep_status infer_conv(infer* c) {
-  ep_status st = check_counts(c, 2, 4);
+  ep_status st = check_counts(c, 2, 6);
   if (st != EP_OK) return st;
   const ep_shape* x = in_shape(c, 0);
   const ep_shape* w = in_shape(c, 1);
@@ -155,6 +155,28 @@ static ep_status infer_conv(infer* c) {
     ep_shape_format(&y, expect, sizeof expect);
     strncat(expect, " (the output's shape)", sizeof expect - strlen(expect) - 1);
     return fail_shape(c, 3, "residual", expect);
+  }
+  /* A pre-activation: both of in_scale and in_shift, one value per input channel, on a pointwise
+   * conv (the only kind that runs one). */
+  if (c->node->n_inputs > 4) {
+    bool pointwise = a->kernel[0] == 1 && a->kernel[1] == 1 && a->group == 1;
+    for (int i = 0; i < 4; i++) pointwise = pointwise && a->pad[i] == 0;
+    for (int i = 0; i < 2; i++) pointwise = pointwise && a->stride[i] <= 1 && a->dilation[i] <= 1;
+    if (!pointwise) {
+      return fail(c, "a pre-activation (inputs 4, 5) needs a 1x1 conv, stride 1, no padding, "
+                     "one group");
+    }
+    if (a->in_act != EP_ACT_NONE && a->in_act != EP_ACT_RELU) {
+      return fail(c, "pre-activation %s is not supported (relu is)",
+                  ep_activation_name(a->in_act));
+    }
+    const ep_shape want = ep_shape_make(3, (int64_t[]){cin, 1, 1});
+    for (int k = 4; k < 6; k++) {
+      if (!present(c, k) || !ep_shape_equal(in_shape(c, k), &want)) {
+        snprintf(expect, sizeof expect, "[%lld, 1, 1]", (long long)cin);
+        return fail_shape(c, k, k == 4 ? "in_scale" : "in_shift", expect);
+      }
+    }
   }
   set_output(c, y);
   return EP_OK;
@@ -1119,7 +1141,7 @@ static ep_status infer_tile(infer* c) {
 bool ep_op_input_optional(ep_op op, int i) {
   switch (op) {
     case EP_OP_CONV:
-      return i == 2; /* the bias, when a residual follows */
+      return i == 2 || i == 3; /* the bias, the residual, when later inputs follow */
     case EP_OP_GEMM:
       return i == 2;
     case EP_OP_LSTM:

@@ -45,6 +45,11 @@ typedef struct ep_conv_desc {
   bool has_bias;
   ep_activation act;
   ep_layout in_layout, out_layout; /* x and y; NCHW (0) unless the session blocked them */
+  /* A pre-activation: the conv reads in_act(scale[c] * x + shift[c]) for x's channel c, the
+   * scale and shift given to ep_conv2d_pack_input. Pointwise convs (1x1, stride 1, no padding,
+   * one group) on NCHW only; in_act is EP_ACT_NONE or EP_ACT_RELU. */
+  bool has_input_affine;
+  ep_activation in_act;
 } ep_conv_desc;
 
 /* x [batch, in_channels, in_h, in_w], w [out_channels, in_channels/groups, kh, kw],
@@ -54,6 +59,9 @@ void ep_ref_conv2d(const ep_conv_desc* d, const float* x, const float* w, const 
 
 size_t ep_conv2d_packed_size(const ep_conv_desc* d); /* floats */
 void ep_conv2d_pack(const ep_conv_desc* d, const float* w, const float* bias, float* packed);
+/* With has_input_affine, after ep_conv2d_pack: stores scale and shift [in_channels] in packed. */
+void ep_conv2d_pack_input(const ep_conv_desc* d, const float* scale, const float* shift,
+                          float* packed);
 size_t ep_conv2d_workspace_size(const ep_conv_desc* d); /* floats per thread */
 /* Whether ep_conv2d_run has a kernel for d's in_layout and out_layout (plain NCHW always). */
 bool ep_conv2d_layouts_supported(const ep_conv_desc* d);

@@ -471,6 +471,26 @@ static ep_status export_node(ex* e, const ep_node* n) {
       const char* cy = residual ? fresh(e, out, "pre_add") : y;
       int n_conv = k > 3 ? 3 : k;
       if (n_conv == 3 && n->inputs[2] < 0) n_conv = 2; /* no bias */
+      if (k > 5) {
+        /* A fused pre-activation: Mul by in_scale, Add in_shift [C, 1, 1], then its activation
+         * (relu), and the conv reads that. */
+        char name[600];
+        const char* scaled = fresh(e, out, "in_scaled");
+        const char* shifted = fresh(e, out, "in_shifted");
+        const char* mul_in[2] = {ins[0], ins[4]};
+        const char* add_in[2] = {scaled, ins[5]};
+        snprintf(name, sizeof name, "%s/InScale", n->name);
+        node(e, "Mul", name, 2, mul_in, 1, &scaled);
+        snprintf(name, sizeof name, "%s/InShift", n->name);
+        node(e, "Add", name, 2, add_in, 1, &shifted);
+        ins[0] = shifted;
+        if (a->in_act == EP_ACT_RELU) {
+          const char* relu = fresh(e, out, "in_act");
+          snprintf(name, sizeof name, "%s/InRelu", n->name);
+          node(e, "Relu", name, 1, &shifted, 1, &relu);
+          ins[0] = relu;
+        }
+      }
       o = node(e, "Conv", n->name, n_conv, ins, 1, &cy);
       window(e, o, n, 4, true, true);
       put_i(e, o, "group", a->group ? a->group : 1);

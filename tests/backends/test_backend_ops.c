@@ -462,7 +462,7 @@ static void reference(const built* b, float** y) {
                         a->kernel[1], or_one(a->stride[0]), or_one(a->stride[1]),
                         or_one(a->dilation[0]), or_one(a->dilation[1]), a->pad[0], a->pad[1],
                         or_one(a->group), x[2] != NULL, EP_ACT_NONE, EP_LAYOUT_NCHW,
-                        EP_LAYOUT_NCHW};
+                        EP_LAYOUT_NCHW, false, EP_ACT_NONE};
       ep_ref_conv2d(&d, x[0], x[1], x[2], y[0]);
       if (node->n_inputs > 3) {
         for (size_t i = 0; i < numel; i++) y[0][i] += x[3][i];

@@ -5,7 +5,8 @@
  * optimized, and the fused graph exported to ONNX (a fused SiLU as Sigmoid and Mul) and loaded
  * again; the outputs must agree, and the fused graphs must have lost their Sigmoid / Mul nodes.
  * Concatenations written in place (DenseNet, Inception) against copying ones (EDGEPROF_CONCAT=copy):
- * the same outputs, the inputs where the concat would put them, a smaller arena. */
+ * the same outputs, the inputs where the concat would put them, a smaller arena. DenseNet's
+ * BatchNorm -> Relu fused into the pointwise conv after it, and where it must not be. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +369,87 @@ static void test_concat(void) {
   ep_graph_destroy(g);
 }
 
+/* Batch norm with random statistics (variance in [0.2, 2]). */
+static int add_bn(ep_graph* g, const char* name, int x, int c) {
+  char n[4][64];
+  static const char* parts[4] = {"gamma", "beta", "mean", "var"};
+  static const float lo[4] = {0.5f, -0.5f, -0.5f, 0.2f}, hi[4] = {1.5f, 0.5f, 0.5f, 2.0f};
+  int in[5] = {x};
+  for (int k = 0; k < 4; k++) {
+    snprintf(n[k], sizeof n[k], "%s/%s", name, parts[k]);
+    in[k + 1] = add_random_constant(g, n[k], ep_shape_make(1, (int64_t[]){c}), lo[k], hi[k]);
+  }
+  return add_node1(g, EP_OP_BATCH_NORM, name, &(ep_attrs){.epsilon = 1e-5f}, in, 5);
+}
+
+/* BatchNorm -> Relu -> name (a conv of x, made by the caller). */
+static int add_bn_relu(ep_graph* g, const char* name, int x, int c) {
+  char n1[64], n2[64];
+  snprintf(n1, sizeof n1, "%s/bn", name);
+  snprintf(n2, sizeof n2, "%s/relu", name);
+  int b = add_bn(g, n1, x, c);
+  return add_node1(g, EP_OP_RELU, n2, &(ep_attrs){0}, &b, 1);
+}
+
+static int count_preactivated(const ep_graph* g) {
+  int n = 0;
+  for (int i = 0; i < ep_graph_node_count(g); i++) {
+    const ep_node* node = ep_graph_node(g, i);
+    n += node->op == EP_OP_CONV && node->n_inputs > 5 && node->attrs.in_act == EP_ACT_RELU;
+  }
+  return n;
+}
+
+/* DenseNet's pre-activation, BatchNorm -> Relu before each pointwise conv over a concatenation:
+ * fused into the conv (with and without a bias, with the conv's own batch norm and relu folded
+ * after it, channel counts that are not whole vectors, batch 2), and not fused where the conv is
+ * 3x3, the relu output has a second reader, or the batch norm output does. */
+static void test_preactivation(void) {
+  int x;
+  for (int batch = 1; batch <= 2; batch++) {
+    ep_graph* g = new_graph("preact", ep_shape_make(4, (int64_t[]){batch, 12, 9, 11}), &x);
+    int c0 = add_conv(g, "c0", x, 12, 16, 3, 1, 1);
+    int cat = add_concat(g, "cat", (int[]){x, c0}, 2, 1); /* 28 channels */
+    int r = add_bn_relu(g, "l1", cat, 28);
+    int p = add_conv(g, "l1/conv1", r, 28, 20, 1, 1, 1);
+    p = add_node1(g, EP_OP_RELU, "l1/relu2", &(ep_attrs){0}, (int[]){add_bn(g, "l1/bn2", p, 20)},
+                  1);
+    int c1 = add_conv(g, "l1/conv2", p, 20, 8, 3, 1, 1);
+    int cat2 = add_concat(g, "cat2", (int[]){x, c0, c1}, 3, 1); /* 36 channels */
+    /* Not fused: a 3x3 conv after the pre-activation. */
+    int s3 = add_conv(g, "l2/conv3x3", add_bn_relu(g, "l2", cat2, 36), 36, 8, 3, 1, 1);
+    /* Not fused: the relu's output read twice. */
+    int rt = add_bn_relu(g, "l3", cat2, 36);
+    int t1 = add_conv(g, "l3/a", rt, 36, 8, 1, 1, 1);
+    int t2 = add_conv(g, "l3/b", rt, 36, 8, 1, 1, 1);
+    /* Not fused: the batch norm's output read by a second node. */
+    int bn = add_bn(g, "l4/bn", cat2, 36);
+    int rr = add_node1(g, EP_OP_RELU, "l4/relu", &(ep_attrs){0}, &bn, 1);
+    int u = add_conv(g, "l4/conv", rr, 36, 8, 1, 1, 1);
+    u = add_node1(g, EP_OP_ADD, "l4/add", &(ep_attrs){0},
+                  (int[]){u, add_conv(g, "l4/side", bn, 36, 8, 1, 1, 1)}, 2);
+    int cat3 = add_concat(g, "cat3", (int[]){cat2, s3, t1, t2, u}, 5, 1); /* 68 channels */
+    /* Fused: the transition, a pointwise conv without a bias. */
+    int tr = add_bn_relu(g, "transition", cat3, 68);
+    int w = add_random_constant(g, "transition/w", ep_shape_make(4, (int64_t[]){16, 68, 1, 1}),
+                                -0.3f, 0.3f);
+    int y = add_node1(g, EP_OP_CONV, "transition/conv", &(ep_attrs){0}, (int[]){tr, w}, 2);
+    EP_CHECK_OK(ep_graph_mark_output(g, y));
+    EP_CHECK_OK(ep_graph_finalize(g));
+    ep_graph* o = NULL;
+    EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &o));
+    if (o != NULL) {
+      EP_CHECK_MSG(count_preactivated(o) == 2 && count_op(o, EP_OP_BATCH_NORM) == 3,
+                   "DenseNet pre-activation, batch %d: %d convs pre-activated, %d batch norms "
+                   "left; want 2 and 3",
+                   batch, count_preactivated(o), count_op(o, EP_OP_BATCH_NORM));
+    }
+    ep_graph_destroy(o);
+    check_graph(g, batch == 1 ? "DenseNet pre-activation" : "DenseNet pre-activation, batch 2",
+                (expect){0, 0, 0});
+  }
+}
+
 static void run_level(ep_cpu_isa isa, void* ctx) {
   (void)isa;
   (void)ctx;
@@ -375,6 +457,7 @@ static void run_level(ep_cpu_isa isa, void* ctx) {
   test_silu_fc_and_negatives();
   test_squeeze_excitation();
   test_concat();
+  test_preactivation();
 }
 
 int main(void) {

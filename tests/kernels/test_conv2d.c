@@ -1,5 +1,6 @@
 /* Fast convolution (all three algorithms) against the reference: fixed corner cases and random
- * shapes, every activation, with and without bias and a fused residual input, batch 1 and 2,
+ * shapes, every activation, with and without bias and a fused residual input, a fused
+ * pre-activation (batch norm and relu of x) on the pointwise ones, batch 1 and 2,
  * with a NULL pool and pools of 1 to 4 threads. Workspaces are allocated at exactly the
  * advertised size, so ASan catches a run that uses more; outputs start as NaN, so a pixel left
  * unwritten fails the comparison. */
@@ -24,8 +25,9 @@ typedef struct shape {
   int batch, cin, h, w, cout, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups;
 } shape;
 
-static void check_conv(ep_test_rng* rng, const shape* s, bool has_bias, ep_activation act,
-                       bool with_residual, const char* what) {
+/* With `pre`, a fused pre-activation (pointwise convs): the conv reads relu(scale * x + shift). */
+static void check_conv_pre(ep_test_rng* rng, const shape* s, bool has_bias, ep_activation act,
+                           bool with_residual, bool pre, const char* what) {
   ep_conv_desc d = {
       .batch = s->batch,
       .in_channels = s->cin,
@@ -45,6 +47,8 @@ static void check_conv(ep_test_rng* rng, const shape* s, bool has_bias, ep_activ
       .groups = s->groups,
       .has_bias = has_bias,
       .act = act,
+      .has_input_affine = pre,
+      .in_act = pre ? EP_ACT_RELU : EP_ACT_NONE,
   };
   if (d.out_h <= 0 || d.out_w <= 0) return;
   const size_t nx = (size_t)d.batch * d.in_channels * d.in_h * d.in_w;
@@ -64,7 +68,21 @@ static void check_conv(ep_test_rng* rng, const shape* s, bool has_bias, ep_activ
    * +-1 while the sums' rounding scales with the sums. */
   ep_conv_desc plain = d;
   plain.act = EP_ACT_NONE;
-  ep_ref_conv2d(&plain, x, w, has_bias ? bias : NULL, expect);
+  float* affine = NULL;
+  float* xt = NULL;
+  if (pre) {
+    const size_t plane = (size_t)d.in_h * d.in_w;
+    affine = malloc(2 * (size_t)d.in_channels * sizeof *affine);
+    xt = malloc(nx * sizeof *xt);
+    ep_test_fill(rng, affine, (size_t)d.in_channels, 0.5f, 1.5f);
+    ep_test_fill(rng, affine + d.in_channels, (size_t)d.in_channels, -0.5f, 0.5f);
+    for (size_t i = 0; i < nx; i++) {
+      const size_t c = i / plane % (size_t)d.in_channels;
+      const float v = affine[c] * x[i] + affine[d.in_channels + c];
+      xt[i] = v > 0.0f ? v : 0.0f;
+    }
+  }
+  ep_ref_conv2d(&plain, pre ? xt : x, w, has_bias ? bias : NULL, expect);
   float* residual = NULL;
   if (with_residual) {
     residual = malloc(ny * sizeof *residual);
@@ -75,6 +93,7 @@ static void check_conv(ep_test_rng* rng, const shape* s, bool has_bias, ep_activ
   for (size_t i = 0; i < ny; i++) scale = fabs(expect[i]) > scale ? fabs(expect[i]) : scale;
   ep_ref_activation(act, ny, expect, expect);
   ep_conv2d_pack(&d, w, has_bias ? bias : NULL, packed);
+  if (pre) ep_conv2d_pack_input(&d, affine, affine + d.in_channels, packed);
   const size_t ws = ep_conv2d_workspace_size(&d);
   /* 3x3 stride-1 layers may run as Winograd F(4x4, 3x3) at the vector levels: its transforms
    * (coefficients up to 8 and 1/24) round more than a dot product does, so it gets the 1e-4 that
@@ -105,6 +124,13 @@ static void check_conv(ep_test_rng* rng, const shape* s, bool has_bias, ep_activ
   free(got);
   free(packed);
   free(residual);
+  free(affine);
+  free(xt);
+}
+
+static void check_conv(ep_test_rng* rng, const shape* s, bool has_bias, ep_activation act,
+                       bool with_residual, const char* what) {
+  check_conv_pre(rng, s, has_bias, act, with_residual, false, what);
 }
 
 static const shape corner_cases[] = {
@@ -280,6 +306,18 @@ static void run_all(ep_cpu_isa isa, void* ctx) {
   for (size_t i = 0; i < sizeof dw7_cases / sizeof dw7_cases[0]; i++) {
     check_conv(&rng, &dw7_cases[i], true, acts[i % N_ACTS], i % 3 == 2, "depthwise 7x7");
     check_conv(&rng, &dw7_cases[i], false, EP_ACT_NONE, false, "depthwise 7x7");
+  }
+  /* DenseNet's batch norm and relu fused into the pointwise convs that read them. */
+  for (size_t i = 0; i < sizeof corner_cases / sizeof corner_cases[0]; i++) {
+    const shape* c = &corner_cases[i];
+    const bool pointwise = c->kh == 1 && c->kw == 1 && c->sh == 1 && c->sw == 1 && c->pt == 0 &&
+                           c->pl == 0 && c->pb == 0 && c->pr == 0 && c->groups == 1;
+    if (!pointwise) continue;
+    check_conv_pre(&rng, c, i % 2 == 0, acts[i % N_ACTS], i % 3 == 0, true, "pre-activation");
+  }
+  for (size_t i = 0; i < sizeof grid_cases / sizeof grid_cases[0]; i++) {
+    if (grid_cases[i].kh != 1) continue;
+    check_conv_pre(&rng, &grid_cases[i], true, EP_ACT_RELU, false, true, "pre-activation grid");
   }
 }
 

@@ -81,7 +81,7 @@ static void test_conv_bn_relu(void) {
   const ep_shape* ys = &ep_graph_tensor(g, y)->shape;
   EP_CHECK(ys->dims[2] == 6 && ys->dims[3] == 8);
   ep_conv_desc d = {1, 5, 11, 9, 7, (int)ys->dims[2], (int)ys->dims[3], 3, 3, 2, 1, 1, 1, 1, 0,
-                    1, false, EP_ACT_NONE, EP_LAYOUT_NCHW, EP_LAYOUT_NCHW};
+                    1, false, EP_ACT_NONE, EP_LAYOUT_NCHW, EP_LAYOUT_NCHW, false, EP_ACT_NONE};
   float* input = random_input(xs);
   size_t n = (size_t)ep_shape_numel(ys);
   float* expected = malloc(n * sizeof *expected);

@@ -37,6 +37,8 @@ ep_conv_desc ep_op_conv_desc(const ep_graph* g, const ep_node* node, const ep_la
       .act = a->act,
       .in_layout = layouts != NULL ? layouts[node->inputs[0]] : EP_LAYOUT_NCHW,
       .out_layout = layouts != NULL ? layouts[node->outputs[0]] : EP_LAYOUT_NCHW,
+      .has_input_affine = has_input(node, 4),
+      .in_act = has_input(node, 4) ? a->in_act : EP_ACT_NONE,
   };
   return d;
 }
@@ -93,6 +95,10 @@ static ep_status conv_prepare(const ep_graph* g, const ep_node* node, const ep_l
     ep_fc_pack(&s->fc, w, b, s->packed);
   } else {
     ep_conv2d_pack(&s->desc, w, b, s->packed);
+  }
+  if (s->desc.has_input_affine) { /* never as_fc: that takes at most 3 inputs */
+    ep_conv2d_pack_input(&s->desc, ep_graph_tensor(g, node->inputs[4])->data,
+                         ep_graph_tensor(g, node->inputs[5])->data, s->packed);
   }
   p->state = s;
   p->packed_inputs = 1u << 1 | 1u << 2; /* w and b live in `packed` only */

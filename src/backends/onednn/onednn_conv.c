@@ -16,6 +16,7 @@
 bool ep_onednn_conv_supports(const ep_graph* g, const ep_node* node) {
   const ep_shape* x = onednn_in_shape(g, node, 0);
   if (x->rank != 4 || !onednn_is_constant(g, node, 1)) return false;
+  if (onednn_has_input(node, 4)) return false; /* a fused pre-activation: the cpu backend's */
   const ep_shape* w = onednn_in_shape(g, node, 1);
   const ep_attrs* a = &node->attrs;
   if (w->rank != 4 || a->kernel[0] != w->dims[2] || a->kernel[1] != w->dims[3]) return false;

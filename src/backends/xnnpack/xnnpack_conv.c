@@ -19,6 +19,7 @@ static int64_t out_size(int64_t in, int64_t pad_begin, int64_t pad_end, int64_t 
 
 bool ep_xnnpack_conv_supports(const ep_graph* g, const ep_node* node) {
   if (node->n_outputs != 1 || !xnnpack_is_constant(g, node, 1)) return false;
+  if (node->n_inputs > 4) return false; /* a fused pre-activation: the cpu backend's */
   const ep_shape* x = xnnpack_in_shape(g, node, 0);
   const ep_shape* w = xnnpack_in_shape(g, node, 1);
   const ep_shape* y = xnnpack_out_shape(g, node, 0);

@@ -2,7 +2,8 @@
  *   blocked layouts (in_layout or out_layout NCHW8c): the kernels in f32-nchwc, or Winograd
  *   (below), which reads and writes either layout;
  *   depthwise (groups == in_channels): the direct kernels in f32-dwconv;
- *   1x1, stride 1, no padding: GEMM straight on NCHW, y[co, p] = W[co, ci] x[ci, p];
+ *   1x1, stride 1, no padding: GEMM straight on NCHW, y[co, p] = W[co, ci] x[ci, p]; the only
+ *   path for a fused pre-activation (has_input_affine), applied as it packs x;
  *   3x3 stride 1 with enough pixels: Winograd F(4x4, 3x3) or, on small planes, F(2x2, 3x3)
  *   (winograd.h), at the vector levels;
  *   anything else: im2col straight into packed GEMM panels, then GEMM.
@@ -58,17 +59,19 @@ typedef struct conv_plan {
 static conv_plan make_plan(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
   conv_plan plan;
   memset(&plan, 0, sizeof plan);
-  if (d->in_layout != EP_LAYOUT_NCHW || d->out_layout != EP_LAYOUT_NCHW) {
+  if (d->has_input_affine) {
+    /* ep_conv2d_layouts_supported keeps it on NCHW; the fusion makes it pointwise. */
+  } else if (d->in_layout != EP_LAYOUT_NCHW || d->out_layout != EP_LAYOUT_NCHW) {
     /* Winograd reads and writes either layout, one channel plane at a time. */
     const bool winograd = !ep_nchwc_conv_supports(d) && ep_f32_winograd_suitable(d, config);
     plan.kind = winograd ? CONV_WINOGRAD : CONV_NCHWC;
     return plan;
   }
-  if (ep_f32_dwconv_supports(d)) {
+  if (!d->has_input_affine && ep_f32_dwconv_supports(d)) {
     plan.kind = CONV_DEPTHWISE;
     return plan;
   }
-  if (ep_f32_winograd_suitable(d, config)) {
+  if (!d->has_input_affine && ep_f32_winograd_suitable(d, config)) {
     plan.kind = CONV_WINOGRAD;
     return plan;
   }
@@ -104,7 +107,22 @@ size_t ep_conv2d_packed_size(const ep_conv_desc* d) {
   if (plan.kind == CONV_DEPTHWISE) return HEADER + ep_f32_dwconv_packed_size(d);
   if (plan.kind == CONV_WINOGRAD) return HEADER + ep_f32_winograd_packed_size(d, config);
   return HEADER + (size_t)d->groups * plan.m_padded * plan.k +
-         (d->has_bias ? (size_t)d->out_channels : 0);
+         (d->has_bias ? (size_t)d->out_channels : 0) +
+         (d->has_input_affine ? 2 * (size_t)d->in_channels : 0);
+}
+
+/* The GEMM paths' weights: A panels, the bias, then a pre-activation's scale and shift. */
+static size_t input_affine_offset(const ep_conv_desc* d, const conv_plan* plan) {
+  return (size_t)d->groups * plan->m_padded * plan->k + (d->has_bias ? (size_t)d->out_channels : 0);
+}
+
+void ep_conv2d_pack_input(const ep_conv_desc* d, const float* scale, const float* shift,
+                          float* packed) {
+  const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  const conv_plan plan = make_plan(d, config);
+  float* dst = packed + HEADER + input_affine_offset(d, &plan);
+  memcpy(dst, scale, (size_t)d->in_channels * sizeof *dst);
+  memcpy(dst + d->in_channels, shift, (size_t)d->in_channels * sizeof *dst);
 }
 
 void ep_conv2d_pack(const ep_conv_desc* d, const float* w, const float* bias, float* packed) {
@@ -136,6 +154,7 @@ void ep_conv2d_pack(const ep_conv_desc* d, const float* w, const float* bias, fl
 
 bool ep_conv2d_layouts_supported(const ep_conv_desc* d) {
   if (d->in_layout == EP_LAYOUT_NCHW && d->out_layout == EP_LAYOUT_NCHW) return true;
+  if (d->has_input_affine) return false;
   return ep_nchwc_conv_supports(d) || ep_f32_winograd_suitable(d, ep_f32_gemm_config_get());
 }
 
@@ -194,6 +213,7 @@ typedef struct conv_job {
   conv_grid grid;
   const float* packed; /* A panels of every group */
   const float* bias;   /* NULL without bias */
+  const float* in_affine; /* a pre-activation's scale [cin], then shift [cin]; NULL if none */
   const float* x;
   const float* residual; /* NULL, or shaped like y */
   float* y;
@@ -219,7 +239,12 @@ static void compute_tile(const conv_job* job, const float* x, const float* a, fl
   for (size_t kb = 0; kb < plan->k_blocks; kb++) {
     const size_t k0 = kb * plan->kc;
     const size_t kc = plan->k - k0 < plan->kc ? plan->k - k0 : plan->kc;
-    if (plan->kind == CONV_GEMM_1X1) {
+    if (job->in_affine != NULL) {
+      /* One group: row k of B is input channel k. */
+      ep_f32_gemm_pack_b_affine(kc, np, x + k0 * plan->pixels + p, plan->pixels,
+                                job->in_affine + k0, job->in_affine + plan->k + k0,
+                                job->d->in_act == EP_ACT_RELU, nr, b);
+    } else if (plan->kind == CONV_GEMM_1X1) {
       ep_f32_gemm_pack_b(kc, np, x + k0 * plan->pixels + p, plan->pixels, 1, nr, b);
     } else {
       ep_f32_im2col_pack(job->d, x, k0, kc, p, np, nr, b);
@@ -299,6 +324,7 @@ void ep_conv2d_run(const ep_conv_desc* d, const float* packed, const float* x,
       .grid = choose_grid(&plan, config, cells),
       .packed = packed,
       .bias = d->has_bias ? packed + (size_t)d->groups * plan.m_padded * plan.k : NULL,
+      .in_affine = d->has_input_affine ? packed + input_affine_offset(d, &plan) : NULL,
       .x = x,
       .residual = residual,
       .y = y,

@@ -82,6 +82,40 @@ void ep_f32_gemm_pack_b(size_t k, size_t n, const float* b, size_t k_stride, siz
   }
 }
 
+/* Row by row as ep_f32_gemm_pack_b's fast path. The loops over a row are plain C written for the
+ * compiler to vectorize; a panel's zero tail stays zero (it is never transformed). */
+static void affine_row(float* dst, const float* src, size_t n, float a, float c, bool relu) {
+  if (relu) {
+    for (size_t j = 0; j < n; j++) {
+      const float v = a * src[j] + c;
+      dst[j] = v > 0.0f ? v : 0.0f;
+    }
+  } else {
+    for (size_t j = 0; j < n; j++) dst[j] = a * src[j] + c;
+  }
+}
+
+void ep_f32_gemm_pack_b_affine(size_t k, size_t n, const float* b, size_t k_stride,
+                               const float* scale, const float* shift, bool relu, size_t nr,
+                               float* out) {
+  const size_t full = n / nr * nr;
+  for (size_t kk = 0; kk < k; kk++) {
+    const float* src = b + kk * k_stride;
+    if (kk + PREFETCH_ROWS < k) {
+      const char* ahead = (const char*)(src + PREFETCH_ROWS * k_stride);
+      for (size_t off = 0; off < n * sizeof(float); off += 64) __builtin_prefetch(ahead + off);
+    }
+    float* dst = out + kk * nr;
+    const float a = scale[kk], c = shift[kk];
+    size_t p = 0;
+    for (; p < full; p += nr) affine_row(dst + p * k, src + p, nr, a, c, relu);
+    if (p < n) {
+      affine_row(dst + p * k, src + p, n - p, a, c, relu);
+      for (size_t j = n - p; j < nr; j++) dst[p * k + j] = 0.0f;
+    }
+  }
+}
+
 /* Walks the cache lines of the A panels of rows [m0, m1) (kc steps each), a few per call, so
  * that the next row block is on its way to L2 while the current one is being used: with few
  * pixel panels (small images) each A block is used only a few times, and without this its

@@ -131,6 +131,13 @@ void ep_f32_gemm_pack_a(size_t m, size_t k, const float* a, size_t lda, size_t m
 void ep_f32_gemm_pack_b(size_t k, size_t n, const float* b, size_t k_stride, size_t n_stride,
                         size_t nr, float* out);
 
+/* ep_f32_gemm_pack_b of a row-major B (n_stride 1) with each element transformed on the way:
+ * B'[kk, j] = scale[kk] * B[kk, j] + shift[kk], then max(., 0) with relu. A pre-activation
+ * (batch norm, relu) fused into the pointwise convolution that reads it. */
+void ep_f32_gemm_pack_b_affine(size_t k, size_t n, const float* b, size_t k_stride,
+                               const float* scale, const float* shift, bool relu, size_t nr,
+                               float* out);
+
 /* C [m, n] (+)= A [m, kc] x B [kc, n] over whole tiles, cache-blocked over the rows of A.
  * a and b point at the first panel, at the k step where this block starts; a_panel_stride and
  * b_panel_stride are the distances between consecutive panels (k * mr for A packed with k
