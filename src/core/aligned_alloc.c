@@ -21,9 +21,11 @@ void* ep_aligned_alloc(size_t bytes) {
   if (bytes == 0) bytes = CACHE_LINE;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   if (bytes >= HUGE_PAGE) {
-    const size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-    if (posix_memalign(&p, HUGE_PAGE, rounded) != 0) return NULL;
-    (void)madvise(p, rounded, MADV_HUGEPAGE); /* advice only: small pages still work */
+    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0) return NULL;
+    /* The whole huge pages only: advising the size rounded up made the tail one more huge page
+     * (a 768 x 768 packed weight, 2.25 MiB, took 4 MiB: bert_base +110 MiB of peak RSS). The
+     * tail keeps small pages. Advice only: small pages still work. */
+    (void)madvise(p, bytes / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
     return p;
   }
 #endif
