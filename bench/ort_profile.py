@@ -9,7 +9,6 @@ left out. From the trace's "Node" events ("NAME_kernel_time", dur in microsecond
 in run order, where a name is ORT's node name after its graph fusions ("conv1/Relu_nchwc").
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -19,12 +18,6 @@ import tempfile
 import peers
 
 SUFFIX = "_kernel_time"
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        print(f"ort_profile: {message}", file=sys.stderr)
-        sys.exit(2)
 
 
 def node_times(events, skip):
@@ -41,19 +34,8 @@ def node_times(events, skip):
 
 
 def main():
-    p = Parser(description="ONNX Runtime's time per node (bench/compare-layers.sh).")
-    p.add_argument("model")
-    p.add_argument("threads", type=int)
-    p.add_argument("runs", type=int)
-    p.add_argument("out")
-    p.add_argument("--shape", action="append", default=[], metavar="NAME=DxD")
-    a = p.parse_args()
-    if a.threads < 1 or a.runs < 5:
-        p.error("THREADS must be at least 1 and RUNS at least 5")
-    try:
-        shapes = peers.parse_shapes(a.shape)
-    except peers.PeerError as e:
-        p.error(str(e))
+    a, shapes = peers.profile_args(
+        "ort_profile", "ONNX Runtime's time per node (bench/compare-layers.sh).")
 
     tmp = tempfile.mkdtemp(prefix="ort-profile-")
     try:

@@ -13,31 +13,16 @@ that ran it (brgconv_avx512_1x1, jit_avx512_dw, ...): which kernel family OpenVI
 of why a layer is faster there.
 """
 
-import argparse
 import json
 import sys
 
 import peers
 
 
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        print(f"ov_profile: {message}", file=sys.stderr)
-        sys.exit(2)
-
-
 def main():
-    p = Parser(description="OpenVINO's time per layer (bench/compare-layers.sh --peer openvino).")
-    p.add_argument("model")
-    p.add_argument("threads", type=int)
-    p.add_argument("runs", type=int)
-    p.add_argument("out")
-    p.add_argument("--shape", action="append", default=[], metavar="NAME=DxD")
-    a = p.parse_args()
-    if a.threads < 1 or a.runs < 5:
-        p.error("THREADS must be at least 1 and RUNS at least 5")
+    a, shapes = peers.profile_args(
+        "ov_profile", "OpenVINO's time per layer (bench/compare-layers.sh --peer openvino).")
     try:
-        shapes = peers.parse_shapes(a.shape)
         runner = peers.OpenVinoRunner(a.model, a.threads, shapes, profile=True)
         order, kinds, times = [], {}, {}
         for run in range(a.runs):

@@ -12,6 +12,7 @@ Input dims the file leaves symbolic are 1 unless a shape is given (NAME=DxD..., 
 """
 
 import re
+import sys
 import statistics
 
 RUNTIMES = ("ort", "openvino")
@@ -164,3 +165,29 @@ def one_line(err):
     lines = [ln for ln in lines if not ln.startswith(("Exception from", "Check '"))] or lines
     text = " ".join(lines) or type(err).__name__
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def profile_args(tool, description):
+    """The command line both per-layer profilers take (bench/ort_profile.py, ov_profile.py):
+    MODEL THREADS RUNS OUT [--shape NAME=DxD ...]; a bad one is one line "TOOL: ..." and exit 2.
+    Returns (args, shapes)."""
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message):
+            print(f"{tool}: {message}", file=sys.stderr)
+            sys.exit(2)
+
+    p = Parser(description=description)
+    p.add_argument("model")
+    p.add_argument("threads", type=int)
+    p.add_argument("runs", type=int)
+    p.add_argument("out")
+    p.add_argument("--shape", action="append", default=[], metavar="NAME=DxD")
+    a = p.parse_args()
+    if a.threads < 1 or a.runs < 5:
+        p.error("THREADS must be at least 1 and RUNS at least 5")
+    try:
+        return a, parse_shapes(a.shape)
+    except PeerError as e:
+        p.error(str(e))
