@@ -124,7 +124,11 @@ typedef enum ep_op {
    * to [M, N] (scalar, [N], [1, N], [M, 1], [M, N]). attrs: alpha, beta, trans_a, trans_b. */
   EP_OP_GEMM,
   /* a, b -> y: numpy matmul. Rank >= 2 operands are stacks of matrices whose batch dims
-   * broadcast; a 1-D a is [1, K] with the 1 removed from y, a 1-D b is [K, 1] likewise. */
+   * broadcast; a 1-D a is [1, K] with the 1 removed from y, a 1-D b is [K, 1] likewise.
+   * With constant weights b [K, N], what ep_graph_optimize fused into it: a, b, bias [N] (or
+   * EP_TENSOR_ABSENT)[, residual shaped like y] -> y = act(a b + bias + residual); attrs: act
+   * (EP_PASS_FUSE_ACTIVATIONS: the bias Add, then the activation, GELU included;
+   * EP_PASS_FUSE_RESIDUAL: a residual Add). */
   EP_OP_MATMUL,
   EP_OP_SUB,        /* a, b (numpy broadcasting) -> y = a - b; attrs: act */
   EP_OP_MUL,        /* a, b (numpy broadcasting) -> y = a * b; attrs: act */
@@ -269,6 +273,12 @@ typedef enum ep_activation {
   /* max(0, min(1, x / 6 + 1 / 2)): ONNX HardSigmoid with alpha 1/6, beta 1/2 (as PyTorch's
    * Hardsigmoid exports); other alphas and betas stay a node of their own. */
   EP_ACT_HARD_SIGMOID,
+  /* x Phi(x), Phi the normal CDF: GELU's exact (erf) form, as BERT, ViT and PyTorch's nn.GELU
+   * export it (Div by sqrt 2, Erf, Add 1, two Muls; or an ONNX Gelu). Fused into MatMul and fully
+   * connected layers only. */
+  EP_ACT_GELU,
+  /* 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))): GELU's tanh form (approximate "tanh"). */
+  EP_ACT_GELU_TANH,
 } ep_activation;
 
 const char* ep_activation_name(ep_activation act); /* "", "Relu", "Relu6", ... */
@@ -417,7 +427,8 @@ ep_status ep_graph_finalize(ep_graph* graph);
 enum {
   EP_PASS_FOLD_BATCH_NORM = 1u << 0,  /* conv followed only by batch norm: fold into the conv */
   /* relu/relu6/sigmoid/tanh/SiLU/hard swish/hard sigmoid (alpha 1/6, beta 1/2) after conv,
-   * fc or add */
+   * fc or add; a MatMul on constant weights [K, N] takes the Add of a constant bias [N] after it,
+   * then any of those or a GELU (a fused Gelu node, either form; also into fc) */
   EP_PASS_FUSE_ACTIVATIONS = 1u << 1,
   /* An add of two same-shaped tensors, one the output of a conv read by nothing else: the conv
    * takes the other as its residual input (and the add's activation with it). */

@@ -275,6 +275,10 @@ const char* ep_activation_name(ep_activation act) {
       return "HardSwish";
     case EP_ACT_HARD_SIGMOID:
       return "HardSigmoid";
+    case EP_ACT_GELU:
+      return "Gelu";
+    case EP_ACT_GELU_TANH:
+      return "GeluTanh";
   }
   return "Unknown";
 }

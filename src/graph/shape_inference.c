@@ -559,7 +559,7 @@ static ep_status infer_gemm(infer* c) {
 }
 
 static ep_status infer_matmul(infer* c) {
-  ep_status st = check_counts(c, 2, 2);
+  ep_status st = check_counts(c, 2, 4);
   if (st != EP_OK) return st;
   const ep_shape* sa = in_shape(c, 0);
   const ep_shape* sb = in_shape(c, 1);
@@ -586,6 +586,24 @@ static ep_status infer_matmul(infer* c) {
   if (sa->rank >= 2) y.dims[y.rank++] = sa->dims[sa->rank - 2];
   if (sb->rank >= 2) y.dims[y.rank++] = sb->dims[sb->rank - 1];
   if (y.rank > EP_MAX_RANK) return fail(c, "output rank %d is above %d", y.rank, EP_MAX_RANK);
+  /* A fused bias and residual (EP_PASS_FUSE_ACTIVATIONS, EP_PASS_FUSE_RESIDUAL): on constant
+   * weights [K, N] only, the bias one value per column, the residual shaped like y. */
+  if (c->node->n_inputs > 2) {
+    const ep_tensor* b = &c->g->tensors[c->node->inputs[1]];
+    if (sb->rank != 2 || b->kind != EP_TENSOR_CONSTANT) {
+      return fail_shape(c, 1, "b", "constant [K, N] weights (a MatMul with a bias or residual)");
+    }
+    if (present(c, 2) && (!is_vector(in_shape(c, 2), sb->dims[1]) ||
+                          c->g->tensors[c->node->inputs[2]].kind != EP_TENSOR_CONSTANT)) {
+      snprintf(expect, sizeof expect, "a constant [%lld]", (long long)sb->dims[1]);
+      return fail_shape(c, 2, "bias", expect);
+    }
+    if (present(c, 3) && !ep_shape_equal(in_shape(c, 3), &y)) {
+      ep_shape_format(&y, expect, sizeof expect);
+      strncat(expect, " (the output's shape)", sizeof expect - strlen(expect) - 1);
+      return fail_shape(c, 3, "residual", expect);
+    }
+  }
   set_output(c, y);
   return EP_OK;
 }
@@ -1142,6 +1160,8 @@ bool ep_op_input_optional(ep_op op, int i) {
   switch (op) {
     case EP_OP_CONV:
       return i == 2 || i == 3; /* the bias, the residual, when later inputs follow */
+    case EP_OP_MATMUL:
+      return i == 2; /* the bias, when a residual follows */
     case EP_OP_GEMM:
       return i == 2;
     case EP_OP_LSTM:

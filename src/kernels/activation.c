@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "kernels/unary/unary-math.h"
 #include "kernels/vmath/vmath.h"
 
 enum { BLOCK = 64 };
@@ -152,5 +153,12 @@ void ep_activation_apply(ep_activation act, float* y, size_t n) {
         y[i] = act == EP_ACT_HARD_SWISH ? v * g : g;
       }
       break;
+    case EP_ACT_GELU:
+    case EP_ACT_GELU_TANH: {
+      /* The Gelu op's kernels: a fused GELU gives the floats of the node it replaced. */
+      const ep_unary_params none = {0.0f, 0.0f};
+      ep_unary_run(act == EP_ACT_GELU ? EP_UNARY_GELU : EP_UNARY_GELU_TANH, &none, n, y, y, NULL);
+      break;
+    }
   }
 }

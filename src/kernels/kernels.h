@@ -24,7 +24,9 @@ void ep_activation_apply(ep_activation act, float* y, size_t n);
 
 /* Whether the GEMM microkernels and the blocked-layout kernels apply `act` in registers (all but
  * tanh: simd/vec-act.h); tanh, rare after a convolution, is applied by ep_activation_apply over
- * the values just stored. */
+ * the values just stored. GELU (EP_ACT_GELU, _TANH) is in registers in the GEMM and GEMV
+ * microkernels only: ep_graph_optimize fuses it into MatMul and fully connected layers, never
+ * into a convolution, so the blocked-layout kernels do not see it. */
 static inline bool ep_activation_in_register(ep_activation act) { return act != EP_ACT_TANH; }
 
 /* --- convolution (grouped, depthwise, dilated, asymmetric pads) ---------------------------- */

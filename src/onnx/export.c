@@ -277,6 +277,29 @@ static void hard_sigmoid_6(ex* e, const char* name, const char* in, const char* 
   put_f(e, o, "beta", 0.5f);
 }
 
+/* Gelu (opset 20) as its ONNX function body in opset-13 ops: 0.5 x (1 + erf(x / sqrt 2)), or
+ * with tanh_form 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). */
+static void gelu(ex* e, const char* name, const char* in, bool tanh_form, const char* out) {
+  const char* half = step(e, "Mul", name, "half_x", in, init_scalar(e, name, "half", 0.5f), NULL);
+  const char* t;
+  if (tanh_form) {
+    const char* x2 = step(e, "Mul", name, "x2", in, in, NULL);
+    const char* x3 = step(e, "Mul", name, "x3", x2, in, NULL);
+    const char* c = step(e, "Mul", name, "cx3", x3, init_scalar(e, name, "coef", 0.044715f), NULL);
+    const char* inner = step(e, "Add", name, "inner", in, c, NULL);
+    const char* u = step(e, "Mul", name, "scaled", inner,
+                         init_scalar(e, name, "sqrt_2_over_pi", 0.7978845608f), NULL);
+    t = step(e, "Tanh", name, "tanh", u, NULL, NULL);
+  } else {
+    const char* u =
+        step(e, "Div", name, "scaled", in, init_scalar(e, name, "sqrt2", 1.4142135624f), NULL);
+    t = step(e, "Erf", name, "erf", u, NULL, NULL);
+  }
+  const char* one_plus =
+      step(e, "Add", name, "one_plus", t, init_scalar(e, name, "one", 1.0f), NULL);
+  step(e, "Mul", name, "mul", half, one_plus, out);
+}
+
 /* The ONNX op of an activation (RELU6: Clip 0..6; HardSwish, an opset-14 op, as
  * x HardSigmoid(x), as its ONNX function body). */
 static void activation(ex* e, ep_activation act, const char* name, const char* in, const char* out) {
@@ -305,6 +328,8 @@ static void activation(ex* e, ep_activation act, const char* name, const char* i
       node(e, "Mul", fresh(e, name, "mul"), 2, mul_in, 1, &out);
       break;
     }
+    case EP_ACT_GELU: gelu(e, name, in, false, out); break;
+    case EP_ACT_GELU_TANH: gelu(e, name, in, true, out); break;
     case EP_ACT_NONE: break;
   }
 }
@@ -513,7 +538,26 @@ static ep_status export_node(ex* e, const ep_node* n) {
       if (a->trans_a) put_i(e, o, "transA", 1);
       if (a->trans_b) put_i(e, o, "transB", 1);
       break;
-    case EP_OP_MATMUL: o = node(e, "MatMul", n->name, k, ins, 1, &y); break;
+    case EP_OP_MATMUL: {
+      /* A fused bias and residual: MatMul, then an Add for each (the activation follows). */
+      const bool bias = k > 2 && n->inputs[2] >= 0, residual = k > 3 && n->inputs[3] >= 0;
+      const char* mm = bias || residual ? fresh(e, out, "matmul") : y;
+      o = node(e, "MatMul", n->name, 2, ins, 1, &mm);
+      char name[600];
+      if (bias) {
+        const char* biased = residual ? fresh(e, out, "biased") : y;
+        snprintf(name, sizeof name, "%s/BiasAdd", n->name);
+        const char* bias_in[2] = {mm, ins[2]};
+        node(e, "Add", name, 2, bias_in, 1, &biased);
+        mm = biased;
+      }
+      if (residual) {
+        snprintf(name, sizeof name, "%s/Add", n->name);
+        const char* add_in[2] = {mm, ins[3]};
+        node(e, "Add", name, 2, add_in, 1, &y);
+      }
+      break;
+    }
     case EP_OP_ATTENTION: onnx_attention(e, n, ins, y); break;
     case EP_OP_LSTM:
       if (ep_graph_tensor(g, n->inputs[1])->shape.rank == 2) return zoo_lstm(e, n, out);
@@ -629,29 +673,7 @@ static ep_status export_node(ex* e, const ep_node* n) {
       step(e, "Mul", n->name, "mul", ins[0], th, y);
       break;
     }
-    case EP_OP_GELU: {
-      const char* half = step(e, "Mul", n->name, "half_x", ins[0],
-                              init_scalar(e, n->name, "half", 0.5f), NULL);
-      const char* t;
-      if (a->gelu_tanh) { /* tanh(sqrt(2 / pi) (x + 0.044715 x^3)) */
-        const char* x2 = step(e, "Mul", n->name, "x2", ins[0], ins[0], NULL);
-        const char* x3 = step(e, "Mul", n->name, "x3", x2, ins[0], NULL);
-        const char* c = step(e, "Mul", n->name, "cx3", x3,
-                             init_scalar(e, n->name, "coef", 0.044715f), NULL);
-        const char* in = step(e, "Add", n->name, "inner", ins[0], c, NULL);
-        const char* u = step(e, "Mul", n->name, "scaled", in,
-                             init_scalar(e, n->name, "sqrt_2_over_pi", 0.7978845608f), NULL);
-        t = step(e, "Tanh", n->name, "tanh", u, NULL, NULL);
-      } else { /* erf(x / sqrt 2) */
-        const char* u = step(e, "Div", n->name, "scaled", ins[0],
-                             init_scalar(e, n->name, "sqrt2", 1.4142135624f), NULL);
-        t = step(e, "Erf", n->name, "erf", u, NULL, NULL);
-      }
-      const char* one_plus = step(e, "Add", n->name, "one_plus", t,
-                                  init_scalar(e, n->name, "one", 1.0f), NULL);
-      step(e, "Mul", n->name, "mul", half, one_plus, y);
-      break;
-    }
+    case EP_OP_GELU: gelu(e, n->name, ins[0], a->gelu_tanh, y); break;
     case EP_OP_GATHER:
       o = node(e, "Gather", n->name, 2, ins, 1, &y);
       put_i(e, o, "axis", a->axis);

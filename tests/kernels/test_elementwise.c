@@ -96,7 +96,7 @@ static void test_activation(ep_test_rng* rng) {
     float* expect = malloc(n * sizeof *expect);
     float* got = malloc(n * sizeof *got);
     ep_test_fill(rng, x, n, -10, 10);
-    for (int act = EP_ACT_NONE; act <= EP_ACT_HARD_SIGMOID; act++) {
+    for (int act = EP_ACT_NONE; act <= EP_ACT_GELU_TANH; act++) {
       ep_ref_activation((ep_activation)act, n, x, expect);
       for (int p = 0; p < N_POOLS; p++) {
         ep_activation_run((ep_activation)act, n, x, got, pools[p]);
@@ -125,7 +125,7 @@ static void test_add(ep_test_rng* rng) {
     float* got = malloc(n * sizeof *got);
     ep_test_fill(rng, a, n, -8, 8);
     ep_test_fill(rng, b, n, -8, 8);
-    for (int act = EP_ACT_NONE; act <= EP_ACT_HARD_SIGMOID; act++) {
+    for (int act = EP_ACT_NONE; act <= EP_ACT_GELU_TANH; act++) {
       ep_ref_add(n, a, b, (ep_activation)act, expect);
       for (int p = 0; p < N_POOLS; p++) {
         ep_add_run(n, a, b, (ep_activation)act, got, pools[p]);

@@ -198,7 +198,8 @@ static void test_config(ep_cpu_isa isa, void* ctx) {
   ep_test_rng rng = {7};
   const ep_activation acts[] = {EP_ACT_NONE,       EP_ACT_RELU,        EP_ACT_RELU6,
                                 EP_ACT_SIGMOID,    EP_ACT_TANH,        EP_ACT_SILU,
-                                EP_ACT_HARD_SWISH, EP_ACT_HARD_SIGMOID};
+                                EP_ACT_HARD_SWISH, EP_ACT_HARD_SIGMOID, EP_ACT_GELU,
+                                EP_ACT_GELU_TANH};
 #define N_ACTS ((int)(sizeof acts / sizeof acts[0]))
   /* Every tile shape from 1 x 1 to two full tiles plus one. */
   for (size_t m = 1; m <= 2 * cfg->mr + 1; m++) {

@@ -1,9 +1,11 @@
 /* Pattern fusions of ep_graph_optimize on hand-built graphs: attention (MatMul -> scale -> mask
  * -> Softmax -> MatMul, EP_PASS_FUSE_ATTENTION), GELU written out (erf and tanh forms,
- * EP_PASS_FUSE_GELU) and LayerNorm written out (EP_PASS_FUSE_LAYER_NORM). Each fused graph must run like the graph with
- * that pass left out, on 1 and 2 threads; patterns that are not exact rewrites (an intermediate
- * read elsewhere, a scale that is not one constant, softmax on another axis, a mask that
- * broadcasts the scores up) must stay as they are. */
+ * EP_PASS_FUSE_GELU), LayerNorm written out (EP_PASS_FUSE_LAYER_NORM), and a MatMul on weights
+ * with its bias Add, a GELU and a residual Add in its epilogue (EP_PASS_FUSE_ACTIVATIONS,
+ * EP_PASS_FUSE_RESIDUAL). Each fused graph must run like the graph with that pass left out, on 1
+ * and 2 threads; patterns that are not exact rewrites (an intermediate read elsewhere, a scale
+ * that is not one constant, softmax on another axis, a mask that broadcasts the scores up) must
+ * stay as they are. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,6 +360,126 @@ static void test_gelu_spoilers(void) {
   }
 }
 
+/* --- MatMul epilogue: bias, GELU, residual ------------------------------------------------- */
+
+typedef struct mm_case {
+  int rank;        /* of x: 2 ([14, K]) or 3 ([2, 7, K]) */
+  bool bias_first; /* Add(bias, MatMul), as PyTorch exports a Linear on 3-D inputs */
+  int act;         /* 0: none, 1: GELU (erf form), 2: GELU (tanh form) */
+  bool residual;   /* an Add of another input after the bias (no activation) */
+  /* Spoilers. */
+  bool mm_output; /* the MatMul's output is a graph output too: nothing fuses into it */
+  bool b_input;   /* the weights are a graph input: nothing fuses into it */
+  bool bias_2d;   /* the bias is [1, N]: stays an Add (and nothing after it fuses) */
+  bool x_output;  /* the biased value is a graph output too: the GELU stays a node */
+} mm_case;
+
+static ep_graph* mm_graph(const mm_case* c) {
+  enum { K = 20, N = 35 };
+  ep_graph* g = NULL;
+  EP_CHECK_OK(ep_graph_create("matmul_epilogue", &g));
+  const bool r3 = c->rank == 3;
+  const ep_shape xs = r3 ? ep_shape_make(3, (int64_t[]){2, 7, K}) : ep_shape_make(2, (int64_t[]){14, K});
+  const ep_shape ys = r3 ? ep_shape_make(3, (int64_t[]){2, 7, N}) : ep_shape_make(2, (int64_t[]){14, N});
+  int in = input(g, "in", xs);
+  float w[K * N], bias[N];
+  ep_test_fill(&rng, w, K * N, -0.5f, 0.5f);
+  ep_test_fill(&rng, bias, N, -1.0f, 1.0f);
+  const ep_shape ws = ep_shape_make(2, (int64_t[]){K, N});
+  int wt = c->b_input ? input(g, "w", ws) : constant(g, "w", ws, w);
+  int mm = node(g, EP_OP_MATMUL, "fc/MatMul", NULL, (int[]){in, wt}, 2);
+  if (c->mm_output) EP_CHECK_OK(ep_graph_mark_output(g, mm));
+  const ep_shape bs = c->bias_2d ? ep_shape_make(2, (int64_t[]){1, N}) : ep_shape_make(1, (int64_t[]){N});
+  int x = binary(g, EP_OP_ADD, "fc/Add", mm, constant(g, "fc.bias", bs, bias), c->bias_first);
+  if (c->x_output) EP_CHECK_OK(ep_graph_mark_output(g, x));
+  int y = x;
+  if (c->act == 1) { /* torch.nn.GELU() */
+    int t = node(g, EP_OP_DIV, "gelu/Div", NULL, (int[]){x, scalar(g, "s2", 1.41421356f)}, 2);
+    t = node(g, EP_OP_ERF, "gelu/Erf", NULL, &t, 1);
+    t = binary(g, EP_OP_ADD, "gelu/Add", t, scalar(g, "one", 1.0f), false);
+    t = binary(g, EP_OP_MUL, "gelu/Mul", x, t, false);
+    y = binary(g, EP_OP_MUL, "gelu/Mul_1", t, scalar(g, "half", 0.5f), false);
+  } else if (c->act == 2) { /* torch.nn.GELU(approximate="tanh") */
+    int cube = node(g, EP_OP_POW, "gelu/Pow", NULL, (int[]){x, scalar(g, "three", 3.0f)}, 2);
+    int t = binary(g, EP_OP_MUL, "gelu/c", cube, scalar(g, "c0", 0.044715f), false);
+    t = binary(g, EP_OP_ADD, "gelu/sum", x, t, false);
+    t = binary(g, EP_OP_MUL, "gelu/k", t, scalar(g, "k0", sqrtf(2.0f / 3.14159265f)), false);
+    t = node(g, EP_OP_TANH, "gelu/Tanh", NULL, &t, 1);
+    t = binary(g, EP_OP_ADD, "gelu/one_plus", t, scalar(g, "one", 1.0f), false);
+    int half_x = binary(g, EP_OP_MUL, "gelu/half_x", x, scalar(g, "half", 0.5f), false);
+    y = binary(g, EP_OP_MUL, "gelu/y", half_x, t, false);
+  }
+  if (c->residual) y = binary(g, EP_OP_ADD, "residual", input(g, "skip", ys), y, false);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  return g;
+}
+
+/* The MatMul of a fused graph, or NULL. */
+static const ep_node* find_matmul(const ep_graph* g) {
+  for (int i = 0; i < ep_graph_node_count(g); i++) {
+    if (ep_graph_node(g, i)->op == EP_OP_MATMUL) return ep_graph_node(g, i);
+  }
+  return NULL;
+}
+
+static void test_matmul_epilogue_fuses(void) {
+  for (int v = 0; v < 12; v++) {
+    mm_case c = {2 + v % 2, (v / 2) % 2 == 1, (v / 4) % 3, false, false, false, false, false};
+    for (int res = 0; res < (c.act == 0 ? 2 : 1); res++) {
+      c.residual = res == 1;
+      char what[96];
+      snprintf(what, sizeof what, "matmul rank %d bias_first %d act %d residual %d", c.rank,
+               c.bias_first, c.act, c.residual);
+      ep_graph* g = mm_graph(&c);
+      ep_graph* o =
+          check_against_unfused(g, EP_PASS_FUSE_ACTIVATIONS | EP_PASS_FUSE_RESIDUAL, what);
+      const ep_node* mm = o != NULL ? find_matmul(o) : NULL;
+      EP_CHECK_MSG(o != NULL && ep_graph_node_count(o) == 1 && mm != NULL,
+                   "%s: %d nodes after fusion", what, o ? ep_graph_node_count(o) : -1);
+      if (mm != NULL) {
+        const ep_activation act =
+            c.act == 1 ? EP_ACT_GELU : c.act == 2 ? EP_ACT_GELU_TANH : EP_ACT_NONE;
+        EP_CHECK_MSG(mm->attrs.act == act, "%s: act %d", what, mm->attrs.act);
+        EP_CHECK_MSG(mm->n_inputs == (c.residual ? 4 : 3) && mm->inputs[2] >= 0, "%s: %d inputs",
+                     what, mm->n_inputs);
+        /* The graph's output name survives. */
+        EP_CHECK(ep_graph_output(o, 0) == mm->outputs[0]);
+      }
+      ep_graph_destroy(o);
+      ep_graph_destroy(g);
+    }
+  }
+}
+
+static void test_matmul_epilogue_spoilers(void) {
+  for (int i = 0; i < 8; i++) {
+    mm_case c = {3, true, 1 + i % 2, false, i / 2 == 0, i / 2 == 1, i / 2 == 2, i / 2 == 3};
+    char what[64];
+    snprintf(what, sizeof what, "matmul epilogue spoiler %d", i);
+    ep_graph* g = mm_graph(&c);
+    /* Still exact where it does not fuse. */
+    ep_graph* o = check_against_unfused(g, EP_PASS_FUSE_ACTIVATIONS | EP_PASS_FUSE_RESIDUAL, what);
+    const ep_node* mm = o != NULL ? find_matmul(o) : NULL;
+    EP_CHECK_MSG(mm != NULL, "%s: no MatMul left", what);
+    if (mm == NULL) {
+      ep_graph_destroy(o);
+      ep_graph_destroy(g);
+      continue;
+    }
+    if (c.x_output) {
+      /* The bias fuses; the GELU, reading a graph output, stays a Gelu node. */
+      EP_CHECK_MSG(mm->n_inputs == 3 && mm->attrs.act == EP_ACT_NONE && count_op(o, EP_OP_GELU) == 1,
+                   "%s: %d inputs, act %d", what, mm->n_inputs, mm->attrs.act);
+    } else {
+      EP_CHECK_MSG(mm->n_inputs == 2 && mm->attrs.act == EP_ACT_NONE && count_op(o, EP_OP_GELU) == 1,
+                   "%s: %d inputs, act %d", what, mm->n_inputs, mm->attrs.act);
+    }
+    ep_graph_destroy(o);
+    ep_graph_destroy(g);
+  }
+}
+
 /* --- LayerNorm ---------------------------------------------------------------------------- */
 
 typedef struct ln_case {
@@ -445,6 +567,8 @@ int main(void) {
   test_attention_rank3();
   test_gelu_fuses();
   test_gelu_spoilers();
+  test_matmul_epilogue_fuses();
+  test_matmul_epilogue_spoilers();
   test_layer_norm_fuses();
   test_layer_norm_spoilers();
   return ep_test_finish();

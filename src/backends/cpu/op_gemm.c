@@ -1,7 +1,9 @@
 /* Gemm and MatMul. A constant right operand (the weights of a layer) is packed once as GEMM B
  * panels, alpha folded in, and the product runs on the packed GEMM shared with fully connected
  * layers; a constant C that is one row broadcast down the output becomes the column bias of the
- * GEMM's epilogue. Products of two activations (attention, node tests) run a row-parallel loop. */
+ * GEMM's epilogue. Products of two activations (attention, node tests) run a row-parallel loop.
+ * A MatMul with packed B may carry what EP_PASS_FUSE_ACTIVATIONS and EP_PASS_FUSE_RESIDUAL fused
+ * into it (a bias, a residual, an activation: graph.h's EP_OP_MATMUL): the same epilogue. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,8 @@ typedef struct gemm_state {
   const ep_f32_gemm_config* config; /* the configuration that packed them */
   float* col_bias; /* beta * C as one row, or NULL */
   bool add_c;      /* add beta * C after the product (C not folded into col_bias) */
+  ep_activation act; /* MatMul: fused activation */
+  bool residual;     /* MatMul: input 3 added before the activation */
   ep_shape c_shape;
   /* MatMul row loop: batch dims of y and of each operand (aligned, 1 where broadcast). */
   int batch_rank;
@@ -167,8 +171,8 @@ static void add_c(const gemm_state* s, const float* c, float* y) {
   }
 }
 
-static void packed_product(const gemm_state* s, const float* a, bool trans_a, float* y,
-                           const ep_node_io* io) {
+static void packed_product(const gemm_state* s, const float* a, bool trans_a, const float* residual,
+                           float* y, const ep_node_io* io) {
   const ep_f32_gemm_config* config = s->config;
   const float* a_rows = a;
   if (s->m > 1) {
@@ -179,8 +183,8 @@ static void packed_product(const gemm_state* s, const float* a, bool trans_a, fl
     }
     a_rows = io->workspace;
   }
-  ep_f32_fc_compute(config, s->m, s->k, s->n, a_rows, s->packed, s->col_bias, EP_ACT_NONE, y, s->n,
-                    io->pool);
+  ep_f32_fc_compute_residual(config, s->m, s->k, s->n, a_rows, s->packed, s->col_bias, residual,
+                             s->n, s->act, y, s->n, io->pool);
 }
 
 static size_t row_grain(size_t n, size_t k) {
@@ -193,7 +197,7 @@ static void gemm_run(const void* state, const ep_node* node, const ep_graph* g, 
   (void)g;
   const gemm_state* s = state;
   if (s->packed != NULL) {
-    packed_product(s, io->in[0], s->trans_a, io->out[0], io);
+    packed_product(s, io->in[0], s->trans_a, NULL, io->out[0], io);
   } else {
     rows_job job = {s, io->in[0], io->in[1], io->out[0]};
     ep_threadpool_parallel_for(io->pool, s->m, row_grain(s->n, s->k), gemm_rows, &job);
@@ -206,6 +210,18 @@ static void gemm_run(const void* state, const ep_node* node, const ep_graph* g, 
 /* Rows of A per work item of the blocked MatMul: 8 tiles of the 6-row AVX2 kernel, 3 of the
  * 16-row AVX-512 one. */
 enum { MATMUL_BLOCK_ROWS = 48 };
+
+/* A fused MatMul's bias [n] as the epilogue's column bias. */
+static ep_status copy_bias(gemm_state* s, const ep_node* node, const float* bias,
+                           ep_node_prepared* p) {
+  s->col_bias = malloc(s->n * sizeof(float));
+  if (s->col_bias == NULL) {
+    return ep_error(EP_ERR_OUT_OF_MEMORY, "node %s: out of memory", node->name);
+  }
+  memcpy(s->col_bias, bias, s->n * sizeof(float));
+  p->packed_bytes += s->n * sizeof(float);
+  return EP_OK;
+}
 
 static ep_status matmul_prepare(const ep_graph* g, const ep_node* node, const ep_layout* layouts,
                                 ep_node_prepared* p) {
@@ -225,8 +241,18 @@ static ep_status matmul_prepare(const ep_graph* g, const ep_node* node, const ep
       gemm_destroy(s);
       return status;
     }
-    p->state = s;
     p->packed_inputs = 1u << 1; /* B lives in `packed` only */
+    if (node->n_inputs > 2 && node->inputs[2] >= 0) {
+      status = copy_bias(s, node, ep_graph_tensor(g, node->inputs[2])->data, p);
+      if (status != EP_OK) {
+        gemm_destroy(s);
+        return status;
+      }
+      p->packed_inputs |= 1u << 2;
+    }
+    s->act = node->attrs.act;
+    s->residual = node->n_inputs > 3 && node->inputs[3] >= 0;
+    p->state = s;
     return EP_OK;
   }
   s->m = sa->rank >= 2 ? (size_t)sa->dims[sa->rank - 2] : 1;
@@ -332,7 +358,7 @@ static void matmul_run(const void* state, const ep_node* node, const ep_graph* g
   (void)g;
   const gemm_state* s = state;
   if (s->packed != NULL) {
-    packed_product(s, io->in[0], false, io->out[0], io);
+    packed_product(s, io->in[0], false, s->residual ? io->in[3] : NULL, io->out[0], io);
     return;
   }
   if (s->blocked) {

@@ -16,6 +16,8 @@ typedef struct fc_job {
   const float* x;
   const float* b;
   const float* bias;
+  const float* residual; /* or NULL; row stride ldr */
+  size_t ldr;
   ep_activation act;
   float* y;
   size_t ldy;
@@ -33,9 +35,22 @@ static void fc_panels(void* ctx, size_t begin, size_t end, int worker) {
         .row_bias = NULL,
         .col_bias = job->bias != NULL ? job->bias + j : NULL,
         .act = job->act,
+        .residual = job->residual != NULL ? job->residual + j : NULL,
+        .residual_ld = job->ldr,
     };
     if (job->n == 1) {
-      job->config->gemv(cols, job->k, job->x, b, job->y + j, false, &epilogue);
+      if (job->residual == NULL) {
+        job->config->gemv(cols, job->k, job->x, b, job->y + j, false, &epilogue);
+        continue;
+      }
+      /* The GEMV kernels take no residual: added over the panel's stored columns. */
+      ep_f32_gemm_epilogue bias_only = epilogue;
+      bias_only.act = EP_ACT_NONE;
+      bias_only.residual = NULL;
+      float* y = job->y + j;
+      job->config->gemv(cols, job->k, job->x, b, y, false, &bias_only);
+      for (size_t c = 0; c < cols; c++) y[c] += job->residual[j + c];
+      ep_activation_apply(job->act, y, cols);
       continue;
     }
     /* Blocks of k keep the A and B panels of a tile in L1; partial sums go through y. */
@@ -54,6 +69,13 @@ static void fc_panels(void* ctx, size_t begin, size_t end, int worker) {
 void ep_f32_fc_compute(const ep_f32_gemm_config* config, size_t n, size_t k, size_t m,
                        const float* x, const float* b_packed, const float* bias, ep_activation act,
                        float* y, size_t ldy, ep_threadpool* pool) {
+  ep_f32_fc_compute_residual(config, n, k, m, x, b_packed, bias, NULL, 0, act, y, ldy, pool);
+}
+
+void ep_f32_fc_compute_residual(const ep_f32_gemm_config* config, size_t n, size_t k, size_t m,
+                                const float* x, const float* b_packed, const float* bias,
+                                const float* residual, size_t ldr, ep_activation act, float* y,
+                                size_t ldy, ep_threadpool* pool) {
   fc_job job = {
       .config = config,
       .n = n,
@@ -62,6 +84,8 @@ void ep_f32_fc_compute(const ep_f32_gemm_config* config, size_t n, size_t k, siz
       .x = x,
       .b = b_packed,
       .bias = bias,
+      .residual = residual,
+      .ldr = ldr,
       .act = act,
       .y = y,
       .ldy = ldy,

@@ -15,4 +15,12 @@ void ep_f32_fc_compute(const ep_f32_gemm_config* config, size_t n, size_t k, siz
                        const float* x, const float* b_packed, const float* bias, ep_activation act,
                        float* y, size_t ldy, ep_threadpool* pool);
 
+/* ep_f32_fc_compute with a residual: y = act(x B + bias + residual), residual [n, m] (row stride
+ * ldr) or NULL, not overlapping y (y holds partial sums while it is still to be read). A
+ * transformer's MatMul, bias and skip connection in one pass over y. */
+void ep_f32_fc_compute_residual(const ep_f32_gemm_config* config, size_t n, size_t k, size_t m,
+                                const float* x, const float* b_packed, const float* bias,
+                                const float* residual, size_t ldr, ep_activation act, float* y,
+                                size_t ldy, ep_threadpool* pool);
+
 #endif /* EDGEPROF_KERNELS_F32_FC_H */

@@ -77,6 +77,7 @@ EP_UK_ALWAYS_INLINE void tile_store(const int rows, const int nv, vf acc[MR][NV]
   const bool clamp = act == EP_ACT_RELU || act == EP_ACT_RELU6;
   const bool hard = vf_act_is_hard(act), swish = act == EP_ACT_HARD_SWISH;
   const bool logistic = vf_act_is_logistic(act), silu = act == EP_ACT_SILU;
+  const bool gelu = vf_act_is_gelu(act), gelu_tanh = act == EP_ACT_GELU_TANH;
   const vf lo = vf_zero();
   const vf hi = vf_set1(act == EP_ACT_RELU6 ? 6.0f : 3.4028235e38f);
   size_t lanes[NV]; /* valid lanes of each vector */
@@ -104,6 +105,7 @@ EP_UK_ALWAYS_INLINE void tile_store(const int rows, const int nv, vf acc[MR][NV]
         if (clamp) x = vf_min(vf_max(x, lo), hi);
         if (hard) x = vf_hard_act(x, swish);
         if (logistic) x = vf_logistic_act(x, silu);
+        if (gelu) x = vf_gelu_act(x, gelu_tanh);
         vf_store(cr + v * VF_LANES, x);
       } else if (lanes[v] > 0) {
         if (accumulate) x = vf_add(x, vf_load_tail(cr + v * VF_LANES, lanes[v]));
@@ -112,6 +114,7 @@ EP_UK_ALWAYS_INLINE void tile_store(const int rows, const int nv, vf acc[MR][NV]
         if (clamp) x = vf_min(vf_max(x, lo), hi);
         if (hard) x = vf_hard_act(x, swish);
         if (logistic) x = vf_logistic_act(x, silu);
+        if (gelu) x = vf_gelu_act(x, gelu_tanh);
         vf_store_tail(cr + v * VF_LANES, lanes[v], x);
       }
     }

@@ -60,6 +60,7 @@ void EP_GV_NAME(size_t nr, size_t kc, const float* restrict x, const float* rest
     if (act == EP_ACT_RELU || act == EP_ACT_RELU6) s = vf_min(vf_max(s, lo), hi);
     if (vf_act_is_hard(act)) s = vf_hard_act(s, act == EP_ACT_HARD_SWISH);
     if (vf_act_is_logistic(act)) s = vf_logistic_act(s, act == EP_ACT_SILU);
+    if (vf_act_is_gelu(act)) s = vf_gelu_act(s, act == EP_ACT_GELU_TANH);
     if (lanes == VF_LANES) {
       vf_store(y + first, s);
     } else {

@@ -25,6 +25,10 @@ double ep_ref_activate(ep_activation act, double v) {
       g = isnan(g) ? g : g < 0.0 ? 0.0 : g > 1.0 ? 1.0 : g;
       return act == EP_ACT_HARD_SWISH ? v * g : g;
     }
+    case EP_ACT_GELU:
+      return 0.5 * v * erfc(-v / sqrt(2.0));
+    case EP_ACT_GELU_TANH:
+      return 0.5 * v * (1.0 + tanh(sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
   }
   return v;
 }

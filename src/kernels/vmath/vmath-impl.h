@@ -68,6 +68,10 @@ EP_VM_INLINE vf v_act(ep_activation act, vf x) {
       return v_hard_swish(x);
     case EP_ACT_HARD_SIGMOID:
       return v_hard_sigmoid(x);
+    case EP_ACT_GELU:
+      return vf_gelu(x);
+    case EP_ACT_GELU_TANH:
+      return vf_gelu_tanh(x);
     case EP_ACT_NONE:
       break;
   }
@@ -90,6 +94,9 @@ static void EP_VM_NAME(sigmoid)(size_t n, const float* x, float* y) {
   EP_VM_MAP(n, x, y, v_sigmoid);
 }
 static void EP_VM_NAME(tanh)(size_t n, const float* x, float* y) { EP_VM_MAP(n, x, y, v_tanh); }
+
+EP_VM_INLINE vf v_gelu(vf x) { return vf_gelu(x); }
+EP_VM_INLINE vf v_gelu_tanh(vf x) { return vf_gelu_tanh(x); }
 
 EP_VM_INLINE vf v_relu(vf x) { return vf_max(x, vf_zero()); }
 EP_VM_INLINE vf v_relu6(vf x) { return vf_min(vf_max(x, vf_zero()), vf_set1(6.0f)); }
@@ -116,6 +123,12 @@ static void EP_VM_NAME(activation)(ep_activation act, float* y, size_t n) {
       break;
     case EP_ACT_HARD_SIGMOID:
       EP_VM_MAP(n, y, y, v_hard_sigmoid);
+      break;
+    case EP_ACT_GELU:
+      EP_VM_MAP(n, y, y, v_gelu);
+      break;
+    case EP_ACT_GELU_TANH:
+      EP_VM_MAP(n, y, y, v_gelu_tanh);
       break;
     case EP_ACT_NONE:
       break;
@@ -156,6 +169,12 @@ static void EP_VM_NAME(add)(size_t n, const float* a, const float* b, ep_activat
       break;
     case EP_ACT_HARD_SIGMOID:
       add_act(n, a, b, y, EP_ACT_HARD_SIGMOID);
+      break;
+    case EP_ACT_GELU:
+      add_act(n, a, b, y, EP_ACT_GELU);
+      break;
+    case EP_ACT_GELU_TANH:
+      add_act(n, a, b, y, EP_ACT_GELU_TANH);
       break;
     case EP_ACT_NONE:
       add_act(n, a, b, y, EP_ACT_NONE);
