@@ -187,6 +187,9 @@ static const shape corner_cases[] = {
     {2, 8, 9, 7, 16, 1, 1, 3, 2, 1, 1, 0, 0, 0, 0, 1},     /* batch 2, strides 3 and 2 */
     {1, 8, 1, 5, 8, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},      /* strided, one row */
     {1, 8, 4, 70, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},     /* depthwise, wide rows: edges */
+    {1, 16, 6, 28, 16, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 16},  /* 5x5 on 28 columns: edges */
+    {1, 8, 5, 18, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},     /* 16 inside columns: edges */
+    {1, 8, 5, 17, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},     /* 15 inside columns: copies */
     {1, 16, 6, 80, 16, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 16},  /* 5x5 stride 2, edges */
     {1, 8, 5, 77, 8, 3, 3, 1, 1, 2, 2, 2, 1, 2, 3, 8},     /* dilated, uneven pads, edges */
     {1, 8, 3, 40, 8, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 8},     /* TF-same stride 2, edges */
