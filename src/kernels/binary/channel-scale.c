@@ -1,9 +1,13 @@
 /* Channel scale: y[n, c, p] = act(x[n, c, p] * s[n, c]), squeeze-and-excitation's last step
  * (Mul of [N, C, H, W] by [N, C, 1, 1]), on NCHW or on NCHW8c without leaving it. Each item is
  * one channel plane (NCHW) or one block of 8 channel planes (NCHW8c, whose 8 scales are one
- * [N, C] row's 8 floats: an [N, C, 1, 1] tensor is the same memory in either layout). */
+ * [N, C] row's 8 floats: an [N, C, 1, 1] tensor is the same memory in either layout). The ISA
+ * level's vector loop (ep_vmath scale) does the multiply: the portable loop below stays scalar
+ * on NCHW8c (GCC does not vectorize its 8-lane pattern), and MobileNetV3-Large's eight SE scales
+ * took 0.17 ms of its 5.5 ms at one thread that way. */
 #include "kernels/kernels.h"
 #include "kernels/tensor_ops.h"
+#include "kernels/vmath/vmath.h"
 
 enum { BLOCK = 8, MIN_WORK = 4096 /* floats per claimed chunk of items */ };
 
@@ -20,11 +24,14 @@ static void scale_items(void* ctx, size_t begin, size_t end, int worker) {
   (void)worker;
   const scale_job* j = ctx;
   const size_t lanes = j->blocked ? BLOCK : 1, len = j->hw * lanes;
+  const ep_vmath* vm = ep_vmath_get();
   for (size_t item = begin; item < end; item++) {
     const float* x = j->x + item * len;
     const float* s = j->s + item * lanes;
     float* y = j->y + item * len;
-    if (j->blocked) {
+    if (vm != NULL) {
+      vm->scale(len, x, s, lanes, y);
+    } else if (j->blocked) {
       float sc[BLOCK];
       for (int c = 0; c < BLOCK; c++) sc[c] = s[c];
       for (size_t p = 0; p < j->hw; p++) {

@@ -222,6 +222,28 @@ static void EP_VM_NAME(softmax_row)(size_t n, const float* x, float* y) {
   if (i < n) vf_store_tail(y + i, n - i, vf_mul(vf_load_tail(y + i, n - i), scale));
 }
 
+/* The scales repeat every `period` floats (1 or 8); a tile of VF_LANES x 8 / gcd floats holds
+ * whole periods in whole vectors: one vector at 8 and 16 lanes, two at 4. */
+enum { SCALE_TILE = VF_LANES >= 8 ? VF_LANES : 8, SCALE_VECS = SCALE_TILE / VF_LANES };
+
+static void EP_VM_NAME(scale)(size_t n, const float* x, const float* s, size_t period, float* y) {
+  float tile[SCALE_TILE];
+  for (size_t i = 0; i < SCALE_TILE; i++) tile[i] = s[i % period];
+  vf sv[SCALE_VECS];
+  for (size_t v = 0; v < SCALE_VECS; v++) sv[v] = vf_load(tile + v * VF_LANES);
+  size_t i = 0;
+  for (; i + SCALE_TILE <= n; i += SCALE_TILE) {
+    for (size_t v = 0; v < SCALE_VECS; v++) {
+      const size_t at = i + v * VF_LANES;
+      vf_store(y + at, vf_mul(vf_load(x + at), sv[v]));
+    }
+  }
+  for (size_t v = 0; i < n; v++, i += VF_LANES) {
+    const size_t t = n - i < VF_LANES ? n - i : VF_LANES;
+    vf_store_tail(y + i, t, vf_mul(vf_load_tail(x + i, t), sv[v]));
+  }
+}
+
 const ep_vmath EP_VM_NAME(table) = {
     .exp = EP_VM_NAME(exp),
     .sigmoid = EP_VM_NAME(sigmoid),
@@ -230,6 +252,7 @@ const ep_vmath EP_VM_NAME(table) = {
     .add = EP_VM_NAME(add),
     .softmax_row = EP_VM_NAME(softmax_row),
     .sum = EP_VM_NAME(sum),
+    .scale = EP_VM_NAME(scale),
 };
 
 #undef EP_VM_MAP

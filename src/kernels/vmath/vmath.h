@@ -21,6 +21,9 @@ typedef struct ep_vmath {
   void (*softmax_row)(size_t n, const float* x, float* y);
   /* Sum of n values. */
   float (*sum)(size_t n, const float* x);
+  /* y[i] = x[i] * s[i % period] over n values (n a multiple of period; period 1 or 8: a channel
+   * plane, or a block of 8 planes in NCHW8c); y may alias x. */
+  void (*scale)(size_t n, const float* x, const float* s, size_t period, float* y);
 } ep_vmath;
 
 /* The functions of the active ISA level; NULL for the scalar level (the portable loops in
