@@ -219,6 +219,17 @@ static void test_small_graphs(void) {
   int c = add_conv(g, POINTWISE, b, 16, 24, -1);
   expect_blocked("chain", finish(g, gap(g, c)), (int[]){a, b, c}, 3);
 
+  /* A pointwise conv reading NCHW (a graph input; in SqueezeNet a concatenation): where only
+   * a global average pool reads its output, the NCHW GEMM writes it, NCHW; where a depthwise
+   * conv reads it, the chain starts there, writing NCHW8c. */
+  g = new_graph(&x, &x16);
+  a = add_conv(g, POINTWISE, x16, 16, 24, -1);
+  expect_blocked("pointwise into a pool", finish(g, gap(g, a)), NULL, 0);
+  g = new_graph(&x, &x16);
+  a = add_conv(g, POINTWISE, x16, 16, 24, -1);
+  b = add_conv(g, DEPTHWISE, a, 24, 24, -1);
+  expect_blocked("pointwise into depthwise", finish(g, gap(g, b)), (int[]){a, b}, 2);
+
   /* A graph output stays NCHW, and a tensor that no depthwise conv or pool touches is not
    * worth blocking. */
   g = new_graph(&x, NULL);
@@ -246,13 +257,13 @@ static void test_small_graphs(void) {
 
   /* A pointwise conv with a residual from a graph input (NCHW): its output is laid out as the
    * residual, NCHW (and touches no depthwise conv), so the chain ends at it, reading NCHW8c and
-   * writing NCHW, and the next pointwise conv starts a new one, reading NCHW. */
+   * writing NCHW; the next pointwise conv reads NCHW and only a pool reads it: all NCHW. */
   g = new_graph(&x, &x16);
   a = add_conv(g, DIRECT, x, 3, 16, -1);
   b = add_conv(g, DEPTHWISE, a, 16, 16, -1);
   c = add_conv(g, POINTWISE, b, 16, 16, x16);
   int d = add_conv(g, POINTWISE, c, 16, 16, -1);
-  expect_blocked("residual", finish(g, gap(g, d)), (int[]){a, b, d}, 3);
+  expect_blocked("residual", finish(g, gap(g, d)), (int[]){a, b}, 2);
   /* A residual blocked like the output: both stay blocked. */
   g = new_graph(&x, NULL);
   a = add_conv(g, DIRECT, x, 3, 16, -1);

@@ -10,7 +10,10 @@
  * output 0, either way).
  * Then every convolution touching a blocked tensor must be one that ep_conv2d_layouts_supported,
  * with its residual laid out as its output, and every pool must read and write one layout; where
- * one is not, the plan unblocks its tensors and repeats until nothing changes. A pointwise convolution runs with either layout on either side,
+ * one is not, the plan unblocks its tensors and repeats until nothing changes. Last, a
+ * pointwise convolution that reads NCHW writes NCHW where global average pools are all that
+ * read its output (SqueezeNet's classifier: the GEMM beats the blocked cell on a plain input by
+ * more than the blocked pool gains). A pointwise convolution runs with either layout on either side,
  * so a chain ends at one. Graph inputs, outputs and constants are always NCHW, and so is every
  * view, so a caller only sees a blocked tensor in the middle of a run (see ep_session_run_range
  * for the tensors at a range's ends).
