@@ -1,6 +1,7 @@
 /* Fast convolution (all three algorithms) against the reference: fixed corner cases and random
  * shapes, every activation, with and without bias and a fused residual input, a fused
- * pre-activation (batch norm and relu of x) on the pointwise ones, batch 1 and 2,
+ * pre-activation (batch norm and relu of x) on the pointwise ones, pointwise ones that read x in
+ * place and ones that pack it, batch 1 and 2,
  * with a NULL pool and pools of 1 to 4 threads. Workspaces are allocated at exactly the
  * advertised size, so ASan catches a run that uses more; outputs start as NaN, so a pixel left
  * unwritten fails the comparison. */
@@ -242,6 +243,19 @@ static const shape dw7_cases[] = {
     {1, 2, 12, 23, 2, 7, 7, 1, 2, 1, 1, 3, 3, 3, 3, 2},
 };
 
+/* 1x1 GEMM reading x's rows in place (few output channels) or packing them (more than 16 A
+ * panels at every level): pixels that are whole panels, whole panels and a tail, a tail alone,
+ * several k blocks; checked last, so that the others' random draws stay as they were. */
+static const shape strided_cases[] = {
+    /* batch cin h w cout kh kw sh sw dh dw pt pl pb pr groups */
+    {1, 24, 4, 8, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},
+    {1, 40, 13, 13, 48, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},
+    {1, 600, 7, 9, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},
+    {1, 11, 3, 5, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},
+    {1, 20, 9, 9, 300, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},
+    {2, 70, 11, 6, 270, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},
+};
+
 static void run_all(ep_cpu_isa isa, void* ctx) {
   (void)isa;
   (void)ctx;
@@ -318,6 +332,10 @@ static void run_all(ep_cpu_isa isa, void* ctx) {
   for (size_t i = 0; i < sizeof grid_cases / sizeof grid_cases[0]; i++) {
     if (grid_cases[i].kh != 1) continue;
     check_conv_pre(&rng, &grid_cases[i], true, EP_ACT_RELU, false, true, "pre-activation grid");
+  }
+  for (size_t i = 0; i < sizeof strided_cases / sizeof strided_cases[0]; i++) {
+    check_conv(&rng, &strided_cases[i], true, acts[i % N_ACTS], true, "1x1 in place");
+    check_conv(&rng, &strided_cases[i], i % 2 == 0, EP_ACT_RELU, false, "1x1 in place");
   }
 }
 

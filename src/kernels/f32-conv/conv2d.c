@@ -3,7 +3,8 @@
  *   (below), which reads and writes either layout;
  *   depthwise (groups == in_channels): the direct kernels in f32-dwconv;
  *   1x1, stride 1, no padding: GEMM straight on NCHW, y[co, p] = W[co, ci] x[ci, p]; the only
- *   path for a fused pre-activation (has_input_affine), applied as it packs x;
+ *   path for a fused pre-activation (has_input_affine), applied as it packs x; with few output
+ *   channels per cell, the GEMM reads x's rows in place (STRIDED_MAX_PANELS below);
  *   3x3 stride 1 with enough pixels: Winograd F(4x4, 3x3) or, on small planes, F(2x2, 3x3)
  *   (winograd.h), at the vector levels;
  *   anything else: im2col straight into packed GEMM panels, then GEMM.
@@ -33,6 +34,14 @@ enum {
   WORKSPACE_FLOATS = 65536, /* 256 KiB of packed B per worker: half of a small L2 */
   TILE_MAX = 512,           /* pixels per tile, so small-K layers still cut up */
   ITEMS_PER_THREAD = 4,     /* images x groups per worker above which each is one item */
+  /* A 1x1 layer whose cell has at most this many A panels reads B rows straight from x (the
+   * strided microkernel) instead of packing them: packing costs as much as the multiply-adds of
+   * a few panels. SqueezeNet's squeeze layers (128 -> 16 on 55x55, 256 -> 48 on 27x27) took
+   * 0.176 / 0.135 ms packed, 0.117 / 0.105 strided at the avx512 level (0.182 / 0.143 and 0.141
+   * / 0.129 at avx2), GoogLeNet's 1x1 layers up to 23% less; with more panels the packed B, read
+   * from L1 once per panel, wins at avx2 (43 panels of 6 rows on 7x7 and 14x14: 7-16% slower
+   * strided; avx512's 16-row panels broke even at 63 panels). */
+  STRIDED_MAX_PANELS = 16,
 };
 
 typedef enum conv_kind {
@@ -236,9 +245,32 @@ static void compute_tile(const conv_job* job, const float* x, const float* a, fl
       .residual = residual != NULL ? residual + m0 * plan->pixels + p : NULL,
       .residual_ld = plan->pixels,
   };
+  const bool strided = plan->kind == CONV_GEMM_1X1 && job->in_affine == NULL &&
+                       config->gemm_strided != NULL && rows <= STRIDED_MAX_PANELS * mr;
   for (size_t kb = 0; kb < plan->k_blocks; kb++) {
     const size_t k0 = kb * plan->kc;
     const size_t kc = plan->k - k0 < plan->kc ? plan->k - k0 : plan->kc;
+    const ep_f32_gemm_epilogue* last = kb + 1 == plan->k_blocks ? &epilogue : NULL;
+    if (strided) {
+      /* Whole panels straight from x; a last partial one (the kernel reads whole panel rows)
+       * packed. */
+      const size_t whole = np / nr * nr;
+      if (whole > 0) {
+        ep_f32_gemm_compute_strided(config, rows, whole, kc, a + m0 * plan->k + k0 * mr,
+                                    plan->k * mr, x + k0 * plan->pixels + p, plan->pixels,
+                                    y + m0 * plan->pixels + p, plan->pixels, kb > 0, last);
+      }
+      if (np > whole) {
+        ep_f32_gemm_epilogue tail = epilogue;
+        if (tail.residual != NULL) tail.residual += whole;
+        ep_f32_gemm_pack_b(kc, np - whole, x + k0 * plan->pixels + p + whole, plan->pixels, 1, nr,
+                           b);
+        ep_f32_gemm_compute(config, rows, np - whole, kc, a + m0 * plan->k + k0 * mr,
+                            plan->k * mr, b, kc * nr, y + m0 * plan->pixels + p + whole,
+                            plan->pixels, kb > 0, last != NULL ? &tail : NULL);
+      }
+      continue;
+    }
     if (job->in_affine != NULL) {
       /* One group: row k of B is input channel k. */
       ep_f32_gemm_pack_b_affine(kc, np, x + k0 * plan->pixels + p, plan->pixels,
@@ -251,7 +283,7 @@ static void compute_tile(const conv_job* job, const float* x, const float* a, fl
     }
     ep_f32_gemm_compute(config, rows, np, kc, a + m0 * plan->k + k0 * mr, plan->k * mr, b, kc * nr,
                         y + m0 * plan->pixels + p, plan->pixels, kb > 0,
-                        kb + 1 == plan->k_blocks ? &epilogue : NULL);
+                        last);
   }
 }
 
