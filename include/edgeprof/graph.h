@@ -447,6 +447,10 @@ enum {
    * gamma and beta shaped like those dims: one LayerNormalization node (axis and epsilon from
    * the graph), named after the first ReduceMean. */
   EP_PASS_FUSE_LAYER_NORM = 1u << 5,
+  /* A Transpose that moves only dims of size 1 (the other dims keep their order: PyTorch's
+   * MultiheadAttention turning [1, S, D] into [S, 1, D] and back) is a Reshape: a view of its
+   * input, no copy. */
+  EP_PASS_TRANSPOSE_VIEWS = 1u << 6,
   EP_PASS_ALL = 0xffffffffu,
 };
 

@@ -22,7 +22,9 @@
  * Then, looking upstream: a batch norm -> relu that feeds a pointwise conv alone (DenseNet's
  * pre-activation over the growing concatenation, which no producer can take: every layer
  * normalizes the concatenation with its own statistics) becomes that conv's input transform
- * (EP_OP_CONV's inputs 4 and 5), applied while the conv packs its input. */
+ * (EP_OP_CONV's inputs 4 and 5), applied while the conv packs its input.
+ *
+ * Emitting, a Transpose that only moves dims of size 1 becomes a Reshape (a view). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,7 @@ typedef struct plan {
   int* fusion_of;   /* per node: the pattern fusion it emits (an index in fusions), -1 if none */
   ep_fusion* fusions;
   int n_fusions;
+  unsigned passes;
 } plan;
 
 static bool is_constant(const ep_graph* g, int id) {
@@ -453,6 +456,25 @@ static ep_status fold_batch_norm(const ep_graph* src, ep_graph* dst, const ep_no
   return EP_OK;
 }
 
+/* Whether transpose node n only moves dims of size 1: the others keep their order, so that the
+ * output has the input's elements in the input's order (a Reshape). */
+static bool transpose_is_view(const ep_graph* g, const ep_node* n) {
+  if (n->op != EP_OP_TRANSPOSE || n->n_inputs != 1 || n->n_outputs != 1 || n->inputs[0] < 0) {
+    return false;
+  }
+  const ep_shape* x = &g->tensors[n->inputs[0]].shape;
+  if (ep_shape_numel(x) == 0) return false;
+  int last = -1;
+  for (int d = 0; d < x->rank; d++) {
+    const int from = n->attrs.perm[d];
+    if (from < 0 || from >= x->rank) return false;
+    if (x->dims[from] == 1) continue;
+    if (from < last) return false;
+    last = from;
+  }
+  return true;
+}
+
 /* A pre-activation's batch norm as per-input-channel constants [C, 1, 1]: scale
  * s = gamma / sqrt(var + eps) and shift beta - mean * s, as the unfused batch norm computes them. */
 static ep_status preactivation_constants(const ep_graph* src, ep_graph* dst, const ep_node* conv,
@@ -531,6 +553,11 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
         st = map_tensor(src, dst, map, k == 0 ? x_src : n->inputs[k], &inputs[k]);
         if (st != EP_OK) goto cleanup;
       }
+    }
+    if ((p->passes & EP_PASS_TRANSPOSE_VIEWS) && transpose_is_view(src, n)) {
+      op = EP_OP_RESHAPE;
+      attrs = ep_attrs_default(EP_OP_RESHAPE);
+      attrs.shape = src->tensors[n->outputs[0]].shape;
     }
     if (p->bias_of[i] >= 0) {
       st = map_tensor(src, dst, map, p->bias_of[i], &inputs[2]);
@@ -618,6 +645,7 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
   p.fusion_of = malloc(nn * sizeof(int));
   p.fusions = malloc(nn * sizeof(ep_fusion));
   p.n_fusions = 0;
+  p.passes = passes;
   bool* taken = calloc(nn, sizeof(bool));
   int* map = malloc(nt * sizeof(int));
   if (!p.consumers || !p.reader || !p.absorbed_by || !p.bn_of || !p.act_of || !p.act_kind ||

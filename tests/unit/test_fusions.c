@@ -1,11 +1,11 @@
 /* Pattern fusions of ep_graph_optimize on hand-built graphs: attention (MatMul -> scale -> mask
  * -> Softmax -> MatMul, EP_PASS_FUSE_ATTENTION), GELU written out (erf and tanh forms,
- * EP_PASS_FUSE_GELU), LayerNorm written out (EP_PASS_FUSE_LAYER_NORM), and a MatMul on weights
- * with its bias Add, a GELU and a residual Add in its epilogue (EP_PASS_FUSE_ACTIVATIONS,
- * EP_PASS_FUSE_RESIDUAL). Each fused graph must run like the graph with that pass left out, on 1
- * and 2 threads; patterns that are not exact rewrites (an intermediate read elsewhere, a scale
- * that is not one constant, softmax on another axis, a mask that broadcasts the scores up) must
- * stay as they are. */
+ * EP_PASS_FUSE_GELU), LayerNorm written out (EP_PASS_FUSE_LAYER_NORM), a MatMul on weights with
+ * its bias Add, a GELU and a residual Add in its epilogue (EP_PASS_FUSE_ACTIVATIONS,
+ * EP_PASS_FUSE_RESIDUAL), and Transposes of size-1 dims as Reshapes (EP_PASS_TRANSPOSE_VIEWS).
+ * Each fused graph must run like the graph with that pass left out, on 1 and 2 threads; patterns
+ * that are not exact rewrites (an intermediate read elsewhere, a scale that is not one constant,
+ * softmax on another axis, a mask that broadcasts the scores up) must stay as they are. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,6 +480,44 @@ static void test_matmul_epilogue_spoilers(void) {
   }
 }
 
+/* --- Transposes of unit dims as views -------------------------------------------------------- */
+
+/* Transpose(perm) of an input shaped `dims`, then an Add so that the output is a node's; the
+ * Transpose becomes a Reshape exactly when `view`. */
+static void check_transpose_view(int rank, const int64_t* dims, const int* perm, bool view) {
+  ep_graph* g = NULL;
+  EP_CHECK_OK(ep_graph_create("transpose_view", &g));
+  int in = input(g, "in", ep_shape_make(rank, dims));
+  int x = binary(g, EP_OP_ADD, "pre", in, scalar(g, "a", 0.5f), false);
+  ep_attrs t = ep_attrs_default(EP_OP_TRANSPOSE);
+  for (int d = 0; d < rank; d++) t.perm[d] = perm[d];
+  int y = node(g, EP_OP_TRANSPOSE, "transpose", &t, &x, 1);
+  y = binary(g, EP_OP_ADD, "post", y, scalar(g, "b", 0.25f), false);
+  EP_CHECK_OK(ep_graph_mark_output(g, y));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  char what[64];
+  snprintf(what, sizeof what, "transpose rank %d perm %d%d%d%d", rank, perm[0], perm[1],
+           rank > 2 ? perm[2] : 0, rank > 3 ? perm[3] : 0);
+  ep_graph* o = check_against_unfused(g, EP_PASS_TRANSPOSE_VIEWS, what);
+  EP_CHECK_MSG(o != NULL && count_op(o, EP_OP_RESHAPE) == (view ? 1 : 0) &&
+                   count_op(o, EP_OP_TRANSPOSE) == (view ? 0 : 1),
+               "%s: %d reshapes", what, o ? count_op(o, EP_OP_RESHAPE) : -1);
+  ep_graph_destroy(o);
+  ep_graph_destroy(g);
+}
+
+static void test_transpose_views(void) {
+  /* PyTorch's MultiheadAttention: [1, S, D] <-> [S, 1, D]. */
+  check_transpose_view(3, (int64_t[]){1, 7, 12}, (int[]){1, 0, 2}, true);
+  check_transpose_view(3, (int64_t[]){7, 1, 12}, (int[]){1, 0, 2}, true);
+  check_transpose_view(4, (int64_t[]){2, 1, 5, 1}, (int[]){1, 0, 3, 2}, true);
+  check_transpose_view(2, (int64_t[]){1, 1}, (int[]){1, 0}, true);
+  /* Look-alikes: dims of size > 1 swapped. */
+  check_transpose_view(3, (int64_t[]){1, 7, 12}, (int[]){0, 2, 1}, false);
+  check_transpose_view(4, (int64_t[]){1, 7, 3, 4}, (int[]){0, 2, 1, 3}, false);
+  check_transpose_view(3, (int64_t[]){2, 1, 3}, (int[]){2, 1, 0}, false);
+}
+
 /* --- LayerNorm ---------------------------------------------------------------------------- */
 
 typedef struct ln_case {
@@ -569,6 +607,7 @@ int main(void) {
   test_gelu_spoilers();
   test_matmul_epilogue_fuses();
   test_matmul_epilogue_spoilers();
+  test_transpose_views();
   test_layer_norm_fuses();
   test_layer_norm_spoilers();
   return ep_test_finish();

@@ -319,6 +319,10 @@ dnnl_status_t ep_onednn_append_activation(dnnl_post_ops_t ops, ep_activation act
       if (s != dnnl_success) return s;
       return dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_clip, 0.0f, 1.0f);
     }
+    case EP_ACT_GELU:
+      return dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_gelu_erf, 0.0f, 0.0f);
+    case EP_ACT_GELU_TANH:
+      return dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_gelu_tanh, 0.0f, 0.0f);
   }
   return dnnl_unimplemented;
 }

@@ -160,6 +160,8 @@ bool ep_xnnpack_act_range(ep_activation act, float* min_out, float* max_out) {
     case EP_ACT_SILU: /* no f32 swish in this XNNPACK: the node runs on cpu */
     case EP_ACT_HARD_SWISH: /* this XNNPACK has hardswish as an op, not as a clamp */
     case EP_ACT_HARD_SIGMOID:
+    case EP_ACT_GELU: /* no GELU clamp: the node runs on cpu */
+    case EP_ACT_GELU_TANH:
       return false;
   }
   return false;
