@@ -13,6 +13,7 @@
 #include "core/threadpool.h"
 #include "runtime/backend.h"
 #include "runtime/memory_plan.h"
+#include "runtime/node_work.h"
 #include "runtime/session_internal.h"
 
 /* The backends one session uses: the one asked for, and the CPU backend for what it lacks. */
@@ -28,6 +29,7 @@ typedef struct node_exec {
   ep_node_prepared prepared;
   bool prepared_ok; /* prepared.state is the backend's to release */
   bool in_place;    /* a concat whose inputs were written into its output: nothing to run */
+  bool split;       /* enough work to hand to the thread pool; else run on the calling thread */
   const float** in;
   float** out;
 } node_exec;
@@ -493,6 +495,12 @@ static ep_status create_session(const ep_graph* graph, ep_graph* consumable,
   if (status != EP_OK) goto cleanup;
   status = ep_threadpool_create(threads, options->cpus, options->n_cpus, &s->pool);
   if (status != EP_OK) goto cleanup;
+  /* A node too small to split runs on the calling thread: waking a worker, handing out chunks
+   * and waiting for the last one would cost more than the half of the work it saves. */
+  for (int i = 0; i < s->n_nodes; i++) {
+    s->nodes[i].split =
+        ep_threadpool_worth_splitting(s->pool, ep_node_work_ns(graph, ep_graph_node(graph, i)));
+  }
   *session_out = s;
   return EP_OK;
 
@@ -619,7 +627,7 @@ ep_status ep_session_get_output(ep_session* s, int output_index, float* data, si
 static void run_node(ep_session* s, int i) {
   node_exec* e = &s->nodes[i];
   if (e->in_place) return;
-  ep_node_io io = {e->in, e->out, s->workspace, s->workspace_stride, s->pool};
+  ep_node_io io = {e->in, e->out, s->workspace, s->workspace_stride, e->split ? s->pool : NULL};
   e->backend->iface->run_node(e->backend->ctx, e->prepared.state, s->graph,
                               ep_graph_node(s->graph, i), &io);
 }
@@ -687,6 +695,10 @@ void ep_session_memory_get(const ep_session* s, ep_session_memory* memory_out) {
 ep_layout ep_session_tensor_layout(const ep_session* s, int tensor) {
   if (tensor < 0 || tensor >= ep_graph_tensor_count(s->graph)) return EP_LAYOUT_NCHW;
   return s->layout[tensor];
+}
+
+bool ep_session_node_split(const ep_session* s, int node) {
+  return node >= 0 && node < s->n_nodes && s->nodes[node].split;
 }
 
 const char* ep_session_backend(const ep_session* s) { return s->backends[0].iface->name; }
