@@ -62,7 +62,7 @@ typedef struct variant {
   bool has_bias;
   ep_activation act;
   bool residual;
-  bool x_nchw, y_nchw; /* pointwise only: plain input or output */
+  bool x_nchw, y_nchw; /* plain input (pointwise only) or output */
 } variant;
 
 static void check_conv(ep_test_rng* rng, const shape* s, variant v, const char* what) {
@@ -79,7 +79,10 @@ static void check_conv(ep_test_rng* rng, const shape* s, variant v, const char* 
                d.groups);
   if (!ep_conv2d_layouts_supported(&d)) return;
   /* Dense 3x3 stride-1 layers run as Winograd, whose transforms round more (test_conv2d.c). */
-  const bool winograd = !ep_nchwc_conv_supports(&d);
+  const bool winograd = !ep_nchwc_conv_supports(&d) ||
+                        (ep_nchwc_conv_dense(&d) && d.kernel_h == 3 && d.kernel_w == 3 &&
+                         d.stride_h == 1 && d.stride_w == 1 && d.dilation_h == 1 &&
+                         d.dilation_w == 1);
   const double tolerance = winograd ? 1e-4 : 1e-5;
   const size_t in_hw = (size_t)d.in_h * d.in_w, out_hw = (size_t)d.out_h * d.out_w;
   const size_t nx = (size_t)d.batch * d.in_channels * in_hw;
@@ -203,6 +206,15 @@ static const shape corner_cases[] = {
     {1, 32, 6, 6, 32, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4},    /* grouped 1x1 */
     {1, 16, 9, 30, 16, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 2},   /* grouped, no padding, tails */
     {1, 8, 2, 3, 8, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 2},      /* grouped, pads > image */
+    {1, 16, 17, 17, 24, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1},  /* dense 1x7 (Inception v3) */
+    {1, 24, 17, 17, 16, 7, 1, 1, 1, 1, 1, 3, 0, 3, 0, 1},  /* dense 7x1 */
+    {1, 16, 8, 11, 16, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1},   /* dense 1x3 */
+    {2, 16, 8, 11, 32, 3, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1},   /* dense 3x1, batch 2 */
+    {1, 32, 15, 15, 24, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 1},  /* dense 3x3 stride 2, valid */
+    {2, 16, 12, 13, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},  /* dense 3x3 stride 2, padded */
+    {1, 16, 10, 10, 24, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 1},  /* dense 5x5 */
+    {1, 16, 4, 30, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   /* dense 3x3 (odd blocks), tails */
+    {1, 24, 9, 8, 16, 2, 3, 3, 1, 2, 1, 1, 0, 2, 1, 1},    /* dense, dilated, uneven */
 };
 
 /* Dense 3x3 stride-1 layers, which run as Winograd F(4x4, 3x3) or F(2x2, 3x3) with NCHW8c on
@@ -302,17 +314,26 @@ static void check_supports(void) {
   EP_CHECK(!ep_nchwc_conv_supports(&d)); /* 12 channels cannot be blocked */
   shape dense3x3 = {1, 16, 5, 5, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
   d = desc_of(&dense3x3, true, EP_ACT_NONE);
-  EP_CHECK(!ep_nchwc_conv_supports(&d));      /* dense 3x3 on 16 channels: NCHW algorithms */
-  EP_CHECK(!ep_conv2d_layouts_supported(&d)); /* ... nor Winograd's: 9 2x2 tiles */
+  EP_CHECK(ep_nchwc_conv_dense(&d)); /* dense 3x3 on 16 channels: the window kernel */
+  d.in_layout = EP_LAYOUT_NCHW;
+  EP_CHECK(!ep_nchwc_conv_supports(&d)); /* ... from blocked input only */
+  shape dense20 = {1, 20, 5, 5, 16, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1};
+  d = desc_of(&dense20, true, EP_ACT_NONE);
+  EP_CHECK(!ep_nchwc_conv_supports(&d)); /* 20 input channels cannot be blocked */
+  shape dense_odd_out = {1, 16, 5, 5, 12, 7, 1, 1, 1, 1, 1, 3, 0, 3, 0, 1};
+  d = desc_of(&dense_odd_out, true, EP_ACT_NONE);
+  EP_CHECK(!ep_nchwc_conv_supports(&d)); /* nor 12 outputs */
+  d.out_layout = EP_LAYOUT_NCHW;
+  EP_CHECK(!ep_nchwc_conv_supports(&d)); /* not even into a plain output */
   shape wide3x3 = {1, 16, 16, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
   d = desc_of(&wide3x3, true, EP_ACT_NONE);
-  EP_CHECK(!ep_nchwc_conv_supports(&d) && ep_conv2d_layouts_supported(&d)); /* Winograd */
+  EP_CHECK(ep_nchwc_conv_dense(&d) && ep_conv2d_layouts_supported(&d)); /* runs as Winograd */
   shape strided = {1, 16, 6, 6, 16, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1};
   d = desc_of(&strided, true, EP_ACT_NONE);
   EP_CHECK(ep_nchwc_conv_supports(&d));
   shape padded = {1, 16, 6, 6, 16, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1};
   d = desc_of(&padded, true, EP_ACT_NONE);
-  EP_CHECK(!ep_conv2d_layouts_supported(&d)); /* a padded 1x1 layer */
+  EP_CHECK(ep_nchwc_conv_dense(&d)); /* a padded 1x1 layer: the window kernel */
   shape multiplier = {1, 8, 6, 6, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8};
   d = desc_of(&multiplier, true, EP_ACT_NONE);
   EP_CHECK(!ep_nchwc_conv_supports(&d)); /* depthwise with a channel multiplier */
@@ -380,12 +401,14 @@ static void check_level(ep_cpu_isa isa, void* ctx) {
     check_conv(&rng, s, (variant){true, EP_ACT_NONE, false, false, false}, "corner");
     check_conv(&rng, s, (variant){i % 2 == 0, acts[1 + i % (N_ACTS - 1)], false, false, false}, "corner");
     check_conv(&rng, s, (variant){i % 2 == 1, acts[i % N_ACTS], true, false, false}, "residual");
-    if (s->groups > 1 && s->groups != s->cin) {
-      /* Grouped layers may end a blocked chain (RegNet's, before a squeeze-and-excitation). */
+    const bool dense_window = s->groups == 1 && s->cin > EP_NCHWC_DIRECT_MAX_CIN && s->kh * s->kw > 1;
+    if ((s->groups > 1 && s->groups != s->cin) || dense_window) {
+      /* Grouped and dense layers may end a blocked chain (RegNet's, before a
+       * squeeze-and-excitation; Inception's branches, before their concatenation). */
       check_conv(&rng, s, (variant){i % 2 == 0, acts[(i + 3) % N_ACTS], i % 2 == 1, false, true},
                  "grouped, plain output");
     }
-    if (s->kh == 1 && s->groups == 1) {
+    if (s->kh == 1 && s->kw == 1 && s->groups == 1) {
       /* Pointwise layers that start or end a blocked chain, with and without a residual. */
       check_conv(&rng, s, (variant){true, acts[i % N_ACTS], false, true, false}, "plain input");
       check_conv(&rng, s, (variant){true, acts[(i + 1) % N_ACTS], i % 2 == 0, false, true},
@@ -449,6 +472,24 @@ static void check_level(ep_cpu_isa isa, void* ctx) {
       v.y_nchw = !v.x_nchw && ep_test_rng_int(&rng, 0, 2) == 0;
     }
     check_conv(&rng, &s, v, "random");
+  }
+  for (int i = 0; i < 40; i++) {
+    /* Dense layers over blocked input: any kernel, strides, dilations, padding. */
+    shape s = {ep_test_rng_int(&rng, 1, 2), 8 * ep_test_rng_int(&rng, 1, 6),
+               ep_test_rng_int(&rng, 1, 20), ep_test_rng_int(&rng, 1, 20),
+               8 * ep_test_rng_int(&rng, 1, 5), ep_test_rng_int(&rng, 1, 7),
+               ep_test_rng_int(&rng, 1, 7), ep_test_rng_int(&rng, 1, 3),
+               ep_test_rng_int(&rng, 1, 3), ep_test_rng_int(&rng, 1, 2),
+               ep_test_rng_int(&rng, 1, 2), 0, 0, 0, 0, 1};
+    if (s.cin == EP_NCHWC_DIRECT_MAX_CIN) s.cin += 8; /* else the direct kernel's */
+    s.pt = ep_test_rng_int(&rng, 0, s.kh - 1);
+    s.pl = ep_test_rng_int(&rng, 0, s.kw - 1);
+    s.pb = ep_test_rng_int(&rng, 0, s.kh - 1);
+    s.pr = ep_test_rng_int(&rng, 0, s.kw - 1);
+    if (s.kh * s.kw == 1) s.pt = 1; /* a padded 1x1: not pointwise */
+    variant v = {ep_test_rng_int(&rng, 0, 1), acts[ep_test_rng_int(&rng, 0, N_ACTS - 1)],
+                 ep_test_rng_int(&rng, 0, 3) == 0, false, ep_test_rng_int(&rng, 0, 2) == 0};
+    check_conv(&rng, &s, v, "random dense");
   }
   check_group_widths(&rng);
   check_pool_and_conversions(&rng);

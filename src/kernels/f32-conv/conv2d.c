@@ -71,8 +71,11 @@ static conv_plan make_plan(const ep_conv_desc* d, const ep_f32_gemm_config* conf
   if (d->has_input_affine) {
     /* ep_conv2d_layouts_supported keeps it on NCHW; the fusion makes it pointwise. */
   } else if (d->in_layout != EP_LAYOUT_NCHW || d->out_layout != EP_LAYOUT_NCHW) {
-    /* Winograd reads and writes either layout, one channel plane at a time. */
-    const bool winograd = !ep_nchwc_conv_supports(d) && ep_f32_winograd_suitable(d, config);
+    /* Winograd reads and writes either layout, one channel plane at a time; it takes the dense
+     * 3x3 stride-1 layers that the NCHW8c window kernel also runs (groups 1, not pointwise),
+     * with fewer multiply-adds. */
+    const bool winograd = ep_f32_winograd_suitable(d, config) &&
+                          (!ep_nchwc_conv_supports(d) || ep_nchwc_conv_dense(d));
     plan.kind = winograd ? CONV_WINOGRAD : CONV_NCHWC;
     return plan;
   }

@@ -60,6 +60,13 @@ static bool window_grouped(const ep_conv_desc* d) {
   return true;
 }
 
+/* A dense convolution over blocked input that is not pointwise (Inception's 1x7, 7x1, 5x5 and
+ * 3x3 stride-2 layers, ResNet's 3x3 stride-2 ones): the window kernel with every input block
+ * read by every output block, block pairs sharing their input (no zeros multiplied). */
+static bool window_dense(const ep_conv_desc* d) {
+  return d->groups == 1 && d->in_channels % BLOCK == 0;
+}
+
 /* Groups of 4 inputs and 4 outputs, two per block: the window kernel then splats each group's
  * channels within its half of the vector (4 multiply-adds per tap and pixel, not 8). */
 static bool window_quads(const ep_conv_desc* d) {
@@ -96,7 +103,8 @@ static nchwc_kind kind_of(const ep_conv_desc* d) {
     const bool depthwise = d->groups == d->in_channels && d->out_channels == d->in_channels &&
                            d->kernel_h <= EP_NCHWC_DEPTHWISE_MAX_KERNEL;
     if (depthwise) return out_blocked ? NCHWC_DEPTHWISE : NCHWC_NONE;
-    return window_grouped(d) ? NCHWC_WINDOW : NCHWC_NONE; /* any output layout */
+    /* Any output layout. */
+    return window_grouped(d) || window_dense(d) ? NCHWC_WINDOW : NCHWC_NONE;
   }
   if (!out_blocked) return NCHWC_NONE;
   if (d->groups == 1 && d->in_channels <= EP_NCHWC_DIRECT_MAX_CIN) return NCHWC_DIRECT;
@@ -111,6 +119,10 @@ bool ep_nchwc_available(void) { return ep_kernel_config_get()->blocked_layout !=
 static const ep_nchwc_kernels* kernels(void) { return &ep_kernel_config_get()->nchwc; }
 
 bool ep_nchwc_conv_supports(const ep_conv_desc* d) { return kind_of(d) != NCHWC_NONE; }
+
+bool ep_nchwc_conv_dense(const ep_conv_desc* d) {
+  return kind_of(d) == NCHWC_WINDOW && window_dense(d);
+}
 
 /* Weight taps per output channel. */
 static size_t taps_of(const ep_conv_desc* d) {

@@ -23,6 +23,9 @@
  *              number of input blocks, at most twice its groups' channels; any kernel, stride,
  *              padding, dilation:                  NCHW8c -> NCHW8c or NCHW
  *              (the input is first copied with its zeros into the workspace, shared)
+ *              and dense (groups 1, any input channels a multiple of 8, not pointwise) the
+ *              same way: every output block reads every input block
+ *                                                  NCHW8c -> NCHW8c or NCHW
  * with a bias, any fused activation, and a residual input laid out as the output. Dense 3x3
  * stride-1 convolutions on NCHW8c run as Winograd (f32-conv/winograd.h), and max and average
  * pools as ep_nchwc_pool_run below. */
@@ -44,6 +47,9 @@ bool ep_nchwc_available(void);
 
 /* True when the descriptor's convolution with its in_layout / out_layout is one of the above. */
 bool ep_nchwc_conv_supports(const ep_conv_desc* d);
+/* True when it is one of the above as a dense window (groups 1, not pointwise): a 3x3 stride-1
+ * one runs faster as Winograd where that is suitable (f32-conv/conv2d.c picks). */
+bool ep_nchwc_conv_dense(const ep_conv_desc* d);
 
 size_t ep_nchwc_conv_packed_size(const ep_conv_desc* d); /* floats */
 void ep_nchwc_conv_pack(const ep_conv_desc* d, const float* w, const float* bias, float* packed);
