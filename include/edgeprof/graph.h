@@ -451,6 +451,11 @@ enum {
    * MultiheadAttention turning [1, S, D] into [S, 1, D] and back) is a Reshape: a view of its
    * input, no copy. */
   EP_PASS_TRANSPOSE_VIEWS = 1u << 6,
+  /* A constant Pad of zeros on H and W alone (rank 4), read by an AveragePool alone (no ceil
+   * mode; its own padding none or counted): the pool takes the Pad's amounts and counts its
+   * padding (count_include_pad), which is the same average. torch.onnx writes
+   * avg_pool2d(3, 1, 1) that way (every Inception v3 block's pool branch). */
+  EP_PASS_FUSE_PAD = 1u << 7,
   EP_PASS_ALL = 0xffffffffu,
 };
 

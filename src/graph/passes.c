@@ -22,7 +22,8 @@
  * Then, looking upstream: a batch norm -> relu that feeds a pointwise conv alone (DenseNet's
  * pre-activation over the growing concatenation, which no producer can take: every layer
  * normalizes the concatenation with its own statistics) becomes that conv's input transform
- * (EP_OP_CONV's inputs 4 and 5), applied while the conv packs its input.
+ * (EP_OP_CONV's inputs 4 and 5), applied while the conv packs its input; and a constant Pad of
+ * zeros before an AveragePool becomes the pool's own counted padding (EP_PASS_FUSE_PAD).
  *
  * Emitting, a Transpose that only moves dims of size 1 becomes a Reshape (a view). */
 #include <math.h>
@@ -43,6 +44,7 @@ typedef struct plan {
   int* residual_of; /* per node (a conv): the add's other operand, -1 if none */
   int* pre_of;      /* per node (a conv): the batch norm of its fused pre-activation, -1 if none */
   int* bias_of;     /* per node (a MatMul): the constant bias [N] of an Add fused into it, or -1 */
+  int* pad_of;      /* per node (an average pool): the Pad it absorbs, -1 if none */
   int* tail;        /* per node: the tensor its emitted output stands for */
   int* fusion_of;   /* per node: the pattern fusion it emits (an index in fusions), -1 if none */
   ep_fusion* fusions;
@@ -307,12 +309,43 @@ static int preactivation_bn(const ep_graph* g, const plan* p, int i) {
   return m;
 }
 
+/* The Pad that average pool i absorbs (EP_PASS_FUSE_PAD), or -1: constant zeros on H and W
+ * alone, nothing cropped, read by the pool alone, which has no ceil mode (its last window could
+ * then start in the padding the Pad adds, and be counted differently) and either no padding of
+ * its own or counted padding. */
+static int absorbed_pad(const ep_graph* g, const plan* p, int i) {
+  const ep_node* pool = &g->nodes[i];
+  if (pool->op != EP_OP_AVG_POOL || p->absorbed_by[i] >= 0 || p->fusion_of[i] >= 0) return -1;
+  const ep_attrs* a = &pool->attrs;
+  if (a->ceil_mode) return -1;
+  for (int k = 0; k < 4 && !a->count_include_pad; k++) {
+    if (a->pad[k] != 0) return -1;
+  }
+  const int x = pool->inputs[0];
+  const int j = g->tensors[x].producer;
+  if (j < 0 || !read_only_by_one(g, p, x)) return -1;
+  const ep_node* pad = &g->nodes[j];
+  if (pad->op != EP_OP_PAD || p->absorbed_by[j] >= 0 || p->fusion_of[j] >= 0) return -1;
+  if (pad->attrs.pad_mode != EP_PAD_CONSTANT || pad->attrs.pad_value != 0.0f) return -1;
+  if (g->tensors[pad->inputs[0]].shape.rank != 4) return -1;
+  const int* q = pad->attrs.pads; /* begins of N, C, H, W, then ends */
+  if (q[0] != 0 || q[1] != 0 || q[4] != 0 || q[5] != 0) return -1;
+  if (q[2] < 0 || q[3] < 0 || q[6] < 0 || q[7] < 0) return -1;
+  /* Padding within the window, as exporters write it (the pool kernels' usual range). */
+  const int k_h = a->kernel[0], k_w = a->kernel[1];
+  if (a->pad[0] + q[2] >= k_h || a->pad[2] + q[6] >= k_h || a->pad[1] + q[3] >= k_w ||
+      a->pad[3] + q[7] >= k_w) {
+    return -1;
+  }
+  return j;
+}
+
 static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) {
   for (int i = 0; i < g->n_nodes; i++) {
     const ep_node* n = &g->nodes[i];
     p->absorbed_by[i] = p->bn_of[i] = p->act_of[i] = p->add_of[i] = p->residual_of[i] = -1;
     p->act_kind[i] = EP_ACT_NONE;
-    p->pre_of[i] = -1;
+    p->pre_of[i] = p->pad_of[i] = -1;
     p->bias_of[i] = -1;
     p->fusion_of[i] = -1;
     p->tail[i] = n->outputs[0];
@@ -384,6 +417,14 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) 
         p->act_kind[emitter] = activation_of(n);
         p->tail[emitter] = n->outputs[0];
       }
+    }
+  }
+  if (passes & EP_PASS_FUSE_PAD) {
+    for (int i = 0; i < g->n_nodes; i++) {
+      const int m = absorbed_pad(g, p, i);
+      if (m < 0) continue;
+      p->pad_of[i] = m;
+      p->absorbed_by[m] = i;
     }
   }
   const unsigned pre = EP_PASS_FOLD_BATCH_NORM | EP_PASS_FUSE_ACTIVATIONS;
@@ -530,8 +571,19 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
     int n_inputs = n->n_inputs;
     ep_op op = n->op;
     const char* node_name = n->name;
-    /* A conv with a fused pre-activation reads the batch norm's input. */
-    const int x_src = p->pre_of[i] >= 0 ? src->nodes[p->pre_of[i]].inputs[0] : n->inputs[0];
+    /* A conv with a fused pre-activation reads the batch norm's input, a pool with a fused Pad
+     * the Pad's. */
+    const int x_src = p->pre_of[i] >= 0   ? src->nodes[p->pre_of[i]].inputs[0]
+                      : p->pad_of[i] >= 0 ? src->nodes[p->pad_of[i]].inputs[0]
+                                          : n->inputs[0];
+    if (p->pad_of[i] >= 0) {
+      const int* q = src->nodes[p->pad_of[i]].attrs.pads;
+      attrs.pad[0] += q[2]; /* top, left, bottom, right */
+      attrs.pad[1] += q[3];
+      attrs.pad[2] += q[6];
+      attrs.pad[3] += q[7];
+      attrs.count_include_pad = true;
+    }
     if (p->fusion_of[i] >= 0) {
       const ep_fusion* f = &p->fusions[p->fusion_of[i]];
       for (int k = 0; k < f->n_inputs; k++) {
@@ -641,6 +693,7 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
   p.residual_of = malloc(nn * sizeof(int));
   p.pre_of = malloc(nn * sizeof(int));
   p.bias_of = malloc(nn * sizeof(int));
+  p.pad_of = malloc(nn * sizeof(int));
   p.tail = malloc(nn * sizeof(int));
   p.fusion_of = malloc(nn * sizeof(int));
   p.fusions = malloc(nn * sizeof(ep_fusion));
@@ -649,7 +702,8 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
   bool* taken = calloc(nn, sizeof(bool));
   int* map = malloc(nt * sizeof(int));
   if (!p.consumers || !p.reader || !p.absorbed_by || !p.bn_of || !p.act_of || !p.act_kind ||
-      !p.add_of || !p.residual_of || !p.pre_of || !p.bias_of || !p.tail || !p.fusion_of || !p.fusions || !taken ||
+      !p.add_of || !p.residual_of || !p.pre_of || !p.bias_of || !p.pad_of || !p.tail ||
+      !p.fusion_of || !p.fusions || !taken ||
       !map) {
     st = ep_error(EP_ERR_OUT_OF_MEMORY, "ep_graph_optimize: out of memory");
     goto cleanup;
@@ -675,6 +729,7 @@ cleanup:
   free(p.residual_of);
   free(p.pre_of);
   free(p.bias_of);
+  free(p.pad_of);
   free(p.tail);
   free(p.fusion_of);
   free(p.fusions);

@@ -6,7 +6,8 @@
  * again; the outputs must agree, and the fused graphs must have lost their Sigmoid / Mul nodes.
  * Concatenations written in place (DenseNet, Inception) against copying ones (EDGEPROF_CONCAT=copy):
  * the same outputs, the inputs where the concat would put them, a smaller arena. DenseNet's
- * BatchNorm -> Relu fused into the pointwise conv after it, and where it must not be. */
+ * BatchNorm -> Relu fused into the pointwise conv after it, and where it must not be. Inception
+ * v3's Pad -> AveragePool fused into one pool, and where it must not be. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -450,6 +451,104 @@ static void test_preactivation(void) {
   }
 }
 
+/* A conv with any kernel kh x kw, "same" padding (odd sizes), stride 1. */
+static int add_conv_hw(ep_graph* g, const char* name, int x, int cin, int cout, int kh, int kw) {
+  char wname[64], bname[64];
+  snprintf(wname, sizeof wname, "%s/w", name);
+  snprintf(bname, sizeof bname, "%s/b", name);
+  int in[3] = {x,
+               add_random_constant(g, wname, ep_shape_make(4, (int64_t[]){cout, cin, kh, kw}),
+                                   -0.4f, 0.4f),
+               add_random_constant(g, bname, ep_shape_make(1, (int64_t[]){cout}), -0.3f, 0.3f)};
+  ep_attrs a = {.pad = {kh / 2, kw / 2, kh / 2, kw / 2}};
+  return add_node1(g, EP_OP_CONV, name, &a, in, 3);
+}
+
+/* Pad (H and W by `pad`, value v) -> AveragePool 3x3 stride 1 with the given pool attributes. */
+static int add_pad_pool(ep_graph* g, const char* name, int x, int pad, float v, ep_attrs pool) {
+  char pname[64];
+  snprintf(pname, sizeof pname, "%s/pad", name);
+  ep_attrs a = {.pad_mode = EP_PAD_CONSTANT, .pad_value = v};
+  a.pads[2] = a.pads[3] = a.pads[6] = a.pads[7] = pad;
+  int p = add_node1(g, EP_OP_PAD, pname, &a, &x, 1);
+  pool.kernel[0] = pool.kernel[1] = 3;
+  return add_node1(g, EP_OP_AVG_POOL, name, &pool, &p, 1);
+}
+
+/* Inception v3's blocks as torch.onnx writes them: a pool branch of Pad -> AveragePool (fused into
+ * one pool counting its padding) beside 1x1, 1x7 -> 7x1 and 3x3 branches, concatenated, twice,
+ * then global average pooling; the layout plan blocks all of it (NCHW8c concatenations, the
+ * window kernel for the 1x7 and 7x1 layers). Then the Pads that must stay: a value other than 0,
+ * a pool with ceil mode, a pool with uncounted padding of its own, a Pad read twice, a padding
+ * wider than the window. */
+static void test_pad_pool(void) {
+  int x;
+  for (int batch = 1; batch <= 2; batch++) {
+    ep_graph* g = new_graph("inception", ep_shape_make(4, (int64_t[]){batch, 16, 9, 10}), &x);
+    int in = x;
+    for (int b = 0; b < 2; b++) {
+      char n[8][32];
+      for (int k = 0; k < 8; k++) snprintf(n[k], sizeof n[k], "m%d/%d", b, k);
+      const int c = b == 0 ? 16 : 48;
+      int b1 = add_conv(g, n[0], in, c, 16, 1, 1, 1);
+      int b7 = add_conv_hw(g, n[2], add_conv(g, n[1], in, c, 8, 1, 1, 1), 8, 16, 1, 7);
+      b7 = add_conv_hw(g, n[3], b7, 16, 8, 7, 1);
+      int b3 = add_conv(g, n[4], in, c, 8, 3, 1, 1);
+      int bp = add_conv(g, n[6], add_pad_pool(g, n[5], in, 1, 0.0f, (ep_attrs){0}), c, 16, 1, 1, 1);
+      in = add_concat(g, n[7], (int[]){b1, b7, b3, bp}, 4, 1); /* 48 channels */
+    }
+    int y = add_node1(g, EP_OP_GLOBAL_AVG_POOL, "gap", &(ep_attrs){0}, &in, 1);
+    EP_CHECK_OK(ep_graph_mark_output(g, y));
+    EP_CHECK_OK(ep_graph_finalize(g));
+    ep_graph* o = NULL;
+    EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &o));
+    if (o != NULL) {
+      EP_CHECK_MSG(count_op(o, EP_OP_PAD) == 0 && count_op(o, EP_OP_AVG_POOL) == 2,
+                   "Inception blocks: %d Pads left, %d pools; want 0 and 2",
+                   count_op(o, EP_OP_PAD), count_op(o, EP_OP_AVG_POOL));
+      for (int i = 0; i < ep_graph_node_count(o); i++) {
+        const ep_node* n = ep_graph_node(o, i);
+        if (n->op != EP_OP_AVG_POOL) continue;
+        EP_CHECK(n->attrs.count_include_pad && n->attrs.pad[0] == 1 && n->attrs.pad[3] == 1);
+      }
+    }
+    ep_graph_destroy(o);
+    check_graph(g, batch == 1 ? "Inception blocks" : "Inception blocks, batch 2",
+                (expect){0, 0, 0});
+  }
+  ep_graph* g = new_graph("pads kept", ep_shape_make(4, (int64_t[]){1, 8, 7, 8}), &x);
+  int kept[6];
+  kept[0] = add_pad_pool(g, "value", x, 1, 0.5f, (ep_attrs){0});
+  kept[1] = add_pad_pool(g, "ceil", x, 1, 0.0f, (ep_attrs){.ceil_mode = true, .stride = {2, 2}});
+  kept[2] = add_pad_pool(g, "own pads", x, 1, 0.0f, (ep_attrs){.pad = {1, 0, 1, 0}});
+  kept[3] = add_pad_pool(g, "wide", x, 3, 0.0f, (ep_attrs){0});
+  ep_attrs a = {.pad_mode = EP_PAD_CONSTANT};
+  a.pads[2] = a.pads[3] = a.pads[6] = a.pads[7] = 1;
+  int shared = add_node1(g, EP_OP_PAD, "shared/pad", &a, &x, 1);
+  ep_attrs pool = {.kernel = {3, 3}};
+  int sp = add_node1(g, EP_OP_AVG_POOL, "shared", &pool, &shared, 1);
+  kept[4] = sp;
+  kept[5] = shared; /* read by the pool and its own global pool */
+  /* Their sizes differ: each pooled whole, then summed (one output, compared). */
+  int sum = -1;
+  for (int k = 0; k < 6; k++) {
+    char name[16], pname[16];
+    snprintf(name, sizeof name, "sum%d", k);
+    snprintf(pname, sizeof pname, "gap%d", k);
+    int p = add_node1(g, EP_OP_GLOBAL_AVG_POOL, pname, &(ep_attrs){0}, &kept[k], 1);
+    sum = k == 0 ? p : add_node1(g, EP_OP_ADD, name, &(ep_attrs){0}, (int[]){sum, p}, 2);
+  }
+  EP_CHECK_OK(ep_graph_mark_output(g, sum));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  ep_graph* o = NULL;
+  EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &o));
+  if (o != NULL) {
+    EP_CHECK_MSG(count_op(o, EP_OP_PAD) == 5, "%d Pads kept, want 5", count_op(o, EP_OP_PAD));
+  }
+  ep_graph_destroy(o);
+  check_graph(g, "Pads kept", (expect){0, 0, 0});
+}
+
 static void run_level(ep_cpu_isa isa, void* ctx) {
   (void)isa;
   (void)ctx;
@@ -458,6 +557,7 @@ static void run_level(ep_cpu_isa isa, void* ctx) {
   test_squeeze_excitation();
   test_concat();
   test_preactivation();
+  test_pad_pool();
 }
 
 int main(void) {

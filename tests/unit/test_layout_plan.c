@@ -83,11 +83,14 @@ static void test_mobilenet(void) {
   ep_graph_destroy(g);
 }
 
-/* ResNet-50 is blocked whole: its 53 conv outputs and the stem's max pool output. Inception's
- * branches end in concatenations, and the others have no convolutions. */
+/* ResNet-50 is blocked whole: its 53 conv outputs and the stem's max pool output. So is
+ * Inception v1 from its first concatenation on (every concatenation pays, and links its inputs
+ * and output): 57 conv outputs, 9 concatenations, 8 pools, all but the last average pool,
+ * which covers its whole input and runs on NCHW; before the first concatenation its LRNs
+ * read NCHW. The others have no convolutions. */
 static void test_other_models(void) {
   const char* names[] = {"resnet50", "inception_v1", "lstm", "mlp"};
-  const int expected[] = {54, 0, 0, 0};
+  const int expected[] = {54, 74, 0, 0};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     ep_graph* g = optimized_zoo(names[i]);
     if (g == NULL) continue;
@@ -99,7 +102,7 @@ static void test_other_models(void) {
                  blocked, expected_blocked);
     for (int n = 0; layout != NULL && n < ep_graph_node_count(g); n++) {
       const ep_node* node = ep_graph_node(g, n);
-      if (node->op != EP_OP_CONV && node->op != EP_OP_MAX_POOL &&
+      if (node->op != EP_OP_CONV && node->op != EP_OP_MAX_POOL && node->op != EP_OP_CONCAT &&
           layout[node->outputs[0]] == EP_LAYOUT_NCHW8C) {
         EP_CHECK_MSG(false, "%s: %s's output is blocked", names[i], node->name);
       }
@@ -115,7 +118,7 @@ static void test_other_models(void) {
 
 /* --- small graphs: x [1, 3, 12, 12] -------------------------------------------------------- */
 
-enum { DIRECT, DEPTHWISE, POINTWISE, DENSE3X3, GROUPED };
+enum { DIRECT, DEPTHWISE, POINTWISE, DENSE3X3, GROUPED, DENSE1X7, DENSE7X1, STRIDED3X3 };
 
 /* Adds a conv of `kind` with a bias (and `residual` as input 3 when >= 0); returns its output. */
 static int add_conv(ep_graph* g, int kind, int x, int cin, int cout, int residual) {
@@ -125,15 +128,19 @@ static int add_conv(ep_graph* g, int kind, int x, int cin, int cout, int residua
   snprintf(wname, sizeof wname, "%s/w", name);
   snprintf(bname, sizeof bname, "%s/b", name);
   /* GROUPED: ResNeXt's 3x3 layers, 4 channels per group. */
+  /* DENSE1X7, DENSE7X1: Inception v3's asymmetric layers; STRIDED3X3: 3x3 stride 2. */
   int k = kind == POINTWISE ? 1 : 3, group = kind == DEPTHWISE ? cin : kind == GROUPED ? cin / 4 : 1;
+  int kh = kind == DENSE7X1 ? 7 : kind == DENSE1X7 ? 1 : k;
+  int kw = kind == DENSE1X7 ? 7 : kind == DENSE7X1 ? 1 : k;
   int w = -1, b = -1, y = -1;
   EP_CHECK_OK(ep_graph_add_constant(
-      g, wname, ep_shape_make(4, (int64_t[]){cout, cin / group, k, k}), NULL, &w));
+      g, wname, ep_shape_make(4, (int64_t[]){cout, cin / group, kh, kw}), NULL, &w));
   EP_CHECK_OK(ep_graph_add_constant(g, bname, ep_shape_make(1, (int64_t[]){cout}), NULL, &b));
   float* wd = ep_graph_constant_data(g, w);
-  if (wd != NULL) ep_test_fill(&rng, wd, (size_t)(cout * cin / group * k * k), -0.3f, 0.3f);
-  int p = k / 2;
-  ep_attrs a = {.kernel = {k, k}, .pad = {p, p, p, p}, .group = group};
+  if (wd != NULL) ep_test_fill(&rng, wd, (size_t)(cout * cin / group * kh * kw), -0.3f, 0.3f);
+  const int s = kind == STRIDED3X3 ? 2 : 1;
+  ep_attrs a = {
+      .kernel = {kh, kw}, .stride = {s, s}, .pad = {kh / 2, kw / 2, kh / 2, kw / 2}, .group = group};
   int in[4] = {x, w, b, residual};
   EP_CHECK_OK(ep_graph_add_node(g, EP_OP_CONV, name, &a, in, residual >= 0 ? 4 : 3, 1, NULL, &y));
   return y;
@@ -350,6 +357,72 @@ static void test_small_graphs(void) {
   expect_blocked("dilated pool", finish(g, gap(g, d)), (int[]){c, d}, 2);
 }
 
+static int concat(ep_graph* g, const int* in, int n) {
+  static int count;
+  char name[32];
+  snprintf(name, sizeof name, "concat%d", count++);
+  int y = -1;
+  EP_CHECK_OK(ep_graph_add_node(g, EP_OP_CONCAT, name, &(ep_attrs){.axis = 1}, in, n, 1, NULL, &y));
+  return y;
+}
+
+/* Inception's blocks: branches that end in a concatenation along channels. */
+static void test_concat_graphs(void) {
+  int x, x16;
+  ep_attrs none = {0};
+  ep_attrs pool3 = {.kernel = {3, 3}, .pad = {1, 1, 1, 1}, .count_include_pad = true};
+
+  /* A v3 block: 1x1; 1x1 -> 1x7 -> 7x1; 3x3 stride 2 (window kernel, no Winograd); a pool and
+   * a 1x1 — concatenated, then read by a second block's 1x1 layers and a pool, and a global
+   * average pool: every tensor from the stem's output on is blocked. */
+  ep_graph* g = new_graph(&x, NULL);
+  int a = add_conv(g, DIRECT, x, 3, 16, -1);
+  int b1 = add_conv(g, POINTWISE, a, 16, 8, -1);
+  int r7 = add_conv(g, POINTWISE, a, 16, 16, -1);
+  int b7 = add_conv(g, DENSE1X7, r7, 16, 16, -1);
+  int c7 = add_conv(g, DENSE7X1, b7, 16, 8, -1);
+  int p = add_op(g, EP_OP_AVG_POOL, "pool", &pool3, a);
+  int bp = add_conv(g, POINTWISE, p, 16, 16, -1);
+  int cat = concat(g, (int[]){b1, c7, bp}, 3); /* 32 channels */
+  int s = add_conv(g, STRIDED3X3, cat, 32, 16, -1);
+  int m = add_op(g, EP_OP_MAX_POOL, "pool2",
+                 &(ep_attrs){.kernel = {3, 3}, .stride = {2, 2}, .pad = {1, 1, 1, 1}}, cat);
+  int cat2 = concat(g, (int[]){s, m}, 2); /* 48 channels, 6x6 */
+  expect_blocked("inception block", finish(g, gap(g, cat2)),
+                 (int[]){a, b1, r7, b7, c7, p, bp, cat, s, m, cat2}, 11);
+
+  /* An input with 12 channels cannot be blocked: the concatenation and its other inputs stay
+   * NCHW, and so does the chain into them (it pays no more). */
+  g = new_graph(&x, NULL);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  b1 = add_conv(g, DENSE1X7, a, 16, 16, -1);
+  c7 = add_conv(g, POINTWISE, a, 16, 12, -1);
+  expect_blocked("12-channel input", finish(g, gap(g, concat(g, (int[]){b1, c7}, 2))), NULL, 0);
+
+  /* An input also read by a Relu (NCHW): the whole concatenation is unblocked, and the
+   * unblocking reaches back up each input's chain as far as the kernels need (the 1x7 conv reads
+   * blocked input and writes NCHW: its input stays blocked). */
+  g = new_graph(&x, NULL);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  b1 = add_conv(g, DENSE1X7, a, 16, 8, -1);
+  c7 = add_conv(g, DENSE7X1, a, 16, 8, -1);
+  int relu = add_op(g, EP_OP_RELU, "relu", &none, c7);
+  cat = concat(g, (int[]){b1, c7}, 2);
+  int out = -1;
+  int g1 = add_op(g, EP_OP_GLOBAL_AVG_POOL, "gap1", NULL, cat);
+  /* Relu's output, twice: NCHW (a Relu's), and so is this concatenation. */
+  int g2 = add_op(g, EP_OP_GLOBAL_AVG_POOL, "gap2", NULL, concat(g, (int[]){relu, relu}, 2));
+  EP_CHECK_OK(ep_graph_add_node(g, EP_OP_ADD, "add", &none, (int[]){g1, g2}, 2, 1, NULL, &out));
+  expect_blocked("shared input", finish(g, out), (int[]){a}, 1);
+
+  /* A graph input among the inputs (NCHW): the concatenation and its other input are NCHW; the
+   * 7x1 conv reads the blocked stem output. */
+  g = new_graph(&x, &x16);
+  a = add_conv(g, DIRECT, x, 3, 16, -1);
+  b1 = add_conv(g, DENSE7X1, a, 16, 16, -1);
+  expect_blocked("graph input", finish(g, gap(g, concat(g, (int[]){b1, x16}, 2))), (int[]){a}, 1);
+}
+
 /* Random chains of convolutions (direct, depthwise, pointwise with and without a residual,
  * dense 3x3), max and average pools, unfused ReLUs and Adds, ending in a pool or a graph output:
  * whatever the plan blocks, the graph must compute what it computes all NCHW. */
@@ -439,6 +512,7 @@ int main(void) {
   }
   test_mobilenet();
   test_small_graphs();
+  test_concat_graphs();
   test_random_graphs();
   ep_cpu_isa_force(before);
   return ep_test_finish();

@@ -38,6 +38,25 @@ static bool chain_node(const ep_graph* g, const ep_node* node) {
   return chain_input(g, node) >= 0;
 }
 
+/* A concatenation of float 4-D tensors along channels, every input's channel count a multiple
+ * of EP_NCHWC_BLOCK: then each input's blocks are one run of each image's blocks in the output,
+ * at the offset of its channels, exactly where its NCHW planes lie, so the concatenation (a copy
+ * per image and input, or nothing where the producers write into the output: runtime/session.c)
+ * is the same bytes in either layout. The plan gives its inputs and output one layout. */
+static bool concat_blockable(const ep_graph* g, const ep_node* node) {
+  if (node->op != EP_OP_CONCAT || node->n_inputs < 1) return false;
+  const ep_tensor* y = ep_graph_tensor(g, node->outputs[0]);
+  if (y->dtype != EP_DTYPE_FLOAT32 || y->shape.rank != 4) return false;
+  const int axis = node->attrs.axis < 0 ? node->attrs.axis + 4 : node->attrs.axis;
+  if (axis != 1) return false;
+  for (int k = 0; k < node->n_inputs; k++) {
+    if (node->inputs[k] < 0) return false;
+    const ep_shape* x = &ep_graph_tensor(g, node->inputs[k])->shape;
+    if (x->rank != 4 || x->dims[1] % EP_NCHWC_BLOCK != 0) return false;
+  }
+  return true;
+}
+
 /* Which readers a blocked tensor serves: input 0 of a convolution, of a pool that the NCHW8c
  * kernel runs or of a global average pool, the residual (input 3) of a convolution, and x of a
  * channel-scale Mul (its [N, C, 1, 1] scale is the same memory in either layout). Any other
@@ -49,9 +68,12 @@ static bool chain_node(const ep_graph* g, const ep_node* node) {
  * and upstream. Residual networks are thus blocked whole, from the stem's output on: there the
  * NCHW8c 1x1 kernels beat the GEMM by 4-20% (blocked in and out, every ResNet-50 shape), Winograd
  * reads and writes blocks at no extra cost, and blocking upstream of the first residual spares
- * the 1x1 layers there a plain NCHW input, which costs them up to twice the time. Chains of
- * convolutions without any of these (Inception's branches, which end in a concatenation) keep
- * NCHW: a 1x1 layer reading NCHW into a blocked output is slower than the GEMM. */
+ * the 1x1 layers there a plain NCHW input, which costs them up to twice the time. A concatenation
+ * that concat_blockable links its inputs and its output the same way (if one pays, all do), so
+ * Inception's blocks (branches of 1x1, 1xK, Kx1, 3x3 stride-2 and pool layers ending in a
+ * concatenation, the last one read by the global average pool) are blocked whole, every branch
+ * layer on the NCHW8c kernels. Chains of convolutions without any of these keep NCHW: a 1x1
+ * layer reading NCHW into a blocked output is slower than the GEMM. */
 static void mark_readers(const ep_graph* g, const bool* owned, bool* nchw_read, bool* pays) {
   const int n_nodes = ep_graph_node_count(g);
   for (int i = 0; i < n_nodes; i++) {
@@ -64,35 +86,52 @@ static void mark_readers(const ep_graph* g, const bool* owned, bool* nchw_read, 
       continue;
     }
     const bool conv = node->op == EP_OP_CONV, gap = node->op == EP_OP_GLOBAL_AVG_POOL;
-    const bool pool = ep_op_pool_blockable(g, node);
+    const bool pool = ep_op_pool_blockable(g, node), concat = concat_blockable(g, node);
     const int scale_x = ep_op_channel_scale_input(g, node);
     for (int k = 0; k < node->n_inputs; k++) {
       int t = node->inputs[k];
       if (t < 0) continue;
-      if (!((conv && (k == 0 || k == 3)) || ((gap || pool) && k == 0) || k == scale_x)) {
+      if (!((conv && (k == 0 || k == 3)) || ((gap || pool) && k == 0) || k == scale_x ||
+            concat)) {
         nchw_read[t] = true;
       }
       if (k == 0 && (gap || is_depthwise(g, node))) pays[t] = true;
       if (conv && k == 3) pays[t] = true; /* a residual: ResNet's chain of blocks */
     }
     if (is_depthwise(g, node)) pays[node->outputs[0]] = true;
+    if (concat) pays[node->outputs[0]] = true; /* Inception's blocks */
   }
   /* Along the chains: a chain node's output pays if its input does (MobileNet v2's project conv,
-   * whose output is the next block's input and residual), and its input if its output does.
+   * whose output is the next block's input and residual), and its input if its output does; a
+   * blockable concatenation's output if any input does, and every input if its output does.
    * Forward then backward passes in run order until nothing changes. */
   for (bool changed = true; changed;) {
     changed = false;
     for (int i = 0; i < n_nodes; i++) {
       const ep_node* node = ep_graph_node(g, i);
+      const int y = node->outputs[0];
+      if (concat_blockable(g, node) && (owned == NULL || owned[i])) {
+        for (int k = 0; k < node->n_inputs && !pays[y]; k++) {
+          if (pays[node->inputs[k]]) pays[y] = changed = true;
+        }
+        continue;
+      }
       const int x = chain_input(g, node);
       if (x < 0) continue;
-      if (pays[x] && !pays[node->outputs[0]]) pays[node->outputs[0]] = changed = true;
+      if (pays[x] && !pays[y]) pays[y] = changed = true;
     }
     for (int i = n_nodes - 1; i >= 0; i--) {
       const ep_node* node = ep_graph_node(g, i);
+      const int y = node->outputs[0];
+      if (concat_blockable(g, node) && (owned == NULL || owned[i])) {
+        for (int k = 0; k < node->n_inputs && pays[y]; k++) {
+          if (!pays[node->inputs[k]]) pays[node->inputs[k]] = changed = true;
+        }
+        continue;
+      }
       const int x = chain_input(g, node);
       if (x < 0) continue;
-      if (pays[node->outputs[0]] && !pays[x]) pays[x] = changed = true;
+      if (pays[y] && !pays[x]) pays[x] = changed = true;
     }
   }
 }
@@ -106,7 +145,7 @@ static bool candidate(const ep_graph* g, const bool* owned, int t, const bool* n
   if (tensor->shape.rank != 4 || tensor->shape.dims[1] % EP_NCHWC_BLOCK != 0) return false;
   if (owned != NULL && !owned[tensor->producer]) return false; /* written NCHW by another backend */
   const ep_node* producer = ep_graph_node(g, tensor->producer);
-  return chain_node(g, producer) && producer->outputs[0] == t;
+  return (chain_node(g, producer) || concat_blockable(g, producer)) && producer->outputs[0] == t;
 }
 
 static bool unblock(ep_layout* layout, int t) {
@@ -116,13 +155,24 @@ static bool unblock(ep_layout* layout, int t) {
 }
 
 /* Unblocks the tensors of each convolution the blocked kernels cannot run as laid out, of each
- * whose residual is laid out unlike its output, and of each pool whose input and output differ;
- * true if anything changed. */
+ * whose residual is laid out unlike its output, of each pool whose input and output differ, and
+ * of each concatenation whose inputs and output are not all laid out alike; true if anything
+ * changed. */
 static bool unblock_unsupported(const ep_graph* g, const bool* owned, ep_layout* layout) {
   bool changed = false;
   for (int i = 0; i < ep_graph_node_count(g); i++) {
     const ep_node* node = ep_graph_node(g, i);
     if (owned != NULL && !owned[i]) continue; /* its tensors are its backend's */
+    if (concat_blockable(g, node)) {
+      const ep_layout y_layout = layout[node->outputs[0]];
+      bool alike = true;
+      for (int k = 0; k < node->n_inputs; k++) alike = alike && layout[node->inputs[k]] == y_layout;
+      if (!alike) {
+        changed |= unblock(layout, node->outputs[0]);
+        for (int k = 0; k < node->n_inputs; k++) changed |= unblock(layout, node->inputs[k]);
+      }
+      continue;
+    }
     const int scale_x = ep_op_channel_scale_input(g, node);
     const int same = ep_op_pool_blockable(g, node) ? node->inputs[0]
                      : scale_x >= 0                ? node->inputs[scale_x]

@@ -5,16 +5,19 @@
  * activation produced by a convolution or by a pool the NCHW8c kernel runs
  * (ep_op_pool_blockable), with a channel count a multiple of EP_NCHWC_BLOCK, read only as input
  * 0 of convolutions, of such pools or of global average pooling or as a convolution's residual
- * (input 3), and produced or read by a depthwise convolution, read by a global average pool or
- * as a residual, or linked to such a tensor along a chain of convolutions and pools (input 0 to
- * output 0, either way).
+ * (input 3) or as any input of a concatenation along channels whose inputs all hold whole
+ * blocks (the same bytes in either layout), and produced or read by a depthwise convolution, read
+ * by a global average pool or as a residual, or linked to such a tensor along a chain of
+ * convolutions, pools and such concatenations (input 0 to output 0, any input to the output of
+ * a concatenation, either way).
  * Then every convolution touching a blocked tensor must be one that ep_conv2d_layouts_supported,
- * with its residual laid out as its output, and every pool must read and write one layout; where
- * one is not, the plan unblocks its tensors and repeats until nothing changes. Last, a
- * pointwise convolution that reads NCHW writes NCHW where global average pools are all that
- * read its output (SqueezeNet's classifier: the GEMM beats the blocked cell on a plain input by
- * more than the blocked pool gains). A pointwise convolution runs with either layout on either side,
- * so a chain ends at one. Graph inputs, outputs and constants are always NCHW, and so is every
+ * with its residual laid out as its output, and every pool and every such concatenation must read
+ * and write one layout; where one is not, the plan unblocks its tensors and repeats until nothing
+ * changes. Last, a pointwise convolution that reads NCHW writes NCHW where global average pools
+ * are all that read its output (SqueezeNet's classifier: the GEMM beats the blocked cell on a
+ * plain input by more than the blocked pool gains). A pointwise convolution runs with either
+ * layout on either side, so a chain ends at one. Graph inputs, outputs and constants are always
+ * NCHW, and so is every
  * view, so a caller only sees a blocked tensor in the middle of a run (see ep_session_run_range
  * for the tensors at a range's ends).
  *
