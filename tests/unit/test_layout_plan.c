@@ -512,8 +512,8 @@ int main(void) {
   }
   test_mobilenet();
   test_small_graphs();
-  test_concat_graphs();
   test_random_graphs();
+  test_concat_graphs(); /* after the random graphs: it draws weights from the same generator */
   ep_cpu_isa_force(before);
   return ep_test_finish();
 }
