@@ -3,8 +3,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char last_error[8192]; /* long enough to list every unsupported node of a model */
+static _Thread_local char scratch[8192];    /* the new message, formatted apart from the old one */
 
 const char* ep_status_name(ep_status status) {
   switch (status) {
@@ -26,7 +28,11 @@ const char* ep_last_error(void) { return last_error; }
 ep_status ep_error(ep_status status, const char* format, ...) {
   va_list args;
   va_start(args, format);
-  vsnprintf(last_error, sizeof last_error, format, args);
+  /* Formatted apart, then copied: callers wrap the previous message
+   * (ep_error(st, "...: %s", ep_last_error())), and formatting into the buffer being read from
+   * garbles it (overlapping vsnprintf is undefined). */
+  vsnprintf(scratch, sizeof scratch, format, args);
   va_end(args);
+  memcpy(last_error, scratch, sizeof last_error);
   return status;
 }

@@ -201,6 +201,11 @@ static ep_status read_external(const Onnx__TensorProto* t, const char* dir, cons
     return ep_error(EP_ERR_FORMAT, "%s: tensor %s: external data path '%s' leaves the model's folder",
                     label, tname, location);
   }
+  struct stat sb;
+  if (stat(file_real, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    return ep_error(EP_ERR_FORMAT, "%s: tensor %s: external data '%s' is not a regular file",
+                    label, tname, location);
+  }
   FILE* f = NULL;
   if (ep_input_open(file_real, &f) != EP_OK) {
     return ep_error(EP_ERR_IO, "%s: tensor %s: cannot open external data '%s': %s", label, tname,
@@ -208,7 +213,6 @@ static ep_status read_external(const Onnx__TensorProto* t, const char* dir, cons
   }
   ep_status st = EP_OK;
   uint8_t* bytes = NULL;
-  struct stat sb;
   if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
     st = ep_error(EP_ERR_FORMAT, "%s: tensor %s: external data '%s' is not a regular file", label,
                   tname, location);

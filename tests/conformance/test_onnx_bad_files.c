@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,8 +40,8 @@ typedef struct model {
   Onnx__TensorShapeProto__Dimension* in_dp[2];
   Onnx__AttributeProto trans_b;
   Onnx__AttributeProto* attrs[1];
-  Onnx__StringStringEntryProto ext[2];
-  Onnx__StringStringEntryProto* ext_ptrs[2];
+  Onnx__StringStringEntryProto ext[3];
+  Onnx__StringStringEntryProto* ext_ptrs[3];
 } model;
 
 static void set_node(model* md, int i, const char* op, const char* a, const char* b,
@@ -162,6 +163,28 @@ static void write_model(const char* name, model* md) {
   ep_onnx__model_proto__pack(&md->m, buf);
   write_bytes(name, buf, size);
   free(buf);
+}
+
+/* Moves W (initializer 0) to external data: the keys whose value is not NULL, in the order
+ * location, offset, length. */
+static void set_external(model* md, const char* location, const char* offset, const char* length) {
+  Onnx__TensorProto* t = &md->inits[0];
+  t->has_raw_data = false;
+  t->has_data_location = true;
+  t->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+  const char* keys[3] = {"location", "offset", "length"};
+  const char* values[3] = {location, offset, length};
+  size_t n = 0;
+  for (int i = 0; i < 3; i++) {
+    if (values[i] == NULL) continue;
+    ep_onnx__string_string_entry_proto__init(&md->ext[n]);
+    md->ext[n].key = (char*)keys[i];
+    md->ext[n].value = (char*)values[i];
+    md->ext_ptrs[n] = &md->ext[n];
+    n++;
+  }
+  t->external_data = md->ext_ptrs;
+  t->n_external_data = n;
 }
 
 /* --- checks ---------------------------------------------------------------------------------- */
@@ -319,34 +342,63 @@ int main(void) {
                             "external_symlink.onnx", "external_ok.onnx"};
     for (int i = 0; i < 4; i++) {
       base_model(&md);
-      Onnx__TensorProto* t = &md.inits[0];
-      t->has_raw_data = false;
-      t->has_data_location = true;
-      t->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
-      ep_onnx__string_string_entry_proto__init(&md.ext[0]);
-      ep_onnx__string_string_entry_proto__init(&md.ext[1]);
-      md.ext[0].key = (char*)"location";
-      md.ext[0].value = (char*)locations[i];
-      md.ext[1].key = (char*)"offset";
-      md.ext[1].value = (char*)(i == 3 ? "16" : "0");
-      md.ext_ptrs[0] = &md.ext[0];
-      md.ext_ptrs[1] = &md.ext[1];
-      t->external_data = md.ext_ptrs;
-      t->n_external_data = 2;
+      set_external(&md, locations[i], i == 3 ? "16" : "0", NULL);
       write_model(files[i], &md);
     }
     expect("external_dotdot.onnx", EP_ERR_FORMAT, "leaves the model's folder");
     expect("external_absolute.onnx", EP_ERR_FORMAT, "is absolute");
     expect("external_symlink.onnx", EP_ERR_FORMAT, "leaves the model's folder");
     expect("external_ok.onnx", EP_OK, "");
-    ep_graph* g = NULL;
-    char path[600];
-    snprintf(path, sizeof path, "%s/external_ok.onnx", dir);
-    if (ep_onnx_load(path, NULL, &g) == EP_OK) {
-      const ep_tensor* w = ep_graph_tensor(g, ep_graph_find_tensor(g, "W"));
-      EP_CHECK(w != NULL && memcmp(w->data, md.w, sizeof md.w) == 0);
+    /* The keys torch and onnx write for a model over 2 GiB: location, offset and length; a
+     * file of the data in a subfolder. */
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/data", dir);
+    if (mkdir(sub, 0700) != 0) perror(sub);
+    write_bytes("data/weights.bin", stored, sizeof stored);
+    base_model(&md);
+    set_external(&md, "data/weights.bin", "16", "48");
+    write_model("external_ok_length.onnx", &md);
+    expect("external_ok_length.onnx", EP_OK, "");
+    const char* loaded[2] = {"external_ok.onnx", "external_ok_length.onnx"};
+    for (int i = 0; i < 2; i++) {
+      ep_graph* g = NULL;
+      char path[600];
+      snprintf(path, sizeof path, "%s/%s", dir, loaded[i]);
+      if (ep_onnx_load(path, NULL, &g) == EP_OK) {
+        const ep_tensor* w = ep_graph_tensor(g, ep_graph_find_tensor(g, "W"));
+        EP_CHECK_MSG(w != NULL && memcmp(w->data, md.w, sizeof md.w) == 0, "%s: W differs",
+                     loaded[i]);
+      }
+      ep_graph_destroy(g);
     }
-    ep_graph_destroy(g);
+    /* Bad keys: each one clear error naming the model, the tensor and the file. W needs 48
+     * bytes; weights.bin holds 64. */
+    struct {
+      const char *file, *location, *offset, *length, *phrase;
+    } bad[] = {
+        {"external_missing.onnx", "absent.bin", "0", "48", "external data file 'absent.bin' not found"},
+        {"external_no_location.onnx", NULL, "0", "48", "tensor W: external data without a location"},
+        {"external_empty_location.onnx", "", "0", NULL, "without a location"},
+        {"external_offset_past_end.onnx", "weights.bin", "1000", "48",
+         "external data 'weights.bin' holds 64 bytes, the tensor needs 48 at offset 1000"},
+        {"external_offset_short.onnx", "weights.bin", "32", NULL,
+         "holds 64 bytes, the tensor needs 48 at offset 32"},
+        {"external_offset_text.onnx", "weights.bin", "16x", NULL, "external data offset '16x' is not a number"},
+        {"external_offset_negative.onnx", "weights.bin", "-16", NULL, "offset '-16' is not a number"},
+        {"external_offset_huge.onnx", "weights.bin", "99999999999999999999", NULL, "is not a number"},
+        {"external_offset_max.onnx", "weights.bin", "9223372036854775807", NULL,
+         "the tensor needs 48 at offset 9223372036854775807"},
+        {"external_length_short.onnx", "weights.bin", "16", "40", "external data length 40, but the dims need 48 bytes"},
+        {"external_length_long.onnx", "weights.bin", "16", "4096", "external data length 4096"},
+        {"external_length_empty.onnx", "weights.bin", "16", "", "length '' is not a number"},
+        {"external_directory.onnx", "data", "0", NULL, "external data 'data' is not a regular file"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+      base_model(&md);
+      set_external(&md, bad[i].location, bad[i].offset, bad[i].length);
+      write_model(bad[i].file, &md);
+      expect(bad[i].file, EP_ERR_FORMAT, bad[i].phrase);
+    }
     unlink(link_path);
     unlink(outside);
   }
@@ -383,6 +435,7 @@ int main(void) {
   const char* cli_cases[] = {"truncated.onnx", "random.onnx", "short_raw.onnx",
                              "negative_dim.onnx", "overflow_dims.onnx", "cycle.onnx",
                              "missing_initializer.onnx", "external_dotdot.onnx",
+                             "external_missing.onnx", "external_offset_past_end.onnx",
                              "unsupported.onnx", "opset6.onnx", "opset29.onnx"};
   for (size_t i = 0; i < sizeof cli_cases / sizeof cli_cases[0]; i++) expect_cli(cli_cases[i]);
 

@@ -612,6 +612,13 @@ static void test_shape_inference(void) {
 }
 
 static void test_errors(void) {
+  /* A message that wraps the previous one keeps it whole (formatting into the buffer it reads
+   * from garbled "cannot open external data 'x': <reason>"). */
+  ep_error(EP_ERR_IO, "cannot read %s: it is a directory", "/tmp/data");
+  EP_CHECK(ep_error(EP_ERR_FORMAT, "model.onnx: tensor W: %s", ep_last_error()) == EP_ERR_FORMAT);
+  EP_CHECK_MSG(strcmp(ep_last_error(),
+                      "model.onnx: tensor W: cannot read /tmp/data: it is a directory") == 0,
+               "%s", ep_last_error());
   /* Wrong conv weight shape: 3 input channels, weights expect 2. */
   ep_shape w = shape4(4, 2, 3, 3);
   EP_CHECK(finalize_one(EP_OP_CONV, NULL, shape4(1, 3, 8, 8), 1, &w, NULL) ==
