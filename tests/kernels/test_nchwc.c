@@ -5,8 +5,9 @@
  * and a residual input, pointwise layers with a plain NCHW input or output, batch 1 and 2, with a
  * NULL pool and pools of 1 to 4 threads; global average pooling and the layout conversions. Inputs
  * are converted to the blocked layout, outputs back, and compared with ep_ref_conv2d on the plain
- * tensors. Outputs start as NaN, so a pixel left unwritten fails. The kernels are AVX2 only: on a
- * CPU without it the test is skipped. */
+ * tensors. Outputs start as NaN, so a pixel left unwritten fails. Every level with blocked
+ * kernels is tested (avx2, avx512, and neon's over two registers per vector, under qemu here); on
+ * a CPU with none the test is skipped. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

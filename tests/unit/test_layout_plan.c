@@ -3,14 +3,17 @@
  * none; small graphs check each rule (graph outputs, non-conv readers, views, residuals, channel
  * counts, convolutions the blocked kernels cannot run) and run each graph blocked and all NCHW,
  * as do 60 random chains of convolutions, ReLUs and Adds; EDGEPROF_LAYOUT=nchw and the scalar ISA
- * level block nothing. Runs at the active level, or at avx2 where that has none; skips (77) after the
- * checks that need no blocked kernels where they are not available. */
+ * level block nothing, and so does an unset EDGEPROF_LAYOUT on neon, which has the kernels but
+ * plans NCHW by default (kernel-config.c); the rest runs with EDGEPROF_LAYOUT=auto. Runs at the
+ * active level, or at avx2 where that has none; skips (77) after the checks that need no blocked
+ * kernels where they are not available. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "edgeprof/cpu.h"
 #include "edgeprof/session.h"
 #include "edgeprof/zoo.h"
+#include "kernels/config/kernel-config.h"
 #include "kernels/f32-nchwc/nchwc.h"
 #include "backends/cpu/layout_plan.h"
 #include "test_support.h"
@@ -73,9 +76,14 @@ static void test_mobilenet(void) {
   EP_CHECK(blocked_count(g) == 27);
   setenv("EDGEPROF_LAYOUT", "auto", 1);
   EP_CHECK(blocked_count(g) == 27);
+  /* Unset, the level's configuration decides: blocked on avx2 and avx512, NCHW on neon. */
   unsetenv("EDGEPROF_LAYOUT");
+  const bool by_default = ep_kernel_config_get()->blocked_by_default;
+  EP_CHECK_MSG(blocked_count(g) == (by_default ? 27 : 0), "unset EDGEPROF_LAYOUT at %s",
+               ep_cpu_isa_name(ep_cpu_isa_active()));
+  setenv("EDGEPROF_LAYOUT", "auto", 1);
 
-  /* Below AVX2 the blocked kernels do not exist. */
+  /* The scalar level has no blocked kernels. */
   const ep_cpu_isa before = ep_cpu_isa_active();
   ep_cpu_isa_force(EP_ISA_SCALAR);
   EP_CHECK(!ep_nchwc_available() && blocked_count(g) == 0);
@@ -191,7 +199,7 @@ static void check_runs_agree(const char* what, const ep_graph* g) {
     if (out[pass] != NULL) EP_CHECK_OK(ep_session_get_output(session, 0, out[pass], n_out));
     ep_session_destroy(session);
   }
-  unsetenv("EDGEPROF_LAYOUT");
+  setenv("EDGEPROF_LAYOUT", "auto", 1);
   if (out[0] != NULL && out[1] != NULL) {
     const double diff = ep_test_max_rel_diff(out[0], out[1], n_out);
     EP_CHECK_MSG(diff <= 1e-5, "%s: blocked and NCHW runs differ by %g", what, diff);
@@ -496,7 +504,7 @@ static void test_random_graphs(void) {
 }
 
 int main(void) {
-  unsetenv("EDGEPROF_LAYOUT");
+  setenv("EDGEPROF_LAYOUT", "auto", 1);
   /* The active level's blocked kernels, else avx2's. */
   const ep_cpu_isa before = ep_cpu_isa_active();
   if (!ep_nchwc_available() && before > EP_ISA_AVX2) ep_cpu_isa_force(EP_ISA_AVX2);
@@ -505,7 +513,7 @@ int main(void) {
     ep_graph* g = optimized_zoo("mobilenet_v1");
     EP_CHECK(g == NULL || blocked_count(g) == 0);
     ep_graph_destroy(g);
-    printf("skipped: the blocked NCHW8c kernels need AVX2 + FMA (active level %s)\n",
+    printf("skipped: the blocked NCHW8c kernels need AVX2 + FMA or NEON (active level %s)\n",
            ep_cpu_isa_name(ep_cpu_isa_active()));
     int status = ep_test_finish();
     return status != 0 ? status : 77;

@@ -52,9 +52,11 @@ static void print_summary(const ep_platform_summary* s) {
         "elsewhere (EDGEPROF_LAYOUT=nchw: NCHW only)\n",
         s->blocked_layout);
   } else {
-    printf("layouts     NCHW only (%s)\n", s->active == EP_ISA_AVX2
-                                               ? "EDGEPROF_LAYOUT=nchw"
-                                               : "no blocked kernels at this ISA level");
+    /* neon has the NCHW8c kernels but plans NCHW unless asked (kernel-config.c). */
+    printf("layouts     NCHW only (%s)\n",
+           s->active == EP_ISA_NEON     ? "NCHW8c on request: EDGEPROF_LAYOUT=auto"
+           : s->active == EP_ISA_SCALAR ? "no blocked kernels at this ISA level"
+                                        : "EDGEPROF_LAYOUT=nchw");
   }
   printf("backends   ");
   for (int i = 0; i < s->n_backends; i++) {

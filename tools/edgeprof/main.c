@@ -142,7 +142,8 @@ static const cli_command commands[] = {
      "measurements on one core: the FP32 multiply-add peak of each ISA level (about 0.2 s each)\n"
      "and the read bandwidth of a 256 MiB buffer (about 0.3 s). Reports compare layers with the\n"
      "peak of the level in use. Also says whether sessions keep chains of convolutions in the\n"
-     "blocked layout NCHW8c (EDGEPROF_LAYOUT=nchw turns it off).\n"},
+     "blocked layout NCHW8c (EDGEPROF_LAYOUT=nchw turns it off; on neon it is off unless\n"
+     "EDGEPROF_LAYOUT=auto or blocked).\n"},
 };
 
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])

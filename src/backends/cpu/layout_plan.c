@@ -20,8 +20,9 @@ typedef enum layout_mode { MODE_AUTO, MODE_NCHW, MODE_BLOCKED } layout_mode;
 
 static layout_mode mode_from_env(void) {
   const char* env = getenv("EDGEPROF_LAYOUT");
-  if (env != NULL && strcmp(env, "nchw") == 0) return MODE_NCHW;
-  if (env != NULL && strcmp(env, "blocked") == 0) return MODE_BLOCKED;
+  if (env == NULL) return ep_kernel_config_get()->blocked_by_default ? MODE_AUTO : MODE_NCHW;
+  if (strcmp(env, "nchw") == 0) return MODE_NCHW;
+  if (strcmp(env, "blocked") == 0) return MODE_BLOCKED;
   return MODE_AUTO; /* unknown values mean auto */
 }
 

@@ -23,7 +23,9 @@
  *
  * EDGEPROF_LAYOUT in the environment, read on each call (at session creation): `nchw` keeps
  * every tensor NCHW; `blocked` counts every candidate as paying (block wherever the kernels
- * allow); `auto` (the default) and any other value block where the above allows.
+ * allow); `auto` and any other value block where the above allows. Unset, the level's
+ * configuration decides (blocked_by_default: auto on avx2 and avx512, NCHW on neon, where the
+ * blocked kernels run but do not pay).
  * Everything stays NCHW where the blocked kernels are not available at the active ISA level
  * (ep_nchwc_available). */
 #ifndef EDGEPROF_BACKENDS_CPU_LAYOUT_PLAN_H

@@ -114,6 +114,15 @@ void ep_wg_output__neon(const ep_wg_geometry* g, const float* m, size_t co, floa
 void ep_wg_input2__neon(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
 void ep_wg_output2__neon(const ep_wg_geometry* g, const float* m, size_t co, float bias,
                          ep_activation act, float* y);
+/* The NCHW8c cells over two NEON registers per vector (f32-nchwc-8c-neon.c, simd/vec8-neon.h). */
+#define NCHWC_NEON                                                                          \
+  {                                                                                         \
+    .pointwise_cell = ep_nchwc_pointwise_cell__neon,                                        \
+    .depthwise_rows = ep_nchwc_depthwise_rows__neon,                                        \
+    .direct_rows = ep_nchwc_direct_rows__neon, .pool_rows = ep_nchwc_pool_rows__neon,       \
+    .window_rows = ep_nchwc_window_rows__neon,                                              \
+    .unblock_row = ep_wg_unblock_row__neon, .block_row = ep_wg_block_row__neon,             \
+  }
 #endif
 
 /* One entry per level; a level this build lacks has .gemm.gemm == NULL. */
@@ -147,6 +156,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
             .winograd = {{ep_wg_input__avx2, ep_wg_input2__avx2},
                          {ep_wg_output__avx2, ep_wg_output2__avx2}},
             .blocked_layout = "NCHW8c",
+            .blocked_by_default = true,
             .nchwc = NCHWC_AVX2,
         },
     [EP_ISA_AVX512] =
@@ -172,14 +182,21 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
             .winograd_wide = {{ep_wg_input__avx512f, ep_wg_input2__avx512f},
                               {ep_wg_output__avx512f, ep_wg_output2__avx512f}},
             .blocked_layout = "NCHW8c",
+            .blocked_by_default = true,
             .nchwc = NCHWC_AVX512,
         },
 #endif
 #if defined(EP_HAVE_NEON_KERNELS)
     /* AArch64: 32 registers of 4 floats. The 8x8 tile takes A values as lanes inside the FMAs
-     * (f32-gemm-8x8-neon.c); the vector planes are the x86 templates over 4 lanes. No blocked
-     * layout: NCHW4c would need kernels of its own, and whether it pays on these cores is to be
-     * measured on a board first. */
+     * (f32-gemm-8x8-neon.c); the vector planes are the x86 templates over 4 lanes.
+     * NCHW8c runs here (the cells over two registers per vector, simd/vec8-neon.h) but is not
+     * the default: counted in the compiled loops (aarch64 gcc 12 -O3, objdump; no board here),
+     * the 1x1 cell's 6-pixel, 2-block tile takes 1.40 instructions per fmla against the 8x8
+     * GEMM's 1.38-1.41 on NCHW, with twice the loads (0.34 per fmla against 0.16), and the
+     * blocked 3x3 depthwise tile about 8 instructions per output against the NCHW plane's 6 (4
+     * lanes along a row leave short tails, which is what blocking saves on x86's 8 and 16), and
+     * blocked chains add Winograd's transposes and the conversions at their ends. Nothing left
+     * to win: EDGEPROF_LAYOUT=auto or blocked asks for it (docs/performance.md, "neon8c"). */
     [EP_ISA_NEON] =
         {
             .isa = EP_ISA_NEON,
@@ -197,6 +214,9 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
             .im2col = ep_f32_im2col_pack__neon,
             .winograd = {{ep_wg_input__neon, ep_wg_input2__neon},
                          {ep_wg_output__neon, ep_wg_output2__neon}},
+            .blocked_layout = "NCHW8c",
+            .blocked_by_default = false,
+            .nchwc = NCHWC_NEON,
         },
 #endif
 };

@@ -71,6 +71,9 @@ typedef struct ep_kernel_config {
   /* The blocked layout kept between convolutions ("NCHW8c"), NULL for NCHW only; its kernels
    * are all set when it is. */
   const char* blocked_layout;
+  /* Whether sessions plan blocked chains without EDGEPROF_LAYOUT (backends/cpu/layout_plan.h);
+   * false: only on request (EDGEPROF_LAYOUT=auto or blocked), where NCHW is the faster path. */
+  bool blocked_by_default;
   ep_nchwc_kernels nchwc;
 } ep_kernel_config;
 

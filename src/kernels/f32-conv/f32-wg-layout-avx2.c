@@ -1,6 +1,6 @@
 /* Winograd's blocked sides, AVX2: the 8 channels of an NCHW8c block to and from 8 plain planes,
  * 8 pixels at a time through an 8x8 transpose in registers (winograd.c calls these for layers
- * whose input or output is NCHW8c; only the AVX2 level has blocked layouts). */
+ * whose input or output is NCHW8c; f32-wg-layout-neon.c is the neon level's). */
 #include <immintrin.h>
 #include <stddef.h>
 

@@ -63,8 +63,11 @@ typedef void (*ep_wg_output_fn)(const ep_wg_geometry* g, const float* m, size_t 
                                 ep_activation act, float* y);
 
 /* The 8 channels of a row of n NCHW8c pixels (src [n][8]) to 8 plain rows dst[c][0, n), and
- * back (f32-wg-layout-avx2.c): Winograd's planes for layers with a blocked input or output. */
+ * back (f32-wg-layout-avx2.c, f32-wg-layout-neon.c): Winograd's planes for layers with a blocked
+ * input or output. */
 void ep_wg_unblock_row__avx2(const float* src, size_t n, float* const dst[8]);
 void ep_wg_block_row__avx2(const float* const src[8], size_t n, float* dst);
+void ep_wg_unblock_row__neon(const float* src, size_t n, float* const dst[8]);
+void ep_wg_block_row__neon(const float* const src[8], size_t n, float* dst);
 
 #endif /* EDGEPROF_KERNELS_F32_CONV_WINOGRAD_H */

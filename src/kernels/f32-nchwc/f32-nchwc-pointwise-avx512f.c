@@ -4,7 +4,7 @@
  * one input channel are one 16-lane vector, and each input value is one broadcast (an embedded
  * broadcast in the FMA) against both blocks: 14 pixels in flight, where the AVX2 kernel holds 6
  * pixels of two 8-lane vectors with two weight loads per input channel. Same k blocks, chunks
- * and epilogue as the AVX2 cell (f32-nchwc-avx2.c); a plain NCHW input or output and a last odd
+ * and epilogue as the AVX2 cell (f32-nchwc-impl.h); a plain NCHW input or output and a last odd
  * block run the AVX2 cell. */
 #include <stdbool.h>
 #include <stddef.h>

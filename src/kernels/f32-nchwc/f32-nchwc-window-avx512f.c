@@ -4,7 +4,7 @@
  * RegNetX's, ResNeXt's later stages) has its 16 weights of one input channel interleaved in one
  * vector (nchwc.c's pack_window), so each input value is one broadcast (folded into the FMA as
  * an embedded broadcast) against the pair's 16 outputs, with up to 14 pixels in flight: 14
- * accumulators where the AVX2 kernel (f32-nchwc-avx2.c) holds 6 pixels of two 8-lane vectors,
+ * accumulators where the AVX2 kernel (f32-nchwc-impl.h) holds 6 pixels of two 8-lane vectors,
  * with two weight loads per input channel. Every other window layer (one block per unit, 4-channel
  * groups) runs the AVX2 kernel. */
 #include <stdbool.h>

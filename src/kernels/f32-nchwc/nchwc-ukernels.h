@@ -1,12 +1,12 @@
 /* NCHW8c microkernels (internal): the vector work of f32-nchwc, between nchwc.c (packing,
- * splitting the work over threads) and f32-nchwc-avx2.c (the loops). One vector holds the 8
- * channels of one pixel, so these are AVX2 code; at the avx512 level the pointwise and the
- * grouped (window) kernels have variants of their own, which hold two output blocks in one
- * 16-lane vector.
+ * splitting the work over threads) and f32-nchwc-impl.h (the loops). One vector holds the 8
+ * channels of one pixel: one YMM register (__avx2), or two NEON registers through the 8-lane
+ * shim simd/vec8-neon.h (__neon); at the avx512 level the pointwise and the grouped (window)
+ * kernels have variants of their own, which hold two output blocks in one 16-lane vector.
  *
  * Fused activations: ReLU, ReLU6, hard swish and hard sigmoid are applied in registers; sigmoid,
  * SiLU and tanh by ep_activation_apply over each stored row or pointwise chunk (16 lanes where
- * the ISA level has them: f32-nchwc-avx2.c's act_in_register). */
+ * the ISA level has them: f32-nchwc-impl.h's act_in_register). */
 #ifndef EDGEPROF_KERNELS_F32_NCHWC_UKERNELS_H
 #define EDGEPROF_KERNELS_F32_NCHWC_UKERNELS_H
 
@@ -36,6 +36,8 @@ typedef struct ep_nchwc_pointwise {
 
 void ep_nchwc_pointwise_cell__avx2(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1, size_t p0,
                                    size_t p1);
+void ep_nchwc_pointwise_cell__neon(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1, size_t p0,
+                                   size_t p1);
 /* The same at the avx512 level: a block pair as one 16-lane vector between blocked tensors
  * (f32-nchwc-pointwise-avx512f.c), plain NCHW sides and a last odd block through the AVX2 cell. */
 void ep_nchwc_pointwise_cell__avx512f(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1,
@@ -50,7 +52,7 @@ void ep_nchwc_pointwise_cell__avx512f(const ep_nchwc_pointwise* pw, size_t ob0, 
  * spans, between zero columns, and a row of zeros stands for the rows above and below the image,
  * so that every output pixel, border or not, takes the same tile of 8 pixels with no tap tested
  * (unrolled for 3x3 and 5x5, strides 1 and 2). Wide rows read their inside columns in place and
- * copy only what the border columns read (f32-nchwc-avx2.c). */
+ * copy only what the border columns read (f32-nchwc-impl.h). */
 #define EP_NCHWC_DEPTHWISE_MAX_KERNEL 16
 static inline size_t ep_nchwc_depthwise_padded_width(const ep_conv_desc* d) {
   const size_t need = (size_t)(d->out_w - 1) * (size_t)d->stride_w +
@@ -65,6 +67,9 @@ static inline size_t ep_nchwc_depthwise_scratch(const ep_conv_desc* d) {
 void ep_nchwc_depthwise_rows__avx2(const ep_conv_desc* d, const float* x, const float* w,
                                    const float* bias, ep_activation act, float* y, int oy0,
                                    int oy1, float* scratch);
+void ep_nchwc_depthwise_rows__neon(const ep_conv_desc* d, const float* x, const float* w,
+                                   const float* bias, ep_activation act, float* y, int oy0,
+                                   int oy1, float* scratch);
 
 /* Output rows [oy0, oy1) of nb (1 or 2) output blocks of a direct convolution from an NCHW image
  * x [cin][in_h][in_w]: w is the pair's packed weights [cin][kh][kw][nb x 8], bias [nb x 8], and
@@ -72,6 +77,9 @@ void ep_nchwc_depthwise_rows__avx2(const ep_conv_desc* d, const float* x, const 
  * EP_NCHWC_DIRECT_SCRATCH(taps) ints, taps = cin x kh x kw. */
 #define EP_NCHWC_DIRECT_SCRATCH(taps) (2 * (size_t)(taps))
 void ep_nchwc_direct_rows__avx2(const ep_conv_desc* d, int cin, const float* x, const float* w,
+                                int nb, const float* bias, ep_activation act, float* y,
+                                size_t y_block_stride, int oy0, int oy1, int32_t* scratch);
+void ep_nchwc_direct_rows__neon(const ep_conv_desc* d, int cin, const float* x, const float* w,
                                 int nb, const float* bias, ep_activation act, float* y,
                                 size_t y_block_stride, int oy0, int oy1, int32_t* scratch);
 
@@ -99,6 +107,8 @@ typedef struct ep_nchwc_window {
 
 void ep_nchwc_window_rows__avx2(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
                                 int oy1);
+void ep_nchwc_window_rows__neon(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
+                                int oy1);
 /* The same at the avx512 level: block pairs as one 16-lane vector (f32-nchwc-window-avx512f.c),
  * anything else through the AVX2 kernel. */
 void ep_nchwc_window_rows__avx512f(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
@@ -109,6 +119,8 @@ void ep_nchwc_window_rows__avx512f(const ep_conv_desc* d, const ep_nchwc_window*
  * (average: divided by their count, or by the whole window with count_include_pad); a window
  * with none gives 0, as ep_ref_max_pool / ep_ref_avg_pool. */
 void ep_nchwc_pool_rows__avx2(const ep_pool_desc* d, bool max, const float* x, float* y, int oy0,
+                              int oy1);
+void ep_nchwc_pool_rows__neon(const ep_pool_desc* d, bool max, const float* x, float* y, int oy0,
                               int oy1);
 
 #endif /* EDGEPROF_KERNELS_F32_NCHWC_UKERNELS_H */

@@ -1,5 +1,5 @@
 /* NCHW8c convolutions: which ones exist, weight packing, and the split of the work over the
- * pool; the loops are in f32-nchwc-avx2.c.
+ * pool; the loops are in f32-nchwc-impl.h.
  *
  * Work split. Pointwise: each worker takes one cell of the output, a range of output block pairs
  * times a range of pixels, chosen like the NCHW GEMM's grid (the largest cell's cost as small as

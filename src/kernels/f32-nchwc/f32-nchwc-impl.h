@@ -1,14 +1,22 @@
-/* NCHW8c convolution loops, AVX2 + FMA (see nchwc-ukernels.h): one vector is the 8 channels of
- * one pixel, so no loop here has a channel tail, and the only edge cases are the pixels whose
- * window crosses the image border, which take a per-pixel path that skips the outside taps. */
+/* NCHW8c convolution loops (see nchwc-ukernels.h), written once over an 8-lane vector shim: one
+ * vector is the 8 channels of one pixel, so no loop here has a channel tail, and the only edge
+ * cases are the pixels whose window crosses the image border, which take a per-pixel path that
+ * skips the outside taps.
+ *
+ * Included once per ISA variant after an 8-lane shim (simd/vec-avx2.h: one YMM register;
+ * simd/vec8-neon.h: two NEON registers) and EP_NCHWC_NAME(name), which names the five entry
+ * points (f32-nchwc-8c-avx2.c, f32-nchwc-8c-neon.c). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "kernels/f32-nchwc/nchwc-ukernels.h"
-#include "kernels/simd/vec-avx2.h"
 #include "kernels/simd/vec-act.h"
+
+#if VF_LANES != 8
+#error "f32-nchwc-impl.h needs an 8-lane vector shim (one vector per pixel's block)"
+#endif
 
 #define EP_NCHWC_INLINE static inline __attribute__((always_inline))
 /* Loops over accumulators must be unrolled completely, or GCC keeps the arrays on the stack. */
@@ -188,8 +196,8 @@ POINTWISE_TILES(2, 1, pointwise_tile_2_nchw_x)
 typedef void (*pointwise_tile_fn)(const ep_nchwc_pointwise* pw, const float* w, size_t ob, size_t p,
                                   size_t n, size_t cb0, size_t cb1, bool first, bool last);
 
-void ep_nchwc_pointwise_cell__avx2(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1, size_t p0,
-                                   size_t p1) {
+void EP_NCHWC_NAME(pointwise_cell)(const ep_nchwc_pointwise* pw, size_t ob0, size_t ob1,
+                                   size_t p0, size_t p1) {
   if (p0 >= p1 || ob0 >= ob1) return;
   /* Input blocks per k block: a pair's weights for one k block stay in half of L1. */
   const size_t in_blocks = pw->cin / BLOCK;
@@ -381,7 +389,7 @@ EP_NCHWC_INLINE void dw_rows(const ep_conv_desc* d, const float* x, const float*
   }
 }
 
-void ep_nchwc_depthwise_rows__avx2(const ep_conv_desc* d, const float* x, const float* w,
+void EP_NCHWC_NAME(depthwise_rows)(const ep_conv_desc* d, const float* x, const float* w,
                                    const float* bias, ep_activation act, float* y, int oy0,
                                    int oy1, float* scratch) {
   const bool square = d->kernel_h == d->kernel_w && d->dilation_h == 1 && d->dilation_w == 1;
@@ -537,7 +545,7 @@ EP_NCHWC_INLINE void direct_rows(const ep_conv_desc* d, int cin, const float* x,
   }
 }
 
-void ep_nchwc_direct_rows__avx2(const ep_conv_desc* d, int cin, const float* x, const float* w,
+void EP_NCHWC_NAME(direct_rows)(const ep_conv_desc* d, int cin, const float* x, const float* w,
                                 int nb, const float* bias, ep_activation act, float* y,
                                 size_t y_block_stride, int oy0, int oy1, int32_t* scratch) {
   if (nb == 2) {
@@ -695,7 +703,7 @@ EP_NCHWC_INLINE void window_rows(const ep_conv_desc* d, const ep_nchwc_window* c
   }
 }
 
-void ep_nchwc_window_rows__avx2(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
+void EP_NCHWC_NAME(window_rows)(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
                                 int oy1) {
   if (cw->quads) {
     window_rows(d, cw, oy0, oy1, 1, WINDOW_TILE_QUADS, 1);
@@ -726,8 +734,8 @@ EP_NCHWC_INLINE vf pool_pixel(const ep_pool_desc* d, bool max, const float* x, i
   return vf_mul(acc, vf_set1(count > 0 ? 1.0f / (float)count : 0.0f));
 }
 
-void ep_nchwc_pool_rows__avx2(const ep_pool_desc* d, bool max, const float* x, float* y, int oy0,
-                              int oy1) {
+void EP_NCHWC_NAME(pool_rows)(const ep_pool_desc* d, bool max, const float* x, float* y,
+                              int oy0, int oy1) {
   /* Output columns whose window lies inside the row: no clipping there. */
   const int first = (d->pad_left + d->stride_w - 1) / d->stride_w;
   const int reach = d->in_w + d->pad_left - d->kernel_w;
