@@ -12,6 +12,7 @@
 #include "core/threadpool.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <sched.h>
@@ -28,6 +29,9 @@
 #endif
 
 enum { SPIN_ITERATIONS = 20000, YIELD_AFTER = 2000 };
+
+/* A worker's seen_cpu before it started: not -1, which sched_getcpu returns where it fails. */
+#define CPU_NOT_STARTED INT_MIN
 
 /* Chunks per job fit the ticket's 16-bit fields; parallel_for makes at most CHUNKS_PER_THREAD
  * per thread (4096 at 1024 threads). */
@@ -159,7 +163,7 @@ ep_status ep_threadpool_create(int threads, const int* cpus, int n_cpus, ep_thre
     pool->workers[i].pool = pool;
     pool->workers[i].index = i;
     pool->workers[i].cpu = n_cpus > 0 ? cpus[i % n_cpus] : -1;
-    atomic_init(&pool->workers[i].seen_cpu, -1);
+    atomic_init(&pool->workers[i].seen_cpu, CPU_NOT_STARTED);
   }
   if (n_cpus > 0) {
     if (pthread_getaffinity_np(pthread_self(), sizeof pool->caller_saved_affinity,
@@ -260,8 +264,10 @@ void ep_threadpool_worker_cpus(ep_threadpool* pool, int* cpus_out) {
   }
   atomic_store(&pool->workers[0].seen_cpu, sched_getcpu());
   /* A worker that has not started yet (the caller may have run every chunk so far) is waited
-   * for: it reports its CPU once pinned. */
+   * for: it reports its CPU once pinned (-1 where sched_getcpu cannot tell). */
   for (int i = 0; i < pool->threads; i++) {
-    while ((cpus_out[i] = atomic_load(&pool->workers[i].seen_cpu)) < 0) sched_yield();
+    while ((cpus_out[i] = atomic_load(&pool->workers[i].seen_cpu)) == CPU_NOT_STARTED) {
+      sched_yield();
+    }
   }
 }
