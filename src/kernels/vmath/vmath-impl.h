@@ -3,34 +3,23 @@
  * sums over arrays, a vector at a time with masked tails.
  *
  * sigmoid and SiLU are simd/vec-act.h's, as the convolution epilogues apply them. exp (and tanh
- * through it) is the same Cephes expf as activation.c (x = n ln2 + r, a degree-6 polynomial for exp(r),
- * 2^n built in the exponent bits, arguments clamped to [-87.34, 88] so that 2^n stays a normal
- * float), with FMAs: results agree with the scalar loops to about 1 ulp. NaN inputs give NaN.
+ * through it) is simd/vec-gelu.h's vf_exp_core in its clamped form, the same Cephes expf as
+ * activation.c (x = n ln2 + r, a degree-6 polynomial for exp(r), 2^n built in the exponent bits,
+ * arguments clamped to [-87.34, 88] so that 2^n stays a normal float), with FMAs: results agree
+ * with the scalar loops to about 1 ulp. NaN inputs give NaN.
  *
  * Included once per ISA variant after a vector shim and EP_VM_NAME(name), which makes the
  * variant's function names; defines EP_VM_NAME(table), an ep_vmath. */
 #include <stddef.h>
 
 #include "kernels/simd/vec-act.h"
+#include "kernels/simd/vec-gelu.h"
 #include "kernels/vmath/vmath.h"
 
 #define EP_VM_INLINE static inline __attribute__((always_inline))
 
-EP_VM_INLINE vf v_exp(vf x) {
-  const vf t = vf_max(vf_min(x, vf_set1(88.0f)), vf_set1(-87.33654f));
-  const vf magic = vf_set1(12582912.0f);
-  const vf n = vf_sub(vf_fmadd(t, vf_set1(1.44269504088896341f), magic), magic);
-  vf r = vf_fmadd(n, vf_set1(-0.693359375f), t);
-  r = vf_fmadd(n, vf_set1(2.12194440e-4f), r);
-  vf p = vf_set1(1.9875691500e-4f);
-  p = vf_fmadd(p, r, vf_set1(1.3981999507e-3f));
-  p = vf_fmadd(p, r, vf_set1(8.3334519073e-3f));
-  p = vf_fmadd(p, r, vf_set1(4.1665795894e-2f));
-  p = vf_fmadd(p, r, vf_set1(1.6666665459e-1f));
-  p = vf_fmadd(p, r, vf_set1(5.0000001201e-1f));
-  p = vf_add(vf_fmadd(p, vf_mul(r, r), r), vf_set1(1.0f));
-  return vf_keep_nan(x, vf_mul(p, vf_pow2_int(n)));
-}
+/* simd/vec-gelu.h's exp core in its clamped form (one polynomial for every vector exp). */
+EP_VM_INLINE vf v_exp(vf x) { return vf_keep_nan(x, vf_exp_core(x, vf_zero(), false, false)); }
 
 /* The epilogues' sigmoid (simd/vec-act.h): a fused activation and a separate pass agree. */
 EP_VM_INLINE vf v_sigmoid(vf x) { return vf_sigmoid(x); }
