@@ -352,12 +352,17 @@ static void check_supports(void) {
 
 /* Every check, at one ISA level that has the blocked kernels (Winograd's GEMM and transforms
  * follow the level, so each level with a blocked layout is a combination of its own). */
-/* Grouped layers of every group width 1..64, strides 1 and 2, padded: the blocked kernel where
- * it runs the layer (block pairs in one AVX-512 vector, single blocks, 4-channel groups), else
- * the NCHW path that the layout plan leaves such a layer on. Channels are the smallest multiple
- * of 8 (and of the width) with at least two groups, once with twice as many outputs. */
+/* Grouped layers of every group width 1..64 and the wide ones of RegNet (X-8GF's 120, X-16GF's
+ * 128; Y-8GF's 56 is in the range) with a few more of 72-124, strides 1 and 2, padded: the
+ * blocked kernel where it runs the layer (runs of output blocks sharing their input in pairs, in
+ * one AVX-512 vector, an odd run's last block single; single blocks; 4-channel groups), else the
+ * NCHW path that the layout plan leaves such a layer on. Channels are the smallest multiple of 8
+ * (and of the width) with at least two groups, once with twice as many outputs. */
 static void check_group_widths(ep_test_rng* rng) {
-  for (int width = 1; width <= 64; width++) {
+  static const int wide[] = {72, 100, 120, 124, 128};
+  const int n_wide = (int)(sizeof wide / sizeof wide[0]);
+  for (int i = 0; i < 64 + n_wide; i++) {
+    const int width = i < 64 ? i + 1 : wide[i - 64];
     int groups = 2;
     while ((width * groups) % EP_NCHWC_BLOCK != 0) groups++;
     for (int stride = 1; stride <= 2; stride++) {
