@@ -12,11 +12,21 @@
 #include <string.h>
 
 #include "kernels/f32-nchwc/nchwc-ukernels.h"
-#include "kernels/simd/vec-act.h"
 
 #if VF_LANES != 8
 #error "f32-nchwc-impl.h needs an 8-lane vector shim (one vector per pixel's block)"
 #endif
+
+/* One output vector is one block of a pixel. Sigmoid, SiLU and tanh are applied over long
+ * stored runs (a row, or a pointwise cell's chunk of pixels) through ep_activation_apply
+ * instead of in registers: in these 8-lane registers a SiLU cost as much as a pass over the
+ * stored output, and on AVX-512 that pass takes 16 lanes: a 16 -> 96 channel 1x1 convolution at
+ * 112x112 with SiLU took 0.91 ms in registers and 0.69 ms with a pass per chunk, against
+ * 0.40 ms without an activation (one Zen 4 core). */
+#define NCHWC_LOGISTIC_IN_REGISTER 0
+#define NCHWC_OUT_LOAD(p, plane) ((void)(plane), vf_load(p))
+#define NCHWC_OUT_STORE(p, plane, v) ((void)(plane), vf_store((p), (v)))
+#include "kernels/f32-nchwc/nchwc-epilogue.h"
 
 #define EP_NCHWC_INLINE static inline __attribute__((always_inline))
 /* Loops over accumulators must be unrolled completely, or GCC keeps the arrays on the stack. */
@@ -34,48 +44,32 @@ enum {
   KC_BLOCKS_MAX = 64,
 };
 
-/* Sigmoid, SiLU and tanh are applied over long stored runs (a row, or a pointwise cell's chunk
- * of pixels) through ep_activation_apply instead: in these 8-lane registers a SiLU cost as much
- * as a pass over the stored output, and on AVX-512 that pass takes 16 lanes: a 16 -> 96 channel
- * 1x1 convolution at 112x112 with SiLU took 0.91 ms in registers and 0.69 ms with a pass per
- * chunk, against 0.40 ms without an activation (one Zen 4 core). */
-EP_NCHWC_INLINE bool act_in_register(ep_activation act) {
-  return act != EP_ACT_SIGMOID && act != EP_ACT_SILU && act != EP_ACT_TANH;
-}
-
-EP_NCHWC_INLINE vf clamp(vf acc, ep_activation act) {
-  if (act == EP_ACT_RELU || act == EP_ACT_RELU6) {
-    acc = vf_max(acc, vf_zero());
-    if (act == EP_ACT_RELU6) acc = vf_min(acc, vf_set1(6.0f));
-  }
-  if (vf_act_is_hard(act)) acc = vf_hard_act(acc, act == EP_ACT_HARD_SWISH);
-  return acc;
-}
-
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
 /* --- pointwise --------------------------------------------------------------------------- */
 
-/* The tile's accumulators from or to a plain NCHW tensor (channel rows of P pixels, starting at
- * src / dst), through a small buffer: how a blocked chain ends, once per tile. */
-EP_NCHWC_INLINE void nchw_tile_load(const ep_nchwc_pointwise* pw, const float* src, vf acc[][2],
-                                    const int P, const int NB) {
+/* The tile's accumulators (acc[j][i]: block j of pixel i) from or to a plain NCHW tensor
+ * (channel rows of P pixels, starting at src / dst), through a small buffer: how a blocked
+ * chain ends, once per tile. */
+EP_NCHWC_INLINE void nchw_tile_load(const ep_nchwc_pointwise* pw, const float* src,
+                                    vf acc[2][PW_TILE], const int P, const int NB) {
   float tile[2][PW_TILE][BLOCK];
   for (int j = 0; j < NB * BLOCK; j++) {
     for (int i = 0; i < P; i++) tile[j / BLOCK][i][j % BLOCK] = src[(size_t)j * pw->pixels + i];
   }
   UNROLL for (int i = 0; i < P; i++) {
-    acc[i][0] = vf_load(tile[0][i]);
-    acc[i][1] = NB == 2 ? vf_load(tile[1][i]) : vf_zero();
+    acc[0][i] = vf_load(tile[0][i]);
+    acc[1][i] = NB == 2 ? vf_load(tile[1][i]) : vf_zero();
   }
 }
 
-EP_NCHWC_INLINE void nchw_tile_store(const ep_nchwc_pointwise* pw, float* dst, vf acc[][2],
-                                     ep_activation act, const int P, const int NB) {
+EP_NCHWC_INLINE void nchw_tile_store(const ep_nchwc_pointwise* pw, float* dst,
+                                     vf acc[2][PW_TILE], ep_activation act, const int P,
+                                     const int NB) {
   float tile[2][PW_TILE][BLOCK];
   UNROLL for (int i = 0; i < P; i++) {
-    vf_store(tile[0][i], clamp(acc[i][0], act));
-    if (NB == 2) vf_store(tile[1][i], clamp(acc[i][1], act));
+    vf_store(tile[0][i], nchwc_clamp(acc[0][i], act));
+    if (NB == 2) vf_store(tile[1][i], nchwc_clamp(acc[1][i], act));
   }
   for (int j = 0; j < NB * BLOCK; j++) {
     for (int i = 0; i < P; i++) dst[(size_t)j * pw->pixels + i] = tile[j / BLOCK][i][j % BLOCK];
@@ -84,9 +78,10 @@ EP_NCHWC_INLINE void nchw_tile_store(const ep_nchwc_pointwise* pw, float* dst, v
 
 /* P pixels from p times NB output blocks from ob, over input blocks [cb0, cb1) of the pair's
  * weights w. The first k block starts from the bias, later ones from the partial sums in y; the
- * last one adds the residual and applies the activation. X_NCHW: x is plain NCHW, whose
- * broadcasts are then a channel row apart instead of one float; pw->y_nchw: so is y (and the
- * residual), written through nchw_tile_store. */
+ * last one adds the residual and applies the activation (nchwc-epilogue.h, as the AVX-512
+ * pointwise file). X_NCHW: x is plain NCHW, whose broadcasts are then a channel row apart
+ * instead of one float; pw->y_nchw: so is y (and the residual), through nchw_tile_load /
+ * nchw_tile_store. */
 EP_NCHWC_INLINE void pointwise_tile(const ep_nchwc_pointwise* pw, const float* w, size_t ob,
                                     size_t p, size_t cb0, size_t cb1, bool first, bool last,
                                     const int P, const int NB, const int X_NCHW) {
@@ -95,20 +90,14 @@ EP_NCHWC_INLINE void pointwise_tile(const ep_nchwc_pointwise* pw, const float* w
    * layouts put the tile at the same offset from the image's start for the residual too. */
   const size_t y_offset = pw->y_nchw ? ob * plane + p : ob * plane + p * BLOCK;
   float* y = pw->y + y_offset;
-  vf acc[PW_TILE][2];
-  if (first) {
-    const vf b0 = vf_load(pw->bias + ob * BLOCK);
-    const vf b1 = NB == 2 ? vf_load(pw->bias + ob * BLOCK + BLOCK) : vf_zero();
-    UNROLL for (int i = 0; i < P; i++) {
-      acc[i][0] = b0;
-      acc[i][1] = b1;
-    }
-  } else if (pw->y_nchw) {
+  vf acc[2][PW_TILE];
+  if (pw->y_nchw && !first) {
     nchw_tile_load(pw, y, acc, P, NB);
   } else {
-    UNROLL for (int i = 0; i < P; i++) {
-      acc[i][0] = vf_load(y + i * BLOCK);
-      acc[i][1] = NB == 2 ? vf_load(y + plane + i * BLOCK) : vf_zero();
+    nchwc_pointwise_begin(acc[0], P, first, vf_load(pw->bias + ob * BLOCK), y, plane);
+    if (NB == 2) {
+      nchwc_pointwise_begin(acc[1], P, first, vf_load(pw->bias + ob * BLOCK + BLOCK), y + plane,
+                            plane);
     }
   }
   /* Blocked x: channel c of block cb at xb + c; NCHW x: at xb + c * pixels. */
@@ -121,40 +110,31 @@ EP_NCHWC_INLINE void pointwise_tile(const ep_nchwc_pointwise* pw, const float* w
       const vf w1 = NB == 2 ? vf_load(w + BLOCK) : vf_zero();
       UNROLL for (int i = 0; i < P; i++) {
         const vf xv = vf_bcast(xb + (size_t)i * p_step + (size_t)c * c_step);
-        acc[i][0] = vf_fmadd(w0, xv, acc[i][0]);
-        if (NB == 2) acc[i][1] = vf_fmadd(w1, xv, acc[i][1]);
+        acc[0][i] = vf_fmadd(w0, xv, acc[0][i]);
+        if (NB == 2) acc[1][i] = vf_fmadd(w1, xv, acc[1][i]);
       }
     }
   }
-  if (last && pw->residual != NULL) {
-    vf res[PW_TILE][2];
-    if (pw->y_nchw) {
-      nchw_tile_load(pw, pw->residual + y_offset, res, P, NB);
-    } else {
-      const float* r = pw->residual + y_offset;
-      UNROLL for (int i = 0; i < P; i++) {
-        res[i][0] = vf_load(r + i * BLOCK);
-        res[i][1] = NB == 2 ? vf_load(r + plane + i * BLOCK) : vf_zero();
-      }
-    }
-    UNROLL for (int i = 0; i < P; i++) {
-      acc[i][0] = vf_add(acc[i][0], res[i][0]);
-      acc[i][1] = vf_add(acc[i][1], res[i][1]);
-    }
-  }
-  /* The others: by the cell, over its chunk (pointwise_chunk_act). */
-  const ep_activation act = last && act_in_register(pw->act) ? pw->act : EP_ACT_NONE;
   if (pw->y_nchw) {
+    if (last && pw->residual != NULL) {
+      vf res[2][PW_TILE];
+      nchw_tile_load(pw, pw->residual + y_offset, res, P, NB);
+      UNROLL for (int i = 0; i < P; i++) {
+        acc[0][i] = vf_add(acc[0][i], res[0][i]);
+        acc[1][i] = vf_add(acc[1][i], res[1][i]);
+      }
+    }
+    /* The others: by the cell, over its chunk (pointwise_chunk_act). */
+    const ep_activation act = last && nchwc_act_in_register(pw->act) ? pw->act : EP_ACT_NONE;
     nchw_tile_store(pw, y, acc, act, P, NB);
     return;
   }
-  UNROLL for (int i = 0; i < P; i++) {
-    vf_store(y + i * BLOCK, clamp(acc[i][0], act));
-    if (NB == 2) vf_store(y + plane + i * BLOCK, clamp(acc[i][1], act));
-  }
+  const float* r = pw->residual != NULL ? pw->residual + y_offset : NULL;
+  nchwc_pointwise_end(acc[0], P, last, y, r, plane, pw->act);
+  if (NB == 2) nchwc_pointwise_end(acc[1], P, last, y + plane, r ? r + plane : NULL, plane, pw->act);
 }
 
-/* The activation that the tiles leave to the cell (act_in_register): over output blocks
+/* The activation that the tiles leave to the cell (nchwc_act_in_register): over output blocks
  * [ob, ob + nb) of pixels [p0, p1), all stored, one call per block (per channel row for an NCHW
  * y). */
 static void pointwise_chunk_act(const ep_nchwc_pointwise* pw, size_t ob, size_t nb, size_t p0,
@@ -225,7 +205,7 @@ void EP_NCHWC_NAME(pointwise_cell)(const ep_nchwc_pointwise* pw, size_t ob0, siz
         for (size_t p = c0; p < c1; p += PW_TILE) {
           tile(pw, w, ob, p, min_size(PW_TILE, c1 - p), cb0, cb1, first, last);
         }
-        if (last && !act_in_register(pw->act)) pointwise_chunk_act(pw, ob, pair ? 2 : 1, c0, c1);
+        if (last && !nchwc_act_in_register(pw->act)) pointwise_chunk_act(pw, ob, pair ? 2 : 1, c0, c1);
       }
     }
   }
@@ -277,7 +257,7 @@ EP_NCHWC_INLINE void dw_tile(const float* const* rows, const float* w, vf bias, 
       }
     }
   }
-  UNROLL for (int i = 0; i < P; i++) vf_store(y + (size_t)i * BLOCK, clamp(acc[i], act));
+  UNROLL for (int i = 0; i < P; i++) vf_store(y + (size_t)i * BLOCK, nchwc_clamp(acc[i], act));
 }
 
 #define DW_TAIL_CASE(P)                                              \
@@ -385,7 +365,7 @@ EP_NCHWC_INLINE void dw_rows(const ep_conv_desc* d, const float* x, const float*
     } else {
       dw_span(padded, 0, w, vb, act, yr, 0, d->out_w, KH, KW, SW, DW);
     }
-    if (!act_in_register(act)) ep_activation_apply(act, yr, (size_t)d->out_w * BLOCK);
+    if (!nchwc_act_in_register(act)) ep_activation_apply(act, yr, (size_t)d->out_w * BLOCK);
   }
 }
 
@@ -432,8 +412,8 @@ EP_NCHWC_INLINE void direct_pixel(const ep_conv_desc* d, int cin, const float* x
       }
     }
   }
-  vf_store(y + (size_t)ox * BLOCK, clamp(acc0, act));
-  if (NB == 2) vf_store(y + y_block_stride + (size_t)ox * BLOCK, clamp(acc1, act));
+  vf_store(y + (size_t)ox * BLOCK, nchwc_clamp(acc0, act));
+  if (NB == 2) vf_store(y + y_block_stride + (size_t)ox * BLOCK, nchwc_clamp(acc1, act));
 }
 
 /* The taps of output row iy0 whose kernel rows [ky0, ky1) lie inside: x_off[t] is the tap's
@@ -477,8 +457,8 @@ EP_NCHWC_INLINE void direct_tile(const float* xs, int sw, const int32_t* x_off,
     }
   }
   UNROLL for (int i = 0; i < P; i++) {
-    vf_store(y + (size_t)(ox + i) * BLOCK, clamp(acc[i][0], act));
-    if (NB == 2) vf_store(y + y_block_stride + (size_t)(ox + i) * BLOCK, clamp(acc[i][1], act));
+    vf_store(y + (size_t)(ox + i) * BLOCK, nchwc_clamp(acc[i][0], act));
+    if (NB == 2) vf_store(y + y_block_stride + (size_t)(ox + i) * BLOCK, nchwc_clamp(acc[i][1], act));
   }
 }
 
@@ -537,7 +517,7 @@ EP_NCHWC_INLINE void direct_rows(const ep_conv_desc* d, int cin, const float* x,
     for (; ox < d->out_w; ox++) {
       direct_pixel(d, cin, x, w, bias, act, yr, y_block_stride, iy0, ky0, ky1, ox, NB);
     }
-    if (!act_in_register(act)) {
+    if (!nchwc_act_in_register(act)) {
       for (int j = 0; j < NB; j++) {
         ep_activation_apply(act, yr + (size_t)j * y_block_stride, (size_t)d->out_w * BLOCK);
       }
@@ -625,8 +605,8 @@ EP_NCHWC_INLINE void window_tile(const ep_conv_desc* d, const ep_nchwc_window* c
     const size_t out_plane = (size_t)d->out_h * out_w;
     float tile[WINDOW_TILE_1][BLOCK];
     UNROLL for (int j = 0; j < NB; j++) {
-      UNROLL_PIXELS for (int i = 0; i < P; i++) vf_store(tile[i], clamp(acc[i][j], act));
-      if (!act_in_register(act)) ep_activation_apply(act, &tile[0][0], (size_t)P * BLOCK);
+      UNROLL_PIXELS for (int i = 0; i < P; i++) vf_store(tile[i], nchwc_clamp(acc[i][j], act));
+      if (!nchwc_act_in_register(act)) ep_activation_apply(act, &tile[0][0], (size_t)P * BLOCK);
       float* yc = cw->y + (size_t)j * cw->y_block_stride + (size_t)oy * out_w + (size_t)ox;
       for (int c = 0; c < BLOCK; c++, yc += out_plane) {
         for (int i = 0; i < P; i++) yc[i] = tile[i][c];
@@ -637,7 +617,7 @@ EP_NCHWC_INLINE void window_tile(const ep_conv_desc* d, const ep_nchwc_window* c
   float* y = cw->y + ((size_t)oy * out_w + (size_t)ox) * BLOCK;
   UNROLL for (int j = 0; j < NB; j++) {
     UNROLL_PIXELS for (int i = 0; i < P; i++) {
-      vf_store(y + (size_t)j * cw->y_block_stride + (size_t)i * BLOCK, clamp(acc[i][j], act));
+      vf_store(y + (size_t)j * cw->y_block_stride + (size_t)i * BLOCK, nchwc_clamp(acc[i][j], act));
     }
   }
 }
@@ -692,7 +672,7 @@ EP_NCHWC_INLINE void window_rows(const ep_conv_desc* d, const ep_nchwc_window* c
         window_tail_1(d, cw, oy, ox, d->out_w - ox, Q);
       }
     }
-    if (!cw->y_nchw && !act_in_register(cw->act)) {
+    if (!cw->y_nchw && !nchwc_act_in_register(cw->act)) {
       for (int j = 0; j < NB; j++) {
         ep_activation_apply(cw->act,
                             cw->y + (size_t)j * cw->y_block_stride +

@@ -3,15 +3,15 @@
  * The packed weights of a block pair are [cin][16] (nchwc-ukernels.h), so a pair's 16 weights of
  * one input channel are one 16-lane vector, and each input value is one broadcast (an embedded
  * broadcast in the FMA) against both blocks: 14 pixels in flight, where the AVX2 kernel holds 6
- * pixels of two 8-lane vectors with two weight loads per input channel. Same k blocks, chunks
- * and epilogue as the AVX2 cell (f32-nchwc-impl.h); a plain NCHW input or output and a last odd
- * block run the AVX2 cell. */
+ * pixels of two 8-lane vectors with two weight loads per input channel. Same k blocks and chunks
+ * as the AVX2 cell (f32-nchwc-impl.h), and the same epilogue code (nchwc-epilogue.h); a plain
+ * NCHW input or output and a last odd block run the AVX2 cell. */
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "kernels/f32-nchwc/nchwc-ukernels.h"
+#include "kernels/f32-nchwc/nchwc-pair-avx512f.h"
 #include "kernels/simd/vec-avx512f.h"
-#include "kernels/simd/vec-act.h"
 
 #define EP_NCHWC_INLINE static inline __attribute__((always_inline))
 #define UNROLL_PIXELS _Pragma("GCC unroll 14")
@@ -28,28 +28,6 @@ enum {
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
-EP_NCHWC_INLINE vf clamp(vf acc, ep_activation act) {
-  if (act == EP_ACT_RELU || act == EP_ACT_RELU6) {
-    acc = vf_max(acc, vf_zero());
-    if (act == EP_ACT_RELU6) acc = vf_min(acc, vf_set1(6.0f));
-  }
-  if (vf_act_is_hard(act)) acc = vf_hard_act(acc, act == EP_ACT_HARD_SWISH);
-  if (vf_act_is_logistic(act)) acc = vf_logistic_act(acc, act == EP_ACT_SILU);
-  return acc;
-}
-
-/* The two 8-lane halves of v from or to the pair's two block planes (plane floats apart). */
-EP_NCHWC_INLINE vf load_pair(const float* p, size_t plane) {
-  const __m256 lo = _mm256_loadu_ps(p), hi = _mm256_loadu_ps(p + plane);
-  return _mm512_castpd_ps(
-      _mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(lo)), _mm256_castps_pd(hi), 1));
-}
-
-EP_NCHWC_INLINE void store_pair(float* p, size_t plane, vf v) {
-  _mm256_storeu_ps(p, _mm512_castps512_ps256(v));
-  _mm256_storeu_ps(p + plane, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-}
-
 /* P pixels from p of the pair at block ob, over input blocks [cb0, cb1) of the pair's weights
  * w. The first k block starts from the bias, later ones from the partial sums in y; the last
  * one adds the residual and applies the activation. */
@@ -59,12 +37,7 @@ EP_NCHWC_INLINE void pair_tile(const ep_nchwc_pointwise* pw, const float* w, siz
   const size_t y_offset = ob * plane + p * BLOCK;
   float* y = pw->y + y_offset;
   vf acc[TILE];
-  if (first) {
-    const vf b = vf_load(pw->bias + ob * BLOCK);
-    UNROLL_PIXELS for (int i = 0; i < P; i++) acc[i] = b;
-  } else {
-    UNROLL_PIXELS for (int i = 0; i < P; i++) acc[i] = load_pair(y + i * BLOCK, plane);
-  }
+  nchwc_pointwise_begin(acc, P, first, vf_load(pw->bias + ob * BLOCK), y, plane);
   const float* xb = pw->x + cb0 * plane + p * BLOCK;
   w += cb0 * BLOCK * PAIR;
   for (size_t cb = cb0; cb < cb1; cb++, xb += plane) {
@@ -75,17 +48,11 @@ EP_NCHWC_INLINE void pair_tile(const ep_nchwc_pointwise* pw, const float* w, siz
       }
     }
   }
-  if (last && pw->residual != NULL) {
-    const float* r = pw->residual + y_offset;
-    UNROLL_PIXELS for (int i = 0; i < P; i++) {
-      acc[i] = vf_add(acc[i], load_pair(r + i * BLOCK, plane));
-    }
-  }
-  const ep_activation act = last ? pw->act : EP_ACT_NONE;
-  UNROLL_PIXELS for (int i = 0; i < P; i++) store_pair(y + i * BLOCK, plane, clamp(acc[i], act));
-  if (!ep_activation_in_register(act)) {
-    ep_activation_apply(act, y, (size_t)P * BLOCK);
-    ep_activation_apply(act, y + plane, (size_t)P * BLOCK);
+  nchwc_pointwise_end(acc, P, last, y, pw->residual != NULL ? pw->residual + y_offset : NULL, plane,
+                      pw->act);
+  if (last && !nchwc_act_in_register(pw->act)) {
+    ep_activation_apply(pw->act, y, (size_t)P * BLOCK);
+    ep_activation_apply(pw->act, y + plane, (size_t)P * BLOCK);
   }
 }
 
