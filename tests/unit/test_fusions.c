@@ -365,7 +365,7 @@ static void test_gelu_spoilers(void) {
 typedef struct mm_case {
   int rank;        /* of x: 2 ([14, K]) or 3 ([2, 7, K]) */
   bool bias_first; /* Add(bias, MatMul), as PyTorch exports a Linear on 3-D inputs */
-  int act;         /* 0: none, 1: GELU (erf form), 2: GELU (tanh form) */
+  int act; /* 0: none, 1: GELU (erf form), 2: GELU (tanh form), 3 / 4: a Gelu node (erf / tanh) */
   bool residual;   /* an Add of another input after the bias (no activation) */
   /* Spoilers. */
   bool mm_output; /* the MatMul's output is a graph output too: nothing fuses into it */
@@ -399,6 +399,10 @@ static ep_graph* mm_graph(const mm_case* c) {
     t = binary(g, EP_OP_ADD, "gelu/Add", t, scalar(g, "one", 1.0f), false);
     t = binary(g, EP_OP_MUL, "gelu/Mul", x, t, false);
     y = binary(g, EP_OP_MUL, "gelu/Mul_1", t, scalar(g, "half", 0.5f), false);
+  } else if (c->act >= 3) { /* a Gelu node (ONNX's Gelu, the zoo's models), either form */
+    ep_attrs a = ep_attrs_default(EP_OP_GELU);
+    a.gelu_tanh = c->act == 4;
+    y = node(g, EP_OP_GELU, "gelu/Gelu", &a, &x, 1);
   } else if (c->act == 2) { /* torch.nn.GELU(approximate="tanh") */
     int cube = node(g, EP_OP_POW, "gelu/Pow", NULL, (int[]){x, scalar(g, "three", 3.0f)}, 2);
     int t = binary(g, EP_OP_MUL, "gelu/c", cube, scalar(g, "c0", 0.044715f), false);
@@ -424,8 +428,8 @@ static const ep_node* find_matmul(const ep_graph* g) {
 }
 
 static void test_matmul_epilogue_fuses(void) {
-  for (int v = 0; v < 12; v++) {
-    mm_case c = {2 + v % 2, (v / 2) % 2 == 1, (v / 4) % 3, false, false, false, false, false};
+  for (int v = 0; v < 20; v++) {
+    mm_case c = {2 + v % 2, (v / 2) % 2 == 1, (v / 4) % 5, false, false, false, false, false};
     for (int res = 0; res < (c.act == 0 ? 2 : 1); res++) {
       c.residual = res == 1;
       char what[96];
@@ -439,7 +443,9 @@ static void test_matmul_epilogue_fuses(void) {
                    "%s: %d nodes after fusion", what, o ? ep_graph_node_count(o) : -1);
       if (mm != NULL) {
         const ep_activation act =
-            c.act == 1 ? EP_ACT_GELU : c.act == 2 ? EP_ACT_GELU_TANH : EP_ACT_NONE;
+            c.act == 1 || c.act == 3   ? EP_ACT_GELU
+            : c.act == 2 || c.act == 4 ? EP_ACT_GELU_TANH
+                                       : EP_ACT_NONE;
         EP_CHECK_MSG(mm->attrs.act == act, "%s: act %d", what, mm->attrs.act);
         EP_CHECK_MSG(mm->n_inputs == (c.residual ? 4 : 3) && mm->inputs[2] >= 0, "%s: %d inputs",
                      what, mm->n_inputs);
@@ -453,8 +459,8 @@ static void test_matmul_epilogue_fuses(void) {
 }
 
 static void test_matmul_epilogue_spoilers(void) {
-  for (int i = 0; i < 8; i++) {
-    mm_case c = {3, true, 1 + i % 2, false, i / 2 == 0, i / 2 == 1, i / 2 == 2, i / 2 == 3};
+  for (int i = 0; i < 16; i++) {
+    mm_case c = {3, true, 1 + i % 4, false, i / 4 == 0, i / 4 == 1, i / 4 == 2, i / 4 == 3};
     char what[64];
     snprintf(what, sizeof what, "matmul epilogue spoiler %d", i);
     ep_graph* g = mm_graph(&c);
