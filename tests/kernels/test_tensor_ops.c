@@ -188,6 +188,11 @@ static void test_lrn_layout(void) {
       {5, {1, 2, 122, 28, 28}, {0, 2, 1, 3, 4}},
       {5, {1, 3, 5, 4, 6}, {0, 2, 1, 3, 4}},   {5, {2, 1, 3, 1, 5}, {3, 0, 2, 4, 1}},
       {4, {3, 4, 5, 6}, {0, 1, 3, 2}},         {3, {1, 1, 1}, {2, 0, 1}},
+      /* Batches of 2-D transposes (the tiled path): ConvNeXt's NCHW <-> NHWC with whole and
+       * partial 16 x 16 tiles and more than one task, a head split's k', a batch of two. */
+      {4, {1, 96, 56, 56}, {0, 2, 3, 1}},      {4, {1, 56, 56, 96}, {0, 3, 1, 2}},
+      {4, {1, 40, 7, 7}, {0, 2, 3, 1}},        {4, {1, 19, 12, 64}, {0, 2, 3, 1}},
+      {3, {2, 17, 33}, {0, 2, 1}},             {2, {5, 3}, {1, 0}},
   };
   for (size_t c = 0; c < sizeof fixed / sizeof fixed[0]; c++) {
     ep_shape s = ep_shape_make(fixed[c].rank, fixed[c].dims);

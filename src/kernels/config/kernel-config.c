@@ -52,6 +52,11 @@ void ep_f32_im2col_pack__avx2(const ep_conv_desc* d, const float* x, size_t k0, 
                               size_t p0, size_t np, size_t nr, float* out);
 void ep_f32_im2col_pack__avx512f(const ep_conv_desc* d, const float* x, size_t k0, size_t kc,
                                  size_t p0, size_t np, size_t nr, float* out);
+/* The 2-D transpose (Transpose's batched 2-D case). */
+void ep_f32_transpose_2d__avx2(size_t r, size_t n, const float* x, size_t ldx, float* y,
+                               size_t ldy);
+void ep_f32_transpose_2d__avx512f(size_t r, size_t n, const float* x, size_t ldx, float* y,
+                                  size_t ldy);
 /* Winograd transforms, F(4x4, 3x3) and F(2x2, 3x3). */
 void ep_wg_input__avx2(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
 void ep_wg_output__avx2(const ep_wg_geometry* g, const float* m, size_t co, float bias,
@@ -108,6 +113,8 @@ void ep_pool_plane__neon(const ep_pool_plane* plane, bool max, const float* x, f
                          float* row);
 void ep_f32_im2col_pack__neon(const ep_conv_desc* d, const float* x, size_t k0, size_t kc,
                               size_t p0, size_t np, size_t nr, float* out);
+void ep_f32_transpose_2d__neon(size_t r, size_t n, const float* x, size_t ldx, float* y,
+                               size_t ldy);
 void ep_wg_input__neon(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
 void ep_wg_output__neon(const ep_wg_geometry* g, const float* m, size_t co, float bias,
                         ep_activation act, float* y);
@@ -153,6 +160,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
             .dwconv_plane = ep_f32_dwconv_plane__avx2,
             .pool_plane = ep_pool_plane__avx2,
             .im2col = ep_f32_im2col_pack__avx2,
+            .transpose_2d = ep_f32_transpose_2d__avx2,
             .winograd = {{ep_wg_input__avx2, ep_wg_input2__avx2},
                          {ep_wg_output__avx2, ep_wg_output2__avx2}},
             .blocked_layout = "NCHW8c",
@@ -177,6 +185,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
             .dwconv_plane_wide = ep_f32_dwconv_plane__avx512f,
             .pool_plane = ep_pool_plane__avx512f,
             .im2col = ep_f32_im2col_pack__avx512f,
+            .transpose_2d = ep_f32_transpose_2d__avx512f,
             .winograd = {{ep_wg_input__avx2, ep_wg_input2__avx2},
                          {ep_wg_output__avx2, ep_wg_output2__avx2}},
             .winograd_wide = {{ep_wg_input__avx512f, ep_wg_input2__avx512f},
@@ -212,6 +221,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
             .dwconv_plane = ep_f32_dwconv_plane__neon,
             .pool_plane = ep_pool_plane__neon,
             .im2col = ep_f32_im2col_pack__neon,
+            .transpose_2d = ep_f32_transpose_2d__neon,
             .winograd = {{ep_wg_input__neon, ep_wg_input2__neon},
                          {ep_wg_output__neon, ep_wg_output2__neon}},
             .blocked_layout = "NCHW8c",

@@ -26,6 +26,7 @@
 #include "kernels/f32-dwconv/dwconv.h"
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/f32-nchwc/nchwc-ukernels.h"
+#include "kernels/layout/transpose-2d.h"
 #include "kernels/pool/pool.h"
 #include "kernels/unary/unary-math.h"
 #include "kernels/reduce/reduce.h"
@@ -66,6 +67,7 @@ typedef struct ep_kernel_config {
   ep_f32_dwconv_plane_fn dwconv_plane_wide;
   ep_pool_plane_fn pool_plane;            /* NULL: scalar rows */
   ep_f32_im2col_fn im2col;                /* strides 1 and 2; NULL: the scalar packing */
+  ep_f32_transpose_2d_fn transpose_2d;    /* Transpose's 2-D case; NULL: gathered rows */
   ep_wg_transforms winograd;              /* 8 lanes; NULL members: no Winograd */
   ep_wg_transforms winograd_wide;
   /* The blocked layout kept between convolutions ("NCHW8c"), NULL for NCHW only; its kernels
