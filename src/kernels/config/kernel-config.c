@@ -12,6 +12,20 @@ extern const ep_unary_kernels ep_unary_kernels__avx512f;
 extern const ep_unary_kernels ep_unary_kernels__neon;
 #endif
 
+/* The LSTM cell (kernels/lstm): every level. */
+void ep_lstm_cell__scalar(size_t units, size_t kc, const float* h, const float* r, const float* g,
+                          float* c, float* h_out);
+#if defined(EP_HAVE_X86_KERNELS)
+void ep_lstm_cell__avx2(size_t units, size_t kc, const float* h, const float* r, const float* g,
+                        float* c, float* h_out);
+void ep_lstm_cell__avx512f(size_t units, size_t kc, const float* h, const float* r, const float* g,
+                           float* c, float* h_out);
+#endif
+#if defined(EP_HAVE_NEON_KERNELS)
+void ep_lstm_cell__neon(size_t units, size_t kc, const float* h, const float* r, const float* g,
+                        float* c, float* h_out);
+#endif
+
 #if defined(EP_HAVE_X86_KERNELS)
 /* GEMM microkernels (f32-gemm). */
 void ep_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float* a, const float* b,
@@ -143,6 +157,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                      .gemv = ep_f32_gemv_ukernel_1x8__scalar,
                      .isa = EP_ISA_SCALAR},
             .unary = &ep_unary_kernels__scalar,
+            .lstm_cell = ep_lstm_cell__scalar,
         },
 #if defined(EP_HAVE_X86_KERNELS)
     [EP_ISA_AVX2] =
@@ -156,6 +171,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                      .gemm_strided = ep_f32_gemm_strided_ukernel_6x16__avx2},
             .vmath = &ep_vmath_table__avx2,
             .unary = &ep_unary_kernels__avx2,
+            .lstm_cell = ep_lstm_cell__avx2,
             .reduce = &ep_reduce_ukernels__avx2,
             .dwconv_plane = ep_f32_dwconv_plane__avx2,
             .pool_plane = ep_pool_plane__avx2,
@@ -179,6 +195,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                      .pack_a = ep_f32_gemm_pack_a_16__avx512f},
             .vmath = &ep_vmath_table__avx512f,
             .unary = &ep_unary_kernels__avx512f,
+            .lstm_cell = ep_lstm_cell__avx512f,
             .reduce = &ep_reduce_ukernels__avx512f,
             .wide_lanes = 16,
             .dwconv_plane = ep_f32_dwconv_plane__avx2,
@@ -217,6 +234,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                      .gemm_strided = ep_f32_gemm_strided_ukernel_8x8__neon},
             .vmath = &ep_vmath_table__neon,
             .unary = &ep_unary_kernels__neon,
+            .lstm_cell = ep_lstm_cell__neon,
             .reduce = &ep_reduce_ukernels__neon,
             .dwconv_plane = ep_f32_dwconv_plane__neon,
             .pool_plane = ep_pool_plane__neon,

@@ -27,6 +27,7 @@
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/f32-nchwc/nchwc-ukernels.h"
 #include "kernels/layout/transpose-2d.h"
+#include "kernels/lstm/lstm-cell.h"
 #include "kernels/pool/pool.h"
 #include "kernels/unary/unary-math.h"
 #include "kernels/reduce/reduce.h"
@@ -70,6 +71,7 @@ typedef struct ep_kernel_config {
   ep_f32_transpose_2d_fn transpose_2d;    /* Transpose's 2-D case; NULL: gathered rows */
   ep_wg_transforms winograd;              /* 8 lanes; NULL members: no Winograd */
   ep_wg_transforms winograd_wide;
+  ep_lstm_cell_fn lstm_cell; /* every level; blocks of gemm.nr units */
   /* The blocked layout kept between convolutions ("NCHW8c"), NULL for NCHW only; its kernels
    * are all set when it is. */
   const char* blocked_layout;

@@ -1,19 +1,27 @@
 /* LSTM, one direction, zero initial state, gates i, o, f, c (ONNX order).
  *
- * W and R are packed as B panels of their transposes, each gate padded to hp = H rounded up to
- * nr units, so that the panels of gate g for units [j, j + nr) sit at the same offset in every
- * gate. The input projection of all T steps is one GEMM into the workspace (G = x W^T + b,
- * [T*N, 4*hp]); each step then adds h_{t-1} R^T and applies the cell, split over blocks of nr
- * units: a block needs all four gates of its units and nothing else, and h_{t-1} is read
- * straight from the previous step's output rows, so no state is copied between steps. */
+ * Units go in blocks of nr (the GEMM's panel width; hp = H rounded up to blocks), and both weight
+ * matrices are packed with the four gates of a block side by side: W^T as B panels whose columns
+ * run block by block, gates i, o, f, c of the block's units in each, so that the input projection
+ * of all T steps, one GEMM into the workspace (G = x W^T + b, [T*N, 4*hp]), leaves each block's
+ * four gates adjacent in every row; R^T as one panel per block, H rows of [4][nr]. Each step then
+ * runs the cell kernel (kernels/lstm/lstm-cell.h) once per block: the recurrent product h_{t-1}
+ * R^T, the sigmoids and tanhs and the state update in registers, h_t stored straight into the
+ * output row that the next step reads, so no state is copied between steps.
+ *
+ * The recurrence stays on the calling thread. At H = 200 a step is ~165 KFLOP over 650 KB of
+ * recurrent weights that sit in the core's L2: ~5 us, against ~1-2 us to hand half of it to a
+ * worker (core/threadpool.h), whose L2 would hold the other half only if every step gave it the
+ * same units; split per step over the pool, the zoo's LSTM ran 1.5x slower at 2 threads than
+ * ONNX Runtime (docs/performance.md, "lstm"). The input projection is one GEMM over the pool. */
 #include <string.h>
 
-#include "kernels/activation.h"
+#include "kernels/config/kernel-config.h"
 #include "kernels/f32-fc/fc.h"
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/kernels.h"
 
-enum { GATES = 4, MAX_NR = EP_F32_GEMM_MAX_NR };
+enum { GATES = 4 };
 
 typedef struct lstm_layout {
   size_t hp;         /* hidden size rounded up to whole panels */
@@ -48,13 +56,24 @@ void ep_lstm_pack(const ep_lstm_desc* d, const float* w, const float* r, const f
   const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
   packed = ep_packed_header_write(packed, config);
   const lstm_layout l = make_layout(d, config);
-  const size_t in = (size_t)d->input_size, h = (size_t)d->hidden_size;
-  for (size_t g = 0; g < GATES; g++) {
-    ep_f32_gemm_pack_b(in, h, w + g * h * in, 1, in, config->nr, packed + l.w + g * l.hp * in);
-    ep_f32_gemm_pack_b(h, h, r + g * h * h, 1, h, config->nr, packed + l.r + g * l.hp * h);
-    float* b = packed + l.bias + g * l.hp;
-    for (size_t j = 0; j < l.hp; j++)
-      b[j] = d->has_bias && bias != NULL && j < h ? bias[g * h + j] : 0.0f;
+  const size_t in = (size_t)d->input_size, h = (size_t)d->hidden_size, nr = config->nr;
+  for (size_t j0 = 0; j0 < h; j0 += nr) {
+    const size_t units = h - j0 < nr ? h - j0 : nr;
+    const size_t block = j0 / nr;
+    float* rb = packed + l.r + block * h * GATES * nr;
+    for (size_t g = 0; g < GATES; g++) {
+      /* W^T's panel of gate g, units [j0, j0 + nr): panel 4 * block + g. */
+      float* wp = packed + l.w + (block * GATES + g) * in * nr;
+      ep_f32_gemm_pack_b(in, units, w + (g * h + j0) * in, 1, in, nr, wp);
+      float* b = packed + l.bias + (block * GATES + g) * nr;
+      for (size_t u = 0; u < nr; u++) {
+        b[u] = d->has_bias && bias != NULL && u < units ? bias[g * h + j0 + u] : 0.0f;
+      }
+      for (size_t k = 0; k < h; k++) {
+        float* row = rb + (k * GATES + g) * nr;
+        for (size_t u = 0; u < nr; u++) row[u] = u < units ? r[(g * h + j0 + u) * h + k] : 0.0f;
+      }
+    }
   }
 }
 
@@ -62,64 +81,17 @@ size_t ep_lstm_workspace_size(const ep_lstm_desc* d) {
   return make_layout(d, ep_f32_gemm_config_get()).workspace;
 }
 
-typedef struct lstm_step {
-  const ep_lstm_desc* d;
-  const ep_f32_gemm_config* config;
-  const lstm_layout* layout;
-  const float* packed;
-  const float* g; /* the input projection, [T*N, 4*hp] */
-  float* c;       /* cell state, [N, hp] */
-  float* y;
-  size_t t;
-} lstm_step;
-
-static void lstm_units(void* ctx, size_t begin, size_t end, int worker) {
-  (void)worker;
-  const lstm_step* s = ctx;
-  const size_t nr = s->config->nr;
-  const size_t n_batch = (size_t)s->d->batch, h = (size_t)s->d->hidden_size;
-  const size_t hp = s->layout->hp;
-  const float* r = s->packed + s->layout->r;
-  float gates[GATES * MAX_NR];
-  float cell_tanh[MAX_NR];
-  for (size_t block = begin; block < end; block++) {
-    const size_t j0 = block * nr;
-    const size_t units = h - j0 < nr ? h - j0 : nr;
-    for (size_t n = 0; n < n_batch; n++) {
-      const size_t row = s->t * n_batch + n;
-      for (size_t g = 0; g < GATES; g++) {
-        float* gate = gates + g * nr;
-        memcpy(gate, s->g + row * GATES * hp + g * hp + j0, nr * sizeof *gate);
-        if (s->t > 0) {
-          const float* h_prev = s->y + (row - n_batch) * h;
-          s->config->gemv(nr, h, h_prev, r + g * hp * h + j0 * h, gate, true, NULL);
-        }
-      }
-      /* i, o, f are adjacent: one sigmoid pass; then the candidate. */
-      ep_f32_vsigmoid(3 * nr, gates, gates);
-      ep_f32_vtanh(nr, gates + 3 * nr, gates + 3 * nr);
-      const float* in_gate = gates;
-      const float* out_gate = gates + nr;
-      const float* forget = gates + 2 * nr;
-      const float* candidate = gates + 3 * nr;
-      float* c = s->c + n * hp + j0;
-      for (size_t j = 0; j < nr; j++) c[j] = forget[j] * c[j] + in_gate[j] * candidate[j];
-      ep_f32_vtanh(nr, c, cell_tanh);
-      float* y = s->y + row * h + j0;
-      for (size_t j = 0; j < units; j++) y[j] = out_gate[j] * cell_tanh[j];
-    }
-  }
-}
-
 void ep_lstm_run(const ep_lstm_desc* d, const float* packed, const float* x, float* y,
                  float* workspace, size_t workspace_stride, ep_threadpool* pool) {
   (void)workspace_stride; /* everything lives in worker 0's workspace */
   const ep_f32_gemm_config* config = ep_packed_config(packed);
+  const ep_lstm_cell_fn cell = ep_kernel_config_for(config->isa)->lstm_cell;
   packed += EP_PACKED_HEADER;
   const lstm_layout l = make_layout(d, config);
-  const size_t rows = (size_t)d->seq_len * (size_t)d->batch;
-  const size_t in = (size_t)d->input_size;
+  const size_t n_batch = (size_t)d->batch, rows = (size_t)d->seq_len * n_batch;
+  const size_t in = (size_t)d->input_size, h = (size_t)d->hidden_size, nr = config->nr;
   float* g = workspace + l.g;
+  float* c = workspace + l.c;
   const float* a = x;
   if (rows > 1) {
     ep_f32_gemm_pack_a(rows, in, x, in, config->mr, workspace + l.x_packed);
@@ -127,18 +99,16 @@ void ep_lstm_run(const ep_lstm_desc* d, const float* packed, const float* x, flo
   }
   ep_f32_fc_compute(config, rows, in, GATES * l.hp, a, packed + l.w, packed + l.bias, EP_ACT_NONE,
                     g, GATES * l.hp, pool);
-  memset(workspace + l.c, 0, (size_t)d->batch * l.hp * sizeof *workspace);
-  lstm_step step = {
-      .d = d,
-      .config = config,
-      .layout = &l,
-      .packed = packed,
-      .g = g,
-      .c = workspace + l.c,
-      .y = y,
-  };
-  for (size_t t = 0; t < (size_t)d->seq_len; t++) {
-    step.t = t;
-    ep_threadpool_parallel_for(pool, l.hp / config->nr, 1, lstm_units, &step);
+  memset(c, 0, n_batch * l.hp * sizeof *c);
+  const float* r = packed + l.r;
+  for (size_t row = 0; row < rows; row++) {
+    const float* h_prev = row >= n_batch ? y + (row - n_batch) * h : NULL;
+    const float* g_row = g + row * GATES * l.hp;
+    float* c_row = c + row % n_batch * l.hp;
+    float* y_row = y + row * h;
+    for (size_t j0 = 0; j0 < h; j0 += nr) {
+      cell(h - j0 < nr ? h - j0 : nr, h, h_prev, r + j0 * h * GATES, g_row + j0 * GATES,
+           c_row + j0, y_row + j0);
+    }
   }
 }

@@ -2,34 +2,29 @@
  * sigmoid with PyTorch's 1/6 and 1/2 included), add, softmax rows and
  * sums over arrays, a vector at a time with masked tails.
  *
- * sigmoid and SiLU are simd/vec-act.h's, as the convolution epilogues apply them. exp (and tanh
- * through it) is simd/vec-gelu.h's vf_exp_core in its clamped form, the same Cephes expf as
- * activation.c (x = n ln2 + r, a degree-6 polynomial for exp(r), 2^n built in the exponent bits,
- * arguments clamped to [-87.34, 88] so that 2^n stays a normal float), with FMAs: results agree
- * with the scalar loops to about 1 ulp. NaN inputs give NaN.
+ * sigmoid and SiLU are simd/vec-act.h's, as the convolution epilogues apply them; exp and tanh
+ * (through it) are simd/vec-exp.h's: vec-gelu.h's vf_exp_core in its clamped form, the same
+ * Cephes expf as activation.c, with FMAs (about 1 ulp from the scalar loops; NaN gives NaN), as
+ * the LSTM cell applies them.
  *
  * Included once per ISA variant after a vector shim and EP_VM_NAME(name), which makes the
  * variant's function names; defines EP_VM_NAME(table), an ep_vmath. */
 #include <stddef.h>
 
 #include "kernels/simd/vec-act.h"
-#include "kernels/simd/vec-gelu.h"
+#include "kernels/simd/vec-exp.h"
 #include "kernels/vmath/vmath.h"
 
 #define EP_VM_INLINE static inline __attribute__((always_inline))
 
-/* simd/vec-gelu.h's exp core in its clamped form (one polynomial for every vector exp). */
-EP_VM_INLINE vf v_exp(vf x) { return vf_keep_nan(x, vf_exp_core(x, vf_zero(), false, false)); }
+/* simd/vec-exp.h (vec-gelu.h's exp core in its clamped form: one polynomial for every vector
+ * exp). */
+EP_VM_INLINE vf v_exp(vf x) { return vf_exp(x); }
 
 /* The epilogues' sigmoid (simd/vec-act.h): a fused activation and a separate pass agree. */
 EP_VM_INLINE vf v_sigmoid(vf x) { return vf_sigmoid(x); }
 
-/* tanh|x| = (1 - e) / (1 + e) with e = exp(-2|x|) <= 1: nothing overflows. */
-EP_VM_INLINE vf v_tanh(vf x) {
-  const vf one = vf_set1(1.0f);
-  const vf e = v_exp(vf_mul(vf_set1(-2.0f), vf_abs(x)));
-  return vf_keep_nan(x, vf_copysign(vf_div(vf_sub(one, e), vf_add(one, e)), x));
-}
+EP_VM_INLINE vf v_tanh(vf x) { return vf_tanh(x); }
 
 /* x * sigmoid(x); NaN stays NaN through both factors. */
 EP_VM_INLINE vf v_silu(vf x) { return vf_mul(x, v_sigmoid(x)); }
