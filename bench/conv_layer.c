@@ -1,11 +1,12 @@
 /* One convolution layer on edgeprof's kernels, timed alone (a benchmark, not a test): for
  * tuning a kernel without a whole network's noise, and for seeing what cold caches cost.
  *
- *   conv_layer CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] [--cold]
+ *   conv_layer CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] [--kernel-w KW] [--cold]
  *              [--blocked | --versus-blocked] [--residual] [--runs N]
  *
  * A square SIZE x SIZE input, "same" padding (KERNEL / 2), bias and ReLU; --groups CIN makes
- * it depthwise. --residual adds a residual input shaped like the output (ResNet's fused add).
+ * it depthwise; --kernel-w makes the kernel KERNEL x KW (Inception's 1x7 and 7x1, padding
+ * KW / 2 across). --residual adds a residual input shaped like the output (ResNet's fused add).
  * --cold writes 64 MiB before every run, so that input, weights and output come from memory as they
  * do inside a network. --blocked runs the NCHW8c kernel of the layer: output blocked, input blocked
  * too unless CIN is small enough for the direct kernel. --versus-blocked times the NCHW kernel and
@@ -95,9 +96,10 @@ static void layer_report(layer* l, double flops, int runs, int threads, bool col
   const double median = median_of(sorted, runs);
   free(sorted);
   printf(
-      "conv %d -> %d, %dx%d, kernel %d, stride %d, groups %d, %d thread(s)%s%s: best %.3f ms "
+      "conv %d -> %d, %dx%d, kernel %dx%d, stride %d, groups %d, %d thread(s)%s%s: best %.3f ms "
       "(%.1f GFLOP/s), median %.3f ms, mean %.3f ms\n",
-      d->in_channels, d->out_channels, d->in_h, d->in_w, d->kernel_h, d->stride_h, d->groups,
+      d->in_channels, d->out_channels, d->in_h, d->in_w, d->kernel_h, d->kernel_w, d->stride_h,
+      d->groups,
       threads, blocked ? ", NCHW8c" : "", cold ? ", cold caches" : "", best * 1e3,
       flops / best * 1e-9, median * 1e3, sum / runs * 1e3);
 }
@@ -105,7 +107,7 @@ static void layer_report(layer* l, double flops, int runs, int threads, bool col
 int main(int argc, char** argv) {
   int args[6] = {0, 0, 0, 0, 0, 1};
   const char* names[6] = {"CIN", "COUT", "SIZE", "KERNEL", "STRIDE", "THREADS"};
-  int n_args = 0, groups = 1, runs = 100;
+  int n_args = 0, groups = 1, runs = 100, kernel_w = 0;
   bool cold = false, blocked = false, versus = false, with_residual = false;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--cold") == 0) {
@@ -118,6 +120,8 @@ int main(int argc, char** argv) {
       blocked = true;
     } else if (strcmp(argv[i], "--groups") == 0 && i + 1 < argc) {
       groups = positive(argv[++i], "--groups");
+    } else if (strcmp(argv[i], "--kernel-w") == 0 && i + 1 < argc) {
+      kernel_w = positive(argv[++i], "--kernel-w");
     } else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
       runs = positive(argv[++i], "--runs");
     } else if (argv[i][0] != '-' && n_args < 6) {
@@ -126,7 +130,7 @@ int main(int argc, char** argv) {
     } else {
       fprintf(stderr,
               "usage: conv_layer CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] "
-              "[--cold] [--blocked | --versus-blocked] [--residual] [--runs N]\n");
+              "[--kernel-w KW] [--cold] [--blocked | --versus-blocked] [--residual] [--runs N]\n");
       return 2;
     }
   }
@@ -139,6 +143,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int pad = args[3] / 2, threads = args[5];
+  const int kw = kernel_w > 0 ? kernel_w : args[3], pad_w = kw / 2;
   ep_conv_desc d = {
       .batch = 1,
       .in_channels = args[0],
@@ -146,15 +151,15 @@ int main(int argc, char** argv) {
       .in_w = args[2],
       .out_channels = args[1],
       .out_h = (args[2] + 2 * pad - args[3]) / args[4] + 1,
-      .out_w = (args[2] + 2 * pad - args[3]) / args[4] + 1,
+      .out_w = (args[2] + 2 * pad_w - kw) / args[4] + 1,
       .kernel_h = args[3],
-      .kernel_w = args[3],
+      .kernel_w = kw,
       .stride_h = args[4],
       .stride_w = args[4],
       .dilation_h = 1,
       .dilation_w = 1,
       .pad_top = pad,
-      .pad_left = pad,
+      .pad_left = pad_w,
       .groups = groups,
       .has_bias = true,
       .act = EP_ACT_RELU,
@@ -171,12 +176,12 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (d.out_h < 1) {
+  if (d.out_h < 1 || d.out_w < 1) {
     fprintf(stderr, "conv_layer: the kernel is larger than the padded input\n");
     return 2;
   }
   const size_t nw =
-      (size_t)d.out_channels * (size_t)(d.in_channels / groups) * (size_t)args[3] * (size_t)args[3];
+      (size_t)d.out_channels * (size_t)(d.in_channels / groups) * (size_t)args[3] * (size_t)kw;
   const size_t nx = (size_t)d.in_channels * (size_t)d.in_h * (size_t)d.in_w;
   const size_t ny = (size_t)d.out_channels * (size_t)d.out_h * (size_t)d.out_w;
   const size_t flush_bytes = (size_t)64 << 20;
@@ -214,7 +219,7 @@ int main(int argc, char** argv) {
       l->samples[r] = now() - t0;
     }
   }
-  const double flops = 2.0 * (double)ny * (double)(d.in_channels / groups) * args[3] * args[3];
+  const double flops = 2.0 * (double)ny * (double)(d.in_channels / groups) * args[3] * kw;
   for (int v = 0; v < n_variants; v++) {
     layer_report(&layers[v], flops, runs, threads, cold, v == 1 || blocked);
   }

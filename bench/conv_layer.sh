@@ -2,7 +2,7 @@
 # Times one convolution layer on edgeprof's kernels (a benchmark, not a test): builds
 # bench/conv_layer.c against a build folder's library and runs it with the given arguments.
 #
-#   bench/conv_layer.sh [BUILD_DIR] CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] [--cold]
+#   bench/conv_layer.sh [BUILD_DIR] CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] [--kernel-w KW] [--cold]
 #                       [--blocked | --versus-blocked] [--residual] [--runs N]
 #
 # Example: MobileNet's 512 -> 512 pointwise layer on 14x14, hot and cold, one thread:

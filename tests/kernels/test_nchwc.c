@@ -216,6 +216,21 @@ static const shape corner_cases[] = {
     {1, 16, 10, 10, 24, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 1},  /* dense 5x5 */
     {1, 16, 4, 30, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   /* dense 3x3 (odd blocks), tails */
     {1, 24, 9, 8, 16, 2, 3, 3, 1, 2, 1, 1, 0, 2, 1, 1},    /* dense, dilated, uneven */
+    /* The AVX-512 pair kernel's tiles (f32-nchwc-window-avx512f.c): rows of up to 28 pixels in
+     * one tile, wider ones in equal tiles, rows of up to 14 two at a time (an odd last row
+     * alone), strides across 1 and 2 unrolled, others in tiles of 14. */
+    {1, 16, 3, 35, 32, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1},   /* 1x7 on 35 columns: 18 + 17 */
+    {1, 16, 9, 35, 16, 7, 1, 1, 1, 1, 1, 3, 0, 3, 0, 1},   /* 7x1 on 35 columns */
+    {1, 16, 5, 35, 16, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 1},   /* 5x5 on 35 columns */
+    {1, 16, 7, 17, 32, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 1},   /* 3x3 stride 2 to 3 rows of 8 */
+    {1, 16, 5, 8, 16, 3, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1},    /* 3x1 on 5 rows of 8 */
+    {1, 16, 5, 3, 16, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1},    /* 5 rows of 3 pixels */
+    {1, 16, 3, 14, 16, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 1},   /* rows of 7, stride 2 across only */
+    {1, 16, 3, 28, 16, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1},   /* 28 columns: one tile */
+    {1, 16, 2, 29, 16, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1},   /* 29 columns: 15 + 14 */
+    {1, 16, 3, 115, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},  /* stride 2, 58 columns: 20 + 19 + 19 */
+    {1, 16, 4, 50, 16, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1},   /* stride 3, 17 columns: 14 + 3 */
+    {1, 24, 4, 17, 16, 3, 3, 1, 1, 1, 2, 1, 2, 1, 2, 1},   /* dilated across, 17 columns */
 };
 
 /* Dense 3x3 stride-1 layers, which run as Winograd F(4x4, 3x3) or F(2x2, 3x3) with NCHW8c on
