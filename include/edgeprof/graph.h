@@ -456,6 +456,11 @@ enum {
    * padding (count_include_pad), which is the same average. torch.onnx writes
    * avg_pool2d(3, 1, 1) that way (every Inception v3 block's pool branch). */
   EP_PASS_FUSE_PAD = 1u << 7,
+  /* ShuffleNet's channel shuffle, Reshape [N, G, C/G, H, W] -> Transpose (0, 2, 1, 3, 4) ->
+   * Reshape [N, C, H, W], read by channel Slices alone (the next unit's halves): each Slice
+   * becomes a Gather of the shuffle's input along channels (constant indices), and the shuffle
+   * goes. Every channel plane is copied once instead of twice. */
+  EP_PASS_CHANNEL_SHUFFLE = 1u << 8,
   EP_PASS_ALL = 0xffffffffu,
 };
 

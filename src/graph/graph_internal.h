@@ -66,4 +66,21 @@ bool ep_fusion_match_gelu(const ep_graph* g, const int* consumers, const bool* t
 bool ep_fusion_match_layer_norm(const ep_graph* g, const int* consumers, const bool* taken, int i,
                                 ep_fusion* out);
 
+/* A channel Slice of ShuffleNet's channel shuffle (Reshape [N, G, C/G, H, W] -> Transpose
+ * (0, 2, 1, 3, 4) -> Reshape [N, C, H, W] of source x): the Slice takes shuffled channels
+ * [first, first + count), which a Gather of x along axis 1 reads directly (channel_shuffle.c). */
+typedef struct ep_shuffle_slice {
+  int source;   /* x, the tensor shuffled */
+  int nodes[3]; /* the Reshape, the Transpose and the Reshape of the shuffle */
+  int64_t groups, first, count;
+} ep_shuffle_slice;
+
+/* Whether node i is such a Slice; the Reshape and Transpose before the last Reshape must be read
+ * by the chain alone (`consumers`: node inputs reading each tensor); the last Reshape's output
+ * may have other readers, which the caller checks. */
+bool ep_channel_shuffle_slice_match(const ep_graph* g, const int* consumers, int i,
+                                    ep_shuffle_slice* out);
+/* The source channels of the match's count output channels, in order. */
+void ep_channel_shuffle_indices(const ep_graph* g, const ep_shuffle_slice* m, int64_t* idx);
+
 #endif /* EDGEPROF_GRAPH_INTERNAL_H */

@@ -26,7 +26,8 @@
  * (EP_OP_CONV's inputs 4 and 5), applied while the conv packs its input; and a constant Pad of
  * zeros before an AveragePool becomes the pool's own counted padding (EP_PASS_FUSE_PAD).
  *
- * Emitting, a Transpose that only moves dims of size 1 becomes a Reshape (a view). */
+ * Emitting, a Transpose that only moves dims of size 1 becomes a Reshape (a view), and a channel
+ * Slice of ShuffleNet's channel shuffle a Gather of the shuffle's input (channel_shuffle.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,8 @@ typedef struct plan {
   int* pad_of;      /* per node (an average pool): the Pad it absorbs, -1 if none */
   int* tail;        /* per node: the tensor its emitted output stands for */
   int* fusion_of;   /* per node: the pattern fusion it emits (an index in fusions), -1 if none */
+  ep_shuffle_slice* shuffle; /* per node (a Slice): the channel shuffle it gathers through, or
+                              * source -1 */
   ep_fusion* fusions;
   int n_fusions;
   unsigned passes;
@@ -341,7 +344,38 @@ static int absorbed_pad(const ep_graph* g, const plan* p, int i) {
   return j;
 }
 
-static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) {
+/* Slices of a channel shuffle become Gathers of its input where every reader of the shuffled
+ * tensor is such a Slice; the shuffle's three nodes then go (absorbed by the Slices). */
+static ep_status plan_shuffle_slices(const ep_graph* g, plan* p, const bool* taken) {
+  int* matched = calloc((size_t)g->n_tensors + 1, sizeof *matched);
+  if (matched == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "ep_graph_optimize: out of memory");
+  for (int i = 0; i < g->n_nodes; i++) {
+    ep_shuffle_slice m;
+    if (taken[i] || p->absorbed_by[i] >= 0 ||
+        !ep_channel_shuffle_slice_match(g, p->consumers, i, &m)) {
+      continue;
+    }
+    bool free_nodes = true;
+    for (int k = 0; k < 3; k++) free_nodes = free_nodes && !taken[m.nodes[k]];
+    if (!free_nodes) continue;
+    p->shuffle[i] = m;
+    matched[g->nodes[i].inputs[0]]++;
+  }
+  for (int i = 0; i < g->n_nodes; i++) {
+    const ep_shuffle_slice* m = &p->shuffle[i];
+    if (m->source < 0) continue;
+    const int shuffled = g->nodes[i].inputs[0];
+    if (matched[shuffled] != p->consumers[shuffled]) {
+      p->shuffle[i].source = -1; /* another reader needs the shuffled tensor: keep it all */
+      continue;
+    }
+    for (int k = 0; k < 3; k++) p->absorbed_by[m->nodes[k]] = i;
+  }
+  free(matched);
+  return EP_OK;
+}
+
+static ep_status make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) {
   for (int i = 0; i < g->n_nodes; i++) {
     const ep_node* n = &g->nodes[i];
     p->absorbed_by[i] = p->bn_of[i] = p->act_of[i] = p->add_of[i] = p->residual_of[i] = -1;
@@ -358,6 +392,11 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) 
     }
   }
   plan_fusions(g, passes, p, taken);
+  for (int i = 0; i < g->n_nodes; i++) p->shuffle[i].source = -1;
+  if (passes & EP_PASS_CHANNEL_SHUFFLE) {
+    const ep_status st = plan_shuffle_slices(g, p, taken);
+    if (st != EP_OK) return st;
+  }
   for (int i = 0; i < g->n_nodes; i++) {
     const ep_node* n = &g->nodes[i];
     /* A GELU fusion after a MatMul or fully connected layer becomes its epilogue. */
@@ -439,13 +478,14 @@ static void make_plan(const ep_graph* g, unsigned passes, plan* p, bool* taken) 
     }
   }
   const unsigned pre = EP_PASS_FOLD_BATCH_NORM | EP_PASS_FUSE_ACTIVATIONS;
-  if ((passes & pre) != pre) return;
+  if ((passes & pre) != pre) return EP_OK;
   for (int i = 0; i < g->n_nodes; i++) {
     const int m = preactivation_bn(g, p, i);
     if (m < 0) continue;
     p->pre_of[i] = m;
     p->absorbed_by[m] = p->absorbed_by[p->reader[g->nodes[m].outputs[0]]] = i;
   }
+  return EP_OK;
 }
 
 /* A tensor name not yet used in `g`: base, then base_1, base_2, ... */
@@ -557,6 +597,24 @@ static ep_status preactivation_constants(const ep_graph* src, ep_graph* dst, con
   return EP_OK;
 }
 
+/* The Gather a channel Slice of a shuffle becomes: x and its constant channel indices. */
+static ep_status shuffle_gather_inputs(const ep_graph* src, ep_graph* dst, int* map,
+                                       const ep_node* slice, const ep_shuffle_slice* m,
+                                       int* inputs) {
+  ep_status st = map_tensor(src, dst, map, m->source, &inputs[0]);
+  if (st != EP_OK) return st;
+  int64_t* idx = malloc(sizeof *idx * (size_t)m->count);
+  if (idx == NULL) return ep_error(EP_ERR_OUT_OF_MEMORY, "optimize: out of memory");
+  ep_channel_shuffle_indices(src, m, idx);
+  char name[512], base[480];
+  snprintf(base, sizeof base, "%s/shuffle_channels", slice->name);
+  unique_name(dst, base, name, sizeof name);
+  st = ep_graph_add_constant_typed(dst, name, EP_DTYPE_INT64, ep_shape_make(1, &m->count), idx,
+                                   &inputs[1]);
+  free(idx);
+  return st;
+}
+
 static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* map) {
   ep_status st = EP_OK;
   int* inputs = NULL;
@@ -605,6 +663,13 @@ static ep_status emit(const ep_graph* src, ep_graph* dst, const plan* p, int* ma
       attrs = f->attrs;
       op = f->op;
       node_name = src->nodes[f->first].name;
+    } else if (p->shuffle[i].source >= 0) {
+      st = shuffle_gather_inputs(src, dst, map, n, &p->shuffle[i], inputs);
+      if (st != EP_OK) goto cleanup;
+      n_inputs = 2;
+      op = EP_OP_GATHER;
+      attrs = ep_attrs_default(EP_OP_GATHER);
+      attrs.axis = 1;
     } else if (p->bn_of[i] >= 0) {
       st = map_tensor(src, dst, map, x_src, &inputs[0]);
       if (st != EP_OK) goto cleanup;
@@ -708,19 +773,21 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
   p.tail = malloc(nn * sizeof(int));
   p.fusion_of = malloc(nn * sizeof(int));
   p.fusions = malloc(nn * sizeof(ep_fusion));
+  p.shuffle = malloc(nn * sizeof(ep_shuffle_slice));
   p.n_fusions = 0;
   p.passes = passes;
   bool* taken = calloc(nn, sizeof(bool));
   int* map = malloc(nt * sizeof(int));
   if (!p.consumers || !p.reader || !p.absorbed_by || !p.bn_of || !p.act_of || !p.act_kind ||
       !p.add_of || !p.residual_of || !p.pre_of || !p.bias_of || !p.pad_of || !p.tail ||
-      !p.fusion_of || !p.fusions || !taken ||
+      !p.fusion_of || !p.fusions || !p.shuffle || !taken ||
       !map) {
     st = ep_error(EP_ERR_OUT_OF_MEMORY, "ep_graph_optimize: out of memory");
     goto cleanup;
   }
   for (size_t i = 0; i < nt; i++) map[i] = -1;
-  make_plan(graph, passes, &p, taken);
+  st = make_plan(graph, passes, &p, taken);
+  if (st != EP_OK) goto cleanup;
   st = ep_graph_create(graph->name, &dst);
   if (st != EP_OK) goto cleanup;
   st = emit(graph, dst, &p, map);
@@ -744,6 +811,7 @@ cleanup:
   free(p.tail);
   free(p.fusion_of);
   free(p.fusions);
+  free(p.shuffle);
   free(taken);
   free(map);
   return st;

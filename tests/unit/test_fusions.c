@@ -2,7 +2,9 @@
  * -> Softmax -> MatMul, EP_PASS_FUSE_ATTENTION), GELU written out (erf and tanh forms,
  * EP_PASS_FUSE_GELU), LayerNorm written out (EP_PASS_FUSE_LAYER_NORM), a MatMul on weights with
  * its bias Add, a GELU and a residual Add in its epilogue (EP_PASS_FUSE_ACTIVATIONS,
- * EP_PASS_FUSE_RESIDUAL), and Transposes of size-1 dims as Reshapes (EP_PASS_TRANSPOSE_VIEWS).
+ * EP_PASS_FUSE_RESIDUAL), Transposes of size-1 dims as Reshapes (EP_PASS_TRANSPOSE_VIEWS), and
+ * ShuffleNet's channel shuffle read by channel Slices as Gathers (EP_PASS_CHANNEL_SHUFFLE, whose
+ * graphs must give the very same floats: it only moves them).
  * Each fused graph must run like the graph with that pass left out, on 1 and 2 threads; patterns
  * that are not exact rewrites (an intermediate read elsewhere, a scale that is not one constant,
  * softmax on another axis, a mask that broadcasts the scores up) must stay as they are. */
@@ -524,6 +526,152 @@ static void test_transpose_views(void) {
   check_transpose_view(3, (int64_t[]){2, 1, 3}, (int[]){2, 1, 0}, false);
 }
 
+/* --- channel shuffle read by Slices ------------------------------------------------------- */
+
+typedef struct shuffle_case {
+  int64_t n, c, h, w, groups;
+  int64_t cut;        /* Slice 0 takes shuffled channels [0, cut), Slice 1 [cut, c) */
+  bool concat;        /* ShuffleNet's unit: Concat(slice 0, conv(slice 1)) */
+  /* Spoilers: each keeps the shuffle. */
+  bool other_reader;  /* the shuffled tensor is also read by an Add */
+  bool slice_h;       /* Slice 1 cuts H, not channels */
+  bool step2;         /* Slice 1 takes every other channel */
+  bool perm_other;    /* Transpose (0, 1, 2, 4, 3): no channel shuffle */
+} shuffle_case;
+
+static int i64_constant(ep_graph* g, const char* name, int64_t v) {
+  int id = -1;
+  EP_CHECK_OK(ep_graph_add_constant_typed(g, name, EP_DTYPE_INT64, ep_shape_make(1, (int64_t[]){1}),
+                                          &v, &id));
+  return id;
+}
+
+static int slice(ep_graph* g, const char* name, int x, int64_t lo, int64_t hi, int64_t axis,
+                 int64_t step) {
+  char b[64];
+  int in[5];
+  in[0] = x;
+  snprintf(b, sizeof b, "%s/starts", name);
+  in[1] = i64_constant(g, b, lo);
+  snprintf(b, sizeof b, "%s/ends", name);
+  in[2] = i64_constant(g, b, hi);
+  snprintf(b, sizeof b, "%s/axes", name);
+  in[3] = i64_constant(g, b, axis);
+  snprintf(b, sizeof b, "%s/steps", name);
+  in[4] = i64_constant(g, b, step);
+  return node(g, EP_OP_SLICE, name, NULL, in, 5);
+}
+
+static ep_graph* shuffle_graph(const shuffle_case* c) {
+  ep_graph* g = NULL;
+  EP_CHECK_OK(ep_graph_create("shuffle", &g));
+  int in = input(g, "in", ep_shape_make(4, (int64_t[]){c->n, c->c, c->h, c->w}));
+  int x = binary(g, EP_OP_ADD, "pre", in, scalar(g, "a", 0.5f), false);
+  ep_attrs r = ep_attrs_default(EP_OP_RESHAPE);
+  r.shape = ep_shape_make(5, (int64_t[]){c->n, c->groups, c->c / c->groups, c->h, c->w});
+  int y = node(g, EP_OP_RESHAPE, "reshape", &r, &x, 1);
+  ep_attrs t = ep_attrs_default(EP_OP_TRANSPOSE);
+  const int perm[5] = {0, 2, 1, 3, 4}, other[5] = {0, 1, 2, 4, 3};
+  for (int d = 0; d < 5; d++) t.perm[d] = c->perm_other ? other[d] : perm[d];
+  y = node(g, EP_OP_TRANSPOSE, "transpose", &t, &y, 1);
+  r.shape = ep_shape_make(4, (int64_t[]){c->n, c->c, c->perm_other ? c->w : c->h,
+                                         c->perm_other ? c->h : c->w});
+  const int shuffled = node(g, EP_OP_RESHAPE, "reshape_1", &r, &y, 1);
+  const int a = slice(g, "slice", shuffled, 0, c->cut, 1, 1);
+  const int b = c->slice_h ? slice(g, "slice_1", shuffled, 1, c->h, 2, 1)
+                : c->step2 ? slice(g, "slice_1", shuffled, c->cut, c->c, 1, 2)
+                           : slice(g, "slice_1", shuffled, c->cut, c->c, 1, 1);
+  int out;
+  if (c->concat) {
+    /* The unit's branch: a 1x1 conv on the second half, then Concat with the first. */
+    const int64_t cb = c->c - c->cut;
+    float* wd = malloc(sizeof *wd * (size_t)(cb * cb));
+    ep_test_fill(&rng, wd, (size_t)(cb * cb), -0.5f, 0.5f);
+    int in3[3] = {b, constant(g, "conv/w", ep_shape_make(4, (int64_t[]){cb, cb, 1, 1}), wd), -1};
+    free(wd);
+    ep_attrs ca = ep_attrs_default(EP_OP_CONV);
+    ca.kernel[0] = ca.kernel[1] = 1;
+    const int conv = node(g, EP_OP_CONV, "conv", &ca, in3, 2);
+    ep_attrs cat = ep_attrs_default(EP_OP_CONCAT);
+    cat.axis = 1;
+    out = node(g, EP_OP_CONCAT, "concat", &cat, (int[]){a, conv}, 2);
+  } else {
+    EP_CHECK_OK(ep_graph_mark_output(g, b));
+    out = a;
+  }
+  EP_CHECK_OK(ep_graph_mark_output(g, out));
+  if (c->other_reader) {
+    EP_CHECK_OK(ep_graph_mark_output(
+        g, binary(g, EP_OP_ADD, "other", shuffled, scalar(g, "o", 1.0f), false)));
+  }
+  EP_CHECK_OK(ep_graph_finalize(g));
+  return g;
+}
+
+/* Runs g's optimized forms with and without the pass on one input; every output must be the
+ * same floats, bit for bit (the rewrite only moves them). */
+static void check_shuffle(const shuffle_case* c, bool rewritten, const char* what) {
+  ep_graph* g = shuffle_graph(c);
+  ep_graph* fused = NULL;
+  ep_graph* unfused = NULL;
+  EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &fused));
+  EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL & ~EP_PASS_CHANNEL_SHUFFLE, &unfused));
+  if (fused != NULL && unfused != NULL) {
+    EP_CHECK_MSG(count_op(fused, EP_OP_GATHER) == (rewritten ? 2 : 0) &&
+                     count_op(fused, EP_OP_TRANSPOSE) == (rewritten ? 0 : 1) &&
+                     count_op(unfused, EP_OP_GATHER) == 0,
+                 "%s: %d gathers, %d transposes", what, count_op(fused, EP_OP_GATHER),
+                 count_op(fused, EP_OP_TRANSPOSE));
+    const size_t n_in = (size_t)(c->n * c->c * c->h * c->w);
+    float* x = malloc(sizeof *x * n_in);
+    ep_test_fill(&rng, x, n_in, -1.0f, 1.0f);
+    for (int threads = 1; threads <= 2; threads++) {
+      ep_session* s[2] = {NULL, NULL};
+      ep_session_options opts = {threads, NULL, 0, NULL};
+      EP_CHECK_OK(ep_session_create(fused, &opts, &s[0]));
+      EP_CHECK_OK(ep_session_create(unfused, &opts, &s[1]));
+      for (int k = 0; k < 2 && s[0] != NULL && s[1] != NULL; k++) {
+        EP_CHECK_OK(ep_session_set_input(s[k], 0, x, n_in));
+        EP_CHECK_OK(ep_session_run(s[k]));
+      }
+      for (int o = 0; s[0] != NULL && s[1] != NULL && o < ep_graph_output_count(g); o++) {
+        const size_t n = (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_output(g, o))->shape);
+        float* got = malloc(sizeof *got * n);
+        float* expect = malloc(sizeof *expect * n);
+        EP_CHECK_OK(ep_session_get_output(s[0], o, got, n));
+        EP_CHECK_OK(ep_session_get_output(s[1], o, expect, n));
+        EP_CHECK_MSG(memcmp(got, expect, sizeof *got * n) == 0,
+                     "%s, %d threads: output %d differs (max %g)", what, threads, o,
+                     ep_test_max_abs_diff(got, expect, n));
+        free(got);
+        free(expect);
+      }
+      ep_session_destroy(s[0]);
+      ep_session_destroy(s[1]);
+    }
+    free(x);
+  }
+  ep_graph_destroy(fused);
+  ep_graph_destroy(unfused);
+  ep_graph_destroy(g);
+}
+
+static void test_shuffle_slices(void) {
+  /* ShuffleNet V2's units: halves of 12, 24 and 29 channels (blocked and not), two groups. */
+  check_shuffle(&(shuffle_case){1, 24, 7, 7, 2, 12, .concat = true}, true, "c24 unit");
+  check_shuffle(&(shuffle_case){1, 48, 5, 6, 2, 24, .concat = true}, true, "c48 unit");
+  check_shuffle(&(shuffle_case){1, 58, 4, 4, 2, 29, .concat = true}, true, "c58 unit");
+  /* Other groups, an uneven cut, a batch of 2. */
+  check_shuffle(&(shuffle_case){2, 12, 3, 5, 3, 5, .concat = false}, true, "g3 cut 5 batch 2");
+  check_shuffle(&(shuffle_case){1, 16, 2, 2, 4, 9, .concat = false}, true, "g4 cut 9");
+  /* Spoilers. */
+  check_shuffle(&(shuffle_case){1, 24, 7, 7, 2, 12, .concat = true, .other_reader = true}, false,
+                "shuffled tensor read by an Add");
+  check_shuffle(&(shuffle_case){1, 24, 7, 7, 2, 12, .slice_h = true}, false, "Slice of H");
+  check_shuffle(&(shuffle_case){1, 24, 7, 7, 2, 12, .step2 = true}, false, "Slice by 2");
+  check_shuffle(&(shuffle_case){1, 24, 7, 7, 2, 12, .perm_other = true}, false, "no shuffle");
+}
+
 /* --- LayerNorm ---------------------------------------------------------------------------- */
 
 typedef struct ln_case {
@@ -614,6 +762,7 @@ int main(void) {
   test_matmul_epilogue_fuses();
   test_matmul_epilogue_spoilers();
   test_transpose_views();
+  test_shuffle_slices();
   test_layer_norm_fuses();
   test_layer_norm_spoilers();
   return ep_test_finish();
