@@ -1,11 +1,13 @@
 /* The kernels of the ONNX operators (kernels/tensor_ops.h) against their references on random
  * shapes and corner cases, with a NULL pool and pools of 1, 2 and 3 threads: broadcasting binary
  * ops, LeakyRelu and Clip, softmax / log-softmax along any axis, 1-D to 3-D window pooling,
- * global max pooling, LRN, Transpose, Pad and ONNX LSTM / GRU. */
+ * global max pooling, LRN, Transpose, Pad, ONNX LSTM / GRU and Expand (index_ops.h) for
+ * elements of 1, 4 and 8 bytes. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/index/index_ops.h"
 #include "kernels/tensor_ops.h"
 #include "test_support.h"
 
@@ -305,6 +307,57 @@ static void test_rnn(void) {
   }
 }
 
+/* Expand of random broadcasts (leading dims dropped, dims of 1 anywhere, so the last dim is a
+ * copy, a fill or, after a transposed map, a strided gather), against the element walk. */
+static void test_expand(void) {
+  for (int iter = 0; iter < 60; iter++) {
+    const int rank = ep_test_rng_int(&rng, 0, 5);
+    ep_shape y = random_shape(rank, iter < 40 ? 6 : 40), x = y;
+    x.rank = ep_test_rng_int(&rng, 0, rank);
+    memmove(x.dims, y.dims + (rank - x.rank), sizeof(int64_t) * (size_t)x.rank);
+    for (int i = 0; i < x.rank; i++) {
+      if (ep_test_rng_int(&rng, 0, 2) == 0) x.dims[i] = 1;
+    }
+    const ep_shape* in[1] = {&x};
+    ep_index_map m;
+    ep_index_map_init(&m, &y, in, 1);
+    /* Every fifth map reads x's last two dims transposed (a strided last dim), as Slice's and
+     * other strided copies through ep_expand_run can. */
+    if (iter % 5 == 4 && rank >= 2 && x.rank == rank && x.dims[rank - 1] > 1 &&
+        x.dims[rank - 2] == x.dims[rank - 1]) {
+      const int64_t t = m.stride[0][rank - 1];
+      m.stride[0][rank - 1] = m.stride[0][rank - 2];
+      m.stride[0][rank - 2] = t;
+    }
+    const size_t nx = (size_t)ep_shape_numel(&x), ny = (size_t)ep_shape_numel(&y);
+    static const size_t sizes[3] = {1, 4, 8};
+    for (int e = 0; e < 3; e++) {
+      const size_t es = sizes[e];
+      uint8_t* xb = malloc(nx * es + 1);
+      uint8_t* want = malloc(ny * es + 1);
+      uint8_t* got = malloc(ny * es + 1);
+      for (size_t i = 0; i < nx * es; i++) xb[i] = (uint8_t)ep_test_rng_int(&rng, 0, 255);
+      for (size_t i = 0; i < ny; i++) {
+        size_t rest = i, off = 0;
+        for (int d = rank - 1; d >= 0; d--) {
+          off += (rest % (size_t)y.dims[d]) * (size_t)m.stride[0][d];
+          rest /= (size_t)y.dims[d];
+        }
+        memcpy(want + i * es, xb + off * es, es);
+      }
+      for (int p = 0; p < N_POOLS; p++) {
+        memset(got, 0xA5, ny * es + 1);
+        ep_expand_run(es, &m, xb, got, pools[p]);
+        EP_CHECK_MSG(memcmp(got, want, ny * es) == 0 && got[ny * es] == 0xA5,
+                     "expand %d: rank %d, %zu bytes, pool %d", iter, rank, es, p);
+      }
+      free(xb);
+      free(want);
+      free(got);
+    }
+  }
+}
+
 int main(void) {
   pools[0] = NULL;
   for (int i = 1; i < N_POOLS; i++) EP_CHECK_OK(ep_threadpool_create(i, NULL, 0, &pools[i]));
@@ -313,6 +366,7 @@ int main(void) {
   test_window_pool();
   test_lrn_layout();
   test_rnn();
+  test_expand();
   for (int i = 1; i < N_POOLS; i++) ep_threadpool_destroy(pools[i]);
   return ep_test_finish();
 }

@@ -199,10 +199,75 @@ void ep_where_run(size_t esize, const ep_index_map* m, const uint8_t* cond, cons
   ep_threadpool_parallel_for(pool, (size_t)numel_of(m), 4096, select_range, &j);
 }
 
+/* Expand by rows of the last dim: each a copy (x contiguous along it), a fill (broadcast along
+ * it) or a strided gather. Element by element, Swin V2's 24 Expands (F.normalize's norm, [..., 1]
+ * -> [..., 32]) took 14% of swin_v2_t's time at one thread (83 of 592 ms). */
+typedef struct expand_job {
+  size_t esize, inner;
+  const ep_index_map* m;
+  const uint8_t* x;
+  uint8_t* y;
+} expand_job;
+
+/* The row's n elements of `esize` bytes, all equal to *src. */
+static void fill_row(size_t esize, size_t n, const uint8_t* src, uint8_t* dst) {
+  if (esize == 4) {
+    uint32_t v;
+    memcpy(&v, src, 4);
+    for (size_t i = 0; i < n; i++) memcpy(dst + 4 * i, &v, 4);
+  } else if (esize == 8) {
+    uint64_t v;
+    memcpy(&v, src, 8);
+    for (size_t i = 0; i < n; i++) memcpy(dst + 8 * i, &v, 8);
+  } else if (esize == 1) {
+    memset(dst, *src, n);
+  } else {
+    for (size_t i = 0; i < n; i++) memcpy(dst + esize * i, src, esize);
+  }
+}
+
+static void expand_rows(void* ctx, size_t begin, size_t end, int worker) {
+  (void)worker;
+  const expand_job* j = ctx;
+  const ep_index_map* m = j->m;
+  const int last = m->rank - 1;
+  const size_t es = j->esize, inner = j->inner;
+  const int64_t stride = m->stride[0][last];
+  cursor c;
+  cursor_seek(m, &c, (int64_t)(begin * inner));
+  for (size_t row = begin; row < end; row++) {
+    const uint8_t* src = j->x + (size_t)c.off[0] * es;
+    uint8_t* dst = j->y + row * inner * es;
+    if (stride == 1) {
+      memcpy(dst, src, inner * es);
+    } else if (stride == 0) {
+      fill_row(es, inner, src, dst);
+    } else {
+      for (size_t i = 0; i < inner; i++) memcpy(dst + i * es, src + i * (size_t)stride * es, es);
+    }
+    /* The next row: the cursor steps over dims [0, last), idx[last] staying 0. */
+    for (int d = last - 1; d >= 0; d--) {
+      c.off[0] += m->stride[0][d];
+      if (++c.idx[d] < m->dims[d]) break;
+      c.off[0] -= m->stride[0][d] * m->dims[d];
+      c.idx[d] = 0;
+    }
+  }
+}
+
 void ep_expand_run(size_t esize, const ep_index_map* m, const void* x, void* y,
                    ep_threadpool* pool) {
-  select_job j = {esize, m, NULL, x, NULL, y};
-  ep_threadpool_parallel_for(pool, (size_t)numel_of(m), 4096, select_range, &j);
+  const size_t n = (size_t)numel_of(m);
+  if (m->rank == 0 || n == 0) {
+    select_job j = {esize, m, NULL, x, NULL, y};
+    ep_threadpool_parallel_for(pool, n, 4096, select_range, &j);
+    return;
+  }
+  expand_job j = {esize, (size_t)m->dims[m->rank - 1], m, x, y};
+  const size_t rows = n / j.inner;
+  /* About 4096 elements per task, as Where's. */
+  const size_t grain = j.inner >= 4096 ? 1 : 4096 / j.inner;
+  ep_threadpool_parallel_for(pool, rows, grain, expand_rows, &j);
 }
 
 /* --- slice, fill, range ---------------------------------------------------------------------- */
