@@ -1,6 +1,6 @@
 /* Fast LSTM against the reference: hidden sizes below, at and across the panel width, batch 1
  * (GEMV steps) and larger, one and many steps, with and without bias, with a NULL pool and
- * pools of 1, 2 and 3 threads. */
+ * pools of 1, 2 and 3 threads (the recurrence split over them where a step is big enough). */
 #include <math.h>
 #include <stdlib.h>
 
@@ -64,6 +64,10 @@ static void run_all(ep_cpu_isa isa, void* ctx) {
   check_lstm(&rng, 2, 5, 1, 3, true);
   /* The zoo's layer: 200 inputs and units, 20 steps. */
   check_lstm(&rng, 20, 1, 200, 200, true);
+  /* Steps big enough to split over the pool, with several batch rows per step (an item waits
+   * for the whole previous step) and a partial last block. */
+  check_lstm(&rng, 4, 3, 16, 72, true);
+  check_lstm(&rng, 6, 2, 9, 100, false);
   for (int i = 0; i < 10; i++) {
     check_lstm(&rng, ep_test_rng_int(&rng, 1, 6), ep_test_rng_int(&rng, 1, 3),
                ep_test_rng_int(&rng, 1, 40), ep_test_rng_int(&rng, 1, 40), i % 2);

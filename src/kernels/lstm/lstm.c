@@ -9,11 +9,14 @@
  * R^T, the sigmoids and tanhs and the state update in registers, h_t stored straight into the
  * output row that the next step reads, so no state is copied between steps.
  *
- * The recurrence stays on the calling thread. At H = 200 a step is ~165 KFLOP over 650 KB of
- * recurrent weights that sit in the core's L2: ~5 us, against ~1-2 us to hand half of it to a
- * worker (core/threadpool.h), whose L2 would hold the other half only if every step gave it the
- * same units; split per step over the pool, the zoo's LSTM ran 1.5x slower at 2 threads than
- * ONNX Runtime (docs/performance.md, "lstm"). The input projection is one GEMM over the pool. */
+ * The input projection is one GEMM over the pool. The recurrence is bound by streaming R from L2
+ * (the zoo's H = 200: 650 KB a step, ~6.5 us on one Zen 4 core), so two threads each streaming
+ * half from their own L2 nearly halve it; but a parallel_for per step, as before, paid a hand-off
+ * and a join 20 times per layer (the zoo LSTM at 2 threads 1.54x ONNX Runtime's time). Now the
+ * threads enter once per layer and claim (step, block) items in order, an item waiting only for
+ * the previous step's items to be done (recurrence_items). */
+#include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "kernels/config/kernel-config.h"
@@ -81,17 +84,59 @@ size_t ep_lstm_workspace_size(const ep_lstm_desc* d) {
   return make_layout(d, ep_f32_gemm_config_get()).workspace;
 }
 
+/* The recurrence as items (row, block) in row order, claimed one at a time from a shared counter
+ * by every thread that runs recurrence_items. An item of step t waits until every item of the
+ * steps before it is done: done counts completed items, and items of step t cannot complete
+ * before done reaches t's first item, so that count is reached by earlier steps' items alone.
+ * No wait is on an item nobody has claimed, so one thread alone runs them all. */
+typedef struct recurrence {
+  ep_lstm_cell_fn cell;
+  const float* r; /* the recurrent panels */
+  const float* g; /* the input projection, [rows, 4 * hp] */
+  float* c;       /* cell states, [N, hp] */
+  float* y;
+  size_t n_batch, h, hp, nr, blocks, items;
+  atomic_size_t next, done;
+} recurrence;
+
+enum { YIELD_AFTER = 2000 };
+
+static void recurrence_items(void* ctx, size_t begin, size_t end, int worker) {
+  (void)begin;
+  (void)end;
+  (void)worker;
+  recurrence* s = ctx;
+  const size_t step_items = s->n_batch * s->blocks;
+  for (;;) {
+    const size_t item = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed);
+    if (item >= s->items) return;
+    const size_t row = item / s->blocks, j0 = item % s->blocks * s->nr;
+    const size_t needed = item / step_items * step_items;
+    for (int spins = 0; atomic_load_explicit(&s->done, memory_order_acquire) < needed;) {
+      if (++spins > YIELD_AFTER) sched_yield();
+    }
+    const float* h_prev = row >= s->n_batch ? s->y + (row - s->n_batch) * s->h : NULL;
+    s->cell(s->h - j0 < s->nr ? s->h - j0 : s->nr, s->h, h_prev, s->r + j0 * s->h * GATES,
+            s->g + row * GATES * s->hp + j0 * GATES, s->c + row % s->n_batch * s->hp + j0,
+            s->y + row * s->h + j0);
+    atomic_fetch_add_explicit(&s->done, 1, memory_order_release);
+  }
+}
+
+/* Below this much recurrent work per step (at one thread: the step's weights streamed from L2,
+ * ~25 multiply-adds per ns on a Zen 4 core) the threads' wait for each other at every step
+ * (~0.2-0.5 us: the last item's cache lines move to the other core) eats what the split saves. */
+enum { SPLIT_MIN_STEP_NS = 2000, STEP_MACS_PER_NS = 25 };
+
 void ep_lstm_run(const ep_lstm_desc* d, const float* packed, const float* x, float* y,
                  float* workspace, size_t workspace_stride, ep_threadpool* pool) {
   (void)workspace_stride; /* everything lives in worker 0's workspace */
   const ep_f32_gemm_config* config = ep_packed_config(packed);
-  const ep_lstm_cell_fn cell = ep_kernel_config_for(config->isa)->lstm_cell;
   packed += EP_PACKED_HEADER;
   const lstm_layout l = make_layout(d, config);
   const size_t n_batch = (size_t)d->batch, rows = (size_t)d->seq_len * n_batch;
-  const size_t in = (size_t)d->input_size, h = (size_t)d->hidden_size, nr = config->nr;
+  const size_t in = (size_t)d->input_size, h = (size_t)d->hidden_size;
   float* g = workspace + l.g;
-  float* c = workspace + l.c;
   const float* a = x;
   if (rows > 1) {
     ep_f32_gemm_pack_a(rows, in, x, in, config->mr, workspace + l.x_packed);
@@ -99,16 +144,27 @@ void ep_lstm_run(const ep_lstm_desc* d, const float* packed, const float* x, flo
   }
   ep_f32_fc_compute(config, rows, in, GATES * l.hp, a, packed + l.w, packed + l.bias, EP_ACT_NONE,
                     g, GATES * l.hp, pool);
-  memset(c, 0, n_batch * l.hp * sizeof *c);
-  const float* r = packed + l.r;
-  for (size_t row = 0; row < rows; row++) {
-    const float* h_prev = row >= n_batch ? y + (row - n_batch) * h : NULL;
-    const float* g_row = g + row * GATES * l.hp;
-    float* c_row = c + row % n_batch * l.hp;
-    float* y_row = y + row * h;
-    for (size_t j0 = 0; j0 < h; j0 += nr) {
-      cell(h - j0 < nr ? h - j0 : nr, h, h_prev, r + j0 * h * GATES, g_row + j0 * GATES,
-           c_row + j0, y_row + j0);
-    }
+  memset(workspace + l.c, 0, n_batch * l.hp * sizeof *workspace);
+  recurrence s = {
+      .cell = ep_kernel_config_for(config->isa)->lstm_cell,
+      .r = packed + l.r,
+      .g = g,
+      .c = workspace + l.c,
+      .y = y,
+      .n_batch = n_batch,
+      .h = h,
+      .hp = l.hp,
+      .nr = config->nr,
+      .blocks = l.hp / config->nr,
+      .items = rows * (l.hp / config->nr),
+  };
+  atomic_init(&s.next, 0);
+  atomic_init(&s.done, 0);
+  const double step_ns = (double)(n_batch * GATES * h * h) / STEP_MACS_PER_NS;
+  const int threads = ep_threadpool_threads(pool);
+  if (threads > 1 && s.blocks * n_batch > 1 && step_ns >= SPLIT_MIN_STEP_NS) {
+    ep_threadpool_parallel_for(pool, (size_t)threads, 1, recurrence_items, &s);
+  } else {
+    recurrence_items(&s, 0, 1, 0);
   }
 }
