@@ -190,6 +190,13 @@ static const shape corner_cases[] = {
     {1, 64, 56, 56, 32, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},  /* ResNet's stride-2 shortcut */
     {2, 8, 9, 7, 16, 1, 1, 3, 2, 1, 1, 0, 0, 0, 0, 1},     /* batch 2, strides 3 and 2 */
     {1, 8, 1, 5, 8, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},      /* strided, one row */
+    /* Stride 2 read in place (output rows of 14 pixels or more): tiles stop at each row's
+     * end. */
+    {1, 1024, 5, 29, 48, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1}, /* two k blocks, 15-pixel rows */
+    {1, 64, 28, 30, 40, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},  /* 15-pixel rows, odd blocks */
+    {2, 32, 28, 28, 32, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},  /* batch 2, 14x14 output */
+    {1, 16, 2, 33, 16, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},   /* 17-pixel row, even height */
+    {1, 32, 14, 14, 32, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},  /* 7-pixel rows: copied out */
     {1, 8, 4, 70, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},     /* depthwise, wide rows: edges */
     {1, 16, 6, 28, 16, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 16},  /* 5x5 on 28 columns: edges */
     {1, 8, 5, 18, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},     /* 16 inside columns: edges */

@@ -84,7 +84,7 @@ EP_NCHWC_INLINE void nchw_tile_store(const ep_nchwc_pointwise* pw, float* dst,
  * nchw_tile_store. */
 EP_NCHWC_INLINE void pointwise_tile(const ep_nchwc_pointwise* pw, const float* w, size_t ob,
                                     size_t p, size_t cb0, size_t cb1, bool first, bool last,
-                                    const int P, const int NB, const int X_NCHW) {
+                                    const int P, const int NB, const int X_NCHW, const int XS) {
   const size_t plane = pw->pixels * BLOCK;
   /* Blocked y: the tile's first vector; NCHW y: its first channel row's first pixel. Both
    * layouts put the tile at the same offset from the image's start for the residual too. */
@@ -100,11 +100,14 @@ EP_NCHWC_INLINE void pointwise_tile(const ep_nchwc_pointwise* pw, const float* w
                             plane);
     }
   }
-  /* Blocked x: channel c of block cb at xb + c; NCHW x: at xb + c * pixels. */
-  const size_t c_step = X_NCHW ? pw->pixels : 1, p_step = X_NCHW ? 1 : BLOCK;
-  const float* xb = pw->x + cb0 * plane + p * p_step;
+  /* Blocked x: channel c of block cb at xb + c; NCHW x: at xb + c * pixels. XS 2: blocked x
+   * read in place by a stride-2 layer, its pixels 2 apart along the tile's row. */
+  const size_t c_step = X_NCHW ? pw->pixels : 1, p_step = X_NCHW ? 1 : (size_t)XS * BLOCK;
+  const size_t x_plane = XS == 2 ? pw->x_plane : plane;
+  const float* xb =
+      pw->x + cb0 * x_plane + (XS == 2 ? ep_nchwc_pointwise_x_offset(pw, p) : p * p_step);
   w += cb0 * BLOCK * NB * BLOCK;
-  for (size_t cb = cb0; cb < cb1; cb++, xb += plane) {
+  for (size_t cb = cb0; cb < cb1; cb++, xb += x_plane) {
     UNROLL for (int c = 0; c < BLOCK; c++, w += NB * BLOCK) {
       const vf w0 = vf_load(w);
       const vf w1 = NB == 2 ? vf_load(w + BLOCK) : vf_zero();
@@ -150,28 +153,30 @@ static void pointwise_chunk_act(const ep_nchwc_pointwise* pw, size_t ob, size_t 
   }
 }
 
-#define POINTWISE_TILE_CASE(P, NB, X_NCHW)                              \
-  case P:                                                               \
-    pointwise_tile(pw, w, ob, p, cb0, cb1, first, last, P, NB, X_NCHW); \
+#define POINTWISE_TILE_CASE(P, NB, X_NCHW, XS)                             \
+  case P:                                                                   \
+    pointwise_tile(pw, w, ob, p, cb0, cb1, first, last, P, NB, X_NCHW, XS); \
     break;
-#define POINTWISE_TILES(NB, X_NCHW, NAME)                                                       \
+#define POINTWISE_TILES(NB, X_NCHW, XS, NAME)                                                   \
   static void NAME(const ep_nchwc_pointwise* pw, const float* w, size_t ob, size_t p, size_t n, \
                    size_t cb0, size_t cb1, bool first, bool last) {                             \
     switch (n) {                                                                                \
-      POINTWISE_TILE_CASE(1, NB, X_NCHW)                                                        \
-      POINTWISE_TILE_CASE(2, NB, X_NCHW)                                                        \
-      POINTWISE_TILE_CASE(3, NB, X_NCHW)                                                        \
-      POINTWISE_TILE_CASE(4, NB, X_NCHW)                                                        \
-      POINTWISE_TILE_CASE(5, NB, X_NCHW)                                                        \
+      POINTWISE_TILE_CASE(1, NB, X_NCHW, XS)                                                    \
+      POINTWISE_TILE_CASE(2, NB, X_NCHW, XS)                                                    \
+      POINTWISE_TILE_CASE(3, NB, X_NCHW, XS)                                                    \
+      POINTWISE_TILE_CASE(4, NB, X_NCHW, XS)                                                    \
+      POINTWISE_TILE_CASE(5, NB, X_NCHW, XS)                                                    \
       default:                                                                                  \
-        pointwise_tile(pw, w, ob, p, cb0, cb1, first, last, PW_TILE, NB, X_NCHW);               \
+        pointwise_tile(pw, w, ob, p, cb0, cb1, first, last, PW_TILE, NB, X_NCHW, XS);           \
         break;                                                                                  \
     }                                                                                           \
   }
-POINTWISE_TILES(1, 0, pointwise_tile_1)
-POINTWISE_TILES(2, 0, pointwise_tile_2)
-POINTWISE_TILES(1, 1, pointwise_tile_1_nchw_x)
-POINTWISE_TILES(2, 1, pointwise_tile_2_nchw_x)
+POINTWISE_TILES(1, 0, 1, pointwise_tile_1)
+POINTWISE_TILES(2, 0, 1, pointwise_tile_2)
+POINTWISE_TILES(1, 1, 1, pointwise_tile_1_nchw_x)
+POINTWISE_TILES(2, 1, 1, pointwise_tile_2_nchw_x)
+POINTWISE_TILES(1, 0, 2, pointwise_tile_1_stride2)
+POINTWISE_TILES(2, 0, 2, pointwise_tile_2_stride2)
 
 typedef void (*pointwise_tile_fn)(const ep_nchwc_pointwise* pw, const float* w, size_t ob, size_t p,
                                   size_t n, size_t cb0, size_t cb1, bool first, bool last);
@@ -186,7 +191,9 @@ void EP_NCHWC_NAME(pointwise_cell)(const ep_nchwc_pointwise* pw, size_t ob0, siz
   /* Chunks re-read the cell's weights once per chunk, no chunks re-read its input once per
    * pair: where the weights are the larger (14x14 x 512 channels), the input goes through L2
    * whole. */
-  size_t chunk_max = X_CHUNK_BYTES / (kc * BLOCK * sizeof(float)) / PW_TILE * PW_TILE;
+  /* A stride-2 layer reading x in place uses half of each cache line it touches. */
+  const size_t x_pixel_bytes = kc * BLOCK * sizeof(float) * (pw->x_stride2 ? 2 : 1);
+  size_t chunk_max = X_CHUNK_BYTES / x_pixel_bytes / PW_TILE * PW_TILE;
   if (chunk_max < 4 * PW_TILE) chunk_max = 4 * PW_TILE;
   if ((ob1 - ob0) * BLOCK >= p1 - p0) chunk_max = p1 - p0;
   const size_t chunks = (p1 - p0 + chunk_max - 1) / chunk_max;
@@ -200,10 +207,14 @@ void EP_NCHWC_NAME(pointwise_cell)(const ep_nchwc_pointwise* pw, size_t ob0, siz
         const float* w = pw->w + ob * BLOCK * pw->cin;
         const bool pair = ob + 1 < ob1;
         const pointwise_tile_fn tile =
-            pw->x_nchw ? (pair ? pointwise_tile_2_nchw_x : pointwise_tile_1_nchw_x)
-                       : (pair ? pointwise_tile_2 : pointwise_tile_1);
-        for (size_t p = c0; p < c1; p += PW_TILE) {
-          tile(pw, w, ob, p, min_size(PW_TILE, c1 - p), cb0, cb1, first, last);
+            pw->x_nchw     ? (pair ? pointwise_tile_2_nchw_x : pointwise_tile_1_nchw_x)
+            : pw->x_stride2 ? (pair ? pointwise_tile_2_stride2 : pointwise_tile_1_stride2)
+                            : (pair ? pointwise_tile_2 : pointwise_tile_1);
+        /* With x_stride2 tiles end where the output row does: their x pixels are then evenly
+         * spaced. */
+        for (size_t p = c0, n; p < c1; p += n) {
+          n = ep_nchwc_pointwise_run(pw, p, min_size(PW_TILE, c1 - p));
+          tile(pw, w, ob, p, n, cb0, cb1, first, last);
         }
         if (last && !nchwc_act_in_register(pw->act)) pointwise_chunk_act(pw, ob, pair ? 2 : 1, c0, c1);
       }

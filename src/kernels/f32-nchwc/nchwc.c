@@ -241,6 +241,19 @@ void ep_nchwc_conv_pack(const ep_conv_desc* d, const float* w, const float* bias
 
 static bool strided(const ep_conv_desc* d) { return d->stride_h != 1 || d->stride_w != 1; }
 
+/* A stride-2 pointwise layer over blocked input reads it in place (ep_nchwc_pointwise's
+ * x_stride2) where its output rows are 14 pixels or more; other strides, an NCHW input and
+ * narrower rows copy the kept pixels out first. ResNet-50's shortcuts, one Zen 4 core, AVX-512,
+ * best of 30 (bench/conv_layer.sh ... --blocked): 256 -> 512 on 56x56 1.93-2.22 ms with the copy,
+ * 1.82-1.88 in place (the same layer at stride 1 on 28x28: 1.77); 512 -> 1024 on 28x28 1.84 /
+ * 1.82; but 1024 -> 2048 on 14x14, whose 7-pixel rows make half-width tiles that re-read the
+ * weights twice as often, 2.04 with the copy and 2.11-2.19 in place. */
+enum { IN_PLACE_MIN_ROW = 14 };
+static bool strided_in_place(const ep_conv_desc* d) {
+  return d->stride_h == 2 && d->stride_w == 2 && d->in_layout == EP_LAYOUT_NCHW8C &&
+         d->out_w >= IN_PLACE_MIN_ROW;
+}
+
 /* A direct convolution reads a copy of its image with the padding filled with zeros, so that
  * every output pixel is inside and takes the kernel's 6-pixel tiles (its one-pixel path for the
  * border waits on each multiply-add: ResNet's 7x7 stem lost about 10% there). The copy is
@@ -274,7 +287,7 @@ size_t ep_nchwc_conv_workspace_size(const ep_conv_desc* d) {
   /* The window kernel's padded input, shared (the first worker's share). */
   if (kind == NCHWC_WINDOW) return padded_floats(d);
   /* A strided pointwise layer's kept pixels, shared by the workers (the first one's share). */
-  if (kind == NCHWC_POINTWISE && strided(d)) {
+  if (kind == NCHWC_POINTWISE && strided(d) && !strided_in_place(d)) {
     return (size_t)d->batch * (size_t)d->in_channels * (size_t)d->out_h * (size_t)d->out_w;
   }
   return 0;
@@ -299,6 +312,8 @@ static void pointwise_items(void* ctx, size_t begin, size_t end, int worker) {
   const ep_conv_desc* d = job->d;
   const size_t cin = (size_t)d->in_channels, cout = (size_t)d->out_channels;
   const size_t pixels = (size_t)d->out_h * (size_t)d->out_w, blocks = cout / BLOCK;
+  const bool x_stride2 = strided(d);  /* run_pointwise's callers: only strided_in_place */
+  const size_t x_pixels = x_stride2 ? (size_t)d->in_h * (size_t)d->in_w : pixels;
   for (size_t item = begin; item < end; item++) {
     const size_t image = item / job->cells, cell = item % job->cells;
     const size_t ob0 = cell / job->tn * job->pairs_per_cell * 2;
@@ -307,7 +322,7 @@ static void pointwise_items(void* ctx, size_t begin, size_t end, int worker) {
         ob0 + job->pairs_per_cell * 2 < blocks ? ob0 + job->pairs_per_cell * 2 : blocks;
     const size_t p1 = p0 + job->pixels_per_cell < pixels ? p0 + job->pixels_per_cell : pixels;
     const ep_nchwc_pointwise pw = {
-        .x = job->x + image * cin * pixels,
+        .x = job->x + image * cin * x_pixels,
         .w = job->packed,
         .bias = job->packed + cout * cin,
         .residual = job->residual != NULL ? job->residual + image * cout * pixels : NULL,
@@ -317,6 +332,10 @@ static void pointwise_items(void* ctx, size_t begin, size_t end, int worker) {
         .pixels = pixels,
         .x_nchw = d->in_layout == EP_LAYOUT_NCHW,
         .y_nchw = d->out_layout == EP_LAYOUT_NCHW,
+        .x_stride2 = x_stride2,
+        .x_w = (size_t)d->in_w,
+        .x_plane = x_pixels * BLOCK,
+        .out_w = (size_t)d->out_w,
         .act = d->act,
     };
     if (k->pointwise_cell != NULL) k->pointwise_cell(&pw, ob0, ob1, p0, p1);
@@ -510,7 +529,7 @@ void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* 
                        const float* residual, float* y, float* workspace, size_t workspace_stride,
                        ep_threadpool* pool) {
   const nchwc_kind kind = kind_of(d);
-  if (kind == NCHWC_POINTWISE && strided(d)) {
+  if (kind == NCHWC_POINTWISE && strided(d) && !strided_in_place(d)) {
     run_strided_pointwise(d, packed, x, residual, y, workspace, pool);
     return;
   }

@@ -10,8 +10,10 @@
  *
  * The convolutions this module runs (ep_nchwc_conv_supports):
  *   pointwise  1x1, no padding, groups 1, any stride: any layouts, one of them NCHW8c (a blocked
- *              chain can start or end at one); a strided one first copies the pixels it keeps
- *              into the workspace (shared: the first worker's share holds them)
+ *              chain can start or end at one); a stride-2 one over NCHW8c with output rows
+ *              of 14 pixels or more reads its input in place, any other strided one first
+ *              copies the pixels it keeps into the workspace (shared: the first worker's
+ *              share holds them)
  *   depthwise  groups == in == out channels, any kernel (up to 16 rows), stride, padding,
  *              dilation:
  *                                                    NCHW8c -> NCHW8c
