@@ -638,7 +638,7 @@ EP_NCHWC_INLINE void window_tile(const ep_conv_desc* d, const ep_nchwc_window* c
     window_tile(d, cw, oy, ox, NB, P, Q);     \
     break;
 
-/* The last n (< the tile) pixels of a row as one narrower tile. */
+/* n (< the tile) pixels of a row as one narrower tile. */
 EP_NCHWC_INLINE void window_tail_1(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy,
                                    int ox, int n, const int Q) {
   switch (n) {
@@ -671,17 +671,26 @@ EP_NCHWC_INLINE void window_tail_2(const ep_conv_desc* d, const ep_nchwc_window*
   }
 }
 
+/* A row is cut into the fewest tiles of at most P pixels, of equal widths (14 = 7 + 7 single
+ * blocks, 5 + 5 + 4 pairs): whole tiles and a tail left 14-pixel rows a 2-pixel tile, whose 2 or
+ * 4 accumulators wait on the FMA latency while every weight of the unit is loaded for them
+ * (RegNetY-8GF's 14x14 layers: the single block that ends each 7-block group). */
 EP_NCHWC_INLINE void window_rows(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
                                  int oy1, const int NB, const int P, const int Q) {
+  if (d->out_w < 1) return;
+  const int tiles = (d->out_w + P - 1) / P;
+  const int base = d->out_w / tiles, wider = d->out_w % tiles;
   for (int oy = oy0; oy < oy1; oy++) {
-    int ox = 0;
-    for (; ox + P <= d->out_w; ox += P) window_tile(d, cw, oy, ox, NB, P, Q);
-    if (ox < d->out_w) {
-      if (NB == 2) {
-        window_tail_2(d, cw, oy, ox, d->out_w - ox, Q);
+    for (int t = 0, ox = 0; t < tiles; t++) {
+      const int n = base + (t < wider ? 1 : 0);
+      if (n == P) {
+        window_tile(d, cw, oy, ox, NB, P, Q);
+      } else if (NB == 2) {
+        window_tail_2(d, cw, oy, ox, n, Q);
       } else {
-        window_tail_1(d, cw, oy, ox, d->out_w - ox, Q);
+        window_tail_1(d, cw, oy, ox, n, Q);
       }
+      ox += n;
     }
     if (!cw->y_nchw && !nchwc_act_in_register(cw->act)) {
       for (int j = 0; j < NB; j++) {
