@@ -3,7 +3,7 @@
 # bench/conv_layer.c against a build folder's library and runs it with the given arguments.
 #
 #   bench/conv_layer.sh [BUILD_DIR] CIN COUT SIZE KERNEL STRIDE [THREADS] [--groups G] [--kernel-w KW] [--cold]
-#                       [--blocked | --versus-blocked] [--residual] [--runs N]
+#                       [--blocked | --versus-blocked] [--residual] [--runs N] [--cpu-time]
 #
 # Example: MobileNet's 512 -> 512 pointwise layer on 14x14, hot and cold, one thread:
 #   bench/conv_layer.sh build 512 512 14 1 1 && bench/conv_layer.sh build 512 512 14 1 1 --cold

@@ -283,6 +283,10 @@ static void check_pools(ep_test_rng* rng) {
       {1, 8, 7, 7, 3, 3, 2, 3, 3, 2, 0, 1, false},        /* uneven window and strides */
       {1, 16, 6, 6, 3, 3, 3, 3, 2, 2, 1, 1, true},        /* average counts the padding */
       {1, 8, 2, 2, 2, 2, 5, 5, 1, 1, 4, 4, false},        /* windows wholly in the padding */
+      {1, 16, 35, 35, 35, 35, 3, 3, 1, 1, 1, 1, true},    /* Inception's 3x3 average, padding counted */
+      {1, 8, 17, 17, 8, 8, 3, 3, 2, 2, 0, 0, false},      /* Inception's 3x3 stride-2 max */
+      {1, 8, 7, 11, 3, 4, 3, 3, 2, 3, 0, 1, false},       /* 3 wide, stride 3 across */
+      {1, 8, 5, 4, 5, 2, 3, 3, 1, 1, 1, 0, false},        /* one inside column */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const ep_pool_desc* d = &cases[i];
