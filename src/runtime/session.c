@@ -169,6 +169,16 @@ static void plan_concats(ep_session* s, storage_map* m) {
   }
 }
 
+/* EDGEPROF_SPLIT_MIN_US (a number of microseconds, 0 splits every node) in nanoseconds, or -1
+ * where it is unset or not a number: then EP_THREADPOOL_SPLIT_MIN_NS applies. */
+static double split_min_ns(void) {
+  const char* env = getenv("EDGEPROF_SPLIT_MIN_US");
+  if (env == NULL || *env == '\0') return -1.0;
+  char* end = NULL;
+  const double us = strtod(env, &end);
+  return *end == '\0' && us >= 0.0 ? us * 1000.0 : -1.0;
+}
+
 /* Starts the backends: the one asked for (default "cpu") and, behind it, the CPU backend. */
 static ep_status create_backends(ep_session* s, const ep_session_options* options) {
   const char* name = options->backend != NULL ? options->backend : "cpu";
@@ -496,10 +506,13 @@ static ep_status create_session(const ep_graph* graph, ep_graph* consumable,
   status = ep_threadpool_create(threads, options->cpus, options->n_cpus, &s->pool);
   if (status != EP_OK) goto cleanup;
   /* A node too small to split runs on the calling thread: waking a worker, handing out chunks
-   * and waiting for the last one would cost more than the half of the work it saves. */
+   * and waiting for the last one would cost more than the half of the work it saves.
+   * EDGEPROF_SPLIT_MIN_US moves the threshold (to measure which nodes gain from splitting). */
+  const double min_ns = split_min_ns();
   for (int i = 0; i < s->n_nodes; i++) {
-    s->nodes[i].split =
-        ep_threadpool_worth_splitting(s->pool, ep_node_work_ns(graph, ep_graph_node(graph, i)));
+    const double work = ep_node_work_ns(graph, ep_graph_node(graph, i));
+    s->nodes[i].split = min_ns < 0 ? ep_threadpool_worth_splitting(s->pool, work)
+                                   : ep_threadpool_threads(s->pool) > 1 && work >= min_ns;
   }
   *session_out = s;
   return EP_OK;

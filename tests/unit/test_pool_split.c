@@ -1,6 +1,7 @@
 /* The pool's split rule: work below EP_THREADPOOL_SPLIT_MIN_NS runs on the calling thread and
  * wakes no worker; above it both threads get chunks; a session hands a big node to the pool and
- * runs a small one inline, with the same results at 1, 2 and 3 threads. */
+ * runs a small one inline, with the same results at 1, 2 and 3 threads, and EDGEPROF_SPLIT_MIN_US
+ * moves the threshold. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
@@ -186,6 +187,32 @@ static void test_session(void) {
     }
     ep_session_destroy(s);
   }
+  /* EDGEPROF_SPLIT_MIN_US moves the threshold: 0 splits the pool too, a huge one neither node,
+   * a malformed value is ignored; one thread never splits. */
+  const struct {
+    const char* env;
+    bool conv, pool;
+  } moved[] = {{"0", true, true}, {"1e9", false, false}, {"12x", true, false}, {"-3", true, false}};
+  for (size_t k = 0; k < sizeof moved / sizeof moved[0]; k++) {
+    setenv("EDGEPROF_SPLIT_MIN_US", moved[k].env, 1);
+    for (int threads = 1; threads <= 2; threads++) {
+      ep_session* s = NULL;
+      ep_session_options opts = {threads, NULL, 0, NULL};
+      EP_CHECK_OK(ep_session_create(g, &opts, &s));
+      if (s == NULL) continue;
+      EP_CHECK_MSG(ep_session_node_split(s, 0) == (moved[k].conv && threads > 1) &&
+                       ep_session_node_split(s, 1) == (moved[k].pool && threads > 1),
+                   "EDGEPROF_SPLIT_MIN_US=%s at %d threads", moved[k].env, threads);
+      EP_CHECK_OK(ep_session_set_input(s, 0, input, n));
+      EP_CHECK_OK(ep_session_run(s));
+      EP_CHECK_OK(ep_session_get_output(s, 0, yt, ny));
+      EP_CHECK_OK(ep_session_get_output(s, 1, zt, 16));
+      EP_CHECK_MSG(memcmp(y1, yt, ny * sizeof *yt) == 0 && memcmp(z1, zt, sizeof zt) == 0,
+                   "outputs differ with EDGEPROF_SPLIT_MIN_US=%s", moved[k].env);
+      ep_session_destroy(s);
+    }
+  }
+  unsetenv("EDGEPROF_SPLIT_MIN_US");
   free(input);
   free(y1);
   free(yt);
