@@ -12,18 +12,25 @@ extern const ep_unary_kernels ep_unary_kernels__avx512f;
 extern const ep_unary_kernels ep_unary_kernels__neon;
 #endif
 
-/* The LSTM cell (kernels/lstm): every level. */
+/* The LSTM and GRU cells (kernels/lstm, kernels/rnn): every level. */
 void ep_lstm_cell__scalar(size_t units, size_t kc, const float* h, const float* r, const float* g,
                           float* c, float* h_out);
+#define GRU_CELL(isa)                                                                        \
+  void ep_gru_cell__##isa(size_t units, size_t kc, const float* h, const float* h_block,      \
+                          const float* r, const float* g, const float* rbias, float* h_out)
+GRU_CELL(scalar);
 #if defined(EP_HAVE_X86_KERNELS)
 void ep_lstm_cell__avx2(size_t units, size_t kc, const float* h, const float* r, const float* g,
                         float* c, float* h_out);
 void ep_lstm_cell__avx512f(size_t units, size_t kc, const float* h, const float* r, const float* g,
                            float* c, float* h_out);
+GRU_CELL(avx2);
+GRU_CELL(avx512f);
 #endif
 #if defined(EP_HAVE_NEON_KERNELS)
 void ep_lstm_cell__neon(size_t units, size_t kc, const float* h, const float* r, const float* g,
                         float* c, float* h_out);
+GRU_CELL(neon);
 #endif
 
 #if defined(EP_HAVE_X86_KERNELS)
@@ -158,6 +165,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                      .isa = EP_ISA_SCALAR},
             .unary = &ep_unary_kernels__scalar,
             .lstm_cell = ep_lstm_cell__scalar,
+            .gru_cell = ep_gru_cell__scalar,
         },
 #if defined(EP_HAVE_X86_KERNELS)
     [EP_ISA_AVX2] =
@@ -172,6 +180,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
             .vmath = &ep_vmath_table__avx2,
             .unary = &ep_unary_kernels__avx2,
             .lstm_cell = ep_lstm_cell__avx2,
+            .gru_cell = ep_gru_cell__avx2,
             .reduce = &ep_reduce_ukernels__avx2,
             .dwconv_plane = ep_f32_dwconv_plane__avx2,
             .pool_plane = ep_pool_plane__avx2,
@@ -196,6 +205,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
             .vmath = &ep_vmath_table__avx512f,
             .unary = &ep_unary_kernels__avx512f,
             .lstm_cell = ep_lstm_cell__avx512f,
+            .gru_cell = ep_gru_cell__avx512f,
             .reduce = &ep_reduce_ukernels__avx512f,
             .wide_lanes = 16,
             .dwconv_plane = ep_f32_dwconv_plane__avx2,
@@ -235,6 +245,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
             .vmath = &ep_vmath_table__neon,
             .unary = &ep_unary_kernels__neon,
             .lstm_cell = ep_lstm_cell__neon,
+            .gru_cell = ep_gru_cell__neon,
             .reduce = &ep_reduce_ukernels__neon,
             .dwconv_plane = ep_f32_dwconv_plane__neon,
             .pool_plane = ep_pool_plane__neon,

@@ -29,6 +29,7 @@
 #include "kernels/layout/transpose-2d.h"
 #include "kernels/lstm/lstm-cell.h"
 #include "kernels/pool/pool.h"
+#include "kernels/rnn/gru-cell.h"
 #include "kernels/unary/unary-math.h"
 #include "kernels/reduce/reduce.h"
 #include "kernels/vmath/vmath.h"
@@ -72,6 +73,7 @@ typedef struct ep_kernel_config {
   ep_wg_transforms winograd;              /* 8 lanes; NULL members: no Winograd */
   ep_wg_transforms winograd_wide;
   ep_lstm_cell_fn lstm_cell; /* every level; blocks of gemm.nr units */
+  ep_gru_cell_fn gru_cell;   /* every level; blocks of gemm.nr units */
   /* The blocked layout kept between convolutions ("NCHW8c"), NULL for NCHW only; its kernels
    * are all set when it is. */
   const char* blocked_layout;

@@ -8,10 +8,12 @@
  * Packed, per direction (each part padded to 16 floats to keep panels 64-byte aligned):
  *   W^T as B panels [I, G*H]; LSTM: R^T [H, 4H], bias [4H] = Wb + Rb, peepholes [3H] (or zeros);
  *   GRU: [Rz; Rr]^T [H, 2H], Rh^T [H, H], bias [3H] = Wb + Rb for z and r, Wbh (+ Rbh when
- *   linear_before_reset is 0), recurrent bias [H] = Rbh when linear_before_reset is 1, else 0. */
+ *   linear_before_reset is 0), recurrent bias [H] = Rbh when linear_before_reset is 1, else 0;
+ *   GRU with linear_before_reset 1 and no clip: blocks of nr units instead (gru_cells). */
 #include <string.h>
 
 #include "kernels/activation.h"
+#include "kernels/config/kernel-config.h"
 #include "kernels/f32-fc/fc.h"
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/tensor_ops.h"
@@ -22,11 +24,33 @@ typedef struct parts {
   size_t wt, rt, rh, bias, rbias, peep, per_direction; /* offsets within one direction */
 } parts;
 
+/* GRU with linear_before_reset 1 and no clip (PyTorch's) runs the fused cell
+ * (kernels/rnn/gru-cell.h): its weights are packed with the three gates of each block of nr
+ * units side by side, W^T's panels block by block and R^T as one [3][nr] panel per block. */
+static bool gru_cells(const ep_rnn_desc* d) {
+  return !d->lstm && d->linear_before_reset && !(d->clip > 0.0f);
+}
+
 static parts layout_of(const ep_rnn_desc* d, size_t nr) {
   const size_t h = (size_t)d->hidden_size, in = (size_t)d->input_size, g = d->lstm ? 4 : 3;
   parts p;
   memset(&p, 0, sizeof p);
   size_t at = 0;
+  if (gru_cells(d)) {
+    const size_t hp = ep_round_up(h, nr);
+    p.wt = at;
+    at += align16(in * 3 * hp);
+    p.rt = at;
+    at += align16(h * 3 * hp);
+    p.rh = at;
+    p.bias = at;
+    at += align16(3 * hp);
+    p.rbias = at;
+    at += align16(hp);
+    p.peep = at;
+    p.per_direction = at;
+    return p;
+  }
   p.wt = at;
   at += align16(in * ep_round_up(g * h, nr));
   p.rt = at;
@@ -62,6 +86,25 @@ void ep_rnn_pack(const ep_rnn_desc* d, const float* w, const float* r, const flo
     const float* rd = r + (size_t)dir * g * h * h;
     const float* wb = bias ? bias + (size_t)dir * 2 * g * h : NULL;
     const float* rb = bias ? wb + g * h : NULL;
+    if (gru_cells(d)) {
+      for (size_t j0 = 0; j0 < h; j0 += nr) {
+        const size_t units = h - j0 < nr ? h - j0 : nr, block = j0 / nr;
+        for (size_t q = 0; q < 3; q++) {
+          ep_f32_gemm_pack_b(in, units, wd + (q * h + j0) * in, 1, in, nr,
+                             out + pt.wt + (block * 3 + q) * in * nr);
+          for (size_t k = 0; k < h; k++) {
+            float* row = out + pt.rt + block * h * 3 * nr + (k * 3 + q) * nr;
+            for (size_t u = 0; u < units; u++) row[u] = rd[(q * h + j0 + u) * h + k];
+          }
+          for (size_t u = 0; bias && u < units; u++) {
+            const size_t j = q * h + j0 + u;
+            out[pt.bias + (block * 3 + q) * nr + u] = wb[j] + (q < 2 ? rb[j] : 0.0f);
+          }
+        }
+        for (size_t u = 0; bias && u < units; u++) out[pt.rbias + j0 + u] = rb[2 * h + j0 + u];
+      }
+      continue;
+    }
     ep_f32_gemm_pack_b(in, g * h, wd, 1, in, nr, out + pt.wt);
     if (d->lstm) {
       ep_f32_gemm_pack_b(h, 4 * h, rd, 1, h, nr, out + pt.rt);
@@ -93,7 +136,7 @@ static scratch scratch_of(const ep_rnn_desc* d, const ep_f32_gemm_config* config
   s.xa = at;
   if (rows > 1) at += align16(ep_round_up(rows, config->mr) * in);
   s.xg = at;
-  at += align16(rows * g * h);
+  at += align16(rows * g * ep_round_up(h, config->nr)); /* gru_cells: blocks of nr */
   s.hs = at;
   at += align16(n * h);
   s.cs = at;
@@ -131,6 +174,60 @@ static void state_product(const ep_f32_gemm_config* config, size_t n, size_t k, 
   ep_f32_fc_compute(config, n, k, cols, a, b_packed, bias, EP_ACT_NONE, y, cols, pool);
 }
 
+/* gru_cells' run: per direction the input projection as one GEMM, then per step and row the
+ * cell of each block, from the state in hs into the state in next (then swapped). */
+static void run_gru_cells(const ep_rnn_desc* d, const ep_f32_gemm_config* config,
+                          const float* packed, const float* xa, const float* seq_lens,
+                          const float* h0, float* y, float* y_h, float* workspace,
+                          ep_threadpool* pool) {
+  const ep_gru_cell_fn cell = ep_kernel_config_for(config->isa)->gru_cell;
+  const parts pt = layout_of(d, config->nr);
+  const scratch sc = scratch_of(d, config);
+  const size_t H = (size_t)d->hidden_size, I = (size_t)d->input_size, nr = config->nr;
+  const size_t T = (size_t)d->seq_len, N = (size_t)d->batch, D = (size_t)d->directions;
+  const size_t hp = ep_round_up(H, nr), rows = T * N;
+  float* xg = workspace + sc.xg;
+  for (size_t dir = 0; dir < D; dir++) {
+    const float* pk = packed + pt.per_direction * dir;
+    const bool backwards = D == 2 ? dir == 1 : d->reverse;
+    float* hs = workspace + sc.hs;
+    float* next = workspace + sc.rec; /* [N, H] of GRU's [N, 2H] */
+    ep_f32_fc_compute(config, rows, I, 3 * hp, xa, pk + pt.wt, pk + pt.bias, EP_ACT_NONE, xg,
+                      3 * hp, pool);
+    for (size_t n = 0; n < N; n++) {
+      const size_t at = (d->layout ? n * D + dir : dir * N + n) * H;
+      for (size_t j = 0; j < H; j++) hs[n * H + j] = h0 ? h0[at + j] : 0.0f;
+    }
+    for (size_t step = 0; step < T; step++) {
+      const size_t t = backwards ? T - 1 - step : step;
+      for (size_t n = 0; n < N; n++) {
+        const float* xr = xg + (d->layout ? n * T + t : t * N + n) * 3 * hp;
+        float* yr =
+            y ? y + ((d->layout ? (n * T + t) * D + dir : (t * D + dir) * N + n) * H) : NULL;
+        const float* h = hs + n * H;
+        float* out = next + n * H;
+        if (seq_lens != NULL && !((float)t < seq_lens[n])) {
+          memcpy(out, h, H * sizeof *out);
+          if (yr) memset(yr, 0, H * sizeof *yr);
+          continue;
+        }
+        for (size_t j0 = 0; j0 < H; j0 += nr) {
+          cell(H - j0 < nr ? H - j0 : nr, H, h, h + j0, pk + pt.rt + j0 * H * 3, xr + j0 * 3,
+               pk + pt.rbias + j0, out + j0);
+        }
+        if (yr) memcpy(yr, out, H * sizeof *yr);
+      }
+      float* swap = hs;
+      hs = next;
+      next = swap;
+    }
+    for (size_t n = 0; y_h && n < N; n++) {
+      const size_t at = (d->layout ? n * D + dir : dir * N + n) * H;
+      memcpy(y_h + at, hs + n * H, H * sizeof *y_h);
+    }
+  }
+}
+
 void ep_rnn_run(const ep_rnn_desc* d, const float* packed, const float* x, const float* seq_lens,
                 const float* h0, const float* c0, float* y, float* y_h, float* y_c,
                 float* workspace, ep_threadpool* pool) {
@@ -158,6 +255,10 @@ void ep_rnn_run(const ep_rnn_desc* d, const float* packed, const float* x, const
    * per-step split ran 1.5x slower than ONNX Runtime at 2 threads. */
   const double step_ns = (double)(N * G * H * H) / 25.0;
   ep_threadpool* step_pool = ep_threadpool_worth_splitting(pool, step_ns) ? pool : NULL;
+  if (gru_cells(d)) {
+    run_gru_cells(d, config, packed, xa, seq_lens, h0, y, y_h, workspace, pool);
+    return;
+  }
   for (size_t dir = 0; dir < D; dir++) {
     const float* pk = packed + pt.per_direction * dir;
     const bool backwards = D == 2 ? dir == 1 : d->reverse;
