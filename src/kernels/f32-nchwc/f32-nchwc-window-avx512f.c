@@ -16,8 +16,9 @@
  * at most 14 pixels go two at a time (8 x 8 planes: 16 accumulators, not 8). The stride across
  * is a constant in the tiles of strides 1 and 2, so that every broadcast's address is a register
  * plus a constant: with the stride read at run time, GCC held each pixel's offset in its own
- * register, spilled to the stack, one reload per FMA (192 -> 192 1x7 on 17x17, best of 100 runs,
- * Zen 4: 1.52 ms -> see docs/performance.md "incv3b"). Other strides keep 14-pixel tiles. */
+ * register, spilled to the stack, one reload per FMA. 192 -> 192 1x7 on 17x17, best of 60 runs,
+ * Zen 4: 1.51 -> 1.28 ms (99 -> 116 GFLOP/s, the core's peak; docs/performance.md "incv3b").
+ * Other strides keep 14-pixel tiles. */
 #include <stdbool.h>
 #include <stddef.h>
 
