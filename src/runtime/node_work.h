@@ -6,7 +6,8 @@
 #include "edgeprof/graph.h"
 
 /* Nanoseconds the node takes on one core: its multiply-accumulates at a small layer's rate plus
- * the bytes it reads and writes (activations and weights) at an L2-resident copy's rate. A rough
+ * the bytes it reads and writes (activations and weights; a Gather or a Slice reads only what it
+ * writes, not its whole input 0) at an L2-resident copy's rate. A rough
  * figure (within 2-3x of a measured node), enough to tell a 2 us node from a 50 us one. */
 double ep_node_work_ns(const ep_graph* graph, const ep_node* node);
 
