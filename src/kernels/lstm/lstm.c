@@ -14,15 +14,14 @@
  * half from their own L2 nearly halve it; but a parallel_for per step, as before, paid a hand-off
  * and a join 20 times per layer (the zoo LSTM at 2 threads 1.54x ONNX Runtime's time). Now the
  * threads enter once per layer and claim (step, block) items in order, an item waiting only for
- * the previous step's items to be done (recurrence_items). */
-#include <sched.h>
-#include <stdatomic.h>
+ * the previous step's items to be done (kernels/rnn/step-items.h). */
 #include <string.h>
 
 #include "kernels/config/kernel-config.h"
 #include "kernels/f32-fc/fc.h"
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/kernels.h"
+#include "kernels/rnn/step-items.h"
 
 enum { GATES = 4 };
 
@@ -84,49 +83,24 @@ size_t ep_lstm_workspace_size(const ep_lstm_desc* d) {
   return make_layout(d, ep_f32_gemm_config_get()).workspace;
 }
 
-/* The recurrence as items (row, block) in row order, claimed one at a time from a shared counter
- * by every thread that runs recurrence_items. An item of step t waits until every item of the
- * steps before it is done: done counts completed items, and items of step t cannot complete
- * before done reaches t's first item, so that count is reached by earlier steps' items alone.
- * No wait is on an item nobody has claimed, so one thread alone runs them all. */
+/* The recurrence's items: (row, block) in row order (kernels/rnn/step-items.h). */
 typedef struct recurrence {
   ep_lstm_cell_fn cell;
   const float* r; /* the recurrent panels */
   const float* g; /* the input projection, [rows, 4 * hp] */
   float* c;       /* cell states, [N, hp] */
   float* y;
-  size_t n_batch, h, hp, nr, blocks, items;
-  atomic_size_t next, done;
+  size_t n_batch, h, hp, nr, blocks;
 } recurrence;
 
-enum { YIELD_AFTER = 2000 };
-
-static void recurrence_items(void* ctx, size_t begin, size_t end, int worker) {
-  (void)begin;
-  (void)end;
-  (void)worker;
-  recurrence* s = ctx;
-  const size_t step_items = s->n_batch * s->blocks;
-  for (;;) {
-    const size_t item = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed);
-    if (item >= s->items) return;
-    const size_t row = item / s->blocks, j0 = item % s->blocks * s->nr;
-    const size_t needed = item / step_items * step_items;
-    for (int spins = 0; atomic_load_explicit(&s->done, memory_order_acquire) < needed;) {
-      if (++spins > YIELD_AFTER) sched_yield();
-    }
-    const float* h_prev = row >= s->n_batch ? s->y + (row - s->n_batch) * s->h : NULL;
-    s->cell(s->h - j0 < s->nr ? s->h - j0 : s->nr, s->h, h_prev, s->r + j0 * s->h * GATES,
-            s->g + row * GATES * s->hp + j0 * GATES, s->c + row % s->n_batch * s->hp + j0,
-            s->y + row * s->h + j0);
-    atomic_fetch_add_explicit(&s->done, 1, memory_order_release);
-  }
+static void cell_item(void* ctx, size_t item) {
+  const recurrence* s = ctx;
+  const size_t row = item / s->blocks, j0 = item % s->blocks * s->nr;
+  const float* h_prev = row >= s->n_batch ? s->y + (row - s->n_batch) * s->h : NULL;
+  s->cell(s->h - j0 < s->nr ? s->h - j0 : s->nr, s->h, h_prev, s->r + j0 * s->h * GATES,
+          s->g + row * GATES * s->hp + j0 * GATES, s->c + row % s->n_batch * s->hp + j0,
+          s->y + row * s->h + j0);
 }
-
-/* Below this much recurrent work per step (at one thread: the step's weights streamed from L2,
- * ~25 multiply-adds per ns on a Zen 4 core) the threads' wait for each other at every step
- * (~0.2-0.5 us: the last item's cache lines move to the other core) eats what the split saves. */
-enum { SPLIT_MIN_STEP_NS = 2000, STEP_MACS_PER_NS = 25 };
 
 void ep_lstm_run(const ep_lstm_desc* d, const float* packed, const float* x, float* y,
                  float* workspace, size_t workspace_stride, ep_threadpool* pool) {
@@ -156,15 +130,8 @@ void ep_lstm_run(const ep_lstm_desc* d, const float* packed, const float* x, flo
       .hp = l.hp,
       .nr = config->nr,
       .blocks = l.hp / config->nr,
-      .items = rows * (l.hp / config->nr),
   };
-  atomic_init(&s.next, 0);
-  atomic_init(&s.done, 0);
-  const double step_ns = (double)(n_batch * GATES * h * h) / STEP_MACS_PER_NS;
-  const int threads = ep_threadpool_threads(pool);
-  if (threads > 1 && s.blocks * n_batch > 1 && step_ns >= SPLIT_MIN_STEP_NS) {
-    ep_threadpool_parallel_for(pool, (size_t)threads, 1, recurrence_items, &s);
-  } else {
-    recurrence_items(&s, 0, 1, 0);
-  }
+  const double step_ns = (double)(n_batch * GATES * h * h) / EP_STEP_MACS_PER_NS;
+  ep_run_step_items(pool, step_ns >= EP_STEP_SPLIT_MIN_NS, (size_t)d->seq_len,
+                    n_batch * s.blocks, cell_item, &s);
 }

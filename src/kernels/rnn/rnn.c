@@ -16,6 +16,7 @@
 #include "kernels/config/kernel-config.h"
 #include "kernels/f32-fc/fc.h"
 #include "kernels/f32-gemm/gemm.h"
+#include "kernels/rnn/step-items.h"
 #include "kernels/tensor_ops.h"
 
 static size_t align16(size_t n) { return ep_round_up(n, 16); }
@@ -174,56 +175,82 @@ static void state_product(const ep_f32_gemm_config* config, size_t n, size_t k, 
   ep_f32_fc_compute(config, n, k, cols, a, b_packed, bias, EP_ACT_NONE, y, cols, pool);
 }
 
-/* gru_cells' run: per direction the input projection as one GEMM, then per step and row the
- * cell of each block, from the state in hs into the state in next (then swapped). */
+/* gru_cells' run: per direction the input projection as one GEMM, then the cells of each step,
+ * row and block as items in step order (kernels/rnn/step-items.h), step s reading the state in
+ * state[s % 2] and writing state[(s + 1) % 2]: a step's items start once the step before is done,
+ * so nothing still reads the rows they write. */
+typedef struct gru_steps {
+  const ep_rnn_desc* d;
+  ep_gru_cell_fn cell;
+  const float* pk; /* this direction's packed weights */
+  const parts* pt;
+  const float* xg; /* the input projection, [rows, 3 * hp] */
+  const float* seq_lens;
+  float* y;
+  float* state[2]; /* [N, H] each */
+  size_t dir, hp, nr, blocks;
+  bool backwards;
+} gru_steps;
+
+static void gru_item(void* ctx, size_t item) {
+  const gru_steps* s = ctx;
+  const ep_rnn_desc* d = s->d;
+  const size_t H = (size_t)d->hidden_size, T = (size_t)d->seq_len, N = (size_t)d->batch;
+  const size_t D = (size_t)d->directions;
+  const size_t step = item / (N * s->blocks), n = item / s->blocks % N;
+  const size_t j0 = item % s->blocks * s->nr, units = H - j0 < s->nr ? H - j0 : s->nr;
+  const size_t t = s->backwards ? T - 1 - step : step;
+  const float* h = s->state[step % 2] + n * H;
+  float* out = s->state[(step + 1) % 2] + n * H;
+  float* yr = s->y ? s->y + ((d->layout ? (n * T + t) * D + s->dir : (t * D + s->dir) * N + n) * H)
+                   : NULL;
+  if (s->seq_lens != NULL && !((float)t < s->seq_lens[n])) {
+    memcpy(out + j0, h + j0, units * sizeof *out);
+    if (yr) memset(yr + j0, 0, units * sizeof *yr);
+    return;
+  }
+  const float* xr = s->xg + (d->layout ? n * T + t : t * N + n) * 3 * s->hp;
+  s->cell(units, H, h, h + j0, s->pk + s->pt->rt + j0 * H * 3, xr + j0 * 3,
+          s->pk + s->pt->rbias + j0, out + j0);
+  if (yr) memcpy(yr + j0, out + j0, units * sizeof *yr);
+}
+
 static void run_gru_cells(const ep_rnn_desc* d, const ep_f32_gemm_config* config,
                           const float* packed, const float* xa, const float* seq_lens,
                           const float* h0, float* y, float* y_h, float* workspace,
                           ep_threadpool* pool) {
-  const ep_gru_cell_fn cell = ep_kernel_config_for(config->isa)->gru_cell;
   const parts pt = layout_of(d, config->nr);
   const scratch sc = scratch_of(d, config);
   const size_t H = (size_t)d->hidden_size, I = (size_t)d->input_size, nr = config->nr;
   const size_t T = (size_t)d->seq_len, N = (size_t)d->batch, D = (size_t)d->directions;
-  const size_t hp = ep_round_up(H, nr), rows = T * N;
-  float* xg = workspace + sc.xg;
+  const size_t hp = ep_round_up(H, nr);
+  gru_steps s = {
+      .d = d,
+      .cell = ep_kernel_config_for(config->isa)->gru_cell,
+      .pt = &pt,
+      .xg = workspace + sc.xg,
+      .seq_lens = seq_lens,
+      .y = y,
+      .state = {workspace + sc.hs, workspace + sc.rec}, /* [N, H] of GRU's [N, 2H] */
+      .hp = hp,
+      .nr = nr,
+      .blocks = hp / nr,
+  };
+  const bool split = (double)(N * 3 * H * H) / EP_STEP_MACS_PER_NS >= EP_STEP_SPLIT_MIN_NS;
   for (size_t dir = 0; dir < D; dir++) {
-    const float* pk = packed + pt.per_direction * dir;
-    const bool backwards = D == 2 ? dir == 1 : d->reverse;
-    float* hs = workspace + sc.hs;
-    float* next = workspace + sc.rec; /* [N, H] of GRU's [N, 2H] */
-    ep_f32_fc_compute(config, rows, I, 3 * hp, xa, pk + pt.wt, pk + pt.bias, EP_ACT_NONE, xg,
-                      3 * hp, pool);
+    s.dir = dir;
+    s.pk = packed + pt.per_direction * dir;
+    s.backwards = D == 2 ? dir == 1 : d->reverse;
+    ep_f32_fc_compute(config, T * N, I, 3 * hp, xa, s.pk + pt.wt, s.pk + pt.bias, EP_ACT_NONE,
+                      workspace + sc.xg, 3 * hp, pool);
     for (size_t n = 0; n < N; n++) {
       const size_t at = (d->layout ? n * D + dir : dir * N + n) * H;
-      for (size_t j = 0; j < H; j++) hs[n * H + j] = h0 ? h0[at + j] : 0.0f;
+      for (size_t j = 0; j < H; j++) s.state[0][n * H + j] = h0 ? h0[at + j] : 0.0f;
     }
-    for (size_t step = 0; step < T; step++) {
-      const size_t t = backwards ? T - 1 - step : step;
-      for (size_t n = 0; n < N; n++) {
-        const float* xr = xg + (d->layout ? n * T + t : t * N + n) * 3 * hp;
-        float* yr =
-            y ? y + ((d->layout ? (n * T + t) * D + dir : (t * D + dir) * N + n) * H) : NULL;
-        const float* h = hs + n * H;
-        float* out = next + n * H;
-        if (seq_lens != NULL && !((float)t < seq_lens[n])) {
-          memcpy(out, h, H * sizeof *out);
-          if (yr) memset(yr, 0, H * sizeof *yr);
-          continue;
-        }
-        for (size_t j0 = 0; j0 < H; j0 += nr) {
-          cell(H - j0 < nr ? H - j0 : nr, H, h, h + j0, pk + pt.rt + j0 * H * 3, xr + j0 * 3,
-               pk + pt.rbias + j0, out + j0);
-        }
-        if (yr) memcpy(yr, out, H * sizeof *yr);
-      }
-      float* swap = hs;
-      hs = next;
-      next = swap;
-    }
+    ep_run_step_items(pool, split, T, N * s.blocks, gru_item, &s);
     for (size_t n = 0; y_h && n < N; n++) {
       const size_t at = (d->layout ? n * D + dir : dir * N + n) * H;
-      memcpy(y_h + at, hs + n * H, H * sizeof *y_h);
+      memcpy(y_h + at, s.state[T % 2] + n * H, H * sizeof *y_h);
     }
   }
 }
