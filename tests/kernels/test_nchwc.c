@@ -413,24 +413,6 @@ static void check_group_widths(ep_test_rng* rng) {
   }
 }
 
-/* Grouped layers whose groups' input is larger than the window kernel's L2 budget (nchwc.c's
- * window_band_rows: 512 KiB): their units take the output rows band by band. Odd and even runs
- * (a run's last block single, or all pairs), stride 1 and 2, batch 2, a residual, an NCHW
- * output. */
-static void check_banded(ep_test_rng* rng) {
-  static const shape banded[] = {
-      /* batch cin h w cout kh kw sh sw dh dw pt pl pb pr groups */
-      {1, 112, 50, 50, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2}, /* 56-wide groups: runs of 7 */
-      {2, 48, 80, 78, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2},   /* 24-wide: runs of 3 */
-      {1, 64, 66, 70, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2},   /* 32-wide: runs of 4 */
-  };
-  for (size_t i = 0; i < sizeof banded / sizeof banded[0]; i++) {
-    check_conv(rng, &banded[i], (variant){true, EP_ACT_RELU, i == 1, false, false}, "banded");
-    check_conv(rng, &banded[i], (variant){i != 0, EP_ACT_SILU, false, false, true},
-               "banded, plain output");
-  }
-}
-
 static void check_level(ep_cpu_isa isa, void* ctx) {
   (void)ctx;
   if (!ep_nchwc_available()) {
@@ -542,7 +524,6 @@ static void check_level(ep_cpu_isa isa, void* ctx) {
     check_conv(&rng, &s, v, "random dense");
   }
   check_group_widths(&rng);
-  check_banded(&rng);
   check_pool_and_conversions(&rng);
   check_pools(&rng);
   for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);

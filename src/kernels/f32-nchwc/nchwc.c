@@ -465,78 +465,9 @@ typedef struct rows_job {
   nchwc_kind kind;
   size_t groups; /* per image: blocks (depthwise), block pairs (direct), units (window) */
   size_t run;    /* window: output blocks per run (window_run) */
-  size_t bands;  /* window: bands of output rows taken unit by unit (window_bands); 1: none */
-  size_t band_rows;
   float* workspace;
   size_t workspace_stride;
 } rows_job;
-
-/* Window unit u of one image, output rows [oy0, oy1). */
-static void window_call(const rows_job* job, const ep_nchwc_kernels* k, size_t image, size_t u,
-                        size_t oy0, size_t oy1) {
-  const ep_conv_desc* d = job->d;
-  const size_t in_plane = (size_t)d->in_h * (size_t)d->in_w;
-  const size_t out_plane = (size_t)d->out_h * (size_t)d->out_w * BLOCK;
-  int nb;
-  const size_t ob = window_unit(job->run, u, &nb), blocks = (size_t)d->out_channels / BLOCK;
-  size_t ib0;
-  const size_t n = block_inputs(d, ob, &ib0);
-  const size_t in_blocks = (size_t)d->in_channels / BLOCK, block_floats = window_block_floats(d);
-  const ep_nchwc_window cw = {
-      .x = job->x + (image * in_blocks + ib0) * in_plane * BLOCK,
-      .x_block_stride = in_plane * BLOCK,
-      .in_blocks = (int)n,
-      .w = job->packed + ob * block_floats,
-      .bias = job->packed + weight_floats(d) + ob * BLOCK,
-      .y = job->y + (image * blocks + ob) * out_plane,
-      .y_block_stride = out_plane,
-      .nb = nb,
-      .y_nchw = d->out_layout == EP_LAYOUT_NCHW,
-      .quads = window_quads(d),
-      .act = d->act,
-  };
-  k->window_rows(d, &cw, (int)oy0, (int)oy1);
-}
-
-/* Window layers take their units one after the other over all output rows, so each unit of a
- * run reads the run's whole input: from L2 while that input is small, from L3 over and over
- * where it is not (RegNetX-8GF's first 3x3 layer of stage 2, 120-channel groups on a padded
- * 57x57 plane of stride 2: 1.56 MB per run, read by each of its 8 units). Such a layer is cut
- * into bands of output rows whose input rows fit in BAND_INPUT_BYTES, and every unit of a run
- * passes over a band before the next band (window_band_items); the run's weights are read once
- * per band instead. Runs of one unit have nothing to share. Returns the rows per band, out_h for
- * no bands. d is the padded layer (its input already padded). */
-enum { RUN_INPUT_BYTES = 512 * 1024, BAND_INPUT_BYTES = 256 * 1024 };
-static size_t window_band_rows(const ep_conv_desc* d, size_t run) {
-  const size_t out_h = (size_t)d->out_h;
-  size_t ib0;
-  const size_t row_bytes =
-      block_inputs(d, 0, &ib0) * (size_t)d->in_w * BLOCK * sizeof(float);
-  if (run < 3 || window_quads(d) || row_bytes * (size_t)d->in_h <= RUN_INPUT_BYTES) return out_h;
-  const size_t span = (size_t)(d->kernel_h - 1) * (size_t)d->dilation_h + 1;
-  const size_t fit = BAND_INPUT_BYTES / row_bytes;
-  const size_t rows = fit > span ? (fit - span) / (size_t)d->stride_h + 1 : 1;
-  const size_t bands = (out_h + rows - 1) / rows;
-  return (out_h + bands - 1) / bands;
-}
-
-/* Items of a banded window layer are (image, run, band of rows, unit of the run): each worker
- * takes every unit of a run over one band before the next band. */
-static void window_band_items(void* ctx, size_t begin, size_t end, int worker) {
-  (void)worker;
-  const rows_job* job = ctx;
-  const ep_nchwc_kernels* k = kernels();
-  const size_t per_run = (job->run + 1) / 2, runs = job->groups / per_run;
-  const size_t out_h = (size_t)job->d->out_h;
-  for (size_t item = begin; item < end; item++) {
-    const size_t unit_in_run = item % per_run, band = item / per_run % job->bands;
-    const size_t run = item / (per_run * job->bands) % runs;
-    const size_t image = item / (per_run * job->bands * runs);
-    const size_t oy0 = band * job->band_rows;
-    const size_t oy1 = oy0 + job->band_rows < out_h ? oy0 + job->band_rows : out_h;
-    if (k->window_rows != NULL) window_call(job, k, image, run * per_run + unit_in_run, oy0, oy1);
-  }
-}
 
 /* Items are (image, group, output row); a run of rows of one group is one kernel call. */
 static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
@@ -559,7 +490,25 @@ static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
     if (oy1 > out_h) oy1 = out_h;
     item += oy1 - oy0;
     if (job->kind == NCHWC_WINDOW && k->window_rows != NULL) {
-      window_call(job, k, image, group, oy0, oy1);
+      int nb;
+      const size_t ob = window_unit(job->run, group, &nb), blocks = cout / BLOCK;
+      size_t ib0;
+      const size_t n = block_inputs(d, ob, &ib0);
+      const size_t in_blocks = (size_t)d->in_channels / BLOCK, block_floats = window_block_floats(d);
+      const ep_nchwc_window cw = {
+          .x = job->x + (image * in_blocks + ib0) * in_plane * BLOCK,
+          .x_block_stride = in_plane * BLOCK,
+          .in_blocks = (int)n,
+          .w = job->packed + ob * block_floats,
+          .bias = bias + ob * BLOCK,
+          .y = job->y + (image * blocks + ob) * out_plane,
+          .y_block_stride = out_plane,
+          .nb = nb,
+          .y_nchw = d->out_layout == EP_LAYOUT_NCHW,
+          .quads = window_quads(d),
+          .act = d->act,
+      };
+      k->window_rows(d, &cw, (int)oy0, (int)oy1);
     } else if (job->kind == NCHWC_DIRECT && k->direct_rows != NULL) {
       const size_t ob = group * 2;
       const int nb = ob + 1 < cout / BLOCK ? 2 : 1;
@@ -614,7 +563,6 @@ void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* 
     workspace += padded_floats(d);
   }
   const size_t run = kind == NCHWC_WINDOW ? window_run(d) : 1;
-  const size_t band_rows = kind == NCHWC_WINDOW ? window_band_rows(&unpadded, run) : 1;
   rows_job job = {
       .d = &unpadded,
       .packed = packed,
@@ -625,16 +573,9 @@ void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* 
                 : kind == NCHWC_WINDOW ? window_units(d, run)
                                        : blocks,
       .run = run,
-      .bands = kind == NCHWC_WINDOW ? ((size_t)d->out_h + band_rows - 1) / band_rows : 1,
-      .band_rows = band_rows,
       .workspace = workspace,
       .workspace_stride = workspace_stride,
   };
-  if (job.bands > 1) {
-    ep_threadpool_parallel_for(pool, (size_t)d->batch * job.groups * job.bands, 1,
-                               window_band_items, &job);
-    return;
-  }
   ep_threadpool_parallel_for(pool, (size_t)d->batch * job.groups * (size_t)d->out_h, 1, rows_items,
                              &job);
 }
