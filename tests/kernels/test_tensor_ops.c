@@ -249,7 +249,7 @@ static void test_lrn_layout(void) {
 }
 
 static void test_rnn(void) {
-  for (int iter = 0; iter < 27; iter++) {
+  for (int iter = 0; iter < 30; iter++) {
     ep_rnn_desc d = {
         .lstm = iter % 2 == 0,
         .seq_len = ep_test_rng_int(&rng, 1, 5),
@@ -265,10 +265,11 @@ static void test_rnn(void) {
     };
     d.reverse = d.directions == 1 && iter % 3 == 1;
     if (iter >= 24) {
-      /* GRU steps big enough for the cells to split over the pool (kernels/rnn/step-items.h),
-       * several batch rows per step; both directions and initial states at 25, sequence
-       * lengths at 26. */
-      d.lstm = d.has_peepholes = false;
+      /* GRU (24-26) and LSTM (27-29) steps big enough for the cells to split over the pool
+       * (kernels/rnn/step-items.h), several batch rows per step; both directions and initial
+       * states at odd iterations, sequence lengths at 26 and 29. */
+      d.lstm = iter >= 27;
+      d.has_peepholes = false;
       d.linear_before_reset = true;
       d.clip = 0.0f;
       d.hidden_size = 80;

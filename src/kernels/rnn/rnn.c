@@ -9,7 +9,8 @@
  *   W^T as B panels [I, G*H]; LSTM: R^T [H, 4H], bias [4H] = Wb + Rb, peepholes [3H] (or zeros);
  *   GRU: [Rz; Rr]^T [H, 2H], Rh^T [H, H], bias [3H] = Wb + Rb for z and r, Wbh (+ Rbh when
  *   linear_before_reset is 0), recurrent bias [H] = Rbh when linear_before_reset is 1, else 0;
- *   GRU with linear_before_reset 1 and no clip: blocks of nr units instead (gru_cells). */
+ *   LSTM without peepholes, GRU with linear_before_reset 1, both without clip: blocks of nr
+ *   units instead (cell_gates). */
 #include <string.h>
 
 #include "kernels/activation.h"
@@ -25,11 +26,14 @@ typedef struct parts {
   size_t wt, rt, rh, bias, rbias, peep, per_direction; /* offsets within one direction */
 } parts;
 
-/* GRU with linear_before_reset 1 and no clip (PyTorch's) runs the fused cell
- * (kernels/rnn/gru-cell.h): its weights are packed with the three gates of each block of nr
- * units side by side, W^T's panels block by block and R^T as one [3][nr] panel per block. */
-static bool gru_cells(const ep_rnn_desc* d) {
-  return !d->lstm && d->linear_before_reset && !(d->clip > 0.0f);
+/* LSTM without peepholes and GRU with linear_before_reset 1 (PyTorch's), both without clip, run
+ * fused cells (kernels/lstm/lstm-cell.h, kernels/rnn/gru-cell.h): their weights are packed with
+ * the gates of each block of nr units side by side, W^T's panels block by block and R^T as one
+ * [gates][nr] panel per block. The gates of such a cell, else 0. */
+static size_t cell_gates(const ep_rnn_desc* d) {
+  if (d->clip > 0.0f) return 0;
+  if (d->lstm) return d->has_peepholes ? 0 : 4;
+  return d->linear_before_reset ? 3 : 0;
 }
 
 static parts layout_of(const ep_rnn_desc* d, size_t nr) {
@@ -37,17 +41,17 @@ static parts layout_of(const ep_rnn_desc* d, size_t nr) {
   parts p;
   memset(&p, 0, sizeof p);
   size_t at = 0;
-  if (gru_cells(d)) {
-    const size_t hp = ep_round_up(h, nr);
+  if (cell_gates(d) > 0) {
+    const size_t hp = ep_round_up(h, nr), cg = cell_gates(d);
     p.wt = at;
-    at += align16(in * 3 * hp);
+    at += align16(in * cg * hp);
     p.rt = at;
-    at += align16(h * 3 * hp);
+    at += align16(h * cg * hp);
     p.rh = at;
     p.bias = at;
-    at += align16(3 * hp);
+    at += align16(cg * hp);
     p.rbias = at;
-    at += align16(hp);
+    if (!d->lstm) at += align16(hp);
     p.peep = at;
     p.per_direction = at;
     return p;
@@ -87,22 +91,25 @@ void ep_rnn_pack(const ep_rnn_desc* d, const float* w, const float* r, const flo
     const float* rd = r + (size_t)dir * g * h * h;
     const float* wb = bias ? bias + (size_t)dir * 2 * g * h : NULL;
     const float* rb = bias ? wb + g * h : NULL;
-    if (gru_cells(d)) {
+    if (g == cell_gates(d)) {
       for (size_t j0 = 0; j0 < h; j0 += nr) {
         const size_t units = h - j0 < nr ? h - j0 : nr, block = j0 / nr;
-        for (size_t q = 0; q < 3; q++) {
+        for (size_t q = 0; q < g; q++) {
           ep_f32_gemm_pack_b(in, units, wd + (q * h + j0) * in, 1, in, nr,
-                             out + pt.wt + (block * 3 + q) * in * nr);
+                             out + pt.wt + (block * g + q) * in * nr);
           for (size_t k = 0; k < h; k++) {
-            float* row = out + pt.rt + block * h * 3 * nr + (k * 3 + q) * nr;
+            float* row = out + pt.rt + block * h * g * nr + (k * g + q) * nr;
             for (size_t u = 0; u < units; u++) row[u] = rd[(q * h + j0 + u) * h + k];
           }
+          /* GRU's n keeps its recurrent bias apart (rbias): r multiplies it. */
           for (size_t u = 0; bias && u < units; u++) {
             const size_t j = q * h + j0 + u;
-            out[pt.bias + (block * 3 + q) * nr + u] = wb[j] + (q < 2 ? rb[j] : 0.0f);
+            out[pt.bias + (block * g + q) * nr + u] = wb[j] + (d->lstm || q < 2 ? rb[j] : 0.0f);
           }
         }
-        for (size_t u = 0; bias && u < units; u++) out[pt.rbias + j0 + u] = rb[2 * h + j0 + u];
+        for (size_t u = 0; bias && !d->lstm && u < units; u++) {
+          out[pt.rbias + j0 + u] = rb[2 * h + j0 + u];
+        }
       }
       continue;
     }
@@ -137,11 +144,11 @@ static scratch scratch_of(const ep_rnn_desc* d, const ep_f32_gemm_config* config
   s.xa = at;
   if (rows > 1) at += align16(ep_round_up(rows, config->mr) * in);
   s.xg = at;
-  at += align16(rows * g * ep_round_up(h, config->nr)); /* gru_cells: blocks of nr */
+  at += align16(rows * g * ep_round_up(h, config->nr)); /* cell_gates: blocks of nr */
   s.hs = at;
   at += align16(n * h);
   s.cs = at;
-  at += align16(n * h);
+  at += align16(n * ep_round_up(h, config->nr)); /* the LSTM cell stores whole blocks */
   s.ha = at;
   if (n > 1) at += align16(ep_round_up(n, config->mr) * h);
   s.rec = at;
@@ -175,28 +182,30 @@ static void state_product(const ep_f32_gemm_config* config, size_t n, size_t k, 
   ep_f32_fc_compute(config, n, k, cols, a, b_packed, bias, EP_ACT_NONE, y, cols, pool);
 }
 
-/* gru_cells' run: per direction the input projection as one GEMM, then the cells of each step,
+/* cell_gates' run: per direction the input projection as one GEMM, then the cells of each step,
  * row and block as items in step order (kernels/rnn/step-items.h), step s reading the state in
  * state[s % 2] and writing state[(s + 1) % 2]: a step's items start once the step before is done,
- * so nothing still reads the rows they write. */
-typedef struct gru_steps {
+ * so nothing still reads the rows they write. An LSTM's cell state is updated in place. */
+typedef struct cell_steps {
   const ep_rnn_desc* d;
-  ep_gru_cell_fn cell;
+  ep_lstm_cell_fn lstm_cell;
+  ep_gru_cell_fn gru_cell;
   const float* pk; /* this direction's packed weights */
   const parts* pt;
-  const float* xg; /* the input projection, [rows, 3 * hp] */
+  const float* xg; /* the input projection, [rows, gates * hp] */
   const float* seq_lens;
   float* y;
   float* state[2]; /* [N, H] each */
-  size_t dir, hp, nr, blocks;
+  float* cs;       /* LSTM: cell states, [N, hp] */
+  size_t dir, gates, hp, nr, blocks;
   bool backwards;
-} gru_steps;
+} cell_steps;
 
-static void gru_item(void* ctx, size_t item) {
-  const gru_steps* s = ctx;
+static void cell_item(void* ctx, size_t item) {
+  const cell_steps* s = ctx;
   const ep_rnn_desc* d = s->d;
   const size_t H = (size_t)d->hidden_size, T = (size_t)d->seq_len, N = (size_t)d->batch;
-  const size_t D = (size_t)d->directions;
+  const size_t D = (size_t)d->directions, G = s->gates;
   const size_t step = item / (N * s->blocks), n = item / s->blocks % N;
   const size_t j0 = item % s->blocks * s->nr, units = H - j0 < s->nr ? H - j0 : s->nr;
   const size_t t = s->backwards ? T - 1 - step : step;
@@ -209,48 +218,57 @@ static void gru_item(void* ctx, size_t item) {
     if (yr) memset(yr + j0, 0, units * sizeof *yr);
     return;
   }
-  const float* xr = s->xg + (d->layout ? n * T + t : t * N + n) * 3 * s->hp;
-  s->cell(units, H, h, h + j0, s->pk + s->pt->rt + j0 * H * 3, xr + j0 * 3,
-          s->pk + s->pt->rbias + j0, out + j0);
+  const float* xr = s->xg + (d->layout ? n * T + t : t * N + n) * G * s->hp + j0 * G;
+  const float* r = s->pk + s->pt->rt + j0 * H * G;
+  if (d->lstm) {
+    s->lstm_cell(units, H, h, r, xr, s->cs + n * s->hp + j0, out + j0);
+  } else {
+    s->gru_cell(units, H, h, h + j0, r, xr, s->pk + s->pt->rbias + j0, out + j0);
+  }
   if (yr) memcpy(yr + j0, out + j0, units * sizeof *yr);
 }
 
-static void run_gru_cells(const ep_rnn_desc* d, const ep_f32_gemm_config* config,
-                          const float* packed, const float* xa, const float* seq_lens,
-                          const float* h0, float* y, float* y_h, float* workspace,
-                          ep_threadpool* pool) {
+static void run_cells(const ep_rnn_desc* d, const ep_f32_gemm_config* config, const float* packed,
+                      const float* xa, const float* seq_lens, const float* h0, const float* c0,
+                      float* y, float* y_h, float* y_c, float* workspace, ep_threadpool* pool) {
   const parts pt = layout_of(d, config->nr);
   const scratch sc = scratch_of(d, config);
   const size_t H = (size_t)d->hidden_size, I = (size_t)d->input_size, nr = config->nr;
   const size_t T = (size_t)d->seq_len, N = (size_t)d->batch, D = (size_t)d->directions;
-  const size_t hp = ep_round_up(H, nr);
-  gru_steps s = {
+  const size_t hp = ep_round_up(H, nr), G = cell_gates(d);
+  const ep_kernel_config* kc = ep_kernel_config_for(config->isa);
+  cell_steps s = {
       .d = d,
-      .cell = ep_kernel_config_for(config->isa)->gru_cell,
+      .lstm_cell = kc->lstm_cell,
+      .gru_cell = kc->gru_cell,
       .pt = &pt,
       .xg = workspace + sc.xg,
       .seq_lens = seq_lens,
       .y = y,
-      .state = {workspace + sc.hs, workspace + sc.rec}, /* [N, H] of GRU's [N, 2H] */
+      .state = {workspace + sc.hs, workspace + sc.rec}, /* [N, H] of rec's [N, 2H or 4H] */
+      .cs = workspace + sc.cs,
+      .gates = G,
       .hp = hp,
       .nr = nr,
       .blocks = hp / nr,
   };
-  const bool split = (double)(N * 3 * H * H) / EP_STEP_MACS_PER_NS >= EP_STEP_SPLIT_MIN_NS;
+  const bool split = (double)(N * G * H * H) / EP_STEP_MACS_PER_NS >= EP_STEP_SPLIT_MIN_NS;
   for (size_t dir = 0; dir < D; dir++) {
     s.dir = dir;
     s.pk = packed + pt.per_direction * dir;
     s.backwards = D == 2 ? dir == 1 : d->reverse;
-    ep_f32_fc_compute(config, T * N, I, 3 * hp, xa, s.pk + pt.wt, s.pk + pt.bias, EP_ACT_NONE,
-                      workspace + sc.xg, 3 * hp, pool);
+    ep_f32_fc_compute(config, T * N, I, G * hp, xa, s.pk + pt.wt, s.pk + pt.bias, EP_ACT_NONE,
+                      workspace + sc.xg, G * hp, pool);
     for (size_t n = 0; n < N; n++) {
       const size_t at = (d->layout ? n * D + dir : dir * N + n) * H;
       for (size_t j = 0; j < H; j++) s.state[0][n * H + j] = h0 ? h0[at + j] : 0.0f;
+      for (size_t j = 0; d->lstm && j < hp; j++) s.cs[n * hp + j] = c0 && j < H ? c0[at + j] : 0.0f;
     }
-    ep_run_step_items(pool, split, T, N * s.blocks, gru_item, &s);
-    for (size_t n = 0; y_h && n < N; n++) {
+    ep_run_step_items(pool, split, T, N * s.blocks, cell_item, &s);
+    for (size_t n = 0; n < N; n++) {
       const size_t at = (d->layout ? n * D + dir : dir * N + n) * H;
-      memcpy(y_h + at, s.state[T % 2] + n * H, H * sizeof *y_h);
+      if (y_h) memcpy(y_h + at, s.state[T % 2] + n * H, H * sizeof *y_h);
+      if (y_c && d->lstm) memcpy(y_c + at, s.cs + n * hp, H * sizeof *y_c);
     }
   }
 }
@@ -282,8 +300,8 @@ void ep_rnn_run(const ep_rnn_desc* d, const float* packed, const float* x, const
    * per-step split ran 1.5x slower than ONNX Runtime at 2 threads. */
   const double step_ns = (double)(N * G * H * H) / 25.0;
   ep_threadpool* step_pool = ep_threadpool_worth_splitting(pool, step_ns) ? pool : NULL;
-  if (gru_cells(d)) {
-    run_gru_cells(d, config, packed, xa, seq_lens, h0, y, y_h, workspace, pool);
+  if (cell_gates(d) > 0) {
+    run_cells(d, config, packed, xa, seq_lens, h0, c0, y, y_h, y_c, workspace, pool);
     return;
   }
   for (size_t dir = 0; dir < D; dir++) {
