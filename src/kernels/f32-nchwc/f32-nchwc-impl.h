@@ -247,8 +247,14 @@ static void interior_columns(const ep_conv_desc* d, int* lo, int* hi) {
 
 /* --- depthwise over padded rows --------------------------------------------------------- */
 
-/* Pixels per depthwise tile: 8 accumulators beside a weight and an input vector. */
-enum { DW_PIXELS = 8 };
+/* Pixels per depthwise tile: 8 accumulators beside a weight and an input vector, enough to keep
+ * both FMA pipes busy (4-cycle latency). A row's last tile takes the remainder with it, up to
+ * DW_MAX_PIXELS accumulators (13 + weight + input: 15 of AVX2's 16 registers, 30 of NEON's 32
+ * at two registers a vector), so that no tile of 1-5 pixels waits on its own chain of
+ * multiply-adds: a 19- or 10-pixel row ran as 8 + 8 + 3 or 8 + 2 pixels, the short tile as long
+ * as a full one. */
+enum { DW_PIXELS = 8, DW_MAX_PIXELS = 13, DW_MERGE_TAPS = 25 };
+#define DW_UNROLL _Pragma("GCC unroll 16")
 
 /* P output pixels at y of one row: rows[ky] is kernel row ky's padded input row, offset to the
  * first pixel's tap 0. Every tap is inside a padded row, so there is nothing to test; KH, KW, SW
@@ -256,19 +262,19 @@ enum { DW_PIXELS = 8 };
 EP_NCHWC_INLINE void dw_tile(const float* const* rows, const float* w, vf bias, ep_activation act,
                              float* y, const int KH, const int KW, const int SW, const int DW,
                              const int P) {
-  vf acc[DW_PIXELS];
-  UNROLL for (int i = 0; i < P; i++) acc[i] = bias;
+  vf acc[DW_MAX_PIXELS];
+  DW_UNROLL for (int i = 0; i < P; i++) acc[i] = bias;
   for (int ky = 0; ky < KH; ky++) {
     const float* r = rows[ky];
     for (int kx = 0; kx < KW; kx++) {
       const vf wv = vf_load(w + (size_t)(ky * KW + kx) * BLOCK);
       const float* xt = r + (size_t)(kx * DW) * BLOCK;
-      UNROLL for (int i = 0; i < P; i++) {
+      DW_UNROLL for (int i = 0; i < P; i++) {
         acc[i] = vf_fmadd(wv, vf_load(xt + (size_t)(i * SW) * BLOCK), acc[i]);
       }
     }
   }
-  UNROLL for (int i = 0; i < P; i++) vf_store(y + (size_t)i * BLOCK, nchwc_clamp(acc[i], act));
+  DW_UNROLL for (int i = 0; i < P; i++) vf_store(y + (size_t)i * BLOCK, nchwc_clamp(acc[i], act));
 }
 
 #define DW_TAIL_CASE(P)                                              \
@@ -277,29 +283,61 @@ EP_NCHWC_INLINE void dw_tile(const float* const* rows, const float* w, vf bias, 
     break;
 
 /* Output columns [ox0, ox1) of one row, tile by tile: kernel row ky's input for column ox is at
- * base[ky] + (ox x SW) x 8 + shift. */
+ * base[ky] + (ox x SW) x 8 + shift. Tiles of DW_PIXELS; with at least DW_MERGE_TAPS taps the
+ * last one takes the remainder with it (9 to DW_MAX_PIXELS pixels), or two of about half when
+ * that is more. */
 EP_NCHWC_INLINE void dw_span(const float* const* base, ptrdiff_t shift, const float* w, vf vb,
                              ep_activation act, float* yr, int ox0, int ox1, const int KH,
                              const int KW, const int SW, const int DW) {
   const float* at[EP_NCHWC_DEPTHWISE_MAX_KERNEL];
+  const int n = ox1 - ox0;
+  const bool merge = KH * KW >= DW_MERGE_TAPS;
+  const int full_end =
+      merge && n > DW_PIXELS && n % DW_PIXELS ? ox1 - DW_PIXELS - n % DW_PIXELS : ox1;
   int ox = ox0;
-  for (; ox + DW_PIXELS <= ox1; ox += DW_PIXELS) {
+  for (; ox + DW_PIXELS <= full_end; ox += DW_PIXELS) {
     for (int ky = 0; ky < KH; ky++) at[ky] = base[ky] + (ptrdiff_t)(ox * SW) * BLOCK + shift;
     dw_tile(at, w, vb, act, yr + (size_t)ox * BLOCK, KH, KW, SW, DW, DW_PIXELS);
   }
-  if (ox < ox1) {
+  if (!merge) {
+    if (ox < ox1) {
+      for (int ky = 0; ky < KH; ky++) at[ky] = base[ky] + (ptrdiff_t)(ox * SW) * BLOCK + shift;
+      switch (ox1 - ox) {
+        DW_TAIL_CASE(1)
+        DW_TAIL_CASE(2)
+        DW_TAIL_CASE(3)
+        DW_TAIL_CASE(4)
+        DW_TAIL_CASE(5)
+        DW_TAIL_CASE(6)
+        default:
+          dw_tile(at, w, vb, act, yr + (size_t)ox * BLOCK, KH, KW, SW, DW, 7);
+          break;
+      }
+    }
+    return;
+  }
+  while (ox < ox1) {
+    const int rest = ox1 - ox;
+    const int p = rest > DW_MAX_PIXELS ? rest / 2 : rest;
     for (int ky = 0; ky < KH; ky++) at[ky] = base[ky] + (ptrdiff_t)(ox * SW) * BLOCK + shift;
-    switch (ox1 - ox) {
+    switch (p) {
       DW_TAIL_CASE(1)
       DW_TAIL_CASE(2)
       DW_TAIL_CASE(3)
       DW_TAIL_CASE(4)
       DW_TAIL_CASE(5)
       DW_TAIL_CASE(6)
+      DW_TAIL_CASE(7)
+      DW_TAIL_CASE(8)
+      DW_TAIL_CASE(9)
+      DW_TAIL_CASE(10)
+      DW_TAIL_CASE(11)
+      DW_TAIL_CASE(12)
       default:
-        dw_tile(at, w, vb, act, yr + (size_t)ox * BLOCK, KH, KW, SW, DW, 7);
+        dw_tile(at, w, vb, act, yr + (size_t)ox * BLOCK, KH, KW, SW, DW, DW_MAX_PIXELS);
         break;
     }
+    ox += p;
   }
 }
 
@@ -380,19 +418,34 @@ EP_NCHWC_INLINE void dw_rows(const ep_conv_desc* d, const float* x, const float*
   }
 }
 
+/* One function per unrolled window, so that each one's code is laid out on its own: with all of
+ * them inlined into one, adding the 5x5 layers' longer tiles slowed the 3x3 ones by 10%. */
+#define DW_ROWS_FN(NAME, KH, KW, SW)                                                           \
+  static __attribute__((noinline)) void NAME(const ep_conv_desc* d, const float* x,            \
+                                             const float* w, const float* bias,                 \
+                                             ep_activation act, float* y, int oy0, int oy1,     \
+                                             float* scratch) {                                  \
+    dw_rows(d, x, w, bias, act, y, oy0, oy1, scratch, KH, KW, SW, 1);                           \
+  }
+DW_ROWS_FN(dw_rows_3x3s1, 3, 3, 1)
+DW_ROWS_FN(dw_rows_3x3s2, 3, 3, 2)
+DW_ROWS_FN(dw_rows_5x5s1, 5, 5, 1)
+DW_ROWS_FN(dw_rows_5x5s2, 5, 5, 2)
+#undef DW_ROWS_FN
+
 void EP_NCHWC_NAME(depthwise_rows)(const ep_conv_desc* d, const float* x, const float* w,
                                    const float* bias, ep_activation act, float* y, int oy0,
                                    int oy1, float* scratch) {
   const bool square = d->kernel_h == d->kernel_w && d->dilation_h == 1 && d->dilation_w == 1;
   /* The layers of MobileNets and EfficientNets, unrolled; any other window loops. */
   if (square && d->kernel_h == 3 && d->stride_w == 1) {
-    dw_rows(d, x, w, bias, act, y, oy0, oy1, scratch, 3, 3, 1, 1);
+    dw_rows_3x3s1(d, x, w, bias, act, y, oy0, oy1, scratch);
   } else if (square && d->kernel_h == 3 && d->stride_w == 2) {
-    dw_rows(d, x, w, bias, act, y, oy0, oy1, scratch, 3, 3, 2, 1);
+    dw_rows_3x3s2(d, x, w, bias, act, y, oy0, oy1, scratch);
   } else if (square && d->kernel_h == 5 && d->stride_w == 1) {
-    dw_rows(d, x, w, bias, act, y, oy0, oy1, scratch, 5, 5, 1, 1);
+    dw_rows_5x5s1(d, x, w, bias, act, y, oy0, oy1, scratch);
   } else if (square && d->kernel_h == 5 && d->stride_w == 2) {
-    dw_rows(d, x, w, bias, act, y, oy0, oy1, scratch, 5, 5, 2, 1);
+    dw_rows_5x5s2(d, x, w, bias, act, y, oy0, oy1, scratch);
   } else {
     dw_rows(d, x, w, bias, act, y, oy0, oy1, scratch, d->kernel_h, d->kernel_w, d->stride_w,
             d->dilation_w);
