@@ -151,8 +151,10 @@ void ep_ref_rnn(const ep_rnn_desc* d, const float* x, const float* w, const floa
                 const float* p, float* y, float* y_h, float* y_c);
 
 /* The fast version: weights packed as GEMM B panels once (or per run when they are not
- * constants), the input projection of all steps as one GEMM, then one recurrent GEMM (GEMV at
- * batch 1) per step, split over the pool. The workspace is used by the calling thread only. */
+ * constants), the input projection of all steps as one GEMM, then per step the fused LSTM / GRU
+ * cells (LSTM without peepholes, GRU with linear_before_reset 1, both without clip) or one
+ * recurrent GEMM (GEMV at batch 1) and the gate passes. The workspace is used by the calling
+ * thread only (the pool's threads share its state rows where a step is split). */
 size_t ep_rnn_packed_size(const ep_rnn_desc* d);
 void ep_rnn_pack(const ep_rnn_desc* d, const float* w, const float* r, const float* bias,
                  const float* p, float* packed);
