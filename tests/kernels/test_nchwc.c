@@ -265,27 +265,34 @@ static const shape winograd_cases[] = {
     {1, 16, 9, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* F(2x2), tails */
 };
 
+/* Global average pooling over plane sizes that reach every part of the vector block sum (four
+ * tiles a step, single tiles, an odd pixel at 16 lanes) and the 19x19 / 10x10 planes of
+ * EfficientNet b3. */
 static void check_pool_and_conversions(ep_test_rng* rng) {
   const int batch = 2, channels = 24;
-  const size_t hw = 37, n = (size_t)batch * channels * hw;
-  float* x = malloc(n * sizeof *x);
-  float* xb = malloc(n * sizeof *xb);
-  float* back = malloc(n * sizeof *back);
-  float expect[48], got[48];
-  ep_test_fill(rng, x, n, -1.0f, 1.0f);
-  ep_nchwc_from_nchw(batch, channels, hw, x, xb);
-  EP_CHECK(xb[(1 * hw + 5) * 8 + 2] == x[10 * hw + 5]); /* channel 10 = block 1, lane 2 */
-  ep_nchwc_to_nchw(batch, channels, hw, xb, back);
-  EP_CHECK(memcmp(back, x, n * sizeof *x) == 0);
-  ep_ref_global_avg_pool(batch, channels, (int)hw, x, expect);
-  for (int p = 0; p < N_POOLS; p++) {
-    for (int i = 0; i < 48; i++) got[i] = NAN;
-    ep_nchwc_global_avg_pool_run(batch, channels, hw, xb, got, pools[p]);
-    EP_CHECK_MSG(ep_test_max_abs_diff(got, expect, 48) <= 1e-6, "global average pool, pool %d", p);
+  const size_t sizes[] = {1, 2, 3, 37, 100, 361};
+  for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
+    const size_t hw = sizes[c], n = (size_t)batch * channels * hw;
+    float* x = malloc(n * sizeof *x);
+    float* xb = malloc(n * sizeof *xb);
+    float* back = malloc(n * sizeof *back);
+    float expect[48], got[48];
+    ep_test_fill(rng, x, n, -1.0f, 1.0f);
+    ep_nchwc_from_nchw(batch, channels, hw, x, xb);
+    EP_CHECK(xb[(1 * hw + hw / 2) * 8 + 2] == x[10 * hw + hw / 2]); /* channel 10: block 1, lane 2 */
+    ep_nchwc_to_nchw(batch, channels, hw, xb, back);
+    EP_CHECK(memcmp(back, x, n * sizeof *x) == 0);
+    ep_ref_global_avg_pool(batch, channels, (int)hw, x, expect);
+    for (int p = 0; p < N_POOLS; p++) {
+      for (int i = 0; i < 48; i++) got[i] = NAN;
+      ep_nchwc_global_avg_pool_run(batch, channels, hw, xb, got, pools[p]);
+      EP_CHECK_MSG(ep_test_max_abs_diff(got, expect, 48) <= 1e-6,
+                   "global average pool, %zu pixels, pool %d", hw, p);
+    }
+    free(x);
+    free(xb);
+    free(back);
   }
-  free(x);
-  free(xb);
-  free(back);
 }
 
 /* Max and average pooling NCHW8c -> NCHW8c against the plain reference. */

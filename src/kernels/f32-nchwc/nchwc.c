@@ -14,6 +14,7 @@
 
 #include "kernels/config/kernel-config.h"
 #include "kernels/f32-nchwc/nchwc-ukernels.h"
+#include "kernels/vmath/vmath.h"
 
 enum {
   BLOCK = EP_NCHWC_BLOCK,
@@ -623,10 +624,18 @@ typedef struct gap_job {
   float* y;
 } gap_job;
 
+/* The ISA level's block sum (ep_vmath block_sum: four chains of adds), else the portable loop. */
 static void gap_blocks(void* ctx, size_t begin, size_t end, int worker) {
   (void)worker;
   const gap_job* job = ctx;
   const float scale = 1.0f / (float)job->hw;
+  const ep_vmath* vm = ep_vmath_get();
+  if (vm != NULL) {
+    for (size_t block = begin; block < end; block++) {
+      vm->block_sum(job->hw, job->x + block * job->hw * BLOCK, scale, job->y + block * BLOCK);
+    }
+    return;
+  }
   for (size_t block = begin; block < end; block++) {
     const float* x = job->x + block * job->hw * BLOCK;
     float sum[BLOCK] = {0};

@@ -228,6 +228,39 @@ static void EP_VM_NAME(scale)(size_t n, const float* x, const float* s, size_t p
   }
 }
 
+/* Four independent sums of SCALE_TILE floats (whole periods of 8) per step, folded to 8 lanes
+ * at the end: one chain of adds per lane, as the portable loop had, waits on the add latency
+ * (about 3 floats per cycle on Zen 4 where loads from L2 allow 16). */
+static void EP_VM_NAME(block_sum)(size_t pixels, const float* x, float scale, float* y) {
+  const size_t n = pixels * 8;
+  vf acc[4][SCALE_VECS];
+  for (int a = 0; a < 4; a++) {
+    for (size_t v = 0; v < SCALE_VECS; v++) acc[a][v] = vf_zero();
+  }
+  size_t i = 0;
+  for (; i + 4 * SCALE_TILE <= n; i += 4 * SCALE_TILE) {
+    for (int a = 0; a < 4; a++) {
+      for (size_t v = 0; v < SCALE_VECS; v++) {
+        acc[a][v] = vf_add(acc[a][v], vf_load(x + i + (size_t)a * SCALE_TILE + v * VF_LANES));
+      }
+    }
+  }
+  for (; i + SCALE_TILE <= n; i += SCALE_TILE) {
+    for (size_t v = 0; v < SCALE_VECS; v++) {
+      acc[0][v] = vf_add(acc[0][v], vf_load(x + i + v * VF_LANES));
+    }
+  }
+  float tile[SCALE_TILE];
+  for (size_t v = 0; v < SCALE_VECS; v++) {
+    vf_store(tile + v * VF_LANES,
+             vf_add(vf_add(acc[0][v], acc[1][v]), vf_add(acc[2][v], acc[3][v])));
+  }
+  float sum[8] = {0};
+  for (size_t k = 0; k < SCALE_TILE; k++) sum[k % 8] += tile[k];
+  for (; i < n; i++) sum[i % 8] += x[i];
+  for (int j = 0; j < 8; j++) y[j] = sum[j] * scale;
+}
+
 const ep_vmath EP_VM_NAME(table) = {
     .exp = EP_VM_NAME(exp),
     .sigmoid = EP_VM_NAME(sigmoid),
@@ -237,6 +270,7 @@ const ep_vmath EP_VM_NAME(table) = {
     .softmax_row = EP_VM_NAME(softmax_row),
     .sum = EP_VM_NAME(sum),
     .scale = EP_VM_NAME(scale),
+    .block_sum = EP_VM_NAME(block_sum),
 };
 
 #undef EP_VM_MAP

@@ -21,6 +21,9 @@ typedef struct ep_vmath {
   void (*softmax_row)(size_t n, const float* x, float* y);
   /* Sum of n values. */
   float (*sum)(size_t n, const float* x);
+  /* y[j] = scale x the sum of x[p * 8 + j] over p < pixels, j < 8: one NCHW8c block's channel
+   * means (global average pooling). */
+  void (*block_sum)(size_t pixels, const float* x, float scale, float* y);
   /* y[i] = x[i] * s[i % period] over n values (n a multiple of period; period 1 or 8: a channel
    * plane, or a block of 8 planes in NCHW8c); y may alias x. */
   void (*scale)(size_t n, const float* x, const float* s, size_t period, float* y);
