@@ -3,23 +3,13 @@
  *
  * Included once per ISA variant after a vector shim that has vf_interleave2, with EP_PACK_A_NAME
  * the function to define (ep_f32_gemm_pack_a_fn). Each VF_LANES x VF_LANES block of A is loaded
- * a row per vector and transposed by log2(VF_LANES) rounds of interleaving row i with row
- * i + VF_LANES / 2 (the perfect shuffle); partial panels and the last k < VF_LANES columns take
- * the element loop. The element loop costs about a cycle per float: 4% of BERT-base's time went
- * to packing its 128 x 768 and 128 x 3072 activations. */
+ * a row per vector and transposed in registers (simd/vec-transpose.h: the perfect shuffle);
+ * partial panels and the last k < VF_LANES columns take the element loop. The element loop costs
+ * about a cycle per float: 4% of BERT-base's time went to packing its 128 x 768 and 128 x 3072
+ * activations. */
 #include <stddef.h>
 
-#define EP_PACK_A_ALWAYS_INLINE static inline __attribute__((always_inline))
-
-EP_PACK_A_ALWAYS_INLINE void pack_a_transpose(vf r[VF_LANES]) {
-  _Pragma("GCC unroll 8") for (int width = 1; width < VF_LANES; width *= 2) {
-    vf t[VF_LANES];
-    _Pragma("GCC unroll 16") for (int i = 0; i < VF_LANES / 2; i++) {
-      vf_interleave2(r[i], r[i + VF_LANES / 2], &t[2 * i], &t[2 * i + 1]);
-    }
-    _Pragma("GCC unroll 16") for (int i = 0; i < VF_LANES; i++) r[i] = t[i];
-  }
-}
+#include "kernels/simd/vec-transpose.h"
 
 void EP_PACK_A_NAME(size_t m, size_t k, const float* a, size_t lda, float* out) {
   for (size_t p = 0; p < m; p += VF_LANES) {
@@ -33,7 +23,7 @@ void EP_PACK_A_NAME(size_t m, size_t k, const float* a, size_t lda, float* out) 
         _Pragma("GCC unroll 16") for (int i = 0; i < VF_LANES; i++) {
           r[i] = vf_load(src + (size_t)i * lda + kk);
         }
-        pack_a_transpose(r);
+        vf_transpose_block(r);
         _Pragma("GCC unroll 16") for (int i = 0; i < VF_LANES; i++) {
           vf_store(panel + (kk + (size_t)i) * VF_LANES, r[i]);
         }
@@ -47,4 +37,3 @@ void EP_PACK_A_NAME(size_t m, size_t k, const float* a, size_t lda, float* out) 
   }
 }
 
-#undef EP_PACK_A_ALWAYS_INLINE
