@@ -19,7 +19,9 @@
 # runs in a process of its own: `edgeprof bench`'s peak RSS, the peers' getrusage peak, with the
 # Python interpreter's and library's share before the model as "base") and its session creation
 # time (load + optimisation + weight packing), medians over the rounds. A runtime that fails on a
-# model shows "-" (the reason: one line on stderr). --markdown also writes the tables as Markdown. --cpus LIST (e.g. 2,4 or 0-3) pins every
+# model shows "-" (the reason: one line on stderr). --markdown also writes the tables as Markdown.
+# Each run keeps its measurements (JSON) in a folder of its own, BUILD_DIR/compare/run.XXXXXX, so
+# that two runs at once do not mix. --cpus LIST (e.g. 2,4 or 0-3) pins every
 # runtime to the first T CPUs of LIST at T threads: edgeprof's workers one per CPU (`bench
 # --cpus`), the peers' processes with taskset. The peers run in the Python environment of
 # scripts/python-env.sh (BUILD_DIR/pyenv, made on first use).
@@ -78,11 +80,13 @@ if [[ -n $CPUS ]]; then
   for t in $THREADS; do "$PY" "$HERE/cpu_list.py" "$CPUS" "$t" >/dev/null || exit 2; done
 fi
 
+# WORK keeps the zoo's exports between runs; RUN is this run's own folder (the platform, each
+# model's info and every measurement), so that two runs at once do not overwrite each other.
 WORK=$BUILD/compare
 mkdir -p "$WORK"
-rm -rf "$WORK/runs"
-mkdir "$WORK/runs"
-"$CLI" platform --json "$WORK/platform.json" >/dev/null
+RUN=$(mktemp -d "$WORK/run.XXXXXX")
+mkdir "$RUN/runs"
+"$CLI" platform --json "$RUN/platform.json" >/dev/null
 
 # Each model's label (the zoo name, or the file's name less .onnx), the ONNX file the peers run,
 # what edgeprof is given (the zoo name or the file) and whether --shape applies (files only: a
@@ -113,9 +117,9 @@ shapes_for() {  # LABEL: sets SARGS to the --shape options for the model
 }
 for label in "${LABELS[@]}"; do
   shapes_for "$label"
-  if ! err=$("$CLI" info "${EPMODEL[$label]}" "${SARGS[@]}" --json "$WORK/$label.info.json" \
+  if ! err=$("$CLI" info "${EPMODEL[$label]}" "${SARGS[@]}" --json "$RUN/$label.info.json" \
       2>&1 >/dev/null); then
-    rm -f "$WORK/$label.info.json"
+    rm -f "$RUN/$label.info.json"
     err=${err##*$'\n'}
     echo "compare: edgeprof cannot load $label: ${err#edgeprof: info: }" >&2
   fi
@@ -124,7 +128,7 @@ done
 # Runs one runtime once; on failure prints the reason and marks the runtime failed on the model.
 declare -A FAILED
 measure() {  # RUNTIME LABEL THREADS ROUND PIN
-  local rt=$1 label=$2 t=$3 r=$4 pin=$5 out=$WORK/runs/$2.$3.$4.$1.json err
+  local rt=$1 label=$2 t=$3 r=$4 pin=$5 out=$RUN/runs/$2.$3.$4.$1.json err
   [[ -z ${FAILED[$rt.$label]+x} ]] || return 0
   shapes_for "$label"
   if [[ $rt == edgeprof* ]]; then
@@ -151,7 +155,7 @@ measure() {  # RUNTIME LABEL THREADS ROUND PIN
 }
 
 for label in "${LABELS[@]}"; do
-  [[ -f $WORK/$label.info.json ]] || FAILED[edgeprof.$label]=1
+  [[ -f $RUN/$label.info.json ]] || FAILED[edgeprof.$label]=1
   for t in $THREADS; do
     pin=
     [[ -z $CPUS ]] || pin=$("$PY" "$HERE/cpu_list.py" "$CPUS" "$t")
@@ -163,6 +167,6 @@ for label in "${LABELS[@]}"; do
   done
 done
 
-"$PY" "$HERE/compare_table.py" "$WORK" --models "${LABELS[*]}" --threads "$THREADS" \
+"$PY" "$HERE/compare_table.py" "$RUN" --models "${LABELS[*]}" --threads "$THREADS" \
   --rounds "$ROUNDS" --runs "$RUNS" --edgeprof-version "$("$CLI" --version)" --cpus "$CPUS" \
   --markdown "$MARKDOWN" --variants "$VARIANTS"
