@@ -10,9 +10,10 @@
 # SessionOptions.enable_profiling, the first fifth of the runs left out as warm-up), one after
 # the other, and prints edgeprof's nodes in run order with ORT's time for the matching node
 # (bench/compare_layers.py): ORT renames the nodes it fuses (conv1/Conv2D + its Relu become
-# "conv1/Relu_nchwc", fc1/MatMul + its bias "fused fc1/MatMul"), so a node matches the first
-# unused ORT node whose name (less "fused ") starts with the same scope (the name up to its last
-# '/') or with the whole name. ORT nodes left unmatched are listed after, and both totals at the
+# "conv1/Relu_nchwc", named after the tensor they write; fc1/MatMul + its bias "fused
+# fc1/MatMul"), so each ORT node is traced through the model's graph (the node or the tensor it
+# names, then up through the producers) to the edgeprof node that does its work, and what does not
+# trace matches by the name's scope. ORT nodes left unmatched are listed after, and both totals at the
 # end, then the time by op type of each side. --peer openvino profiles OpenVINO instead
 # (bench/ov_profile.py: its per-layer counters, as benchmark_app -pc prints them), with the
 # primitive that ran each layer and the time by primitive. Per-node times carry the timers' overhead and this machine's noise: read the large
@@ -71,4 +72,4 @@ PROFILER=$HERE/ort_profile.py
 "$PY" "$PROFILER" "$ONNX" "$THREADS" "$RUNS" "$WORK/$PEER-layers.json" "${SHAPES[@]}"
 "$CLI" profile "$MODEL" "${SHAPES[@]}" --threads "$THREADS" --runs "$RUNS" --min-time 0 \
   --json "$WORK/edgeprof-layers.json" >/dev/null
-"$PY" "$HERE/compare_layers.py" "$WORK/edgeprof-layers.json" "$WORK/$PEER-layers.json"
+"$PY" "$HERE/compare_layers.py" "$WORK/edgeprof-layers.json" "$WORK/$PEER-layers.json" "$ONNX"
