@@ -56,8 +56,11 @@ CLI=$BUILD/edgeprof
 PY=$("$ROOT/scripts/python-env.sh" "$BUILD") || exit 1
 export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ left in bench/
 
+# WORK keeps the zoo's exports between runs; RUN holds this run's two profiles (kept, and named on
+# stderr at the end), so that two runs at once do not overwrite each other's.
 WORK=$BUILD/compare
 mkdir -p "$WORK"
+RUN=$(mktemp -d "$WORK/layers.XXXXXX")
 if [[ -f $MODEL || $MODEL == *.onnx ]]; then
   [[ -f $MODEL ]] || die "no model file $MODEL"
   ONNX=$MODEL
@@ -69,7 +72,8 @@ else
 fi
 PROFILER=$HERE/ort_profile.py
 [[ $PEER == openvino ]] && PROFILER=$HERE/ov_profile.py
-"$PY" "$PROFILER" "$ONNX" "$THREADS" "$RUNS" "$WORK/$PEER-layers.json" "${SHAPES[@]}"
+"$PY" "$PROFILER" "$ONNX" "$THREADS" "$RUNS" "$RUN/$PEER-layers.json" "${SHAPES[@]}"
 "$CLI" profile "$MODEL" "${SHAPES[@]}" --threads "$THREADS" --runs "$RUNS" --min-time 0 \
-  --json "$WORK/edgeprof-layers.json" >/dev/null
-"$PY" "$HERE/compare_layers.py" "$WORK/edgeprof-layers.json" "$WORK/$PEER-layers.json" "$ONNX"
+  --json "$RUN/edgeprof-layers.json" >/dev/null
+"$PY" "$HERE/compare_layers.py" "$RUN/edgeprof-layers.json" "$RUN/$PEER-layers.json" "$ONNX"
+echo "compare-layers: the two profiles are in $RUN" >&2
