@@ -283,9 +283,9 @@ EP_NCHWC_INLINE void dw_tile(const float* const* rows, const float* w, vf bias, 
     break;
 
 /* Output columns [ox0, ox1) of one row, tile by tile: kernel row ky's input for column ox is at
- * base[ky] + (ox x SW) x 8 + shift. Tiles of DW_PIXELS; with at least DW_MERGE_TAPS taps the
- * last one takes the remainder with it (9 to DW_MAX_PIXELS pixels), or two of about half when
- * that is more. */
+ * base[ky] + (ox x SW) x 8 + shift. Tiles of DW_PIXELS, then one tile of the remainder; with
+ * at least DW_MERGE_TAPS taps the last full tile takes the remainder with it (9 to DW_MAX_PIXELS
+ * pixels), or two of about half when that is more. */
 EP_NCHWC_INLINE void dw_span(const float* const* base, ptrdiff_t shift, const float* w, vf vb,
                              ep_activation act, float* yr, int ox0, int ox1, const int KH,
                              const int KW, const int SW, const int DW) {
@@ -299,26 +299,14 @@ EP_NCHWC_INLINE void dw_span(const float* const* base, ptrdiff_t shift, const fl
     for (int ky = 0; ky < KH; ky++) at[ky] = base[ky] + (ptrdiff_t)(ox * SW) * BLOCK + shift;
     dw_tile(at, w, vb, act, yr + (size_t)ox * BLOCK, KH, KW, SW, DW, DW_PIXELS);
   }
-  if (!merge) {
-    if (ox < ox1) {
-      for (int ky = 0; ky < KH; ky++) at[ky] = base[ky] + (ptrdiff_t)(ox * SW) * BLOCK + shift;
-      switch (ox1 - ox) {
-        DW_TAIL_CASE(1)
-        DW_TAIL_CASE(2)
-        DW_TAIL_CASE(3)
-        DW_TAIL_CASE(4)
-        DW_TAIL_CASE(5)
-        DW_TAIL_CASE(6)
-        default:
-          dw_tile(at, w, vb, act, yr + (size_t)ox * BLOCK, KH, KW, SW, DW, 7);
-          break;
-      }
-    }
-    return;
-  }
+  /* The remainder: with fewer taps the loop above left at most DW_PIXELS - 1 pixels, one tile
+   * (the cap says so to the compiler, which then leaves out the wider tiles' code: with them
+   * the 3x3 rows' functions took twice the code). */
   while (ox < ox1) {
     const int rest = ox1 - ox;
-    const int p = rest > DW_MAX_PIXELS ? rest / 2 : rest;
+    const int p = !merge ? (rest < DW_PIXELS ? rest : DW_PIXELS - 1)
+                  : rest > DW_MAX_PIXELS ? rest / 2
+                                         : rest;
     for (int ky = 0; ky < KH; ky++) at[ky] = base[ky] + (ptrdiff_t)(ox * SW) * BLOCK + shift;
     switch (p) {
       DW_TAIL_CASE(1)
