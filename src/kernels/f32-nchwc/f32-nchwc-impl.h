@@ -365,11 +365,20 @@ EP_NCHWC_INLINE void dw_rows(const ep_conv_desc* d, const float* x, const float*
     if (right_begin < left_end) right_begin = left_end;
   }
   /* The ring of padded rows, then the row of zeros, then the ring's tags: which input row each
-   * slot holds (-1: none yet). The padding columns are zeroed once and never written again. */
+   * slot holds (-1: none yet). The padding columns are zeroed once and never written again; the
+   * image columns are copied before they are read (those between left_end and right_begin are
+   * never read), so only the padding is zeroed: the whole ring's memset took 7% of a 5x5 layer
+   * on 7x7 planes (960 channels, where each block's rows are a few hundred multiply-adds). */
   float* ring = scratch;
-  const float* zeros = ring + (size_t)span * row_floats;
+  float* zeros = ring + (size_t)span * row_floats;
   int32_t* tags = (int32_t*)(scratch + (size_t)(span + 1) * row_floats);
-  memset(ring, 0, (size_t)(span + 1) * row_floats * sizeof *ring);
+  const size_t image_end = (left + in_w) * BLOCK;
+  for (int s = 0; s < span; s++) {
+    float* slot = ring + (size_t)s * row_floats;
+    memset(slot, 0, left * BLOCK * sizeof *slot);
+    memset(slot + image_end, 0, (row_floats - image_end) * sizeof *slot);
+  }
+  memset(zeros, 0, row_floats * sizeof *zeros);
   for (int s = 0; s < span; s++) tags[s] = -1;
   const vf vb = vf_load(bias);
   const float* padded[EP_NCHWC_DEPTHWISE_MAX_KERNEL]; /* padded column 0 of each kernel row */
