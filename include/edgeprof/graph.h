@@ -461,6 +461,11 @@ enum {
    * becomes a Gather of the shuffle's input along channels (constant indices), and the shuffle
    * goes. Every channel plane is copied once instead of twice. */
   EP_PASS_CHANNEL_SHUFFLE = 1u << 8,
+  /* Dead rows: where only some rows along one axis of a tensor are read (a ViT's class token,
+   * x[:, 0] after the last block), the row-wise nodes before it (element-wise ops, MatMul /
+   * Gemm rows, LayerNorm, Softmax, Transpose, Reshape) compute those rows alone; runs before
+   * the other passes (see row_prune.c). */
+  EP_PASS_PRUNE_ROWS = 1u << 9,
   EP_PASS_ALL = 0xffffffffu,
 };
 

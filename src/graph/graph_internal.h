@@ -38,6 +38,10 @@ void ep_graph_compute_node_cost(ep_graph* graph, int index);
 /* True for the ops that carry trainable weights (conv, fully connected, lstm, gru, gemm, matmul). */
 bool ep_op_is_weight_layer(ep_op op);
 
+/* EP_PASS_PRUNE_ROWS (row_prune.c): a new finalized graph in which the nodes whose output rows
+ * are partly read compute only those rows, or NULL in *pruned_out when no node narrows. */
+ep_status ep_graph_prune_rows(const ep_graph* graph, ep_graph** pruned_out);
+
 /* --- pattern fusions (fusions.c), planned by ep_graph_optimize (passes.c) ---------------- */
 
 enum { EP_FUSION_MAX_INPUTS = 4 };

@@ -757,6 +757,12 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
   }
   ep_status st = EP_OK;
   ep_graph* dst = NULL;
+  ep_graph* pruned = NULL;
+  if (passes & EP_PASS_PRUNE_ROWS) {
+    st = ep_graph_prune_rows(graph, &pruned);
+    if (st != EP_OK) return st;
+    if (pruned) graph = pruned;
+  }
   plan p;
   size_t nt = (size_t)graph->n_tensors + 1, nn = (size_t)graph->n_nodes + 1;
   p.consumers = calloc(nt, sizeof(int));
@@ -797,6 +803,7 @@ ep_status ep_graph_optimize(const ep_graph* graph, unsigned passes, ep_graph** o
 
 cleanup:
   ep_graph_destroy(dst);
+  ep_graph_destroy(pruned);
   free(p.consumers);
   free(p.reader);
   free(p.absorbed_by);
