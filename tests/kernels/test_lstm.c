@@ -3,6 +3,7 @@
  * pools of 1, 2 and 3 threads (the recurrence split over them where a step is big enough). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kernels/kernels.h"
 #include "test_isa.h"
@@ -21,6 +22,7 @@ static void check_lstm(ep_test_rng* rng, int t, int n, int in, int h, bool has_b
   float* bias = malloc((size_t)4 * h * sizeof *bias);
   float* expect = malloc(ny * sizeof *expect);
   float* got = malloc(ny * sizeof *got);
+  float* serial = malloc(ny * sizeof *serial);
   float* packed = malloc(ep_lstm_packed_size(&d) * sizeof *packed);
   /* Weights scaled like a trained layer (1 / sqrt(fan-in)) so gates are not all saturated. */
   const float ws_in = 1.0f / sqrtf((float)in), ws_h = 1.0f / sqrtf((float)h);
@@ -40,6 +42,12 @@ static void check_lstm(ep_test_rng* rng, int t, int n, int in, int h, bool has_b
     const double diff = ep_test_max_rel_diff(got, expect, ny);
     EP_CHECK_MSG(diff <= 1e-5, "lstm T %d N %d I %d H %d bias %d, %d threads: rel diff %g", t, n,
                  in, h, has_bias, threads, diff);
+    /* The split recurrence computes each (step, block) item as the calling thread alone does:
+     * bit-identical whichever thread claims it. */
+    if (p == 0) memcpy(serial, got, ny * sizeof *got);
+    EP_CHECK_MSG(memcmp(serial, got, ny * sizeof *got) == 0,
+                 "lstm T %d N %d I %d H %d, %d threads: not bit-identical to one thread", t, n, in,
+                 h, threads);
     free(workspace);
   }
   free(x);
@@ -48,6 +56,7 @@ static void check_lstm(ep_test_rng* rng, int t, int n, int in, int h, bool has_b
   free(bias);
   free(expect);
   free(got);
+  free(serial);
   free(packed);
 }
 

@@ -9,12 +9,15 @@
 #include "core/threadpool.h"
 
 /* Runs fn(ctx, item) for item in [0, steps * per_step), item / per_step being its step. Split,
- * the pool's threads enter once and claim items one at a time from a shared counter, in order;
- * an item waits until every item of the steps before it is done (a done counter: items of step s
- * cannot complete before it reaches s's first item, so that count is reached by earlier steps'
- * items alone). No wait is on an item nobody has claimed, so a worker that never arrives costs
- * nothing and one thread alone runs them all. Not split (a NULL or one-thread pool, or split
- * false), the calling thread runs them in order. */
+ * the pool's threads enter once and claim items one at a time, step by step: the calling thread
+ * from the front of the step, the other workers from the back, so that at two threads each core
+ * keeps taking the same blocks and their recurrent weights stay in its own L2 (a shared counter
+ * in item order handed each core different blocks from step to step). An item waits until every
+ * item of the steps before it is done (a done counter: items of step s cannot complete before it
+ * reaches s's first item, so that count is reached by earlier steps' items alone). No wait is on
+ * an item nobody has claimed, so a worker that never arrives costs nothing and one thread alone
+ * runs them all. Not split (a NULL or one-thread pool, split false, or over 2^21 - 1 items a
+ * step), the calling thread runs them in order. */
 void ep_run_step_items(ep_threadpool* pool, bool split, size_t steps, size_t per_step,
                        void (*fn)(void* ctx, size_t item), void* ctx);
 
