@@ -125,9 +125,44 @@ static void test_block_rows(void) {
   EP_CHECK(ep_attention_block_rows(config, &a) == config->mr);
 }
 
+/* A power-of-two scale (1/8 for d = 64) multiplies the packed q rows, not the scores: the very
+ * floats of the unscaled kernel on q scaled beforehand, with and without a mask. */
+static void test_power_of_two_scale(void) {
+  const ep_f32_gemm_config* config = ep_f32_gemm_config_get();
+  for (int mask_kind = MASK_NONE; mask_kind <= MASK_PADDING; mask_kind++) {
+    ep_attention_desc a = make_desc(37, 37, 64, 64, true, mask_kind);
+    const size_t nq = B * H * 37 * 64, ny = nq;
+    float* q = values(nq, -4, 4);
+    float* q8 = malloc(nq * sizeof *q8);
+    for (size_t i = 0; i < nq; i++) q8[i] = q[i] * 0.125f;
+    float* k = values(nq, -4, 4);
+    float* v = values(nq, -1, 1);
+    float* mask = mask_kind == MASK_PADDING ? values(B * 37, -1, 1) : NULL;
+    float* y = malloc(ny * sizeof *y);
+    float* y8 = malloc(ny * sizeof *y8);
+    const size_t ws_floats = ep_attention_workspace_floats(config, &a);
+    float* ws = malloc(ws_floats * sizeof *ws);
+    a.scale = 0.125f;
+    ep_attention_run(config, &a, q, k, v, mask, y, ws, ws_floats, NULL);
+    a.scale = 1.0f;
+    ep_attention_run(config, &a, q8, k, v, mask, y8, ws, ws_floats, NULL);
+    EP_CHECK_MSG(memcmp(y, y8, ny * sizeof *y) == 0, "scale 1/8, mask %d: not the same floats",
+                 mask_kind);
+    free(q);
+    free(q8);
+    free(k);
+    free(v);
+    free(mask);
+    free(y);
+    free(y8);
+    free(ws);
+  }
+}
+
 int main(void) {
   EP_CHECK_OK(ep_threadpool_create(2, NULL, 0, &pool2));
   test_block_rows();
+  test_power_of_two_scale();
   EP_CHECK(ep_test_for_each_isa("attention", test_level, NULL) >= 1);
   ep_threadpool_destroy(pool2);
   return ep_test_finish();

@@ -2,6 +2,7 @@
 #include "kernels/attention/attention.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernels/kernels.h"
@@ -70,7 +71,18 @@ typedef struct attention_job {
   float* y;
   float* workspace;
   size_t workspace_stride;
+  /* The scale is a power of two: applied to the packed q rows (d floats per row) instead of
+   * the scores (sk per row); (2^e q) k' is 2^e (q k') to the bit, barring overflow. */
+  bool scale_q;
 } attention_job;
+
+/* Whether x is 2^e with a normal 2^e and normal products for the magnitudes attention sees
+ * (|e| <= 16). */
+static bool power_of_two(float x) {
+  int e;
+  const float m = frexpf(x, &e);
+  return m == 0.5f && e >= -15 && e <= 17;
+}
 
 /* Items are (head, row block), row blocks of a head consecutive: a worker packs k' and v once
  * for all the blocks of a head its chunk holds. */
@@ -97,11 +109,15 @@ static void attention_items(void* ctx, size_t begin, size_t end, int worker) {
       packed_head = head;
     }
     ep_f32_gemm_pack_a(rows, a->d, j->q + o.q + i0 * a->q_row, a->q_row, mr, q_packed);
+    if (j->scale_q) {
+      const size_t n = ep_round_up(rows, mr) * a->d;
+      for (size_t t = 0; t < n; t++) q_packed[t] *= a->scale;
+    }
     ep_f32_gemm_compute(config, rows, a->sk, a->d, q_packed, a->d * mr, k_packed, a->d * nr,
                         scores, a->sk, false, NULL);
     for (size_t i = 0; i < rows; i++) {
       float* s = scores + i * a->sk;
-      const float scale = a->scale;
+      const float scale = j->scale_q ? 1.0f : a->scale;
       if (j->mask == NULL) {
         if (scale != 1.0f) {
           for (size_t c = 0; c < a->sk; c++) s[c] *= scale;
@@ -128,7 +144,8 @@ void ep_attention_run(const ep_f32_gemm_config* config, const ep_attention_desc*
   for (int t = 0; t < desc->batch_rank; t++) heads *= desc->batch[t];
   if (heads == 0 || desc->sq == 0 || desc->dv == 0) return;
   attention_job job = {config, desc, scratch_layout(config, desc), 0, 0, q, k, v, mask, y,
-                       workspace, workspace_stride};
+                       workspace, workspace_stride, false};
+  job.scale_q = desc->scale != 1.0f && power_of_two(desc->scale);
   job.block_rows = ep_attention_block_rows(config, desc);
   job.blocks = ep_divide_round_up(desc->sq, job.block_rows);
   ep_threadpool_parallel_for(pool, heads * job.blocks, 1, attention_items, &job);
