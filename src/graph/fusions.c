@@ -437,3 +437,63 @@ bool ep_fusion_match_layer_norm(const ep_graph* g, const int* consumers, const b
   }
   return false;
 }
+
+/* --- Transpose -> Mul (scale along one dim) -> Add (residual) ------------------------------ */
+
+/* The output dim along which constant `s` broadcasts to `y` (every other dim of s is 1, and its
+ * size there is y's), or -1. */
+static int scale_axis(const ep_graph* g, int s, const ep_shape* y) {
+  const ep_tensor* t = &g->tensors[s];
+  if (t->kind != EP_TENSOR_CONSTANT || t->data == NULL || t->dtype != EP_DTYPE_FLOAT32) return -1;
+  if (t->shape.rank > y->rank) return -1;
+  int axis = -1;
+  for (int i = 0; i < t->shape.rank; i++) {
+    const int d = y->rank - t->shape.rank + i;
+    if (t->shape.dims[i] == 1) continue; /* a scale of one element is left to the Mul */
+    if (t->shape.dims[i] != y->dims[d] || axis >= 0) return -1;
+    axis = d;
+  }
+  return axis;
+}
+
+bool ep_fusion_match_transpose_scale_add(const ep_graph* g, const int* consumers,
+                                         const bool* taken, int i, ep_fusion* out) {
+  const ep_node* add = &g->nodes[i];
+  if (add->op != EP_OP_ADD || taken[i] || add->n_inputs != 2 || add->n_outputs != 1 ||
+      add->inputs[0] < 0 || add->inputs[1] < 0 || add->attrs.act != EP_ACT_NONE) {
+    return false;
+  }
+  const ep_shape* y = shape_of(g, add->outputs[0]);
+  for (int k = 0; k < 2; k++) {
+    const int residual = add->inputs[1 - k];
+    const int mul = private_producer(g, consumers, taken, add->inputs[k], 1, EP_OP_MUL);
+    if (mul < 0 || !ep_shape_equal(shape_of(g, residual), y) ||
+        !ep_shape_equal(shape_of(g, add->inputs[k]), y) || g->nodes[mul].n_inputs != 2) {
+      continue;
+    }
+    const ep_node* m = &g->nodes[mul];
+    for (int q = 0; q < 2; q++) {
+      const int tp = private_producer(g, consumers, taken, m->inputs[q], 1, EP_OP_TRANSPOSE);
+      if (tp < 0 || g->nodes[tp].n_inputs != 1 || !ep_shape_equal(shape_of(g, m->inputs[q]), y)) {
+        continue;
+      }
+      const int axis = scale_axis(g, m->inputs[1 - q], y);
+      if (axis < 0 || residual == m->inputs[q]) continue;
+      memset(out, 0, sizeof *out);
+      out->op = EP_OP_TRANSPOSE;
+      out->attrs = g->nodes[tp].attrs;
+      out->attrs.axis = axis;
+      out->n_inputs = 3;
+      out->inputs[0] = g->nodes[tp].inputs[0];
+      out->inputs[1] = m->inputs[1 - q];
+      out->inputs[2] = residual;
+      out->first = tp;
+      out->last = i;
+      add_node(out, tp);
+      add_node(out, mul);
+      add_node(out, i);
+      return true;
+    }
+  }
+  return false;
+}
