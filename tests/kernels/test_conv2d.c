@@ -221,6 +221,16 @@ static const shape f2_cases[] = {
     {2, 8, 7, 7, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
 };
 
+/* Winograd F(4x4, 3x3) with U transformed at run time (at most 2 GEMM panels of tiles, U over
+ * 1 MiB): output channels that are not whole A panels, one k block and two (the second
+ * partial), "valid" padding, batch 2. Checked last, so that the others' random draws stay. */
+static const shape run_time_u_cases[] = {
+    /* batch cin h w cout kh kw sh sw dh dw pt pl pb pr groups */
+    {1, 96, 14, 14, 100, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {2, 136, 14, 18, 120, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {1, 128, 18, 18, 80, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1},
+};
+
 /* Shapes whose best grid at 4 threads is 2 x 2 cells (6 channel panels and 6 pixel panels at
  * the AVX2 level), 1x1 and im2col. */
 static const shape grid_cases[] = {
@@ -336,6 +346,10 @@ static void run_all(ep_cpu_isa isa, void* ctx) {
   for (size_t i = 0; i < sizeof strided_cases / sizeof strided_cases[0]; i++) {
     check_conv(&rng, &strided_cases[i], true, acts[i % N_ACTS], true, "1x1 in place");
     check_conv(&rng, &strided_cases[i], i % 2 == 0, EP_ACT_RELU, false, "1x1 in place");
+  }
+  for (size_t i = 0; i < sizeof run_time_u_cases / sizeof run_time_u_cases[0]; i++) {
+    check_conv(&rng, &run_time_u_cases[i], i != 1, acts[i % N_ACTS], i == 1,
+               "winograd, U at run time");
   }
 }
 

@@ -263,6 +263,7 @@ static const shape winograd_cases[] = {
     {2, 24, 18, 18, 8, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1},  /* F(4x4), valid, batch 2 */
     {1, 64, 7, 7, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   /* F(2x2): ResNet's 7x7 stage */
     {1, 16, 9, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* F(2x2), tails */
+    {1, 136, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, /* F(4x4), U at run time, 2 k blocks */
 };
 
 /* Global average pooling over plane sizes that reach every part of the vector block sum (four

@@ -82,6 +82,10 @@ void ep_f32_transpose_2d__avx512f(size_t r, size_t n, const float* x, size_t ldx
 void ep_wg_input__avx2(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
 void ep_wg_output__avx2(const ep_wg_geometry* g, const float* m, size_t co, float bias,
                         ep_activation act, float* y);
+void ep_wg_weights4__avx2(const float* g, size_t g_tap_stride, size_t n, float* u,
+                          size_t u_stride);
+void ep_wg_weights4__avx512f(const float* g, size_t g_tap_stride, size_t n, float* u,
+                             size_t u_stride);
 void ep_wg_input__avx512f(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
 void ep_wg_output__avx512f(const ep_wg_geometry* g, const float* m, size_t co, float bias,
                            ep_activation act, float* y);
@@ -136,6 +140,8 @@ void ep_f32_im2col_pack__neon(const ep_conv_desc* d, const float* x, size_t k0, 
                               size_t p0, size_t np, size_t nr, float* out);
 void ep_f32_transpose_2d__neon(size_t r, size_t n, const float* x, size_t ldx, float* y,
                                size_t ldy);
+void ep_wg_weights4__neon(const float* g, size_t g_tap_stride, size_t n, float* u,
+                          size_t u_stride);
 void ep_wg_input__neon(const ep_wg_geometry* g, const float* xp, size_t ci, float* v);
 void ep_wg_output__neon(const ep_wg_geometry* g, const float* m, size_t co, float bias,
                         ep_activation act, float* y);
@@ -188,6 +194,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
             .transpose_2d = ep_f32_transpose_2d__avx2,
             .winograd = {{ep_wg_input__avx2, ep_wg_input2__avx2},
                          {ep_wg_output__avx2, ep_wg_output2__avx2}},
+            .winograd_weights = ep_wg_weights4__avx2,
             .blocked_layout = "NCHW8c",
             .blocked_by_default = true,
             .nchwc = NCHWC_AVX2,
@@ -217,6 +224,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
                          {ep_wg_output__avx2, ep_wg_output2__avx2}},
             .winograd_wide = {{ep_wg_input__avx512f, ep_wg_input2__avx512f},
                               {ep_wg_output__avx512f, ep_wg_output2__avx512f}},
+            .winograd_weights = ep_wg_weights4__avx512f,
             .blocked_layout = "NCHW8c",
             .blocked_by_default = true,
             .nchwc = NCHWC_AVX512,
@@ -253,6 +261,7 @@ static const ep_kernel_config configs[EP_ISA_COUNT] = {
             .transpose_2d = ep_f32_transpose_2d__neon,
             .winograd = {{ep_wg_input__neon, ep_wg_input2__neon},
                          {ep_wg_output__neon, ep_wg_output2__neon}},
+            .winograd_weights = ep_wg_weights4__neon,
             .blocked_layout = "NCHW8c",
             .blocked_by_default = false,
             .nchwc = NCHWC_NEON,

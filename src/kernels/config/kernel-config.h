@@ -72,6 +72,8 @@ typedef struct ep_kernel_config {
   ep_f32_transpose_2d_fn transpose_2d;    /* Transpose's 2-D case; NULL: gathered rows */
   ep_wg_transforms winograd;              /* 8 lanes; NULL members: no Winograd */
   ep_wg_transforms winograd_wide;
+  /* F(4x4, 3x3)'s U = G g G^T at run time over the GEMM's A panels; NULL: packed U only */
+  ep_wg_weights_fn winograd_weights;
   ep_lstm_cell_fn lstm_cell; /* every level; blocks of gemm.nr units */
   ep_gru_cell_fn gru_cell;   /* every level; blocks of gemm.nr units */
   /* The blocked layout kept between convolutions ("NCHW8c"), NULL for NCHW only; its kernels

@@ -4,3 +4,4 @@
 #define EP_WG_NAME(name) ep_wg_##name##__avx2
 #include "kernels/f32-conv/winograd-impl.h"
 #include "kernels/f32-conv/winograd2-impl.h"
+#include "kernels/f32-conv/winograd-weights-impl.h"

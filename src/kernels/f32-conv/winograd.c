@@ -8,7 +8,6 @@
 #include "kernels/config/kernel-config.h"
 #include "kernels/f32-nchwc/nchwc.h"
 
-
 enum {
   MAX_LANES = 16, /* the widest vector: padding and slack cover its reads */
   SLACK = 64,     /* floats readable past M and past each padded plane */
@@ -18,7 +17,22 @@ enum {
    * many 2x2 tiles on, F(2x2, 3x3) (U 16/9 the weights) runs instead (7x7 has 16). */
   MIN_TILES = 16,
   MIN_CHANNELS = 8,
+  /* Tiles of at most this many GEMM panels transform the weights at run time (winograd.h)
+   * where U is larger than a core's L2 (1 MiB): a smaller U may stay in cache between runs,
+   * and then the transform is pure cost (ResNet-50's 256 -> 256 on 14x14 with U in L3: 1.05
+   * ms packed, 1.16 at run time; streamed from memory: 1.67 packed, 1.41 at run time). */
+  RUN_TIME_U_MAX_PANELS = 2,
+  RUN_TIME_U_MIN_FLOATS = 256 * 1024,
+  /* Input channels per k block of U at run time: 36 x 128 x mr floats per worker (288 KiB at
+   * mr = 16), which leave room in a 1 MiB L2 for the block's V rows the GEMMs read. */
+  RUN_TIME_KC = 128,
+  /* Floats past a whole k block (or a whole tap) before the next: the 36 U_k blocks of 8 KiB
+   * (and the taps of 16 KiB) would otherwise map to the same L1 sets. */
+  RUN_TIME_SKEW = 16,
 };
+
+/* Floats between the taps of one A panel of run-time packed weights. */
+static size_t run_time_tap_stride(size_t cin, size_t mr) { return cin * mr + RUN_TIME_SKEW; }
 
 /* G of each variant, with the weight transform U = G g G^T done in double precision. */
 static const double G4[EP_WG_ALPHA][3] = {
@@ -93,12 +107,14 @@ bool ep_f32_winograd_suitable(const ep_conv_desc* d, const ep_f32_gemm_config* c
 }
 
 typedef struct wg_layout {
-  const wg_variant* v; /* NULL where the conv is not suitable */
+  const wg_variant* v;      /* NULL where the conv is not suitable */
+  ep_wg_weights_fn weights; /* U at run time (NULL: packed U) */
   ep_wg_geometry g;
   size_t m_padded;    /* cout rounded up to whole A panels */
   size_t padded_rows; /* rows of a padded input plane */
   size_t v_floats, m_floats, plane_floats;
   size_t worker_planes; /* planes of scratch per worker: 8 where a side is NCHW8c, else 1 */
+  size_t worker_floats; /* a worker's scratch: its planes, or its U block in the GEMM step */
 } wg_layout;
 
 static wg_layout make_layout(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
@@ -134,13 +150,43 @@ static wg_layout make_layout(const ep_conv_desc* d, const ep_f32_gemm_config* co
   l.plane_floats = ep_round_up(l.padded_rows * g->padded_w + SLACK, 16);
   l.worker_planes =
       d->in_layout == EP_LAYOUT_NCHW8C || d->out_layout == EP_LAYOUT_NCHW8C ? EP_NCHWC_BLOCK : 1;
+  l.worker_floats = l.worker_planes * l.plane_floats;
+  const ep_wg_weights_fn weights = ep_kernel_config_for(config->isa)->winograd_weights;
+  if (l.v == &F4 && weights != NULL &&
+      ep_divide_round_up(g->tiles, config->nr) <= RUN_TIME_U_MAX_PANELS &&
+      l.v->positions * l.m_padded * g->cin >= RUN_TIME_U_MIN_FLOATS) {
+    l.weights = weights;
+    const size_t u_block = l.v->positions * (RUN_TIME_KC * config->mr + RUN_TIME_SKEW);
+    if (u_block > l.worker_floats) l.worker_floats = u_block;
+  }
   return l;
+}
+
+/* The packed weights before the bias: 9 taps of each A panel, or every U_k as A panels. */
+static size_t packed_weights_floats(const wg_layout* l, size_t mr) {
+  if (l->weights != NULL) return (l->m_padded / mr) * 9 * run_time_tap_stride(l->g.cin, mr);
+  return l->v->positions * l->m_padded * l->g.cin;
 }
 
 size_t ep_f32_winograd_packed_size(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
   const wg_layout l = make_layout(d, config);
   if (l.v == NULL) return 0;
-  return l.v->positions * l.m_padded * l.g.cin + l.g.cout;
+  return packed_weights_floats(&l, config->mr) + l.g.cout;
+}
+
+/* Packed weights at run time: per A panel of mr output channels, the 9 taps, each cin x mr
+ * (input channel, panel row) values, so that a k block of a tap is one run of floats. */
+static void pack_run_time(const wg_layout* l, size_t mr, const float* w, float* packed) {
+  const size_t cin = l->g.cin, cout = l->g.cout, tap_stride = run_time_tap_stride(cin, mr);
+  memset(packed, 0, packed_weights_floats(l, mr) * sizeof *packed);
+  for (size_t co = 0; co < cout; co++) {
+    float* panel = packed + (co / mr) * 9 * tap_stride;
+    for (size_t ci = 0; ci < cin; ci++) {
+      for (size_t t = 0; t < 9; t++) {
+        panel[t * tap_stride + ci * mr + co % mr] = w[(co * cin + ci) * 9 + t];
+      }
+    }
+  }
 }
 
 void ep_f32_winograd_pack(const ep_conv_desc* d, const ep_f32_gemm_config* config, const float* w,
@@ -151,6 +197,12 @@ void ep_f32_winograd_pack(const ep_conv_desc* d, const ep_f32_gemm_config* confi
   const size_t alpha = l.v->alpha;
   const double(*G)[3] = l.v->g;
   const size_t u_floats = l.m_padded * cin; /* one U_k as A panels */
+  float* b = packed + packed_weights_floats(&l, mr);
+  for (size_t co = 0; co < cout; co++) b[co] = d->has_bias && bias != NULL ? bias[co] : 0.0f;
+  if (l.weights != NULL) {
+    pack_run_time(&l, mr, w, packed);
+    return;
+  }
   memset(packed, 0, l.v->positions * u_floats * sizeof *packed);
   for (size_t co = 0; co < cout; co++) {
     for (size_t ci = 0; ci < cin; ci++) {
@@ -171,15 +223,13 @@ void ep_f32_winograd_pack(const ep_conv_desc* d, const ep_f32_gemm_config* confi
       }
     }
   }
-  float* b = packed + l.v->positions * u_floats;
-  for (size_t co = 0; co < cout; co++) b[co] = d->has_bias && bias != NULL ? bias[co] : 0.0f;
 }
 
 size_t ep_f32_winograd_workspace_size(const ep_conv_desc* d, const ep_f32_gemm_config* config) {
   const wg_layout l = make_layout(d, config);
   if (l.v == NULL) return 0;
   /* Per worker: V and M (shared: only the first worker's share holds them) and its own plane. */
-  return l.v_floats + l.m_floats + l.worker_planes * l.plane_floats;
+  return l.v_floats + l.m_floats + l.worker_floats;
 }
 
 typedef struct wg_job {
@@ -265,7 +315,7 @@ static void input_items(void* ctx, size_t begin, size_t end, int worker) {
   const size_t per_item = job->in_grain;
   float* xp[EP_NCHWC_BLOCK];
   for (size_t c = 0; c < per_item; c++) {
-    xp[c] = job->planes + ((size_t)worker * job->l.worker_planes + c) * job->l.plane_floats;
+    xp[c] = job->planes + (size_t)worker * job->l.worker_floats + c * job->l.plane_floats;
   }
   for (size_t item = begin; item < end; item++) {
     const size_t ci = item * per_item;
@@ -292,6 +342,63 @@ static void gemm_items(void* ctx, size_t begin, size_t end, int worker) {
   }
 }
 
+/* The cache lines of the next k block's taps (9 runs of `bytes`, tap_stride_bytes apart), a share
+ * at a time: the next block streams in while the current one's GEMMs run from L2. */
+typedef struct tap_prefetch {
+  const char* first;
+  size_t tap_stride_bytes, bytes, tap, offset;
+} tap_prefetch;
+
+static void tap_prefetch_lines(tap_prefetch* p, size_t lines) {
+  for (; lines > 0 && p->tap < 9; lines--) {
+    __builtin_prefetch(p->first + p->tap * p->tap_stride_bytes + p->offset, 0, 2);
+    p->offset += 64;
+    if (p->offset >= p->bytes) {
+      p->offset = 0;
+      p->tap++;
+    }
+  }
+}
+
+/* Items are A panels (mr output channels): a k block of the panel's U is transformed into the
+ * worker's scratch, then multiplied into the panel's rows of every M_k. */
+static void gemm_run_time_items(void* ctx, size_t begin, size_t end, int worker) {
+  const wg_job* job = ctx;
+  const ep_wg_geometry* g = &job->l.g;
+  const size_t mr = job->config->mr, cin = g->cin, positions = job->l.v->positions;
+  const size_t tap_stride = run_time_tap_stride(cin, mr), kc_max = RUN_TIME_KC;
+  float* u = job->planes + (size_t)worker * job->l.worker_floats;
+  for (size_t p = begin; p < end; p++) {
+    const float* panel = job->u + p * 9 * tap_stride;
+    const size_t row0 = p * mr, rows = g->cout - row0 < mr ? g->cout - row0 : mr;
+    for (size_t k0 = 0; k0 < cin; k0 += kc_max) {
+      const size_t kc = cin - k0 < kc_max ? cin - k0 : kc_max;
+      const size_t u_stride = kc * mr + RUN_TIME_SKEW;
+      job->l.weights(panel + k0 * mr, tap_stride, kc * mr, u, u_stride);
+      /* The next block: this panel's next k block, or the next panel's first. */
+      tap_prefetch next = {.tap = 9, .tap_stride_bytes = tap_stride * sizeof(float)};
+      if (k0 + kc < cin) {
+        const size_t nkc = cin - k0 - kc < kc_max ? cin - k0 - kc : kc_max;
+        next = (tap_prefetch){(const char*)(panel + (k0 + kc) * mr), tap_stride * sizeof(float),
+                              nkc * mr * sizeof(float), 0, 0};
+      } else if (p + 1 < end) {
+        const size_t nkc = cin < kc_max ? cin : kc_max;
+        next = (tap_prefetch){(const char*)(panel + 9 * tap_stride), tap_stride * sizeof(float),
+                              nkc * mr * sizeof(float), 0, 0};
+      }
+      const size_t lines =
+          next.tap < 9 ? ep_divide_round_up(9 * (next.bytes / 64 + 1), positions) : 0;
+      for (size_t k = 0; k < positions; k++) {
+        tap_prefetch_lines(&next, lines);
+        ep_f32_gemm_compute_strided(job->config, rows, g->tiles, kc, u + k * u_stride, u_stride,
+                                    job->v + k * g->v_stride + k0 * g->v_ld, g->v_ld,
+                                    job->m + k * g->m_stride + row0 * g->m_ld, g->m_ld, k0 > 0,
+                                    NULL);
+      }
+    }
+  }
+}
+
 /* Items are output channels, or 8-channel blocks of an NCHW8c output: a block's channels are
  * transformed into the worker's planes, then interleaved into y. */
 static void output_items(void* ctx, size_t begin, size_t end, int worker) {
@@ -305,7 +412,7 @@ static void output_items(void* ctx, size_t begin, size_t end, int worker) {
     for (size_t c = 0; c < per_item; c++) {
       const size_t co = item * per_item + c;
       planes[c] =
-          blocked ? job->planes + ((size_t)worker * job->l.worker_planes + c) * job->l.plane_floats
+          blocked ? job->planes + (size_t)worker * job->l.worker_floats + c * job->l.plane_floats
                   : job->y + co * out_plane;
       job->output(g, job->m, co, job->bias[co], act, planes[c]);
       if (act != EP_ACT_NONE && act != EP_ACT_RELU && act != EP_ACT_RELU6) {
@@ -330,7 +437,7 @@ void ep_f32_winograd_run(const ep_conv_desc* d, const ep_f32_gemm_config* config
   const ep_wg_geometry* g = &job.l.g;
   job.nchwc = &ep_kernel_config_for(config->isa)->nchwc;
   job.u = packed;
-  job.bias = packed + job.l.v->positions * job.l.m_padded * g->cin;
+  job.bias = packed + packed_weights_floats(&job.l, config->mr);
   job.v = workspace;
   job.m = workspace + job.l.v_floats;
   job.planes = job.m + job.l.m_floats;
@@ -342,7 +449,11 @@ void ep_f32_winograd_run(const ep_conv_desc* d, const ep_f32_gemm_config* config
     job.x = x + b * in_image;
     job.y = y + b * out_image;
     ep_threadpool_parallel_for(pool, g->cin / job.in_grain, 1, input_items, &job);
-    ep_threadpool_parallel_for(pool, job.l.v->positions, 1, gemm_items, &job);
+    if (job.l.weights != NULL) {
+      ep_threadpool_parallel_for(pool, job.l.m_padded / config->mr, 1, gemm_run_time_items, &job);
+    } else {
+      ep_threadpool_parallel_for(pool, job.l.v->positions, 1, gemm_items, &job);
+    }
     ep_threadpool_parallel_for(pool, g->cout / job.out_grain, 1, output_items, &job);
   }
 }

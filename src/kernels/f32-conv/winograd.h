@@ -17,7 +17,14 @@
  * run streams all of it, so for few tiles (small images with many channels) F(4x4, 3x3) loses
  * to the direct GEMM. There F(2x2, 3x3) takes over (winograd2-impl.h): 2x2 tiles from 4x4
  * patches, 16 GEMMs, U 16/9 the weights, 2.25 times fewer multiplications than direct (ResNet's
- * 7x7 stage: 16 tiles, exactly one GEMM panel). ep_f32_winograd_suitable decides. */
+ * 7x7 stage: 16 tiles, exactly one GEMM panel). ep_f32_winograd_suitable decides.
+ *
+ * Where F(4x4, 3x3)'s tiles fill at most two GEMM panels (ResNet's 14x14 stage: 16 tiles) every
+ * U value serves one or two microkernel passes, and the run waits on streaming U (4 times the
+ * weights) from memory. There the packed weights stay 3x3 (per A panel, tap-major) and each
+ * worker transforms a k block of one A panel at a time into its L2 scratch before that panel's
+ * GEMMs (U "at run time"; the levels with an ep_wg_weights_fn). F(2x2, 3x3)'s U is only 16/9
+ * the weights, and at run time it measured no faster (ResNet-50's 7x7 stage). */
 #ifndef EDGEPROF_KERNELS_F32_CONV_WINOGRAD_H
 #define EDGEPROF_KERNELS_F32_CONV_WINOGRAD_H
 
@@ -61,6 +68,12 @@ typedef void (*ep_wg_input_fn)(const ep_wg_geometry* g, const float* xp, size_t 
  * the caller's), written to its plane y [out_h, out_w]. */
 typedef void (*ep_wg_output_fn)(const ep_wg_geometry* g, const float* m, size_t co, float bias,
                                 ep_activation act, float* y);
+
+/* U_k = G g G^T of F(4x4, 3x3) at run time (winograd-weights-impl.h) for n flattened (input
+ * channel, panel row) indices: tap t of index q at g[t * g_tap_stride + q], U_k's element at u[k *
+ * u_stride + q]. */
+typedef void (*ep_wg_weights_fn)(const float* g, size_t g_tap_stride, size_t n, float* u,
+                                 size_t u_stride);
 
 /* The 8 channels of a row of n NCHW8c pixels (src [n][8]) to 8 plain rows dst[c][0, n), and
  * back (f32-wg-layout-avx2.c, f32-wg-layout-neon.c): Winograd's planes for layers with a blocked
