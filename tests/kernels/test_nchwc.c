@@ -269,6 +269,89 @@ static const shape winograd_cases[] = {
 /* Global average pooling over plane sizes that reach every part of the vector block sum (four
  * tiles a step, single tiles, an odd pixel at 16 lanes) and the 19x19 / 10x10 planes of
  * EfficientNet b3. */
+/* Window layers whose padded input is over 4 MiB (nchwc.c's WINDOW_COPY_MAX_BYTES) read it in
+ * place, their border rows and columns from small padded copies: bit for bit against the same
+ * layer over an input the test pads itself (no padding left to make: the path of every smaller
+ * layer, checked against the reference above), whose multiply-adds are the same in the same
+ * order. */
+static const shape in_place_cases[] = {
+    /* batch cin h w cout kh kw sh sw dh dw pt pl pb pr groups */
+    {1, 32, 182, 182, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2}, /* RegNet's stride 2: block pairs */
+    {1, 32, 181, 183, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4}, /* 8-channel groups: single blocks */
+    {1, 32, 182, 182, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8}, /* 4-channel groups (quads) */
+    {1, 16, 250, 270, 16, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1}, /* dense 1x7: 3 border columns */
+    {1, 16, 262, 250, 16, 7, 1, 1, 1, 1, 1, 3, 0, 3, 0, 1}, /* dense 7x1: 3 border rows */
+    {1, 16, 255, 257, 24, 3, 3, 2, 1, 2, 2, 2, 1, 0, 3, 1}, /* dilated, uneven pads, odd blocks */
+};
+
+static void check_in_place(ep_test_rng* rng) {
+  const variant variants[] = {
+      {true, EP_ACT_RELU, false, false, false},
+      {true, EP_ACT_SILU, false, false, true},
+      {false, EP_ACT_NONE, true, false, false},
+  };
+  for (size_t i = 0; i < sizeof in_place_cases / sizeof in_place_cases[0]; i++) {
+    const shape* s = &in_place_cases[i];
+    const variant v = variants[i % 3];
+    ep_conv_desc d = desc_of(s, v.has_bias, v.act);
+    d.out_layout = v.y_nchw ? EP_LAYOUT_NCHW : EP_LAYOUT_NCHW8C;
+    /* The same layer over the input padded here: rows and columns up to what the last output
+     * pixel's window reaches, zeros around. */
+    ep_conv_desc dp = d;
+    dp.in_h = (d.out_h - 1) * d.stride_h + (d.kernel_h - 1) * d.dilation_h + 1;
+    dp.in_w = (d.out_w - 1) * d.stride_w + (d.kernel_w - 1) * d.dilation_w + 1;
+    if (dp.in_h < d.pad_top + d.in_h) dp.in_h = d.pad_top + d.in_h;
+    if (dp.in_w < d.pad_left + d.in_w) dp.in_w = d.pad_left + d.in_w;
+    dp.pad_top = dp.pad_left = 0;
+    const size_t blocks = (size_t)d.in_channels / 8;
+    const size_t nx = (size_t)d.in_channels * d.in_h * d.in_w;
+    const size_t nxp = (size_t)d.in_channels * dp.in_h * dp.in_w;
+    const size_t nw = (size_t)d.out_channels * (d.in_channels / d.groups) * d.kernel_h * d.kernel_w;
+    const size_t ny = (size_t)d.out_channels * d.out_h * d.out_w;
+    float* x = malloc(nx * sizeof *x);
+    float* xp = calloc(nxp, sizeof *xp);
+    float* w = malloc(nw * sizeof *w);
+    float* bias = malloc((size_t)d.out_channels * sizeof *bias);
+    float* residual = v.residual ? malloc(ny * sizeof *residual) : NULL;
+    float* y = malloc(ny * sizeof *y);
+    float* yp = malloc(ny * sizeof *yp);
+    float* packed = malloc(ep_conv2d_packed_size(&d) * sizeof *packed);
+    ep_test_fill(rng, x, nx, -1.0f, 1.0f);
+    ep_test_fill(rng, w, nw, -1.0f, 1.0f);
+    ep_test_fill(rng, bias, (size_t)d.out_channels, -1.0f, 1.0f);
+    if (residual != NULL) ep_test_fill(rng, residual, ny, -1.0f, 1.0f);
+    for (size_t b = 0; b < blocks; b++) {
+      for (int r = 0; r < d.in_h; r++) {
+        memcpy(xp + ((b * dp.in_h + r + d.pad_top) * dp.in_w + d.pad_left) * 8,
+               x + (b * d.in_h + r) * d.in_w * 8, (size_t)d.in_w * 8 * sizeof *x);
+      }
+    }
+    ep_conv2d_pack(&d, w, v.has_bias ? bias : NULL, packed);
+    EP_CHECK_MSG(ep_conv2d_workspace_size(&d) < nxp,
+                 "in place %zu: a workspace of %zu floats, as large as a padded copy's", i,
+                 ep_conv2d_workspace_size(&d));
+    for (int p = 0; p < N_POOLS; p += 2) {
+      const int threads = ep_threadpool_threads(pools[p]);
+      const size_t ws = ep_conv2d_workspace_size(&d), wsp = ep_conv2d_workspace_size(&dp);
+      float* workspace = malloc((ws > wsp ? ws : wsp) * (size_t)threads * sizeof *workspace + 1);
+      for (size_t j = 0; j < ny; j++) y[j] = NAN; /* a pixel left out shows */
+      ep_conv2d_run(&d, packed, x, residual, y, workspace, ws, pools[p]);
+      ep_conv2d_run(&dp, packed, xp, residual, yp, workspace, wsp, pools[p]);
+      EP_CHECK_MSG(memcmp(y, yp, ny * sizeof *y) == 0,
+                   "in place %zu (%d threads): outputs differ from the padded input's", i, threads);
+      free(workspace);
+    }
+    free(x);
+    free(xp);
+    free(w);
+    free(bias);
+    free(residual);
+    free(y);
+    free(yp);
+    free(packed);
+  }
+}
+
 static void check_pool_and_conversions(ep_test_rng* rng) {
   const int batch = 2, channels = 24;
   const size_t sizes[] = {1, 2, 3, 37, 100, 361};
@@ -547,6 +630,7 @@ static void check_level(ep_cpu_isa isa, void* ctx) {
     check_conv(&rng, &s, v, "random dense");
   }
   check_group_widths(&rng);
+  check_in_place(&rng);
   check_pool_and_conversions(&rng);
   check_pools(&rng);
   for (int p = 1; p < N_POOLS; p++) ep_threadpool_destroy(pools[p]);

@@ -727,9 +727,9 @@ EP_NCHWC_INLINE void window_tail_2(const ep_conv_desc* d, const ep_nchwc_window*
  * (RegNetY-8GF's 14x14 layers: the single block that ends each 7-block group). */
 EP_NCHWC_INLINE void window_rows(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0,
                                  int oy1, const int NB, const int P, const int Q) {
-  if (d->out_w < 1) return;
-  const int tiles = (d->out_w + P - 1) / P;
-  const int base = d->out_w / tiles, wider = d->out_w % tiles;
+  if (cw->cols < 1) return;
+  const int tiles = (cw->cols + P - 1) / P;
+  const int base = cw->cols / tiles, wider = cw->cols % tiles;
   for (int oy = oy0; oy < oy1; oy++) {
     for (int t = 0, ox = 0; t < tiles; t++) {
       const int n = base + (t < wider ? 1 : 0);
@@ -747,7 +747,7 @@ EP_NCHWC_INLINE void window_rows(const ep_conv_desc* d, const ep_nchwc_window* c
         ep_activation_apply(cw->act,
                             cw->y + (size_t)j * cw->y_block_stride +
                                 (size_t)oy * (size_t)d->out_w * BLOCK,
-                            (size_t)d->out_w * BLOCK);
+                            (size_t)cw->cols * BLOCK);
       }
     }
   }

@@ -159,7 +159,7 @@ static const tile_fn strided_tiles[TILE + 1] = {NULL, EACH_P14(TILE_ENTRY, 1, 0)
 
 /* Rows [oy0, oy1) of the pair. */
 static void pair_rows(const ep_conv_desc* d, const ep_nchwc_window* cw, int oy0, int oy1) {
-  const int W = d->out_w;
+  const int W = cw->cols;
   if (d->stride_w > 2) {
     for (int oy = oy0; oy < oy1; oy++) {
       int ox = 0;
@@ -195,11 +195,14 @@ void ep_nchwc_window_rows__avx512f(const ep_conv_desc* d, const ep_nchwc_window*
   }
   pair_rows(d, cw, oy0, oy1);
   if (!cw->y_nchw && !ep_activation_in_register(cw->act)) {
-    /* The rows are contiguous in each block's plane. */
-    const size_t row = (size_t)d->out_w * BLOCK;
+    /* Whole rows are contiguous in each block's plane; a part of each row goes on its own. */
+    const size_t row = (size_t)d->out_w * BLOCK, cols = (size_t)cw->cols * BLOCK;
+    const bool whole = cols == row;
     for (int j = 0; j < 2; j++) {
-      ep_activation_apply(cw->act, cw->y + (size_t)j * cw->y_block_stride + (size_t)oy0 * row,
-                          (size_t)(oy1 - oy0) * row);
+      float* y = cw->y + (size_t)j * cw->y_block_stride;
+      for (int oy = oy0; oy < oy1; oy = whole ? oy1 : oy + 1) {
+        ep_activation_apply(cw->act, y + (size_t)oy * row, whole ? (size_t)(oy1 - oy) * row : cols);
+      }
     }
   }
 }

@@ -103,9 +103,12 @@ void ep_nchwc_direct_rows__neon(const ep_conv_desc* d, int cin, const float* x, 
                                 size_t y_block_stride, int oy0, int oy1, int32_t* scratch);
 
 /* Output rows [oy0, oy1) of nb (1 or 2) output blocks of a window convolution over blocked
- * input (grouped layers: each output block reads the few input blocks of its groups). d has no
- * padding left: x is already padded with its zeros (d's in_h / in_w are the padded plane's), so
- * every tap of every output pixel is inside. */
+ * input (grouped layers: each output block reads the few input blocks of its groups), cols
+ * pixels of each row. d's padding is not read: every tap of every pixel computed is inside x,
+ * output pixel (oy, ox) reading x from x + (oy * stride_h * in_w + ox * stride_w) * 8 and writing
+ * y's pixel oy * out_w + ox (nchwc.c points x and y at the region it computes: the pixels whose
+ * windows lie inside the image in place, the border ones from a few rows or columns padded with
+ * zeros). */
 typedef struct ep_nchwc_window {
   const float* x;        /* the first input block read: [in_blocks][in_h][in_w][8] */
   size_t x_block_stride; /* floats from one input block to the next */
@@ -116,6 +119,7 @@ typedef struct ep_nchwc_window {
                             its 8 channel planes [8][out_h x out_w] */
   size_t y_block_stride;
   int nb;
+  int cols; /* output pixels per row from y's column 0; rows of y are out_w apart */
   bool y_nchw;
   /* Groups of 4 input and 4 output channels, two per block (ResNeXt's first stage): w is
    * [kh][kw][4][8], the weights of each group's 4 inputs against the block's 8 outputs, and nb

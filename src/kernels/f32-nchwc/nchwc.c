@@ -279,14 +279,185 @@ static size_t padded_floats(const ep_conv_desc* d) {
   return (size_t)d->batch * (size_t)d->in_channels * h * w;
 }
 
+/* --- window borders -------------------------------------------------------------------- */
+
+/* A padded window layer whose padded input is larger than WINDOW_COPY_MAX_BYTES reads its input
+ * in place for the output pixels whose windows lie inside the image; the rows and columns of
+ * pixels whose windows cross the border read a few input rows or columns copied with their
+ * zeros into the worker's scratch. The zeros are multiplied as in a padded copy (the same
+ * multiply-adds in the same order: outputs bit-identical). Smaller layers copy the whole padded
+ * input first, in one pass shared by the workers.
+ *
+ * One Zen 4 core, AVX-512, best of 10 in each of 2 interleaved rounds (bench/conv_layer.sh
+ * --blocked --cpu-time), whole copy -> in place: RegNetX-16GF's 256-channel stride-2 layer on
+ * 112x112 (13.3 MB padded; the copy was 4.6% of its profile) 24.7 -> 23.9 ms, held 13 MB of
+ * workspace per thread; but its 56x56 stride-1 layer (3.4 MB) 17.3 -> 17.5, the 14x14 ones
+ * 3.71 -> 4.05 and Inception's 1x7 on 17x17 5.29 -> 6.99: there the border rows and columns
+ * (2 of 14 rows, 6 of 17 columns), in narrower tiles, cost more than a copy that stays in L2. */
+enum {
+  WINDOW_COPY_MAX_BYTES = 4 << 20,
+  BORDER_ROWS = 28, /* output rows per border-column call: two of the avx512 kernel's tiles */
+};
+
+/* The output pixels [*lo, *hi) along one axis whose taps are inside [0, in). */
+static void inside_range(int in, int out, int pad, int stride, int kernel, int dilation, int* lo,
+                         int* hi) {
+  const int span = (kernel - 1) * dilation;
+  int a = (pad + stride - 1) / stride;
+  const int last = in - 1 + pad - span; /* the largest inside start, times the stride */
+  int b = last < 0 ? 0 : last / stride + 1;
+  if (a > out) a = out;
+  if (b > out) b = out;
+  if (b < a) b = a;
+  *lo = a;
+  *hi = b;
+}
+
+/* A padded window layer that reads its input in place. */
+static bool window_in_place(const ep_conv_desc* d) {
+  return padded_floats(d) * sizeof(float) > WINDOW_COPY_MAX_BYTES;
+}
+
+/* Floats of one border row's copy: [input blocks][kernel rows][padded width][8]; and of one
+ * border column's: [input blocks][rows][kernel columns][8], then its output [2][rows][8]. */
+static size_t window_border_floats(const ep_conv_desc* d) {
+  if (!window_in_place(d)) return 0;
+  size_t ib0;
+  const size_t n = window_quads(d) ? 1 : block_inputs(d, 0, &ib0);
+  const size_t span_h = (size_t)(d->kernel_h - 1) * (size_t)d->dilation_h + 1;
+  const size_t span_w = (size_t)(d->kernel_w - 1) * (size_t)d->dilation_w + 1;
+  const size_t wide = (size_t)(d->out_w - 1) * (size_t)d->stride_w + span_w;
+  const size_t tall = (size_t)(BORDER_ROWS - 1) * (size_t)d->stride_h + span_h;
+  const size_t row = n * span_h * wide * BLOCK;
+  const size_t col = n * tall * span_w * BLOCK + 2 * BORDER_ROWS * BLOCK;
+  return row > col ? row : col;
+}
+
+/* Copies input rows [r0, r0 + rows) and columns [c0, c0 + cols) of n blocks (x: the first
+ * block, planes plane floats apart) into dst [n][rows][cols][8], zeros outside the image. */
+static void copy_window(const ep_conv_desc* d, const float* x, size_t plane, size_t n, int r0,
+                        int rows, int c0, int cols, float* dst) {
+  const int in_h = d->in_h, in_w = d->in_w;
+  const int a = c0 < 0 ? -c0 : 0;
+  int b = in_w - c0 < cols ? in_w - c0 : cols;
+  if (b < a) b = a;
+  for (size_t ib = 0; ib < n; ib++) {
+    for (int r = 0; r < rows; r++, dst += (size_t)cols * BLOCK) {
+      const int iy = r0 + r;
+      if (iy < 0 || iy >= in_h || b == a) {
+        memset(dst, 0, (size_t)cols * BLOCK * sizeof *dst);
+        continue;
+      }
+      memset(dst, 0, (size_t)a * BLOCK * sizeof *dst);
+      memcpy(dst + (size_t)a * BLOCK, x + ib * plane + ((size_t)iy * (size_t)in_w + (size_t)(c0 + a)) * BLOCK,
+             (size_t)(b - a) * BLOCK * sizeof *dst);
+      memset(dst + (size_t)b * BLOCK, 0, (size_t)(cols - b) * BLOCK * sizeof *dst);
+    }
+  }
+}
+
+/* Output rows [oy0, oy1) of one window unit (cw: its first input block, weights, bias, output
+ * blocks at row 0, column 0), reading x in place where it can. */
+static void window_unit_rows(const ep_nchwc_kernels* k, const ep_conv_desc* d,
+                             const ep_nchwc_window* cw, int oy0, int oy1, float* scratch) {
+  if (!window_in_place(d)) {
+    k->window_rows(d, cw, oy0, oy1);
+    return;
+  }
+  const int sh = d->stride_h, sw = d->stride_w, out_w = d->out_w;
+  const int span_h = (d->kernel_h - 1) * d->dilation_h + 1;
+  const int span_w = (d->kernel_w - 1) * d->dilation_w + 1;
+  const size_t px = cw->y_nchw ? 1 : BLOCK; /* floats per output pixel in a plane */
+  const size_t in_plane = (size_t)d->in_h * (size_t)d->in_w * BLOCK;
+  const size_t n = (size_t)cw->in_blocks;
+  int r_lo, r_hi, c_lo, c_hi;
+  inside_range(d->in_h, d->out_h, d->pad_top, sh, d->kernel_h, d->dilation_h, &r_lo, &r_hi);
+  inside_range(d->in_w, out_w, d->pad_left, sw, d->kernel_w, d->dilation_w, &c_lo, &c_hi);
+  for (int oy = oy0; oy < oy1;) {
+    if (oy < r_lo || oy >= r_hi) {
+      /* A border row: its kernel rows, padded across. */
+      const int wide = (out_w - 1) * sw + span_w;
+      copy_window(d, cw->x, in_plane, n, oy * sh - d->pad_top, span_h, -d->pad_left, wide,
+                  scratch);
+      ep_conv_desc dp = *d;
+      dp.in_h = span_h;
+      dp.in_w = wide;
+      ep_nchwc_window c = *cw;
+      c.x = scratch;
+      c.x_block_stride = (size_t)span_h * (size_t)wide * BLOCK;
+      c.y = cw->y + (size_t)oy * (size_t)out_w * px;
+      c.cols = out_w;
+      k->window_rows(&dp, &c, 0, 1);
+      oy++;
+      continue;
+    }
+    const int end = oy1 < r_hi ? oy1 : r_hi;
+    if (c_lo < c_hi) {
+      /* The inside columns in place. */
+      ep_nchwc_window c = *cw;
+      c.x = cw->x + ((size_t)(oy * sh - d->pad_top) * (size_t)d->in_w +
+                     (size_t)(c_lo * sw - d->pad_left)) * BLOCK;
+      c.y = cw->y + ((size_t)oy * (size_t)out_w + (size_t)c_lo) * px;
+      c.cols = c_hi - c_lo;
+      k->window_rows(d, &c, 0, end - oy);
+    }
+    /* Each border column down BORDER_ROWS rows at a time, as one row of a copy whose pixels
+     * step from one output row's inputs to the next's: [rows][kernel columns][8], the window
+     * kernel's stride across being stride_h times the kernel columns. */
+    for (int r = oy; r < end; r += BORDER_ROWS) {
+      const int rows = end - r < BORDER_ROWS ? end - r : BORDER_ROWS;
+      const int tall = (rows - 1) * sh + span_h;
+      float* out = scratch + n * (size_t)tall * (size_t)span_w * BLOCK;
+      for (int ox = 0; ox < out_w; ox++) {
+        if (ox == c_lo) ox = c_hi; /* past the inside columns */
+        if (ox >= out_w) break;
+        copy_window(d, cw->x, in_plane, n, r * sh - d->pad_top, tall, ox * sw - d->pad_left,
+                    span_w, scratch);
+        ep_conv_desc dp = *d;
+        dp.in_h = tall;
+        dp.in_w = span_w;
+        dp.stride_w = sh * span_w;
+        dp.out_h = 1;
+        dp.out_w = rows;
+        ep_nchwc_window c = *cw;
+        c.x = scratch;
+        c.x_block_stride = (size_t)tall * (size_t)span_w * BLOCK;
+        c.y = out;
+        c.y_block_stride = (size_t)rows * BLOCK;
+        c.y_nchw = false;
+        c.cols = rows;
+        k->window_rows(&dp, &c, 0, 1);
+        /* Into the output column. */
+        for (int j = 0; j < cw->nb; j++) {
+          const float* src = out + (size_t)j * (size_t)rows * BLOCK;
+          float* yb = cw->y + (size_t)j * cw->y_block_stride + (size_t)ox * px;
+          for (int i = 0; i < rows; i++, src += BLOCK) {
+            float* yp = yb + (size_t)(r + i) * (size_t)out_w * px;
+            if (cw->y_nchw) {
+              const size_t out_plane = (size_t)d->out_h * (size_t)out_w;
+              for (int ch = 0; ch < BLOCK; ch++) yp[(size_t)ch * out_plane] = src[ch];
+            } else {
+              memcpy(yp, src, BLOCK * sizeof *yp);
+            }
+          }
+        }
+      }
+    }
+    oy = end;
+  }
+}
+
 size_t ep_nchwc_conv_workspace_size(const ep_conv_desc* d) {
   const nchwc_kind kind = kind_of(d);
   /* The direct kernel's tap lists (int32, as many as floats). */
   if (kind == NCHWC_DIRECT) return padded_floats(d) + EP_NCHWC_DIRECT_SCRATCH(taps_of(d));
   /* The depthwise kernel's padded rows. */
   if (kind == NCHWC_DEPTHWISE) return ep_nchwc_depthwise_scratch(d);
-  /* The window kernel's padded input, shared (the first worker's share). */
-  if (kind == NCHWC_WINDOW) return padded_floats(d);
+  /* The window kernel's padded input, shared (the first worker's share), or its border rows or
+   * columns, padded, per worker. */
+  if (kind == NCHWC_WINDOW) {
+    return window_in_place(d) ? window_border_floats(d) : padded_floats(d);
+  }
   /* A strided pointwise layer's kept pixels, shared by the workers (the first one's share). */
   if (kind == NCHWC_POINTWISE && strided(d) && !strided_in_place(d)) {
     return (size_t)d->batch * (size_t)d->in_channels * (size_t)d->out_h * (size_t)d->out_w;
@@ -505,11 +676,12 @@ static void rows_items(void* ctx, size_t begin, size_t end, int worker) {
           .y = job->y + (image * blocks + ob) * out_plane,
           .y_block_stride = out_plane,
           .nb = nb,
+          .cols = d->out_w,
           .y_nchw = d->out_layout == EP_LAYOUT_NCHW,
           .quads = window_quads(d),
           .act = d->act,
       };
-      k->window_rows(d, &cw, (int)oy0, (int)oy1);
+      window_unit_rows(k, d, &cw, (int)oy0, (int)oy1, (float*)scratch);
     } else if (job->kind == NCHWC_DIRECT && k->direct_rows != NULL) {
       const size_t ob = group * 2;
       const int nb = ob + 1 < cout / BLOCK ? 2 : 1;
@@ -550,7 +722,9 @@ void ep_nchwc_conv_run(const ep_conv_desc* d, const float* packed, const float* 
   const size_t blocks = (size_t)d->out_channels / BLOCK;
   ep_conv_desc unpadded = *d;
   size_t ph = 0, pw = 0;
-  if (kind == NCHWC_DIRECT || kind == NCHWC_WINDOW) padded_dims(d, &ph, &pw);
+  if (kind == NCHWC_DIRECT || (kind == NCHWC_WINDOW && !window_in_place(d))) {
+    padded_dims(d, &ph, &pw);
+  }
   if (ph > 0) {
     /* The padded copy at the start of the workspace; the workers' tap lists after it. */
     const size_t lanes = kind == NCHWC_WINDOW ? BLOCK : 1;
