@@ -49,6 +49,38 @@ static bool swaps_last_two(const int* perm, int rank) {
   return perm[rank - 2] == rank - 1 && perm[rank - 1] == rank - 2;
 }
 
+/* Whether c is 2^e, |e| <= 16 (products with it stay exact for the values attention sees). */
+static bool power_of_two(float c) {
+  int e;
+  return frexpf(c, &e) == 0.5f && e >= -15 && e <= 17;
+}
+
+/* Tensor q as the private output of Mul(x, c) or Div(x, c), c a scalar constant whose factor is a
+ * power of two, q shaped like x: x, the node and the factor. */
+static bool q_power_of_two_scale(const ep_graph* g, const int* consumers, const bool* taken, int q,
+                                 int* x_out, int* node_out, float* factor_out) {
+  float c;
+  int id = private_producer(g, consumers, taken, q, 1, EP_OP_MUL);
+  if (id >= 0) {
+    const ep_node* n = &g->nodes[id];
+    const int k = scalar_constant(g, n->inputs[1], &c) ? 0 : scalar_constant(g, n->inputs[0], &c) ? 1 : -1;
+    if (k < 0 || !power_of_two(c) || !ep_shape_equal(shape_of(g, n->inputs[k]), shape_of(g, q))) {
+      return false;
+    }
+    *x_out = n->inputs[k], *node_out = id, *factor_out = c;
+    return true;
+  }
+  id = private_producer(g, consumers, taken, q, 1, EP_OP_DIV);
+  if (id < 0) return false;
+  const ep_node* n = &g->nodes[id];
+  if (!scalar_constant(g, n->inputs[1], &c) || !power_of_two(c) ||
+      !ep_shape_equal(shape_of(g, n->inputs[0]), shape_of(g, q))) {
+    return false;
+  }
+  *x_out = n->inputs[0], *node_out = id, *factor_out = 1.0f / c;
+  return true;
+}
+
 /* The scores [..., Sq, Sk] ending at tensor t: MatMul(q, k') [-> Mul / Div by a scalar
  * constant]. Fills q, k, trans_b, alpha and the nodes. */
 static bool match_scores(const ep_graph* g, const int* consumers, const bool* taken, int t,
@@ -90,6 +122,15 @@ static bool match_scores(const ep_graph* g, const int* consumers, const bool* ta
   }
   add_node(f, mm);
   if (sc >= 0) add_node(f, sc);
+  /* q scaled by a power of two before the product (PyTorch's MultiheadAttention: q / sqrt(d)):
+   * (2^e q) k' is 2^e (q k') to the bit, so the scale joins alpha, which the kernel applies to
+   * its packed q rows. */
+  float qs;
+  if (q_power_of_two_scale(g, consumers, taken, f->inputs[0], &x, &sc, &qs)) {
+    f->inputs[0] = x;
+    f->attrs.alpha *= qs;
+    add_node(f, sc);
+  }
   return true;
 }
 

@@ -58,6 +58,8 @@ static void demand_rows(pruner* p, int t, int axis, int64_t lo, int64_t hi) {
   } else if (d->axis == axis) {
     if (lo < d->lo) d->lo = lo;
     if (hi > d->hi) d->hi = hi;
+    /* readers of every part (q, k and v Slices of one projection) read it all */
+    if (d->lo <= 0 && d->hi >= p->g->tensors[t].shape.dims[axis]) d->axis = ALL;
   } else {
     d->axis = ALL;
   }

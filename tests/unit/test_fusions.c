@@ -260,6 +260,52 @@ static void test_attention_rank3(void) {
   ep_graph_destroy(g);
 }
 
+/* q scaled before the product (PyTorch's MultiheadAttention: q / sqrt(d)) joins alpha when the
+ * factor is a power of two (exact); another factor stays a node of its own. */
+static void test_attention_q_scale(void) {
+  static const struct {
+    ep_op op;
+    float c;
+    float score_div; /* 0: none */
+    float alpha;     /* expected; 0: not absorbed */
+  } cases[] = {
+      {EP_OP_DIV, 8.0f, 0.0f, 0.125f},
+      {EP_OP_MUL, 0.5f, 2.0f, 0.25f},
+      {EP_OP_DIV, 3.0f, 0.0f, 0.0f},
+      {EP_OP_MUL, 0.3f, 0.0f, 0.0f},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ep_graph* g = NULL;
+    EP_CHECK_OK(ep_graph_create("q_scale", &g));
+    const ep_shape qs = ep_shape_make(4, (int64_t[]){1, 3, 9, 8});
+    int q = input(g, "q", qs);
+    int kt = input(g, "k", ep_shape_make(4, (int64_t[]){1, 3, 8, 9}));
+    int v = input(g, "v", qs);
+    int c = constant(g, "c", ep_shape_make(0, NULL), &cases[i].c);
+    q = node(g, cases[i].op, "q_scale", NULL, (int[]){q, c}, 2);
+    int x = node(g, EP_OP_MATMUL, "qk", NULL, (int[]){q, kt}, 2);
+    if (cases[i].score_div != 0.0f) {
+      int d = constant(g, "d", ep_shape_make(0, NULL), &cases[i].score_div);
+      x = node(g, EP_OP_DIV, "scaled", NULL, (int[]){x, d}, 2);
+    }
+    x = node(g, EP_OP_SOFTMAX, "softmax", NULL, &x, 1);
+    x = node(g, EP_OP_MATMUL, "pv", NULL, (int[]){x, v}, 2);
+    EP_CHECK_OK(ep_graph_mark_output(g, x));
+    EP_CHECK_OK(ep_graph_finalize(g));
+    ep_graph* o = check_against_unfused(g, EP_PASS_FUSE_ATTENTION, "q scale");
+    const bool absorbed = cases[i].alpha != 0.0f;
+    EP_CHECK_MSG(o != NULL && ep_graph_node_count(o) == (absorbed ? 1 : 2) &&
+                     count_op(o, EP_OP_ATTENTION) == 1,
+                 "q scale case %zu: %d nodes", i, o ? ep_graph_node_count(o) : -1);
+    if (o != NULL && absorbed && ep_graph_node_count(o) == 1) {
+      EP_CHECK_MSG(ep_graph_node(o, 0)->attrs.alpha == cases[i].alpha, "case %zu: alpha %g", i,
+                   ep_graph_node(o, 0)->attrs.alpha);
+    }
+    ep_graph_destroy(o);
+    ep_graph_destroy(g);
+  }
+}
+
 /* --- GELU --------------------------------------------------------------------------------- */
 
 enum { GROUP_X_FACTOR_HALF, GROUP_X_HALF_FACTOR, GROUP_X_HALF_OF_FACTOR };
@@ -868,6 +914,7 @@ int main(void) {
   test_attention_fuses();
   test_attention_spoilers();
   test_attention_rank3();
+  test_attention_q_scale();
   test_gelu_fuses();
   test_gelu_spoilers();
   test_matmul_epilogue_fuses();

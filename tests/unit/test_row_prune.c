@@ -306,8 +306,53 @@ static void test_elementwise_exact(void) {
   ep_graph_destroy(g);
 }
 
+/* x [1, S, 3D] -> three Slices of the last axis (q, k, v of one projection) -> Adds -> Softmax
+ * over the tokens: the Slices together read every column, so the graph stays as it was, node for
+ * node (no Slice renamed, none added). */
+static void test_parts_read_whole(void) {
+  ep_graph* g = NULL;
+  EP_CHECK_OK(ep_graph_create("qkv", &g));
+  int x = -1;
+  EP_CHECK_OK(ep_graph_add_input(g, "x", ep_shape_make(3, (int64_t[]){1, S, 3 * D}), &x));
+  int y = node(g, EP_OP_RELU, "relu", NULL, &x, 1);
+  int part[3];
+  for (int i = 0; i < 3; i++) {
+    char n[16], a[16], b[16], c[16];
+    snprintf(n, sizeof n, "part%d", i);
+    snprintf(a, sizeof a, "s%d", i);
+    snprintf(b, sizeof b, "e%d", i);
+    snprintf(c, sizeof c, "a%d", i);
+    int in[4] = {y, i64(g, a, 1, i * D), i64(g, b, 1, (i + 1) * D), i64(g, c, 1, 2)};
+    part[i] = node(g, EP_OP_SLICE, n, NULL, in, 4);
+  }
+  int sum = node(g, EP_OP_ADD, "sum0", NULL, (int[]){part[0], part[1]}, 2);
+  sum = node(g, EP_OP_ADD, "sum1", NULL, (int[]){sum, part[2]}, 2);
+  ep_attrs sm = ep_attrs_default(EP_OP_SOFTMAX);
+  sm.axis = 1;
+  sum = node(g, EP_OP_SOFTMAX, "softmax", &sm, &sum, 1);
+  EP_CHECK_OK(ep_graph_mark_output(g, sum));
+  EP_CHECK_OK(ep_graph_finalize(g));
+  if (!g) return;
+  ep_graph* pruned = NULL;
+  ep_graph* whole = NULL;
+  EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &pruned));
+  EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL & ~EP_PASS_PRUNE_ROWS, &whole));
+  if (pruned && whole) {
+    EP_CHECK(ep_graph_node_count(pruned) == ep_graph_node_count(whole));
+    for (int i = 0; i < ep_graph_node_count(pruned) && i < ep_graph_node_count(whole); i++) {
+      EP_CHECK_MSG(strcmp(ep_graph_node(pruned, i)->name, ep_graph_node(whole, i)->name) == 0,
+                   "node %d: %s, expected %s", i, ep_graph_node(pruned, i)->name,
+                   ep_graph_node(whole, i)->name);
+    }
+  }
+  ep_graph_destroy(pruned);
+  ep_graph_destroy(whole);
+  ep_graph_destroy(g);
+}
+
 int main(void) {
   test_blocks();
+  test_parts_read_whole();
   test_elementwise_exact();
   return ep_test_finish();
 }
