@@ -143,10 +143,7 @@ typedef enum ep_op {
    * sum over channels c - floor((size-1)/2) .. c + ceil((size-1)/2). attrs: size, alpha, beta,
    * lrn_bias. */
   EP_OP_LRN,
-  /* x -> y; attrs: perm (y dim i is x dim perm[i]; all zeros means reversed dims).
-   * Fused (EP_PASS_FUSE_RESIDUAL, never imported): x, scale, residual -> y = transpose(x) *
-   * scale + residual, scale a constant along y dim attrs.axis alone (ConvNeXt's layer scale
-   * [C, 1, 1]), residual shaped like y; attrs.act after. */
+  /* x -> y; attrs: perm (y dim i is x dim perm[i]; all zeros means reversed dims). */
   EP_OP_TRANSPOSE,
   /* x -> y; attrs: pads (x rank r: pads[0..r) are the begins of dims 0..r-1, pads[r..2r) the
    * ends; negative pads crop), pad_mode (EP_PAD_*), pad_value (constant mode). The importer
@@ -434,9 +431,7 @@ enum {
    * then any of those or a GELU (a fused Gelu node, either form; also into fc) */
   EP_PASS_FUSE_ACTIVATIONS = 1u << 1,
   /* An add of two same-shaped tensors, one the output of a conv read by nothing else: the conv
-   * takes the other as its residual input (and the add's activation with it). Also Transpose ->
-   * Mul by a constant along one output dim -> Add of a same-shaped tensor, each read by the next
-   * alone (ConvNeXt's permute, layer scale, residual): one Transpose node with both inputs. */
+   * takes the other as its residual input (and the add's activation with it). */
   EP_PASS_FUSE_RESIDUAL = 1u << 2,
   /* MatMul(q, k') [-> Mul or Div by a constant scalar] [-> Add of a mask] -> Softmax (last axis)
    * -> MatMul(., v), as exporters write attention, when no intermediate has another reader:

@@ -69,10 +69,6 @@ bool ep_fusion_match_gelu(const ep_graph* g, const int* consumers, const bool* t
                           ep_fusion* out);
 bool ep_fusion_match_layer_norm(const ep_graph* g, const int* consumers, const bool* taken, int i,
                                 ep_fusion* out);
-/* Transpose -> Mul by a constant along one output dim -> Add of a same-shaped residual
- * (ConvNeXt's permute back to NCHW, layer scale and residual): one fused Transpose node. */
-bool ep_fusion_match_transpose_scale_add(const ep_graph* g, const int* consumers,
-                                         const bool* taken, int i, ep_fusion* out);
 
 /* A channel Slice of ShuffleNet's channel shuffle (Reshape [N, G, C/G, H, W] -> Transpose
  * (0, 2, 1, 3, 4) -> Reshape [N, C, H, W] of source x): the Slice takes shuffled channels

@@ -233,7 +233,6 @@ static void plan_fusions(const ep_graph* g, unsigned passes, plan* p, bool* take
       {EP_PASS_FUSE_ATTENTION, ep_fusion_match_attention},
       {EP_PASS_FUSE_GELU, ep_fusion_match_gelu},
       {EP_PASS_FUSE_LAYER_NORM, ep_fusion_match_layer_norm},
-      {EP_PASS_FUSE_RESIDUAL, ep_fusion_match_transpose_scale_add},
   };
   for (size_t m = 0; m < sizeof matchers / sizeof matchers[0]; m++) {
     if (!(passes & matchers[m].pass)) continue;

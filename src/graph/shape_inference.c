@@ -712,9 +712,8 @@ static ep_status infer_lrn(infer* c) {
 }
 
 static ep_status infer_transpose(infer* c) {
-  ep_status st = check_counts(c, 1, 3);
+  ep_status st = check_counts(c, 1, 1);
   if (st != EP_OK) return st;
-  if (c->node->n_inputs == 2) return fail(c, "has 2 inputs: a fused scale needs its residual");
   const ep_shape* x = in_shape(c, 0);
   int* perm = c->node->attrs.perm;
   bool all_zero = true, seen[EP_MAX_RANK] = {false};
@@ -730,21 +729,6 @@ static ep_status infer_transpose(infer* c) {
     }
     seen[perm[i]] = true;
     y.dims[i] = x->dims[perm[i]];
-  }
-  if (c->node->n_inputs == 3) {
-    /* The fused epilogue (EP_PASS_FUSE_RESIDUAL): scale broadcasts along y dim `axis` alone. */
-    const int axis = c->node->attrs.axis;
-    const ep_shape* s = in_shape(c, 1);
-    if (axis < 0 || axis >= y.rank) return fail(c, "scale axis %d outside rank %d", axis, y.rank);
-    bool along = s->rank <= y.rank;
-    for (int i = 0; along && i < s->rank; i++) {
-      const int d = y.rank - s->rank + i;
-      along = s->dims[i] == (d == axis ? y.dims[axis] : 1);
-    }
-    if (!along || (y.rank - s->rank > axis && y.dims[axis] != 1)) {
-      return fail_shape(c, 1, "scale", "the output's size along `axis`, 1 elsewhere");
-    }
-    if (!ep_shape_equal(in_shape(c, 2), &y)) return fail_shape(c, 2, "residual", "the output's");
   }
   set_output(c, y);
   return EP_OK;

@@ -124,14 +124,6 @@ void ep_lrn_run(const ep_lrn_desc* d, const float* x, float* y, ep_threadpool* p
 void ep_ref_transpose(const ep_shape* x_shape, const int* perm, const float* x, float* y);
 void ep_transpose_run(const ep_shape* x_shape, const int* perm, const float* x, float* y,
                       ep_threadpool* pool);
-/* The Transpose with an epilogue (EP_PASS_FUSE_RESIDUAL: ConvNeXt's layer scale and residual
- * after its block's permute back to NCHW): y = act(transpose(x) * scale[c] + residual), c the
- * index along output dim `axis` (scale: that dim's size floats), residual shaped like y. scale,
- * residual may each be NULL (left out). The multiply and the add round as the Mul and Add nodes
- * they replace do (two roundings, no FMA), each task over the output rows it just wrote. */
-void ep_transpose_scale_add_run(const ep_shape* x_shape, const int* perm, const float* x,
-                                const float* scale, int axis, const float* residual,
-                                ep_activation act, float* y, ep_threadpool* pool);
 
 /* pads: begins for each dim of x then ends (negative crops); mode EP_PAD_*. */
 void ep_ref_pad(const ep_shape* x_shape, const int* pads, int mode, float value, const float* x,

@@ -632,22 +632,10 @@ static ep_status export_node(ex* e, const ep_node* n) {
       o = node(e, "Reshape", n->name, 2, rin, 1, &y);
       break;
     }
-    case EP_OP_TRANSPOSE: {
-      /* A fused layer scale and residual (inputs 1 and 2): Transpose, Mul, Add. */
-      const char* ty = k == 3 ? fresh(e, out, "transposed") : y;
-      o = node(e, "Transpose", n->name, 1, ins, 1, &ty);
+    case EP_OP_TRANSPOSE:
+      o = node(e, "Transpose", n->name, 1, ins, 1, &y);
       put_ints(e, o, "perm", a->perm, xs->rank);
-      if (k == 3) {
-        char name[600];
-        const char* scaled = fresh(e, out, "scaled");
-        const char* mul_in[2] = {ty, ins[1]}, *add_in[2] = {scaled, ins[2]};
-        snprintf(name, sizeof name, "%s/Mul", n->name);
-        node(e, "Mul", name, 2, mul_in, 1, &scaled);
-        snprintf(name, sizeof name, "%s/Add", n->name);
-        node(e, "Add", name, 2, add_in, 1, &y);
-      }
       break;
-    }
     case EP_OP_PAD: {
       static const char* const modes[] = {"constant", "reflect", "edge", "wrap"};
       if (a->pad_mode == EP_PAD_WRAP) {

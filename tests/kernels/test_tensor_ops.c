@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "kernels/index/index_ops.h"
-#include "kernels/kernels.h"
 #include "kernels/tensor_ops.h"
 #include "test_support.h"
 
@@ -371,64 +370,6 @@ static void test_expand(void) {
   }
 }
 
-/* The Transpose's fused epilogue (ConvNeXt's layer scale and residual) against the nodes it
- * replaces: the transpose, then the binary kernels' Mul by the scale and Add of the residual, bit
- * for bit. The 2-D path (NCHW <-> NHWC, whole and partial tiles, more than one task) and the row
- * path, the scale along every output dim, each input left out, an activation after. */
-static void test_transpose_epilogue(void) {
-  static const struct {
-    int rank;
-    int64_t dims[5];
-    int perm[5];
-  } cases[] = {
-      {4, {1, 56, 56, 96}, {0, 3, 1, 2}}, {4, {1, 7, 7, 40}, {0, 3, 1, 2}},
-      {4, {1, 19, 12, 64}, {0, 2, 3, 1}}, {4, {2, 3, 5, 6}, {0, 2, 1, 3}},
-      {5, {1, 2, 12, 8, 8}, {0, 2, 1, 3, 4}}, {2, {5, 3}, {1, 0}},
-  };
-  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-    const ep_shape xs = ep_shape_make(cases[c].rank, cases[c].dims);
-    ep_shape ys = xs;
-    for (int i = 0; i < xs.rank; i++) ys.dims[i] = xs.dims[cases[c].perm[i]];
-    const size_t n = (size_t)ep_shape_numel(&xs);
-    for (int axis = 0; axis < ys.rank; axis++) {
-      /* Scale and residual, scale alone, residual alone, both and a ReLU. */
-      for (int form = 0; form < 4; form++) {
-        const bool has_scale = form != 2, has_residual = form != 1;
-        const ep_activation act = form == 3 ? EP_ACT_RELU : EP_ACT_NONE;
-        /* The scale [dims[axis], 1, ..., 1] (trailing ones up to the output's rank). */
-        ep_shape ss = {.rank = ys.rank - axis};
-        for (int i = 0; i < ss.rank; i++) ss.dims[i] = i == 0 ? ys.dims[axis] : 1;
-        float* x = values(n, -2, 2);
-        float* scale = values((size_t)ys.dims[axis], -1.5f, 1.5f);
-        float* residual = values(n, -2, 2);
-        float* expect = malloc(n * sizeof *expect);
-        float* got = malloc(n * sizeof *got);
-        ep_ref_transpose(&xs, cases[c].perm, x, expect);
-        ep_broadcast_desc d;
-        if (has_scale) {
-          ep_broadcast_desc_init(&d, &ys, &ss);
-          ep_binary_run(EP_BINARY_MUL, &d, expect, scale, EP_ACT_NONE, expect, NULL);
-        }
-        if (has_residual) {
-          ep_broadcast_desc_init(&d, &ys, &ys);
-          ep_binary_run(EP_BINARY_ADD, &d, expect, residual, act, expect, NULL);
-        } else if (act != EP_ACT_NONE) {
-          ep_activation_apply(act, expect, n);
-        }
-        CHECK_POOLS("transpose epilogue", n, expect, got, 0,
-                    ep_transpose_scale_add_run(&xs, cases[c].perm, x, has_scale ? scale : NULL,
-                                               axis, has_residual ? residual : NULL, act, got,
-                                               pool));
-        free(x);
-        free(scale);
-        free(residual);
-        free(expect);
-        free(got);
-      }
-    }
-  }
-}
-
 int main(void) {
   pools[0] = NULL;
   for (int i = 1; i < N_POOLS; i++) EP_CHECK_OK(ep_threadpool_create(i, NULL, 0, &pools[i]));
@@ -438,7 +379,6 @@ int main(void) {
   test_lrn_layout();
   test_rnn();
   test_expand();
-  test_transpose_epilogue();
   for (int i = 1; i < N_POOLS; i++) ep_threadpool_destroy(pools[i]);
   return ep_test_finish();
 }

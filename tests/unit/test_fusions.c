@@ -799,117 +799,6 @@ static void test_layer_norm_spoilers(void) {
   }
 }
 
-/* --- Transpose -> layer-scale Mul -> residual Add (ConvNeXt's block end) ------------------ */
-
-typedef struct tsa_case {
-  int64_t h, w, c;
-  bool scale_first;    /* Mul(gamma, t) */
-  bool residual_first; /* Add(r, scaled) */
-  bool scale_rank4;    /* gamma [1, C, 1, 1] instead of [C, 1, 1] */
-  /* Spoilers: each keeps the three nodes. */
-  bool scale_2d;       /* gamma [C, H, 1]: along two dims */
-  bool scale_input;    /* gamma a graph input, not a constant */
-  bool residual_bcast; /* r [1, C, 1, 1]: the Add broadcasts */
-  bool t_read_twice;   /* the transposed tensor is read by the Mul and by a second Add */
-} tsa_case;
-
-/* x [1, H, W, C] -> Transpose (0, 3, 1, 2) -> Mul gamma -> Add r [1, C, H, W]. */
-static ep_graph* tsa_graph(const tsa_case* c) {
-  ep_graph* g = NULL;
-  EP_CHECK_OK(ep_graph_create("transpose_scale_add", &g));
-  int x = input(g, "x", ep_shape_make(4, (int64_t[]){1, c->h, c->w, c->c}));
-  int r = input(g, "r", c->residual_bcast ? ep_shape_make(4, (int64_t[]){1, c->c, 1, 1})
-                                          : ep_shape_make(4, (int64_t[]){1, c->c, c->h, c->w}));
-  ep_shape gs = c->scale_2d      ? ep_shape_make(3, (int64_t[]){c->c, c->h, 1})
-                : c->scale_rank4 ? ep_shape_make(4, (int64_t[]){1, c->c, 1, 1})
-                                 : ep_shape_make(3, (int64_t[]){c->c, 1, 1});
-  int gamma;
-  if (c->scale_input) {
-    gamma = input(g, "gamma", gs);
-  } else {
-    const size_t n = (size_t)ep_shape_numel(&gs);
-    float* v = malloc(n * sizeof *v);
-    ep_test_fill(&rng, v, n, -0.5f, 0.5f);
-    gamma = constant(g, "gamma", gs, v);
-    free(v);
-  }
-  ep_attrs ta = ep_attrs_default(EP_OP_TRANSPOSE);
-  const int perm[4] = {0, 3, 1, 2};
-  memcpy(ta.perm, perm, sizeof perm);
-  int t = node(g, EP_OP_TRANSPOSE, "permute", &ta, &x, 1);
-  int y = binary(g, EP_OP_MUL, "layer_scale", t, gamma, c->scale_first);
-  y = binary(g, EP_OP_ADD, "residual", y, r, c->residual_first);
-  if (c->t_read_twice) y = binary(g, EP_OP_ADD, "again", y, t, false);
-  EP_CHECK_OK(ep_graph_mark_output(g, y));
-  EP_CHECK_OK(ep_graph_finalize(g));
-  return g;
-}
-
-/* Fused and unfused graphs on the same inputs, 1 and 2 threads: bit for bit. */
-static void check_tsa_exact(const ep_graph* g, const char* what) {
-  ep_graph* fused = NULL;
-  ep_graph* unfused = NULL;
-  EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &fused));
-  EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL & ~EP_PASS_FUSE_RESIDUAL, &unfused));
-  float* inputs[3] = {NULL};
-  const int n_in = ep_graph_input_count(g);
-  for (int i = 0; i < n_in; i++) {
-    size_t n = (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_input(g, i))->shape);
-    inputs[i] = malloc(n * sizeof(float));
-    ep_test_fill(&rng, inputs[i], n, -2.0f, 2.0f);
-  }
-  float* expect = fused && unfused ? run(unfused, 1, inputs) : NULL;
-  size_t n_out = (size_t)ep_shape_numel(&ep_graph_tensor(g, ep_graph_output(g, 0))->shape);
-  for (int threads = 1; threads <= 2 && expect != NULL; threads++) {
-    float* got = run(fused, threads, inputs);
-    EP_CHECK_MSG(got != NULL && memcmp(got, expect, n_out * sizeof *got) == 0,
-                 "%s on %d threads: not bit-identical to the unfused nodes", what, threads);
-    free(got);
-  }
-  free(expect);
-  for (int i = 0; i < n_in; i++) free(inputs[i]);
-  ep_graph_destroy(fused);
-  ep_graph_destroy(unfused);
-}
-
-static void test_transpose_scale_add(void) {
-  static const tsa_case fuses[] = {
-      {56, 56, 96, false, false, false, false, false, false, false},
-      {7, 7, 40, true, true, false, false, false, false, false},
-      {5, 3, 19, false, true, true, false, false, false, false},
-  };
-  static const tsa_case spoilers[] = {
-      {6, 5, 8, false, false, false, true, false, false, false},
-      {6, 5, 8, false, false, false, false, true, false, false},
-      {6, 5, 8, false, false, false, false, false, true, false},
-      {6, 5, 8, false, false, false, false, false, false, true},
-  };
-  for (size_t i = 0; i < sizeof fuses / sizeof fuses[0]; i++) {
-    ep_graph* g = tsa_graph(&fuses[i]);
-    ep_graph* o = NULL;
-    EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &o));
-    EP_CHECK_MSG(o != NULL && ep_graph_node_count(o) == 1 && count_op(o, EP_OP_TRANSPOSE) == 1 &&
-                     ep_graph_node(o, 0)->n_inputs == 3 && ep_graph_node(o, 0)->attrs.axis == 1,
-                 "transpose scale add case %zu: %d nodes", i, o ? ep_graph_node_count(o) : -1);
-    check_tsa_exact(g, "transpose scale add");
-    ep_graph_destroy(o);
-    ep_graph_destroy(g);
-  }
-  for (size_t i = 0; i < sizeof spoilers / sizeof spoilers[0]; i++) {
-    ep_graph* g = tsa_graph(&spoilers[i]);
-    ep_graph* o = NULL;
-    EP_CHECK_OK(ep_graph_optimize(g, EP_PASS_ALL, &o));
-    EP_CHECK_MSG(o != NULL && count_op(o, EP_OP_MUL) == 1,
-                 "transpose scale add spoiler %zu: the Mul went", i);
-    for (int k = 0; o != NULL && k < ep_graph_node_count(o); k++) {
-      EP_CHECK_MSG(ep_graph_node(o, k)->op != EP_OP_TRANSPOSE || ep_graph_node(o, k)->n_inputs == 1,
-                   "transpose scale add spoiler %zu: fused", i);
-    }
-    ep_graph_destroy(o);
-    ep_graph_destroy(g);
-  }
-}
-
 int main(void) {
   test_attention_fuses();
   test_attention_spoilers();
@@ -923,6 +812,5 @@ int main(void) {
   test_shuffle_slices();
   test_layer_norm_fuses();
   test_layer_norm_spoilers();
-  test_transpose_scale_add();
   return ep_test_finish();
 }

@@ -14,12 +14,6 @@ static ep_status layout_prepare(const ep_graph* g, const ep_node* node, const ep
 static void transpose_run(const void* state, const ep_node* node, const ep_graph* g,
                           const ep_node_io* io) {
   (void)state;
-  if (node->n_inputs == 3) { /* the fused layer scale and residual */
-    ep_transpose_scale_add_run(ep_node_input_shape(g, node, 0), node->attrs.perm, io->in[0],
-                               io->in[1], node->attrs.axis, io->in[2], node->attrs.act, io->out[0],
-                               io->pool);
-    return;
-  }
   ep_transpose_run(ep_node_input_shape(g, node, 0), node->attrs.perm, io->in[0], io->out[0],
                    io->pool);
 }

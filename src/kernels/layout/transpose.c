@@ -10,24 +10,11 @@
  * gather would read one float per cache line, the whole of x once per output row's worth of
  * lines and one float per instruction; instead the level's 2-D kernel (the kernel
  * configuration's transpose_2d: VF_LANES x VF_LANES blocks through registers) takes strips of
- * 16 output rows. The scalar level keeps the gathered rows.
- *
- * A fused epilogue (ep_transpose_scale_add_run) runs in the task that wrote the rows, on the
- * range of y it just wrote (in L1 / L2): ConvNeXt's block ends permute -> Mul by the layer
- * scale [C, 1, 1] -> Add of the block's input, two more passes over y as nodes. */
+ * 16 output rows. The scalar level keeps the gathered rows. */
 #include <string.h>
 
 #include "kernels/config/kernel-config.h"
-#include "kernels/kernels.h"
 #include "kernels/tensor_ops.h"
-
-/* y = act(y * scale[c] + residual) over a flat range of y; c = (index / inner) % dim. */
-typedef struct transpose_epilogue {
-  const float* scale; /* or NULL */
-  size_t inner, dim;
-  const float* residual; /* or NULL */
-  ep_activation act;
-} transpose_epilogue;
 
 typedef struct transpose_job {
   int rank;
@@ -35,26 +22,7 @@ typedef struct transpose_job {
   int64_t src_stride[EP_MAX_RANK]; /* x stride of output dim i */
   const float* x;
   float* y;
-  const transpose_epilogue* epilogue; /* or NULL */
 } transpose_job;
-
-/* The epilogue over y[begin, end). The multiply and the add are separate loops so that no
- * compiler contracts them into an FMA: the Mul and Add nodes this replaces round twice. */
-static void apply_epilogue(const transpose_epilogue* e, float* y, size_t begin, size_t end) {
-  if (e->scale != NULL) {
-    for (size_t i = begin; i < end;) {
-      const size_t run = i / e->inner, next = (run + 1) * e->inner;
-      const size_t stop = next < end ? next : end;
-      const float s = e->scale[run % e->dim];
-      for (; i < stop; i++) y[i] *= s;
-    }
-  }
-  if (e->residual != NULL) {
-    const float* r = e->residual;
-    for (size_t i = begin; i < end; i++) y[i] += r[i];
-  }
-  if (e->act != EP_ACT_NONE) ep_activation_apply(e->act, y + begin, end - begin);
-}
 
 static void transpose_rows(void* ctx, size_t begin, size_t end, int worker) {
   (void)worker;
@@ -84,7 +52,6 @@ static void transpose_rows(void* ctx, size_t begin, size_t end, int worker) {
       idx[i] = 0;
     }
   }
-  if (j->epilogue != NULL) apply_epilogue(j->epilogue, j->y, begin * inner, end * inner);
 }
 
 /* Output rows per task of the 2-D case: a multiple of every level's block height (4, 8, 16). */
@@ -99,7 +66,6 @@ typedef struct tiled_job {
   size_t strips;                     /* strips of R per batch */
   const float* x;
   float* y;
-  const transpose_epilogue* epilogue; /* or NULL */
 } tiled_job;
 
 /* Items are (batch, STRIP rows of y). */
@@ -115,10 +81,6 @@ static void transpose_strips(void* ctx, size_t begin, size_t end, int worker) {
     }
     const size_t rows = j->r - r0 < STRIP ? j->r - r0 : STRIP;
     j->kernel(rows, j->n, j->x + from + r0, j->stride, j->y + (batch * j->r + r0) * j->n, j->n);
-    if (j->epilogue != NULL) {
-      const size_t first = (batch * j->r + r0) * j->n;
-      apply_epilogue(j->epilogue, j->y, first, first + rows * j->n);
-    }
   }
 }
 
@@ -140,15 +102,14 @@ static void run_2d(ep_f32_transpose_2d_fn kernel, const transpose_job* t, ep_thr
   job.strips = (job.r + STRIP - 1) / STRIP;
   job.x = t->x;
   job.y = t->y;
-  job.epilogue = t->epilogue;
   /* The same 64K floats per task as the row path below. */
   const size_t per_item = STRIP * job.n;
   const size_t grain = per_item >= 65536 ? 1 : 65536 / per_item;
   ep_threadpool_parallel_for(pool, batches * job.strips, grain, transpose_strips, &job);
 }
 
-static void run_transpose(const ep_shape* x_shape, const int* perm, const float* x, float* y,
-                          const transpose_epilogue* epilogue, ep_threadpool* pool) {
+void ep_transpose_run(const ep_shape* x_shape, const int* perm, const float* x, float* y,
+                      ep_threadpool* pool) {
   if (ep_shape_numel(x_shape) == 0) return;
   transpose_job job;
   int64_t x_strides[EP_MAX_RANK], stride = 1;
@@ -179,7 +140,6 @@ static void run_transpose(const ep_shape* x_shape, const int* perm, const float*
   job.rank = rank;
   job.x = x;
   job.y = y;
-  job.epilogue = epilogue;
   const ep_f32_transpose_2d_fn kernel = ep_kernel_config_get()->transpose_2d;
   if (kernel != NULL && rank >= 2 && job.src_stride[rank - 2] == 1 &&
       job.src_stride[rank - 1] != 1) {
@@ -195,20 +155,4 @@ static void run_transpose(const ep_shape* x_shape, const int* perm, const float*
    * (4096 floats per task), 0.17-1.1 ms on one thread. */
   const size_t grain = inner >= 65536 ? 1 : 65536 / inner;
   ep_threadpool_parallel_for(pool, rows, grain, transpose_rows, &job);
-}
-
-void ep_transpose_run(const ep_shape* x_shape, const int* perm, const float* x, float* y,
-                      ep_threadpool* pool) {
-  run_transpose(x_shape, perm, x, y, NULL, pool);
-}
-
-void ep_transpose_scale_add_run(const ep_shape* x_shape, const int* perm, const float* x,
-                                const float* scale, int axis, const float* residual,
-                                ep_activation act, float* y, ep_threadpool* pool) {
-  transpose_epilogue e = {scale, 1, 1, residual, act};
-  if (scale != NULL) {
-    e.dim = (size_t)x_shape->dims[perm[axis]];
-    for (int i = axis + 1; i < x_shape->rank; i++) e.inner *= (size_t)x_shape->dims[perm[i]];
-  }
-  run_transpose(x_shape, perm, x, y, &e, pool);
 }
